@@ -1,0 +1,48 @@
+// Synthesizes the CRD YAML from the schemas with cdk8s.
+
+import { ApiObject, App, Chart } from 'cdk8s';
+import { API_VERSION, GROUP, type KindDefinition, VERSION, objectSchema } from '../schemas/index.ts';
+import { stripOfflineKeywords } from './strip.ts';
+
+export const CRD_HEADER = '# generated from operator/api/schemas by `npm run generate` — do not edit\n';
+
+export function crdFileName(k: KindDefinition): string {
+  return `${k.plural}.${GROUP}.yaml`;
+}
+
+/** One CRD manifest as YAML, with the do-not-edit header. */
+export function synthesizeCrd(k: KindDefinition): string {
+  const app = new App();
+  const chart = new Chart(app, k.plural, { disableResourceNameHashes: true });
+  new ApiObject(chart, 'crd', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${k.plural}.${GROUP}`,
+      labels: { 'app.kubernetes.io/name': 'imanage-operator', 'app.kubernetes.io/part-of': 'imanage-operator' },
+    },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: k.kind,
+        listKind: `${k.kind}List`,
+        plural: k.plural,
+        singular: k.singular,
+        shortNames: [...k.shortNames],
+        categories: ['imanage'],
+      },
+      scope: 'Namespaced',
+      versions: [{
+        name: VERSION,
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: k.printerColumns.map((c) => ({ ...c })),
+        schema: { openAPIV3Schema: stripOfflineKeywords(objectSchema(k)) },
+      }],
+    },
+  });
+  return CRD_HEADER + app.synthYaml();
+}
+
+export { API_VERSION };

@@ -1,0 +1,14 @@
+// Every generated file, computed in memory: `main.ts` writes them, and a test fails when the
+// files on disk differ (a stale generation).
+
+import { KINDS } from '../schemas/index.ts';
+import { crdFileName, synthesizeCrd } from './crd.ts';
+import { generateTypes } from './types.ts';
+
+/** Paths relative to the repository root, mapped to their content. */
+export async function generatedFiles(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const k of KINDS) files.set(`crds/${crdFileName(k)}`, synthesizeCrd(k));
+  files.set('operator/api/generated/types.ts', await generateTypes());
+  return files;
+}

@@ -1,0 +1,304 @@
+// The IManageConnection API: the single source of the CRD, the TypeScript types and the
+// validator. Run `npm run generate` after changing it.
+
+import { type CelValidation, SharedRegex, celRule } from './cel.ts';
+import {
+  DNS_LABEL, DNS_SUBDOMAIN, EXPLICIT_PORT, FIX, PORT_443, type Schema, bool, conditionsSchema, duration,
+  localObjectRef, obj, observedGenerationSchema, secretKeyRef, str, urlRules,
+} from './common.ts';
+
+const CLOUD_HOST = new SharedRegex('^https://([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)?cloudimanage\\.com(:[0-9]+)?(/.*)?$');
+
+const at = (field: string) => (badValue: string) => ({ spec: { [field]: badValue } });
+const atEnvironment = (field: 'baseUrl' | 'redirectUri') => (badValue: string) => ({
+  spec: {
+    environments: [{ name: 'production', baseUrl: 'https://acme.example.com', [field]: badValue }],
+  },
+});
+
+function serverUrl(what: string, field: 'url' | 'apiUrl'): CelValidation[] {
+  return [
+    urlRules.https(what, at(field)),
+    urlRules.noWhitespace(what, at(field)),
+    urlRules.noUserinfo(what, at(field)),
+    urlRules.noQueryOrFragment(what, at(field)),
+    urlRules.lowerCaseHost(what, at(field)),
+  ];
+}
+
+const url = str(
+  'Base URL of the iManage server, used for sign-in and, unless apiUrl is set, for the REST API. ' +
+    'Cloud and Hosted: https://cloudimanage.com or a vanity https://<firm>.cloudimanage.com. ' +
+    'OnPremise: the Work Server (10.2 or later). https only; no credentials, query or fragment; port 443 unless allowNonStandardPort. ' +
+    'Immutable: to point at another server, create a new connection.',
+  {
+    minLength: 9,
+    maxLength: 2048,
+    'x-kubernetes-validations': [
+      ...serverUrl('url', 'url'),
+      celRule({
+        rule: 'self == oldSelf',
+        message: 'url is immutable, as in Legatics and Clio Operate; create a new IManageConnection to point at another server',
+        transition: true,
+        twin: (self, oldSelf) => oldSelf === undefined || self === oldSelf,
+        rejects: [{ title: 'url changed after creation', patch: { spec: { url: 'https://otherfirm.cloudimanage.com' } } }],
+      }),
+    ],
+  },
+);
+
+const apiUrl = str(
+  'REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, ' +
+    'inside the firm\'s network, while the operator calls the API here. https only.',
+  { minLength: 9, maxLength: 2048, 'x-kubernetes-validations': serverUrl('apiUrl', 'apiUrl') },
+);
+
+const environment = obj(
+  'One environment of the connecting product (production, uat, training, test, …) whose redirect URI must be registered with iManage.',
+  {
+    name: str('Environment name, a DNS label such as production, uat, training or test.', {
+      minLength: 1,
+      maxLength: 63,
+      pattern: DNS_LABEL,
+      [FIX]: 'use a lower-case name such as production, uat, training or test',
+    }),
+    baseUrl: str(
+      'Base URL of the environment, for example https://acme.clioweb.com. The redirect URI is this plus spec.redirectPath unless redirectUri is set.',
+      {
+        minLength: 9,
+        maxLength: 2048,
+        'x-kubernetes-validations': [
+          urlRules.https('baseUrl', atEnvironment('baseUrl')),
+          urlRules.noWhitespace('baseUrl', atEnvironment('baseUrl')),
+          urlRules.noUserinfo('baseUrl', atEnvironment('baseUrl')),
+          urlRules.noQueryOrFragment('baseUrl', atEnvironment('baseUrl')),
+          urlRules.lowerCaseHost('baseUrl', atEnvironment('baseUrl')),
+          urlRules.noTrailingSlash('baseUrl', atEnvironment('baseUrl')),
+        ],
+      },
+    ),
+    redirectUri: str(
+      'Explicit redirect URI for this environment, used as is instead of baseUrl + redirectPath ' +
+        '(Syncly: https://<firm>.syncly.io/api/connectors/authorised; Legatics: https://api.<host>/auth/v0/oauth2/authorized). ' +
+        'iManage compares it exactly: https, lower-case host, no trailing slash, no spaces, no fragment.',
+      {
+        minLength: 9,
+        maxLength: 2048,
+        'x-kubernetes-validations': [
+          urlRules.https('redirectUri', atEnvironment('redirectUri')),
+          urlRules.noWhitespace('redirectUri', atEnvironment('redirectUri')),
+          urlRules.noUserinfo('redirectUri', atEnvironment('redirectUri')),
+          urlRules.noFragment('redirectUri', atEnvironment('redirectUri')),
+          urlRules.lowerCaseHost('redirectUri', atEnvironment('redirectUri')),
+          urlRules.noTrailingSlash('redirectUri', atEnvironment('redirectUri')),
+        ],
+      },
+    ),
+  },
+  { required: ['name', 'baseUrl'] },
+);
+
+const auth = obj('How the operator signs in to iManage on behalf of the connecting product.', {
+  grant: str(
+    'OAuth 2.0 grant. AuthorizationCode: a fall-back account linked once interactively (Clio Operate); ' +
+      'Password: a service account\'s user name and password; ClientCredentials: the application itself, where iManage allows it.',
+    { enum: ['AuthorizationCode', 'Password', 'ClientCredentials'], default: 'AuthorizationCode' },
+  ),
+  scope: str('OAuth scope: user for product integrations, admin for administrative clients.', {
+    enum: ['user', 'admin'],
+    default: 'user',
+  }),
+  credentialsSecretRef: localObjectRef(
+    'Secret holding the fall-back account: keys username and password for Password; key refreshToken ' +
+      '(from the interactive link) for AuthorizationCode. Not used by ClientCredentials.',
+  ),
+}, {
+  default: { grant: 'AuthorizationCode', scope: 'user' },
+  'x-kubernetes-validations': [
+    celRule({
+      rule: "self.grant != 'Password' || has(self.credentialsSecretRef)",
+      message: 'auth.grant Password needs auth.credentialsSecretRef naming a Secret with keys username and password',
+      fieldPath: '.credentialsSecretRef',
+      reason: 'FieldValueRequired',
+      twin: (self) => self?.grant !== 'Password' || self?.credentialsSecretRef !== undefined,
+      rejects: [{ title: 'Password grant without credentials', patch: { spec: { auth: { grant: 'Password' } } } }],
+    }),
+  ],
+});
+
+const tokens = obj('Where and how the operator keeps the OAuth tokens it obtains.', {
+  secretName: str('Name of the Secret the tokens are written to. Default: <connection name>-tokens.', {
+    maxLength: 253,
+    pattern: DNS_SUBDOMAIN,
+    [FIX]: 'use a lower-case DNS name such as acme-imanage-tokens',
+  }),
+  refreshBefore: duration('Refresh the access token this long before it expires.', '5m'),
+  encryption: obj(
+    'Token encryption: a certificate combined with an administrator passphrase of at least 100 characters, as Clio Operate does. Never change the passphrase once tokens exist.',
+    {
+      passphraseSecretRef: secretKeyRef('Secret key holding the passphrase (at least 100 characters).', 'passphrase'),
+      certificateSecretRef: localObjectRef('A kubernetes.io/tls Secret whose certificate encrypts the tokens.'),
+    },
+    { required: ['passphraseSecretRef', 'certificateSecretRef'] },
+  ),
+}, { default: { refreshBefore: '5m' } });
+
+const probes = obj('How often and how patiently the operator probes iManage.', {
+  interval: duration('Time between probes.', '5m'),
+  timeout: duration('Time allowed for one probe.', '10s'),
+}, {
+  default: { interval: '5m', timeout: '10s' },
+  'x-kubernetes-validations': [
+    celRule({
+      rule: 'duration(self.timeout) < duration(self.interval)',
+      message: 'probes.timeout must be shorter than probes.interval',
+      fieldPath: '.timeout',
+      twin: (self) => goDurationMs(self?.timeout ?? '10s') < goDurationMs(self?.interval ?? '5m'),
+      rejects: [{ title: 'probe timeout longer than its interval', patch: { spec: { probes: { interval: '10s', timeout: '1m' } } } }],
+    }),
+    celRule({
+      rule: "duration(self.interval) >= duration('10s')",
+      message: 'probes.interval must be at least 10s so that iManage is not flooded; 5m is the default',
+      fieldPath: '.interval',
+      twin: (self) => goDurationMs(self?.interval ?? '5m') >= 10_000,
+      rejects: [{ title: 'probe interval too short', patch: { spec: { probes: { interval: '1s', timeout: '500ms' } } } }],
+    }),
+  ],
+});
+
+export const iManageConnectionSpec: Schema = obj(
+  'The desired state of a connection from a product to iManage Work.',
+  {
+    connectionType: str(
+      'Cloud: iManage Cloud through a shared, globally registered application (Clio Operate 7.11+, Legatics, Actionstep). ' +
+        'Hosted: an iManage Cloud URL with the firm\'s own client id and secret (Clio Operate below 7.11). ' +
+        'OnPremise: a Work Server 10.2 or later with its own application package.',
+      { enum: ['Cloud', 'Hosted', 'OnPremise'] },
+    ),
+    url,
+    apiUrl,
+    allowNonStandardPort: bool(
+      'Allow a port other than 443 in url and apiUrl. Legatics notes that arbitrary ports need extra configuration on the iManage side.',
+      false,
+    ),
+    customerId: str('The iManage customer id (required for Cloud); iManage registers redirect URIs against it.', {
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
+      [FIX]: 'copy the customer id from your iManage onboarding documents (digits, for example 100)',
+    }),
+    library: str('The preferred library (Clio Operate calls it the preferred database), for example ACTIVE_US.', {
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
+      [FIX]: 'use the library id as iManage shows it, for example ACTIVE_US',
+    }),
+    clientSecretRef: localObjectRef(
+      'Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application.',
+    ),
+    redirectPath: str('Path appended to each environment\'s baseUrl to form its redirect URI.', {
+      default: '/externalServices/replyFrom',
+      maxLength: 512,
+      pattern: '^/[^\\s?#]*[^/\\s?#]$',
+      [FIX]: 'start with / and end without /, for example /externalServices/replyFrom',
+    }),
+    environments: {
+      type: 'array',
+      description:
+        'The product environments (production, UAT, training, test, …) whose redirect URIs must be registered with iManage. Each is registered individually; a missing one fails with invalid_redirect_uri.',
+      maxItems: 32,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: environment,
+    },
+    registration: obj('The registration of the customer id and redirect URIs with iManage (Cloud), which iManage takes 24–48 hours to complete.', {
+      requestedAt: str('When registration was requested (RFC 3339). After 48 hours an unregistered URI is reported Overdue.', {
+        format: 'date-time',
+      }),
+    }),
+    auth,
+    tokens,
+    probes,
+    suspend: bool('Leave the connection alone: no probes, no token refresh. Everything it has is kept.', false),
+  },
+  {
+    required: ['connectionType', 'url'],
+    'x-kubernetes-validations': [
+      celRule({
+        rule: "self.connectionType != 'Cloud' || has(self.customerId)",
+        message: 'connectionType Cloud needs customerId: iManage registers redirect URIs against the customer id; ask your iManage administrator for it',
+        fieldPath: '.customerId',
+        reason: 'FieldValueRequired',
+        twin: (s) => s?.connectionType !== 'Cloud' || s?.customerId !== undefined,
+        rejects: [{ title: 'Cloud without customerId', patch: { spec: { customerId: null } } }],
+      }),
+      celRule({
+        rule: "self.connectionType == 'Cloud' || has(self.clientSecretRef)",
+        message: 'connectionType Hosted and OnPremise need clientSecretRef naming a Secret with keys clientId and clientSecret of your iManage application',
+        fieldPath: '.clientSecretRef',
+        reason: 'FieldValueRequired',
+        twin: (s) => s?.connectionType === 'Cloud' || s?.clientSecretRef !== undefined,
+        rejects: [{ title: 'Hosted without clientSecretRef', patch: { spec: { connectionType: 'Hosted', clientSecretRef: null } } }],
+      }),
+      celRule({
+        rule: `self.connectionType == 'OnPremise' || ${CLOUD_HOST.cel('self.url')}`,
+        message: 'connectionType Cloud and Hosted need url https://cloudimanage.com or https://<firm>.cloudimanage.com; use OnPremise for your own Work Server',
+        fieldPath: '.url',
+        twin: (s) => s?.connectionType === 'OnPremise' || CLOUD_HOST.test(s?.url),
+        rejects: [{ title: 'Cloud with a non-cloud host', patch: { spec: { url: 'https://dms.acme.example.com' } } }],
+      }),
+      ...(['url', 'apiUrl'] as const).map((field) =>
+        celRule({
+          rule: `self.allowNonStandardPort || !has(self.${field}) || !${EXPLICIT_PORT.cel(`self.${field}`)} || ${PORT_443.cel(`self.${field}`)}`,
+          message: `${field} names a port other than 443; remove the port, or set allowNonStandardPort: true if iManage is really served there (it needs extra configuration)`,
+          fieldPath: `.${field}`,
+          twin: (s) =>
+            s?.allowNonStandardPort === true || s?.[field] === undefined || !EXPLICIT_PORT.test(s[field]) || PORT_443.test(s[field]),
+          rejects: [{ title: `${field} with port 8443`, patch: { spec: { [field]: 'https://acme.cloudimanage.com:8443' } } }],
+        }),
+      ),
+    ],
+  },
+);
+
+export const iManageConnectionStatus: Schema = obj('The observed state of the connection, written by the operator.', {
+  observedGeneration: observedGenerationSchema(),
+  conditions: conditionsSchema(),
+  environments: {
+    type: 'array',
+    description: 'The effective redirect URI of each environment, as the operator will ask iManage to accept it.',
+    maxItems: 32,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+    items: obj('One environment.', {
+      name: str('Environment name.'),
+      redirectUri: str('Effective redirect URI: redirectUri, or baseUrl + redirectPath.'),
+    }, { required: ['name', 'redirectUri'] }),
+  },
+});
+
+export const iManageConnection = {
+  kind: 'IManageConnection',
+  plural: 'imanageconnections',
+  singular: 'imanageconnection',
+  shortNames: ['imc'],
+  description:
+    'A connection from a product (Clio Operate, Actionstep, Legatics, Syncly, …) to iManage Work: the server, the application credentials, the redirect URIs of every environment, and how tokens are obtained, encrypted and refreshed.',
+  spec: iManageConnectionSpec,
+  status: iManageConnectionStatus,
+  printerColumns: [
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+    { name: 'Type', type: 'string', jsonPath: '.spec.connectionType', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+} as const;
+
+/** Go duration to milliseconds, for the twins of duration() rules. NaN when malformed. */
+export function goDurationMs(value: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  const parts = [...value.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) return Number.NaN;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+}

@@ -1,0 +1,51 @@
+// Validates one resource of either kind: the schema (with the CEL twins), then the semantic
+// checks. The CLI's `validate` and the operator call this same function.
+
+import type { IManageConnection, WorkspaceRepository } from '../generated/types.ts';
+import { API_VERSION, KINDS } from '../schemas/index.ts';
+import type { Problem } from './problems.ts';
+import { type SchemaValidator, compileSchemaValidator } from './schema-validator.ts';
+import { checkConnection, checkRepository } from './semantic.ts';
+
+export { type Problem, formatProblem } from './problems.ts';
+export { checkPassphrase, effectiveRedirectUris, MIN_PASSPHRASE_LENGTH, type EffectiveRedirectUri } from './semantic.ts';
+
+let validators: Map<string, SchemaValidator> | undefined;
+
+function validatorFor(kind: string): SchemaValidator | undefined {
+  validators ??= new Map(KINDS.map((k) => [k.kind, compileSchemaValidator(k)]));
+  return validators.get(kind);
+}
+
+/** True for the kinds this operator owns; `validate` ignores every other document. */
+export function isOwnedKind(doc: unknown): boolean {
+  const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
+  return typeof d?.apiVersion === 'string' && d.apiVersion.startsWith('imanage.operator.dev/') && typeof d.kind === 'string';
+}
+
+export interface ValidationResult<T> {
+  readonly problems: readonly Problem[];
+  /** The object with schema defaults applied, when it is valid. */
+  readonly value?: T;
+}
+
+/** Never throws: any input yields a result. The input is not modified. */
+export function validateResource(doc: unknown): ValidationResult<IManageConnection | WorkspaceRepository> {
+  const d = doc as { apiVersion?: unknown; kind?: unknown };
+  if (d?.apiVersion !== API_VERSION) {
+    return { problems: [{ path: 'apiVersion', message: `unsupported apiVersion ${JSON.stringify(d?.apiVersion)}`, fix: `use ${API_VERSION}`, code: 'UnsupportedVersion' }] };
+  }
+  const validator = validatorFor(String(d.kind));
+  if (!validator) {
+    return { problems: [{ path: 'kind', message: `unknown kind ${JSON.stringify(d.kind)}`, fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}`, code: 'UnknownKind' }] };
+  }
+  const copy = structuredClone(doc) as IManageConnection | WorkspaceRepository;
+  const problems = [...validator.validate(copy), ...semanticProblems(copy)];
+  return problems.length > 0 ? { problems } : { problems: [], value: copy };
+}
+
+function semanticProblems(doc: IManageConnection | WorkspaceRepository): Problem[] {
+  const spec = doc.spec as unknown;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return [];
+  return doc.kind === 'IManageConnection' ? checkConnection(doc.spec) : checkRepository((doc as WorkspaceRepository).spec);
+}

@@ -1,0 +1,112 @@
+// Semantic checks the schema cannot express. Pure: the CLI and the operator both call them.
+
+import type { IManageConnectionSpec, WorkspaceRepositorySpec } from '../generated/types.ts';
+import { ResolverSyntaxError, parseResolver } from '../resolver/index.ts';
+import type { Problem } from './problems.ts';
+
+export const DEFAULT_REDIRECT_PATH = '/externalServices/replyFrom';
+export const MIN_PASSPHRASE_LENGTH = 100;
+
+export interface EffectiveRedirectUri {
+  readonly name: string;
+  readonly redirectUri: string;
+  /** Where it comes from, for error messages: the explicit field or the base URL. */
+  readonly source: 'redirectUri' | 'baseUrl';
+}
+
+/** Each environment's redirect URI: the explicit one, or else baseUrl + redirectPath. */
+export function effectiveRedirectUris(spec: IManageConnectionSpec): EffectiveRedirectUri[] {
+  const path = spec.redirectPath ?? DEFAULT_REDIRECT_PATH;
+  return listOf(spec.environments).filter((env) => typeof env?.baseUrl === 'string').map((env) =>
+    env.redirectUri !== undefined
+      ? { name: env.name, redirectUri: env.redirectUri, source: 'redirectUri' }
+      : { name: env.name, redirectUri: env.baseUrl + path, source: 'baseUrl' },
+  );
+}
+
+/** The array, or nothing when the schema check already found it malformed. */
+function listOf<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * Semantic checks run even when the schema check failed, so that one pass reports everything;
+ * they read defensively and skip what is malformed (the schema check reports that).
+ */
+export function checkConnection(spec: IManageConnectionSpec): Problem[] {
+  return duplicateRedirectUris(spec);
+}
+
+function duplicateRedirectUris(spec: IManageConnectionSpec): Problem[] {
+  const firstByUri = new Map<string, string>();
+  const problems: Problem[] = [];
+  effectiveRedirectUris(spec).forEach((env, index) => {
+    const first = firstByUri.get(env.redirectUri);
+    if (first === undefined) {
+      firstByUri.set(env.redirectUri, env.name);
+      return;
+    }
+    problems.push({
+      path: `spec.environments[${index}].${env.source}`,
+      message: `environments '${first}' and '${env.name}' have the same effective redirect URI ${env.redirectUri}`,
+      fix: 'give each environment its own baseUrl, or an explicit redirectUri; iManage registers each environment separately',
+      code: 'DuplicateRedirectUri',
+    });
+  });
+  return problems;
+}
+
+export function checkRepository(spec: WorkspaceRepositorySpec): Problem[] {
+  const problems: Problem[] = [];
+  listOf(spec.resolvers).forEach((entry, i) => {
+    problems.push(...resolverProblems(entry?.resolver, `spec.resolvers[${i}].resolver`));
+    listOf(entry?.fallbacks).forEach((fallback, j) => problems.push(...resolverProblems(fallback, `spec.resolvers[${i}].fallbacks[${j}]`)));
+  });
+  problems.push(...previewProblems(spec));
+  return problems;
+}
+
+function resolverProblems(resolver: unknown, path: string): Problem[] {
+  if (typeof resolver !== 'string') return [];
+  try {
+    parseResolver(resolver);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ResolverSyntaxError)) throw error;
+    // The parser's message ends with '; <fix>'; keep the two apart.
+    const message = error.message.endsWith(`; ${error.fix}`) ? error.message.slice(0, -(error.fix.length + 2)) : error.message;
+    return [{ path, message: `resolver ${JSON.stringify(resolver)}: ${message}`, fix: error.fix, code: `Resolver${error.code}` }];
+  }
+}
+
+function previewProblems(spec: WorkspaceRepositorySpec): Problem[] {
+  const workTypes = new Set(listOf(spec.resolvers).map((r) => r?.workType));
+  return listOf(spec.preview).flatMap((item, i) =>
+    typeof item?.workType !== 'string' || workTypes.has(item.workType) || workTypes.has('*')
+      ? []
+      : [{
+          path: `spec.preview[${i}].workType`,
+          message: `no resolver for work type '${item.workType}' and no '*' default`,
+          fix: `add a resolvers entry with workType '${item.workType}' or '*'`,
+          code: 'PreviewWorkTypeUnknown',
+        }],
+  );
+}
+
+/**
+ * The token-encryption passphrase, once the operator has read it from its Secret. Counted in
+ * characters (code points), not bytes. The value itself never appears in the problem.
+ */
+export function checkPassphrase(passphrase: string | undefined, secretPath: string): Problem | undefined {
+  if (passphrase === undefined) {
+    return { path: secretPath, message: 'the passphrase key is missing from the Secret', fix: 'add the key with a passphrase of at least 100 characters', code: 'PassphraseMissing' };
+  }
+  const length = Array.from(passphrase).length;
+  if (length >= MIN_PASSPHRASE_LENGTH) return undefined;
+  return {
+    path: secretPath,
+    message: `the passphrase has ${length} characters; at least ${MIN_PASSPHRASE_LENGTH} are required`,
+    fix: 'generate a longer one, for example: openssl rand -base64 96 | tr -d "\\n"',
+    code: 'PassphraseTooShort',
+  };
+}
