@@ -26,7 +26,9 @@ export interface CelRuleDefinition extends CelValidation {
 
 export interface CelExample {
   readonly title: string;
-  /** A JSON merge patch applied to a valid base object (see test/fixtures). */
+  /** The kind the patch applies to; IManageConnection when absent. */
+  readonly kind?: 'IManageConnection' | 'WorkspaceRepository';
+  /** A JSON merge patch applied to a valid base object (see operator/api/validation/fixtures.ts). */
   readonly patch: Record<string, unknown>;
 }
 

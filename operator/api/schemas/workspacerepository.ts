@@ -53,6 +53,7 @@ const resolver = obj('How to find the workspace, and the folder in it, for one w
         twin: (s) => typeof s === 'string' && !s.startsWith('/') && !s.endsWith('/') && !s.includes('//'),
         rejects: [{
           title: 'folder with a leading slash',
+          kind: 'WorkspaceRepository',
           patch: { spec: { resolvers: [{ workType: '*', resolver: '[workitem.title]', folder: '/Documents' }] } },
         }],
       }),

@@ -1,0 +1,91 @@
+// The CRDs on a real API server: accepted, explained, printed, and every CEL rule enforced with
+// the same message as its offline twin.
+
+import { describe, expect, it } from 'vitest';
+import { allCelRules } from '../operator/api/schemas/cel.ts';
+import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
+import { useTestNamespace } from './harness/namespace.ts';
+
+const ns = useTestNamespace('crds');
+const json = (doc: unknown) => JSON.stringify(doc);
+
+describe('CEL rules on the API server', () => {
+  const cases = allCelRules().filter((r) => !r.transition).flatMap((r) => r.rejects.map((e) => [e.title, r, e] as const));
+
+  it.each(cases)('rejects: %s', async (_title, rule, example) => {
+    const base = example.kind === 'WorkspaceRepository' ? baseRepository() : baseConnection();
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(mergePatch(base, example.patch)) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(rule.message);
+  });
+
+  it.each([
+    ['the base connection', baseConnection('base')],
+    ['the base repository', baseRepository('base')],
+  ])('accepts %s', async (_title, doc) => {
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(doc) });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses an unknown field (strict field validation)', async () => {
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(mergePatch(baseConnection(), { spec: { customerID: '1' } })) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/unknown field "spec.customerID"/);
+  });
+
+  it('refuses duplicate environment names', async () => {
+    const doc = mergePatch(baseConnection(), { spec: { environments: [{ name: 'uat', baseUrl: 'https://a.example' }, { name: 'uat', baseUrl: 'https://b.example' }] } });
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(doc) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/spec.environments\[1\]: Duplicate value/);
+  });
+});
+
+describe('updates', () => {
+  it('accepts a valid update and refuses a url change', async () => {
+    const created = await ns.kubectl(['apply', '-f', '-'], { input: json(baseConnection('update-me')) });
+    expect(created.code, created.stderr).toBe(0);
+
+    const updated = await ns.kubectl(['apply', '-f', '-'], { input: json(mergePatch(baseConnection('update-me'), { spec: { library: 'ACTIVE_UK' } })) });
+    expect(updated.code, updated.stderr).toBe(0);
+    const library = await ns.kubectl(['get', 'imc', 'update-me', '-o', 'jsonpath={.spec.library}']);
+    expect(library.stdout).toBe('ACTIVE_UK');
+
+    const moved = await ns.kubectl(['apply', '-f', '-'], { input: json(mergePatch(baseConnection('update-me'), { spec: { url: 'https://other.cloudimanage.com' } })) });
+    expect(moved.code).not.toBe(0);
+    const immutable = allCelRules().find((r) => r.transition)!;
+    expect(moved.stderr).toContain(`spec.url: Invalid value: "string": ${immutable.message}`);
+  });
+});
+
+describe('what users see', () => {
+  it('kubectl explain shows the field descriptions', async () => {
+    const result = await ns.kubectl(['explain', 'imanageconnection.spec.environments']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/The product environments \(production, UAT, training, test, …\)/);
+    expect(result.stdout).toMatch(/redirectUri\s+<string>/);
+    expect(result.stdout).toMatch(/baseUrl\s+<string> -required-/);
+  });
+
+  it('kubectl get prints Ready, Reason, URL or Area, and Age', async () => {
+    await ns.apply(json(baseConnection('columns')) + '\n---\n' + json(baseRepository('columns')));
+    const connections = await ns.kubectl(['get', 'imanageconnections']);
+    expect(connections.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+REASON\s+URL\s+AGE$/);
+    const repositories = await ns.kubectl(['get', 'workspacerepositories']);
+    expect(repositories.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+REASON\s+AREA\s+AGE$/);
+  });
+
+  it('a new object reports observedGeneration -1 until the operator has seen it', async () => {
+    await ns.apply(json(baseConnection('fresh')));
+    const result = await ns.kubectl(['get', 'imc', 'fresh', '-o', 'jsonpath={.status.observedGeneration} {.metadata.generation}']);
+    expect(result.stdout).toBe('-1 1');
+  });
+
+  it('the schema defaults are applied by the API server', async () => {
+    await ns.apply(json(baseConnection('defaults')));
+    const result = await ns.kubectl(['get', 'imc', 'defaults', '-o', 'json']);
+    const spec = JSON.parse(result.stdout).spec;
+    expect(spec).toMatchObject({ redirectPath: '/externalServices/replyFrom', probes: { interval: '5m', timeout: '10s' }, auth: { grant: 'AuthorizationCode', scope: 'user' } });
+  });
+});
