@@ -2,7 +2,7 @@
 // the same message as its offline twin.
 
 import { describe, expect, it } from 'vitest';
-import { allCelRules } from '../operator/api/schemas/cel.ts';
+import { allCelRules } from '../operator/api/schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
 import { useTestNamespace } from './harness/namespace.ts';
 
@@ -55,7 +55,7 @@ describe('updates', () => {
     const moved = await ns.kubectl(['apply', '-f', '-'], { input: json(mergePatch(baseConnection('update-me'), { spec: { url: 'https://other.cloudimanage.com' } })) });
     expect(moved.code).not.toBe(0);
     const immutable = allCelRules().find((r) => r.transition)!;
-    expect(moved.stderr).toContain(`spec.url: Invalid value: "string": ${immutable.message}`);
+    expect(moved.stderr).toContain(`spec.url: Invalid value: "https://other.cloudimanage.com": ${immutable.message}`);
   });
 });
 

@@ -75,7 +75,7 @@ describe('imanage-operator validate', () => {
     ].join('\n---\n'));
     const result = await cli('validate', file);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('mixed.yaml:7 (document 2) WorkspaceRepository/r: spec.resolvers[0].resolver:');
+    expect(result.stdout).toContain('mixed.yaml:11 (document 2) WorkspaceRepository/r: spec.resolvers[0].resolver:');
     expect(result.stdout).toContain("column 1: '[' is never closed");
     expect(result.stderr).toMatch(/1 resources checked in 2 documents/);
   });

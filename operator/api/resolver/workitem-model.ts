@@ -48,7 +48,10 @@ export function suggestWorkItemPath(path: string): string | undefined {
   // Every short path is 'near' the empty one; '[workitem]' gets the full list instead.
   if (path === '') return undefined;
   const child = WORK_ITEM_PATHS.find((entry) => entry.path.startsWith(`${path}.`));
-  return child?.path ?? nearest(path, WORK_ITEM_PATHS.map((entry) => entry.path));
+  // A dropped dot or an abbreviation ('clientref') reads as a prefix of the path without dots.
+  const squashed = (p: string) => p.replaceAll('.', '').toLowerCase();
+  const abbreviated = WORK_ITEM_PATHS.find((entry) => squashed(entry.path).startsWith(squashed(path)));
+  return child?.path ?? abbreviated?.path ?? nearest(path, WORK_ITEM_PATHS.map((entry) => entry.path));
 }
 
 /** How to fix a reference to an unknown path: the likely intended one, then every valid one. */

@@ -7,6 +7,8 @@ import { workspaceRepository } from './workspacerepository.ts';
 
 export { GROUP, VERSION, FIX, TS_TYPE } from './common.ts';
 export { AREAS } from './workspacerepository.ts';
+// Import the rules from here, not from cel.ts: this module loads both kinds, which declare them.
+export { allCelRules, type CelRuleDefinition } from './cel.ts';
 
 export interface KindDefinition {
   readonly kind: string;

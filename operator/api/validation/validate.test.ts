@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allCelRules } from '../schemas/cel.ts';
-import { KINDS } from '../schemas/index.ts';
+import { KINDS, allCelRules } from '../schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from './fixtures.ts';
 import { checkPassphrase, effectiveRedirectUris, validateResource } from './index.ts';
 

@@ -1,0 +1,99 @@
+// Reconcile errors decide what the engine does next, so a controller never has to choose between
+// "retry", "give up until the spec changes" and "the object is gone" by reading message text.
+import { checkReason } from './conditions.ts';
+
+export type ErrorClass = 'transient' | 'configuration' | 'gone';
+
+/** Something outside our control failed; retrying with backoff is expected to succeed. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  /** A server-advised wait (e.g. Retry-After); the queue waits at least this long. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * The spec cannot work as written. Retrying would only repeat the failure, so the controller sets
+ * Stalled/Ready=False with this reason and waits for a new generation.
+ */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  /** PascalCase condition reason, e.g. `RedirectUriNotRegistered`. */
+  readonly reason: string;
+  /** Where in the object the problem is, e.g. `spec.auth.clientSecretRef.name`. */
+  readonly fieldPath: string | undefined;
+
+  constructor(reason: string, message: string, options: { fieldPath?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.reason = checkReason(reason);
+    this.fieldPath = options.fieldPath;
+  }
+}
+
+/** The primary object no longer exists; the reconcile ends quietly. */
+export class GoneError extends Error {
+  override readonly name = 'GoneError';
+}
+
+/**
+ * Decides what happens after a failed reconcile. Kubernetes API errors are recognised by a
+ * numeric `status` (duck-typed, so this module does not depend on the REST client):
+ * 404 → gone; 408, 409, 429, 5xx and 0 (no response) → transient; other 4xx → configuration.
+ * Anything unrecognised is transient: retrying with backoff is the safe default.
+ */
+export function classify(err: unknown): ErrorClass {
+  if (err instanceof GoneError) return 'gone';
+  if (err instanceof ConfigurationError) return 'configuration';
+  if (err instanceof TransientError) return 'transient';
+  const status = httpStatusOf(err);
+  if (status === undefined) return 'transient';
+  if (status === 404) return 'gone';
+  // 408 is a timeout and 409 a lost optimistic-concurrency race: both succeed on a re-read.
+  if (status === 408 || status === 409 || status === 429 || status >= 500) return 'transient';
+  if (status >= 400) return 'configuration';
+  return 'transient';
+}
+
+/** The server-advised retry delay, if the error carries one (`retryAfterMs` property). */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('retryAfterMs' in err)) return undefined;
+  const value = err.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+export interface StalledDetail {
+  readonly reason: string;
+  readonly message: string;
+  readonly fieldPath?: string;
+}
+
+// Reasons for API rejections that are not ConfigurationErrors, so Stalled always has a reason.
+const reasonByStatus: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  422: 'Invalid',
+};
+
+/** Reason and message for the Stalled condition when `classify(err)` is `'configuration'`. */
+export function stalledDetail(err: unknown): StalledDetail {
+  if (err instanceof ConfigurationError) {
+    return err.fieldPath === undefined
+      ? { reason: err.reason, message: err.message }
+      : { reason: err.reason, message: err.message, fieldPath: err.fieldPath };
+  }
+  const status = httpStatusOf(err);
+  const reason = (status !== undefined && reasonByStatus[status]) || 'ApiRequestRejected';
+  const message = err instanceof Error ? err.message : 'the request was rejected';
+  return { reason, message };
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('status' in err)) return undefined;
+  const status = err.status;
+  return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
+}

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HealthServer, type HealthServerOptions, type Readiness } from './health.ts';
+import { createMetrics } from './metrics.ts';
+
+const servers: HealthServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function startServer(options: Partial<HealthServerOptions> = {}): Promise<string> {
+  const metrics = createMetrics({ processMetrics: false });
+  metrics.leader.set(1);
+  const server = new HealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: metrics.registry, ...options });
+  servers.push(server);
+  const { host, port } = await server.start();
+  return `http://${host}:${port}`;
+}
+
+describe('HealthServer', () => {
+  it('/healthz answers 200 while the process is alive', async () => {
+    const base = await startServer();
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it.each<[string, () => boolean]>([
+    ['isAlive returns false', () => false],
+    ['isAlive throws', () => { throw new Error('wedged'); }],
+  ])('/healthz answers 503 when %s', async (_name, isAlive) => {
+    const base = await startServer({ isAlive });
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
+  });
+
+  it.each<[string, () => boolean | Readiness, number, Record<string, string>]>([
+    ['ready (boolean)', () => true, 200, { status: 'ok' }],
+    ['ready (object)', () => ({ ready: true }), 200, { status: 'ok' }],
+    ['not ready (boolean)', () => false, 503, { status: 'not ready', reason: 'caches not synced' }],
+    ['not ready with a reason', () => ({ ready: false, reason: 'waiting for leader lease' }), 503, { status: 'not ready', reason: 'waiting for leader lease' }],
+    ['check throws', () => { throw new Error('x'); }, 503, { status: 'not ready', reason: 'readiness check failed' }],
+  ])('/readyz when %s → %i', async (_name, isReady, status, body) => {
+    const base = await startServer({ isReady });
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual(body);
+  });
+
+  it('/readyz turns 200 once caches sync', async () => {
+    let synced = false;
+    const base = await startServer({ isReady: () => synced });
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    synced = true;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('/metrics serves the registry in Prometheus text format', async () => {
+    const base = await startServer();
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toContain('imanage_operator_leader 1');
+  });
+
+  it.each([
+    ['GET', '/nope', 404],
+    ['POST', '/healthz', 405],
+    ['GET', '/healthz?verbose=1', 200],
+  ])('%s %s → %i', async (method, path, status) => {
+    const base = await startServer();
+    expect((await fetch(`${base}${path}`, { method })).status).toBe(status);
+  });
+
+  it('stop closes the listener, and stopping twice is harmless', async () => {
+    const server = new HealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: createMetrics({ processMetrics: false }).registry });
+    const { port } = await server.start();
+    await fetch(`http://127.0.0.1:${port}/healthz`);
+    await server.stop();
+    await server.stop();
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('start rejects when the port is taken', async () => {
+    const base = await startServer();
+    const port = Number(new URL(base).port);
+    const clash = new HealthServer({ host: '127.0.0.1', port, isReady: () => true, registry: createMetrics({ processMetrics: false }).registry });
+    await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});

@@ -1,0 +1,102 @@
+// Probes and metrics over plain node:http. Liveness and readiness are separate on purpose:
+// a replica whose caches are not synced (or that is waiting for the lease) is alive and must not
+// be restarted, it just should not count as ready.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Short, for humans reading a failed probe, e.g. `caches not synced`. */
+  readonly reason?: string;
+}
+
+export interface HealthServerOptions {
+  /** @default '0.0.0.0' */
+  readonly host?: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** True once caches are synced. */
+  readonly isReady: () => boolean | Readiness;
+  /** Extra liveness check (e.g. the reconcile loop is not wedged); answering at all proves the event loop runs. @default () => true */
+  readonly isAlive?: () => boolean;
+  readonly registry: Registry;
+}
+
+export class HealthServer {
+  readonly #options: HealthServerOptions;
+  readonly #server: Server;
+
+  constructor(options: HealthServerOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      this.#route(req, res).catch(() => send(res, 500, { status: 'error' }));
+    });
+  }
+
+  /** Listens and resolves with the bound address (the real port when `port` is 0). */
+  start(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host ?? '0.0.0.0', () => {
+        this.#server.off('error', reject);
+        const address = this.#server.address() as AddressInfo;
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  /** Stops listening and closes open connections (probes use keep-alive). */
+  stop(): Promise<void> {
+    if (!this.#server.listening) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#server.close((err) => (err ? reject(err) : resolve()));
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(res, 405, { status: 'method not allowed' });
+    }
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz') return this.#liveness(res);
+    if (path === '/readyz') return this.#readiness(res);
+    if (path === '/metrics') return this.#metrics(res);
+    send(res, 404, { status: 'not found' });
+  }
+
+  #liveness(res: ServerResponse): void {
+    const alive = safely(() => this.#options.isAlive?.() ?? true, false);
+    send(res, alive ? 200 : 503, { status: alive ? 'ok' : 'not alive' });
+  }
+
+  #readiness(res: ServerResponse): void {
+    const answer = safely(this.#options.isReady, { ready: false, reason: 'readiness check failed' });
+    const readiness: Readiness = typeof answer === 'boolean' ? { ready: answer } : answer;
+    if (readiness.ready) return send(res, 200, { status: 'ok' });
+    send(res, 503, { status: 'not ready', reason: readiness.reason ?? 'caches not synced' });
+  }
+
+  async #metrics(res: ServerResponse): Promise<void> {
+    const body = await this.#options.registry.metrics();
+    res.writeHead(200, { 'content-type': this.#options.registry.contentType });
+    res.end(body);
+  }
+}
+
+// A throwing check is an unhealthy answer, not a crashed probe handler.
+function safely<T>(check: () => T, fallback: T): T {
+  try {
+    return check();
+  } catch {
+    return fallback;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, string>): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,313 @@
+// HTTP(S) to the API server over node:http/https with keep-alive agents: JSON requests with a
+// per-request timeout, and newline-delimited streams for watches. Every failure leaves here as a
+// typed error from errors.ts. A 401 makes the authenticator drop the rejected credentials, and the
+// request is sent once more if fresh ones differ (authentication runs before anything else on the
+// server, so a request refused with 401 had no effect and can be repeated whatever its verb).
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Credentials } from './auth.ts';
+import type { ClusterConfig } from './cluster.ts';
+import { toApiError, toResponseFormatError, toTransportError, type ApiError, type RequestLine } from './errors.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  readonly method: Method;
+  /** Path below the server URL, e.g. `/api/v1/namespaces/x/secrets`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  /** Serialised as JSON. */
+  readonly body?: unknown;
+  /** @default application/json */
+  readonly contentType?: string;
+  /** Overrides the transport's timeout for this request. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface StreamOptions extends Omit<RequestOptions, 'body' | 'contentType'> {
+  /** The stream fails with a Timeout when no byte arrives for this long. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface TransportOptions {
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+  /** @default imanage-operator */
+  readonly userAgent?: string;
+}
+
+/** Marks a request destroyed by our own timer, to tell it from a network failure. */
+class TimeoutMarker extends Error {}
+
+const certAgentRetireMs = 10 * 60_000;
+
+export class Transport {
+  readonly #config: ClusterConfig;
+  readonly #url: URL;
+  readonly #basePath: string;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #agent: HttpAgent;
+  #certAgent: { readonly cert: string; readonly key: string; readonly agent: HttpAgent } | undefined;
+
+  constructor(config: ClusterConfig, options: TransportOptions = {}) {
+    this.#config = config;
+    this.#url = new URL(config.server);
+    this.#basePath = this.#url.pathname.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#userAgent = options.userAgent ?? 'imanage-operator';
+    this.#agent = this.#newAgent(config.cert, config.key);
+  }
+
+  /** Sends a request and returns its parsed JSON answer (undefined for an empty body). */
+  async json<T>(options: RequestOptions): Promise<T> {
+    const line: RequestLine = { method: options.method, path: options.path };
+    const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    const deadline = new Deadline(options.timeoutMs ?? this.#timeoutMs);
+    try {
+      const res = await this.#exchange(options, body, deadline);
+      const raw = await readAll(res, line, deadline, options.signal);
+      if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, raw);
+      if (raw.length === 0) return undefined as T;
+      try {
+        return JSON.parse(raw.toString('utf8')) as T;
+      } catch {
+        throw toResponseFormatError(line, res.statusCode ?? 0);
+      }
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * Opens a streaming GET and hands each non-empty line to `onLine` until the server ends the
+   * stream (resolves) or it fails (rejects). `onLine` throwing ends the stream with that error.
+   */
+  async stream(options: StreamOptions, onLine: (line: string) => void): Promise<void> {
+    const line: RequestLine = { method: options.method, path: options.path };
+    const deadline = new Deadline(options.timeoutMs ?? this.#timeoutMs);
+    let res: IncomingMessage;
+    try {
+      res = await this.#exchange(options, undefined, deadline);
+      if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
+    } finally {
+      deadline.clear();
+    }
+    await readLines(res, line, options.idleTimeoutMs, onLine, options.signal);
+  }
+
+  /** Closes idle keep-alive connections; in-flight requests fail. */
+  close(): void {
+    this.#agent.destroy();
+    this.#certAgent?.agent.destroy();
+  }
+
+  /** Sends once, and once more after a 401 if the authenticator then offers other credentials. */
+  async #exchange(options: RequestOptions, body: Buffer | undefined, deadline: Deadline): Promise<IncomingMessage> {
+    const { authenticator } = this.#config;
+    let credentials = await authenticator.credentials();
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#send(options, body, credentials, deadline);
+      if (res.statusCode !== 401 || attempt > 1) return res;
+      authenticator.invalidate(credentials);
+      const fresh = await authenticator.credentials();
+      if (fresh === credentials) return res;
+      res.resume();
+      credentials = fresh;
+    }
+  }
+
+  #send(options: RequestOptions, body: Buffer | undefined, credentials: Credentials, deadline: Deadline): Promise<IncomingMessage> {
+    const line: RequestLine = { method: options.method, path: options.path };
+    const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': this.#userAgent };
+    if (credentials.token !== undefined) headers.authorization = `Bearer ${credentials.token}`;
+    else if (credentials.basic !== undefined) {
+      const { username, password } = credentials.basic;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    if (body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      headers['content-length'] = body.length;
+    }
+    const send = this.#url.protocol === 'http:' ? httpRequest : httpsRequest;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    return new Promise((resolve, reject) => {
+      const req = send({
+        protocol: this.#url.protocol,
+        hostname: this.#url.hostname.replace(/^\[|\]$/g, ''),
+        port: this.#url.port || undefined,
+        method: options.method,
+        path: this.#basePath + options.path + queryString(options.query),
+        headers,
+        agent: this.#agentFor(credentials),
+      });
+      const failed = (error: unknown): void => reject(wireFailure(line, error, options.signal));
+      watchAbort(req, options.signal);
+      deadline.watch(req);
+      req.on('error', failed);
+      req.on('response', resolve);
+      req.end(body);
+    });
+  }
+
+  #apiError(line: RequestLine, res: IncomingMessage, raw: Buffer): ApiError {
+    let body: unknown;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return toApiError(line, res.statusCode ?? 0, body, res.headers['retry-after']);
+  }
+
+  #agentFor(credentials: Credentials): HttpAgent {
+    const { cert, key } = credentials;
+    if (cert === undefined || key === undefined) return this.#agent;
+    if (this.#certAgent?.cert === cert && this.#certAgent.key === key) return this.#certAgent.agent;
+    // An exec plugin handed out a new certificate. Requests still running on the old agent
+    // (a watch) may finish; the agent and its sockets go after a while.
+    const retired = this.#certAgent?.agent;
+    if (retired) setTimeout(() => retired.destroy(), certAgentRetireMs).unref();
+    this.#certAgent = { cert, key, agent: this.#newAgent(cert, key) };
+    return this.#certAgent.agent;
+  }
+
+  #newAgent(cert: string | undefined, key: string | undefined): HttpAgent {
+    if (this.#url.protocol === 'http:') return new HttpAgent({ keepAlive: true });
+    const { ca, insecureSkipTlsVerify, tlsServerName } = this.#config;
+    return new HttpsAgent({
+      keepAlive: true,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert, key }),
+      rejectUnauthorized: !insecureSkipTlsVerify,
+      ...(tlsServerName === undefined ? {} : { servername: tlsServerName }),
+    });
+  }
+}
+
+function isSuccess(status: number | undefined): boolean {
+  return status !== undefined && status >= 200 && status < 300;
+}
+
+function queryString(query: Readonly<Record<string, QueryValue>> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** One timer for the whole exchange, including a retry after 401 and reading the body. */
+class Deadline {
+  readonly #atMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number) {
+    this.#atMs = Date.now() + timeoutMs;
+  }
+
+  /** Destroys `target` when the deadline passes (at once if it has passed). */
+  watch(target: ClientRequest | IncomingMessage): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => target.destroy(new TimeoutMarker()), Math.max(0, this.#atMs - Date.now()));
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** False when the signal already aborted. */
+function watchAbort(target: ClientRequest | IncomingMessage, signal: AbortSignal | undefined): boolean {
+  if (!signal) return true;
+  if (signal.aborted) return false;
+  const onAbort = (): void => {
+    target.destroy(new Error('aborted by the caller'));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  target.once('close', () => signal.removeEventListener('abort', onAbort));
+  return true;
+}
+
+/** The caller's abort reason, our timeout, or a network failure. */
+function wireFailure(line: RequestLine, error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof TimeoutMarker) return toTransportError(line, 'Timeout');
+  return toTransportError(line, 'NetworkError', error);
+}
+
+function readAll(res: IncomingMessage, line: RequestLine, deadline: Deadline, signal: AbortSignal | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const failed = (error: unknown): void => reject(wireFailure(line, error, signal));
+    if (!watchAbort(res, signal)) return failed(undefined);
+    deadline.watch(res);
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', failed);
+    res.on('close', () => {
+      if (!res.complete) failed(new ConnectionCut());
+    });
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** The connection closed before the answer was complete, without a socket error. */
+class ConnectionCut extends Error {
+  override name = 'ConnectionCut';
+
+  constructor() {
+    super('the connection closed before the answer was complete');
+  }
+}
+
+function readLines(
+  res: IncomingMessage,
+  line: RequestLine,
+  idleTimeoutMs: number,
+  onLine: (text: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending: Buffer | undefined;
+    let settled = false;
+    const idle = setTimeout(() => res.destroy(new TimeoutMarker()), idleTimeoutMs);
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      outcome();
+    };
+    const failed = (error: unknown): void => settle(() => reject(wireFailure(line, error, signal)));
+    if (!watchAbort(res, signal)) return failed(undefined);
+    res.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      idle.refresh();
+      let data = pending ? Buffer.concat([pending, chunk]) : chunk;
+      for (let end = data.indexOf(10); end >= 0; end = data.indexOf(10)) {
+        const text = data.subarray(0, end).toString('utf8').trim();
+        data = data.subarray(end + 1);
+        if (text === '') continue;
+        try {
+          onLine(text);
+        } catch (error) {
+          // The handler's own error, not the wire's: passed on as it is.
+          settle(() => reject(error));
+          res.destroy();
+          return;
+        }
+      }
+      pending = data.length > 0 ? data : undefined;
+    });
+    res.on('error', failed);
+    res.on('end', () => settle(resolve));
+    // A connection cut mid-stream closes the response without 'end'.
+    res.on('close', () => {
+      if (!res.complete) failed(new ConnectionCut());
+      else settle(resolve);
+    });
+  });
+}

@@ -1,0 +1,394 @@
+// The reconcile work queue, modelled on client-go's workqueue: keys not objects (reconciles are
+// level-based and re-read the object), duplicates merge, one key is never processed twice at once,
+// failures back off per key, and a global token bucket protects the API server and iManage.
+// On top of that, two lanes: a freshly changed object is handed out before periodic resyncs, so a
+// user's edit is not stuck behind a backlog of thousands of resyncs.
+import { realClock, type Clock } from './clock.ts';
+import { classify, retryAfterMsOf, type ErrorClass } from './errors.ts';
+
+export type Priority = 'change' | 'resync';
+
+export interface AddOptions {
+  /** @default 'change' */
+  readonly priority?: Priority;
+}
+
+export interface HandlerResult {
+  /** Reconcile again after this many milliseconds (as a resync); 0 or absent means don't. */
+  readonly requeueAfter?: number;
+}
+
+/** Reconciles one key. Throw to retry with backoff, or a typed error from errors.ts. */
+export type Handler = (key: string, signal: AbortSignal) => Promise<HandlerResult | void>;
+
+/** How one handler call ended; the error classes come from `classify`. */
+export type ReconcileResult = 'success' | 'requeue' | ErrorClass;
+
+/** Hooks for metrics and logs; keep them cheap, they run on the queue's path. */
+export interface QueueObserver {
+  /** Time from the key being added to it being handed out. */
+  onWait?(key: string, waitMs: number): void;
+  onResult?(key: string, result: ReconcileResult, durationMs: number, error?: unknown): void;
+}
+
+export interface BackoffOptions {
+  /** Delay after the first failure. @default 1000 */
+  readonly baseMs: number;
+  /** @default 300000 (5 min) */
+  readonly maxMs: number;
+  /** Fraction shaved off at random so retries of many keys spread out. @default 0.2 */
+  readonly jitter: number;
+}
+
+export interface RateLimitOptions {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export interface WorkQueueOptions {
+  readonly clock?: Clock;
+  readonly backoff?: Partial<BackoffOptions>;
+  /** Global limit on keys handed out; `false` disables it. @default { perSecond: 50, burst: 300 } */
+  readonly rateLimit?: RateLimitOptions | false;
+  /** Source of jitter in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  readonly observer?: QueueObserver;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 300_000, jitter: 0.2 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 50, burst: 300 };
+
+/** `kind/namespace/name`; cluster-scoped objects have an empty namespace (`kind//name`). */
+export function queueKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+export function parseQueueKey(key: string): { kind: string; namespace: string; name: string } {
+  const [kind = '', namespace = '', ...rest] = key.split('/');
+  return { kind, namespace, name: rest.join('/') };
+}
+
+export function kindOf(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? key : key.slice(0, slash);
+}
+
+/**
+ * Delay before retry number `failures + 1`: base·2^failures capped at max, then up to `jitter`
+ * of it shaved off (jitter only shortens, so the cap is a true maximum).
+ */
+export function backoffDelay(failures: number, options: BackoffOptions, random: number): number {
+  const nominal = Math.min(options.maxMs, options.baseMs * 2 ** failures);
+  return Math.round(nominal * (1 - options.jitter * random));
+}
+
+class TokenBucket {
+  readonly #limit: RateLimitOptions;
+  #tokens: number;
+  #lastMs: number;
+
+  constructor(limit: RateLimitOptions, nowMs: number) {
+    if (!(limit.perSecond > 0 && limit.burst >= 1)) {
+      throw new RangeError(`rateLimit needs perSecond > 0 and burst >= 1 (got ${limit.perSecond}/s, burst ${limit.burst})`);
+    }
+    this.#limit = limit;
+    this.#tokens = limit.burst;
+    this.#lastMs = nowMs;
+  }
+
+  /** Milliseconds until a token is available (0 if one is). */
+  delayMs(nowMs: number): number {
+    this.#refill(nowMs);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.#limit.perSecond);
+  }
+
+  take(nowMs: number): void {
+    this.#refill(nowMs);
+    this.#tokens -= 1;
+  }
+
+  #refill(nowMs: number): void {
+    const elapsed = Math.max(0, nowMs - this.#lastMs);
+    this.#tokens = Math.min(this.#limit.burst, this.#tokens + (elapsed * this.#limit.perSecond) / 1000);
+    this.#lastMs = nowMs;
+  }
+}
+
+interface Waiting {
+  readonly addedMs: number;
+}
+
+interface Pending {
+  priority: Priority;
+  readonly addedMs: number;
+}
+
+interface Delayed {
+  priority: Priority;
+  readonly dueMs: number;
+}
+
+function higher(a: Priority, b: Priority): Priority {
+  return a === 'change' || b === 'change' ? 'change' : 'resync';
+}
+
+export class WorkQueue {
+  readonly #clock: Clock;
+  readonly #backoff: BackoffOptions;
+  readonly #bucket: TokenBucket | undefined;
+  readonly #random: () => number;
+  readonly #observer: QueueObserver;
+  // Each waiting key is in exactly one lane; Map keeps insertion order, so each lane is FIFO.
+  readonly #lanes: Record<Priority, Map<string, Waiting>> = { change: new Map(), resync: new Map() };
+  /** Keys handed out and not yet done, with the lane they came from (retries keep it). */
+  readonly #processing = new Map<string, Priority>();
+  /** Keys added while processing: re-queued when done, so a change seen mid-reconcile is not lost. */
+  readonly #dirty = new Map<string, Pending>();
+  readonly #delayed = new Map<string, Delayed>();
+  readonly #failures = new Map<string, number>();
+  readonly #stop = new AbortController();
+  #wakers: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#clock = options.clock ?? realClock;
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    const limit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
+    this.#bucket = limit === false ? undefined : new TokenBucket(limit, this.#nowMs());
+    this.#random = options.random ?? Math.random;
+    this.#observer = options.observer ?? {};
+  }
+
+  /** Queues `key`. A key already waiting is merged (its lane may be raised to `change`). */
+  add(key: string, options: AddOptions = {}): void {
+    if (this.isShutDown()) return;
+    const priority = options.priority ?? 'change';
+    if (this.#processing.has(key)) {
+      const dirty = this.#dirty.get(key);
+      if (dirty) dirty.priority = higher(dirty.priority, priority);
+      else this.#dirty.set(key, { priority, addedMs: this.#nowMs() });
+      return;
+    }
+    this.#enqueue(key, priority, this.#nowMs());
+  }
+
+  #enqueue(key: string, priority: Priority, addedMs: number): void {
+    if (this.#lanes.change.has(key)) return;
+    const inResync = this.#lanes.resync.get(key);
+    if (inResync) {
+      if (priority === 'resync') return;
+      // Raised keys join the back of the change lane but keep their original add time.
+      this.#lanes.resync.delete(key);
+      this.#lanes.change.set(key, inResync);
+      return;
+    }
+    this.#lanes[priority].set(key, { addedMs });
+    this.#wake();
+  }
+
+  /** Queues `key` after `delayMs`. Only the earliest pending delay per key is kept. */
+  addAfter(key: string, delayMs: number, options: AddOptions = {}): void {
+    if (this.isShutDown()) return;
+    if (delayMs <= 0) return this.add(key, options);
+    const priority = options.priority ?? 'change';
+    const dueMs = this.#nowMs() + delayMs;
+    const existing = this.#delayed.get(key);
+    if (existing && existing.dueMs <= dueMs) {
+      existing.priority = higher(existing.priority, priority);
+      return;
+    }
+    const entry: Delayed = { dueMs, priority: existing ? higher(existing.priority, priority) : priority };
+    this.#delayed.set(key, entry);
+    void this.#clock.sleep(delayMs, this.#stop.signal).then(() => {
+      if (this.#delayed.get(key) !== entry) return; // superseded by an earlier delay that already fired
+      this.#delayed.delete(key);
+      this.add(key, { priority: entry.priority });
+    });
+  }
+
+  /** Queues `key` after its per-key exponential backoff (and at least `minDelayMs`). */
+  addWithBackoff(key: string, options: AddOptions & { readonly minDelayMs?: number } = {}): void {
+    const failures = this.#failures.get(key) ?? 0;
+    this.#failures.set(key, failures + 1);
+    const delay = backoffDelay(failures, this.#backoff, this.#random());
+    this.addAfter(key, Math.max(delay, options.minDelayMs ?? 0), options);
+  }
+
+  /** Resets the backoff of `key` (after a success, or when the object is gone). */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /** Failures since the last `forget`. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Keys waiting to be handed out (not counting delayed or in-flight ones). */
+  depth(): number {
+    return this.#lanes.change.size + this.#lanes.resync.size;
+  }
+
+  depthByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const lane of Object.values(this.#lanes)) {
+      for (const key of lane.keys()) counts.set(kindOf(key), (counts.get(kindOf(key)) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  inFlight(): number {
+    return this.#processing.size;
+  }
+
+  isShutDown(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  #nowMs(): number {
+    return this.#clock.now().getTime();
+  }
+
+  #wake(): void {
+    const wakers = this.#wakers;
+    this.#wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  #nextWake(): Promise<void> {
+    return new Promise((resolve) => this.#wakers.push(resolve));
+  }
+
+  /**
+   * Waits for the next key, change lane first, within the global rate limit. Resolves
+   * `undefined` once the queue is shut down. Every key handed out must be passed to `done`.
+   */
+  async get(): Promise<string | undefined> {
+    for (;;) {
+      if (this.isShutDown()) return undefined;
+      if (this.depth() === 0) {
+        await this.#nextWake();
+        continue;
+      }
+      const tokenDelayMs = this.#bucket?.delayMs(this.#nowMs()) ?? 0;
+      if (tokenDelayMs > 0) {
+        // The key is picked only after the token, so a change added meanwhile still goes first.
+        await this.#clock.sleep(tokenDelayMs, this.#stop.signal);
+        continue;
+      }
+      this.#bucket?.take(this.#nowMs());
+      return this.#handOut();
+    }
+  }
+
+  #handOut(): string {
+    const priority: Priority = this.#lanes.change.size > 0 ? 'change' : 'resync';
+    const lane = this.#lanes[priority];
+    const [key, waiting] = lane.entries().next().value as [string, Waiting];
+    lane.delete(key);
+    this.#processing.set(key, priority);
+    this.#observer.onWait?.(key, this.#nowMs() - waiting.addedMs);
+    return key;
+  }
+
+  /** Marks `key` finished; if it was added meanwhile, it is queued again now. */
+  done(key: string): void {
+    if (!this.#processing.delete(key)) return;
+    const dirty = this.#dirty.get(key);
+    if (dirty) {
+      this.#dirty.delete(key);
+      if (!this.isShutDown()) this.#enqueue(key, dirty.priority, dirty.addedMs);
+    }
+    if (this.#processing.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const notify of waiters) notify();
+    }
+  }
+
+  /**
+   * Runs `concurrency` workers until the queue is shut down or `signal` aborts (which shuts it
+   * down; handlers receive the same signal to cancel their I/O). Resolves when all workers
+   * have finished their current key.
+   */
+  async run(concurrency: number, handler: Handler, signal: AbortSignal): Promise<void> {
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
+    }
+    const stop = (): void => this.shutdown();
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.all(Array.from({ length: concurrency }, () => this.#worker(handler, signal)));
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #worker(handler: Handler, signal: AbortSignal): Promise<void> {
+    for (let key = await this.get(); key !== undefined; key = await this.get()) {
+      await this.#process(key, handler, signal);
+    }
+  }
+
+  async #process(key: string, handler: Handler, signal: AbortSignal): Promise<void> {
+    const priority = this.#processing.get(key) ?? 'change';
+    const startMs = this.#nowMs();
+    let result: ReconcileResult;
+    let error: unknown;
+    try {
+      result = this.#afterSuccess(key, await handler(key, signal));
+    } catch (err) {
+      error = err;
+      result = this.#afterFailure(key, err, priority);
+    } finally {
+      this.done(key);
+    }
+    this.#observer.onResult?.(key, result, this.#nowMs() - startMs, error);
+  }
+
+  #afterSuccess(key: string, outcome: HandlerResult | void): ReconcileResult {
+    this.forget(key);
+    const requeueAfter = outcome?.requeueAfter ?? 0;
+    if (requeueAfter <= 0) return 'success';
+    this.addAfter(key, requeueAfter, { priority: 'resync' });
+    return 'requeue';
+  }
+
+  // Configuration errors wait for a new generation (the watch will add the key), and gone
+  // objects have nothing left to do: neither is retried, so a broken spec causes no retry storm.
+  #afterFailure(key: string, err: unknown, priority: Priority): ReconcileResult {
+    const errorClass = classify(err);
+    if (errorClass === 'transient') {
+      const minDelayMs = retryAfterMsOf(err);
+      this.addWithBackoff(key, minDelayMs === undefined ? { priority } : { priority, minDelayMs });
+    } else {
+      this.forget(key);
+    }
+    return errorClass;
+  }
+
+  /** Stops handing out work (waiting `get` calls resolve `undefined`) and drops delayed keys. */
+  shutdown(): void {
+    if (this.isShutDown()) return;
+    this.#stop.abort();
+    this.#wake();
+  }
+
+  /**
+   * Shuts down and waits up to `deadlineMs` for in-flight keys to finish. Resolves `true` if
+   * they all did, `false` if the deadline passed first.
+   */
+  async drain(deadlineMs: number): Promise<boolean> {
+    this.shutdown();
+    if (this.#processing.size === 0) return true;
+    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
+    const timer = new AbortController();
+    const expired = this.#clock.sleep(deadlineMs, timer.signal).then(() => false);
+    try {
+      return await Promise.race([idle, expired]);
+    } finally {
+      timer.abort();
+    }
+  }
+}
