@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // real kube-apiserver + etcd per run (each test file works in a namespace of its own).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

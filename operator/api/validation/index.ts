@@ -33,15 +33,25 @@ export interface ValidationResult<T> {
 export function validateResource(doc: unknown): ValidationResult<IManageConnection | WorkspaceRepository> {
   const d = doc as { apiVersion?: unknown; kind?: unknown };
   if (d?.apiVersion !== API_VERSION) {
-    return { problems: [{ path: 'apiVersion', message: `unsupported apiVersion ${JSON.stringify(d?.apiVersion)}`, fix: `use ${API_VERSION}`, code: 'UnsupportedVersion' }] };
+    return { problems: [{ path: 'apiVersion', message: `unsupported apiVersion ${show(d?.apiVersion)}`, fix: `use ${API_VERSION}`, code: 'UnsupportedVersion' }] };
   }
-  const validator = validatorFor(String(d.kind));
+  const validator = typeof d.kind === 'string' ? validatorFor(d.kind) : undefined;
   if (!validator) {
-    return { problems: [{ path: 'kind', message: `unknown kind ${JSON.stringify(d.kind)}`, fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}`, code: 'UnknownKind' }] };
+    return { problems: [{ path: 'kind', message: `unknown kind ${show(d.kind)}`, fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}`, code: 'UnknownKind' }] };
   }
-  const copy = structuredClone(doc) as IManageConnection | WorkspaceRepository;
+  let copy: IManageConnection | WorkspaceRepository;
+  try {
+    copy = structuredClone(doc) as IManageConnection | WorkspaceRepository;
+  } catch {
+    return { problems: [{ path: '', message: 'is not plain data', fix: 'pass the object as parsed from YAML or JSON', code: 'NotData' }] };
+  }
   const problems = [...validator.validate(copy), ...semanticProblems(copy)];
   return problems.length > 0 ? { problems } : { problems: [], value: copy };
+}
+
+/** A value for a message: strings quoted, anything else by its type, never throwing. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : value === undefined ? '(none)' : `(a ${typeof value})`;
 }
 
 function semanticProblems(doc: IManageConnection | WorkspaceRepository): Problem[] {

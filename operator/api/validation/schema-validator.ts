@@ -18,7 +18,7 @@ const addFormats = ((addFormatsModule as { default?: unknown }).default ?? addFo
 function checkListType(listType: string, data: unknown[], parent?: Record<string, unknown>): boolean {
   const keys = (parent?.['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [];
   const identity = (item: unknown) =>
-    listType === 'map' ? JSON.stringify(keys.map((k) => (item as Record<string, unknown>)?.[k])) : JSON.stringify(item);
+    safeJson(listType === 'map' ? keys.map((k) => (item as Record<string, unknown>)?.[k]) : item);
   const seen = new Map<string, number>();
   const errors: Partial<ErrorObject>[] = [];
   if (listType !== 'atomic') {
@@ -32,6 +32,11 @@ function checkListType(listType: string, data: unknown[], parent?: Record<string
   return errors.length === 0;
 }
 checkListType.errors = [] as Partial<ErrorObject>[];
+
+/** JSON for identity and messages; BigInt (which JSON.stringify refuses) as its digits. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? 'undefined';
+}
 
 const listTypeKeyword: FuncKeywordDefinition = {
   keyword: 'x-kubernetes-list-type',
@@ -153,7 +158,7 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
     }
     case 'enum': {
       const allowed = p['allowedValues'] as unknown[];
-      const guess = nearest(String(valueAt(e)), allowed.map(String));
+      const guess = typeof e.data === 'string' ? nearest(e.data, allowed.map(String)) : undefined;
       return {
         path, message: `unsupported value; must be one of ${allowed.join(', ')}`,
         fix: guess ? `did you mean '${guess}'?` : undefined, code: 'FieldValueNotSupported',
@@ -165,7 +170,7 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
       return { path: joinPath(path, String(p['fieldPath'] ?? '').replace(/^\./, '')), message: e.message ?? 'is invalid', code: p['reason'] ?? 'FieldValueInvalid' };
     case 'x-kubernetes-list-type': {
       const keys = p['keys'] as string[];
-      const what = keys.length ? keys.map((k) => `${k}=${JSON.stringify(p['item']?.[k])}`).join(', ') : JSON.stringify(p['item']);
+      const what = keys.length ? keys.map((k) => `${k}=${safeJson(p['item']?.[k])}`).join(', ') : safeJson(p['item']);
       return { path: `${path}[${p['index']}]`, message: `duplicate entry (${what}), already at index ${p['first']}`, fix: keys.length ? `give each entry its own ${keys.join(', ')}` : 'remove the duplicate', code: 'FieldValueDuplicate' };
     }
     case 'format':
@@ -185,10 +190,6 @@ function schemaAt(root: Record<string, unknown>, pointer: string): Record<string
       : ((node['properties'] as Record<string, Record<string, unknown>> | undefined)?.[segment]);
   }
   return node;
-}
-
-function valueAt(e: ErrorObject): unknown {
-  return e.data;
 }
 
 function firstSentence(description: unknown): string | undefined {

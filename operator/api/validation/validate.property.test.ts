@@ -6,7 +6,11 @@ import { validateResource } from './index.ts';
 // The validator must answer every input with a list of problems: it never throws.
 describe('validateResource never throws', () => {
   it('on arbitrary values', () => {
-    fc.assert(fc.property(fc.anything(), (value) => {
+    const everything = fc.anything({
+      withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true,
+      withNullPrototype: true, withObjectString: true, withSparseArray: true, withTypedArray: true,
+    });
+    fc.assert(fc.property(everything, (value) => {
       expect(Array.isArray(validateResource(value).problems)).toBe(true);
     }), { numRuns: 10_000 });
   });
@@ -25,6 +29,14 @@ describe('validateResource never throws', () => {
     fc.assert(fc.property(specPatch, (patch) => {
       const { problems } = validateResource(mergePatch(baseConnection(), { spec: patch }));
       for (const p of problems) expect(typeof p.path).toBe('string');
+    }), { numRuns: 10_000 });
+  });
+
+  it('on documents that claim to be our kinds but carry anything', () => {
+    const kind = fc.constantFrom('IManageConnection', 'WorkspaceRepository');
+    fc.assert(fc.property(kind, fc.anything({ withBigInt: true, withBoxedValues: true, withNullPrototype: true }), (k, spec) => {
+      const { problems } = validateResource({ apiVersion: 'imanage.operator.dev/v1alpha1', kind: k, metadata: { name: 'x' }, spec });
+      expect(problems.length).toBeGreaterThanOrEqual(0);
     }), { numRuns: 10_000 });
   });
 
