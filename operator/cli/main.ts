@@ -2,6 +2,7 @@
 // imanage-operator: the operator and its command-line tools, one program.
 
 import { parseArgs } from 'node:util';
+import { RUN_USAGE, RunUsageError, runCommand } from './run.ts';
 import { UnreadableInputError } from './sources.ts';
 import { formatFinding, validateInputs } from './validate.ts';
 
@@ -12,7 +13,7 @@ commands:
       Validate IManageConnection and WorkspaceRepository manifests offline, with the same
       checks as the operator. Other kinds are ignored.
       Exit status: 0 valid, 1 invalid, 2 usage error or unreadable input.
-`;
+${RUN_USAGE}`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -42,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'validate':
       return validateCommand(rest);
+    case 'run':
+      return runCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  if (error instanceof UsageError || error instanceof RunUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`imanage-operator: ${(error as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else if (error instanceof UnreadableInputError) {

@@ -276,6 +276,31 @@ describe('handler outcomes', () => {
     expect(run.failures).toBe(results.at(-1) === 'transient' ? 1 : 0);
   });
 
+  it('recheck looks again after the per-key backoff, growing while the object stays blocked', async () => {
+    const results: ReconcileResult[] = [];
+    const { queue, clock } = newQueue({ observer: { onResult: (_key, result) => results.push(result) } });
+    const controller = new AbortController();
+    let calls = 0;
+    const running = queue.run(1, async () => (++calls <= 3 ? { recheck: true } : undefined), controller.signal);
+    queue.add('k');
+    await clock.advance(0);
+    expect(calls).toBe(1);
+    await clock.advance(999);
+    expect(calls).toBe(1);
+    await clock.advance(1);
+    expect(calls).toBe(2);
+    await clock.advance(1999);
+    expect(calls).toBe(2);
+    await clock.advance(1);
+    expect(calls).toBe(3);
+    await clock.advance(4000);
+    expect(calls).toBe(4);
+    expect(results).toEqual(['requeue', 'requeue', 'requeue', 'success']);
+    expect(queue.failures('k')).toBe(0);
+    controller.abort();
+    await running;
+  });
+
   it('reports the wait from add to hand-out, merged adds counting from the first', async () => {
     const waits: [string, number][] = [];
     const { queue, clock } = newQueue({ observer: { onWait: (key, ms) => waits.push([key, ms]) } });

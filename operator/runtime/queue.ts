@@ -16,6 +16,12 @@ export interface AddOptions {
 export interface HandlerResult {
   /** Reconcile again after this many milliseconds (as a resync); 0 or absent means don't. */
   readonly requeueAfter?: number;
+  /**
+   * The object is blocked on something no watch reports (a referenced Secret that the operator
+   * reads on demand): look again after the key's exponential backoff, so that it recovers by
+   * itself without polling every object at a fixed rate.
+   */
+  readonly recheck?: boolean;
 }
 
 /** Reconciles one key. Throw to retry with backoff, or a typed error from errors.ts. */
@@ -348,6 +354,10 @@ export class WorkQueue {
   }
 
   #afterSuccess(key: string, outcome: HandlerResult | void): ReconcileResult {
+    if (outcome?.recheck) {
+      this.addWithBackoff(key, { priority: 'resync' });
+      return 'requeue';
+    }
     this.forget(key);
     const requeueAfter = outcome?.requeueAfter ?? 0;
     if (requeueAfter <= 0) return 'success';

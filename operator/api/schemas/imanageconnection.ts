@@ -1,6 +1,7 @@
 // The IManageConnection API: the single source of the CRD, the TypeScript types and the
 // validator. Run `npm run generate` after changing it.
 
+import { goDurationMs } from '../duration.ts';
 import { type CelValidation, SharedRegex, celRule } from './cel.ts';
 import {
   DNS_LABEL, DNS_SUBDOMAIN, EXPLICIT_PORT, FIX, PORT_443, type Schema, bool, conditionsSchema, duration,
@@ -294,11 +295,3 @@ export const iManageConnection = {
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 } as const;
-
-/** Go duration to milliseconds, for the twins of duration() rules. NaN when malformed. */
-export function goDurationMs(value: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
-  const parts = [...value.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) return Number.NaN;
-  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
-}

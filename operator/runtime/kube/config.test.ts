@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { dump as stringify } from 'js-yaml';
 import { FakeClock } from '../clock.ts';
 import { TokenFileAuthenticator, tokenFileRefreshMs } from './auth.ts';
 import { loadClusterConfig, type ClusterConfig, type LoadOptions } from './config.ts';
@@ -264,7 +264,8 @@ describe('kubeconfig contents', () => {
     ['an exec apiVersion it does not know', { user: { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } } }, "user 'only'.exec: apiVersion 'client.authentication.k8s.io/v1alpha1' is not one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1"],
     ['an auth-provider', { user: { 'auth-provider': { name: 'gcp' } } }, "user 'only': auth-provider plugins are not supported; use an exec credential plugin"],
     ['a proxy-url', { cluster: { 'proxy-url': 'http://proxy:3128' } }, "cluster 'only': proxy-url is not supported"],
-    ['a server that is not https', { cluster: { server: 'ftp://x' } }, "cluster 'only': server 'ftp://x' must be an https URL"],
+    ['a server that is not https', { cluster: { server: 'ftp://user:pw@x' } }, "cluster 'only': server must be an https URL, not ftp:"],
+    ['a server that is not a URL', { cluster: { server: 'https://user:pw@bad host' } }, "cluster 'only': server is not a URL"],
     ['a numeric token, without quoting it', { user: { token: 123456789 } }, "user 'only': 'token' must be a string"],
   ])('refuses %s', async (_case, context, message) => {
     await expect(single(context)).rejects.toThrow(new KubeConfigError(message));
@@ -289,14 +290,22 @@ describe('kubeconfig contents', () => {
     await writeFile(file, 'users:\n- name: a\n  user:\n    token: super-secret-token\n   bad: [indent\n');
     const error = await errorOf(load({ kubeconfig: file }));
     expect(error).toBeInstanceOf(KubeConfigError);
-    expect(error.message).toMatch(/^\S+broken is not valid YAML \(line \d+\)$/);
+    expect(error.message).toBe(`${file} is not valid YAML (line 5)`);
     expect(error.message).not.toContain('super-secret-token');
     expect(error.cause).toBeUndefined();
   });
 
-  it('accepts an empty file in a KUBECONFIG list', async () => {
+  it('accepts empty and comment-only files in a KUBECONFIG list', async () => {
     await writeFile(join(dir, 'empty'), '');
+    await writeFile(join(dir, 'comments'), '# nothing here yet\n');
     const real = await kubeconfig('real', { real: {} }, 'real');
-    expect((await load({ env: { KUBECONFIG: `${join(dir, 'empty')}:${real}` } })).server).toBe('https://real.example:6443');
+    const env = { KUBECONFIG: [join(dir, 'empty'), join(dir, 'comments'), real].join(':') };
+    expect((await load({ env })).server).toBe('https://real.example:6443');
+  });
+
+  it('refuses a file with several YAML documents', async () => {
+    const file = join(dir, 'two');
+    await writeFile(file, 'kind: Config\n---\nkind: Config\n');
+    await expect(load({ kubeconfig: file })).rejects.toThrow(new KubeConfigError(`${file} holds 2 YAML documents; a kubeconfig is one`));
   });
 });

@@ -110,8 +110,10 @@ export class Transport {
     let credentials = await authenticator.credentials();
     for (let attempt = 1; ; attempt++) {
       const res = await this.#send(options, body, credentials, deadline);
-      if (res.statusCode !== 401 || attempt > 1) return res;
+      if (res.statusCode !== 401) return res;
+      // Dropped even when not retried, so that the next request does not send them again.
       authenticator.invalidate(credentials);
+      if (attempt > 1) return res;
       const fresh = await authenticator.credentials();
       if (fresh === credentials) return res;
       res.resume();

@@ -1,0 +1,70 @@
+// Reads what the connection refers to: its Secrets, fetched on demand (never cached, so memory
+// does not grow with the Secrets in the cluster). Values are reduced to what decide needs —
+// key names, the passphrase's length, the certificate's expiry — and dropped.
+
+import { X509Certificate } from 'node:crypto';
+import type { IManageConnection } from '../../api/generated/types.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import { NotFoundError } from '../../runtime/kube/errors.ts';
+import { type Secret, secrets } from '../../runtime/kube/resources.ts';
+import type { CertificateObservation, ObservedConnection, PassphraseObservation, SecretObservation } from './observed.ts';
+
+type SecretReader = Pick<KubeClient, 'get'>;
+
+async function readSecret(client: SecretReader, namespace: string, name: string, signal?: AbortSignal): Promise<Secret | undefined> {
+  try {
+    return await client.get(secrets, { namespace, name }, signal ? { signal } : {});
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function keysOf(secret: Secret | undefined): string[] {
+  return Object.keys(secret?.data ?? {}).sort();
+}
+
+function decode(secret: Secret | undefined, key: string): string | undefined {
+  const value = secret?.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+function observeSecret(name: string, secret: Secret | undefined): SecretObservation {
+  return { name, found: secret !== undefined, keys: keysOf(secret) };
+}
+
+function observePassphrase(name: string, key: string, secret: Secret | undefined): PassphraseObservation {
+  const value = decode(secret, key);
+  return { ...observeSecret(name, secret), key, ...(value !== undefined ? { length: Array.from(value).length } : {}) };
+}
+
+function observeCertificate(name: string, secret: Secret | undefined): CertificateObservation {
+  const pem = decode(secret, 'tls.crt');
+  if (pem === undefined) return observeSecret(name, secret);
+  try {
+    return { ...observeSecret(name, secret), notAfter: new Date(new X509Certificate(pem).validTo).toISOString() };
+  } catch (error) {
+    return { ...observeSecret(name, secret), parseError: (error as Error).message };
+  }
+}
+
+export async function observeConnection(client: SecretReader, connection: IManageConnection, signal?: AbortSignal): Promise<ObservedConnection> {
+  const namespace = connection.metadata?.namespace ?? 'default';
+  const spec = connection.spec;
+  const read = (name: string | undefined) => (name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal));
+  const encryption = spec.tokens?.encryption;
+  const [clientSecret, credentials, passphrase, certificate] = await Promise.all([
+    read(spec.clientSecretRef?.name),
+    read(spec.auth?.credentialsSecretRef?.name),
+    read(encryption?.passphraseSecretRef?.name),
+    read(encryption?.certificateSecretRef?.name),
+  ]);
+  return {
+    ...(spec.clientSecretRef ? { clientSecret: observeSecret(spec.clientSecretRef.name, clientSecret) } : {}),
+    ...(spec.auth?.credentialsSecretRef ? { credentials: observeSecret(spec.auth.credentialsSecretRef.name, credentials) } : {}),
+    ...(encryption ? {
+      passphrase: observePassphrase(encryption.passphraseSecretRef.name, encryption.passphraseSecretRef.key ?? 'passphrase', passphrase),
+      certificate: observeCertificate(encryption.certificateSecretRef.name, certificate),
+    } : {}),
+  };
+}

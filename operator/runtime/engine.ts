@@ -1,0 +1,195 @@
+// The reconcile engine: shared caches, one work queue, leader election, probes and metrics.
+// It knows no custom kind; controllers plug in through the Controller interface.
+
+import { type Clock, realClock } from './clock.ts';
+import { EventRecorder } from './events.ts';
+import { HealthServer } from './health.ts';
+import { InformerSet } from './informer-set.ts';
+import type { KubeClient } from './kube/client.ts';
+import type { KubeObject, Resource } from './kube/resources.ts';
+import { LeaderElector, type LeaseTiming } from './leader.ts';
+import { kubeLeaseStore } from './lease-store.ts';
+import type { Logger } from './log.ts';
+import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
+import { type HandlerResult, type Priority, parseQueueKey, queueKey, WorkQueue } from './queue.ts';
+
+export interface ObjectRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** What a controller gets from the engine. */
+export interface EngineContext {
+  readonly client: KubeClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: OperatorMetrics;
+  readonly events: EventRecorder;
+  /** The shared cache of a resource (one per resource, created on first use). */
+  informer<T extends KubeObject>(resource: Resource<T>): InformerSet<T>;
+  enqueue(kind: string, ref: ObjectRef, priority?: Priority): void;
+}
+
+export interface Controller {
+  /** The queue key prefix, e.g. IManageConnection. */
+  readonly kind: string;
+  /** Registers watches and indexes; called once before the caches start. */
+  setup(engine: EngineContext): void;
+  /** Every object this controller owns, for the initial pass and periodic resyncs. */
+  keys(): ObjectRef[];
+  reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void>;
+}
+
+export interface EngineOptions {
+  readonly client: KubeClient;
+  readonly logger: Logger;
+  readonly metrics: OperatorMetrics;
+  readonly clock?: Clock;
+  /** Namespaces to watch; empty means all. */
+  readonly namespaces: readonly string[];
+  /** Only objects with these labels (sharding across operator deployments). */
+  readonly labelSelector?: string;
+  readonly concurrency: number;
+  readonly resyncPeriodMs: number;
+  readonly health: { readonly host: string; readonly port: number };
+  /** Leader election; omitted, this process always leads. */
+  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity: string } & Partial<LeaseTiming>;
+  /** How long in-flight reconciles may take to finish on shutdown. */
+  readonly shutdownGraceMs: number;
+}
+
+export type EngineExit = 'stopped' | 'lost-leadership';
+
+export class Engine {
+  readonly #options: EngineOptions;
+  readonly #clock: Clock;
+  readonly #controllers = new Map<string, Controller>();
+  readonly #informers = new Map<Resource, InformerSet<KubeObject>>();
+  readonly #queue: WorkQueue;
+  readonly #context: EngineContext;
+  #health: HealthServer | undefined;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? realClock;
+    this.#queue = new WorkQueue({ clock: this.#clock, observer: queueMetricsObserver(options.metrics) });
+    options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
+    const events = new EventRecorder({
+      client: options.client, clock: this.#clock, controller: 'imanage.operator.dev/imanage-operator',
+      instance: options.leaderElection?.identity ?? 'imanage-operator', logger: options.logger,
+    });
+    this.#context = {
+      client: options.client, clock: this.#clock, logger: options.logger, metrics: options.metrics, events,
+      informer: (resource) => this.#informer(resource),
+      enqueue: (kind, ref, priority = 'change') => this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
+    };
+  }
+
+  register(controller: Controller): void {
+    this.#controllers.set(controller.kind, controller);
+    controller.setup(this.#context);
+  }
+
+  /** The address /healthz, /readyz and /metrics are served on, once running. */
+  async startProbes(): Promise<{ host: string; port: number }> {
+    this.#health = new HealthServer({
+      ...this.#options.health,
+      registry: this.#options.metrics.registry,
+      isReady: () => (this.#synced() ? { ready: true } : { ready: false, reason: 'caches not synced' }),
+    });
+    return this.#health.start();
+  }
+
+  /** Runs until `signal` aborts (graceful stop) or leadership is lost. */
+  async run(signal: AbortSignal): Promise<EngineExit> {
+    for (const informer of this.#informers.values()) informer.start();
+    try {
+      const synced = await Promise.all([...this.#informers.values()].map((i) => i.waitForSync(signal)));
+      if (!synced.every(Boolean)) return 'stopped';
+      this.#options.logger.info({ resources: this.#informers.size }, 'caches synced');
+      const lead = this.#options.leaderElection;
+      return lead ? await this.#runElected(lead, signal) : await this.#work(signal);
+    } finally {
+      await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+      await this.#health?.stop();
+    }
+  }
+
+  #informer<T extends KubeObject>(resource: Resource<T>): InformerSet<T> {
+    let set = this.#informers.get(resource as Resource) as InformerSet<T> | undefined;
+    if (!set) {
+      const { logger, metrics } = this.#options;
+      set = new InformerSet(this.#options.client, resource, {
+        namespaces: this.#options.namespaces,
+        // Sharding applies to the operator's own kinds; Events, Leases and Secrets are not sharded.
+        ...(resource.group === 'imanage.operator.dev' && this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
+        onRestart: (reason) => metrics.watchRestarts.inc({ resource: resource.plural, reason }),
+        onError: (error) => logger.warn({ err: error, resource: resource.plural }, 'watch failed; restarting with backoff'),
+      });
+      this.#informers.set(resource as Resource, set as unknown as InformerSet<KubeObject>);
+    }
+    return set;
+  }
+
+  #synced(): boolean {
+    return [...this.#informers.values()].every((i) => i.hasSynced());
+  }
+
+  async #runElected(lead: NonNullable<EngineOptions['leaderElection']>, signal: AbortSignal): Promise<EngineExit> {
+    const { logger, metrics } = this.#options;
+    let working: Promise<EngineExit> | undefined;
+    const elector = new LeaderElector({
+      ...lead,
+      store: kubeLeaseStore(this.#options.client, lead.namespace, lead.name),
+      clock: this.#clock,
+      logger,
+      onStartedLeading: (leading) => {
+        metrics.leader.set(1);
+        logger.info({ identity: lead.identity }, 'became leader');
+        working = this.#work(leading);
+      },
+      onStoppedLeading: () => metrics.leader.set(0),
+      onNewLeader: (identity) => logger.info({ leader: identity }, 'leader observed'),
+    });
+    // On our own stop: no new work, finish what is in flight, and only then release the Lease,
+    // so that the next leader starts at once and never overlaps with a running reconcile.
+    const stopElector = new AbortController();
+    const stop = (): void => void this.#drain().finally(() => stopElector.abort());
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    const result = await elector.run(stopElector.signal);
+    await working;
+    return result === 'lost' ? 'lost-leadership' : 'stopped';
+  }
+
+  async #work(signal: AbortSignal): Promise<EngineExit> {
+    const workers = new AbortController();
+    const resync = setInterval(() => this.#enqueueAll('resync'), this.#options.resyncPeriodMs);
+    this.#enqueueAll('change');
+    const running = this.#queue.run(this.#options.concurrency, (key, s) => this.#dispatch(key, s), workers.signal);
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    clearInterval(resync);
+    await this.#drain();
+    workers.abort();
+    await running;
+    return 'stopped';
+  }
+
+  async #drain(): Promise<void> {
+    const drained = await this.#queue.drain(this.#options.shutdownGraceMs);
+    if (!drained) this.#options.logger.warn({ graceMs: this.#options.shutdownGraceMs }, 'in-flight reconciles did not finish in time');
+  }
+
+  #enqueueAll(priority: Priority): void {
+    for (const controller of this.#controllers.values()) {
+      for (const ref of controller.keys()) this.#queue.add(queueKey(controller.kind, ref.namespace, ref.name), { priority });
+    }
+  }
+
+  async #dispatch(key: string, signal: AbortSignal): Promise<HandlerResult | void> {
+    const { kind, namespace, name } = parseQueueKey(key);
+    const controller = this.#controllers.get(kind);
+    if (!controller) return;
+    return controller.reconcile({ namespace, name }, signal);
+  }
+}

@@ -1,0 +1,103 @@
+// Events on transitions only, aggregated: a repeat of the same reason on the same object
+// updates the existing Event's series instead of creating a new one (events.k8s.io/v1).
+// Notes are condition messages, which never carry a secret (decide never sees one).
+
+import type { Clock } from './clock.ts';
+import type { KubeClient } from './kube/client.ts';
+import { type EventV1, events as eventsResource, type KubeObject } from './kube/resources.ts';
+import type { Logger } from './log.ts';
+
+export interface EventTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string;
+}
+
+export interface RecordedEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly action: string;
+  readonly note: string;
+}
+
+interface Series {
+  readonly name: string;
+  count: number;
+}
+
+/** Events longer than this are cut: the API server refuses notes over 1 kB. */
+const MAX_NOTE = 1024;
+
+export class EventRecorder {
+  readonly #client: Pick<KubeClient, 'create' | 'patch'>;
+  readonly #clock: Clock;
+  readonly #controller: string;
+  readonly #instance: string;
+  readonly #logger: Logger | undefined;
+  readonly #series = new Map<string, Series>();
+  #sequence = 0;
+
+  constructor(options: { client: Pick<KubeClient, 'create' | 'patch'>; clock: Clock; controller: string; instance: string; logger?: Logger }) {
+    this.#client = options.client;
+    this.#clock = options.clock;
+    this.#controller = options.controller;
+    this.#instance = options.instance;
+    this.#logger = options.logger;
+  }
+
+  /** Never throws: an Event that cannot be written is logged and dropped. */
+  async record(target: EventTarget, event: RecordedEvent): Promise<void> {
+    const key = `${target.namespace}/${target.name}/${target.uid ?? ''}/${event.type}/${event.reason}`;
+    const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
+    try {
+      const series = this.#series.get(key);
+      if (series) await this.#repeat(target, series);
+      else await this.#create(key, target, { ...event, note });
+    } catch (error) {
+      this.#series.delete(key);
+      this.#logger?.warn({ err: error, target: `${target.kind}/${target.namespace}/${target.name}`, reason: event.reason }, 'could not record event');
+    }
+  }
+
+  async #create(key: string, target: EventTarget, event: RecordedEvent): Promise<void> {
+    const now = microTime(this.#clock.now());
+    const created = await this.#client.create(eventsResource, {
+      // client-go's naming: the object's name and a hex timestamp (generateName may not end in '.').
+      metadata: { name: `${target.name}.${(this.#clock.now().getTime() * 1000 + this.#sequence++ % 1000).toString(16)}`, namespace: target.namespace },
+      eventTime: now,
+      reportingController: this.#controller,
+      reportingInstance: this.#instance,
+      action: event.action,
+      reason: event.reason,
+      type: event.type,
+      note: event.note,
+      regarding: { apiVersion: target.apiVersion, kind: target.kind, namespace: target.namespace, name: target.name, ...(target.uid ? { uid: target.uid } : {}) },
+    } satisfies EventV1 as EventV1);
+    this.#series.set(key, { name: created.metadata.name!, count: 1 });
+  }
+
+  async #repeat(target: EventTarget, series: Series): Promise<void> {
+    series.count++;
+    await this.#client.patch(eventsResource, { namespace: target.namespace, name: series.name }, {
+      series: { count: series.count, lastObservedTime: microTime(this.#clock.now()) },
+    });
+  }
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** The regarding reference of a custom object. */
+export function targetOf(object: KubeObject & { apiVersion?: string; kind?: string }): EventTarget {
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    namespace: object.metadata.namespace ?? 'default',
+    name: object.metadata.name ?? '',
+    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+  };
+}

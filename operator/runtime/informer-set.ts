@@ -1,0 +1,68 @@
+// One informer per watched namespace (or one for all), seen as a single cache.
+
+import type { KubeClient } from './kube/client.ts';
+import { type IndexFunction, Informer, type InformerHandlers, type RestartReason } from './kube/informer.ts';
+import type { KubeObject, Resource } from './kube/resources.ts';
+
+export interface InformerSetOptions {
+  /** Empty: all namespaces. */
+  readonly namespaces: readonly string[];
+  readonly labelSelector?: string;
+  readonly onRestart?: (reason: RestartReason) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class InformerSet<T extends KubeObject> {
+  readonly #informers: Informer<T>[];
+
+  constructor(client: KubeClient, resource: Resource<T>, options: InformerSetOptions) {
+    const scopes = options.namespaces.length > 0 ? options.namespaces : [undefined];
+    this.#informers = scopes.map((namespace) => new Informer(client, resource, {
+      ...(namespace ? { namespace } : {}),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    }));
+  }
+
+  start(): void {
+    for (const informer of this.#informers) informer.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#informers.map((i) => i.stop()));
+  }
+
+  hasSynced(): boolean {
+    return this.#informers.every((i) => i.hasSynced());
+  }
+
+  async waitForSync(signal?: AbortSignal): Promise<boolean> {
+    const results = await Promise.all(this.#informers.map((i) => i.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  on(handlers: InformerHandlers<T>): void {
+    for (const informer of this.#informers) informer.on(handlers);
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    for (const informer of this.#informers) {
+      const found = informer.get(namespace, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  list(): T[] {
+    return this.#informers.flatMap((i) => i.list());
+  }
+
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    for (const informer of this.#informers) informer.addIndex(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.#informers.flatMap((i) => i.byIndex(name, value));
+  }
+}
