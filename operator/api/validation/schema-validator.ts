@@ -6,7 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import { celTwin, type CelValidation } from '../schemas/cel.ts';
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../schemas/common.ts';
 import { FIX, type KindDefinition, TS_TYPE, objectSchema } from '../schemas/index.ts';
-import { closeObjects } from '../generate/closed.ts';
+import { closeObjects } from '../schemas/closed.ts';
 import { nearest } from '../resolver/edit-distance.ts';
 import { type Problem, fieldPath, joinPath } from './problems.ts';
 

@@ -9,10 +9,9 @@
 // table). ListWatch would also need more wrapping than it saves: on any error but 410 it calls
 // its error handlers and stops for good (so the restart with backoff would be ours anyway), its
 // reconnect delay has no jitter, it has no hasSynced, its indexCache is never filled, and update
-// handlers do not get the old
-object. So this file keeps ListWatch's algorithm (list, watch from the list's resourceVersion,
-// relist on 410, diff the relist against the cache so that deletions missed while disconnected
-// are delivered) and adds what the operator needs:
+// handlers do not get the old object. So this file keeps ListWatch's algorithm (list, watch
+// from the list's resourceVersion, relist on 410, diff the relist against the cache so that
+// deletions missed while disconnected are delivered) and adds what the operator needs:
 //
 // - every failure restarts: 410 Gone relists at once (then with backoff if it repeats), any other
 //   error waits an exponential backoff (about 1 s doubling to 30 s, ±20 % jitter) and resumes the

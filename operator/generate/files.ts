@@ -1,20 +1,22 @@
 // Every generated file, computed in memory: `main.ts` writes them, and a test fails when the
 // files on disk differ (a stale generation).
 
-import { KINDS } from '../schemas/index.ts';
+import { KINDS } from '../api/schemas/index.ts';
 import { crdFileName, synthesizeCrd } from './crd.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rbacManifest } from './rbac.ts';
 import { withFieldReference } from './reference.ts';
 import { generateTypes } from './types.ts';
 
-const root = join(import.meta.dirname, '..', '..', '..');
+const root = join(import.meta.dirname, '..', '..');
 
 /** Paths relative to the repository root, mapped to their content. */
 export async function generatedFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const k of KINDS) files.set(`crds/${crdFileName(k)}`, synthesizeCrd(k));
   files.set('operator/api/generated/types.ts', await generateTypes());
+  files.set('charts/imanage-operator/templates/rbac.yaml', rbacManifest());
   files.set('README.md', withFieldReference(await readFile(join(root, 'README.md'), 'utf8')));
   return files;
 }

@@ -1,4 +1,4 @@
-import type { Schema } from '../schemas/common.ts';
+import type { Schema } from './common.ts';
 
 /**
  * Adds `additionalProperties: false` to every object that lists its properties, so that the

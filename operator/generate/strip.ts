@@ -1,4 +1,4 @@
-import { FIX, TS_TYPE } from '../schemas/index.ts';
+import { FIX, TS_TYPE } from '../api/schemas/index.ts';
 
 /** Removes the keywords only the offline validator understands, recursively. */
 export function stripOfflineKeywords<T>(schema: T): T {

@@ -1,9 +1,9 @@
 // Generates TypeScript types from the schemas with json-schema-to-typescript.
 
 import { compile } from 'json-schema-to-typescript';
-import { type KindDefinition, KINDS, TS_TYPE, objectSchema } from '../schemas/index.ts';
-import type { Schema } from '../schemas/common.ts';
-import { closeObjects } from './closed.ts';
+import { type KindDefinition, KINDS, TS_TYPE, objectSchema } from '../api/schemas/index.ts';
+import type { Schema } from '../api/schemas/common.ts';
+import { closeObjects } from '../api/schemas/closed.ts';
 import { stripOfflineKeywords } from './strip.ts';
 
 export const TYPES_HEADER = '// generated from operator/api/schemas by `npm run generate` — do not edit\n';

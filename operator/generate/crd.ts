@@ -1,7 +1,7 @@
 // Synthesizes the CRD YAML from the schemas with cdk8s.
 
 import { ApiObject, App, Chart } from 'cdk8s';
-import { API_VERSION, GROUP, type KindDefinition, VERSION, objectSchema } from '../schemas/index.ts';
+import { API_VERSION, GROUP, type KindDefinition, VERSION, objectSchema } from '../api/schemas/index.ts';
 import { stripOfflineKeywords } from './strip.ts';
 
 export const CRD_HEADER = '# generated from operator/api/schemas by `npm run generate` — do not edit\n';

@@ -1,0 +1,23 @@
+// The README's main job, end to end: `npm run demo` with IMANAGE_DEMO_ONCE=1 stops after its table.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+describe('npm run demo', () => {
+  it('starts everything, applies every example, and shows them all Ready', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'test', 'demo', 'main.ts')], {
+      cwd: root, env: { ...process.env, IMANAGE_DEMO_ONCE: '1' }, timeout: 180_000,
+    });
+    const lines = stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('NAMESPACE'));
+    expect(lines[header]).toMatch(/^NAMESPACE\s+KIND\s+NAME\s+READY\s+REASON\s+MESSAGE$/);
+    const rows = lines.slice(header + 1).filter((l) => /^\S+\s+(IManageConnection|WorkspaceRepository)\s/.test(l));
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    for (const row of rows) expect(row).toMatch(/\s+True\s+Configured\s+/);
+    expect(stdout).toMatch(new RegExp(`${rows.length} of ${rows.length} Ready`));
+  }, 200_000);
+});

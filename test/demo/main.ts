@@ -1,0 +1,115 @@
+// `npm run demo`, the README's main job: a local control plane, the operator, every example
+// applied (one namespace per product), and their status once they settle. Runs until Ctrl-C.
+// With IMANAGE_DEMO_ONCE=1 it stops after printing the table (the test of this script does).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../harness/controlplane.ts';
+import { installCrds } from '../harness/crds.ts';
+import { statusTable, type StatusRow } from './table.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const workDir = join(root, '.cache', 'demo');
+const once = process.env['IMANAGE_DEMO_ONCE'] === '1';
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function exampleFolders(): Promise<string[]> {
+  const entries = await readdir(join(root, 'examples'), { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && e.name !== 'invalid').map((e) => e.name).sort();
+}
+
+async function kubectlOk(cp: ControlPlane, args: string[]): Promise<string> {
+  const result = await cp.kubectl(args);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+function startOperator(cp: ControlPlane): ChildProcess {
+  const log = createWriteStream(join(workDir, 'operator.log'));
+  const child = spawn(process.execPath, [
+    join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
+    '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'default', '--resync-period', '1m',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  return child;
+}
+
+async function rows(cp: ControlPlane): Promise<StatusRow[]> {
+  const list = JSON.parse(await kubectlOk(cp, ['get', 'imanageconnections,workspacerepositories', '-A', '-o', 'json']));
+  return (list.items as any[]).map((o) => {
+    const ready = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+    return {
+      namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name,
+      ready: ready?.status ?? '', reason: ready?.reason ?? '', message: ready?.message ?? '',
+      settled: o.status?.observedGeneration === o.metadata.generation && ready !== undefined && ready.status !== 'Unknown',
+    };
+  });
+}
+
+/**
+ * Settled: every object Ready at its current generation, or, for those that are not, nothing
+ * changed for `quietMs` (a Secret applied after its connection is found on the next re-check).
+ */
+async function waitUntilSettled(cp: ControlPlane, timeoutMs: number, quietMs = 10_000): Promise<StatusRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  let quietSince = Date.now();
+  for (;;) {
+    const current = await rows(cp);
+    const fingerprint = JSON.stringify(current);
+    if (fingerprint !== last) [last, quietSince] = [fingerprint, Date.now()];
+    const allReady = current.length > 0 && current.every((r) => r.settled && r.ready === 'True');
+    const quiet = current.every((r) => r.settled) && Date.now() - quietSince >= quietMs;
+    if (allReady || quiet || Date.now() > deadline) return current;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const started = performance.now();
+await rm(workDir, { recursive: true, force: true });
+await mkdir(workDir, { recursive: true });
+say('starting the control plane (kube-apiserver 1.37 + etcd 3.7; the first run builds them, about 6 minutes)…');
+const cp = await startControlPlane({ workDir: join(workDir, 'controlplane') });
+let operator: ChildProcess | undefined;
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    operator?.kill('SIGTERM');
+    await new Promise((r) => (operator && operator.exitCode === null ? operator.once('exit', r) : r(undefined)));
+    await cp.stop();
+  }
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+
+try {
+  await installCrds(cp, join(root, 'crds'), await readdir(join(root, 'crds')));
+  operator = startOperator(cp);
+  operator.once('exit', (code) => { if (!stopping) { say(`the operator exited (${code}); see ${join(workDir, 'operator.log')}`); void shutdown(1); } });
+  for (const folder of await exampleFolders()) {
+    await kubectlOk(cp, ['create', 'namespace', folder]);
+    await kubectlOk(cp, ['apply', '-n', folder, '-f', join(root, 'examples', folder)]);
+  }
+  say(`applied every example from examples/ (one namespace per product); waiting for them to settle…\n`);
+  const table = await waitUntilSettled(cp, 120_000);
+  say(statusTable(table));
+  const ready = table.filter((r) => r.ready === 'True').length;
+  say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start.`);
+  if (once) await shutdown(table.every((r) => r.settled) ? 0 : 1);
+  say(`
+The operator runs against this control plane until Ctrl-C. Point kubectl at it:
+
+  export KUBECONFIG=${cp.kubeconfigPath}
+  export PATH=${cp.binDir}:$PATH
+  kubectl get imanageconnections,workspacerepositories -A
+  kubectl describe imanageconnection -n clio-operate-cloud clio-operate-cloud
+
+Operator log: ${join(workDir, 'operator.log')}`);
+} catch (error) {
+  process.stderr.write(`demo failed: ${(error as Error).message}\n`);
+  await shutdown(1);
+}
