@@ -18,6 +18,6 @@ describe('npm run demo', () => {
     const rows = lines.slice(header + 1).filter((l) => /^\S+\s+(IManageConnection|WorkspaceRepository)\s/.test(l));
     expect(rows.length).toBeGreaterThanOrEqual(15);
     for (const row of rows) expect(row).toMatch(/\s+True\s+Configured\s+/);
-    expect(stdout).toMatch(new RegExp(`${rows.length} of ${rows.length} Ready`));
+    expect(stdout).toMatch(new RegExp(`${rows.length} of ${rows.length} Ready, [\\d.]+ s after start; operator RSS \\d+ MiB`));
   }, 200_000);
 });

@@ -33,7 +33,7 @@ describe('classify', () => {
     ['503 ServiceUnavailable', new FakeApiError(503), 'transient'],
     ['504 GatewayTimeout', new FakeApiError(504), 'transient'],
     ['400 BadRequest', new FakeApiError(400), 'configuration'],
-    ['401 Unauthorized', new FakeApiError(401), 'configuration'],
+    ['401 Unauthorized', new FakeApiError(401), 'transient'],
     ['403 Forbidden', new FakeApiError(403), 'configuration'],
     ['422 Invalid', new FakeApiError(422), 'configuration'],
     ['plain object with status 404', { status: 404 }, 'gone'],

@@ -42,7 +42,7 @@ export class GoneError extends Error {
 /**
  * Decides what happens after a failed reconcile. Kubernetes API errors are recognised by a
  * numeric `status` (duck-typed, so this module does not depend on the REST client):
- * 404 → gone; 408, 409, 429, 5xx and 0 (no response) → transient; other 4xx → configuration.
+ * 404 → gone; 401, 408, 409, 410, 429, 5xx and 0 (no response) → transient; other 4xx → configuration.
  * Anything unrecognised is transient: retrying with backoff is the safe default.
  */
 export function classify(err: unknown): ErrorClass {
@@ -52,8 +52,9 @@ export function classify(err: unknown): ErrorClass {
   const status = httpStatusOf(err);
   if (status === undefined) return 'transient';
   if (status === 404) return 'gone';
-  // 408 is a timeout and 409 a lost optimistic-concurrency race: both succeed on a re-read.
-  if (status === 408 || status === 409 || status === 429 || status >= 500) return 'transient';
+  // 408 is a timeout, 409 a lost optimistic-concurrency race and 410 an expired list version:
+  // all succeed on a re-read. 401 means our own credentials expired; they are re-read too.
+  if ([401, 408, 409, 410, 429].includes(status) || status >= 500) return 'transient';
   if (status >= 400) return 'configuration';
   return 'transient';
 }

@@ -3,7 +3,7 @@
 // With IMANAGE_DEMO_ONCE=1 it stops after printing the table (the test of this script does).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/controlplane.ts';
@@ -68,6 +68,12 @@ async function waitUntilSettled(cp: ControlPlane, timeoutMs: number, quietMs = 1
   }
 }
 
+async function rssMiB(pid: number | undefined): Promise<string> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? (Number(kb) / 1024).toFixed(0) : '?';
+}
+
 const started = performance.now();
 await rm(workDir, { recursive: true, force: true });
 await mkdir(workDir, { recursive: true });
@@ -98,7 +104,7 @@ try {
   const table = await waitUntilSettled(cp, 120_000);
   say(statusTable(table));
   const ready = table.filter((r) => r.ready === 'True').length;
-  say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start.`);
+  say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start; operator RSS ${await rssMiB(operator.pid)} MiB.`);
   if (once) await shutdown(table.every((r) => r.settled) ? 0 : 1);
   say(`
 The operator runs against this control plane until Ctrl-C. Point kubectl at it:

@@ -1,0 +1,171 @@
+// A plain-HTTP proxy in front of the real API server that can break watches on demand: cut
+// their connections, end them cleanly, hold reconnecting watches back while the test changes
+// objects, and answer a held watch with 410 Gone (as an ERROR event or as an HTTP status).
+// Everything else (lists, the watch streams themselves) is the real server's answer.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export type GoneMode = 'event' | 'status';
+
+interface Held {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
+export interface SeenRequest {
+  readonly kind: 'list' | 'watch';
+  readonly resourceVersion: string | undefined;
+}
+
+const goneStatus = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'too old resource version (injected by the test proxy)',
+  reason: 'Expired',
+  code: 410,
+};
+
+export class WatchFaultProxy {
+  readonly url: string;
+  readonly seen: SeenRequest[] = [];
+  readonly #server: Server;
+  readonly #upstream: URL;
+  readonly #ca: string;
+  /** Running watches, with a function that ends each cleanly (the upstream stream is dropped first). */
+  readonly #active = new Map<ServerResponse, () => void>();
+  readonly #held: Held[] = [];
+  readonly #waiters: { count: number; resolve: () => void }[] = [];
+  #holding = false;
+
+  private constructor(server: Server, upstream: string, ca: string) {
+    this.#server = server;
+    this.#upstream = new URL(upstream);
+    this.#ca = ca;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res));
+  }
+
+  static async start(upstream: string, ca: string): Promise<WatchFaultProxy> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new WatchFaultProxy(server, upstream, ca);
+  }
+
+  get lists(): number {
+    return this.seen.filter((r) => r.kind === 'list').length;
+  }
+
+  get watches(): SeenRequest[] {
+    return this.seen.filter((r) => r.kind === 'watch');
+  }
+
+  /** Resolves once `count` watch requests arrived in total (forwarded or held). */
+  waitForWatches(count: number): Promise<void> {
+    if (this.watches.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
+  /** From now on, new watch requests wait until `release` or `answerHeldWithGone`. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Destroys the connections of the running watches, as a crashed server or a reset would. */
+  cutWatches(): void {
+    for (const res of this.#active.keys()) res.socket?.destroy();
+    this.#active.clear();
+  }
+
+  /** Ends the running watches cleanly, as the server does when timeoutSeconds is up. */
+  endWatches(): void {
+    for (const end of this.#active.values()) end();
+    this.#active.clear();
+  }
+
+  /** Forwards the held watches and stops holding. */
+  release(): void {
+    this.#holding = false;
+    for (const { req, res } of this.#held.splice(0)) this.#forward(req, res, true);
+  }
+
+  /** Answers the held watches with 410 Gone and stops holding. */
+  answerHeldWithGone(mode: GoneMode): void {
+    this.#holding = false;
+    for (const { res } of this.#held.splice(0)) {
+      if (mode === 'status') {
+        res.writeHead(410, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(goneStatus));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`${JSON.stringify({ type: 'ERROR', object: goneStatus })}\n`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cutWatches();
+    for (const { res } of this.#held.splice(0)) res.socket?.destroy();
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.url);
+    const isWatch = url.searchParams.get('watch') === 'true';
+    if (req.method === 'GET') {
+      this.seen.push({ kind: isWatch ? 'watch' : 'list', resourceVersion: url.searchParams.get('resourceVersion') ?? undefined });
+    }
+    if (isWatch) this.#notify();
+    if (isWatch && this.#holding) {
+      this.#held.push({ req, res });
+      return;
+    }
+    this.#forward(req, res, isWatch);
+  }
+
+  #forward(req: IncomingMessage, res: ServerResponse, isWatch: boolean): void {
+    const upstream = httpsRequest(
+      {
+        hostname: this.#upstream.hostname,
+        port: this.#upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: this.#upstream.host },
+        ca: this.#ca,
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        if (isWatch && this.#active.has(res)) {
+          this.#active.set(res, () => {
+            upstreamRes.unpipe(res);
+            upstream.destroy();
+            res.end();
+          });
+        }
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    if (isWatch) {
+      this.#active.set(res, () => res.end());
+      res.on('close', () => {
+        this.#active.delete(res);
+        upstream.destroy();
+      });
+    }
+    req.pipe(upstream);
+  }
+
+  #notify(): void {
+    const count = this.watches.length;
+    for (const waiter of [...this.#waiters]) {
+      if (count >= waiter.count) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
