@@ -1,6 +1,8 @@
 // Small helpers both controllers use.
 
+import { formatProblem, validateResource } from '../api/validation/index.ts';
 import type { ObjectRef } from '../runtime/engine.ts';
+import { type CheckFailure, stalled } from '../runtime/readiness.ts';
 
 interface Meta {
   readonly metadata: { readonly namespace?: string; readonly name?: string; readonly generation?: number; readonly deletionTimestamp?: string; readonly labels?: Record<string, string> };
@@ -18,4 +20,16 @@ export function specChanged(old: Meta, current: Meta): boolean {
   return old.metadata.generation !== current.metadata.generation
     || old.metadata.deletionTimestamp !== current.metadata.deletionTimestamp
     || JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(current.metadata.labels ?? {});
+}
+
+/**
+ * The first readiness check of both kinds: the same schema and semantic checks as the API
+ * server and `imanage-operator validate`. The first problem leads; the others are named.
+ */
+export function invalidSpec(object: unknown): CheckFailure | undefined {
+  const { problems } = validateResource(object);
+  if (problems.length === 0) return undefined;
+  const [first, ...rest] = problems;
+  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';
+  return stalled('InvalidSpec', undefined, `${formatProblem(first!)}${more}`);
 }

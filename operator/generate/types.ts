@@ -72,6 +72,8 @@ async function compileOne(schema: Schema, name: string): Promise<string> {
     bannerComment: '',
     additionalProperties: false,
     strictIndexSignatures: true,
+    // Bounded arrays stay plain arrays, not unions of tuples of every length.
+    maxItems: -1,
     declareExternallyReferenced: true,
     format: true,
   });

@@ -256,132 +256,7 @@ export interface WorkspaceRepositorySpec {
    *
    * @maxItems 16
    */
-  preview?:
-    | []
-    | [PreviewItem]
-    | [PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem]
-    | [PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem, PreviewItem]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ]
-    | [
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem,
-        PreviewItem
-      ];
+  preview?: PreviewItem[];
   /**
    * Leave the repository alone: no resolution and no status changes beyond Suspended.
    */
@@ -406,16 +281,7 @@ export interface ResolverEntry {
    *
    * Items: A fallback resolver, in the same syntax as resolver.
    */
-  fallbacks?:
-    | []
-    | [string]
-    | [string, string]
-    | [string, string, string]
-    | [string, string, string, string]
-    | [string, string, string, string, string]
-    | [string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string];
+  fallbacks?: string[];
   /**
    * What to do when a search finds more than one workspace: First takes the first (Clio Operate's rule); Fail reports it (Actionstep asks the user).
    */

@@ -1,7 +1,8 @@
 // The pure core of the connection controller: spec + observations → desired status.
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
-import { effectiveRedirectUris, formatProblem, MIN_PASSPHRASE_LENGTH, validateResource } from '../../api/validation/index.ts';
+import { effectiveRedirectUris, MIN_PASSPHRASE_LENGTH } from '../../api/validation/index.ts';
+import { invalidSpec } from '../shared.ts';
 import type { ConditionUpdate } from '../../runtime/conditions.ts';
 import { type Check, type CheckFailure, firstFailure, readinessConditions, suspendedConditions, stalled } from '../../runtime/readiness.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
@@ -20,13 +21,7 @@ interface Input {
   readonly now: Date;
 }
 
-const specIsValid: Check<Input> = ({ connection }) => {
-  const { problems } = validateResource(connection);
-  if (problems.length === 0) return undefined;
-  const [first, ...rest] = problems;
-  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';
-  return stalled('InvalidSpec', undefined, `${formatProblem(first!)}${more}`);
-};
+const specIsValid: Check<Input> = ({ connection }) => invalidSpec(connection);
 
 function secretCheck(
   pick: (o: ObservedConnection) => SecretObservation | undefined,

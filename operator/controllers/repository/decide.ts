@@ -2,7 +2,7 @@
 
 import type { IManageConnection, WorkspaceRepository, WorkspaceRepositoryStatus } from '../../api/generated/types.ts';
 import { describeResolver, parseResolver, formatResolver } from '../../api/resolver/index.ts';
-import { formatProblem, validateResource } from '../../api/validation/index.ts';
+import { invalidSpec } from '../shared.ts';
 import { type ConditionUpdate, findCondition, Ready } from '../../runtime/conditions.ts';
 import { type Check, type CheckFailure, firstFailure, readinessConditions, suspendedConditions, reconciling, stalled } from '../../runtime/readiness.ts';
 
@@ -22,13 +22,7 @@ interface Input {
   readonly observed: ObservedRepository;
 }
 
-const specIsValid: Check<Input> = ({ repository }) => {
-  const { problems } = validateResource(repository);
-  if (problems.length === 0) return undefined;
-  const [first, ...rest] = problems;
-  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';
-  return stalled('InvalidSpec', undefined, `${formatProblem(first!)}${more}`);
-};
+const specIsValid: Check<Input> = ({ repository }) => invalidSpec(repository);
 
 const connectionExists: Check<Input> = ({ repository, observed }) =>
   observed.connection
