@@ -19,6 +19,7 @@ const TITLES: Record<string, string> = {
   'spec.probes': 'Probes',
   'spec.registration': 'Registration',
   'status.environments[]': 'EnvironmentStatus',
+  'status.server': 'ServerStatus',
   'spec.resolvers[]': 'ResolverEntry',
   'spec.preview[]': 'PreviewItem',
   'status.resolvers[]': 'ResolverStatus',

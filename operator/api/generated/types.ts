@@ -66,6 +66,10 @@ export interface IManageConnectionSpec {
    */
   clientSecretRef?: LocalObjectReference;
   /**
+   * Secret key holding PEM CA certificates to trust for url and apiUrl instead of the system roots, for an on-premise server behind a private CA. There is no switch to skip verification.
+   */
+  caBundleSecretRef?: SecretKeySelector;
+  /**
    * Path appended to each environment's baseUrl to form its redirect URI.
    */
   redirectPath?: string;
@@ -189,6 +193,7 @@ export interface IManageConnectionStatus {
    * @maxItems 32
    */
   environments?: EnvironmentStatus[];
+  server?: ServerStatus;
 }
 /**
  * One environment.
@@ -202,6 +207,49 @@ export interface EnvironmentStatus {
    * Effective redirect URI: redirectUri, or baseUrl + redirectPath.
    */
   redirectUri: string;
+  /**
+   * Whether iManage accepts the redirect URI: Registered; Pending (not yet, within 48 hours of registration.requestedAt); Overdue (not after 48 hours: contact iManage support); NotRegistered; InvalidClient (iManage does not know the client id); Unknown.
+   */
+  registration?: "Registered" | "Pending" | "Overdue" | "NotRegistered" | "InvalidClient" | "Unknown";
+  /**
+   * What the registration probe saw, and what to do.
+   */
+  message?: string;
+  /**
+   * When iManage was last asked.
+   */
+  checkedAt?: string;
+}
+/**
+ * What the reachability probe saw of the server.
+ */
+export interface ServerStatus {
+  /**
+   * The address the probe connected to.
+   */
+  address?: string;
+  /**
+   * Time from DNS lookup to the answer of GET /api, in milliseconds.
+   */
+  latencyMs?: number;
+  /**
+   * When the server's TLS certificate expires.
+   */
+  certificateNotAfter?: string;
+  /**
+   * When the server was last probed.
+   */
+  checkedAt?: string;
+  /**
+   * The customer id the server reports, once the operator holds a token.
+   */
+  customerId?: string;
+  /**
+   * The libraries the server reports, once the operator holds a token.
+   *
+   * Items: A library id.
+   */
+  libraries?: string[];
 }
 
 /**

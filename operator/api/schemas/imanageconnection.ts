@@ -197,6 +197,10 @@ export const iManageConnectionSpec: Schema = obj(
     clientSecretRef: localObjectRef(
       'Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application.',
     ),
+    caBundleSecretRef: secretKeyRef(
+      'Secret key holding PEM CA certificates to trust for url and apiUrl instead of the system roots, for an on-premise server behind a private CA. There is no switch to skip verification.',
+      'ca.crt',
+    ),
     redirectPath: str('Path appended to each environment\'s baseUrl to form its redirect URI.', {
       default: '/externalServices/replyFrom',
       maxLength: 512,
@@ -274,8 +278,22 @@ export const iManageConnectionStatus: Schema = obj('The observed state of the co
     items: obj('One environment.', {
       name: str('Environment name.'),
       redirectUri: str('Effective redirect URI: redirectUri, or baseUrl + redirectPath.'),
+      registration: str(
+        'Whether iManage accepts the redirect URI: Registered; Pending (not yet, within 48 hours of registration.requestedAt); Overdue (not after 48 hours: contact iManage support); NotRegistered; InvalidClient (iManage does not know the client id); Unknown.',
+        { enum: ['Registered', 'Pending', 'Overdue', 'NotRegistered', 'InvalidClient', 'Unknown'] },
+      ),
+      message: str('What the registration probe saw, and what to do.'),
+      checkedAt: str('When iManage was last asked.', { format: 'date-time' }),
     }, { required: ['name', 'redirectUri'] }),
   },
+  server: obj('What the reachability probe saw of the server.', {
+    address: str('The address the probe connected to.'),
+    latencyMs: { type: 'integer', description: 'Time from DNS lookup to the answer of GET /api, in milliseconds.' },
+    certificateNotAfter: str('When the server\'s TLS certificate expires.', { format: 'date-time' }),
+    checkedAt: str('When the server was last probed.', { format: 'date-time' }),
+    customerId: str('The customer id the server reports, once the operator holds a token.'),
+    libraries: { type: 'array', description: 'The libraries the server reports, once the operator holds a token.', items: str('A library id.') },
+  }),
 });
 
 export const iManageConnection = {

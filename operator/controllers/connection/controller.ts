@@ -6,14 +6,23 @@ import type { InformerSet } from '../../runtime/informer-set.ts';
 import { imanageConnections, type Resource } from '../../runtime/kube/resources.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
-import { refOf, specChanged } from '../shared.ts';
+import { invalidSpec, refOf, specChanged } from '../shared.ts';
 import { decideConnection } from './decide.ts';
-import { observeConnection } from './observe.ts';
+import { observeConnection, type ProbeContext } from './observe.ts';
+import { nextProbeInMs } from './probes.ts';
 
 export const KIND = 'IManageConnection';
+
+/** Failures that a change to a Secret fixes; Secrets are read on demand, not watched. */
+const SECRET_REASONS = new Set(['SecretNotFound', 'SecretMissingKey', 'PassphraseTooShort', 'CertificateInvalid', 'CertificateExpired']);
 export const connectionsResource = imanageConnections as Resource<IManageConnection & { metadata: NonNullable<IManageConnection['metadata']> }>;
 
-export function connectionController(): Controller {
+export interface ConnectionControllerOptions {
+  /** Probes of iManage; without them Ready means only that the spec and Secrets are valid. */
+  readonly probes?: ProbeContext;
+}
+
+export function connectionController(options: ConnectionControllerOptions = {}): Controller {
   let ctx: EngineContext;
   let cache: InformerSet<IManageConnection & { metadata: NonNullable<IManageConnection['metadata']> }>;
   return {
@@ -30,11 +39,18 @@ export function connectionController(): Controller {
     async reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void> {
       const connection = cache.get(ref.namespace, ref.name);
       if (!connection || connection.metadata.deletionTimestamp) return;
-      const observed = connection.spec.suspend ? {} : await observeConnection(ctx.client, connection, signal);
+      if (connection.spec.suspend) {
+        await commitStatus(ctx, connectionsResource, connection, decideConnection(connection, {}, ctx.clock.now()));
+        return;
+      }
+      // An invalid spec is reported as such; probing a URL that fails validation would only add noise.
+      const probes = invalidSpec(connection) ? undefined : options.probes;
+      const observed = await observeConnection(ctx.client, connection, signal, probes);
       const decision = decideConnection(connection, observed, ctx.clock.now());
       await commitStatus(ctx, connectionsResource, connection, decision);
       // A missing or malformed Secret is not watched: look again, with backoff, until it is fixed.
-      if (decision.failure?.kind === 'stalled' && decision.failure.reason !== 'InvalidSpec') return { recheck: true };
+      if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
+      if (observed.reachability) return { requeueAfter: nextProbeInMs(observed as Parameters<typeof nextProbeInMs>[0], ctx.clock.now()) };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import type { CertificateObservation, ObservedConnection, PassphraseObservation, SecretObservation } from './observed.ts';
+import { observeProbes, type ProbeSettings } from './probes.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -48,18 +49,52 @@ function observeCertificate(name: string, secret: Secret | undefined): Certifica
   }
 }
 
-export async function observeConnection(client: SecretReader, connection: IManageConnection, signal?: AbortSignal): Promise<ObservedConnection> {
+export interface ProbeContext {
+  readonly settings: ProbeSettings;
+  /** The operator-wide application of Cloud connections without clientSecretRef. */
+  readonly defaultClientSecret?: { readonly namespace: string; readonly name: string };
+}
+
+export async function observeConnection(client: SecretReader, connection: IManageConnection, signal?: AbortSignal, probes?: ProbeContext): Promise<ObservedConnection> {
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
   const read = (name: string | undefined) => (name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal));
   const encryption = spec.tokens?.encryption;
-  const [clientSecret, credentials, passphrase, certificate] = await Promise.all([
+  const [clientSecret, credentials, passphrase, certificate, caBundle] = await Promise.all([
     read(spec.clientSecretRef?.name),
     read(spec.auth?.credentialsSecretRef?.name),
     read(encryption?.passphraseSecretRef?.name),
     read(encryption?.certificateSecretRef?.name),
+    read(spec.caBundleSecretRef?.name),
   ]);
+  const secretsObserved = observeSecrets(spec, { clientSecret, credentials, passphrase, certificate, caBundle });
+  if (!probes) return secretsObserved;
+  const clientId = decode(clientSecret, 'clientId') ?? (await defaultClientId(client, spec, probes, signal));
+  const ca = spec.caBundleSecretRef ? decode(caBundle, spec.caBundleSecretRef.key ?? 'ca.crt') : undefined;
+  if (spec.caBundleSecretRef && ca === undefined) return secretsObserved; // the CA check reports it; probing without it would mislead
+  const observed = await observeProbes(probes.settings, connection, { ...(clientId ? { clientId } : {}), ...(ca ? { ca } : {}) });
+  return { ...secretsObserved, ...observed, ...(clientId ? { clientId } : {}) };
+}
+
+async function defaultClientId(client: SecretReader, spec: IManageConnection['spec'], probes: ProbeContext, signal?: AbortSignal): Promise<string | undefined> {
+  if (spec.connectionType !== 'Cloud' || spec.clientSecretRef || !probes.defaultClientSecret) return undefined;
+  const { namespace, name } = probes.defaultClientSecret;
+  return decode(await readSecret(client, namespace, name, signal), 'clientId');
+}
+
+interface ReadSecrets {
+  readonly clientSecret?: Secret;
+  readonly credentials?: Secret;
+  readonly passphrase?: Secret;
+  readonly certificate?: Secret;
+  readonly caBundle?: Secret;
+}
+
+function observeSecrets(spec: IManageConnection['spec'], secrets: ReadSecrets): ObservedConnection {
+  const { clientSecret, credentials, passphrase, certificate, caBundle } = secrets;
+  const encryption = spec.tokens?.encryption;
   return {
+    ...(spec.caBundleSecretRef ? { caBundle: { ...observeSecret(spec.caBundleSecretRef.name, caBundle), key: spec.caBundleSecretRef.key ?? 'ca.crt' } } : {}),
     ...(spec.clientSecretRef ? { clientSecret: observeSecret(spec.clientSecretRef.name, clientSecret) } : {}),
     ...(spec.auth?.credentialsSecretRef ? { credentials: observeSecret(spec.auth.credentialsSecretRef.name, credentials) } : {}),
     ...(encryption ? {
