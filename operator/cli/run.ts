@@ -10,7 +10,12 @@ import { repositoryController } from '../controllers/repository/controller.ts';
 import { Engine } from '../runtime/engine.ts';
 import { KubeClient } from '../runtime/kube/client.ts';
 import { createLogger, type LogLevel } from '../runtime/log.ts';
-import { createMetrics } from '../runtime/metrics.ts';
+import { createMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
+import { realClock } from '../runtime/clock.ts';
+import { forbiddenAddresses, HostOverrides } from '../imanage/network.ts';
+import { ProbeCache } from '../imanage/probe-cache.ts';
+import type { ProbeContext } from '../controllers/connection/observe.ts';
+import type { ProbeSettings } from '../controllers/connection/probes.ts';
 
 export class RunUsageError extends Error {
   override readonly name = 'RunUsageError';
@@ -30,6 +35,15 @@ export const RUN_USAGE = `  run [options]
         --shutdown-grace d          time for in-flight work on SIGTERM [30s] (IMANAGE_SHUTDOWN_GRACE)
         --log-level level           trace|debug|info|warn|error [info]   (IMANAGE_LOG_LEVEL)
         --kubeconfig path, --context name
+      Probes of iManage:
+        --probes true|false         reachability and registration probes [true] (IMANAGE_PROBES)
+        --default-client-secret ns/name  application for Cloud connections without
+                                    clientSecretRef (key clientId)       (IMANAGE_DEFAULT_CLIENT_SECRET)
+        --service-cidr cidr,…       the cluster's service range(s); probes never go there (IMANAGE_SERVICE_CIDRS)
+        --certificate-expiry-warning-days n  [14]                        (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
+      For tests and demos only:
+        --resolve host:port:address[:port],…  like curl's --resolve/--connect-to (IMANAGE_RESOLVE)
+        --allow-loopback-probes true|false    let probes reach 127.0.0.0/8 [false] (IMANAGE_ALLOW_LOOPBACK_PROBES)
 `;
 
 const OPTIONS = {
@@ -44,6 +58,12 @@ const OPTIONS = {
   'shutdown-grace': { type: 'string', env: 'IMANAGE_SHUTDOWN_GRACE', default: '30s' },
   'log-level': { type: 'string', env: 'IMANAGE_LOG_LEVEL', default: 'info' },
   kubeconfig: { type: 'string', env: 'IMANAGE_KUBECONFIG', default: '' },
+  probes: { type: 'string', env: 'IMANAGE_PROBES', default: 'true' },
+  'default-client-secret': { type: 'string', env: 'IMANAGE_DEFAULT_CLIENT_SECRET', default: '' },
+  'service-cidr': { type: 'string', env: 'IMANAGE_SERVICE_CIDRS', default: '' },
+  'certificate-expiry-warning-days': { type: 'string', env: 'IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS', default: '14' },
+  resolve: { type: 'string', env: 'IMANAGE_RESOLVE', default: '' },
+  'allow-loopback-probes': { type: 'string', env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
   context: { type: 'string', env: 'IMANAGE_CONTEXT', default: '' },
 } as const;
 
@@ -66,6 +86,34 @@ function address(value: string): { host: string; port: number } {
   return { host: match[1] || '0.0.0.0', port: Number(match[2]) };
 }
 
+function list(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function probeContext(s: Settings, metrics: OperatorMetrics): ProbeContext {
+  const days = Number(s['certificate-expiry-warning-days']);
+  if (!Number.isInteger(days) || days < 0) throw new RunUsageError('--certificate-expiry-warning-days must be a whole number of days');
+  const secretRef = s['default-client-secret'];
+  if (secretRef && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(secretRef)) throw new RunUsageError(`--default-client-secret takes namespace/name, not '${secretRef}'`);
+  let overrides: HostOverrides;
+  try {
+    overrides = new HostOverrides(list(s.resolve));
+  } catch (error) {
+    throw new RunUsageError((error as Error).message);
+  }
+  const count = (probe: string) => (key: string) => metrics.probesSent.inc({ probe, host: key.split(/[|]/)[0]!.replace(/^https:\/\//, '') });
+  const settings: ProbeSettings = {
+    reachability: new ProbeCache({ clock: realClock, onProbe: count('reachability') }),
+    registration: new ProbeCache({ clock: realClock, onProbe: count('registration') }),
+    overrides,
+    blocked: forbiddenAddresses({ allowLoopback: s['allow-loopback-probes'] === 'true', serviceCidrs: list(s['service-cidr']) }),
+    expiryWarningDays: days,
+    now: () => realClock.now(),
+  };
+  const [namespace, name] = secretRef.split('/');
+  return { settings, ...(secretRef ? { defaultClientSecret: { namespace: namespace!, name: name! } } : {}) };
+}
+
 export async function runCommand(args: string[]): Promise<number> {
   const s = parseRunArgs(args);
   const concurrency = Number(s.concurrency);
@@ -73,10 +121,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!['true', 'false'].includes(s['leader-elect'])) throw new RunUsageError(`--leader-elect must be true or false`);
   const logger = createLogger({ level: s['log-level'] as LogLevel, name: 'imanage-operator' });
   const client = await KubeClient.load({ ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}) });
+  const metrics = createMetrics();
   const identity = process.env['POD_NAME'] ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const engine = new Engine({
-    client, logger, metrics: createMetrics(),
-    namespaces: s.namespaces.split(',').map((n) => n.trim()).filter(Boolean),
+    client, logger, metrics,
+    namespaces: list(s.namespaces),
     ...(s['label-selector'] ? { labelSelector: s['label-selector'] } : {}),
     concurrency,
     resyncPeriodMs: duration('resync-period', s['resync-period']),
@@ -86,7 +135,7 @@ export async function runCommand(args: string[]): Promise<number> {
       ? { leaderElection: { namespace: s['leader-election-namespace'] || client.namespace, name: s['leader-election-id'], identity } }
       : {}),
   });
-  engine.register(connectionController());
+  engine.register(connectionController(s.probes === 'false' ? {} : { probes: probeContext(s, metrics) }));
   engine.register(repositoryController());
   const probes = await engine.startProbes();
   logger.info({ source: client.source, identity, probes: `${probes.host}:${probes.port}` }, 'operator starting');

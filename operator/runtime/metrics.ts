@@ -14,6 +14,8 @@ export interface OperatorMetrics {
   /** 1 while this replica holds the lease. */
   readonly leader: Gauge;
   readonly statusWrites: Counter<'kind'>;
+  /** Probes actually sent to iManage (cached answers are not counted), by probe and host. */
+  readonly probesSent: Counter<'probe' | 'host'>;
   /**
    * Samples queue depth per kind on every scrape (e.g. `() => queue.depthByKind()`). Kinds seen
    * once stay reported, at 0 when empty, so dashboards show an empty queue, not a gap.
@@ -75,6 +77,12 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       name: 'imanage_operator_status_writes_total',
       help: 'Status subresource writes by kind (skipped no-op writes are not counted).',
       labelNames: ['kind'] as const,
+      registers,
+    }),
+    probesSent: new Counter({
+      name: 'imanage_operator_probes_sent_total',
+      help: 'Probes sent to iManage by probe (reachability, registration) and host; answers shared from the cache are not counted.',
+      labelNames: ['probe', 'host'] as const,
       registers,
     }),
   };

@@ -30,7 +30,7 @@ function startOperator(cp: ControlPlane): ChildProcess {
   const log = createWriteStream(join(workDir, 'operator.log'));
   const child = spawn(process.execPath, [
     join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
-    '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'default', '--resync-period', '1m',
+    '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'default', '--resync-period', '1m', '--probes', 'false',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
