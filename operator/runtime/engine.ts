@@ -72,7 +72,18 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.#options = options;
     this.#clock = options.clock ?? realClock;
-    this.#queue = new WorkQueue({ clock: this.#clock, observer: queueMetricsObserver(options.metrics) });
+    const metricsObserver = queueMetricsObserver(options.metrics);
+    this.#queue = new WorkQueue({
+      clock: this.#clock,
+      observer: {
+        ...metricsObserver,
+        onResult: (key, result, durationMs, error) => {
+          metricsObserver.onResult?.(key, result, durationMs, error);
+          // A failed reconcile is retried (transient) or waits for a new spec (configuration); either way an SRE needs the error.
+          if (error !== undefined && result !== 'gone') options.logger.warn({ key, result, err: error }, 'reconcile failed');
+        },
+      },
+    });
     options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
     const events = new EventRecorder({
       client: options.client, clock: this.#clock, controller: 'imanage.operator.dev/imanage-operator',

@@ -246,13 +246,13 @@ describe('LeaderElector', () => {
     };
     start('b', racing);
     start('c', racing);
-    await advance(15.5);
+    await advance(14.5);
     expect(leaders()).toEqual([]);
     barrier = true;
     await advance(15);
     expect(store.conflicts).toBe(1);
     expect(leaders()).toHaveLength(1);
-    expect(events).toEqual([`${leaders()[0]} started @16`]);
+    expect(events).toEqual([`${leaders()[0]} started @15`]);
     expect(store.record).toMatchObject({ holderIdentity: leaders()[0], leaseTransitions: 1 });
   });
 

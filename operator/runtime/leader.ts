@@ -33,8 +33,11 @@ export interface LeaseTiming {
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
-// client-go's JitterFactor: candidates retry after retryPeriod·[1, 2.2) so they do not collide.
+// client-go's JitterFactor, kept for its timing check (renewDeadline > 1.2 × retryPeriod).
 const JITTER_FACTOR = 1.2;
+// Candidates wait retryPeriod·(0.5, 1]: never longer than a retry period, so that a released or
+// expired lease is taken within one (the operator's takeover bounds), still spread out.
+const CANDIDATE_JITTER = 0.5;
 
 export interface LeaderElectorOptions extends Partial<LeaseTiming> {
   /** Unique per replica, usually the pod name. */
@@ -113,15 +116,28 @@ export class LeaderElector {
 
   async #acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if ((await this.#attempt(this.#timing.renewDeadlineMs)) === 'acquired') {
+      const attempt = await this.#attempt(this.#timing.renewDeadlineMs);
+      if (attempt === 'acquired') {
         if (!signal.aborted) return true;
         await this.#releaseLease(); // acquired just as we were told to stop: hand it straight back
         return false;
       }
-      const jitter = 1 + JITTER_FACTOR * (this.#options.random ?? Math.random)();
-      await this.#clock.sleep(this.#timing.retryPeriodMs * jitter, signal);
+      await this.#clock.sleep(this.#candidateDelayMs(attempt), signal);
     }
     return false;
+  }
+
+  /**
+   * How long a candidate waits before its next try: at most one retry period (jittered downwards,
+   * so that candidates spread out without ever waiting longer), and, while another holds the
+   * lease, no longer than until that lease expires. A released lease is then taken within a retry
+   * period, and a crashed leader's within the lease duration plus a retry period of its last renew.
+   */
+  #candidateDelayMs(attempt: Attempt): number {
+    const delay = this.#timing.retryPeriodMs * (1 - CANDIDATE_JITTER * (this.#options.random ?? Math.random)());
+    if (attempt !== 'heldByOther' || this.#observed === undefined) return delay;
+    const durationMs = (this.#observed.leaseDurationSeconds ?? this.#timing.leaseDurationMs / 1000) * 1000;
+    return Math.max(0, Math.min(delay, this.#observedAtMs + durationMs - this.#nowMs()));
   }
 
   /** Renews every retry period; resolves true when leadership is lost, false when stopped. */

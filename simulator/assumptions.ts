@@ -1,0 +1,276 @@
+// Every place where the public record of the iManage Work API is silent and the simulator had to
+// choose, in one list. Code that implements a choice cites its id (`// assumption: <id>`), and
+// README.md lists every entry (a test keeps the two in step). "Basis" says why this choice: an
+// RFC, the closest documented behaviour, or plain convenience for tests.
+
+export interface Assumption {
+  readonly id: string;
+  readonly topic: string;
+  readonly decision: string;
+  readonly basis: string;
+}
+
+export const ASSUMPTIONS = [
+  {
+    id: 'invalid-redirect-uri-shape',
+    topic: 'OAuth authorize: redirect URI not registered for the client',
+    decision:
+      'HTTP 400, never a redirect. JSON {"error":"invalid_redirect_uri","error_description"} unless the ' +
+      'request prefers text/html, then an HTML page naming invalid_redirect_uri.',
+    basis: 'RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI; the error name is from seed 001.',
+  },
+  {
+    id: 'unknown-client-shape',
+    topic: 'OAuth authorize: unknown client_id',
+    decision: 'Same shape as invalid-redirect-uri-shape, naming invalid_client.',
+    basis: 'RFC 6749 §4.1.2.1; imanage-api.md marks invalid_client as inference.',
+  },
+  {
+    id: 'authorize-errors-after-valid-redirect',
+    topic: 'OAuth authorize: other errors once client and redirect URI are valid',
+    decision:
+      'Redirect to redirect_uri with error=unsupported_response_type | invalid_scope | access_denied and state.',
+    basis: 'RFC 6749 §4.1.2.1.',
+  },
+  {
+    id: 'signin-flow',
+    topic: 'Sign-in page',
+    decision:
+      'Authorize answers 302 to /auth/signin?request=<opaque id>; GET serves an HTML form; POST /auth/signin ' +
+      '(form: request, username, password) answers 302 to redirect_uri?code=…&state=…; bad credentials ' +
+      're-render the form with 401. Pending sign-ins expire after 10 minutes.',
+    basis: "iManage's real sign-in page is not an API; any form a browser can post is faithful enough.",
+  },
+  {
+    id: 'multi-tenant-redirect-check',
+    topic: 'Redirect URI check on a host that serves several customers (cloudimanage.com)',
+    decision:
+      'Before sign-in the URI must be registered for the client in at least one customer the host serves; ' +
+      "after sign-in it must be registered in the signed-in user's customer, else 400 invalid_redirect_uri.",
+    basis:
+      'Seed 001: one global application, redirect URIs registered per customer; failures appear "when users attempt to authenticate".',
+  },
+  {
+    id: 'authorization-code',
+    topic: 'Authorization codes',
+    decision:
+      'Single use, bound to client and redirect_uri (the token request must repeat it exactly), ' +
+      'lifetime tokens.authorizationCodeSeconds (default 60).',
+    basis: 'RFC 6749 §4.1.2 and §4.1.3.',
+  },
+  {
+    id: 'client-authentication',
+    topic: 'Client authentication at the token endpoint',
+    decision:
+      'client_id + client_secret (form fields or HTTP Basic) required for authorization_code, password and ' +
+      'client_credentials; optional for refresh_token, but checked when sent.',
+    basis: 'iManCloudCore sends no client for refresh, the PHP client does; RFC 6749 §2.3.1 for Basic.',
+  },
+  {
+    id: 'client-credentials',
+    topic: 'client_credentials grant',
+    decision:
+      "Accepted only when the application lists it in grants; the token acts as the application's " +
+      'serviceUser. Otherwise unauthorized_client.',
+    basis: 'Seed 000 describes the flow; no public client shows it (imanage-api.md).',
+  },
+  {
+    id: 'refresh-disallowed',
+    topic: 'Application with Allow Refresh Token = No',
+    decision: 'Token responses carry no refresh_token; grant_type=refresh_token answers 400 unauthorized_client.',
+    basis: 'RFC 6749 §5.1 (refresh_token is optional) and §5.2.',
+  },
+  {
+    id: 'refresh-rotation',
+    topic: 'Refresh token rotation',
+    decision:
+      'Every refresh returns a new refresh token with a full lifetime; the presented one stops working at ' +
+      'once (reuse → invalid_grant). Access tokens issued earlier stay valid until idle.',
+    basis: 'imanage-api.md: clients store whatever refresh_token the response returns.',
+  },
+  {
+    id: 'access-token-idle-expiry',
+    topic: 'Access token lifetime',
+    decision: 'Expires after accessTokenMinutes of inactivity (sliding); expires_in reports the idle window.',
+    basis: 'Control Center: Access Token Expiry = minutes of inactivity [C]; the sliding detail is inferred.',
+  },
+  {
+    id: 'scope',
+    topic: 'OAuth scope',
+    decision:
+      'Default scope user; a scope the application does not list answers invalid_scope. Scope does not ' +
+      'restrict Work API calls.',
+    basis: 'imanage-api.md lists user and admin; enforcement is not public.',
+  },
+  {
+    id: 'revoke',
+    topic: 'POST /auth/oauth2/revoke-token',
+    decision: 'Always 200 {} (also for an unknown token); the access token stops working.',
+    basis: 'RFC 7009 §2.2.',
+  },
+  {
+    id: 'token-customer-binding',
+    topic: 'Where a token works',
+    decision:
+      'A token works on every host that serves its customer, and only for /customers/{its customer}/…; ' +
+      'another customer id in the path answers 403.',
+    basis: 'Cloud hosts share one back end; the status code is not public.',
+  },
+  {
+    id: 'auth-header',
+    topic: 'How the access token is sent',
+    decision: 'Only the X-Auth-Token header is accepted; Authorization: Bearer answers 401.',
+    basis: 'Every public client sends X-Auth-Token; a laxer simulator would hide a client bug.',
+  },
+  {
+    id: 'discovery-version',
+    topic: 'Server version in discovery',
+    decision:
+      'No version field. Only when the host configures `versions` is it reported, as data.versions ' +
+      '(a simulator extension, not seen at iManage).',
+    basis: 'imanage-api.md: no public source shows a server-version field.',
+  },
+  {
+    id: 'discovery-libraries',
+    topic: 'Library entries in discovery',
+    decision: 'data.work.libraries[] = {alias, type, is_hidden}; only alias is documented.',
+    basis: "Mirrors the libraries endpoint's fields.",
+  },
+  {
+    id: 'library-type',
+    topic: 'Library type',
+    decision: 'Default type is "worksite" unless configured.',
+    basis: 'Field documented, values not.',
+  },
+  {
+    id: 'error-codes',
+    topic: 'Error codes and statuses',
+    decision:
+      'Only NRC_INVALID_PROFILE is documented. Invented: UNAUTHORIZED (401), FORBIDDEN (403), ' +
+      'NOT_FOUND (404), METHOD_NOT_ALLOWED (405), INVALID_PARAMETER (400), MISDIRECTED_REQUEST (421), ' +
+      'TOO_MANY_REQUESTS (429), SERVER_ERROR (5xx). All use the documented error body.',
+    basis: 'iManCloudCore types/error.go gives the body, not the codes.',
+  },
+  {
+    id: 'unknown-host',
+    topic: 'A Host header or SNI name the simulator does not serve',
+    decision:
+      'HTTP 421 Misdirected Request (also when the Host header differs from the TLS SNI name); TLS ' +
+      'without a known SNI name gets a certificate for localhost and 127.0.0.1.',
+    basis: 'RFC 9110 §15.5.20.',
+  },
+  {
+    id: 'page-size',
+    topic: 'Page size',
+    decision: 'Default limit 100; larger limits are cut to 500; limit < 1 or not an integer answers 400.',
+    basis: 'No page-size maximum is public.',
+  },
+  {
+    id: 'cursor',
+    topic: 'Cursor paging',
+    decision:
+      'cursor is opaque base64url, bound to the query it came from (used with other filters → 400). ' +
+      'Per-library search returns `cursor` whenever more results remain, in either paging mode; ' +
+      'standard mode ignores the cursor parameter and standard_cursor ignores offset.',
+    basis: 'iManCloudCore doc comments: "If there are more items than the limit value … a cursor value is returned".',
+  },
+  {
+    id: 'total-count',
+    topic: 'total_count',
+    decision:
+      'Per-library search and children lists add total_count only with total=true (never in cursor mode); ' +
+      'cross-library search always carries total_count.',
+    basis: 'imanage-api.md envelopes; the documented meaning of total.',
+  },
+  {
+    id: 'unknown-search-parameters',
+    topic: 'Query parameters the simulator does not implement',
+    decision:
+      'Unknown parameters (including wrong case, e.g. Custom1), documented filters the simulator does ' +
+      'not implement, a filter given twice or empty, and cursor paging on children lists all answer 400 ' +
+      'INVALID_PARAMETER naming the parameter, so a client never gets a silently broader search. ' +
+      'timezone_offset and language are accepted and ignored.',
+    basis: "Safer for tests than ignoring; iManage's own behaviour is not public.",
+  },
+  {
+    id: 'search-matching',
+    topic: 'Matching rules not spelled out publicly',
+    decision:
+      'custom13–16 match whole and case-insensitive like aliases; custom17–20 match numerically; ' +
+      'customN_from/_to (21–24) are inclusive ISO date bounds; custom25–28 take true/false; description ' +
+      'matches when any query word is a whole word of it; owner and name_or_description match whole, ' +
+      'case-insensitive, with * as wildcard; name treats * literally.',
+    basis: 'iManCloudCore doc comments for the documented parts; the rest by analogy.',
+  },
+  {
+    id: 'search-order',
+    topic: 'Result order',
+    decision: 'Results come in creation order (lowest number first), across libraries in the order asked.',
+    basis: 'iManage: "returned in the order they are found".',
+  },
+  {
+    id: 'cross-library-default',
+    topic: 'Cross-library search without libraries=',
+    decision:
+      'Searches every library of the customer; an unknown library in libraries= answers 400; only ' +
+      'standard paging.',
+    basis: 'Not public.',
+  },
+  {
+    id: 'create-folder',
+    topic: 'Creating folders and subfolders',
+    decision:
+      'JSON body {name (required), description?, default_security?, profile?}; answers 201 with ' +
+      'data = the new folder (data.id is its id). A missing name answers 400 with messages[{field:"name",code:"required"}].',
+    basis: 'Only the paths and data.id are public.',
+  },
+  {
+    id: 'upload-document',
+    topic: 'Uploading a document',
+    decision:
+      'multipart/form-data with a `profile` part (JSON: name?, extension?, author?, type?, comment?) and a ' +
+      '`file` part; name and extension default from the file name; version 1; type derived from the ' +
+      'extension (WORD, EXCEL, ACROBAT, …). Answers 201 with data = the document profile. No name → 400 ' +
+      'NRC_INVALID_PROFILE.',
+    basis: 'Only the path and the multipart parts are public.',
+  },
+  {
+    id: 'ping-body',
+    topic: 'Ping response body',
+    decision: '200 with {} (clients do not read it).',
+    basis: 'iManCloudCore customers/ping.go reads only the status.',
+  },
+  {
+    id: 'access-model',
+    topic: 'Security within a customer',
+    decision:
+      'Every user of a customer sees every library, workspace and folder of that customer; default_security ' +
+      'is reported but not enforced.',
+    basis: "The simulator tests connections, not iManage's security model.",
+  },
+  {
+    id: 'rate-limits',
+    topic: 'Rate limits',
+    decision: 'None, unless a rate-limit fault is configured (429 with Retry-After in seconds).',
+    basis: 'No rate limit is published.',
+  },
+  {
+    id: 'ids',
+    topic: 'Object ids',
+    decision:
+      'Workspaces and folders share one number sequence per library (LIB!n); documents have their own ' +
+      '(LIB!n.version). Library ids in paths and ids match case-insensitively (active_us!22 = ACTIVE_US!22). ' +
+      'User ids default to the upper-cased user name.',
+    basis: 'Id formats are documented; numbering is not; iManage examples use lower-case ids.',
+  },
+  {
+    id: 'users-endpoint',
+    topic: 'GET /customers/{cid}/users/{userId}',
+    decision:
+      'Answers data{id, email, full_name, preferred_library} plus libraries[{id, library_id, preferred}] ' +
+      'when include_libraries=true.',
+    basis: 'iManCloudCore customers/getInfoGlobalUser.go gives the fields; library_id = id is a guess.',
+  },
+] as const satisfies readonly Assumption[];
+
+export type AssumptionId = (typeof ASSUMPTIONS)[number]['id'];

@@ -1,0 +1,58 @@
+// What a handler answers, before it is written to the socket. Handlers return values instead of
+// writing to the response so the dispatcher can log the status and apply faults in one place.
+import type { ApiError, OAuthError } from '../errors.ts';
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Buffer;
+}
+
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(value),
+  };
+}
+
+export function html(status: number, page: string): Reply {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: page };
+}
+
+export function redirect(location: string): Reply {
+  return { status: 302, headers: { location, 'cache-control': 'no-store' }, body: '' };
+}
+
+/** iManage's documented error body (iManCloudCore types/error.go). */
+export function apiErrorReply(err: ApiError): Reply {
+  const body = { error: { code: err.code, code_message: err.message, messages: err.messages } };
+  return json(err.status, body, { ...err.headers });
+}
+
+/** RFC 6749 §5.2; an HTML page when a browser is asking (assumption: invalid-redirect-uri-shape). */
+export function oauthErrorReply(err: OAuthError, preferHtml: boolean): Reply {
+  if (preferHtml) {
+    return html(
+      err.status,
+      page('Sign-in failed', `<p><code>${escapeHtml(err.error)}</code></p><p>${escapeHtml(err.message)}</p>`),
+    );
+  }
+  // RFC 6749 §5.1: token responses and their errors must not be cached.
+  return json(
+    err.status,
+    { error: err.error, error_description: err.message },
+    { 'cache-control': 'no-store', ...err.headers },
+  );
+}
+
+export function page(title: string, content: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+    `<body><h1>${escapeHtml(title)}</h1>${content}</body></html>`
+  );
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,27 @@
+// The OAuth endpoints of every host.
+import type { Clock } from '../clock.ts';
+import { parseForm } from '../http/body.ts';
+import { json } from '../http/reply.ts';
+import type { Route } from '../http/router.ts';
+import { authorize, signIn, signInPage } from './authorize.ts';
+import { SignInRequests } from './signin-requests.ts';
+import { token } from './token.ts';
+
+export function oauthRoutes(clock: Clock): Route[] {
+  const signIns = new SignInRequests(clock);
+  return [
+    { method: 'GET', pattern: '/auth/oauth2/authorize', handler: (ctx) => authorize(ctx, signIns) },
+    { method: 'GET', pattern: '/auth/signin', handler: (ctx) => signInPage(ctx, signIns) },
+    { method: 'POST', pattern: '/auth/signin', handler: (ctx) => signIn(ctx, signIns) },
+    { method: 'POST', pattern: '/auth/oauth2/token', handler: token },
+    {
+      method: 'POST',
+      pattern: '/auth/oauth2/revoke-token',
+      // assumption: revoke — RFC 7009 §2.2: unknown tokens are not an error.
+      handler: async (ctx) => {
+        ctx.world.tokens.revokeAccessToken(parseForm(await ctx.body()).get('access_token') ?? '');
+        return json(200, {});
+      },
+    },
+  ];
+}
