@@ -1,3 +1,4 @@
+// (createConnection is honoured only when no agent is given: each probe brings its own socket.)
 // The reachability probe: DNS, TCP, TLS (verified chain, days to expiry), then GET /api. Each
 // failing step has a reason of its own and a message that says what to check, in the spirit
 // of the vendors' troubleshooting pages (firewall, IP allow-list, URL, port).
@@ -96,7 +97,7 @@ function openTls(socket: Socket, target: ReachabilityTarget, signal: AbortSignal
 function getApi(tls: TLSSocket, target: ReachabilityTarget, signal: AbortSignal): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
-      host: target.host, port: target.port, path: '/api', method: 'GET', agent: false,
+      host: target.host, port: target.port, path: '/api', method: 'GET',
       createConnection: () => tls, headers: { accept: 'application/json', 'user-agent': 'imanage-operator-probe' },
     }, (res) => {
       res.resume();

@@ -51,7 +51,7 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
   const port = Number(req.baseUrl.port || 443);
   return new Promise((resolve, reject) => {
     const http = request({
-      host, port, path: authorizePath(req), method: 'GET', agent: false, timeout: network.timeoutMs,
+      host, port, path: authorizePath(req), method: 'GET', timeout: network.timeoutMs,
       createConnection: () => tlsConnect({ host: to.address, port: to.port, servername: host, ...(req.ca ? { ca: req.ca } : {}) }),
       headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
     }, (res) => {
@@ -70,8 +70,8 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
 /** Classifies iManage's answer (see simulator/assumptions.ts for the shape of the failures). */
 export function classifyAuthorize(res: { status: number; location?: string; body: string }, redirectUri: string): RegistrationResult {
   const text = `${res.location ?? ''} ${res.body}`;
-  if (/invalid_redirect_uri/.test(text)) return { answer: 'NotRegistered', detail: 'iManage answered invalid_redirect_uri', httpStatus: res.status };
-  if (/invalid_client|unauthorized_client/.test(text)) return { answer: 'InvalidClient', detail: 'iManage does not know the client id', httpStatus: res.status };
+  if (/invalid_redirect_uri/.test(text)) return { answer: 'NotRegistered', detail: 'invalid_redirect_uri', httpStatus: res.status };
+  if (/invalid_client|unauthorized_client/.test(text)) return { answer: 'InvalidClient', detail: 'invalid_client', httpStatus: res.status };
   // A redirect straight back to the redirect URI carrying an error is a refusal too.
   if (res.location?.startsWith(redirectUri) && /[?&]error=/.test(res.location)) {
     return { answer: 'Unknown', detail: `redirected back with ${/[?&]error=([^&]*)/.exec(res.location)?.[1]}`, httpStatus: res.status };

@@ -3,11 +3,13 @@
 // With IMANAGE_DEMO_ONCE=1 it stops after printing the table (the test of this script does).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/controlplane.ts';
 import { installCrds } from '../harness/crds.ts';
+import { load } from 'js-yaml';
+import { type RunningSimulator, type Scenario, startSimulator } from '../../simulator/index.ts';
 import { statusTable, type StatusRow } from './table.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -26,12 +28,32 @@ async function kubectlOk(cp: ControlPlane, args: string[]): Promise<string> {
   return result.stdout;
 }
 
-function startOperator(cp: ControlPlane): ChildProcess {
+/** The simulator plays every iManage host the examples name, on one loopback port. */
+async function startImanage(): Promise<{ sim: RunningSimulator; caFile: string; resolve: string }> {
+  const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
+  const sim = await startSimulator(scenario, { httpPort: false, adminPort: 0 });
+  const caFile = join(workDir, 'imanage-ca.pem');
+  await writeFile(caFile, sim.caPem);
+  const hosts = sim.admin.summary().hosts.map((h) => h.name);
+  return { sim, caFile, resolve: hosts.map((h) => `${h}:443:127.0.0.1:${sim.httpsPort}`).join(',') };
+}
+
+/** Clio Operate's global application, the operator's default for Cloud connections. */
+async function createDefaultApplication(cp: ControlPlane): Promise<string> {
+  await kubectlOk(cp, ['create', 'namespace', 'imanage-system']);
+  await kubectlOk(cp, ['create', 'secret', 'generic', 'clio-operate-global-application', '-n', 'imanage-system',
+    '--from-literal=clientId=clio-operate-global', '--from-literal=clientSecret=clio-operate-global-secret']);
+  return 'imanage-system/clio-operate-global-application';
+}
+
+function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: string }, defaultApp: string): ChildProcess {
   const log = createWriteStream(join(workDir, 'operator.log'));
   const child = spawn(process.execPath, [
     join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
-    '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'default', '--resync-period', '1m', '--probes', 'false',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'imanage-system', '--resync-period', '1m',
+    // Demo only: the simulator's hosts on loopback, and its CA trusted like a system root.
+    '--resolve', imanage.resolve, '--allow-loopback-probes', 'true', '--default-client-secret', defaultApp,
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: imanage.caFile } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
@@ -80,12 +102,14 @@ await mkdir(workDir, { recursive: true });
 say('starting the control plane (kube-apiserver 1.37 + etcd 3.7; the first run builds them, about 6 minutes)…');
 const cp = await startControlPlane({ workDir: join(workDir, 'controlplane') });
 let operator: ChildProcess | undefined;
+let simulator: RunningSimulator | undefined;
 let stopping = false;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     operator?.kill('SIGTERM');
     await new Promise((r) => (operator && operator.exitCode === null ? operator.once('exit', r) : r(undefined)));
+    await simulator?.stop();
     await cp.stop();
   }
   process.exit(code);
@@ -94,7 +118,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 
 try {
   await installCrds(cp, join(root, 'crds'), await readdir(join(root, 'crds')));
-  operator = startOperator(cp);
+  const imanage = await startImanage();
+  simulator = imanage.sim;
+  say(`iManage simulator on https://127.0.0.1:${imanage.sim.httpsPort} (admin http://127.0.0.1:${imanage.sim.adminPort}/_admin), playing ${imanage.resolve.split(',').length} hosts`);
+  operator = startOperator(cp, imanage, await createDefaultApplication(cp));
   operator.once('exit', (code) => { if (!stopping) { say(`the operator exited (${code}); see ${join(workDir, 'operator.log')}`); void shutdown(1); } });
   for (const folder of await exampleFolders()) {
     await kubectlOk(cp, ['create', 'namespace', folder]);

@@ -131,7 +131,8 @@ function readiness({ connection, observed }: Input): { reason: string; message: 
   if (!observed.reachability) {
     return { reason: 'Configured', message: `The spec and its Secrets are valid${count ? `; ${uris} in status.environments` : ''}.` };
   }
-  return { reason: 'Connected', message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${count ? ` and all ${uris} are registered` : ''}.` };
+  const registered = count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
+  return { reason: 'Connected', message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.` };
 }
 
 /** Reachable and Registered, when their probes ran this time. */

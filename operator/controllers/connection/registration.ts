@@ -17,7 +17,8 @@ export interface EnvironmentRegistration {
 
 function hours(ms: number): string {
   const h = Math.max(0, ms / 3_600_000);
-  return h < 1 ? `${Math.ceil(h * 60)} min` : `${Math.round(h)} h`;
+  if (h < 1) return `${Math.ceil(h * 60)} min`;
+  return h <= 72 ? `${Math.round(h)} h` : `${Math.round(h / 24)} days`;
 }
 
 export function registrationState(
@@ -42,13 +43,13 @@ function notRegistered(uri: string, detail: string, context: { requestedAt?: str
   const requested = context.requestedAt ? Date.parse(context.requestedAt) : Number.NaN;
   const customer = context.customerId ? ` for customer id ${context.customerId}` : '';
   if (Number.isNaN(requested)) {
-    return { state: 'NotRegistered', message: `${detail}: ask iManage (through your vendor's support) to register ${uri}${customer}, then set spec.registration.requestedAt` };
+    return { state: 'NotRegistered', message: `iManage refuses the URI (${detail}): ask iManage (through your vendor's support) to register ${uri}${customer}, then set spec.registration.requestedAt` };
   }
   const age = context.now.getTime() - requested;
   if (age < REGISTRATION_WINDOW_MS) {
     return { state: 'Pending', message: `registration requested ${hours(age)} ago; iManage takes 24–48 h, so expect it within ${hours(REGISTRATION_WINDOW_MS - age)}` };
   }
-  return { state: 'Overdue', message: `registration was requested ${hours(age)} ago and iManage still answers ${detail}; contact iManage support (support@imanage.com) with ${uri}${customer}` };
+  return { state: 'Overdue', message: `registration was requested ${hours(age)} ago and iManage still refuses the URI (${detail}); contact iManage support (support@imanage.com) with ${uri}${customer}` };
 }
 
 const SEVERITY: readonly RegistrationState[] = ['Overdue', 'InvalidClient', 'NotRegistered', 'Unknown', 'Pending'];

@@ -1,0 +1,609 @@
+// The operator at scale against a real kube-apiserver and etcd on this machine: N connections and
+// 5·N repositories created as fast as the API server takes them, then the time until every object
+// is Ready for its generation, status writes and reconciles per object (from the operator's
+// /metrics), the operator's memory, and, for comparison, how long the API server itself takes for
+// the same number of status writes sent directly. Prints its figures; not a test.
+//
+// Usage: node bench/operator-scale.ts [connections=200] [operator concurrency=4]
+// Environment:
+//   BENCH_ORDER=connections-first|interleaved|repositories-first   creation order [connections-first]
+//   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
+//   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { IManageConnection, WorkspaceRepository } from '../operator/api/generated/types.ts';
+import { baseConnection, baseRepository } from '../operator/api/validation/fixtures.ts';
+import { KubeClient } from '../operator/runtime/kube/client.ts';
+import { imanageConnections, type KubeObject, namespaces, type Resource, workspaceRepositories } from '../operator/runtime/kube/resources.ts';
+import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
+import { installCrds } from '../test/harness/crds.ts';
+
+const NAMESPACE = 'bench';
+const RAW_NAMESPACE = 'bench-raw';
+const WARMUP_NAMESPACE = 'bench-warmup';
+const REPOSITORIES_PER_CONNECTION = 5;
+const CLIENT_CONCURRENCY = 32;
+const POLL_MS = 500;
+const LIST_EVERY_TICKS_BEFORE = 10;
+const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as const;
+type Order = (typeof ORDERS)[number];
+
+class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
+class BenchFailure extends Error {
+  override readonly name = 'BenchFailure';
+}
+
+interface Settings {
+  readonly connections: number;
+  readonly concurrency: number;
+  readonly order: Order;
+  readonly cpuProfDir: string | undefined;
+  readonly operatorMain: string;
+}
+
+function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
+  const connections = Number(argv[0] ?? 200);
+  const concurrency = Number(argv[1] ?? 4);
+  const order = (env['BENCH_ORDER'] ?? 'connections-first') as Order;
+  if (!Number.isInteger(connections) || connections < 1) throw new BenchUsageError(`connections must be a positive integer, not '${argv[0]}'`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
+  if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
+  return {
+    connections, concurrency, order,
+    cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
+    operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects
+
+interface Planned {
+  readonly resource: Resource;
+  readonly object: KubeObject;
+}
+
+const connectionName = (i: number): string => `conn-${i}`;
+
+function plannedConnection(i: number): Planned {
+  const object: IManageConnection = baseConnection(connectionName(i));
+  object.metadata = { ...object.metadata, namespace: NAMESPACE };
+  return { resource: imanageConnections, object: object as KubeObject };
+}
+
+function plannedRepository(i: number): Planned {
+  const object: WorkspaceRepository = baseRepository(`repo-${i}`);
+  object.metadata = { ...object.metadata, namespace: NAMESPACE };
+  object.spec = { ...object.spec, connectionRef: { name: connectionName(Math.floor(i / REPOSITORIES_PER_CONNECTION)) } };
+  return { resource: workspaceRepositories, object: object as KubeObject };
+}
+
+/** Every object, in the order they are sent. */
+function plan(connections: number, order: Order): Planned[] {
+  const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i));
+  const repos = Array.from({ length: connections * REPOSITORIES_PER_CONNECTION }, (_, i) => plannedRepository(i));
+  if (order === 'connections-first') return [...conns, ...repos];
+  if (order === 'repositories-first') return [...repos, ...conns];
+  return conns.flatMap((c, i) => [c, ...repos.slice(i * REPOSITORIES_PER_CONNECTION, (i + 1) * REPOSITORIES_PER_CONNECTION)]);
+}
+
+/** Runs `work` over `items`, at most `width` at a time, in order of start. */
+async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly observedGeneration?: number;
+}
+
+type StatusObject = KubeObject & { status?: { observedGeneration?: number; conditions?: Condition[] } };
+
+/** Ready=True, and both status and the condition are for the current generation. */
+function isReady(object: StatusObject): boolean {
+  const generation = object.metadata.generation;
+  const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
+  return object.status?.observedGeneration === generation && ready?.status === 'True' && (ready.observedGeneration ?? generation) === generation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain HTTP(S) GETs for /metrics (the operator's, over http; the API server's, over https)
+
+interface Target {
+  readonly url: string;
+  readonly ca?: string;
+  readonly token?: string;
+}
+
+function fetchText(target: Target, timeoutMs = 10_000): Promise<string> {
+  return new Promise((done, fail) => {
+    const send = target.url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(target.url, {
+      ...(target.ca ? { ca: target.ca } : {}),
+      headers: target.token ? { authorization: `Bearer ${target.token}` } : {},
+      timeout: timeoutMs,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => (res.statusCode === 200 ? done(Buffer.concat(chunks).toString('utf8')) : fail(new BenchFailure(`GET ${target.url}: ${res.statusCode}`))));
+      res.on('error', fail);
+    });
+    req.on('timeout', () => req.destroy(new BenchFailure(`GET ${target.url} timed out`)));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+async function apiServerMetricsTarget(cp: ControlPlane): Promise<Target> {
+  const config = parseYaml(await readFile(cp.kubeconfigPath, 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority': string } }[];
+    users: { user: { token: string } }[];
+  };
+  return { url: `${cp.server}/metrics`, ca: await readFile(config.clusters[0]!.cluster['certificate-authority'], 'utf8'), token: config.users[0]!.user.token };
+}
+
+interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Prometheus text format; only the sample lines of the metrics named in `wanted`. */
+function parseMetrics(text: string, wanted: (name: string) => boolean): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match || !wanted(match[1]!)) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+function total(samples: readonly Sample[], name: string, where: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
+  return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
+}
+
+const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name === 'process_cpu_seconds_total' || name.startsWith('nodejs_eventloop_lag');
+
+// ---------------------------------------------------------------------------------------------
+// Processes: the operator child, and /proc sampling of it and of the control plane
+
+class Operator {
+  readonly child: ChildProcess;
+  readonly probes: Promise<string>;
+  readonly synced: Promise<void>;
+  warnings = 0;
+  #exited = false;
+  readonly exited: Promise<void>;
+
+  constructor(s: Settings, kubeconfig: string) {
+    const profile = s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : [];
+    this.child = spawn(process.execPath, [
+      ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false', '--probes', 'false',
+      // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
+      // carries the probe address.
+      '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency),
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((done) => this.child.on('close', () => { this.#exited = true; done(); }));
+    let onProbes: (address: string) => void = () => {};
+    let onSynced: () => void = () => {};
+    const failed = new Promise<never>((_, fail) => void this.exited.then(() => fail(new BenchFailure('the operator exited before it was running'))));
+    failed.catch(() => {});
+    this.probes = Promise.race([new Promise<string>((done) => (onProbes = done)), failed]);
+    this.synced = Promise.race([new Promise<void>((done) => (onSynced = done)), failed]);
+    this.#readLines(this.child.stdout!, (line) => {
+      let entry: { level?: number; msg?: string; probes?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        process.stderr.write(`[operator] ${line}\n`);
+        return;
+      }
+      if (entry.msg === 'operator starting' && entry.probes) onProbes(entry.probes);
+      if (entry.msg === 'caches synced') onSynced();
+      if ((entry.level ?? 0) >= 40) {
+        this.warnings++;
+        if (this.warnings <= 20) process.stderr.write(`[operator] ${line}\n`);
+      }
+    });
+    this.#readLines(this.child.stderr!, (line) => process.stderr.write(`[operator stderr] ${line}\n`));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** SIGTERM (the operator drains and exits; a CPU profile is written then), SIGKILL after 40 s. */
+  async stop(): Promise<void> {
+    if (this.#exited) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 40_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  #readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line.trim()) onLine(line);
+    });
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) of a process, or undefined once it is gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the operator's RSS every POLL_MS and keeps the peak. */
+class RssSampler {
+  peak = 0;
+  readonly #pid: number;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pid: number) {
+    this.#pid = pid;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), POLL_MS);
+  }
+
+  sample(): number {
+    const rss = rssMiB(this.#pid) ?? 0;
+    this.peak = Math.max(this.peak, rss);
+    return rss;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+type CpuTimes = Record<string, number>;
+
+function cpuTimes(pids: Readonly<Record<string, number>>): CpuTimes {
+  const times: CpuTimes = {};
+  for (const [name, pid] of Object.entries(pids)) times[name] = cpuSeconds(pid) ?? 0;
+  const own = process.cpuUsage();
+  times['bench script'] = (own.user + own.system) / 1e6;
+  return times;
+}
+
+function cpuDelta(before: CpuTimes, after: CpuTimes): CpuTimes {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
+}
+
+async function controlPlanePids(cp: ControlPlane): Promise<Record<string, number>> {
+  const pids: Record<string, number> = {};
+  for (const name of ['kube-apiserver', 'etcd']) pids[name] = Number((await readFile(join(cp.workDir, `${name}.pid`), 'utf8')).trim());
+  return pids;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+interface Progress {
+  readonly atS: number;
+  readonly created: number;
+  /** Only when this tick listed the objects. */
+  readonly ready?: number;
+  readonly writes: number;
+  readonly reconciles: number;
+}
+
+interface RunFigures {
+  readonly objects: number;
+  readonly createS: number;
+  readonly allReadyS: number;
+  readonly settledS: number;
+  readonly polls: number;
+  readonly pollS: number;
+  readonly progress: readonly Progress[];
+  readonly cpu: CpuTimes;
+  readonly metrics: readonly Sample[];
+  readonly apiRequests: ReadonlyMap<string, number>;
+  readonly rssIdle: number;
+  readonly rssSettled: number;
+  readonly rssPeak: number;
+  readonly warnings: number;
+}
+
+async function listAll(client: KubeClient): Promise<StatusObject[]> {
+  const [conns, repos] = await Promise.all([
+    client.list(imanageConnections, { namespace: NAMESPACE }),
+    client.list(workspaceRepositories, { namespace: NAMESPACE }),
+  ]);
+  return [...conns.items, ...repos.items] as StatusObject[];
+}
+
+/** apiserver_request_total as `VERB resource[/subresource]` → count. */
+function apiRequestCounts(samples: readonly Sample[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of samples) {
+    if (s.name !== 'apiserver_request_total') continue;
+    const key = `${s.labels['verb']} ${s.labels['resource']}${s.labels['subresource'] ? `/${s.labels['subresource']}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + s.value);
+  }
+  return counts;
+}
+
+function countsDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [key, value] of after) {
+    const d = value - (before.get(key) ?? 0);
+    if (d > 0) delta.set(key, d);
+  }
+  return delta;
+}
+
+/** Waits until the operator's queue is empty and its reconcile count has not moved for 2 s. */
+async function settle(operatorMetrics: Target): Promise<Sample[]> {
+  let last = -1;
+  let still = 0;
+  for (;;) {
+    const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
+    const reconciles = total(samples, 'imanage_operator_reconcile_total');
+    const depth = total(samples, 'imanage_operator_queue_depth');
+    still = reconciles === last && depth === 0 ? still + 1 : 0;
+    if (still >= 4) return samples;
+    last = reconciles;
+    await sleep(POLL_MS);
+  }
+}
+
+async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
+  const objects = plan(s.connections, s.order);
+  const apiMetrics = await apiServerMetricsTarget(cp);
+  const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
+  const apiBefore = apiRequestCounts(parseMetrics(await fetchText(apiMetrics), (n) => n === 'apiserver_request_total'));
+  const rss = new RssSampler(operator.pid);
+  const rssIdle = rss.sample();
+  const cpuBefore = cpuTimes(pids);
+  const deadlineS = 120 + objects.length * 0.1;
+
+  const started = performance.now();
+  const elapsedS = (): number => (performance.now() - started) / 1000;
+  let created = 0;
+  let createS = 0;
+  const creating = pool(objects, CLIENT_CONCURRENCY, async ({ resource, object }) => {
+    await client.create(resource, object);
+    created++;
+  }).then(() => void (createS = elapsedS()));
+  creating.catch(() => {});
+
+  const progress: Progress[] = [];
+  let polls = 0;
+  let pollS = 0;
+  let allReadyS: number | undefined;
+  let cpuAtReady: CpuTimes = {};
+  for (let tick = 1; allReadyS === undefined; tick++) {
+    await sleep(POLL_MS);
+    if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects.length} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
+    const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
+    const writes = total(samples, 'imanage_operator_status_writes_total');
+    // A LIST of thousands of objects costs the API server (and this script) real CPU, which
+    // would be taken from the operator. Every object needs at least one status write before it
+    // can be Ready, so until the operator has written as many, a LIST every 5 s is enough.
+    const mayBeDone = created === objects.length && writes >= objects.length;
+    let ready: number | undefined;
+    if (mayBeDone || tick % LIST_EVERY_TICKS_BEFORE === 0) {
+      const pollStarted = performance.now();
+      ready = (await listAll(client)).filter(isReady).length;
+      polls++;
+      pollS += (performance.now() - pollStarted) / 1000;
+    }
+    const point = { atS: elapsedS(), created, ...(ready === undefined ? {} : { ready }), writes, reconciles: total(samples, 'imanage_operator_reconcile_total') };
+    progress.push(point);
+    process.stderr.write(`  t=${point.atS.toFixed(1).padStart(6)} s  created ${String(created).padStart(6)}  status writes ${String(writes).padStart(6)}  reconciles ${String(point.reconciles).padStart(6)}  Ready ${ready === undefined ? '     -' : String(ready).padStart(6)}/${objects.length}  RSS ${rss.sample().toFixed(0)} MiB\n`);
+    if (ready === objects.length) {
+      allReadyS = point.atS;
+      cpuAtReady = cpuDelta(cpuBefore, cpuTimes(pids));
+    }
+  }
+  await creating;
+  const metrics = await settle(operatorMetrics);
+  const settledS = elapsedS();
+  const rssSettled = rss.sample();
+  rss.stop();
+  const apiAfter = apiRequestCounts(parseMetrics(await fetchText(apiMetrics), (n) => n === 'apiserver_request_total'));
+  return {
+    objects: objects.length, createS, allReadyS, settledS, polls, pollS, progress, cpu: cpuAtReady, metrics,
+    apiRequests: countsDelta(apiBefore, apiAfter), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
+  };
+}
+
+interface RawFigures {
+  readonly objects: number;
+  /** Seconds per pass, in order. */
+  readonly createS: readonly number[];
+  readonly writeS: readonly number[];
+  /** CPU per pass (mean over the passes). */
+  readonly cpu: CpuTimes;
+}
+
+const RAW_PASSES = 3;
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Runs `call` on every item, CLIENT_CONCURRENCY at a time; returns the results in order and the seconds taken. */
+async function timed<T, R>(items: readonly T[], call: (item: T) => Promise<R>): Promise<{ results: R[]; seconds: number }> {
+  const results: R[] = new Array(items.length);
+  const started = performance.now();
+  await pool(items.map((item, i) => ({ item, i })), CLIENT_CONCURRENCY, async ({ item, i }) => void (results[i] = await call(item)));
+  return { results, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The API server's own speed for the same work, with the operator stopped, RAW_PASSES times (the
+ * median is reported): the same objects created in a namespace of their own, then each given,
+ * by PUT /status, the status the operator wrote for its twin (a first status write on a fresh
+ * object, as the operator's).
+ */
+async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Promise<RawFigures> {
+  const written = new Map((await listAll(client)).map((o) => [`${o.kind}/${o.metadata.name}`, o.status]));
+  const pids = await controlPlanePids(cp);
+  const cpuBefore = cpuTimes(pids);
+  const createS: number[] = [];
+  const writeS: number[] = [];
+  let objects = 0;
+  for (let pass = 1; pass <= RAW_PASSES; pass++) {
+    const namespace = `${RAW_NAMESPACE}-${pass}`;
+    await client.create(namespaces, { metadata: { name: namespace } });
+    const planned = plan(s.connections, s.order).map(({ resource, object }) => ({ resource, object: { ...object, metadata: { ...object.metadata, namespace } } }));
+    objects = planned.length;
+    const created = await timed(planned, ({ resource, object }) => client.create(resource, object));
+    createS.push(created.seconds);
+    const bodies = created.results.map((object, i) => {
+      const { managedFields: _dropped, ...metadata } = object.metadata;
+      return { resource: planned[i]!.resource, object: { ...object, metadata, status: written.get(`${object.kind}/${metadata.name}`) } as KubeObject };
+    });
+    writeS.push((await timed(bodies, ({ resource, object }) => client.replaceStatus(resource, object))).seconds);
+  }
+  const cpu = Object.fromEntries(Object.entries(cpuDelta(cpuBefore, cpuTimes(pids))).map(([name, sec]) => [name, sec / RAW_PASSES]));
+  return { objects, createS, writeS, cpu };
+}
+
+/** The first object of a kind makes the API server build that CRD's handler (a second or more). */
+async function warmUp(client: KubeClient): Promise<void> {
+  await client.create(namespaces, { metadata: { name: WARMUP_NAMESPACE } });
+  for (const { resource, object } of [plannedConnection(0), plannedRepository(0)]) {
+    await client.create(resource, { ...object, metadata: { ...object.metadata, namespace: WARMUP_NAMESPACE } });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+const line = (label: string, value: string): string => `  ${label.padEnd(27)}${value}\n`;
+
+function byLabel(samples: readonly Sample[], name: string, label: string): string {
+  const sums = new Map<string, number>();
+  for (const s of samples.filter((x) => x.name === name)) sums.set(s.labels[label] ?? '', (sums.get(s.labels[label] ?? '') ?? 0) + s.value);
+  return [...sums].map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+function histogramMean(samples: readonly Sample[], name: string, kind: string): string {
+  const sum = total(samples, `${name}_sum`, (l) => l['kind'] === kind);
+  const count = total(samples, `${name}_count`, (l) => l['kind'] === kind);
+  return count > 0 ? `${fmt((sum / count) * 1000, 1)} ms` : '-';
+}
+
+function report(s: Settings, run: RunFigures, raw: RawFigures): string {
+  const m = run.metrics;
+  const writes = total(m, 'imanage_operator_status_writes_total');
+  const reconciles = total(m, 'imanage_operator_reconcile_total');
+  const perKind = (name: string, kind: string, count: number): string => fmt(total(m, name, (l) => l['kind'] === kind) / count, 2);
+  const conns = s.connections;
+  const repos = conns * REPOSITORIES_PER_CONNECTION;
+  const cpu = (times: CpuTimes, wallS: number): string =>
+    Object.entries(times).map(([name, sec]) => `${name} ${fmt(sec)} s`).join(', ') + ` (of ${fmt(wallS * 2)} core-seconds on 2 cores)`;
+  const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const half = run.progress.find((p) => p.writes >= run.objects / 2);
+  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}\n`;
+  out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
+  out += line('creates done after', `${fmt(run.createS)} s  (${run.objects} POST, ${CLIENT_CONCURRENCY} in parallel)`);
+  out += line('half written after', half ? `${fmt(half.atS)} s  (status writes ≥ half the objects)` : '-');
+  const rawWrite = median(raw.writeS);
+  const rawCreate = median(raw.createS);
+  const passes = (values: readonly number[]): string => `median of ${values.map((v) => fmt(v)).join(', ')}`;
+  out += line('raw status writes', `${fmt(rawWrite)} s   (${raw.objects} PUT /status, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.writeS)})`);
+  out += line('raw creates', `${fmt(rawCreate)} s   (${raw.objects} POST, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.createS)})`);
+  out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw status writes)`);
+  out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw status writes))`);
+  out += line('status writes per object', `${fmt(writes / run.objects, 2)}  (connections ${perKind('imanage_operator_status_writes_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_status_writes_total', 'WorkspaceRepository', repos)})`);
+  out += line('reconciles per object', `${fmt(reconciles / run.objects, 2)}  (connections ${perKind('imanage_operator_reconcile_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_reconcile_total', 'WorkspaceRepository', repos)}; results: ${byLabel(m, 'imanage_operator_reconcile_total', 'result')})`);
+  out += line('reconcile time (mean)', `connection ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'WorkspaceRepository')}`);
+  out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
+  out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB)`);
+  out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
+  out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
+  out += line('API requests (whole run)', requests);
+  out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
+  out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const s = settings(process.argv.slice(2), process.env);
+  const crdDir = fileURLToPath(new URL('../crds', import.meta.url));
+  process.stderr.write('starting the control plane…\n');
+  const cp = await startControlPlane();
+  let operator: Operator | undefined;
+  let client: KubeClient | undefined;
+  const interrupted = (): void => void operator?.stop();
+  process.once('SIGINT', interrupted);
+  try {
+    await installCrds(cp, crdDir, await readdir(crdDir));
+    client = await KubeClient.load({ kubeconfig: cp.kubeconfigPath });
+    await client.create(namespaces, { metadata: { name: NAMESPACE } });
+    await warmUp(client);
+    operator = new Operator(s, cp.kubeconfigPath);
+    const operatorMetrics: Target = { url: `http://${await operator.probes}/metrics` };
+    await operator.synced;
+    process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
+    const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
+    await operator.stop();
+    process.stderr.write('operator stopped; raw creates and status writes…\n');
+    const raw = await rawPhase(s, client, cp);
+    process.stdout.write(report(s, run, raw));
+  } finally {
+    process.off('SIGINT', interrupted);
+    await operator?.stop();
+    client?.close();
+    await cp.stop();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof BenchUsageError) {
+    process.stderr.write(`operator-scale: ${error.message}\nusage: node bench/operator-scale.ts [connections=200] [concurrency=4]\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`operator-scale: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
