@@ -79,3 +79,54 @@ describe('suspend', () => {
     expect(decideConnection(withGeneration(), {}, now).conditions.remove).toContain('Suspended');
   });
 });
+
+describe('with probes', () => {
+  const at = new Date('2026-11-23T11:59:00Z');
+  const next = new Date('2026-11-23T12:04:00Z');
+  const reach = (reachable: boolean, reason: string, message = 'm') => ({
+    value: { reachable, ok: reachable, reason, message, latencyMs: 12, address: '203.0.113.7', certificateNotAfter: '2027-01-01T00:00:00.000Z' } as never,
+    checkedAt: at, nextAt: next,
+  });
+  const reg = (name: string, answer: string) => ({
+    name, redirectUri: `https://${name}.example/cb`,
+    probe: { value: { answer, detail: answer === 'NotRegistered' ? 'invalid_redirect_uri' : 'x', ok: true } as never, checkedAt: at, nextAt: next },
+  });
+
+  it('is Ready (Connected) when reachable and every redirect URI is registered, with Reachable and Registered True', () => {
+    const d = decideConnection(withGeneration(), { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'Registered')] }, now);
+    expect(d.failure).toBeUndefined();
+    const byType = Object.fromEntries(d.conditions.set.map((c) => [c.type, c]));
+    expect(byType['Ready']).toMatchObject({ status: 'True', reason: 'Connected' });
+    expect(byType['Reachable']).toMatchObject({ status: 'True', reason: 'Reachable' });
+    expect(byType['Registered']).toMatchObject({ status: 'True', reason: 'AllRegistered' });
+    expect(d.status.server).toEqual({ address: '203.0.113.7', latencyMs: 12, certificateNotAfter: '2027-01-01T00:00:00.000Z', checkedAt: at.toISOString() });
+    expect(d.status.environments?.[0]).toMatchObject({ registration: 'Registered', checkedAt: at.toISOString() });
+  });
+
+  it('stalls with the reachability reason on the probed URL', () => {
+    const d = decideConnection(withGeneration(), { reachability: reach(false, 'ConnectFailed', 'cannot open a TCP connection') }, now);
+    expect(d.failure).toMatchObject({ reason: 'ConnectFailed', fieldPath: 'spec.url', kind: 'stalled' });
+    expect(d.conditions.set.find((c) => c.type === 'Reachable')).toMatchObject({ status: 'False', reason: 'ConnectFailed' });
+  });
+
+  it('is Reconciling while a registration is Pending, and names the environment', () => {
+    const pending = withGeneration({ spec: { registration: { requestedAt: '2026-11-23T10:00:00Z' } } });
+    const d = decideConnection(pending, { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'NotRegistered')] }, now);
+    expect(d.failure).toMatchObject({ reason: 'RegistrationPending', kind: 'reconciling' });
+    expect(d.conditions.set.find((c) => c.type === 'Registered')).toMatchObject({ status: 'False', reason: 'RegistrationPending', message: expect.stringMatching(/^uat: Pending — /) });
+    expect(d.status.environments?.find((e) => e.name === 'uat')).toMatchObject({ registration: 'Pending' });
+  });
+
+  it('stalls Overdue after 48 hours', () => {
+    const old = withGeneration({ spec: { registration: { requestedAt: '2026-11-21T11:00:00Z' } } });
+    const d = decideConnection(old, { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'NotRegistered')] }, now);
+    expect(d.failure).toMatchObject({ reason: 'RegistrationOverdue', kind: 'stalled', fieldPath: 'spec.environments' });
+  });
+
+  it('keeps what was last known of an environment when registration was not probed', () => {
+    const c = withGeneration();
+    c.status = { environments: [{ name: 'uat', redirectUri: 'https://acme-uat.clioweb.com/externalServices/replyFrom', registration: 'Registered', message: 'ok' }] };
+    const d = decideConnection(c, { clientSecret: secret('x', [], false) }, now);
+    expect(d.status.environments?.find((e) => e.name === 'uat')).toMatchObject({ registration: 'Registered' });
+  });
+});
