@@ -11,7 +11,7 @@ export type WorkspaceFilter = (w: Workspace) => boolean;
 /** Accepted and ignored: they change presentation, not which workspaces match. */
 const IGNORED = ['timezone_offset', 'language'];
 
-/** Documented by iManage, not implemented here: refused rather than ignored (assumption: unknown-search-parameters). */
+/** Documented by iManage but not simulated: refused rather than ignored (assumption: unknown-search-parameters). */
 const NOT_IMPLEMENTED = new Set([
   'anywhere',
   'create_date',
@@ -44,7 +44,7 @@ export function workspaceFilters(params: URLSearchParams, extraAllowed: readonly
     if (PAGING_PARAMS.includes(name) || IGNORED.includes(name) || extraAllowed.includes(name)) continue;
     const factory = FACTORIES[name];
     if (!factory) {
-      const why = NOT_IMPLEMENTED.has(name) ? 'is not implemented by the simulator' : 'is not a known parameter';
+      const why = NOT_IMPLEMENTED.has(name) ? 'is documented by iManage but not simulated' : 'is not a known parameter';
       throw invalid(name, `${why} (parameter names are case-sensitive)`);
     }
     const values = params.getAll(name);

@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, inject } from 'vitest';
 import type {} from './context.ts';
 import { runKubectl } from './exec.ts';
+import { spawnWatchdog } from './processes.ts';
 
 export interface OperatorOptions {
   /** Watched namespace; also where the leader-election Lease lives. */
@@ -248,15 +248,7 @@ class ManagedOperator implements OperatorProcess {
  */
 function startWatchdog(pid: number | undefined): ChildProcess {
   const script = `read -r _; grep -qaF -- "$2" "/proc/$1/cmdline" 2>/dev/null && kill -KILL "$1" 2>/dev/null; exit 0`;
-  const watchdog = spawn('sh', ['-c', script, 'operator-watchdog', String(pid ?? 0), mainPath], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.on('error', () => {});
-  watchdog.stdin!.on('error', () => {});
-  watchdog.unref();
-  (watchdog.stdin as Socket).unref();
-  return watchdog;
+  return spawnWatchdog(script, ['operator-watchdog', String(pid ?? 0), mainPath]);
 }
 
 function parseEntry(line: string): LogEntry | undefined {

@@ -138,7 +138,15 @@ rm -rf "$dir"
 `;
 
 function startWatchdog(workDir: string): ChildProcess {
-  const watchdog = spawn('sh', ['-c', watchdogScript, 'controlplane-watchdog', workDir], {
+  return spawnWatchdog(watchdogScript, ['controlplane-watchdog', workDir]);
+}
+
+/**
+ * A shell that outlives us to clean up: it holds the reading end of a pipe from this process,
+ * and runs `script` once that pipe closes, which happens even when we are SIGKILLed.
+ */
+export function spawnWatchdog(script: string, args: readonly string[]): ChildProcess {
+  const watchdog = spawn('sh', ['-c', script, ...args], {
     stdio: ['pipe', 'ignore', 'ignore'],
     // Out of our process group, so that Ctrl-C reaches our handlers and not the watchdog.
     detached: true,
