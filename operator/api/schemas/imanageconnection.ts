@@ -17,6 +17,10 @@ const atEnvironment = (field: 'baseUrl' | 'redirectUri') => (badValue: string) =
   },
 });
 
+function environmentUrlRules(field: 'baseUrl' | 'redirectUri', rules: readonly (keyof typeof urlRules)[]): CelValidation[] {
+  return rules.map((rule) => urlRules[rule](field, atEnvironment(field)));
+}
+
 function serverUrl(what: string, field: 'url' | 'apiUrl'): CelValidation[] {
   return [
     urlRules.https(what, at(field)),
@@ -68,14 +72,8 @@ const environment = obj(
       {
         minLength: 9,
         maxLength: 2048,
-        'x-kubernetes-validations': [
-          urlRules.https('baseUrl', atEnvironment('baseUrl')),
-          urlRules.noWhitespace('baseUrl', atEnvironment('baseUrl')),
-          urlRules.noUserinfo('baseUrl', atEnvironment('baseUrl')),
-          urlRules.noQueryOrFragment('baseUrl', atEnvironment('baseUrl')),
-          urlRules.lowerCaseHost('baseUrl', atEnvironment('baseUrl')),
-          urlRules.noTrailingSlash('baseUrl', atEnvironment('baseUrl')),
-        ],
+        // A base URL takes redirectPath after it: no query, fragment or trailing slash.
+        'x-kubernetes-validations': environmentUrlRules('baseUrl', ['https', 'noWhitespace', 'noUserinfo', 'noQueryOrFragment', 'lowerCaseHost', 'noTrailingSlash']),
       },
     ),
     redirectUri: str(
@@ -85,14 +83,8 @@ const environment = obj(
       {
         minLength: 9,
         maxLength: 2048,
-        'x-kubernetes-validations': [
-          urlRules.https('redirectUri', atEnvironment('redirectUri')),
-          urlRules.noWhitespace('redirectUri', atEnvironment('redirectUri')),
-          urlRules.noUserinfo('redirectUri', atEnvironment('redirectUri')),
-          urlRules.noFragment('redirectUri', atEnvironment('redirectUri')),
-          urlRules.lowerCaseHost('redirectUri', atEnvironment('redirectUri')),
-          urlRules.noTrailingSlash('redirectUri', atEnvironment('redirectUri')),
-        ],
+        // A redirect URI may carry a query (RFC 6749 §3.1.2), never a fragment.
+        'x-kubernetes-validations': environmentUrlRules('redirectUri', ['https', 'noWhitespace', 'noUserinfo', 'noFragment', 'lowerCaseHost', 'noTrailingSlash']),
       },
     ),
   },
