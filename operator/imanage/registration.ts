@@ -5,6 +5,7 @@ import { request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import type { BlockList } from 'node:net';
 import { type Destination, type HostOverrides, resolveTarget } from './network.ts';
+import { retryAfterMs } from './reachability.ts';
 
 export type RegistrationAnswer = 'Registered' | 'NotRegistered' | 'InvalidClient' | 'Unknown';
 
@@ -13,6 +14,8 @@ export interface RegistrationResult {
   /** For Unknown: what came back, so an SRE can tell a proxy's error page from iManage. */
   readonly detail: string;
   readonly httpStatus?: number;
+  /** From a 429's Retry-After, in milliseconds. */
+  readonly retryAfterMs?: number;
 }
 
 /** Mistakes the seeds warn about, caught before any call: iManage compares URIs exactly. */
@@ -45,8 +48,8 @@ function authorizePath(req: AuthorizeRequest): string {
   return `${req.baseUrl.pathname.replace(/\/$/, '')}/auth/oauth2/authorize?${query}`;
 }
 
-/** GET the authorize URL; resolves with the status, Location and the start of the body. */
-function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destination): Promise<{ status: number; location?: string; body: string }> {
+/** GET the authorize URL; resolves with the status, Location, Retry-After and the start of the body. */
+function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destination): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
   const host = req.baseUrl.hostname;
   const port = Number(req.baseUrl.port || 443);
   return new Promise((resolve, reject) => {
@@ -58,7 +61,11 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { if (body.length < 16_384) body += chunk; });
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}), body }));
+      res.once('end', () => resolve({
+        status: res.statusCode ?? 0, body,
+        ...(res.headers.location ? { location: res.headers.location } : {}),
+        ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+      }));
       res.once('error', reject);
     });
     http.once('timeout', () => http.destroy(new Error(`no answer within ${network.timeoutMs / 1000} s`)));
@@ -85,7 +92,9 @@ export async function probeRegistration(req: AuthorizeRequest, network: ProbeNet
   const port = Number(req.baseUrl.port || 443);
   try {
     const to = await resolveTarget(req.baseUrl.hostname, port, network.overrides, network.blocked);
-    return classifyAuthorize(await fetchAuthorize(req, network, to), req.redirectUri);
+    const res = await fetchAuthorize(req, network, to);
+    const wait = res.status === 429 ? retryAfterMs(res.retryAfter, new Date()) : undefined;
+    return { ...classifyAuthorize(res, req.redirectUri), ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   } catch (error) {
     return { answer: 'Unknown', detail: `the authorize endpoint could not be asked: ${(error as Error).message}` };
   }
