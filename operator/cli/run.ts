@@ -101,7 +101,7 @@ function probeContext(s: Settings, metrics: OperatorMetrics): ProbeContext {
   } catch (error) {
     throw new RunUsageError((error as Error).message);
   }
-  const count = (probe: string) => (key: string) => metrics.probesSent.inc({ probe, host: key.split(/[|]/)[0]!.replace(/^https:\/\//, '') });
+  const count = (probe: string) => (key: string) => metrics.probesSent.inc({ probe, host: key.split('|')[0]! });
   const settings: ProbeSettings = {
     reachability: new ProbeCache({ clock: realClock, onProbe: count('reachability') }),
     registration: new ProbeCache({ clock: realClock, onProbe: count('registration') }),

@@ -72,3 +72,18 @@ describe('ProbeCache', () => {
     expect(sent.length).toBe(5); // 0, 30 s, 90 s, 210 s, 450 s
   });
 });
+
+describe('phases', () => {
+  it('keys of one phase (host) share their jitter, so they fall due together', async () => {
+    const { cache, probe } = setup();
+    const a = await cache.get('host-a|reachability', 60_000, probe, 'host-a');
+    const b = await cache.get('host-a|registration|uat', 60_000, probe, 'host-a');
+    const c = await cache.get('host-b|reachability', 60_000, probe, 'host-b');
+    expect(a.nextAt.getTime()).toBe(b.nextAt.getTime());
+    expect(a.nextAt.getTime()).not.toBe(c.nextAt.getTime());
+    for (const r of [a, b, c]) {
+      expect(r.nextAt.getTime()).toBeGreaterThanOrEqual(54_000);
+      expect(r.nextAt.getTime()).toBeLessThan(66_000);
+    }
+  });
+});

@@ -44,9 +44,13 @@ export class ProbeCache<T extends ProbeOutcome> {
     this.#options = options;
   }
 
-  /** The current result for `key`, probing only if the last one is due for renewal. */
-  async get(key: string, intervalMs: number, probe: () => Promise<T>): Promise<CachedProbe<T>> {
-    const entry = this.#entry(key);
+  /**
+   * The current result for `key`, probing only if the last one is due for renewal. Keys with the
+   * same `phase` (a host) share their jitter, so the probes of one connection fall due together
+   * and it is reconciled once per interval, not once per probe.
+   */
+  async get(key: string, intervalMs: number, probe: () => Promise<T>, phase?: string): Promise<CachedProbe<T>> {
+    const entry = this.#entry(key, phase);
     if (entry.inFlight) return entry.inFlight;
     const now = this.#options.clock.now().getTime();
     if (entry.cached && now < entry.cached.nextAt.getTime()) return entry.cached;
@@ -61,10 +65,11 @@ export class ProbeCache<T extends ProbeOutcome> {
     this.#entries.delete(key);
   }
 
-  #entry(key: string): Entry<T> {
+  #entry(key: string, phase: string | undefined): Entry<T> {
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = { failures: 0, jitter: 0.9 + 0.2 * (this.#options.random ?? Math.random)() };
+      const unit = phase === undefined ? (this.#options.random ?? Math.random)() : unitHash(phase);
+      entry = { failures: 0, jitter: 0.9 + 0.2 * unit };
       this.#entries.set(key, entry);
     }
     return entry;
@@ -87,4 +92,11 @@ export class ProbeCache<T extends ProbeOutcome> {
     const backoff = Math.min(cap, interval * 2 ** (entry.failures - 1));
     return Math.max(value.retryAfterMs ?? 0, backoff);
   }
+}
+
+/** A stable number in [0, 1) for a string (FNV-1a), so that a host keeps its phase. */
+function unitHash(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193) >>> 0;
+  return hash / 2 ** 32;
 }

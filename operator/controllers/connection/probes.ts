@@ -45,11 +45,12 @@ export async function observeProbes(settings: ProbeSettings, connection: IManage
   const { intervalMs, timeoutMs } = timing(connection);
   const api = new URL(connection.spec.apiUrl ?? connection.spec.url);
   const port = Number(api.port || 443);
-  const reachability = await settings.reachability.get(`${api.hostname}:${port}|${fingerprint(inputs.ca)}`, intervalMs, async () => {
+  const host = `${api.hostname}:${port}`;
+  const reachability = await settings.reachability.get(`${host}|${fingerprint(inputs.ca)}`, intervalMs, async () => {
     const result = await probeReachability({ host: api.hostname, port, ...(inputs.ca ? { ca: inputs.ca } : {}) },
       { timeoutMs, overrides: settings.overrides, blocked: settings.blocked, expiryWarningDays: settings.expiryWarningDays, now: settings.now });
     return { ...result, ok: result.reachable, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
-  });
+  }, api.hostname);
   if (!inputs.clientId) {
     return { reachability, registrationSkipped: 'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections' };
   }
@@ -66,7 +67,8 @@ function registrationProbe(
   redirectUri: string, t: { intervalMs: number; timeoutMs: number },
 ): Promise<CachedProbe<Registration>> {
   const base = new URL(connection.spec.url);
-  const key = `${base.origin}|${inputs.clientId}|${redirectUri}|${fingerprint(inputs.ca)}`;
+  // Keyed by host:port first, like the reachability probe, so that metrics name hosts alike.
+  const key = `${base.hostname}:${base.port || 443}|${inputs.clientId}|${redirectUri}|${fingerprint(inputs.ca)}`;
   return settings.registration.get(key, t.intervalMs, async () => {
     const lint = lintRedirectUri(redirectUri);
     if (lint) return { answer: 'NotRegistered', detail: `not sent to iManage: the redirect URI ${lint}, and iManage compares redirect URIs exactly`, ok: true };
@@ -75,11 +77,14 @@ function registrationProbe(
       { overrides: settings.overrides, blocked: settings.blocked, timeoutMs: t.timeoutMs },
     );
     return { ...result, ok: result.answer !== 'Unknown' };
-  });
+  }, base.hostname);
 }
 
-/** When this connection should be looked at again: its earliest probe renewal. */
+/**
+ * When this connection should be looked at again: its earliest probe renewal, plus a second of
+ * slack so that probes falling due together (same host phase) are renewed in one pass.
+ */
 export function nextProbeInMs(probes: ObservedProbes, now: Date): number {
   const times = [probes.reachability.nextAt, ...(probes.registrations ?? []).map((r) => r.probe.nextAt)].map((d) => d.getTime());
-  return Math.max(1000, Math.min(...times) - now.getTime());
+  return Math.max(1000, Math.min(...times) - now.getTime() + 1000);
 }
