@@ -28,6 +28,7 @@ export const RUN_USAGE = `  run [options]
         --label-selector sel        only objects with these labels (sharding) (IMANAGE_LABEL_SELECTOR)
         --health-address host:port  /healthz, /readyz, /metrics  [:8080] (IMANAGE_HEALTH_ADDRESS)
         --concurrency n             parallel reconciles [4]              (IMANAGE_CONCURRENCY)
+        --max-reconciles-per-second n  global rate limit, a safety [1000] (IMANAGE_MAX_RECONCILES_PER_SECOND)
         --resync-period d           re-check every object this often [10m] (IMANAGE_RESYNC_PERIOD)
         --leader-elect true|false   [true]                               (IMANAGE_LEADER_ELECT)
         --leader-election-namespace ns  [the kubeconfig's or pod's namespace] (IMANAGE_LEADER_ELECTION_NAMESPACE)
@@ -51,6 +52,7 @@ const OPTIONS = {
   'label-selector': { type: 'string', env: 'IMANAGE_LABEL_SELECTOR', default: '' },
   'health-address': { type: 'string', env: 'IMANAGE_HEALTH_ADDRESS', default: ':8080' },
   concurrency: { type: 'string', env: 'IMANAGE_CONCURRENCY', default: '4' },
+  'max-reconciles-per-second': { type: 'string', env: 'IMANAGE_MAX_RECONCILES_PER_SECOND', default: '1000' },
   'resync-period': { type: 'string', env: 'IMANAGE_RESYNC_PERIOD', default: '10m' },
   'leader-elect': { type: 'string', env: 'IMANAGE_LEADER_ELECT', default: 'true' },
   'leader-election-namespace': { type: 'string', env: 'IMANAGE_LEADER_ELECTION_NAMESPACE', default: '' },
@@ -78,6 +80,12 @@ function duration(name: string, value: string): number {
   const ms = goDurationMs(value);
   if (!Number.isFinite(ms) || ms <= 0) throw new RunUsageError(`--${name} must be a duration such as 30s or 10m, not '${value}'`);
   return ms;
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new RunUsageError(`--${name} must be a positive number, not '${value}'`);
+  return n;
 }
 
 function address(value: string): { host: string; port: number } {
@@ -128,6 +136,7 @@ export async function runCommand(args: string[]): Promise<number> {
     namespaces: list(s.namespaces),
     ...(s['label-selector'] ? { labelSelector: s['label-selector'] } : {}),
     concurrency,
+    reconcilesPerSecond: positive('max-reconciles-per-second', s['max-reconciles-per-second']),
     resyncPeriodMs: duration('resync-period', s['resync-period']),
     health: address(s['health-address']),
     shutdownGraceMs: duration('shutdown-grace', s['shutdown-grace']),

@@ -50,6 +50,8 @@ export interface EngineOptions {
   /** Only objects with these labels (sharding across operator deployments). */
   readonly labelSelector?: string;
   readonly concurrency: number;
+  /** The work queue's global rate limit: a safety against a hot loop, not a throttle. */
+  readonly reconcilesPerSecond?: number;
   readonly resyncPeriodMs: number;
   readonly health: { readonly host: string; readonly port: number };
   /** Leader election; omitted, this process always leads. */
@@ -73,8 +75,10 @@ export class Engine {
     this.#options = options;
     this.#clock = options.clock ?? realClock;
     const metricsObserver = queueMetricsObserver(options.metrics);
+    const perSecond = options.reconcilesPerSecond ?? 1000;
     this.#queue = new WorkQueue({
       clock: this.#clock,
+      rateLimit: { perSecond, burst: 2 * perSecond },
       observer: {
         ...metricsObserver,
         onResult: (key, result, durationMs, error) => {
