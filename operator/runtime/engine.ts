@@ -83,8 +83,11 @@ export class Engine {
         ...metricsObserver,
         onResult: (key, result, durationMs, error) => {
           metricsObserver.onResult?.(key, result, durationMs, error);
-          // A failed reconcile is retried (transient) or waits for a new spec (configuration); either way an SRE needs the error.
-          if (error !== undefined && result !== 'gone') options.logger.warn({ key, result, err: error }, 'reconcile failed');
+          // A failed reconcile is retried (transient) or waits for a new spec (configuration); either
+          // way an SRE needs the error. A conflict only means the cache was a moment behind.
+          if (error === undefined || result === 'gone') return;
+          const conflict = (error as { status?: unknown }).status === 409;
+          options.logger[conflict ? 'debug' : 'warn']({ key, result, err: error }, conflict ? 'status write lost a race with a newer version; retrying' : 'reconcile failed');
         },
       },
     });
