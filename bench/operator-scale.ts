@@ -1,20 +1,26 @@
 // The operator at scale against a real kube-apiserver and etcd on this machine: N connections and
 // 5·N repositories created as fast as the API server takes them, then the time until every object
 // is Ready for its generation, status writes and reconciles per object (from the operator's
-// /metrics), the operator's memory, and, for comparison, how long the API server itself takes for
-// the same number of status writes sent directly. Prints its figures; not a test.
+// /metrics), the operator's memory and CPU, and, for comparison, how long the API server itself
+// takes for the same creates and status writes sent directly (operator stopped, median of 3
+// passes). Prints its figures; not a test. Others may share this machine: the CPU lines say how
+// much went to processes that are not part of the run.
 //
 // Usage: node bench/operator-scale.ts [connections=200] [operator concurrency=4]
 // Environment:
 //   BENCH_ORDER=connections-first|interleaved|repositories-first   creation order [connections-first]
 //   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
 //   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
+//   BENCH_OPERATOR_ARGS='…'    extra flags for the operator, after the bench's own (the last wins).
+//                              The bench runs it with --probes false: the probes would call the
+//                              iManage servers the connections name, which the bench has not.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +56,7 @@ interface Settings {
   readonly order: Order;
   readonly cpuProfDir: string | undefined;
   readonly operatorMain: string;
+  readonly operatorArgs: readonly string[];
 }
 
 function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -63,6 +70,7 @@ function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
     connections, concurrency, order,
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
+    operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
   };
 }
 
@@ -110,8 +118,6 @@ async function pool<T>(items: readonly T[], width: number, work: (item: T) => Pr
 interface Condition {
   readonly type: string;
   readonly status: string;
-  readonly reason?: string;
-  readonly message?: string;
   readonly observedGeneration?: number;
 }
 
@@ -183,7 +189,7 @@ function total(samples: readonly Sample[], name: string, where: (labels: Readonl
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
 }
 
-const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name === 'process_cpu_seconds_total' || name.startsWith('nodejs_eventloop_lag');
+const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name.startsWith('nodejs_heap_size_') || name === 'nodejs_external_memory_bytes';
 
 // ---------------------------------------------------------------------------------------------
 // Processes: the operator child, and /proc sampling of it and of the control plane
@@ -202,7 +208,7 @@ class Operator {
       ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false', '--probes', 'false',
       // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
       // carries the probe address.
-      '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency),
+      '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency), ...s.operatorArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((done) => this.child.on('close', () => { this.#exited = true; done(); }));
     let onProbes: (address: string) => void = () => {};
@@ -254,6 +260,7 @@ class Operator {
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
+const cores = availableParallelism();
 
 /** CPU seconds (user + system) of a process, or undefined once it is gone. */
 function cpuSeconds(pid: number): number | undefined {
@@ -305,7 +312,17 @@ function cpuTimes(pids: Readonly<Record<string, number>>): CpuTimes {
   for (const [name, pid] of Object.entries(pids)) times[name] = cpuSeconds(pid) ?? 0;
   const own = process.cpuUsage();
   times['bench script'] = (own.user + own.system) / 1e6;
+  times[MACHINE] = machineBusySeconds();
   return times;
+}
+
+const MACHINE = 'machine';
+
+/** Busy CPU seconds of the whole machine (all cores): others may be running tests here too. */
+function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
 }
 
 function cpuDelta(before: CpuTimes, after: CpuTimes): CpuTimes {
@@ -390,40 +407,46 @@ async function settle(operatorMetrics: Target): Promise<Sample[]> {
   }
 }
 
-async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
-  const objects = plan(s.connections, s.order);
-  const apiMetrics = await apiServerMetricsTarget(cp);
-  const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
-  const apiBefore = apiRequestCounts(parseMetrics(await fetchText(apiMetrics), (n) => n === 'apiserver_request_total'));
-  const rss = new RssSampler(operator.pid);
-  const rssIdle = rss.sample();
-  const cpuBefore = cpuTimes(pids);
-  const deadlineS = 120 + objects.length * 0.1;
+/** Creates every object, CLIENT_CONCURRENCY at a time, counting as they are accepted. */
+class Creation {
+  created = 0;
+  /** Seconds from `started` until the last create was answered. */
+  seconds = 0;
+  readonly done: Promise<void>;
 
-  const started = performance.now();
+  constructor(client: KubeClient, objects: readonly Planned[], started: number) {
+    this.done = pool(objects, CLIENT_CONCURRENCY, async ({ resource, object }) => {
+      await client.create(resource, object);
+      this.created++;
+    }).then(() => void (this.seconds = (performance.now() - started) / 1000));
+    // Awaited later; a failure must not be an unhandled rejection meanwhile.
+    this.done.catch(() => {});
+  }
+}
+
+interface Watched {
+  readonly allReadyS: number;
+  readonly progress: readonly Progress[];
+  readonly polls: number;
+  readonly pollS: number;
+}
+
+/** Every POLL_MS: the operator's counters, and a LIST of both kinds when every object may be Ready. */
+async function pollUntilReady(client: KubeClient, objects: number, creation: Creation, operatorMetrics: Target, rss: RssSampler, started: number): Promise<Watched> {
+  const deadlineS = 120 + objects * 0.1;
   const elapsedS = (): number => (performance.now() - started) / 1000;
-  let created = 0;
-  let createS = 0;
-  const creating = pool(objects, CLIENT_CONCURRENCY, async ({ resource, object }) => {
-    await client.create(resource, object);
-    created++;
-  }).then(() => void (createS = elapsedS()));
-  creating.catch(() => {});
-
   const progress: Progress[] = [];
   let polls = 0;
   let pollS = 0;
-  let allReadyS: number | undefined;
-  let cpuAtReady: CpuTimes = {};
-  for (let tick = 1; allReadyS === undefined; tick++) {
+  for (let tick = 1; ; tick++) {
     await sleep(POLL_MS);
-    if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects.length} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
+    if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
     const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
     const writes = total(samples, 'imanage_operator_status_writes_total');
-    // A LIST of thousands of objects costs the API server (and this script) real CPU, which
-    // would be taken from the operator. Every object needs at least one status write before it
+    // A LIST of thousands of objects costs the API server (and this script) real CPU, taken from
+    // the operator on a small machine. Every object needs at least one status write before it
     // can be Ready, so until the operator has written as many, a LIST every 5 s is enough.
-    const mayBeDone = created === objects.length && writes >= objects.length;
+    const mayBeDone = creation.created === objects && writes >= objects;
     let ready: number | undefined;
     if (mayBeDone || tick % LIST_EVERY_TICKS_BEFORE === 0) {
       const pollStarted = performance.now();
@@ -431,23 +454,44 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
       polls++;
       pollS += (performance.now() - pollStarted) / 1000;
     }
-    const point = { atS: elapsedS(), created, ...(ready === undefined ? {} : { ready }), writes, reconciles: total(samples, 'imanage_operator_reconcile_total') };
+    const point = { atS: elapsedS(), created: creation.created, ...(ready === undefined ? {} : { ready }), writes, reconciles: total(samples, 'imanage_operator_reconcile_total') };
     progress.push(point);
-    process.stderr.write(`  t=${point.atS.toFixed(1).padStart(6)} s  created ${String(created).padStart(6)}  status writes ${String(writes).padStart(6)}  reconciles ${String(point.reconciles).padStart(6)}  Ready ${ready === undefined ? '     -' : String(ready).padStart(6)}/${objects.length}  RSS ${rss.sample().toFixed(0)} MiB\n`);
-    if (ready === objects.length) {
-      allReadyS = point.atS;
-      cpuAtReady = cpuDelta(cpuBefore, cpuTimes(pids));
-    }
+    process.stderr.write(`${progressLine(point, objects)}  RSS ${rss.sample().toFixed(0)} MiB\n`);
+    if (ready === objects) return { allReadyS: point.atS, progress, polls, pollS };
   }
-  await creating;
+}
+
+function progressLine(p: Progress, objects: number): string {
+  const n = (value: number | undefined): string => (value === undefined ? '-' : String(value)).padStart(6);
+  return `  t=${p.atS.toFixed(1).padStart(6)} s  created ${n(p.created)}  status writes ${n(p.writes)}  reconciles ${n(p.reconciles)}  Ready ${n(p.ready)}/${objects}`;
+}
+
+async function apiRequestsNow(apiMetrics: Target): Promise<Map<string, number>> {
+  return apiRequestCounts(parseMetrics(await fetchText(apiMetrics), (n) => n === 'apiserver_request_total'));
+}
+
+/** Creates everything with the operator running, and measures until all is Ready and settled. */
+async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
+  const objects = plan(s.connections, s.order);
+  const apiMetrics = await apiServerMetricsTarget(cp);
+  const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
+  const apiBefore = await apiRequestsNow(apiMetrics);
+  const rss = new RssSampler(operator.pid);
+  const rssIdle = rss.sample();
+  const cpuBefore = cpuTimes(pids);
+
+  const started = performance.now();
+  const creation = new Creation(client, objects, started);
+  const watched = await pollUntilReady(client, objects.length, creation, operatorMetrics, rss, started);
+  const cpu = cpuDelta(cpuBefore, cpuTimes(pids));
+  await creation.done;
   const metrics = await settle(operatorMetrics);
-  const settledS = elapsedS();
+  const settledS = (performance.now() - started) / 1000;
   const rssSettled = rss.sample();
   rss.stop();
-  const apiAfter = apiRequestCounts(parseMetrics(await fetchText(apiMetrics), (n) => n === 'apiserver_request_total'));
   return {
-    objects: objects.length, createS, allReadyS, settledS, polls, pollS, progress, cpu: cpuAtReady, metrics,
-    apiRequests: countsDelta(apiBefore, apiAfter), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
+    ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
+    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
   };
 }
 
@@ -535,8 +579,11 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   const perKind = (name: string, kind: string, count: number): string => fmt(total(m, name, (l) => l['kind'] === kind) / count, 2);
   const conns = s.connections;
   const repos = conns * REPOSITORIES_PER_CONNECTION;
-  const cpu = (times: CpuTimes, wallS: number): string =>
-    Object.entries(times).map(([name, sec]) => `${name} ${fmt(sec)} s`).join(', ') + ` (of ${fmt(wallS * 2)} core-seconds on 2 cores)`;
+  const cpu = (times: CpuTimes, wallS: number): string => {
+    const ours = Object.entries(times).filter(([name]) => name !== MACHINE);
+    const others = (times[MACHINE] ?? 0) - ours.reduce((sum, [, sec]) => sum + sec, 0);
+    return `${ours.map(([name, sec]) => `${name} ${fmt(sec)} s`).join(', ')}, other processes ${fmt(Math.max(0, others))} s (of ${fmt(wallS * cores)} core-seconds on ${cores} cores)`;
+  };
   const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
   const half = run.progress.find((p) => p.writes >= run.objects / 2);
   let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}\n`;
@@ -554,10 +601,11 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   out += line('reconciles per object', `${fmt(reconciles / run.objects, 2)}  (connections ${perKind('imanage_operator_reconcile_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_reconcile_total', 'WorkspaceRepository', repos)}; results: ${byLabel(m, 'imanage_operator_reconcile_total', 'result')})`);
   out += line('reconcile time (mean)', `connection ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'WorkspaceRepository')}`);
   out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
-  out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB)`);
+  const mib = (name: string): string => fmt(total(m, name) / 2 ** 20, 0);
+  out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
   out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
-  out += line('API requests (whole run)', requests);
+  out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
   out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
   return out;
