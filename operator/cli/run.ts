@@ -27,7 +27,7 @@ export const RUN_USAGE = `  run [options]
         --namespaces a,b            namespaces to watch; all when empty   (IMANAGE_NAMESPACES)
         --label-selector sel        only objects with these labels (sharding) (IMANAGE_LABEL_SELECTOR)
         --health-address host:port  /healthz, /readyz, /metrics  [:8080] (IMANAGE_HEALTH_ADDRESS)
-        --concurrency n             parallel reconciles [4]              (IMANAGE_CONCURRENCY)
+        --concurrency n             parallel reconciles [16]             (IMANAGE_CONCURRENCY)
         --max-reconciles-per-second n  global rate limit, a safety [1000] (IMANAGE_MAX_RECONCILES_PER_SECOND)
         --resync-period d           re-check every object this often [10m] (IMANAGE_RESYNC_PERIOD)
         --leader-elect true|false   [true]                               (IMANAGE_LEADER_ELECT)
@@ -51,7 +51,8 @@ const OPTIONS = {
   namespaces: { type: 'string', env: 'IMANAGE_NAMESPACES', default: '' },
   'label-selector': { type: 'string', env: 'IMANAGE_LABEL_SELECTOR', default: '' },
   'health-address': { type: 'string', env: 'IMANAGE_HEALTH_ADDRESS', default: ':8080' },
-  concurrency: { type: 'string', env: 'IMANAGE_CONCURRENCY', default: '4' },
+  // Reconciles wait on the API server and iManage far more than they compute.
+  concurrency: { type: 'string', env: 'IMANAGE_CONCURRENCY', default: '16' },
   'max-reconciles-per-second': { type: 'string', env: 'IMANAGE_MAX_RECONCILES_PER_SECOND', default: '1000' },
   'resync-period': { type: 'string', env: 'IMANAGE_RESYNC_PERIOD', default: '10m' },
   'leader-elect': { type: 'string', env: 'IMANAGE_LEADER_ELECT', default: 'true' },

@@ -29,6 +29,8 @@ interface Series {
 
 /** Events longer than this are cut: the API server refuses notes over 1 kB. */
 const MAX_NOTE = 1024;
+/** Series remembered for aggregation; the oldest are forgotten first (Map keeps insertion order). */
+const MAX_SERIES = 10_000;
 
 export class EventRecorder {
   readonly #client: Pick<KubeClient, 'create' | 'patch'>;
@@ -53,7 +55,11 @@ export class EventRecorder {
     const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
     try {
       const series = this.#series.get(key);
-      if (series) await this.#repeat(target, series);
+      if (series) await this.#repeat(target, series).catch(async (error: unknown) => {
+        // The Event expired (the API server keeps them an hour): start a new one.
+        if ((error as { status?: unknown }).status !== 404) throw error;
+        await this.#create(key, target, { ...event, note });
+      });
       else await this.#create(key, target, { ...event, note });
     } catch (error) {
       this.#series.delete(key);
@@ -75,7 +81,9 @@ export class EventRecorder {
       note: event.note,
       regarding: { apiVersion: target.apiVersion, kind: target.kind, namespace: target.namespace, name: target.name, ...(target.uid ? { uid: target.uid } : {}) },
     } satisfies EventV1 as EventV1);
+    this.#series.delete(key);
     this.#series.set(key, { name: created.metadata.name!, count: 1 });
+    if (this.#series.size > MAX_SERIES) this.#series.delete(this.#series.keys().next().value!);
   }
 
   async #repeat(target: EventTarget, series: Series): Promise<void> {

@@ -18,6 +18,20 @@ export const repositoriesResource = workspaceRepositories as Resource<Repository
 const BY_CONNECTION = 'connectionRef';
 const connectionKey = (namespace: string | undefined, name: string) => `${namespace ?? 'default'}/${name}`;
 
+type Connection = IManageConnection & { metadata: NonNullable<IManageConnection['metadata']> };
+
+/**
+ * What a repository's decision reads of its connection. Probes rewrite a connection's status
+ * every interval (checkedAt, latency); that alone must not requeue all its repositories.
+ */
+function readinessInputChanged(old: Connection, current: Connection): boolean {
+  const view = (c: Connection) => JSON.stringify([
+    c.metadata.generation, c.spec?.suspend, c.status?.observedGeneration,
+    c.status?.conditions?.find((x) => x.type === 'Ready') ?? null,
+  ]);
+  return view(old) !== view(current);
+}
+
 export function repositoryController(): Controller {
   let ctx: EngineContext;
   let repositories: InformerSet<Repository>;
@@ -37,7 +51,11 @@ export function repositoryController(): Controller {
       const requeueDependents = (c: IManageConnection & { metadata: NonNullable<IManageConnection['metadata']> }) => {
         for (const r of repositories.byIndex(BY_CONNECTION, connectionKey(c.metadata.namespace, c.metadata.name ?? ''))) engine.enqueue(KIND, refOf(r));
       };
-      connections.on({ add: requeueDependents, update: (_old, c) => requeueDependents(c), delete: requeueDependents });
+      connections.on({
+        add: requeueDependents,
+        update: (old, c) => readinessInputChanged(old, c) && requeueDependents(c),
+        delete: requeueDependents,
+      });
     },
     keys: () => repositories.list().map(refOf),
     async reconcile(ref: ObjectRef): Promise<HandlerResult | void> {
