@@ -49,7 +49,7 @@ async function createDefaultApplication(cp: ControlPlane): Promise<string> {
 function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: string }, defaultApp: string): ChildProcess {
   const log = createWriteStream(join(workDir, 'operator.log'));
   const child = spawn(process.execPath, [
-    join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
+    '--max-semi-space-size=1', join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
     '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'imanage-system', '--resync-period', '1m',
     // Demo only: the simulator's hosts on loopback, and its CA trusted like a system root.
     '--resolve', imanage.resolve, '--allow-loopback-probes', 'true', '--default-client-secret', defaultApp,
