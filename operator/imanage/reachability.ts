@@ -125,19 +125,21 @@ export async function probeReachability(target: ReachabilityTarget, options: Rea
   const elapsed = () => Date.now() - started;
   let address: string | undefined;
   let tls: TLSSocket | undefined;
+  // Once TLS succeeded, its certificate is worth reporting even if GET /api then fails.
+  let certificate: { certificateNotAfter: string; certificateDaysLeft: number } | undefined;
   try {
     const resolved = await withDeadline('DNS lookup', deadline, () => resolveTarget(target.host, target.port, options.overrides, options.blocked));
     address = resolved.address;
     const socket = await withDeadline('TCP connect', deadline, (s) => openTcp(resolved.address, resolved.port, s));
     tls = await withDeadline('TLS handshake', deadline, (s) => openTls(socket, target, s));
-    const certificate = tls.getPeerCertificate();
-    const notAfter = new Date(certificate.valid_to);
+    const notAfter = new Date(tls.getPeerCertificate().valid_to);
     const daysLeft = Math.floor((notAfter.getTime() - options.now().getTime()) / 86_400_000);
+    certificate = { certificateNotAfter: notAfter.toISOString(), certificateDaysLeft: daysLeft };
     const http = await withDeadline('GET /api', deadline, (s) => getApi(tls!, target, s));
-    const base = { latencyMs: elapsed(), address, certificateNotAfter: notAfter.toISOString(), certificateDaysLeft: daysLeft, httpStatus: http.status };
+    const base = { latencyMs: elapsed(), address, ...certificate, httpStatus: http.status };
     return classifyHttp(http, base, hostPort, options, daysLeft);
   } catch (error) {
-    return { reachable: false, latencyMs: elapsed(), ...(address ? { address } : {}), ...failure(error, hostPort, address, options.timeoutMs) };
+    return { reachable: false, latencyMs: elapsed(), ...(address ? { address } : {}), ...certificate, ...failure(error, hostPort, address, options.timeoutMs) };
   } finally {
     tls?.destroy();
   }
