@@ -85,8 +85,20 @@ export const ASSUMPTIONS = [
     topic: 'Refresh token rotation',
     decision:
       'Every refresh returns a new refresh token with a full lifetime; the presented one stops working at ' +
-      'once (reuse → invalid_grant). Access tokens issued earlier stay valid until idle.',
+      'once (reuse → invalid_grant). Access tokens issued earlier stay valid until idle. This is the ' +
+      'default (application refreshTokenRotation: revoke-at-once).',
     basis: 'imanage-api.md: clients store whatever refresh_token the response returns.',
+  },
+  {
+    id: 'refresh-rotation-grace',
+    topic: 'Refresh token rotation with a grace period (refreshTokenRotation: until-new-token-used)',
+    decision:
+      'The presented refresh token keeps working after a refresh, until the new one is first presented; ' +
+      'that first use ends the old token and every other token issued from it. A client that lost a ' +
+      'refresh response can retry with the old token; two holders of one lineage cannot both go on.',
+    basis:
+      'Whether iManage rotates, and how, is not public (imanage-api.md); both behaviours exist at other ' +
+      'providers, so a client must be tested against both.',
   },
   {
     id: 'access-token-idle-expiry',
@@ -107,6 +119,14 @@ export const ASSUMPTIONS = [
     topic: 'POST /auth/oauth2/revoke-token',
     decision: 'Always 200 {} (also for an unknown token); the access token stops working.',
     basis: 'RFC 7009 §2.2.',
+  },
+  {
+    id: 'revoke-refresh-token',
+    topic: 'Revoking a refresh token',
+    decision:
+      'Besides iManage\'s access_token field, the revoke endpoint takes RFC 7009\'s token field, naming an ' +
+      'access or a refresh token; either stops working. 200 {} in every case.',
+    basis: 'iManCloudCore sends only access_token; revoking refresh tokens is not public. RFC 7009 §2.1.',
   },
   {
     id: 'token-customer-binding',

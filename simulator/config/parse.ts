@@ -19,6 +19,7 @@ import {
   CERTIFICATE_FAULTS,
   FAULT_KINDS,
   GRANTS,
+  REFRESH_TOKEN_ROTATIONS,
   type ApplicationConfig,
   type CustomerConfig,
   type CustomValue,
@@ -171,6 +172,7 @@ const APPLICATION_FIELDS = [
   'allowRefreshToken',
   'refreshTokenDays',
   'accessTokenMinutes',
+  'refreshTokenRotation',
   'grants',
   'scopes',
   'serviceUser',
@@ -191,11 +193,18 @@ export function readApplication(raw: unknown, path: string): ApplicationConfig {
     allowRefreshToken: bool(o, 'allowRefreshToken', path, false),
     refreshTokenDays: num(o, 'refreshTokenDays', path, 365, 1),
     accessTokenMinutes: num(o, 'accessTokenMinutes', path, 30, 1),
+    refreshTokenRotation: readRotation(o, path),
     grants: readGrants(o, path),
     scopes: o['scopes'] === undefined ? ['user'] : list(o, 'scopes', path, stringItem),
     ...(serviceUser === undefined ? {} : { serviceUser }),
     ...(allowedUsers === undefined ? {} : { allowedUsers }),
   };
+}
+
+/** assumption: refresh-rotation (the default), refresh-rotation-grace */
+function readRotation(o: Fields, path: string): ApplicationConfig['refreshTokenRotation'] {
+  const rotation = strOr(o, 'refreshTokenRotation', path, 'revoke-at-once');
+  return oneOf(rotation, REFRESH_TOKEN_ROTATIONS, `${path}.refreshTokenRotation`);
 }
 
 function readGrants(o: Fields, path: string): ApplicationConfig['grants'] {

@@ -1,6 +1,6 @@
 // The shape of a scenario as written in YAML (or passed to startSimulator / the admin API):
 // everything optional that has a default. Validation turns it into the types in types.ts.
-import type { FaultKind, Grant } from './types.ts';
+import type { FaultKind, Grant, RefreshTokenRotation } from './types.ts';
 
 export interface Scenario {
   readonly hosts?: readonly HostSpec[];
@@ -77,6 +77,7 @@ export interface ApplicationSpec {
   readonly allowRefreshToken?: boolean;
   readonly refreshTokenDays?: number;
   readonly accessTokenMinutes?: number;
+  readonly refreshTokenRotation?: RefreshTokenRotation;
   readonly grants?: readonly Grant[];
   readonly scopes?: readonly string[];
   readonly serviceUser?: string;

@@ -3,6 +3,13 @@
 
 export type Grant = 'authorization_code' | 'password' | 'client_credentials';
 export const GRANTS: readonly Grant[] = ['authorization_code', 'password', 'client_credentials'];
+/**
+ * `revoke-at-once`: the presented refresh token stops working as soon as the new one is issued.
+ * `until-new-token-used`: it keeps working until the new one is first presented (a grace period
+ * that lets a client which lost the response retry with the old token).
+ */
+export type RefreshTokenRotation = 'revoke-at-once' | 'until-new-token-used';
+export const REFRESH_TOKEN_ROTATIONS: readonly RefreshTokenRotation[] = ['revoke-at-once', 'until-new-token-used'];
 
 export type FaultKind = 'status' | 'rate-limit' | 'slow' | 'reset' | 'wrong-host-cert' | 'expired-cert';
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -107,6 +114,8 @@ export interface ApplicationConfig {
   readonly refreshTokenDays: number;
   /** Control Center "Access Token Expiry": minutes of inactivity (default 30). */
   readonly accessTokenMinutes: number;
+  /** What happens to a refresh token once it was exchanged (assumption: refresh-rotation). */
+  readonly refreshTokenRotation: RefreshTokenRotation;
   /** Grants besides refresh_token (which allowRefreshToken governs). */
   readonly grants: readonly Grant[];
   readonly scopes: readonly string[];

@@ -18,8 +18,13 @@ export function oauthRoutes(clock: Clock): Route[] {
       method: 'POST',
       pattern: '/auth/oauth2/revoke-token',
       // assumption: revoke — RFC 7009 §2.2: unknown tokens are not an error.
+      // assumption: revoke-refresh-token — RFC 7009's `token` field names an access or a refresh token.
       handler: async (ctx) => {
-        ctx.world.tokens.revokeAccessToken(parseForm(await ctx.body()).get('access_token') ?? '');
+        const form = parseForm(await ctx.body());
+        ctx.world.tokens.revokeAccessToken(form.get('access_token') ?? '');
+        const token = form.get('token') ?? '';
+        ctx.world.tokens.revokeAccessToken(token);
+        ctx.world.tokens.revokeRefreshToken(token);
         return json(200, {});
       },
     },

@@ -80,7 +80,7 @@ function clientCredentialsGrant({ ctx, form, client }: GrantInput): Reply {
   return issue(ctx, { customerId: app.customer.id, username, clientId: app.item.config.clientId, scope }, app.item);
 }
 
-/** assumption: client-authentication (optional here), refresh-disallowed, refresh-rotation. */
+/** assumption: client-authentication (optional here), refresh-disallowed, refresh-rotation, refresh-rotation-grace. */
 function refreshTokenGrant({ ctx, form, client }: GrantInput): Reply {
   const authenticated = client === undefined ? undefined : authenticateClient(ctx.world, ctx.host, client);
   // A global application may allow refresh for one customer and not another: refuse only if none does.
@@ -97,9 +97,10 @@ function refreshTokenGrant({ ctx, form, client }: GrantInput): Reply {
   const app = ctx.world.customer(holder.customerId)?.applications.get(holder.clientId);
   if (!app) throw invalidGrant('the application behind this refresh token no longer exists');
   requireRefreshAllowed(app);
-  const principal = ctx.world.tokens.consumeRefreshToken(presented);
+  const rotation = app.config.refreshTokenRotation;
+  const principal = ctx.world.tokens.consumeRefreshToken(presented, rotation);
   if (!principal) throw invalidGrant('the refresh token is invalid or expired');
-  return issue(ctx, principal, app);
+  return issue(ctx, principal, app, rotation === 'until-new-token-used' ? presented : undefined);
 }
 
 function owns(app: Found<Application>, holder: Principal): boolean {
@@ -125,8 +126,8 @@ function requestedScope(form: URLSearchParams, app: Application): string {
   return scope;
 }
 
-function issue(ctx: RequestContext, principal: Principal, app: Application): Reply {
-  const response = ctx.world.tokens.issue(principal, app.config);
+function issue(ctx: RequestContext, principal: Principal, app: Application, replaces?: string): Reply {
+  const response = ctx.world.tokens.issue(principal, app.config, replaces);
   // RFC 6749 §5.1: token responses must not be cached.
   return json(200, response, { 'cache-control': 'no-store', pragma: 'no-cache' });
 }

@@ -2,7 +2,7 @@
 // on the injected clock; values are random and never leave this module except to their holder.
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { ApplicationConfig } from '../config/types.ts';
+import type { ApplicationConfig, RefreshTokenRotation } from '../config/types.ts';
 
 /** Whom a credential speaks for. */
 export interface Principal {
@@ -26,6 +26,8 @@ interface AccessRecord extends Principal {
 
 interface RefreshRecord extends Principal {
   readonly expiresAtMs: number;
+  /** until-new-token-used: the token this one replaced, still valid until this one is first used. */
+  readonly replaces?: string;
 }
 
 export interface CodeRecord extends Principal {
@@ -35,6 +37,14 @@ export interface CodeRecord extends Principal {
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+
+function principalOf(p: Principal): Principal {
+  return { customerId: p.customerId, username: p.username, clientId: p.clientId, scope: p.scope };
+}
+
+function principalOfRefresh(r: RefreshRecord): RefreshRecord {
+  return { ...principalOf(r), expiresAtMs: r.expiresAtMs };
+}
 
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
@@ -55,14 +65,15 @@ export class TokenStore {
   }
 
   /** assumption: refresh-disallowed — no refresh token unless the application allows them. */
-  issue(principal: Principal, app: ApplicationConfig): TokenResponse {
+  issue(principal: Principal, app: ApplicationConfig, replaces?: string): TokenResponse {
     const access = newSecret();
     const idleMs = app.accessTokenMinutes * MINUTE_MS;
     this.#access.set(access, { ...principal, lastUsedMs: this.#nowMs(), idleMs });
     const response = { access_token: access, expires_in: idleMs / 1000, token_type: 'Bearer' as const };
     if (!app.allowRefreshToken) return response;
     const refresh = newSecret();
-    this.#refresh.set(refresh, { ...principal, expiresAtMs: this.#nowMs() + app.refreshTokenDays * DAY_MS });
+    const expiresAtMs = this.#nowMs() + app.refreshTokenDays * DAY_MS;
+    this.#refresh.set(refresh, { ...principalOf(principal), expiresAtMs, ...(replaces ? { replaces } : {}) });
     return { ...response, refresh_token: refresh };
   }
 
@@ -79,12 +90,31 @@ export class TokenStore {
     return record;
   }
 
-  /** assumption: refresh-rotation — a refresh token works once; the caller issues the next. */
-  consumeRefreshToken(token: string): Principal | undefined {
+  /**
+   * assumption: refresh-rotation — revoke-at-once: a refresh token works once; the caller issues the next.
+   * assumption: refresh-rotation-grace — until-new-token-used: the presented token stays valid (the
+   * caller passes it to issue() as `replaces`); the first use of a token ends the one it replaced
+   * and every other token issued from that one.
+   */
+  consumeRefreshToken(token: string, rotation: RefreshTokenRotation): Principal | undefined {
     const record = this.#refresh.get(token);
-    this.#refresh.delete(token);
-    if (!record || this.#nowMs() >= record.expiresAtMs) return undefined;
-    return record;
+    if (rotation === 'revoke-at-once' || !record) this.#refresh.delete(token);
+    if (!record || this.#nowMs() >= record.expiresAtMs) {
+      this.#refresh.delete(token);
+      return undefined;
+    }
+    if (rotation === 'until-new-token-used' && record.replaces !== undefined) this.#endLineage(token, record.replaces);
+    return principalOf(record);
+  }
+
+  /** Ends `previous` and its other successors: from now on only `kept` speaks for them. */
+  #endLineage(kept: string, previous: string): void {
+    this.#refresh.delete(previous);
+    for (const [value, record] of this.#refresh) {
+      if (record.replaces === previous && value !== kept) this.#refresh.delete(value);
+    }
+    const keptRecord = this.#refresh.get(kept);
+    if (keptRecord) this.#refresh.set(kept, principalOfRefresh(keptRecord));
   }
 
   /** Looks without consuming, so a refresh by the wrong client does not burn the token. */
@@ -108,6 +138,11 @@ export class TokenStore {
 
   revokeAccessToken(token: string): void {
     this.#access.delete(token);
+  }
+
+  /** assumption: revoke-refresh-token */
+  revokeRefreshToken(token: string): void {
+    this.#refresh.delete(token);
   }
 
   /** Admin: forget every credential (as if the server restarted its token store). */
