@@ -12,7 +12,7 @@ import {
   markReady,
   markReconciling,
   markStalled,
-  MAX_MESSAGE_LENGTH,
+  MAX_MESSAGE_BYTES,
   normalizeReason,
   removeCondition,
   setCondition,
@@ -81,9 +81,15 @@ describe('setCondition', () => {
     expect(list).toEqual(before);
   });
 
-  it('truncates a message longer than the API server accepts', () => {
-    const [ready] = setCondition([], { type: 'Ready', status: 'False', reason: 'Big', message: 'x'.repeat(40_000) }, clockAt(T0));
-    expect(ready!.message).toHaveLength(MAX_MESSAGE_LENGTH);
+  it.each([
+    ['ASCII', 'x'.repeat(40_000)],
+    ['three-byte letters', '語'.repeat(20_000)],
+    ['emoji', '😀'.repeat(10_000)],
+  ])('cuts a message (%s) to the bytes the API server accepts, on a code point', (_name, message) => {
+    const [ready] = setCondition([], { type: 'Ready', status: 'False', reason: 'Big', message }, clockAt(T0));
+    expect(Buffer.byteLength(ready!.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(Buffer.byteLength(ready!.message)).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
+    expect(ready!.message.isWellFormed()).toBe(true);
   });
 
   it('throws a typed error for a reason that is not PascalCase', () => {

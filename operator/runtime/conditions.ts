@@ -3,6 +3,7 @@
 // health the same way for every kind.
 // @see https://github.com/kubernetes-sigs/cli-utils/blob/master/pkg/kstatus/README.md
 import type { Clock } from './clock.ts';
+import { truncateUtf8 } from './truncate.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -26,8 +27,11 @@ export const Ready = 'Ready';
 export const Reconciling = 'Reconciling';
 export const Stalled = 'Stalled';
 
-/** The API server's limit on `message` (metav1.Condition validation). */
-export const MAX_MESSAGE_LENGTH = 32_768;
+/**
+ * The limit on `message`: metav1.Condition's, counted in bytes by Go's validation (the CRD schema
+ * counts characters, which bytes never exceed), so a message within it is accepted by both.
+ */
+export const MAX_MESSAGE_BYTES = 32_768;
 
 /** A reason is not PascalCase (a programming error caught in development and tests). */
 export class InvalidReasonError extends Error {
@@ -89,7 +93,7 @@ export function setCondition(list: readonly Condition[] | undefined, cond: Condi
     type: cond.type,
     status: cond.status,
     reason: checkReason(cond.reason),
-    message: truncate(cond.message),
+    message: truncateUtf8(cond.message, MAX_MESSAGE_BYTES),
     lastTransitionTime: transitioned
       ? (cond.lastTransitionTime ?? formatTime(clock.now()))
       : existing.lastTransitionTime,
@@ -101,10 +105,6 @@ export function setCondition(list: readonly Condition[] | undefined, cond: Condi
 
 export function removeCondition(list: readonly Condition[] | undefined, type: string): Condition[] {
   return (list ?? []).filter((c) => c.type !== type);
-}
-
-function truncate(message: string): string {
-  return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
-import { EventRecorder, microTime } from './events.ts';
+import { EventRecorder, MAX_NOTE_BYTES, microTime } from './events.ts';
 
 function fakeClient(patchStatus?: number) {
   const created: any[] = [];
@@ -41,11 +41,21 @@ describe('EventRecorder', () => {
     expect(f.created).toHaveLength(2);
   });
 
-  it('cuts long notes to the 1 kB the API server accepts', async () => {
+  // The API server counts a note's bytes of UTF-8; a cut by UTF-16 units sent 1,026 and 2,050.
+  it.each([
+    ['ASCII', 'x'.repeat(5000)],
+    ['two-byte letters', 'é'.repeat(1000)],
+    ['three-byte letters', '語'.repeat(1000)],
+    ['emoji straddling the limit', `${'x'.repeat(1021)}😀 and more`],
+  ])('cuts a long note (%s) to the 1,024 bytes the API server accepts, on a code point', async (_name, note) => {
     const f = fakeClient();
     const r = new EventRecorder({ client: f.client, clock: new FakeClock(0), controller: 'c', instance: 'i' });
-    await r.record(target, { ...event, note: 'x'.repeat(5000) });
-    expect(f.created[0].note).toHaveLength(1024);
+    await r.record(target, { ...event, note });
+    const sent: string = f.created[0].note;
+    expect(Buffer.byteLength(sent)).toBeLessThanOrEqual(MAX_NOTE_BYTES);
+    expect(Buffer.byteLength(sent)).toBeGreaterThan(MAX_NOTE_BYTES - 4);
+    expect(sent.isWellFormed()).toBe(true);
+    expect(sent.endsWith('…')).toBe(true);
   });
 
   it('writes MicroTime', () => {

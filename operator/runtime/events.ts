@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import type { KubeClient } from './kube/client.ts';
 import { type EventV1, events as eventsResource, type KubeObject } from './kube/resources.ts';
 import type { Logger } from './log.ts';
+import { truncateUtf8 } from './truncate.ts';
 
 export interface EventTarget {
   readonly apiVersion: string;
@@ -27,8 +28,8 @@ interface Series {
   count: number;
 }
 
-/** Events longer than this are cut: the API server refuses notes over 1 kB. */
-const MAX_NOTE = 1024;
+/** Notes longer than this are cut: the API server refuses notes over 1,024 bytes (of UTF-8). */
+export const MAX_NOTE_BYTES = 1024;
 /** Series remembered for aggregation; the oldest are forgotten first (Map keeps insertion order). */
 const MAX_SERIES = 10_000;
 
@@ -52,7 +53,7 @@ export class EventRecorder {
   /** Never throws: an Event that cannot be written is logged and dropped. */
   async record(target: EventTarget, event: RecordedEvent): Promise<void> {
     const key = `${target.namespace}/${target.name}/${target.uid ?? ''}/${event.type}/${event.reason}`;
-    const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
+    const note = truncateUtf8(event.note, MAX_NOTE_BYTES);
     try {
       const series = this.#series.get(key);
       if (series) await this.#repeat(target, series).catch(async (error: unknown) => {
