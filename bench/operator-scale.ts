@@ -28,7 +28,8 @@ import { parse as parseYaml } from 'yaml';
 import type { IManageConnection, WorkspaceRepository } from '../operator/api/generated/types.ts';
 import { baseConnection, baseRepository } from '../operator/api/validation/fixtures.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
-import { imanageConnections, type KubeObject, namespaces, type Resource, workspaceRepositories } from '../operator/runtime/kube/resources.ts';
+import { imanageConnections, workspaceRepositories } from '../operator/api/kinds.ts';
+import { type KubeObject, namespaces, type Resource } from '../operator/runtime/kube/resources.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
 

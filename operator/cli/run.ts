@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { goDurationMs } from '../api/duration.ts';
+import { CONTROLLER_NAME, OPERATOR_KINDS } from '../api/kinds.ts';
 import { connectionController } from '../controllers/connection/controller.ts';
 import { repositoryController } from '../controllers/repository/controller.ts';
 import { Engine } from '../runtime/engine.ts';
@@ -135,7 +136,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const engine = new Engine({
     client, logger, metrics,
     namespaces: list(s.namespaces),
-    ...(s['label-selector'] ? { labelSelector: s['label-selector'] } : {}),
+    ...(s['label-selector'] ? { sharding: { labelSelector: s['label-selector'], resources: OPERATOR_KINDS } } : {}),
+    controllerName: CONTROLLER_NAME,
     concurrency,
     reconcilesPerSecond: positive('max-reconciles-per-second', s['max-reconciles-per-second']),
     resyncPeriodMs: duration('resync-period', s['resync-period']),

@@ -1,7 +1,7 @@
 // Generates TypeScript types from the schemas with json-schema-to-typescript.
 
 import { compile } from 'json-schema-to-typescript';
-import { type KindDefinition, KINDS, TS_TYPE, objectSchema } from '../api/schemas/index.ts';
+import { API_VERSION, type KindDefinition, KINDS, TS_TYPE, objectSchema } from '../api/schemas/index.ts';
 import type { Schema } from '../api/schemas/common.ts';
 import { closeObjects } from '../api/schemas/closed.ts';
 import { stripOfflineKeywords } from './strip.ts';
@@ -25,22 +25,8 @@ const TITLES: Record<string, string> = {
   'status.resolvers[]': 'ResolverStatus',
 };
 
-const OBJECT_META = `
-/** The parts of metav1.ObjectMeta the operator reads and writes. */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: { [key: string]: string };
-  annotations?: { [key: string]: string };
-  finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
-}
-`;
+// ObjectMeta is shared with the runtime, so it is declared once, by hand, in operator/api/meta.ts.
+const OBJECT_META = "import type { ObjectMeta } from '../meta.ts';\n";
 
 /** Replaces shared fragments by a reference to their named type, collecting their schemas. */
 function extractShared(schema: Schema, path: string, kind: string, shared: Map<string, Schema>): Schema {
@@ -88,10 +74,12 @@ function kindSchema(k: KindDefinition, shared: Map<string, Schema>): Schema {
     title: k.kind,
     properties: {
       ...props,
-      apiVersion: { ...props['apiVersion'], const: 'imanage.operator.dev/v1alpha1' },
+      apiVersion: { ...props['apiVersion'], const: API_VERSION },
       kind: { ...props['kind'], const: k.kind },
       metadata: { tsType: 'ObjectMeta' },
     },
+    // Every object read from the API server has metadata; only documents in files may lack it.
+    required: [...((base['required'] as string[] | undefined) ?? []), 'metadata'],
   };
   return extractShared(typed, '', k.kind, shared);
 }

@@ -12,6 +12,7 @@ import { kubeLeaseStore } from './lease-store.ts';
 import type { Logger } from './log.ts';
 import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
 import { type HandlerResult, type Priority, parseQueueKey, queueKey, WorkQueue } from './queue.ts';
+import { refOf, type Watched, watchKind } from './watch.ts';
 
 export interface ObjectRef {
   readonly namespace: string;
@@ -28,15 +29,18 @@ export interface EngineContext {
   /** The shared cache of a resource (one per resource, created on first use). */
   informer<T extends KubeObject>(resource: Resource<T>): InformerSet<T>;
   enqueue(kind: string, ref: ObjectRef, priority?: Priority): void;
+  /**
+   * Registers a controller's own kind (its objects are the controller's keys for the initial pass
+   * and resyncs) and returns its cache, to which referenced kinds can be added.
+   */
+  watch<T extends KubeObject>(kind: string, resource: Resource<T>): Watched<T>;
 }
 
 export interface Controller {
   /** The queue key prefix, e.g. IManageConnection. */
   readonly kind: string;
-  /** Registers watches and indexes; called once before the caches start. */
+  /** Registers watches (`engine.watch`) and indexes; called once before the caches start. */
   setup(engine: EngineContext): void;
-  /** Every object this controller owns, for the initial pass and periodic resyncs. */
-  keys(): ObjectRef[];
   reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void>;
 }
 
@@ -47,8 +51,10 @@ export interface EngineOptions {
   readonly clock?: Clock;
   /** Namespaces to watch; empty means all. */
   readonly namespaces: readonly string[];
-  /** Only objects with these labels (sharding across operator deployments). */
-  readonly labelSelector?: string;
+  /** Only objects of these resources with these labels (sharding across operator deployments). */
+  readonly sharding?: { readonly labelSelector: string; readonly resources: readonly Resource[] };
+  /** The name Events are reported under (`reportingController`). */
+  readonly controllerName: string;
   readonly concurrency: number;
   /** The work queue's global rate limit: a safety against a hot loop, not a throttle. */
   readonly reconcilesPerSecond?: number;
@@ -66,6 +72,8 @@ export class Engine {
   readonly #options: EngineOptions;
   readonly #clock: Clock;
   readonly #controllers = new Map<string, Controller>();
+  /** Each controller's own kind, whose objects are its keys. */
+  readonly #owned = new Map<string, InformerSet<KubeObject>>();
   readonly #informers = new Map<Resource, InformerSet<KubeObject>>();
   readonly #queue: WorkQueue;
   readonly #context: EngineContext;
@@ -93,13 +101,18 @@ export class Engine {
     });
     options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
     const events = new EventRecorder({
-      client: options.client, clock: this.#clock, controller: 'imanage.operator.dev/imanage-operator',
+      client: options.client, clock: this.#clock, controller: options.controllerName,
       instance: options.leaderElection?.identity ?? 'imanage-operator', logger: options.logger,
     });
     this.#context = {
       client: options.client, clock: this.#clock, logger: options.logger, metrics: options.metrics, events,
       informer: (resource) => this.#informer(resource),
       enqueue: (kind, ref, priority = 'change') => this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
+      watch: (kind, resource) => {
+        const watched = watchKind(this.#context, kind, resource);
+        this.#owned.set(kind, watched.own as unknown as InformerSet<KubeObject>);
+        return watched;
+      },
     };
   }
 
@@ -139,14 +152,19 @@ export class Engine {
       const { logger, metrics } = this.#options;
       set = new InformerSet(this.#options.client, resource, {
         namespaces: this.#options.namespaces,
-        // Sharding applies to the operator's own kinds; Events, Leases and Secrets are not sharded.
-        ...(resource.group === 'imanage.operator.dev' && this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
+        ...(this.#sharded(resource) ? { labelSelector: this.#options.sharding!.labelSelector } : {}),
         onRestart: (reason) => metrics.watchRestarts.inc({ resource: resource.plural, reason }),
         onError: (error) => logger.warn({ err: error, resource: resource.plural }, 'watch failed; restarting with backoff'),
       });
       this.#informers.set(resource as Resource, set as unknown as InformerSet<KubeObject>);
     }
     return set;
+  }
+
+  /** Sharding applies to the resources named (the operator's own kinds); Events, Leases and Secrets are not sharded. */
+  #sharded(resource: Resource): boolean {
+    const sharded = this.#options.sharding?.resources ?? [];
+    return sharded.some((r) => r.group === resource.group && r.plural === resource.plural);
   }
 
   #synced(): boolean {
@@ -199,8 +217,11 @@ export class Engine {
   }
 
   #enqueueAll(priority: Priority): void {
-    for (const controller of this.#controllers.values()) {
-      for (const ref of controller.keys()) this.#queue.add(queueKey(controller.kind, ref.namespace, ref.name), { priority });
+    for (const [kind, own] of this.#owned) {
+      for (const object of own.list()) {
+        const ref = refOf(object);
+        this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority });
+      }
     }
   }
 

@@ -20,14 +20,13 @@ import {
 import {
   configMaps,
   events,
-  imanageConnections,
   leases,
   secrets,
-  workspaceRepositories,
   type ConfigMap,
   type KubeObject,
   type Resource,
 } from '../../operator/runtime/kube/resources.ts';
+import { imanageConnections, workspaceRepositories } from '../../operator/api/kinds.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 
 const ns = useTestNamespace('kube-client');

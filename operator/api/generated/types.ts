@@ -1,21 +1,7 @@
 // generated from operator/api/schemas by `npm run generate` — do not edit
 
 /* eslint-disable */
-
-/** The parts of metav1.ObjectMeta the operator reads and writes. */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: { [key: string]: string };
-  annotations?: { [key: string]: string };
-  finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
-}
+import type { ObjectMeta } from '../meta.ts';
 
 /**
  * A connection from a product (Clio Operate, Actionstep, Legatics, Syncly, …) to iManage Work: the server, the application credentials, the redirect URIs of every environment, and how tokens are obtained, encrypted and refreshed.
@@ -29,7 +15,7 @@ export interface IManageConnection {
    * Kind is a string value representing the REST resource this object represents. Always IManageConnection.
    */
   kind?: "IManageConnection";
-  metadata?: ObjectMeta;
+  metadata: ObjectMeta;
   spec: IManageConnectionSpec;
   status?: IManageConnectionStatus;
 }
@@ -264,7 +250,7 @@ export interface WorkspaceRepository {
    * Kind is a string value representing the REST resource this object represents. Always WorkspaceRepository.
    */
   kind?: "WorkspaceRepository";
-  metadata?: ObjectMeta;
+  metadata: ObjectMeta;
   spec: WorkspaceRepositorySpec;
   status?: WorkspaceRepositoryStatus;
 }

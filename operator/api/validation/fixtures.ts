@@ -2,10 +2,11 @@
 // tests that send the same inputs to the real API server.
 
 import type { IManageConnection, WorkspaceRepository } from '../generated/types.ts';
+import { API_VERSION } from '../schemas/index.ts';
 
 export function baseConnection(name = 'acme'): IManageConnection {
   return {
-    apiVersion: 'imanage.operator.dev/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'IManageConnection',
     metadata: { name },
     spec: {
@@ -23,7 +24,7 @@ export function baseConnection(name = 'acme'): IManageConnection {
 
 export function baseRepository(name = 'templates'): WorkspaceRepository {
   return {
-    apiVersion: 'imanage.operator.dev/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'WorkspaceRepository',
     metadata: { name },
     spec: {

@@ -2,7 +2,7 @@
 // checks. The CLI's `validate` and the operator call this same function.
 
 import type { IManageConnection, WorkspaceRepository } from '../generated/types.ts';
-import { API_VERSION, KINDS } from '../schemas/index.ts';
+import { API_VERSION, GROUP, KINDS } from '../schemas/index.ts';
 import type { Problem } from './problems.ts';
 import { type SchemaValidator, compileSchemaValidator } from './schema-validator.ts';
 import { checkConnection, checkRepository } from './semantic.ts';
@@ -20,7 +20,7 @@ function validatorFor(kind: string): SchemaValidator | undefined {
 /** True for the kinds this operator owns; `validate` ignores every other document. */
 export function isOwnedKind(doc: unknown): boolean {
   const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
-  return typeof d?.apiVersion === 'string' && d.apiVersion.startsWith('imanage.operator.dev/') && typeof d.kind === 'string';
+  return typeof d?.apiVersion === 'string' && d.apiVersion.startsWith(`${GROUP}/`) && typeof d.kind === 'string';
 }
 
 export interface ValidationResult<T> {

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject, type FuncKeywordDefinition, type KeywordDefiniti
 import addFormatsModule from 'ajv-formats';
 import { celTwin, type CelValidation } from '../schemas/cel.ts';
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../schemas/common.ts';
-import { FIX, type KindDefinition, TS_TYPE, objectSchema } from '../schemas/index.ts';
+import { API_VERSION, FIX, type KindDefinition, TS_TYPE, objectSchema } from '../schemas/index.ts';
 import { closeObjects } from '../schemas/closed.ts';
 import { nearest } from '../resolver/edit-distance.ts';
 import { type Problem, fieldPath, joinPath } from './problems.ts';
@@ -125,7 +125,7 @@ export function compileSchemaValidator(kind: KindDefinition, ajv: Ajv = newAjv()
   const schema = closeObjects(objectSchema(kind));
   const properties = schema['properties'] as Record<string, unknown>;
   properties['metadata'] = METADATA;
-  properties['apiVersion'] = { ...(properties['apiVersion'] as object), const: 'imanage.operator.dev/v1alpha1' };
+  properties['apiVersion'] = { ...(properties['apiVersion'] as object), const: API_VERSION };
   properties['kind'] = { ...(properties['kind'] as object), const: kind.kind };
   schema['required'] = ['apiVersion', 'kind', 'metadata', 'spec'];
   const fn = ajv.compile(schema);

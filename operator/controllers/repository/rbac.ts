@@ -1,10 +1,13 @@
+import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
 import type { RbacDeclaration } from '../../runtime/rbac.ts';
+
+const { group, plural } = workspaceRepositories;
 
 export const REPOSITORY_RBAC: RbacDeclaration = {
   cluster: [
-    { apiGroups: ['imanage.operator.dev'], resources: ['workspacerepositories'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['imanage.operator.dev'], resources: ['workspacerepositories/status'], verbs: ['get', 'update', 'patch'] },
-    { apiGroups: ['imanage.operator.dev'], resources: ['imanageconnections'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: [imanageConnections.group], resources: [imanageConnections.plural], verbs: ['get', 'list', 'watch'] },
   ],
   ownNamespace: [],
 };

@@ -3,16 +3,18 @@ import {
   apiVersionOf,
   configMaps,
   events,
-  imanageConnections,
   leases,
   namespaces,
   resourcePath,
   ResourcePathError,
   secrets,
-  workspaceRepositories,
   type PathParts,
   type Resource,
 } from './resources.ts';
+
+/** A custom resource as the runtime sees one: any group, any kind. */
+const widgets: Resource = { group: 'example.com', version: 'v1beta1', plural: 'widgets', kind: 'Widget', namespaced: true };
+const clusterWidgets: Resource = { ...widgets, plural: 'clusterwidgets', kind: 'ClusterWidget', namespaced: false };
 
 describe('resourcePath', () => {
   it.each<[Resource, PathParts, string]>([
@@ -24,8 +26,9 @@ describe('resourcePath', () => {
     [namespaces, { name: 'ns', subresource: 'status' }, '/api/v1/namespaces/ns/status'],
     [events, { namespace: 'ns' }, '/apis/events.k8s.io/v1/namespaces/ns/events'],
     [leases, { namespace: 'ns', name: 'leader' }, '/apis/coordination.k8s.io/v1/namespaces/ns/leases/leader'],
-    [imanageConnections, { namespace: 'ns', name: 'work', subresource: 'status' }, '/apis/imanage.operator.dev/v1alpha1/namespaces/ns/imanageconnections/work/status'],
-    [workspaceRepositories, {}, '/apis/imanage.operator.dev/v1alpha1/workspacerepositories'],
+    [widgets, { namespace: 'ns', name: 'w', subresource: 'status' }, '/apis/example.com/v1beta1/namespaces/ns/widgets/w/status'],
+    [widgets, {}, '/apis/example.com/v1beta1/widgets'],
+    [clusterWidgets, { name: 'c' }, '/apis/example.com/v1beta1/clusterwidgets/c'],
     [secrets, { namespace: 'ns', name: '../../x?y=1' }, '/api/v1/namespaces/ns/secrets/..%2F..%2Fx%3Fy%3D1'],
   ])('%o %o → %s', (resource, parts, path) => {
     expect(resourcePath(resource, parts)).toBe(path);
@@ -47,8 +50,7 @@ describe('apiVersionOf', () => {
     [secrets, 'v1'],
     [events, 'events.k8s.io/v1'],
     [leases, 'coordination.k8s.io/v1'],
-    [imanageConnections, 'imanage.operator.dev/v1alpha1'],
-    [workspaceRepositories, 'imanage.operator.dev/v1alpha1'],
+    [widgets, 'example.com/v1beta1'],
   ])('%o → %s', (resource, apiVersion) => {
     expect(apiVersionOf(resource)).toBe(apiVersion);
   });

@@ -1,37 +1,10 @@
-// Resource descriptors and the paths built from them. A descriptor is all the REST client and
-// the informer need to address a kind; no discovery round-trip, no generated API classes.
-// The type parameter only carries the object type to the client's return values.
+// Descriptors of the built-in resources the engine uses, and the paths built from descriptors.
+// The descriptor type and object metadata come from operator/api/meta.ts; our own kinds'
+// descriptors live in operator/api/kinds.ts, because the runtime knows no kind of ours.
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: unknown[];
-}
+import type { KubeObject, Resource } from '../../api/meta.ts';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-}
+export { apiVersionOf, type KubeObject, type ObjectMeta, type OwnerReference, type Resource } from '../../api/meta.ts';
 
 export interface ObjectList<T extends KubeObject = KubeObject> {
   apiVersion?: string;
@@ -76,17 +49,6 @@ export interface EventV1 extends KubeObject {
   series?: { count: number; lastObservedTime: string };
 }
 
-export interface Resource<T extends KubeObject = KubeObject> {
-  /** '' for the core group. */
-  readonly group: string;
-  readonly version: string;
-  readonly plural: string;
-  readonly kind: string;
-  readonly namespaced: boolean;
-  /** Never set; lets `Resource<Secret>` carry `Secret` to the client's return types. */
-  readonly __type?: T;
-}
-
 export const configMaps: Resource<ConfigMap> = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 export const secrets: Resource<Secret> = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 export const namespaces: Resource = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
@@ -104,26 +66,6 @@ export const leases: Resource<Lease> = {
   kind: 'Lease',
   namespaced: true,
 };
-export const imanageConnections: Resource = {
-  group: 'imanage.operator.dev',
-  version: 'v1alpha1',
-  plural: 'imanageconnections',
-  kind: 'IManageConnection',
-  namespaced: true,
-};
-export const workspaceRepositories: Resource = {
-  group: 'imanage.operator.dev',
-  version: 'v1alpha1',
-  plural: 'workspacerepositories',
-  kind: 'WorkspaceRepository',
-  namespaced: true,
-};
-
-/** `apiVersion` as written in an object: `v1` or `group/version`. */
-export function apiVersionOf(resource: Resource): string {
-  return resource.group ? `${resource.group}/${resource.version}` : resource.version;
-}
-
 /** Thrown when a namespaced resource is addressed without a namespace or vice versa. */
 export class ResourcePathError extends Error {
   override name = 'ResourcePathError';
