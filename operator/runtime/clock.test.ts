@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushMicrotasks, realClock } from './clock.ts';
+import { type Clock, DelayOutOfRangeError, FakeClock, flushMicrotasks, MAX_DELAY_MS, realClock } from './clock.ts';
 
 describe('FakeClock', () => {
   it('starts at the given time and moves only when advanced', async () => {
@@ -62,5 +62,24 @@ describe('realClock', () => {
 
   it('sleep(0) resolves', async () => {
     await expect(realClock.sleep(0)).resolves.toBeUndefined();
+  });
+});
+
+// Node fires a timer longer than 2^31 - 1 ms after 1 ms: neither clock may hand one to it.
+describe.each<[string, () => Clock]>([
+  ['realClock', () => realClock],
+  ['FakeClock', () => new FakeClock(0)],
+])('%s refuses a delay it cannot hold', (_name, makeClock) => {
+  it.each([MAX_DELAY_MS + 1, 99_999_999_000, Infinity, Number.NaN])('sleep(%d) throws DelayOutOfRangeError', (ms) => {
+    const clock = makeClock();
+    expect(() => clock.sleep(ms)).toThrow(DelayOutOfRangeError);
+    expect(() => clock.sleep(ms)).toThrow(/at most 2147483647 ms/);
+  });
+
+  it.each([MAX_DELAY_MS, -5])('sleep(%d) is accepted', async (ms) => {
+    const controller = new AbortController();
+    const sleeping = makeClock().sleep(ms, controller.signal);
+    controller.abort();
+    await expect(sleeping).resolves.toBeUndefined();
   });
 });

@@ -1,11 +1,40 @@
 // Time is injected everywhere in the runtime so that backoff, lease expiry and condition
 // timestamps can be tested without waiting and without asserting on real timing.
 
+/**
+ * The longest delay the operator accepts: 2^31 - 1 ms, about 24.8 days, the most a Node timer
+ * holds. Node fires a longer timer after 1 ms (with a TimeoutOverflowWarning), which turned a
+ * `Retry-After: 99999999` into 350 requeues a second.
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * A delay the clock cannot hold: longer than MAX_DELAY_MS, or not a number. We refuse it rather
+ * than clamp, because every delay is capped where it is made (Retry-After, backoff, requeueAfter)
+ * at maxima far below this one; one that gets here is a bug there, and a clamp would hide it.
+ */
+export class DelayOutOfRangeError extends RangeError {
+  override readonly name = 'DelayOutOfRangeError';
+  readonly delayMs: number;
+  constructor(delayMs: number) {
+    super(`a delay of ${delayMs} ms cannot be held: delays must be numbers of at most ${MAX_DELAY_MS} ms (24.8 days); ` +
+      'cap the delay where it is computed');
+    this.delayMs = delayMs;
+  }
+}
+
+/** `ms` as a timer can hold it: negative is now; NaN, infinite or too long throws. */
+export function checkDelay(ms: number): number {
+  if (Number.isNaN(ms) || ms > MAX_DELAY_MS) throw new DelayOutOfRangeError(ms);
+  return Math.max(0, ms);
+}
+
 export interface Clock {
   now(): Date;
   /**
    * Resolves after `ms` milliseconds, or at once when `signal` aborts. It never rejects: loops
    * check `signal.aborted` after waking, which keeps shutdown free of unhandled rejections.
+   * A delay the clock cannot hold throws DelayOutOfRangeError at once, in the caller's stack.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -13,6 +42,7 @@ export interface Clock {
 export const realClock: Clock = {
   now: () => new Date(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const delayMs = checkDelay(ms);
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const onAbort = (): void => {
@@ -22,7 +52,7 @@ export const realClock: Clock = {
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, Math.max(0, ms));
+      }, delayMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
@@ -59,11 +89,13 @@ export class FakeClock implements Clock {
     return new Date(this.#nowMs);
   }
 
+  // Refuses what the real clock refuses, so a test finds the delay production could not hold.
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const delayMs = checkDelay(ms);
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const sleeper: Sleeper = {
-        dueMs: this.#nowMs + Math.max(0, ms),
+        dueMs: this.#nowMs + delayMs,
         seq: this.#seq++,
         resolve,
         signal,
