@@ -37,7 +37,7 @@ export interface EngineContext {
 }
 
 export interface Controller {
-  /** The queue key prefix, e.g. IManageConnection. */
+  /** The queue key prefix: the kind the controller owns. */
   readonly kind: string;
   /** Registers watches (`engine.watch`) and indexes; called once before the caches start. */
   setup(engine: EngineContext): void;
