@@ -3,6 +3,7 @@ import { InvalidReasonError } from './conditions.ts';
 import {
   classify,
   ConfigurationError,
+  missingPermissionOf,
   GoneError,
   retryAfterMsOf,
   stalledDetail,
@@ -34,7 +35,10 @@ describe('classify', () => {
     ['504 GatewayTimeout', new FakeApiError(504), 'transient'],
     ['400 BadRequest', new FakeApiError(400), 'configuration'],
     ['401 Unauthorized', new FakeApiError(401), 'transient'],
-    ['403 Forbidden', new FakeApiError(403), 'configuration'],
+    ['403 Forbidden: a missing permission, retried', new FakeApiError(403), 'permission'],
+    ['403 marked transient (answered while the server was restarting)', Object.assign(new FakeApiError(403), { transient: true }), 'transient'],
+    ['401 marked transient', Object.assign(new FakeApiError(401), { transient: true }), 'transient'],
+    ['transient: "yes" is not the flag', Object.assign(new FakeApiError(403), { transient: 'yes' }), 'permission'],
     ['422 Invalid', new FakeApiError(422), 'configuration'],
     ['plain object with status 404', { status: 404 }, 'gone'],
     ['string status is ignored', { status: '404' }, 'transient'],
@@ -109,5 +113,17 @@ describe('stalledDetail', () => {
     ['non-Error', { status: 400 }, { reason: 'BadRequest', message: 'the request was rejected' }],
   ])('%s', (_name, err, expected) => {
     expect(stalledDetail(err)).toEqual(expected);
+  });
+});
+
+describe('missingPermissionOf', () => {
+  it.each<[string, unknown, ReturnType<typeof missingPermissionOf>]>([
+    ['verb, resource and namespace', { verb: 'get', resource: 'secrets', namespace: 'team-a' }, { verb: 'get', resource: 'secrets', namespace: 'team-a' }],
+    ['cluster-scoped', { verb: 'list', resource: 'namespaces' }, { verb: 'list', resource: 'namespaces' }],
+    ['no verb', { resource: 'secrets' }, undefined],
+    ['not strings', { verb: 1, resource: 'x' }, undefined],
+    ['not an object', 'forbidden', undefined],
+  ])('%s', (_name, err, expected) => {
+    expect(missingPermissionOf(err)).toEqual(expected);
   });
 });

@@ -2,7 +2,12 @@
 // "retry", "give up until the spec changes" and "the object is gone" by reading message text.
 import { checkReason } from './conditions.ts';
 
-export type ErrorClass = 'transient' | 'configuration' | 'gone';
+/**
+ * `permission`: the API server refused the operator's own identity (403) outside the short window
+ * after a restart in which a server refuses everyone. Unlike a configuration error it is retried
+ * (with the queue's capped backoff): a Role is usually fixed without touching the object.
+ */
+export type ErrorClass = 'transient' | 'configuration' | 'permission' | 'gone';
 
 /** Something outside our control failed; retrying with backoff is expected to succeed. */
 export class TransientError extends Error {
@@ -41,22 +46,45 @@ export class GoneError extends Error {
 
 /**
  * Decides what happens after a failed reconcile. Kubernetes API errors are recognised by a
- * numeric `status` (duck-typed, so this module does not depend on the REST client):
- * 404 → gone; 401, 408, 409, 410, 429, 5xx and 0 (no response) → transient; other 4xx → configuration.
- * Anything unrecognised is transient: retrying with backoff is the safe default.
+ * numeric `status` and a boolean `transient` (duck-typed, so this module does not depend on the
+ * REST client; the client sets `transient` on a 401 or 403 answered while the server was
+ * restarting): 404 → gone; 401, 408, 409, 410, 429, 5xx and 0 (no response) → transient;
+ * 403 → permission; other 4xx → configuration. Anything unrecognised is transient: retrying with
+ * backoff is the safe default.
  */
 export function classify(err: unknown): ErrorClass {
   if (err instanceof GoneError) return 'gone';
   if (err instanceof ConfigurationError) return 'configuration';
-  if (err instanceof TransientError) return 'transient';
+  if (err instanceof TransientError || saysTransient(err)) return 'transient';
   const status = httpStatusOf(err);
   if (status === undefined) return 'transient';
   if (status === 404) return 'gone';
   // 408 is a timeout, 409 a lost optimistic-concurrency race and 410 an expired list version:
   // all succeed on a re-read. 401 means our own credentials expired; they are re-read too.
   if ([401, 408, 409, 410, 429].includes(status) || status >= 500) return 'transient';
+  if (status === 403) return 'permission';
   if (status >= 400) return 'configuration';
   return 'transient';
+}
+
+/** What a refused request needed, when the error says (`verb` and `resource` properties). */
+export interface MissingPermission {
+  readonly verb: string;
+  readonly resource: string;
+  readonly namespace?: string;
+}
+
+/** The verb and resource a 403 was about, for the log line and the condition. */
+export function missingPermissionOf(err: unknown): MissingPermission | undefined {
+  if (typeof err !== 'object' || err === null || !('verb' in err) || !('resource' in err)) return undefined;
+  const { verb, resource } = err;
+  if (typeof verb !== 'string' || typeof resource !== 'string') return undefined;
+  const namespace = 'namespace' in err && typeof err.namespace === 'string' ? err.namespace : undefined;
+  return namespace === undefined ? { verb, resource } : { verb, resource, namespace };
+}
+
+function saysTransient(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'transient' in err && err.transient === true;
 }
 
 /** The server-advised retry delay, if the error carries one (`retryAfterMs` property). */

@@ -4,6 +4,8 @@ import { ConfigurationError, GoneError, TransientError } from './errors.ts';
 import {
   backoffDelay,
   DEFAULT_BACKOFF,
+  DEFAULT_MAX_DELAY_MS,
+  FAIRNESS_PERIOD,
   kindOf,
   parseQueueKey,
   queueKey,
@@ -265,6 +267,7 @@ describe('handler outcomes', () => {
     { name: 'a gone object is dropped', outcome: () => Promise.reject(new GoneError('deleted')), advanceMs: 600_000, results: ['gone'] },
     { name: 'a 404 from the API is gone', outcome: () => Promise.reject(Object.assign(new Error('nf'), { status: 404 })), advanceMs: 600_000, results: ['gone'] },
     { name: 'a 422 from the API is configuration', outcome: () => Promise.reject(Object.assign(new Error('bad'), { status: 422 })), advanceMs: 600_000, results: ['configuration'] },
+    { name: 'a 403 (a missing permission) is retried, not dropped', outcome: () => Promise.reject(Object.assign(new Error('forbidden'), { status: 403 })), advanceMs: 1000, results: ['permission', 'success'] },
     { name: 'an unknown error is retried', outcome: () => Promise.reject(new Error('boom')), advanceMs: 1000, results: ['transient', 'success'] },
     { name: 'retryAfterMs outweighs a shorter backoff', outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })), advanceMs: 9_999, results: ['transient'] },
     { name: 'retryAfterMs is honoured', outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })), advanceMs: 10_000, results: ['transient', 'success'] },
@@ -273,7 +276,7 @@ describe('handler outcomes', () => {
     expect(run.results).toEqual(results);
     expect(run.calls).toBe(results.length);
     // The backoff count survives only while a retry is still pending.
-    expect(run.failures).toBe(results.at(-1) === 'transient' ? 1 : 0);
+    expect(run.failures).toBe(['transient', 'permission'].includes(results.at(-1)!) ? 1 : 0);
   });
 
   it('recheck looks again after the per-key backoff, growing while the object stays blocked', async () => {
@@ -414,5 +417,84 @@ describe('shutdown and drain', () => {
   it('run() rejects a concurrency that is not a positive integer', async () => {
     const { queue } = newQueue();
     await expect(queue.run(0, async () => undefined, new AbortController().signal)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('edits first, without starving first-time work', () => {
+  it.each<{ name: string; adds: [string, Priority][]; expected: string[] }>([
+    { name: 'an edit before first-time work and resyncs', adds: [['r', 'resync'], ['c', 'change'], ['e', 'edit']], expected: ['e', 'c', 'r'] },
+    { name: 'an edit raises a waiting first-time key', adds: [['c1', 'change'], ['c2', 'change'], ['c2', 'edit']], expected: ['c2', 'c1'] },
+    { name: 'a change does not lower a waiting edit', adds: [['c', 'change'], ['e', 'edit'], ['e', 'change']], expected: ['e', 'c'] },
+  ])('$name', async ({ adds, expected }) => {
+    const { queue } = newQueue();
+    for (const [key, priority] of adds) queue.add(key, { priority });
+    expect(await takeAll(queue)).toEqual(expected);
+  });
+
+  it('an edit jumps 6,000 first-time keys', async () => {
+    const { queue } = newQueue();
+    for (let i = 0; i < 6000; i++) queue.add(`Connection/ns/new-${i}`, { priority: 'change' });
+    expect(await queue.get()).toBe('Connection/ns/new-0');
+    queue.add('Connection/ns/edited', { priority: 'edit' });
+    expect(await queue.get()).toBe('Connection/ns/edited');
+  });
+
+  it('a stream of edits leaves one hand-out in FAIRNESS_PERIOD to the lanes below', async () => {
+    const { queue } = newQueue();
+    for (let i = 0; i < 3; i++) queue.add(`c${i}`, { priority: 'change' });
+    for (let i = 0; i < 10; i++) queue.add(`e${i}`, { priority: 'edit' });
+    const order = await takeAll(queue);
+    expect(order.slice(0, 10)).toEqual(['e0', 'e1', 'e2', 'e3', 'c0', 'e4', 'e5', 'e6', 'e7', 'c1']);
+    expect(FAIRNESS_PERIOD).toBe(5);
+  });
+});
+
+describe('delays from outside are capped', () => {
+  it.each([
+    ['a requeueAfter of a week', { requeueAfter: 7 * 86_400_000 }],
+    ['a Retry-After of a day', undefined],
+  ])('%s waits DEFAULT_MAX_DELAY_MS at most', async (_name, result) => {
+    const { queue, clock } = newQueue();
+    const calls: number[] = [];
+    const controller = new AbortController();
+    const running = queue.run(1, async () => {
+      calls.push(clock.now().getTime());
+      if (calls.length > 1) return undefined;
+      if (result) return result;
+      throw new TransientError('slow down', { retryAfterMs: 86_400_000 });
+    }, controller.signal);
+    queue.add('k');
+    await clock.advance(0);
+    await clock.advance(DEFAULT_MAX_DELAY_MS - 1);
+    expect(calls).toEqual([0]);
+    await clock.advance(1);
+    expect(calls).toEqual([0, DEFAULT_MAX_DELAY_MS]);
+    controller.abort();
+    await running;
+  });
+
+  it('maxDelayMs is an option', async () => {
+    const { queue, clock } = newQueue({ maxDelayMs: 5_000 });
+    queue.addAfter('k', 60_000);
+    await clock.advance(5_000);
+    expect(queue.depth()).toBe(1);
+  });
+});
+
+describe('retryFailedNow (the API server is back)', () => {
+  it('retries every key in backoff at once, with its backoff reset, and leaves plain delays alone', async () => {
+    const { queue, clock } = newQueue();
+    for (let i = 0; i < 9; i++) queue.addWithBackoff('failing'); // the 9th waits 256 s
+    queue.addWithBackoff('other', { priority: 'resync' });
+    queue.addAfter('scheduled', 60_000);
+    await clock.advance(0);
+    expect(queue.depth()).toBe(0);
+    expect(queue.retryFailedNow()).toBe(2);
+    expect(await takeAll(queue)).toEqual(['failing', 'other']);
+    expect(queue.failures('failing')).toBe(0);
+    expect(queue.delayed()).toBe(1);
+    // The superseded backoff timers fire into nothing.
+    await clock.advance(300_000);
+    expect(await takeAll(queue)).toEqual(['scheduled']);
   });
 });

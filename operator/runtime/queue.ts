@@ -1,12 +1,23 @@
 // The reconcile work queue, modelled on client-go's workqueue: keys not objects (reconciles are
 // level-based and re-read the object), duplicates merge, one key is never processed twice at once,
 // failures back off per key, and a global token bucket protects the API server and iManage.
-// On top of that, two lanes: a freshly changed object is handed out before periodic resyncs, so a
-// user's edit is not stuck behind a backlog of thousands of resyncs.
+// On top of that, three lanes: a new generation of an object already reconciled (a user's edit)
+// first, then first-time work (a create, the initial pass after a start), then periodic resyncs.
+// So an edit made during a large sync (6,000 objects after a restart or a mass apply) is not
+// stuck behind the whole backlog (issue 9 measured 15 s), and first-time work is not stuck
+// behind resyncs. The higher lanes do not starve the lower: one hand-out in FAIRNESS_PERIOD goes
+// to a lower lane that has waited.
+// Every delay the queue is handed (a requeueAfter, a Retry-After, a backoff) is capped at
+// `maxDelayMs`: a value from outside (an iManage header, a computed expiry) never parks a key for
+// days.
 import { realClock, type Clock } from './clock.ts';
 import { classify, retryAfterMsOf, type ErrorClass } from './errors.ts';
 
-export type Priority = 'change' | 'resync';
+/**
+ * `edit`: a new generation of an object this operator reconciled before; `change`: first-time
+ * work and anything else an event asks for; `resync`: periodic re-checks.
+ */
+export type Priority = 'edit' | 'change' | 'resync';
 
 export interface AddOptions {
   /** @default 'change' */
@@ -54,6 +65,8 @@ export interface RateLimitOptions {
 export interface WorkQueueOptions {
   readonly clock?: Clock;
   readonly backoff?: Partial<BackoffOptions>;
+  /** The longest any key is parked (requeueAfter, Retry-After, backoff). @default DEFAULT_MAX_DELAY_MS */
+  readonly maxDelayMs?: number;
   /** Global limit on keys handed out; `false` disables it. @default { perSecond: 50, burst: 300 } */
   readonly rateLimit?: RateLimitOptions | false;
   /** Source of jitter in [0, 1). @default Math.random */
@@ -62,6 +75,11 @@ export interface WorkQueueOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 300_000, jitter: 0.2 };
+/** 10 minutes, the default resync period: no delay from outside parks a key longer than a resync would. */
+export const DEFAULT_MAX_DELAY_MS = 600_000;
+/** Of this many hand-outs in a row, the last goes to a lower lane if one has keys waiting. */
+export const FAIRNESS_PERIOD = 5;
+const LANES: readonly Priority[] = ['edit', 'change', 'resync'];
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 50, burst: 300 };
 
 /** `kind/namespace/name`; cluster-scoped objects have an empty namespace (`kind//name`). */
@@ -135,17 +153,20 @@ interface Delayed {
 }
 
 function higher(a: Priority, b: Priority): Priority {
-  return a === 'change' || b === 'change' ? 'change' : 'resync';
+  return LANES.indexOf(a) <= LANES.indexOf(b) ? a : b;
 }
 
 export class WorkQueue {
   readonly #clock: Clock;
   readonly #backoff: BackoffOptions;
+  readonly #maxDelayMs: number;
   readonly #bucket: TokenBucket | undefined;
   readonly #random: () => number;
   readonly #observer: QueueObserver;
   // Each waiting key is in exactly one lane; Map keeps insertion order, so each lane is FIFO.
-  readonly #lanes: Record<Priority, Map<string, Waiting>> = { change: new Map(), resync: new Map() };
+  readonly #lanes: Record<Priority, Map<string, Waiting>> = { edit: new Map(), change: new Map(), resync: new Map() };
+  /** Hand-outs in a row from the top lane while a lower one had keys waiting. */
+  #passedOver = 0;
   /** Keys handed out and not yet done, with the lane they came from (retries keep it). */
   readonly #processing = new Map<string, Priority>();
   /** Keys added while processing: re-queued when done, so a change seen mid-reconcile is not lost. */
@@ -159,6 +180,7 @@ export class WorkQueue {
   constructor(options: WorkQueueOptions = {}) {
     this.#clock = options.clock ?? realClock;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     const limit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
     this.#bucket = limit === false ? undefined : new TokenBucket(limit, this.#nowMs());
     this.#random = options.random ?? Math.random;
@@ -179,13 +201,13 @@ export class WorkQueue {
   }
 
   #enqueue(key: string, priority: Priority, addedMs: number): void {
-    if (this.#lanes.change.has(key)) return;
-    const inResync = this.#lanes.resync.get(key);
-    if (inResync) {
-      if (priority === 'resync') return;
-      // Raised keys join the back of the change lane but keep their original add time.
-      this.#lanes.resync.delete(key);
-      this.#lanes.change.set(key, inResync);
+    const lane = LANES.find((p) => this.#lanes[p].has(key));
+    if (lane !== undefined) {
+      if (higher(lane, priority) === lane) return;
+      // Raised keys join the back of the higher lane but keep their original add time.
+      const waiting = this.#lanes[lane].get(key)!;
+      this.#lanes[lane].delete(key);
+      this.#lanes[priority].set(key, waiting);
       return;
     }
     this.#lanes[priority].set(key, { addedMs });
@@ -193,9 +215,10 @@ export class WorkQueue {
   }
 
   /** Queues `key` after `delayMs`. Only the earliest pending delay per key is kept. */
-  addAfter(key: string, delayMs: number, options: AddOptions = {}): void {
+  addAfter(key: string, requestedDelayMs: number, options: AddOptions = {}): void {
     if (this.isShutDown()) return;
-    if (delayMs <= 0) return this.add(key, options);
+    if (!(requestedDelayMs > 0)) return this.add(key, options);
+    const delayMs = Math.min(requestedDelayMs, this.#maxDelayMs);
     const priority = options.priority ?? 'change';
     const dueMs = this.#nowMs() + delayMs;
     const existing = this.#delayed.get(key);
@@ -225,6 +248,23 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /**
+   * Every key waiting out a failure backoff is retried now, its backoff reset: the API server is
+   * back, and what failed during its outage should not wait minutes more. Returns how many.
+   */
+  retryFailedNow(): number {
+    let retried = 0;
+    for (const key of [...this.#failures.keys()]) {
+      this.#failures.delete(key);
+      const delayed = this.#delayed.get(key);
+      if (!delayed) continue;
+      this.#delayed.delete(key); // its timer finds itself superseded and does nothing
+      this.add(key, { priority: delayed.priority });
+      retried++;
+    }
+    return retried;
+  }
+
   /** Failures since the last `forget`. */
   failures(key: string): number {
     return this.#failures.get(key) ?? 0;
@@ -232,7 +272,12 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (not counting delayed or in-flight ones). */
   depth(): number {
-    return this.#lanes.change.size + this.#lanes.resync.size;
+    return LANES.reduce((sum, p) => sum + this.#lanes[p].size, 0);
+  }
+
+  /** Keys parked until a delay or a backoff ends. */
+  delayed(): number {
+    return this.#delayed.size;
   }
 
   depthByKind(): Map<string, number> {
@@ -288,13 +333,25 @@ export class WorkQueue {
   }
 
   #handOut(): string {
-    const priority: Priority = this.#lanes.change.size > 0 ? 'change' : 'resync';
+    const priority = this.#pickLane();
     const lane = this.#lanes[priority];
     const [key, waiting] = lane.entries().next().value as [string, Waiting];
     lane.delete(key);
     this.#processing.set(key, priority);
     this.#observer.onWait?.(key, this.#nowMs() - waiting.addedMs);
     return key;
+  }
+
+  /** The highest lane with keys, except that every FAIRNESS_PERIOD-th pick goes to the next one down. */
+  #pickLane(): Priority {
+    const waiting = LANES.filter((p) => this.#lanes[p].size > 0);
+    if (waiting.length < 2) {
+      this.#passedOver = 0;
+      return waiting[0] ?? 'resync';
+    }
+    if (++this.#passedOver < FAIRNESS_PERIOD) return waiting[0]!;
+    this.#passedOver = 0;
+    return waiting[1]!;
   }
 
   /** Marks `key` finished; if it was added meanwhile, it is queued again now. */
@@ -367,9 +424,10 @@ export class WorkQueue {
 
   // Configuration errors wait for a new generation (the watch will add the key), and gone
   // objects have nothing left to do: neither is retried, so a broken spec causes no retry storm.
+  // A missing permission is retried with the (capped) backoff: a Role is fixed without an edit.
   #afterFailure(key: string, err: unknown, priority: Priority): ReconcileResult {
     const errorClass = classify(err);
-    if (errorClass === 'transient') {
+    if (errorClass === 'transient' || errorClass === 'permission') {
       const minDelayMs = retryAfterMsOf(err);
       this.addWithBackoff(key, minDelayMs === undefined ? { priority } : { priority, minDelayMs });
     } else {

@@ -1,6 +1,7 @@
 // The REST client: typed verbs over resource descriptors, JSON only. Failures are the typed
 // errors of errors.ts (converted in transport.ts and, for watch ERROR events, here through the
 // same `toApiError`).
+import { ApiAvailability } from './availability.ts';
 import { loadClusterConfig, type LoadOptions } from './config.ts';
 import type { ClusterConfig } from './cluster.ts';
 import { toApiError, type KubeStatus } from './errors.ts';
@@ -93,15 +94,21 @@ const contentTypes: Readonly<Record<PatchType, string>> = {
   apply: 'application/apply-patch+yaml',
 };
 
+/** The server's own readiness, public to every identity: asked while the server seems down. */
+const readinessProbe = { method: 'GET', path: '/readyz', timeoutMs: 5_000 } as const;
+
 export class KubeClient {
   readonly #transport: Transport;
   /** The default namespace of the configuration (context namespace or the pod's namespace). */
   readonly namespace: string;
   /** Where the configuration came from (`in-cluster`, `kubeconfig context 'x'`). */
   readonly source: string;
+  /** Whether the API server answers, from every request this client sends (availability.ts). */
+  readonly availability: ApiAvailability;
 
   constructor(config: ClusterConfig, options: TransportOptions = {}) {
-    this.#transport = new Transport(config, options);
+    this.availability = options.availability ?? new ApiAvailability({ probe: () => this.#transport.json(readinessProbe) });
+    this.#transport = new Transport(config, { ...options, availability: this.availability });
     this.namespace = config.namespace;
     this.source = config.source;
   }
@@ -211,8 +218,9 @@ export class KubeClient {
     );
   }
 
-  /** Closes idle connections. */
+  /** Closes idle connections and stops asking whether the server is back. */
   close(): void {
+    this.availability.close();
     this.#transport.close();
   }
 

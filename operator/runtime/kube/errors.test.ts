@@ -7,6 +7,8 @@ import {
   GoneError,
   InvalidError,
   NotFoundError,
+  RecoveringAuthError,
+  ruleOf,
   toApiError,
   toTransportError,
   TransientApiError,
@@ -24,7 +26,7 @@ describe('toApiError', () => {
     [409, status(409, 'Conflict'), ConflictError, 'Conflict', 'transient'],
     [409, status(409, 'AlreadyExists'), ConflictError, 'AlreadyExists', 'transient'],
     [410, status(410, 'Expired'), GoneError, 'Expired', 'transient'],
-    [403, status(403, 'Forbidden'), ForbiddenError, 'Forbidden', 'configuration'],
+    [403, status(403, 'Forbidden'), ForbiddenError, 'Forbidden', 'permission'],
     [422, status(422, 'Invalid'), InvalidError, 'Invalid', 'configuration'],
     [500, status(500, 'InternalError'), TransientApiError, 'InternalError', 'transient'],
     [503, undefined, TransientApiError, 'ServiceUnavailable', 'transient'],
@@ -88,5 +90,36 @@ describe('toTransportError', () => {
     expect(error.message).toBe(message);
     expect(error.cause).toBe(cause);
     expect(classify(error)).toBe('transient');
+  });
+});
+
+describe('a 401 or 403 while the server is recovering', () => {
+  it.each([401, 403])('%i is a RecoveringAuthError, which the engine retries as transient', (code) => {
+    const error = toApiError(request, code, status(code, code === 401 ? 'Unauthorized' : 'Forbidden'), undefined, { serverRecovering: true });
+    expect(error).toBeInstanceOf(RecoveringAuthError);
+    expect(error.status).toBe(code);
+    expect(classify(error)).toBe('transient');
+  });
+
+  it('other statuses are unchanged by the window', () => {
+    expect(toApiError(request, 404, status(404, 'NotFound'), undefined, { serverRecovering: true })).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('ForbiddenError names the RBAC rule that is missing', () => {
+  it.each([
+    ['GET', '/api/v1/namespaces/a/secrets/b', { verb: 'get', resource: 'secrets', namespace: 'a' }],
+    ['GET', '/api/v1/namespaces/a/secrets', { verb: 'list', resource: 'secrets', namespace: 'a' }],
+    ['WATCH', '/apis/imanage.example/v1/imanageconnections', { verb: 'watch', resource: 'imanageconnections.imanage.example', namespace: undefined }],
+    ['PUT', '/apis/g.example/v1/namespaces/n/things/x/status', { verb: 'update', resource: 'things.g.example/status', namespace: 'n' }],
+    ['PATCH', '/apis/coordination.k8s.io/v1/namespaces/n/leases/l', { verb: 'patch', resource: 'leases.coordination.k8s.io', namespace: 'n' }],
+    ['POST', '/apis/events.k8s.io/v1/namespaces/n/events', { verb: 'create', resource: 'events.events.k8s.io', namespace: 'n' }],
+    ['DELETE', '/api/v1/namespaces/n/configmaps/c', { verb: 'delete', resource: 'configmaps', namespace: 'n' }],
+    ['DELETE', '/api/v1/namespaces/n/configmaps', { verb: 'deletecollection', resource: 'configmaps', namespace: 'n' }],
+    ['GET', '/api/v1/namespaces/n', { verb: 'get', resource: 'namespaces', namespace: undefined }],
+  ])('%s %s', (method, path, rule) => {
+    expect(ruleOf({ method, path })).toEqual(rule);
+    const error = toApiError({ method, path }, 403, status(403, 'Forbidden')) as ForbiddenError;
+    expect({ verb: error.verb, resource: error.resource, namespace: error.namespace }).toEqual(rule);
   });
 });

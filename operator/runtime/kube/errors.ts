@@ -62,8 +62,31 @@ export class GoneError extends ApiError {
   override name = 'GoneError';
 }
 
+/** 403. `verb`, `resource` and `namespace` say which RBAC rule is missing (read by the engine's log). */
 export class ForbiddenError extends ApiError {
   override name = 'ForbiddenError';
+  readonly verb: string;
+  /** `plural.group` (`secrets`, `leases.coordination.k8s.io`), `/subresource` appended if any. */
+  readonly resource: string;
+  readonly namespace: string | undefined;
+
+  constructor(message: string, options: ApiErrorOptions & { readonly request: RequestLine }) {
+    super(message, options);
+    const rule = ruleOf(options.request);
+    this.verb = rule.verb;
+    this.resource = rule.resource;
+    this.namespace = rule.namespace;
+  }
+}
+
+/**
+ * A 401 or 403 answered in the short window after the API server restarted or a watch broke: a
+ * freshly started server refuses everyone for about a second, until its RBAC caches are loaded.
+ * `transient` tells `classify` (operator/runtime/errors.ts) to retry it like any outage.
+ */
+export class RecoveringAuthError extends ApiError {
+  override name = 'RecoveringAuthError';
+  readonly transient = true;
 }
 
 /** 422: the object failed validation; `causes` name the offending field paths. */
@@ -117,15 +140,17 @@ export function toApiError(
   status: number,
   body: unknown,
   retryAfterHeader?: string | readonly string[],
+  context: { readonly serverRecovering?: boolean } = {},
 ): ApiError {
   const kubeStatus = asKubeStatus(body);
   const reason = kubeStatus?.reason || defaultReason(status);
   const message = `${request.method} ${request.path}: ${status} ${reason}${kubeStatus?.message ? `: ${kubeStatus.message}` : ''}`;
   const options = { status, reason };
+  if ((status === 401 || status === 403) && context.serverRecovering) return new RecoveringAuthError(message, options);
   if (status === 404) return new NotFoundError(message, options);
   if (status === 409) return new ConflictError(message, options);
   if (status === 410) return new GoneError(message, options);
-  if (status === 403) return new ForbiddenError(message, options);
+  if (status === 403) return new ForbiddenError(message, { ...options, request });
   if (status === 422) return new InvalidError(message, { ...options, causes: kubeStatus?.details?.causes ?? [] });
   if (status === 429 || status >= 500) {
     const retryAfterSeconds = retryAfterOf(retryAfterHeader) ?? kubeStatus?.details?.retryAfterSeconds;
@@ -146,6 +171,29 @@ export function toTransportError(request: RequestLine, failure: TransportFailure
 /** A 2xx answer that is not the JSON asked for (a proxy's page, a truncated body). Never quotes it. */
 export function toResponseFormatError(request: RequestLine, status: number): ApiError {
   return new ApiError(`${request.method} ${request.path}: ${status} answer is not JSON`, { status, reason: 'InvalidResponse' });
+}
+
+const verbByMethod: Readonly<Record<string, string>> = { POST: 'create', PUT: 'update', PATCH: 'patch', WATCH: 'watch' };
+
+/**
+ * The RBAC verb, resource and namespace of a request path (`/api/v1/namespaces/n/secrets/x`,
+ * `/apis/g/v/namespaces/n/plural/x/status`, a cluster-scoped or a collection path).
+ */
+export function ruleOf(request: RequestLine): { verb: string; resource: string; namespace: string | undefined } {
+  const parts = request.path.split('?')[0]!.split('/').filter(Boolean);
+  const group = parts[0] === 'apis' ? parts[1] : '';
+  let rest = parts.slice(parts[0] === 'apis' ? 3 : 2);
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural = '', name, subresource] = rest;
+  const named = name !== undefined;
+  const verb = verbByMethod[request.method]
+    ?? (request.method === 'DELETE' ? (named ? 'delete' : 'deletecollection') : named ? 'get' : 'list');
+  const resource = `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`;
+  return { verb, resource, namespace };
 }
 
 function codeOf(cause: unknown): string {

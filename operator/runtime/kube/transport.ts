@@ -6,8 +6,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Credentials } from './auth.ts';
+import type { ApiAvailability } from './availability.ts';
 import type { ClusterConfig } from './cluster.ts';
-import { toApiError, toResponseFormatError, toTransportError, type ApiError, type RequestLine } from './errors.ts';
+import {
+  toApiError, toResponseFormatError, toTransportError, TransientApiError, type ApiError, type RequestLine,
+} from './errors.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined;
@@ -36,6 +39,8 @@ export interface TransportOptions {
   readonly timeoutMs?: number;
   /** @default imanage-operator */
   readonly userAgent?: string;
+  /** Told of every answer and every failure to get one (see availability.ts). */
+  readonly availability?: ApiAvailability;
 }
 
 /** Marks a request destroyed by our own timer, to tell it from a network failure. */
@@ -50,6 +55,7 @@ export class Transport {
   readonly #timeoutMs: number;
   readonly #userAgent: string;
   readonly #agent: HttpAgent;
+  readonly #availability: ApiAvailability | undefined;
   #certAgent: { readonly cert: string; readonly key: string; readonly agent: HttpAgent } | undefined;
 
   constructor(config: ClusterConfig, options: TransportOptions = {}) {
@@ -59,6 +65,7 @@ export class Transport {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#userAgent = options.userAgent ?? 'imanage-operator';
     this.#agent = this.#newAgent(config.cert, config.key);
+    this.#availability = options.availability;
   }
 
   /** Sends a request and returns its parsed JSON answer (undefined for an empty body). */
@@ -76,6 +83,8 @@ export class Transport {
       } catch {
         throw toResponseFormatError(line, res.statusCode ?? 0);
       }
+    } catch (error) {
+      throw this.#noted(error);
     } finally {
       deadline.clear();
     }
@@ -86,16 +95,29 @@ export class Transport {
    * stream (resolves) or it fails (rejects). `onLine` throwing ends the stream with that error.
    */
   async stream(options: StreamOptions, onLine: (line: string) => void): Promise<void> {
-    const line: RequestLine = { method: options.method, path: options.path };
+    // A watch is a GET with watch=true; RBAC knows it by its own verb.
+    const method = options.query?.['watch'] === true ? 'WATCH' : options.method;
+    const line: RequestLine = { method, path: options.path };
     const deadline = new Deadline(options.timeoutMs ?? this.#timeoutMs);
     let res: IncomingMessage;
     try {
-      res = await this.#exchange(options, undefined, deadline);
-      if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
-    } finally {
-      deadline.clear();
+      try {
+        res = await this.#exchange(options, undefined, deadline);
+        if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
+      } finally {
+        // The deadline covers the answer's head; the stream itself has its idle timeout.
+        deadline.clear();
+      }
+      await readLines(res, line, options.idleTimeoutMs, onLine, options.signal);
+    } catch (error) {
+      throw this.#noted(error);
     }
-    await readLines(res, line, options.idleTimeoutMs, onLine, options.signal);
+  }
+
+  /** A failure without an answer (refused, reset, timed out, a stream cut) means the server may be down. */
+  #noted(error: unknown): unknown {
+    if (error instanceof TransientApiError && error.status === 0) this.#availability?.failed();
+    return error;
   }
 
   /** Closes idle keep-alive connections; in-flight requests fail. */
@@ -110,6 +132,7 @@ export class Transport {
     let credentials = await authenticator.credentials();
     for (let attempt = 1; ; attempt++) {
       const res = await this.#send(options, body, credentials, deadline);
+      this.#availability?.answered(res.statusCode ?? 0);
       if (res.statusCode !== 401) return res;
       // Dropped even when not retried, so that the next request does not send them again.
       authenticator.invalidate(credentials);
@@ -161,7 +184,8 @@ export class Transport {
     } catch {
       body = undefined;
     }
-    return toApiError(line, res.statusCode ?? 0, body, res.headers['retry-after']);
+    const serverRecovering = this.#availability?.recovering() ?? false;
+    return toApiError(line, res.statusCode ?? 0, body, res.headers['retry-after'], { serverRecovering });
   }
 
   #agentFor(credentials: Credentials): HttpAgent {
