@@ -59,6 +59,15 @@ export const ASSUMPTIONS = [
     basis: 'RFC 6749 §4.1.2 and §4.1.3.',
   },
   {
+    id: 'pkce',
+    topic: 'PKCE (RFC 7636) on the authorization code grant',
+    decision:
+      'Optional. An authorize request with code_challenge must use code_challenge_method=S256 (else a ' +
+      'redirect with error=invalid_request); the code then exchanges only with the matching code_verifier ' +
+      '(missing or wrong → invalid_grant).',
+    basis: 'Whether iManage supports PKCE is not public; RFC 7636 and RFC 9700 §2.1.1 recommend S256.',
+  },
+  {
     id: 'client-authentication',
     topic: 'Client authentication at the token endpoint',
     decision:

@@ -9,6 +9,8 @@ export interface SignInRequest {
   readonly redirectUri: string;
   readonly scope: string;
   readonly state: string | null;
+  /** RFC 7636 S256 code challenge, when the client sent one (assumption: pkce). */
+  readonly codeChallenge?: string;
   readonly expiresAtMs: number;
 }
 

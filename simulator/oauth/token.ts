@@ -1,11 +1,12 @@
 // POST /auth/oauth2/token: one function per grant, errors per RFC 6749 §5.2.
+import { createHash } from 'node:crypto';
 import type { Grant } from '../config/types.ts';
 import { OAuthError } from '../errors.ts';
 import { parseForm } from '../http/body.ts';
 import type { RequestContext } from '../http/context.ts';
 import { json, type Reply } from '../http/reply.ts';
 import type { Application } from '../state/model.ts';
-import type { Principal } from '../state/tokens.ts';
+import type { CodeRecord, Principal } from '../state/tokens.ts';
 import type { Found } from '../state/world.ts';
 import { authenticateClient, clientCredentials, type ClientCredentials } from './client-auth.ts';
 import { sameSecret } from './secrets.ts';
@@ -48,7 +49,16 @@ function authorizationCodeGrant({ ctx, form, client }: GrantInput): Reply {
   // RFC 6749 §4.1.3: the same redirect_uri as in the authorization request, exactly.
   if (form.get('redirect_uri') !== record.redirectUri)
     throw invalidGrant('redirect_uri does not match the authorization request');
+  requirePkce(record, form.get('code_verifier'));
   return issue(ctx, record, app.item);
+}
+
+/** assumption: pkce — RFC 7636 §4.6: the verifier must hash to the authorize request's challenge. */
+function requirePkce(record: CodeRecord, verifier: string | null): void {
+  if (record.codeChallenge === undefined) return;
+  if (verifier === null) throw invalidGrant('code_verifier is required: the authorization request used PKCE');
+  const computed = createHash('sha256').update(verifier).digest('base64url');
+  if (!sameSecret(computed, record.codeChallenge)) throw invalidGrant('code_verifier does not match the code challenge');
 }
 
 function passwordGrant({ ctx, form, client }: GrantInput): Reply {

@@ -32,6 +32,8 @@ interface RefreshRecord extends Principal {
 
 export interface CodeRecord extends Principal {
   readonly redirectUri: string;
+  /** assumption: pkce — the S256 challenge of the authorize request, if any. */
+  readonly codeChallenge?: string;
   readonly expiresAtMs: number;
 }
 
@@ -122,9 +124,10 @@ export class TokenStore {
     return this.#refresh.get(token);
   }
 
-  issueCode(principal: Principal, redirectUri: string, lifetimeSeconds: number): string {
+  issueCode(principal: Principal, redirectUri: string, lifetimeSeconds: number, codeChallenge?: string): string {
     const code = newSecret();
-    this.#codes.set(code, { ...principal, redirectUri, expiresAtMs: this.#nowMs() + lifetimeSeconds * 1000 });
+    const expiresAtMs = this.#nowMs() + lifetimeSeconds * 1000;
+    this.#codes.set(code, { ...principal, redirectUri, expiresAtMs, ...(codeChallenge ? { codeChallenge } : {}) });
     return code;
   }
 
