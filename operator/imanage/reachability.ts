@@ -6,8 +6,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'node:https';
-import type { BlockList } from 'node:net';
-import { DnsLookupError, type HostOverrides, ProbeTargetForbiddenError, resolveTarget } from './network.ts';
+import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError, resolveTarget, tlsIdentity } from './network.ts';
 
 export type ReachabilityReason =
   | 'Reachable' | 'CertificateExpiring' | 'DnsFailed' | 'TargetForbidden' | 'ConnectFailed'
@@ -37,7 +36,7 @@ export interface ReachabilityTarget {
 export interface ReachabilityOptions {
   readonly timeoutMs: number;
   readonly overrides: HostOverrides;
-  readonly blocked: BlockList;
+  readonly blocked: ProbeGuard;
   /** Certificates expiring sooner are reported as CertificateExpiring. */
   readonly expiryWarningDays: number;
   readonly now: () => Date;
@@ -87,7 +86,7 @@ function openTcp(address: string, port: number, signal: AbortSignal): Promise<So
 
 function openTls(socket: Socket, target: ReachabilityTarget, signal: AbortSignal): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const tls = tlsConnect({ socket, servername: target.host, ...(target.ca ? { ca: target.ca } : {}), ALPNProtocols: ['http/1.1'] });
+    const tls = tlsConnect({ socket, ...tlsIdentity(target.host), ...(target.ca ? { ca: target.ca } : {}), ALPNProtocols: ['http/1.1'] });
     signal.addEventListener('abort', () => tls.destroy(), { once: true });
     tls.once('secureConnect', () => resolve(tls));
     tls.once('error', reject);

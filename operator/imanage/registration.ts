@@ -3,8 +3,7 @@
 
 import { request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
-import type { BlockList } from 'node:net';
-import { type Destination, type HostOverrides, resolveTarget } from './network.ts';
+import { type Destination, type HostOverrides, type ProbeGuard, resolveTarget, tlsIdentity } from './network.ts';
 import { retryAfterMs } from './reachability.ts';
 
 export type RegistrationAnswer = 'Registered' | 'NotRegistered' | 'InvalidClient' | 'Unknown';
@@ -39,7 +38,7 @@ export interface AuthorizeRequest {
 
 export interface ProbeNetwork {
   readonly overrides: HostOverrides;
-  readonly blocked: BlockList;
+  readonly blocked: ProbeGuard;
   readonly timeoutMs: number;
 }
 
@@ -55,7 +54,7 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
   return new Promise((resolve, reject) => {
     const http = request({
       host, port, path: authorizePath(req), method: 'GET', timeout: network.timeoutMs,
-      createConnection: () => tlsConnect({ host: to.address, port: to.port, servername: host, ...(req.ca ? { ca: req.ca } : {}) }),
+      createConnection: () => tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(host), ...(req.ca ? { ca: req.ca } : {}) }),
       headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
     }, (res) => {
       let body = '';

@@ -2,11 +2,10 @@
 // operator-wide caches, so that a host shared by many connections is probed once per interval.
 
 import { createHash } from 'node:crypto';
-import type { BlockList } from 'node:net';
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { effectiveRedirectUris } from '../../api/validation/index.ts';
-import type { HostOverrides } from '../../imanage/network.ts';
+import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
 import type { CachedProbe, ProbeCache, ProbeOutcome } from '../../imanage/probe-cache.ts';
 import { probeReachability, type ReachabilityResult } from '../../imanage/reachability.ts';
 import { lintRedirectUri, probeRegistration, type RegistrationResult } from '../../imanage/registration.ts';
@@ -19,7 +18,7 @@ export interface ProbeSettings {
   readonly reachability: ProbeCache<Reachability>;
   readonly registration: ProbeCache<Registration>;
   readonly overrides: HostOverrides;
-  readonly blocked: BlockList;
+  readonly blocked: ProbeGuard;
   readonly expiryWarningDays: number;
   readonly now: () => Date;
 }

@@ -1,0 +1,238 @@
+// The flags of `imanage-operator run`, read and checked before anything starts: each bad value
+// is a usage error (exit 2) naming the flag (and its environment variable when the value came
+// from there) and what to write instead, never a stack trace from deep inside. Flags win over
+// environment variables, which win over the defaults, so a Deployment can use either.
+
+import { parseArgs } from 'node:util';
+import { goDurationMs } from '../api/duration.ts';
+import { HostOverrides, InvalidCidrError, parseCidr } from '../imanage/network.ts';
+import type { LogLevel } from '../runtime/log.ts';
+
+export class RunUsageError extends Error {
+  override readonly name = 'RunUsageError';
+}
+
+interface FlagSpec {
+  readonly env: string;
+  readonly default: string;
+  /** Repeatable, and comma-separated in one value. */
+  readonly list?: true;
+}
+
+export const RUN_FLAGS = {
+  namespaces: { env: 'IMANAGE_NAMESPACES', default: '', list: true },
+  'label-selector': { env: 'IMANAGE_LABEL_SELECTOR', default: '' },
+  'health-address': { env: 'IMANAGE_HEALTH_ADDRESS', default: ':8080' },
+  // Reconciles wait on the API server and iManage far more than they compute.
+  concurrency: { env: 'IMANAGE_CONCURRENCY', default: '16' },
+  'max-reconciles-per-second': { env: 'IMANAGE_MAX_RECONCILES_PER_SECOND', default: '1000' },
+  'resync-period': { env: 'IMANAGE_RESYNC_PERIOD', default: '10m' },
+  'leader-elect': { env: 'IMANAGE_LEADER_ELECT', default: 'true' },
+  'leader-election-namespace': { env: 'IMANAGE_LEADER_ELECTION_NAMESPACE', default: '' },
+  'leader-election-id': { env: 'IMANAGE_LEADER_ELECTION_ID', default: 'imanage-operator' },
+  'shutdown-grace': { env: 'IMANAGE_SHUTDOWN_GRACE', default: '30s' },
+  'log-level': { env: 'IMANAGE_LOG_LEVEL', default: 'info' },
+  kubeconfig: { env: 'IMANAGE_KUBECONFIG', default: '' },
+  context: { env: 'IMANAGE_CONTEXT', default: '' },
+  probes: { env: 'IMANAGE_PROBES', default: 'true' },
+  'default-client-secret': { env: 'IMANAGE_DEFAULT_CLIENT_SECRET', default: '' },
+  'service-cidr': { env: 'IMANAGE_SERVICE_CIDRS', default: '', list: true },
+  'allow-probe-cidr': { env: 'IMANAGE_ALLOW_PROBE_CIDRS', default: '', list: true },
+  'certificate-expiry-warning-days': { env: 'IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS', default: '14' },
+  resolve: { env: 'IMANAGE_RESOLVE', default: '', list: true },
+  'allow-loopback-probes': { env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
+} as const satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof RUN_FLAGS;
+
+export interface RunConfig {
+  readonly namespaces: readonly string[];
+  readonly labelSelector?: string;
+  readonly health: { readonly host: string; readonly port: number };
+  readonly concurrency: number;
+  readonly reconcilesPerSecond: number;
+  readonly resyncPeriodMs: number;
+  readonly leaderElect: boolean;
+  readonly leaderElectionNamespace?: string;
+  readonly leaderElectionId: string;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly probes?: ProbeFlags;
+}
+
+export interface ProbeFlags {
+  readonly defaultClientSecret?: { readonly namespace: string; readonly name: string };
+  readonly serviceCidrs: readonly string[];
+  readonly allowedCidrs: readonly string[];
+  readonly expiryWarningDays: number;
+  readonly overrides: HostOverrides;
+  readonly allowLoopback: boolean;
+}
+
+/** One flag's value and where it came from, so that an error names what the user wrote. */
+class Flag {
+  readonly name: FlagName;
+  readonly value: string;
+  readonly #fromEnv: boolean;
+  constructor(name: FlagName, value: string, fromEnv: boolean) {
+    this.name = name;
+    this.value = value;
+    this.#fromEnv = fromEnv;
+  }
+
+  /** A usage error: `--flag` (or `--flag (from $ENV)`), the value, and what would be right. */
+  invalid(expected: string, value = this.value): RunUsageError {
+    const source = this.#fromEnv ? ` (from ${RUN_FLAGS[this.name].env})` : '';
+    return new RunUsageError(`--${this.name}${source} ${expected}, not '${value}'`);
+  }
+
+  get items(): string[] {
+    return this.value.split(',').map((v) => v.trim()).filter(Boolean);
+  }
+}
+
+/** Node's own parse errors (unknown flag, missing value) are usage errors too, in its words. */
+function parsed(args: readonly string[], options: object): Record<string, string | string[] | undefined> {
+  try {
+    return parseArgs({ args: [...args], options: options as never, strict: true, allowPositionals: false }).values as never;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new RunUsageError((error as Error).message);
+    throw error;
+  }
+}
+
+function readFlags(args: readonly string[], env: NodeJS.ProcessEnv): Record<FlagName, Flag> {
+  const options = Object.fromEntries(Object.entries(RUN_FLAGS).map(([name, spec]) =>
+    [name, { type: 'string', multiple: 'list' in spec }]));
+  const given = parsed(args, options);
+  const flags = Object.entries(RUN_FLAGS).map(([name, spec]) => {
+    const fromArgs = given[name];
+    const value = fromArgs === undefined ? undefined : [fromArgs].flat().join(',');
+    return new Flag(name as FlagName, value ?? env[spec.env] ?? spec.default, value === undefined && env[spec.env] !== undefined);
+  });
+  return Object.fromEntries(flags.map((f) => [f.name, f])) as Record<FlagName, Flag>;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** A label selector term: `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`. */
+const SELECTOR_TERM = /^\s*(!?[A-Za-z0-9][-A-Za-z0-9_./]*|[A-Za-z0-9][-A-Za-z0-9_./]*\s*(==?|!=)\s*[-A-Za-z0-9_.]*|[A-Za-z0-9][-A-Za-z0-9_./]*\s+(in|notin)\s+\([-A-Za-z0-9_., ]*\))\s*$/;
+
+function boolean(flag: Flag): boolean {
+  if (flag.value !== 'true' && flag.value !== 'false') throw flag.invalid('must be true or false');
+  return flag.value === 'true';
+}
+
+function wholeNumber(flag: Flag, min: number, max: number): number {
+  const n = /^\d+$/.test(flag.value) ? Number(flag.value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw flag.invalid(`must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function positiveNumber(flag: Flag, max: number): number {
+  const n = flag.value.trim() === '' ? Number.NaN : Number(flag.value);
+  if (!(n > 0 && n <= max)) throw flag.invalid(`must be a number above 0 and at most ${max}`);
+  return n;
+}
+
+/** A Go-style duration within [min, max] ms: a timer must be able to hold it (2^31-1 ms). */
+function duration(flag: Flag, minMs: number, maxMs: number, range: string): number {
+  const ms = goDurationMs(flag.value);
+  if (!(ms >= minMs && ms <= maxMs)) throw flag.invalid(`must be a duration such as 30s, 10m or 1h30m, ${range}`);
+  return ms;
+}
+
+function healthAddress(flag: Flag): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(flag.value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw flag.invalid('must be host:port or :port, with a port from 0 to 65535, such as :8080');
+  return { host: match[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+}
+
+function names(flag: Flag, pattern: RegExp, what: string): string[] {
+  const bad = flag.items.find((n) => !pattern.test(n));
+  if (bad !== undefined) throw flag.invalid(`takes ${what}`, bad);
+  return flag.items;
+}
+
+/** One name, or none when the flag is empty. */
+function optionalName(flag: Flag, pattern: RegExp, what: string): string | undefined {
+  if (flag.value === '') return undefined;
+  if (!pattern.test(flag.value)) throw flag.invalid(`takes ${what}`);
+  return flag.value;
+}
+
+function cidrs(flag: Flag): string[] {
+  for (const cidr of flag.items) {
+    try {
+      parseCidr(cidr);
+    } catch (error) {
+      if (error instanceof InvalidCidrError) throw flag.invalid('takes CIDR ranges such as 10.96.0.0/12 or fd00:10:96::/112', cidr);
+      throw error;
+    }
+  }
+  return flag.items;
+}
+
+function labelSelector(flag: Flag): string | undefined {
+  if (flag.value === '') return undefined;
+  // Split on commas outside parentheses: `env in (a,b),tier=web` has two terms.
+  const terms = flag.value.split(/,(?![^(]*\))/);
+  if (!terms.every((t) => SELECTOR_TERM.test(t))) throw flag.invalid('must be a label selector such as app=x,tier!=web or env in (a,b)');
+  return flag.value;
+}
+
+function probeFlags(f: Record<FlagName, Flag>): ProbeFlags {
+  const secretRef = f['default-client-secret'];
+  const [namespace, name] = secretRef.value.split('/');
+  if (secretRef.value && !(DNS_LABEL.test(namespace ?? '') && DNS_SUBDOMAIN.test(name ?? '') && secretRef.value.split('/').length === 2)) {
+    throw secretRef.invalid('takes namespace/name of a Secret, such as imanage-system/imanage-app');
+  }
+  let overrides: HostOverrides;
+  try {
+    overrides = new HostOverrides(f.resolve.items);
+  } catch {
+    throw f.resolve.invalid('takes host:port:address[:port] entries, such as dms.example.com:443:127.0.0.1:8443');
+  }
+  return {
+    ...(secretRef.value ? { defaultClientSecret: { namespace: namespace!, name: name! } } : {}),
+    serviceCidrs: cidrs(f['service-cidr']),
+    allowedCidrs: cidrs(f['allow-probe-cidr']),
+    expiryWarningDays: wholeNumber(f['certificate-expiry-warning-days'], 0, 3650),
+    overrides,
+    allowLoopback: boolean(f['allow-loopback-probes']),
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Reads and checks every flag of `run`; throws RunUsageError for the first bad one. */
+export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = process.env): RunConfig {
+  const f = readFlags(args, env);
+  const logLevel = f['log-level'].value as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw f['log-level'].invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
+  const namespace = optionalName(f['leader-election-namespace'], DNS_LABEL, 'a namespace name (lower-case letters, digits, -)');
+  const leaseName = optionalName(f['leader-election-id'], DNS_SUBDOMAIN, 'a Lease name (a DNS subdomain, such as imanage-operator)');
+  const selector = labelSelector(f['label-selector']);
+  // Checked even when probes are off, so that a typo does not wait for the day they are turned on.
+  const probes = probeFlags(f);
+  return {
+    namespaces: names(f.namespaces, DNS_LABEL, 'namespace names (lower-case letters, digits, -), comma-separated'),
+    ...(selector ? { labelSelector: selector } : {}),
+    health: healthAddress(f['health-address']),
+    concurrency: wholeNumber(f.concurrency, 1, 1000),
+    reconcilesPerSecond: positiveNumber(f['max-reconciles-per-second'], 1_000_000),
+    resyncPeriodMs: duration(f['resync-period'], 1000, DAY_MS, 'from 1s to 24h'),
+    leaderElect: boolean(f['leader-elect']),
+    ...(namespace ? { leaderElectionNamespace: namespace } : {}),
+    leaderElectionId: leaseName ?? RUN_FLAGS['leader-election-id'].default,
+    shutdownGraceMs: duration(f['shutdown-grace'], 1, 3_600_000, 'above 0 and at most 1h'),
+    logLevel,
+    ...(f.kubeconfig.value ? { kubeconfig: f.kubeconfig.value } : {}),
+    ...(f.context.value ? { context: f.context.value } : {}),
+    ...(boolean(f.probes) ? { probes } : {}),
+  };
+}
