@@ -2,10 +2,11 @@
 
 import { stringify } from 'yaml';
 import { CONNECTION_RBAC } from '../controllers/connection/rbac.ts';
+import { SERVICE_RANGES_RBAC } from '../controllers/connection/service-ranges.ts';
 import { REPOSITORY_RBAC } from '../controllers/repository/rbac.ts';
 import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/rbac.ts';
 
-const DECLARATIONS: readonly RbacDeclaration[] = [ENGINE_RBAC, CONNECTION_RBAC, REPOSITORY_RBAC];
+const DECLARATIONS: readonly RbacDeclaration[] = [ENGINE_RBAC, CONNECTION_RBAC, SERVICE_RANGES_RBAC, REPOSITORY_RBAC];
 
 /** One rule per (group, resource), verbs merged and sorted, so the output is stable. */
 export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
