@@ -2,20 +2,21 @@
 // operator with probes on; 1,000 connections spread over the hosts (probes every 10 s). Prints:
 //   - probes each host received per interval (from the simulator's request log; the goal is 1),
 //   - reconcile time (the operator's reconcile-duration histogram) and the time until all Ready,
-//   - the probe latency against the simulator (status.server.latencyMs: median and p95),
+//   - the probe latency against the simulator (imanage_probe_duration_seconds: mean per host),
+//   - status writes in steady state, per connection per hour (the goal is 0: quiet when idle),
 //   - and, at unit level, how many requests a host that always fails gets over 10 minutes of
 //     fake time when asked every second (ProbeCache + FakeClock, intervals 5m and 30s).
 // Not a test: it prints its figures.
 //
 // Usage: node bench/probes.ts [connections=1000] [hosts=10] [operator concurrency=4]
-//   BENCH_OBSERVE_INTERVALS=n   intervals of steady state to count probes over [3]
+//   BENCH_OBSERVE_INTERVALS=n   intervals of steady state to count probes and writes over [12: 2 minutes]
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProbeCache, type ProbeOutcome } from '../operator/imanage/probe-cache.ts';
+import { ProbeCache } from '../operator/imanage/probe-cache.ts';
 import { FakeClock } from '../operator/runtime/clock.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
 import { imanageConnections } from '../operator/api/kinds.ts';
@@ -44,7 +45,7 @@ interface Settings {
 }
 
 function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
-  const [connections, hosts, concurrency, observeIntervals] = [argv[0] ?? 1000, argv[1] ?? 10, argv[2] ?? 4, env['BENCH_OBSERVE_INTERVALS'] ?? 3].map(Number);
+  const [connections, hosts, concurrency, observeIntervals] = [argv[0] ?? 1000, argv[1] ?? 10, argv[2] ?? 4, env['BENCH_OBSERVE_INTERVALS'] ?? 12].map(Number);
   for (const [name, value] of Object.entries({ connections, hosts, concurrency, observeIntervals })) {
     if (!Number.isInteger(value) || value! < 1) throw new BenchFailure(`${name} must be a positive integer`);
   }
@@ -57,7 +58,6 @@ const environmentBase = (h: number): string => `https://app-${h}.example.com`;
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -162,23 +162,17 @@ function connectionObject(i: number, hosts: number): KubeObject {
 
 interface ConnectionView {
   readonly ready: boolean;
-  readonly latencyMs?: number;
-  readonly checkedAt?: string;
-  readonly host: string;
 }
 
 type Listed = KubeObject & {
   spec: { url: string };
-  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[]; server?: { latencyMs?: number; checkedAt?: string } };
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
 };
 
 async function view(client: KubeClient): Promise<ConnectionView[]> {
   const { items } = await client.list(imanageConnections, { namespace: NAMESPACE });
   return (items as Listed[]).map((o) => ({
     ready: o.status?.observedGeneration === o.metadata.generation && o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
-    ...(o.status?.server?.latencyMs !== undefined ? { latencyMs: o.status.server.latencyMs } : {}),
-    ...(o.status?.server?.checkedAt ? { checkedAt: o.status.server.checkedAt } : {}),
-    host: new URL(o.spec.url).hostname,
   }));
 }
 
@@ -194,11 +188,12 @@ interface ClusterFigures {
   readonly reconcilesAtReady: { count: number; meanMs: number };
   readonly reconcilesSteady: { count: number; meanMs: number; perSecond: number };
   readonly statusWritesPerSecond: number;
+  readonly statusWritesPerConnectionHour: number;
   readonly queueWaitMeanMs: number;
   /** Per host, the mean time between two reachability probes in steady state. */
   readonly probeGapsS: readonly number[];
-  readonly latencies: readonly number[];
-  readonly distinctProbeLatencies: readonly number[];
+  /** Per host, the mean reachability probe time (imanage_probe_duration_seconds). */
+  readonly latencyMeansMs: readonly number[];
   readonly metricProbes: number;
   readonly loggedProbes: number;
   readonly warnings: number;
@@ -286,17 +281,18 @@ async function clusterPart(s: Settings): Promise<ClusterFigures> {
       return times.length < 2 ? Number.NaN : (times.at(-1)! - times[0]!) / (times.length - 1) / 1000;
     });
 
-    const views = await view(client);
-    const latencies = views.flatMap((v) => (v.latencyMs === undefined ? [] : [v.latencyMs])).sort((a, b) => a - b);
-    const distinct = new Map(views.filter((v) => v.checkedAt).map((v) => [`${v.host}@${v.checkedAt}`, v.latencyMs ?? Number.NaN]));
     const finalMetrics = await fetchText(metricsUrl);
+    const probeTime = (host: string, part: 'sum' | 'count'): number =>
+      metric(finalMetrics, `imanage_probe_duration_seconds_${part}`, { probe: 'reachability', host: `${host}:443` });
+    const latencyMeansMs = hosts.map((h) => (probeTime(h, 'sum') / probeTime(h, 'count')) * 1000).sort((a, b) => a - b);
     return {
       createS, allReadyS,
       probesPerHostPerInterval, maxInShortestWindow, observedS: (to - from) / 1000,
       reconcilesAtReady: { count: atReady.count, meanMs: (atReady.sum / atReady.count) * 1000 },
       reconcilesSteady: { count: steady.count, meanMs: (steady.sum / steady.count) * 1000, perSecond: steady.count / ((to - from) / 1000) },
       statusWritesPerSecond: writes / ((to - from) / 1000), queueWaitMeanMs, probeGapsS,
-      latencies, distinctProbeLatencies: [...distinct.values()].sort((a, b) => a - b),
+      statusWritesPerConnectionHour: writes / s.connections / ((to - from) / 3_600_000),
+      latencyMeansMs,
       metricProbes: metric(finalMetrics, 'imanage_operator_probes_sent_total', { probe: 'reachability' }),
       loggedProbes: sim.requestLog({ path: '/api' }).length,
       warnings: operator.warnings,
@@ -312,17 +308,13 @@ async function clusterPart(s: Settings): Promise<ClusterFigures> {
 // ---------------------------------------------------------------------------------------------
 // The unit part: a host that always fails, asked every second for 10 minutes of fake time
 
-interface Failing extends ProbeOutcome {
-  readonly ok: false;
-}
-
 async function failingHost(intervalMs: number, random: number): Promise<number[]> {
   const clock = new FakeClock(0);
   const sent: number[] = [];
-  const cache = new ProbeCache<Failing>({ clock, random: () => random, onProbe: () => sent.push(clock.now().getTime() / 1000) });
-  const probe = async (): Promise<Failing> => ({ ok: false });
+  const cache = new ProbeCache<'failed'>({ clock, phaseUnit: () => random, onProbe: () => sent.push(clock.now().getTime() / 1000) });
+  const request = { key: 'failing.example:443', phase: 'failing.example:443', intervalMs, probe: async () => 'failed' as const, assess: () => ({ ok: false }) };
   for (let second = 0; second < 600; second++) {
-    await cache.get('failing.example:443', intervalMs, probe);
+    await cache.get('bench/failing', request);
     await clock.advance(1000);
   }
   return sent;
@@ -351,8 +343,8 @@ async function main(): Promise<void> {
   say(`  ${'  time between probes'.padEnd(30)}${stats(c.probeGapsS)} s per host (GET /api; the interval is ${INTERVAL_S} s ± 10 %)`);
   say(`  reconciles until all Ready   ${c.reconcilesAtReady.count}, mean ${fmt(c.reconcilesAtReady.meanMs)} ms (imanage_operator_reconcile_duration_seconds, IManageConnection)`);
   say(`  reconciles in steady state   ${c.reconcilesSteady.count} (${fmt(c.reconcilesSteady.perSecond)}/s), mean ${fmt(c.reconcilesSteady.meanMs)} ms, queue wait mean ${fmt(c.queueWaitMeanMs / 1000, 2)} s; status writes ${fmt(c.statusWritesPerSecond)}/s`);
-  say(`  probe latency (status.server.latencyMs over ${c.latencies.length} connections)  median ${percentile(c.latencies, 0.5)} ms, p95 ${percentile(c.latencies, 0.95)} ms`);
-  say(`  probe latency (the ${c.distinctProbeLatencies.length} distinct probes those report)  median ${percentile(c.distinctProbeLatencies, 0.5)} ms, p95 ${percentile(c.distinctProbeLatencies, 0.95)} ms`);
+  say(`  status writes in steady state ${fmt(c.statusWritesPerConnectionHour, 2)} per connection per hour (goal 0: a healthy, unchanged cluster writes nothing)`);
+  say(`  probe latency per host        ${stats(c.latencyMeansMs)} ms mean (imanage_probe_duration_seconds, reachability)`);
   say(`  reachability probes          ${c.metricProbes} counted by imanage_operator_probes_sent_total, ${c.loggedProbes} logged by the simulator; operator warnings ${c.warnings}`);
   say('requests to a host that always fails, asked every second for 600 s of fake time (ProbeCache, FakeClock):');
   for (const intervalMs of [300_000, 30_000]) {

@@ -1,89 +1,122 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../runtime/clock.ts';
-import { ProbeCache, type ProbeOutcome } from './probe-cache.ts';
+import { type Assessment, ProbeCache, type ProbeRequest } from './probe-cache.ts';
 
-type Result = ProbeOutcome & { n: number };
+type Result = Assessment & { n: number };
 
-function setup(answers: (n: number) => Omit<Result, 'n'> = () => ({ ok: true })) {
+function setup(answers: (n: number, key: string) => Assessment = () => ({ ok: true })) {
   const clock = new FakeClock(0);
   const sent: string[] = [];
-  const cache = new ProbeCache<Result>({ clock, random: () => 0.5, onProbe: (k) => sent.push(k) });
+  const cache = new ProbeCache<Result>({ clock, phaseUnit: () => 0.5, onProbe: (k) => sent.push(k) });
   let n = 0;
-  const probe = async () => ({ ...answers(++n), n });
-  return { clock, cache, sent, probe };
+  const request = (key: string, intervalMs = 60_000, phase = key.split('|')[0]!): ProbeRequest<Result> => ({
+    key, phase, intervalMs, assess: (r) => r, probe: async () => ({ ...answers(++n, key), n }),
+  });
+  return { clock, cache, sent, request };
 }
 
 describe('ProbeCache', () => {
   it('sends one probe per interval however many ask', async () => {
-    const { clock, cache, sent, probe } = setup();
-    const results = await Promise.all(Array.from({ length: 50 }, () => cache.get('host-a', 60_000, probe)));
+    const { clock, cache, sent, request } = setup();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.get(`c${i}`, request('host-a'))));
     expect(sent).toHaveLength(1);
     expect(new Set(results.map((r) => r.value.n))).toEqual(new Set([1]));
     await clock.advance(59_999);
-    await cache.get('host-a', 60_000, probe);
+    await cache.get('c0', request('host-a'));
     expect(sent).toHaveLength(1);
     await clock.advance(1);
-    await cache.get('host-a', 60_000, probe);
+    await cache.get('c0', request('host-a'));
     expect(sent).toHaveLength(2);
   });
 
-  it('keeps hosts apart', async () => {
-    const { cache, sent, probe } = setup();
-    await cache.get('a', 60_000, probe);
-    await cache.get('b', 60_000, probe);
+  it('keeps hosts apart, and tells when to ask again', async () => {
+    const { cache, sent, request } = setup();
+    const a = await cache.get('c', request('a'));
+    await cache.get('c', request('b'));
     expect(sent).toEqual(['a', 'b']);
+    expect(a.nextAt.getTime() - a.checkedAt.getTime()).toBe(60_000); // jitter 0.9 + 0.2·0.5 = 1
   });
 
-  it('tells when to ask again', async () => {
-    const { cache, probe } = setup();
-    const r = await cache.get('a', 60_000, probe);
-    expect(r.nextAt.getTime() - r.checkedAt.getTime()).toBe(60_000); // jitter 0.9 + 0.2·0.5 = 1
+  it('waits as long as Retry-After asks, but never beyond the documented maximum (an hour)', async () => {
+    const { cache, request } = setup((_n, key) => ({ ok: false, retryAfterMs: key === 'a' ? 300_000 : 99_999_999_000 }));
+    expect((await cache.get('c', request('a'))).nextAt.getTime()).toBe(300_000);
+    expect((await cache.get('c', request('b'))).nextAt.getTime()).toBe(3_600_000);
   });
 
-  it('waits as long as Retry-After asks', async () => {
-    const { cache, probe } = setup(() => ({ ok: false, retryAfterMs: 300_000 }));
-    const r = await cache.get('a', 60_000, probe);
-    expect(r.nextAt.getTime()).toBe(300_000);
+  it('bounds an interval a connection asks for at an hour', async () => {
+    const { cache, request } = setup();
+    const r = await cache.get('c', request('a', 1e15));
+    expect(r.nextAt.getTime()).toBe(3_600_000);
   });
 
   it('backs a failing host off exponentially, up to the cap, and resets on success', async () => {
     let failing = true;
-    const { clock, cache, sent, probe } = setup(() => ({ ok: !failing }));
+    const { clock, cache, sent, request } = setup(() => ({ ok: !failing }));
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const r = await cache.get('a', 60_000, probe);
+      const r = await cache.get('c', request('a'));
       delays.push(r.nextAt.getTime() - r.checkedAt.getTime());
       await clock.advance(r.nextAt.getTime() - clock.now().getTime());
     }
     expect(delays).toEqual([60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
     failing = false;
-    const ok = await cache.get('a', 60_000, probe);
+    const ok = await cache.get('c', request('a'));
     expect(ok.nextAt.getTime() - ok.checkedAt.getTime()).toBe(60_000);
     expect(sent).toHaveLength(7);
   });
 
   it('counts the requests to a failing host over 10 minutes', async () => {
-    const { clock, cache, sent, probe } = setup(() => ({ ok: false }));
+    const { clock, cache, sent, request } = setup(() => ({ ok: false }));
     // Ask every second, as a busy controller would: the cache decides what is sent.
     for (let t = 0; t < 600; t++) {
-      await cache.get('down', 30_000, probe);
+      await cache.get('c', request('down', 30_000));
       await clock.advance(1000);
     }
     expect(sent.length).toBe(5); // 0, 30 s, 90 s, 210 s, 450 s
   });
 });
 
+describe('backoff per host', () => {
+  it('a 429 on one key holds back every key of the host, and siblings failing in the same round do not deepen it', async () => {
+    const { clock, cache, sent, request } = setup((_n, key) => (key.endsWith('uat') ? { ok: false, retryAfterMs: 300_000 } : { ok: true }));
+    await cache.get('c', request('host|uat'));
+    const prod = await cache.get('c', request('host|prod'));
+    expect(prod.nextAt.getTime()).toBe(300_000); // probed once (new key), then held back with its host
+    await clock.advance(60_000);
+    await cache.get('c', request('host|prod'));
+    expect(sent).toEqual(['host|uat', 'host|prod']);
+    const other = await cache.get('c', request('elsewhere|prod'));
+    expect(other.nextAt.getTime()).toBe(120_000);
+  });
+});
+
 describe('phases', () => {
-  it('keys of one phase (host) share their jitter, so they fall due together', async () => {
-    const { cache, probe } = setup();
-    const a = await cache.get('host-a|reachability', 60_000, probe, 'host-a');
-    const b = await cache.get('host-a|registration|uat', 60_000, probe, 'host-a');
-    const c = await cache.get('host-b|reachability', 60_000, probe, 'host-b');
+  it('keys of one host share their jitter, so they fall due together', async () => {
+    const clock = new FakeClock(0);
+    const cache = new ProbeCache<Assessment>({ clock });
+    const get = (key: string, phase: string) => cache.get('c', { key, phase, intervalMs: 60_000, assess: (r) => r, probe: async () => ({ ok: true }) });
+    const a = await get('host-a|reachability', 'host-a');
+    const b = await get('host-a|registration|uat', 'host-a');
+    const c = await get('host-b|reachability', 'host-b');
     expect(a.nextAt.getTime()).toBe(b.nextAt.getTime());
     expect(a.nextAt.getTime()).not.toBe(c.nextAt.getTime());
     for (const r of [a, b, c]) {
       expect(r.nextAt.getTime()).toBeGreaterThanOrEqual(54_000);
       expect(r.nextAt.getTime()).toBeLessThan(66_000);
     }
+  });
+});
+
+describe('forgetting', () => {
+  it('keeps a key while any owner holds it, and forgets it and its host with the last', async () => {
+    const { cache, request } = setup();
+    await cache.get('ns/a', request('shared'));
+    await cache.get('ns/b', request('shared'));
+    await cache.get('ns/b', request('only-b'));
+    expect(cache.release('ns/a')).toEqual([]);
+    expect(cache.retain('ns/b', ['shared'])).toEqual(['only-b']);
+    expect([cache.size, cache.phases]).toEqual([1, 1]);
+    expect(cache.release('ns/b')).toEqual(['shared']);
+    expect([cache.size, cache.phases]).toEqual([0, 0]);
   });
 });

@@ -1,13 +1,17 @@
 // Probes are shared: however many connections point at one host, it gets one probe per
-// interval (jittered per host), concurrent askers share the probe in flight, and a failing or
-// rate-limiting host is asked less often: Retry-After first, then exponential backoff.
+// interval, concurrent askers share the probe in flight, and a failing or rate-limiting host is
+// asked less often: Retry-After first, then exponential backoff. Jitter and backoff belong to
+// the host (the key's phase), not to one key: a 429 on one redirect URI holds back every probe
+// of that host. Keys are held by owners (connections); a key no owner holds is forgotten, and a
+// host with no keys left is forgotten with it, so the cache is as large as what is referenced.
 
 import type { Clock } from '../runtime/clock.ts';
+import { boundedDelay, MAX_PROBE_DELAY_MS } from './delays.ts';
 
-export interface ProbeOutcome {
-  /** False backs the key off. */
+/** What decide makes of a result: false backs the host off. */
+export interface Assessment {
   readonly ok: boolean;
-  /** Server-advised wait (Retry-After). */
+  /** Server-advised wait (Retry-After), already bounded. */
   readonly retryAfterMs?: number;
 }
 
@@ -18,80 +22,164 @@ export interface CachedProbe<T> {
   readonly nextAt: Date;
 }
 
+export interface ProbeRequest<T> {
+  readonly key: string;
+  /** The host: keys of one phase share their jitter (they fall due together) and their backoff. */
+  readonly phase: string;
+  readonly intervalMs: number;
+  readonly probe: () => Promise<T>;
+  readonly assess: (value: T) => Assessment;
+}
+
 interface Entry<T> {
+  readonly phase: string;
+  readonly owners: Set<string>;
   cached?: CachedProbe<T>;
   inFlight?: Promise<CachedProbe<T>>;
+}
+
+interface Phase {
+  readonly jitter: number;
+  keys: number;
+  /** Consecutive failed rounds. */
   failures: number;
-  /** Fixed per key so that each host keeps its own phase. */
-  jitter: number;
+  /** No probe of this host before this time (ms); 0 when not backing off. */
+  notBefore: number;
 }
 
 export interface ProbeCacheOptions {
   readonly clock: Clock;
-  /** In [0, 1). @default Math.random */
-  readonly random?: () => number;
+  /** A number in [0, 1) per host, for its jitter. @default a stable hash of the host */
+  readonly phaseUnit?: (phase: string) => number;
   /** Backoff never exceeds this (nor drops below the interval). @default 10 minutes */
   readonly maxBackoffMs?: number;
   /** Called after every probe actually sent, for metrics and tests. */
   readonly onProbe?: (key: string) => void;
 }
 
-export class ProbeCache<T extends ProbeOutcome> {
+export class ProbeCache<T> {
   readonly #options: ProbeCacheOptions;
   readonly #entries = new Map<string, Entry<T>>();
+  readonly #phases = new Map<string, Phase>();
+  readonly #keysByOwner = new Map<string, Set<string>>();
 
   constructor(options: ProbeCacheOptions) {
     this.#options = options;
   }
 
-  /**
-   * The current result for `key`, probing only if the last one is due for renewal. Keys with the
-   * same `phase` (a host) share their jitter, so the probes of one connection fall due together
-   * and it is reconciled once per interval, not once per probe.
-   */
-  async get(key: string, intervalMs: number, probe: () => Promise<T>, phase?: string): Promise<CachedProbe<T>> {
-    const entry = this.#entry(key, phase);
+  /** Keys held, for tests and the bench. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Hosts with at least one key held. */
+  get phases(): number {
+    return this.#phases.size;
+  }
+
+  hasPhase(phase: string): boolean {
+    return this.#phases.has(phase);
+  }
+
+  /** The current result for the key, probing only when it is due; `owner` now holds the key. */
+  async get(owner: string, request: ProbeRequest<T>): Promise<CachedProbe<T>> {
+    const entry = this.#hold(owner, request);
     if (entry.inFlight) return entry.inFlight;
-    const now = this.#options.clock.now().getTime();
-    if (entry.cached && now < entry.cached.nextAt.getTime()) return entry.cached;
-    entry.inFlight = this.#run(key, entry, intervalMs, probe).finally(() => {
+    const phase = this.#phases.get(entry.phase)!;
+    if (entry.cached && this.#now() < dueAt(entry.cached, phase)) return withBackoff(entry.cached, phase);
+    entry.inFlight = this.#run(entry, phase, request).finally(() => {
       entry.inFlight = undefined;
     });
     return entry.inFlight;
   }
 
-  /** Forget a key's history (its object changed, e.g. a new URL or CA bundle). */
-  forget(key: string): void {
-    this.#entries.delete(key);
+  /** `owner` holds exactly these keys now; the rest it held are released. Returns the keys forgotten. */
+  retain(owner: string, keys: Iterable<string>): string[] {
+    const keep = new Set(keys);
+    const held = this.#keysByOwner.get(owner);
+    const dropped = [...(held ?? [])].filter((k) => !keep.has(k));
+    return dropped.flatMap((key) => this.#unhold(owner, key));
   }
 
-  #entry(key: string, phase: string | undefined): Entry<T> {
-    let entry = this.#entries.get(key);
+  /** The owner is gone (its connection was deleted). Returns the keys forgotten. */
+  release(owner: string): string[] {
+    return this.retain(owner, []);
+  }
+
+  #hold(owner: string, request: ProbeRequest<T>): Entry<T> {
+    let entry = this.#entries.get(request.key);
     if (!entry) {
-      const unit = phase === undefined ? (this.#options.random ?? Math.random)() : unitHash(phase);
-      entry = { failures: 0, jitter: 0.9 + 0.2 * unit };
-      this.#entries.set(key, entry);
+      entry = { phase: request.phase, owners: new Set() };
+      this.#entries.set(request.key, entry);
+      this.#phase(request.phase).keys++;
     }
+    entry.owners.add(owner);
+    let keys = this.#keysByOwner.get(owner);
+    if (!keys) this.#keysByOwner.set(owner, (keys = new Set()));
+    keys.add(request.key);
     return entry;
   }
 
-  async #run(key: string, entry: Entry<T>, intervalMs: number, probe: () => Promise<T>): Promise<CachedProbe<T>> {
-    this.#options.onProbe?.(key);
-    const value = await probe();
-    const checkedAt = this.#options.clock.now();
-    entry.failures = value.ok ? 0 : entry.failures + 1;
-    const waitMs = this.#nextDelay(entry, intervalMs, value);
-    entry.cached = { value, checkedAt, nextAt: new Date(checkedAt.getTime() + waitMs) };
-    return entry.cached;
+  #unhold(owner: string, key: string): string[] {
+    const keys = this.#keysByOwner.get(owner);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#keysByOwner.delete(owner);
+    const entry = this.#entries.get(key);
+    if (!entry) return [];
+    entry.owners.delete(owner);
+    if (entry.owners.size > 0) return [];
+    this.#entries.delete(key);
+    const phase = this.#phases.get(entry.phase)!;
+    if (--phase.keys === 0) this.#phases.delete(entry.phase);
+    return [key];
   }
 
-  #nextDelay(entry: Entry<T>, intervalMs: number, value: T): number {
-    const interval = intervalMs * entry.jitter;
-    if (entry.failures === 0) return interval;
-    const cap = Math.max(intervalMs, this.#options.maxBackoffMs ?? 600_000);
-    const backoff = Math.min(cap, interval * 2 ** (entry.failures - 1));
-    return Math.max(value.retryAfterMs ?? 0, backoff);
+  #phase(name: string): Phase {
+    let phase = this.#phases.get(name);
+    if (!phase) {
+      const unit = (this.#options.phaseUnit ?? unitHash)(name);
+      phase = { jitter: 0.9 + 0.2 * unit, keys: 0, failures: 0, notBefore: 0 };
+      this.#phases.set(name, phase);
+    }
+    return phase;
   }
+
+  #now(): number {
+    return this.#options.clock.now().getTime();
+  }
+
+  async #run(entry: Entry<T>, phase: Phase, request: ProbeRequest<T>): Promise<CachedProbe<T>> {
+    this.#options.onProbe?.(request.key);
+    const value = await request.probe();
+    const checkedAt = this.#options.clock.now();
+    const assessment = request.assess(value);
+    const interval = boundedDelay(request.intervalMs) * phase.jitter;
+    if (assessment.ok) {
+      phase.failures = 0;
+    } else {
+      this.#backOff(phase, checkedAt.getTime(), interval, request.intervalMs, assessment.retryAfterMs);
+    }
+    entry.cached = { value, checkedAt, nextAt: new Date(checkedAt.getTime() + interval) };
+    return withBackoff(entry.cached, phase);
+  }
+
+  /** One failed round per host: sibling keys failing in the same round do not deepen the backoff. */
+  #backOff(phase: Phase, at: number, interval: number, intervalMs: number, retryAfterMs: number | undefined): void {
+    if (at >= phase.notBefore) phase.failures++;
+    const cap = boundedDelay(Math.max(intervalMs, this.#options.maxBackoffMs ?? 600_000));
+    const backoff = Math.min(cap, interval * 2 ** (phase.failures - 1));
+    const wait = boundedDelay(Math.max(retryAfterMs ?? 0, backoff), MAX_PROBE_DELAY_MS);
+    phase.notBefore = Math.max(phase.notBefore, at + wait);
+  }
+}
+
+function dueAt(cached: CachedProbe<unknown>, phase: Phase): number {
+  return Math.max(cached.nextAt.getTime(), phase.notBefore);
+}
+
+function withBackoff<T>(cached: CachedProbe<T>, phase: Phase): CachedProbe<T> {
+  const due = dueAt(cached, phase);
+  return due === cached.nextAt.getTime() ? cached : { ...cached, nextAt: new Date(due) };
 }
 
 /** A stable number in [0, 1) for a string (FNV-1a), so that a host keeps its phase. */

@@ -1,29 +1,38 @@
+// The reachability probe: DNS, TCP, TLS (verified chain), then GET /api. It reports what happened
+// at which step, as a typed outcome; what that means for the connection, and the words a user
+// reads, are the connection controller's decide (controllers/connection/outcomes.ts).
 // (createConnection is honoured only when no agent is given: each probe brings its own socket.)
-// The reachability probe: DNS, TCP, TLS (verified chain, days to expiry), then GET /api. Each
-// failing step has a reason of its own and a message that says what to check, in the spirit
-// of the vendors' troubleshooting pages (firewall, IP allow-list, URL, port).
 
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'node:https';
+import { retryAfterMs } from './delays.ts';
 import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError, resolveTarget, tlsIdentity } from './network.ts';
 
-export type ReachabilityReason =
-  | 'Reachable' | 'CertificateExpiring' | 'DnsFailed' | 'TargetForbidden' | 'ConnectFailed'
-  | 'TlsFailed' | 'HttpError' | 'Timeout' | 'RateLimited';
+export type ProbeStep = 'DNS lookup' | 'TCP connect' | 'TLS handshake' | 'GET /api';
+
+/** Why a TLS handshake failed, in the terms of what to do about it. */
+export type TlsFailureKind = 'CertificateExpired' | 'HostnameMismatch' | 'UntrustedIssuer' | 'Other';
+
+/** What happened, and nothing the server wrote: no body, no reason phrase. */
+export type ReachabilityOutcome =
+  | { readonly kind: 'Answered'; readonly httpStatus: number; readonly retryAfterMs?: number }
+  | { readonly kind: 'DnsFailed'; readonly code?: string }
+  /** The SSRF guard refused the address the name resolved to; no packet was sent. */
+  | { readonly kind: 'Forbidden' }
+  | { readonly kind: 'ConnectFailed'; readonly code: string }
+  | { readonly kind: 'Reset'; readonly step: ProbeStep }
+  | { readonly kind: 'TlsFailed'; readonly tls: TlsFailureKind; readonly code: string }
+  | { readonly kind: 'Timeout'; readonly step: ProbeStep }
+  | { readonly kind: 'RequestFailed'; readonly code: string };
 
 export interface ReachabilityResult {
-  /** The server answered over verified TLS (an expiring certificate still counts). */
-  readonly reachable: boolean;
-  readonly reason: ReachabilityReason;
-  readonly message: string;
+  readonly outcome: ReachabilityOutcome;
   readonly latencyMs: number;
+  /** The address connected to (or refused): for operators' logs, never for status. */
   readonly address?: string;
+  /** Known once the TLS handshake passed, even if GET /api then failed. */
   readonly certificateNotAfter?: string;
-  readonly certificateDaysLeft?: number;
-  readonly httpStatus?: number;
-  /** From a 429's Retry-After, in milliseconds. */
-  readonly retryAfterMs?: number;
 }
 
 export interface ReachabilityTarget {
@@ -37,15 +46,13 @@ export interface ReachabilityOptions {
   readonly timeoutMs: number;
   readonly overrides: HostOverrides;
   readonly blocked: ProbeGuard;
-  /** Certificates expiring sooner are reported as CertificateExpiring. */
-  readonly expiryWarningDays: number;
   readonly now: () => Date;
 }
 
 class StepTimeout extends Error {
   override readonly name = 'StepTimeout';
-  readonly step: string;
-  constructor(step: string) {
+  readonly step: ProbeStep;
+  constructor(step: ProbeStep) {
     super(step);
     this.step = step;
   }
@@ -54,16 +61,14 @@ class StepTimeout extends Error {
 /** A step failed: which one matters as much as how (a reset during TLS is not a TLS error). */
 class StepFailure extends Error {
   override readonly name = 'StepFailure';
-  readonly step: Step;
-  constructor(step: Step, cause: unknown) {
+  readonly step: ProbeStep;
+  constructor(step: ProbeStep, cause: unknown) {
     super(step, { cause });
     this.step = step;
   }
 }
 
-type Step = 'DNS lookup' | 'TCP connect' | 'TLS handshake' | 'GET /api';
-
-function withDeadline<T>(step: Step, deadline: number, work: (done: AbortSignal) => Promise<T>): Promise<T> {
+function withDeadline<T>(step: ProbeStep, deadline: number, work: (done: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const remaining = Math.max(0, deadline - Date.now());
   return new Promise<T>((resolve, reject) => {
@@ -109,86 +114,52 @@ function getApi(tls: TLSSocket, target: ReachabilityTarget, signal: AbortSignal)
   });
 }
 
-/** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
-}
-
 export async function probeReachability(target: ReachabilityTarget, options: ReachabilityOptions): Promise<ReachabilityResult> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
-  const hostPort = `${target.host}:${target.port}`;
   const elapsed = () => Date.now() - started;
   let address: string | undefined;
   let tls: TLSSocket | undefined;
   // Once TLS succeeded, its certificate is worth reporting even if GET /api then fails.
-  let certificate: { certificateNotAfter: string; certificateDaysLeft: number } | undefined;
+  let certificateNotAfter: string | undefined;
   try {
     const resolved = await withDeadline('DNS lookup', deadline, () => resolveTarget(target.host, target.port, options.overrides, options.blocked));
     address = resolved.address;
     const socket = await withDeadline('TCP connect', deadline, (s) => openTcp(resolved.address, resolved.port, s));
     tls = await withDeadline('TLS handshake', deadline, (s) => openTls(socket, target, s));
-    const notAfter = new Date(tls.getPeerCertificate().valid_to);
-    const daysLeft = Math.floor((notAfter.getTime() - options.now().getTime()) / 86_400_000);
-    certificate = { certificateNotAfter: notAfter.toISOString(), certificateDaysLeft: daysLeft };
+    certificateNotAfter = new Date(tls.getPeerCertificate().valid_to).toISOString();
     const http = await withDeadline('GET /api', deadline, (s) => getApi(tls!, target, s));
-    const base = { latencyMs: elapsed(), address, ...certificate, httpStatus: http.status };
-    return classifyHttp(http, base, hostPort, options, daysLeft);
+    const wait = http.status === 429 ? retryAfterMs(http.retryAfter, options.now()) : undefined;
+    const outcome = { kind: 'Answered', httpStatus: http.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) } as const;
+    return { outcome, latencyMs: elapsed(), address, certificateNotAfter };
   } catch (error) {
-    return { reachable: false, latencyMs: elapsed(), ...(address ? { address } : {}), ...certificate, ...failure(error, hostPort, address, options.timeoutMs) };
+    return { outcome: failure(error), latencyMs: elapsed(), ...(address ? { address } : {}), ...(certificateNotAfter ? { certificateNotAfter } : {}) };
   } finally {
     tls?.destroy();
   }
 }
 
-type Base = Omit<ReachabilityResult, 'reachable' | 'reason' | 'message'>;
-
-function classifyHttp(http: { status: number; retryAfter?: string }, base: Base, hostPort: string, options: ReachabilityOptions, daysLeft: number): ReachabilityResult {
-  if (http.status === 429) {
-    const wait = retryAfterMs(http.retryAfter, options.now());
-    return { ...base, reachable: false, reason: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}),
-      message: `${hostPort} rate-limited the probe (HTTP 429)${wait !== undefined ? `; the next probe waits ${Math.ceil(wait / 1000)} s as Retry-After asks` : ''}` };
-  }
-  // Without a token, GET /api answers 401: the endpoint exists, so iManage is there.
-  if (http.status >= 500 || http.status === 404 || (http.status >= 300 && http.status < 400) || http.status === 0) {
-    return { ...base, reachable: false, reason: 'HttpError',
-      message: `GET https://${hostPort}/api answered HTTP ${http.status}; ${http.status >= 500 ? 'iManage reports a server error, check its status page or contact iManage support' : 'this does not look like an iManage Work API, check spec.url (or spec.apiUrl) and the port'}` };
-  }
-  if (daysLeft < options.expiryWarningDays) {
-    return { ...base, reachable: true, reason: 'CertificateExpiring',
-      message: `${hostPort} answers, but its TLS certificate expires in ${daysLeft} days (${base.certificateNotAfter}); renew it before clients start failing` };
-  }
-  return { ...base, reachable: true, reason: 'Reachable', message: `${hostPort} answered GET /api in ${base.latencyMs} ms over verified TLS` };
-}
-
-function failure(error: unknown, hostPort: string, address: string | undefined, timeoutMs: number): { reason: ReachabilityReason; message: string } {
-  const at = address ? `${hostPort} (${address})` : hostPort;
-  if (error instanceof StepTimeout) {
-    return { reason: 'Timeout', message: `no answer from ${at} within ${timeoutMs / 1000} s (at ${error.step}); check firewalls and proxies between the cluster and iManage, or raise spec.probes.timeout if the server is slow` };
-  }
+function failure(error: unknown): ReachabilityOutcome {
+  if (error instanceof StepTimeout) return { kind: 'Timeout', step: error.step };
   const step = error instanceof StepFailure ? error.step : 'GET /api';
   const cause = error instanceof StepFailure ? error.cause : error;
-  if (cause instanceof ProbeTargetForbiddenError) return { reason: 'TargetForbidden', message: `${cause.message}; check spec.url` };
-  if (cause instanceof DnsLookupError) {
-    return { reason: 'DnsFailed', message: `${cause.message}; check spec.url for typos (and the vanity subdomain), and that the cluster's DNS can resolve public names` };
-  }
-  const code = (cause as NodeJS.ErrnoException).code ?? '';
-  if (step === 'TCP connect') {
-    return { reason: 'ConnectFailed', message: `cannot open a TCP connection to ${at} (${code || 'failed'}); check the port in spec.url, firewalls, and that iManage's IP allow-list admits the cluster's egress address` };
-  }
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return { reason: 'ConnectFailed', message: `${at} reset the connection during ${step}; a firewall, proxy or IP allow-list may be cutting the cluster's traffic` };
-  }
-  if (step === 'TLS handshake') return { reason: 'TlsFailed', message: `TLS with ${at} failed (${code || (cause as Error).message}): ${tlsHint(code)}` };
-  return { reason: 'HttpError', message: `GET /api on ${at} failed (${code || (cause as Error).message}); check spec.url and any proxy in between` };
+  if (cause instanceof ProbeTargetForbiddenError) return { kind: 'Forbidden' };
+  if (cause instanceof DnsLookupError) return { kind: 'DnsFailed', ...(cause.code ? { code: cause.code } : {}) };
+  const code = (cause as NodeJS.ErrnoException).code ?? 'failed';
+  if (step === 'TCP connect') return { kind: 'ConnectFailed', code };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'Reset', step };
+  if (step === 'TLS handshake') return { kind: 'TlsFailed', tls: tlsFailureKind(code), code: errorCode(code) };
+  return { kind: 'RequestFailed', code: errorCode(code) };
 }
 
-function tlsHint(code: string): string {
-  if (code === 'CERT_HAS_EXPIRED') return 'the server certificate has expired; iManage (or your on-premise administrator) must renew it';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate is for another host name; check spec.url, or a proxy that intercepts TLS';
-  if (/SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY/.test(code)) return 'the certificate is not signed by a trusted CA; for a private CA, reference its bundle in spec.caBundleSecretRef';
-  return 'check the server certificate and any proxy that intercepts TLS';
+/** Node's error codes are upper-case identifiers; anything else is not repeated. */
+function errorCode(code: string): string {
+  return /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'failed';
+}
+
+function tlsFailureKind(code: string): TlsFailureKind {
+  if (code === 'CERT_HAS_EXPIRED') return 'CertificateExpired';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'HostnameMismatch';
+  if (/SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY/.test(code)) return 'UntrustedIssuer';
+  return 'Other';
 }

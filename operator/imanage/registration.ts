@@ -4,18 +4,26 @@
 import { request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { type Destination, type HostOverrides, type ProbeGuard, resolveTarget, tlsIdentity } from './network.ts';
-import { retryAfterMs } from './reachability.ts';
+import { retryAfterMs } from './delays.ts';
+import { excerpt, oauthErrorCode } from './excerpt.ts';
 
-export type RegistrationAnswer = 'Registered' | 'NotRegistered' | 'InvalidClient' | 'Unknown';
-
-export interface RegistrationResult {
-  readonly answer: RegistrationAnswer;
-  /** For Unknown: what came back, so an SRE can tell a proxy's error page from iManage. */
-  readonly detail: string;
-  readonly httpStatus?: number;
-  /** From a 429's Retry-After, in milliseconds. */
-  readonly retryAfterMs?: number;
-}
+/**
+ * What the authorize endpoint answered, reduced to what the operator can vouch for: iManage's own
+ * OAuth error codes, the HTTP status, and at most a sanitised excerpt. Never the client id, never
+ * the body as it came.
+ */
+export type RegistrationOutcome =
+  | { readonly kind: 'Registered'; readonly via: 'redirect' | 'sign-in page' }
+  | { readonly kind: 'NotRegistered' }
+  | { readonly kind: 'InvalidClient' }
+  /** Sent back to the redirect URI with `error=`: a refusal; `error` only when it is an OAuth code. */
+  | { readonly kind: 'RedirectedWithError'; readonly error?: string }
+  | { readonly kind: 'RateLimited'; readonly retryAfterMs?: number }
+  | { readonly kind: 'Unrecognised'; readonly httpStatus: number; readonly excerpt: string }
+  /** The endpoint could not be asked (DNS, refused, forbidden, TLS, timeout): no more detail for status. */
+  | { readonly kind: 'NotAsked'; readonly cause: string }
+  /** Not sent: the URI breaks a rule iManage's exact comparison would fail on. */
+  | { readonly kind: 'Malformed'; readonly problem: string };
 
 /** Mistakes the seeds warn about, caught before any call: iManage compares URIs exactly. */
 export function lintRedirectUri(uri: string): string | undefined {
@@ -67,34 +75,45 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
       }));
       res.once('error', reject);
     });
-    http.once('timeout', () => http.destroy(new Error(`no answer within ${network.timeoutMs / 1000} s`)));
+    http.once('timeout', () => http.destroy(Object.assign(new Error(`no answer within ${network.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
     http.once('error', reject);
     http.end();
   });
 }
 
 /** Classifies iManage's answer (see simulator/assumptions.ts for the shape of the failures). */
-export function classifyAuthorize(res: { status: number; location?: string; body: string }, redirectUri: string): RegistrationResult {
+export function classifyAuthorize(
+  res: { status: number; location?: string; retryAfter?: string; body: string }, redirectUri: string, now = new Date(),
+): RegistrationOutcome {
   const text = `${res.location ?? ''} ${res.body}`;
-  if (/invalid_redirect_uri/.test(text)) return { answer: 'NotRegistered', detail: 'invalid_redirect_uri', httpStatus: res.status };
-  if (/invalid_client|unauthorized_client/.test(text)) return { answer: 'InvalidClient', detail: 'invalid_client', httpStatus: res.status };
+  if (/invalid_redirect_uri/.test(text)) return { kind: 'NotRegistered' };
+  if (/invalid_client|unauthorized_client/.test(text)) return { kind: 'InvalidClient' };
   // A redirect straight back to the redirect URI carrying an error is a refusal too.
   if (res.location?.startsWith(redirectUri) && /[?&]error=/.test(res.location)) {
-    return { answer: 'Unknown', detail: `redirected back with ${/[?&]error=([^&]*)/.exec(res.location)?.[1]}`, httpStatus: res.status };
+    const error = oauthErrorCode(/[?&]error=([^&#]*)/.exec(res.location)?.[1]);
+    return { kind: 'RedirectedWithError', ...(error ? { error } : {}) };
   }
-  if (res.status >= 300 && res.status < 400 && res.location) return { answer: 'Registered', detail: 'redirected to sign-in', httpStatus: res.status };
-  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body)) return { answer: 'Registered', detail: 'the sign-in page', httpStatus: res.status };
-  return { answer: 'Unknown', detail: `HTTP ${res.status}${res.body ? `: ${res.body.replace(/\s+/g, ' ').slice(0, 160)}` : ''}`, httpStatus: res.status };
+  if (res.status === 429) {
+    const wait = retryAfterMs(res.retryAfter, now);
+    return { kind: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+  }
+  if (res.status >= 300 && res.status < 400 && res.location) return { kind: 'Registered', via: 'redirect' };
+  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body)) return { kind: 'Registered', via: 'sign-in page' };
+  return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(res.body) };
 }
 
-export async function probeRegistration(req: AuthorizeRequest, network: ProbeNetwork): Promise<RegistrationResult> {
+export async function probeRegistration(req: AuthorizeRequest, network: ProbeNetwork): Promise<RegistrationOutcome> {
   const port = Number(req.baseUrl.port || 443);
+  let to: Destination;
   try {
-    const to = await resolveTarget(req.baseUrl.hostname, port, network.overrides, network.blocked);
-    const res = await fetchAuthorize(req, network, to);
-    const wait = res.status === 429 ? retryAfterMs(res.retryAfter, new Date()) : undefined;
-    return { ...classifyAuthorize(res, req.redirectUri), ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+    to = await resolveTarget(req.baseUrl.hostname, port, network.overrides, network.blocked);
   } catch (error) {
-    return { answer: 'Unknown', detail: `the authorize endpoint could not be asked: ${(error as Error).message}` };
+    return { kind: 'NotAsked', cause: (error as Error).name };
+  }
+  try {
+    return classifyAuthorize(await fetchAuthorize(req, network, to), req.redirectUri);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { kind: 'NotAsked', cause: code && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'failed' };
   }
 }

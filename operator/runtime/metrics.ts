@@ -16,6 +16,10 @@ export interface OperatorMetrics {
   readonly statusWrites: Counter<'kind'>;
   /** Probes actually sent to iManage (cached answers are not counted), by probe and host. */
   readonly probesSent: Counter<'probe' | 'host'>;
+  /** Time one probe took, by probe and host; status keeps outcomes, not times. */
+  readonly probeDuration: Histogram<'probe' | 'host'>;
+  /** When a probe of the host last succeeded (Unix seconds); absent until one has. */
+  readonly probeLastSuccess: Gauge<'probe' | 'host'>;
   /**
    * Samples queue depth per kind on every scrape (e.g. `() => queue.depthByKind()`). Kinds seen
    * once stay reported, at 0 when empty, so dashboards show an empty queue, not a gap.
@@ -32,6 +36,8 @@ export interface MetricsOptions {
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 // Queue waits range from nothing to minutes when rate-limited behind a resync backlog.
 const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300];
+// A probe is a DNS lookup, a handshake and one request: milliseconds, up to its timeout (≤ 60 s).
+const PROBE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
   const registry = new Registry();
@@ -82,6 +88,19 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     probesSent: new Counter({
       name: 'imanage_operator_probes_sent_total',
       help: 'Probes sent to iManage by probe (reachability, registration) and host; answers shared from the cache are not counted.',
+      labelNames: ['probe', 'host'] as const,
+      registers,
+    }),
+    probeDuration: new Histogram({
+      name: 'imanage_probe_duration_seconds',
+      help: 'Time one probe of iManage took, by probe (reachability, registration) and host; series go when no connection names the host.',
+      labelNames: ['probe', 'host'] as const,
+      buckets: PROBE_BUCKETS,
+      registers,
+    }),
+    probeLastSuccess: new Gauge({
+      name: 'imanage_probe_last_success_timestamp_seconds',
+      help: 'When a probe of the host last succeeded, in Unix seconds, by probe and host.',
       labelNames: ['probe', 'host'] as const,
       registers,
     }),

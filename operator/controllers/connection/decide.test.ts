@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import { decideConnection } from './decide.ts';
+import type { ReachabilityOutcome } from '../../imanage/reachability.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
+import { decideConnection, probesDue } from './decide.ts';
+import { connectionFacts } from './facts.ts';
 import type { ObservedConnection } from './observed.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -34,7 +37,7 @@ describe('decideConnection', () => {
     ['a client secret without clientSecret', withGeneration({ spec: { connectionType: 'Hosted', clientSecretRef: { name: 'app' } } }), { clientSecret: secret('app', ['clientId']) }, 'SecretMissingKey', /lacks key clientSecret; add it/],
     ['Password credentials without password', withGeneration({ spec: { auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } } }), { credentials: secret('svc', ['username']) }, 'SecretMissingKey', /^spec\.auth\.credentialsSecretRef\.name: .*lacks key password/],
     ['a fall-back account without a refresh token', withGeneration({ spec: { auth: { credentialsSecretRef: { name: 'fb' } } } }), { credentials: secret('fb', ['token']) }, 'SecretMissingKey', /lacks key refreshToken/],
-    ['a short passphrase', encrypted, { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, length: 99 } }, 'PassphraseTooShort', /^spec\.tokens\.encryption\.passphraseSecretRef: .* has 99 characters; at least 100/],
+    ['a short passphrase', encrypted, { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, length: 99 } }, 'PassphraseTooShort', /^spec\.tokens\.encryption\.passphraseSecretRef: .* is too short: at least 100 characters/],
     ['a passphrase Secret without its key', encrypted, { ...goodEncryption, passphrase: { ...secret('pp', ['other']), key: 'passphrase' } }, 'SecretMissingKey', /lacks key passphrase/],
     ['a certificate Secret without tls.key', encrypted, { ...goodEncryption, certificate: secret('cert', ['tls.crt']) }, 'SecretMissingKey', /lacks key tls\.key/],
     ['an unparseable certificate', encrypted, { ...goodEncryption, certificate: { ...secret('cert', ['tls.crt', 'tls.key']), parseError: 'bad PEM' } }, 'CertificateInvalid', /not a PEM certificate/],
@@ -58,9 +61,9 @@ describe('decideConnection', () => {
     expect(decideConnection(encrypted, goodEncryption, now).failure).toBeUndefined();
   });
 
-  it('never puts a Secret value into status', () => {
-    const d = decideConnection(encrypted, { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, length: 12 } }, now);
-    expect(JSON.stringify(d)).not.toMatch(/canary/);
+  it("never puts a Secret value into status, nor a passphrase's length", () => {
+    const d = decideConnection(encrypted, { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, length: 37 } }, now);
+    expect(JSON.stringify(d)).not.toMatch(/canary|37/);
   });
 });
 
@@ -83,35 +86,79 @@ describe('suspend', () => {
 describe('with probes', () => {
   const at = new Date('2026-11-23T11:59:00Z');
   const next = new Date('2026-11-23T12:04:00Z');
-  const reach = (reachable: boolean, reason: string, message = 'm') => ({
-    value: { reachable, ok: reachable, reason, message, latencyMs: 12, address: '203.0.113.7', certificateNotAfter: '2027-01-01T00:00:00.000Z' } as never,
-    checkedAt: at, nextAt: next,
-  });
-  const reg = (name: string, answer: string) => ({
-    name, redirectUri: `https://${name}.example/cb`,
-    probe: { value: { answer, detail: answer === 'NotRegistered' ? 'invalid_redirect_uri' : 'x', ok: true } as never, checkedAt: at, nextAt: next },
+  const probe = <T>(value: T, checkedAt = at) => ({ value, checkedAt, nextAt: next });
+  const answered = (httpStatus = 401, certificateNotAfter = '2027-01-01T00:00:00.000Z') =>
+    probe({ outcome: { kind: 'Answered', httpStatus } as const, latencyMs: 12, address: '203.0.113.7', certificateNotAfter });
+  const failed = (outcome: ReachabilityOutcome) => probe({ outcome, latencyMs: 12, address: '10.0.0.5' });
+  const registrations = (entries: Record<string, RegistrationOutcome>, checkedAt = at) =>
+    new Map(Object.entries(entries).map(([name, outcome]) => [name, probe(outcome, checkedAt)]));
+  const registered: RegistrationOutcome = { kind: 'Registered', via: 'redirect' };
+  const healthy = (checkedAt = at): ObservedConnection => ({
+    reachability: { ...answered(), checkedAt }, registrations: registrations({ production: registered, uat: registered }, checkedAt),
   });
 
   it('is Ready (Connected) when reachable and every redirect URI is registered, with Reachable and Registered True', () => {
-    const d = decideConnection(withGeneration(), { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'Registered')] }, now);
+    const d = decideConnection(withGeneration(), healthy(), now);
     expect(d.failure).toBeUndefined();
     const byType = Object.fromEntries(d.conditions.set.map((c) => [c.type, c]));
     expect(byType['Ready']).toMatchObject({ status: 'True', reason: 'Connected' });
-    expect(byType['Reachable']).toMatchObject({ status: 'True', reason: 'Reachable' });
+    expect(byType['Reachable']).toMatchObject({ status: 'True', reason: 'Reachable', message: 'acme.cloudimanage.com:443 answers GET /api over verified TLS' });
     expect(byType['Registered']).toMatchObject({ status: 'True', reason: 'AllRegistered' });
-    expect(d.status.server).toEqual({ address: '203.0.113.7', latencyMs: 12, certificateNotAfter: '2027-01-01T00:00:00.000Z', checkedAt: at.toISOString() });
+    // Outcomes only: no latency, no address (times and latencies are metrics).
+    expect(d.status.server).toEqual({ certificateNotAfter: '2027-01-01T00:00:00.000Z', checkedAt: at.toISOString() });
     expect(d.status.environments?.[0]).toMatchObject({ registration: 'Registered', checkedAt: at.toISOString() });
   });
 
-  it('stalls with the reachability reason on the probed URL', () => {
-    const d = decideConnection(withGeneration(), { reachability: reach(false, 'ConnectFailed', 'cannot open a TCP connection') }, now);
-    expect(d.failure).toMatchObject({ reason: 'ConnectFailed', fieldPath: 'spec.url', kind: 'stalled' });
-    expect(d.conditions.set.find((c) => c.type === 'Reachable')).toMatchObject({ status: 'False', reason: 'ConnectFailed' });
+  it('gives a healthy connection the same status from every probe within the hour, and a new checkedAt after it', () => {
+    const first = decideConnection(withGeneration(), healthy(), now);
+    const previous = withGeneration();
+    previous.status = { ...first.status, conditions: first.conditions.set.map((c) => ({ ...c, lastTransitionTime: at.toISOString(), observedGeneration: 3 })) };
+    const later = new Date(at.getTime() + 59 * 60_000);
+    expect(decideConnection(previous, healthy(later), later).status).toEqual(first.status);
+    const hourLater = new Date(at.getTime() + 60 * 60_000);
+    const renewed = decideConnection(previous, healthy(hourLater), hourLater).status;
+    expect(renewed.server?.checkedAt).toBe(hourLater.toISOString());
+    expect(renewed.environments?.[0]?.checkedAt).toBe(hourLater.toISOString());
+  });
+
+  it('says the probed field: spec.apiUrl when it is set', () => {
+    const legatics = withGeneration({ spec: { apiUrl: 'https://api.acme.cloudimanage.com' } });
+    const d = decideConnection(legatics, { reachability: failed({ kind: 'DnsFailed', code: 'ENOTFOUND' }) }, now);
+    expect(d.failure).toMatchObject({ reason: 'DnsFailed', fieldPath: 'spec.apiUrl', message: expect.stringMatching(/^cannot resolve api\.acme\.cloudimanage\.com .*check spec\.apiUrl/) });
+  });
+
+  it.each([
+    ['forbidden by the SSRF guard', { kind: 'Forbidden' }],
+    ['refused', { kind: 'ConnectFailed', code: 'ECONNREFUSED' }],
+    ['unreachable', { kind: 'ConnectFailed', code: 'EHOSTUNREACH' }],
+    ['unanswered while connecting', { kind: 'Timeout', step: 'TCP connect' }],
+  ] as const)('reads the same, "cannot connect", when %s (no port-scan oracle), and never names the address', (_title, outcome) => {
+    const d = decideConnection(withGeneration(), { reachability: failed(outcome) }, now);
+    expect(d.failure).toMatchObject({ reason: 'ConnectFailed', fieldPath: 'spec.url', kind: 'stalled',
+      message: "cannot connect to acme.cloudimanage.com:443; check the host and port in spec.url, firewalls, and that iManage's IP allow-list admits the cluster's egress address" });
+    expect(JSON.stringify(d)).not.toMatch(/10\.0\.0\.5|ECONN|EHOST|Forbidden/);
+  });
+
+  it.each([
+    [{ kind: 'TlsFailed', tls: 'HostnameMismatch', code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, 'TlsFailed', /another host name; check spec\.url/],
+    [{ kind: 'Timeout', step: 'GET /api' }, 'Timeout', /within 10 s \(at GET \/api\)/],
+    [{ kind: 'Reset', step: 'TLS handshake' }, 'ConnectFailed', /reset the connection during TLS handshake/],
+    [{ kind: 'Answered', httpStatus: 503 }, 'HttpError', /answered HTTP 503; iManage reports a server error/],
+    [{ kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 }, 'RateLimited', /waits 3600 s as Retry-After asks/],
+  ] as const)('%j → %s', (outcome, reason, message) => {
+    const d = decideConnection(withGeneration(), { reachability: failed(outcome) }, now);
+    expect(d.failure).toMatchObject({ reason, message: expect.stringMatching(message) });
+  });
+
+  it('warns of a certificate expiring within the window, and stays Ready', () => {
+    const soon = decideConnection(withGeneration(), { ...healthy(), reachability: answered(401, '2026-11-30T12:00:00.000Z') }, now, undefined, { expiryWarningDays: 14 });
+    expect(soon.conditions.set.find((c) => c.type === 'Reachable')).toMatchObject({ status: 'True', reason: 'CertificateExpiring', message: expect.stringMatching(/expires in 7 days/) });
+    expect(soon.failure).toBeUndefined();
   });
 
   it('is Reconciling while a registration is Pending, and names the environment', () => {
     const pending = withGeneration({ spec: { registration: { requestedAt: '2026-11-23T10:00:00Z' } } });
-    const d = decideConnection(pending, { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'NotRegistered')] }, now);
+    const d = decideConnection(pending, { reachability: answered(), registrations: registrations({ production: registered, uat: { kind: 'NotRegistered' } }) }, now);
     expect(d.failure).toMatchObject({ reason: 'RegistrationPending', kind: 'reconciling' });
     expect(d.conditions.set.find((c) => c.type === 'Registered')).toMatchObject({ status: 'False', reason: 'RegistrationPending', message: expect.stringMatching(/^uat: Pending — /) });
     expect(d.status.environments?.find((e) => e.name === 'uat')).toMatchObject({ registration: 'Pending' });
@@ -119,8 +166,15 @@ describe('with probes', () => {
 
   it('stalls Overdue after 48 hours', () => {
     const old = withGeneration({ spec: { registration: { requestedAt: '2026-11-21T11:00:00Z' } } });
-    const d = decideConnection(old, { reachability: reach(true, 'Reachable'), registrations: [reg('production', 'Registered'), reg('uat', 'NotRegistered')] }, now);
+    const d = decideConnection(old, { reachability: answered(), registrations: registrations({ production: registered, uat: { kind: 'NotRegistered' } }) }, now);
     expect(d.failure).toMatchObject({ reason: 'RegistrationOverdue', kind: 'stalled', fieldPath: 'spec.environments' });
+  });
+
+  it('names where the client id is kept, never the id, when iManage does not know it', () => {
+    const d = decideConnection(withGeneration(), {
+      reachability: answered(), clientIdSource: "Secret 'app' key clientId", registrations: registrations({ production: { kind: 'InvalidClient' }, uat: { kind: 'InvalidClient' } }),
+    }, now);
+    expect(d.failure).toMatchObject({ reason: 'InvalidClient', message: expect.stringContaining("the client id in Secret 'app' key clientId") });
   });
 
   it('keeps what was last known of an environment when registration was not probed', () => {
@@ -128,5 +182,16 @@ describe('with probes', () => {
     c.status = { environments: [{ name: 'uat', redirectUri: 'https://acme-uat.clioweb.com/externalServices/replyFrom', registration: 'Registered', message: 'ok' }] };
     const d = decideConnection(c, { clientSecret: secret('x', [], false) }, now);
     expect(d.status.environments?.find((e) => e.name === 'uat')).toMatchObject({ registration: 'Registered' });
+  });
+});
+
+describe('probesDue', () => {
+  it.each([
+    ['a valid spec with its Secrets', withGeneration(), {}, true],
+    ['an invalid spec', withGeneration({ spec: { url: 'http://acme.cloudimanage.com' } }), {}, false],
+    ['a missing Secret', withGeneration({ spec: { connectionType: 'Hosted', clientSecretRef: { name: 'app' } } }), { clientSecret: secret('app', [], false) }, false],
+    ['a CA bundle Secret without its key', withGeneration({ spec: { caBundleSecretRef: { name: 'ca', key: 'ca.crt' } } }), { caBundle: { ...secret('ca', []), key: 'ca.crt' } }, false],
+  ])('%s → %s', (_title, connection, observed, due) => {
+    expect(probesDue(connection, connectionFacts(connection), observed as ObservedConnection, now)).toBe(due);
   });
 });

@@ -1,12 +1,29 @@
-// The pure core of the connection controller: spec + observations → desired status.
+// The pure core of the connection controller: spec + facts + observations → desired status.
+// It alone turns probe outcomes into reasons and messages (outcomes.ts), and it alone says
+// whether probes are due (probesDue). Status holds outcomes, not measurements: a healthy,
+// unchanged connection gets the same status from every probe, so nothing is written.
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
-import { effectiveRedirectUris, MIN_PASSPHRASE_LENGTH } from '../../api/validation/index.ts';
+import { MIN_PASSPHRASE_LENGTH } from '../../api/validation/index.ts';
+import type { CachedProbe } from '../../imanage/probe-cache.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { invalidSpec } from '../shared.ts';
-import { type ConditionUpdate, withConditions } from '../../runtime/conditions.ts';
+import { type ConditionUpdate, findCondition, withConditions } from '../../runtime/conditions.ts';
 import { type Check, type CheckFailure, firstFailure, readinessConditions, reconciling, stalled, suspendedConditions } from '../../runtime/readiness.ts';
+import { type ConnectionFacts, connectionFacts, type EnvironmentFact } from './facts.ts';
+import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import { type EnvironmentRegistration, REASON_BY_STATE, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
+
+/** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
+export const CHECKED_AT_REFRESH_MS = 3_600_000;
+
+export interface DecideOptions {
+  /** Certificates expiring sooner are reported as CertificateExpiring. */
+  readonly expiryWarningDays: number;
+}
+
+const DEFAULT_OPTIONS: DecideOptions = { expiryWarningDays: 14 };
 
 export interface ConnectionDecision {
   /** Everything in status except conditions, which the update describes. */
@@ -16,10 +33,22 @@ export interface ConnectionDecision {
   readonly failure?: CheckFailure;
 }
 
+/** One row per environment: the spec's redirect URI, this reconcile's probe, and what status said. */
+interface EnvironmentRow extends EnvironmentFact {
+  readonly probe?: CachedProbe<RegistrationOutcome>;
+  /** Absent when registration was neither probed nor skipped this time. */
+  readonly state?: EnvironmentRegistration;
+}
+
 interface Input {
   readonly connection: IManageConnection;
+  readonly facts: ConnectionFacts;
   readonly observed: ObservedConnection;
   readonly now: Date;
+  readonly reachability?: ReachabilityVerdict;
+  readonly environments: readonly EnvironmentRow[];
+  /** The Registered condition's substance, when registration was probed (or skipped) this time. */
+  readonly registration?: ReturnType<typeof summarizeRegistration>;
 }
 
 const specIsValid: Check<Input> = ({ connection }) => invalidSpec(connection);
@@ -52,8 +81,9 @@ const CREDENTIAL_KEYS: Record<string, readonly string[]> = {
 const passphraseIsLongEnough: Check<Input> = ({ observed }) => {
   const p = observed.passphrase;
   if (!p?.found || p.length === undefined || p.length >= MIN_PASSPHRASE_LENGTH) return undefined;
+  // Its length is not repeated: status would narrow down a value its reader may not see.
   return stalled('PassphraseTooShort', 'spec.tokens.encryption.passphraseSecretRef',
-    `the passphrase in Secret '${p.name}' key '${p.key}' has ${p.length} characters; at least ${MIN_PASSPHRASE_LENGTH} are required. Generate one with: openssl rand -base64 96 | tr -d '\\n'`);
+    `the passphrase in Secret '${p.name}' key '${p.key}' is too short: at least ${MIN_PASSPHRASE_LENGTH} characters are required. Generate one with: openssl rand -base64 96 | tr -d '\\n'`);
 };
 
 const certificateIsUsable: Check<Input> = ({ observed, now }) => {
@@ -67,36 +97,20 @@ const certificateIsUsable: Check<Input> = ({ observed, now }) => {
   return undefined;
 };
 
-/** Which URL the reachability probe used: the REST base when set apart (Legatics). */
-const probedUrlField = (i: Input) => (i.connection.spec.apiUrl ? 'spec.apiUrl' : 'spec.url');
-
-const serverIsReachable: Check<Input> = (input) => {
-  const probe = input.observed.reachability?.value;
-  if (!probe || probe.reachable) return undefined;
-  return stalled(probe.reason, probedUrlField(input), probe.message);
+const serverIsReachable: Check<Input> = ({ reachability, facts }) => {
+  if (!reachability || reachability.reachable) return undefined;
+  return stalled(reachability.reason, facts.probed?.field, reachability.message);
 };
 
-const redirectUrisAreRegistered: Check<Input> = (input) => {
-  const summary = registrationSummary(input);
+const redirectUrisAreRegistered: Check<Input> = ({ registration: summary }) => {
   if (!summary || summary.ok) return undefined;
   const reason = REASON_BY_STATE[summary.state];
   return summary.state === 'Pending' ? reconciling(reason, summary.message) : stalled(reason, 'spec.environments', summary.message);
 };
 
-function environmentStates(input: Input): EnvironmentRegistration[] | undefined {
-  const { observed, connection, now } = input;
-  if (observed.registrationSkipped) {
-    return effectiveRedirectUris(connection.spec).map((e) => ({ name: e.name, redirectUri: e.redirectUri, state: 'Unknown' as const, message: observed.registrationSkipped! }));
-  }
-  if (!observed.registrations) return undefined;
-  const context = { now, ...(connection.spec.registration?.requestedAt ? { requestedAt: connection.spec.registration.requestedAt } : {}),
-    ...(connection.spec.customerId ? { customerId: connection.spec.customerId } : {}), ...(observed.clientId ? { clientId: observed.clientId } : {}) };
-  return observed.registrations.map((r) => registrationState(r, r.probe.value, context));
-}
-
-function registrationSummary(input: Input): ReturnType<typeof summarizeRegistration> | undefined {
-  const states = environmentStates(input);
-  return states ? summarizeRegistration(states) : undefined;
+function registrationSummary(rows: readonly EnvironmentRow[], observed: ObservedConnection): Input['registration'] {
+  if (!observed.registrations && !observed.registrationSkipped) return undefined;
+  return summarizeRegistration(rows.flatMap((e) => (e.state ? [e.state] : [])));
 }
 
 const CHECKS: readonly Check<Input>[] = [
@@ -112,61 +126,108 @@ const CHECKS: readonly Check<Input>[] = [
   redirectUrisAreRegistered,
 ];
 
-export function decideConnection(connection: IManageConnection, observed: ObservedConnection, now: Date): ConnectionDecision {
+/** The checks that need no probe: until they pass, probing would only add noise. */
+const BEFORE_PROBES = CHECKS.slice(0, CHECKS.indexOf(serverIsReachable));
+
+/** Whether this reconcile should probe iManage: the spec and the Secrets it names are in order. */
+export function probesDue(connection: IManageConnection, facts: ConnectionFacts, observed: ObservedConnection, now: Date): boolean {
+  return firstFailure(BEFORE_PROBES, { connection, facts, observed, now, environments: [] }) === undefined;
+}
+
+function environmentRows(facts: ConnectionFacts, observed: ObservedConnection, context: Parameters<typeof registrationState>[2]): EnvironmentRow[] {
+  return facts.environments.map((env) => {
+    const probe = observed.registrations?.get(env.name);
+    if (probe) return { ...env, probe, state: registrationState(env, probe.value, context) };
+    if (!observed.registrationSkipped) return env;
+    const message = 'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections';
+    return { ...env, state: { name: env.name, redirectUri: env.redirectUri, state: 'Unknown', message } };
+  });
+}
+
+function inputOf(connection: IManageConnection, facts: ConnectionFacts, observed: ObservedConnection, now: Date, options: DecideOptions): Input {
+  const spec = connection.spec;
+  const context = {
+    now,
+    clientIdSource: observed.clientIdSource ?? 'the client Secret',
+    authorizeHost: facts.authorization?.hostPort ?? spec.url,
+    ...(spec.registration?.requestedAt ? { requestedAt: spec.registration.requestedAt } : {}),
+    ...(spec.customerId ? { customerId: spec.customerId } : {}),
+  };
+  const reach = observed.reachability;
+  const reachability = reach && facts.probed
+    ? reachabilityVerdict(reach.value, { endpoint: facts.probed, timeoutMs: facts.timeoutMs, now, expiryWarningDays: options.expiryWarningDays })
+    : undefined;
+  const environments = environmentRows(facts, observed, context);
+  const registration = registrationSummary(environments, observed);
+  return { connection, facts, observed, now, environments, ...(reachability ? { reachability } : {}), ...(registration ? { registration } : {}) };
+}
+
+export function decideConnection(
+  connection: IManageConnection, observed: ObservedConnection, now: Date,
+  facts: ConnectionFacts = connectionFacts(connection), options: DecideOptions = DEFAULT_OPTIONS,
+): ConnectionDecision {
   const generation = connection.metadata?.generation ?? 0;
   if (connection.spec.suspend === true) {
     const { conditions: _kept, ...rest } = connection.status ?? {};
     return { status: { ...rest, observedGeneration: generation }, conditions: suspendedConditions(generation) };
   }
-  const input = { connection, observed, now };
+  const input = inputOf(connection, facts, observed, now, options);
   const failure = firstFailure(CHECKS, input);
   const conditions = withConditions(readinessConditions(generation, failure, readiness(input)), ...probeConditions(input));
   return { status: statusOf(input, generation), conditions, ...(failure ? { failure } : {}) };
 }
 
 /** Connected when the probes ran and passed; Configured when probes are off (--probes=false). */
-function readiness({ connection, observed }: Input): { reason: string; message: string } {
-  const count = effectiveRedirectUris(connection.spec).length;
+function readiness({ connection, facts, reachability }: Input): { reason: string; message: string } {
+  const count = facts.environments.length;
   const uris = `${count} redirect URI${count === 1 ? '' : 's'}`;
-  if (!observed.reachability) {
+  if (!reachability) {
     return { reason: 'Configured', message: `The spec and its Secrets are valid${count ? `; ${uris} in status.environments` : ''}.` };
   }
   const registered = count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
   return { reason: 'Connected', message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.` };
 }
 
+type ConditionInputs = Parameters<typeof withConditions>[1][];
+
 /** Reachable and Registered, when their probes ran this time. */
 function probeConditions(input: Input): ConditionInputs {
   const out: ConditionInputs = [];
-  const reach = input.observed.reachability?.value;
+  const reach = input.reachability;
   if (reach) out.push({ type: 'Reachable', status: reach.reachable ? 'True' : 'False', reason: reach.reason, message: reach.message });
-  const summary = registrationSummary(input);
+  const summary = input.registration;
   if (summary) out.push({ type: 'Registered', status: summary.ok ? 'True' : 'False', reason: REASON_BY_STATE[summary.state], message: summary.message });
   return out;
 }
 
-/** When registration was not probed this time, what was last known of the same URI stays. */
-function previousEnvironment(input: Input, name: string, redirectUri: string) {
-  const previous = input.connection.status?.environments?.find((e) => e.name === name && e.redirectUri === redirectUri);
-  return previous ?? { name, redirectUri };
+/** The time to show: kept while the outcome is unchanged and younger than an hour, else the probe's. */
+function refreshedAt(previous: string | undefined, unchanged: boolean, probedAt: Date): string {
+  const kept = previous === undefined ? Number.NaN : Date.parse(previous);
+  return unchanged && probedAt.getTime() - kept < CHECKED_AT_REFRESH_MS ? previous! : probedAt.toISOString();
 }
 
-type ConditionInputs = Parameters<typeof withConditions>[1][];
+function environmentStatus(row: EnvironmentRow): NonNullable<ConnectionDecision['status']['environments']>[number] {
+  const { name, redirectUri, previous, state, probe } = row;
+  // When registration was not probed this time, what was last known of the same URI stays.
+  if (!state) return previous ?? { name, redirectUri };
+  const unchanged = previous?.registration === state.state && previous.message === state.message;
+  const checkedAt = probe ? { checkedAt: refreshedAt(previous?.checkedAt, unchanged, probe.checkedAt) } : {};
+  return { name, redirectUri, registration: state.state, message: state.message, ...checkedAt };
+}
+
+function serverStatus(input: Input): ConnectionDecision['status']['server'] {
+  const previous = input.connection.status?.server;
+  const reach = input.observed.reachability;
+  if (!reach || !input.reachability) return previous;
+  const before = findCondition(input.connection.status?.conditions, 'Reachable');
+  const notAfter = reach.value.certificateNotAfter;
+  const unchanged = before?.reason === input.reachability.reason && before.message === input.reachability.message
+    && previous?.certificateNotAfter === notAfter;
+  return { ...(notAfter ? { certificateNotAfter: notAfter } : {}), checkedAt: refreshedAt(previous?.checkedAt, unchanged, reach.checkedAt) };
+}
 
 function statusOf(input: Input, generation: number): ConnectionDecision['status'] {
-  const states = environmentStates(input);
-  const probedAt = new Map(input.observed.registrations?.map((r) => [r.name, r.probe.checkedAt.toISOString()]) ?? []);
-  const environments = effectiveRedirectUris(input.connection.spec).map(({ name, redirectUri }) => {
-    const state = states?.find((s) => s.name === name);
-    if (!state) return previousEnvironment(input, name, redirectUri);
-    return { name, redirectUri, registration: state.state, message: state.message, ...(probedAt.has(name) ? { checkedAt: probedAt.get(name) } : {}) };
-  });
-  const reach = input.observed.reachability;
-  const server = reach ? {
-    ...(reach.value.address ? { address: reach.value.address } : {}),
-    latencyMs: reach.value.latencyMs,
-    ...(reach.value.certificateNotAfter ? { certificateNotAfter: reach.value.certificateNotAfter } : {}),
-    checkedAt: reach.checkedAt.toISOString(),
-  } : input.connection.status?.server;
+  const environments = input.environments.map(environmentStatus);
+  const server = serverStatus(input);
   return { observedGeneration: generation, ...(environments.length ? { environments } : {}), ...(server ? { server } : {}) };
 }

@@ -1,6 +1,7 @@
 // Reads what the connection refers to: its Secrets, fetched on demand (never cached, so memory
-// does not grow with the Secrets in the cluster). Values are reduced to what decide needs —
-// key names, the passphrase's length, the certificate's expiry — and dropped.
+// does not grow with the Secrets in the cluster), then — when decide says they are due — the
+// probes. Values are reduced to what decide needs — key names, the passphrase's length, the
+// certificate's expiry — and dropped.
 
 import { X509Certificate } from 'node:crypto';
 import type { IManageConnection } from '../../api/generated/types.ts';
@@ -8,7 +9,9 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import type { CertificateObservation, ObservedConnection, PassphraseObservation, SecretObservation } from './observed.ts';
-import { observeProbes, type ProbeSettings } from './probes.ts';
+import { probesDue } from './decide.ts';
+import type { ConnectionFacts } from './facts.ts';
+import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -55,7 +58,17 @@ export interface ProbeContext {
   readonly defaultClientSecret?: { readonly namespace: string; readonly name: string };
 }
 
-export async function observeConnection(client: SecretReader, connection: IManageConnection, signal?: AbortSignal, probes?: ProbeContext): Promise<ObservedConnection> {
+export interface ObserveContext {
+  readonly facts: ConnectionFacts;
+  readonly now: Date;
+  readonly signal?: AbortSignal;
+  /** Absent when probes are off. */
+  readonly probes?: ProbeContext;
+  readonly observers?: ProbeObservers;
+}
+
+export async function observeConnection(client: SecretReader, connection: IManageConnection, context: ObserveContext): Promise<ObservedConnection> {
+  const { facts, signal, probes } = context;
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
   const read = (name: string | undefined) => (name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal));
@@ -68,18 +81,25 @@ export async function observeConnection(client: SecretReader, connection: IManag
     read(spec.caBundleSecretRef?.name),
   ]);
   const secretsObserved = observeSecrets(spec, { clientSecret, credentials, passphrase, certificate, caBundle });
-  if (!probes) return secretsObserved;
-  const clientId = decode(clientSecret, 'clientId') ?? (await defaultClientId(client, spec, probes, signal));
+  if (!probes || !probesDue(connection, facts, secretsObserved, context.now)) return secretsObserved;
+  const application = await clientIdOf(client, spec, clientSecret, probes, signal);
   const ca = spec.caBundleSecretRef ? decode(caBundle, spec.caBundleSecretRef.key ?? 'ca.crt') : undefined;
-  if (spec.caBundleSecretRef && ca === undefined) return secretsObserved; // the CA check reports it; probing without it would mislead
-  const observed = await observeProbes(probes.settings, connection, { ...(clientId ? { clientId } : {}), ...(ca ? { ca } : {}) });
-  return { ...secretsObserved, ...observed, ...(clientId ? { clientId } : {}) };
+  const owner = `${namespace}/${connection.metadata?.name ?? ''}`;
+  const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
+  const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
+  return { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };
 }
 
-async function defaultClientId(client: SecretReader, spec: IManageConnection['spec'], probes: ProbeContext, signal?: AbortSignal): Promise<string | undefined> {
+/** The client id to ask iManage with, and where it is kept (the words status may use). */
+async function clientIdOf(
+  client: SecretReader, spec: IManageConnection['spec'], clientSecret: Secret | undefined, probes: ProbeContext, signal?: AbortSignal,
+): Promise<{ id: string; source: string } | undefined> {
+  const own = decode(clientSecret, 'clientId');
+  if (own !== undefined) return { id: own, source: `Secret '${spec.clientSecretRef!.name}' key clientId` };
   if (spec.connectionType !== 'Cloud' || spec.clientSecretRef || !probes.defaultClientSecret) return undefined;
   const { namespace, name } = probes.defaultClientSecret;
-  return decode(await readSecret(client, namespace, name, signal), 'clientId');
+  const id = decode(await readSecret(client, namespace, name, signal), 'clientId');
+  return id === undefined ? undefined : { id, source: "the operator's default application (--default-client-secret)" };
 }
 
 interface ReadSecrets {

@@ -1,9 +1,16 @@
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { ReachabilityResult } from '../../imanage/reachability.ts';
-import type { RegistrationResult } from '../../imanage/registration.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
 
 // What the connection controller reads before it decides. Secret values never enter this
 // shape: only which keys exist, the passphrase's length, and the certificate's validity.
+//
+// What status may say about a Secret a connection names (its author may be unable to read it):
+// whether it exists, which of the keys the operator needs are missing (key names, never values),
+// that a passphrase is too short (never its length), and a certificate's expiry (public in the
+// certificate anyway). The client id is never repeated: it is named by where it is kept. The real
+// boundary is RBAC on who may create connections: an author can point the connection at a server
+// of their own and receive the client id there.
 
 /** A referenced Secret as seen: whether it exists and which keys it has. */
 export interface SecretObservation {
@@ -24,12 +31,6 @@ export interface CertificateObservation extends SecretObservation {
   readonly parseError?: string;
 }
 
-export interface ObservedEnvironment {
-  readonly name: string;
-  readonly redirectUri: string;
-  readonly probe: CachedProbe<RegistrationResult>;
-}
-
 export interface ObservedConnection {
   readonly clientSecret?: SecretObservation;
   readonly credentials?: SecretObservation;
@@ -38,9 +39,10 @@ export interface ObservedConnection {
   readonly caBundle?: SecretObservation & { readonly key: string };
   /** Absent when the probe did not run (an earlier check failed, or probes are off). */
   readonly reachability?: CachedProbe<ReachabilityResult>;
-  readonly registrations?: readonly ObservedEnvironment[];
-  /** The client id the registration probe used (not a secret). */
-  readonly clientId?: string;
-  /** Why registration could not be probed, e.g. no client id. */
-  readonly registrationSkipped?: string;
+  /** Registration probes by environment name; absent when they did not run. */
+  readonly registrations?: ReadonlyMap<string, CachedProbe<RegistrationOutcome>>;
+  /** Where the client id the registration probe used is kept, in words; never the id. */
+  readonly clientIdSource?: string;
+  /** Registration could not be probed: no client id to ask with. */
+  readonly registrationSkipped?: 'NoClientId';
 }

@@ -1,26 +1,43 @@
 // Runs (or reuses) the reachability and registration probes of one connection through the
 // operator-wide caches, so that a host shared by many connections is probed once per interval.
+// Each connection holds the cache keys it used this time; keys nobody holds are forgotten, and
+// with the last key of a host its metric series go too, so memory follows what is referenced.
+// Times and latencies go to metrics here; status gets only outcomes (decide.ts).
 
 import { createHash } from 'node:crypto';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { goDurationMs } from '../../api/duration.ts';
-import { effectiveRedirectUris } from '../../api/validation/index.ts';
 import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import type { CachedProbe, ProbeCache, ProbeOutcome } from '../../imanage/probe-cache.ts';
+import type { Assessment, CachedProbe, ProbeCache } from '../../imanage/probe-cache.ts';
+import { MIN_PROBE_DELAY_MS, boundedDelay } from '../../imanage/delays.ts';
 import { probeReachability, type ReachabilityResult } from '../../imanage/reachability.ts';
-import { lintRedirectUri, probeRegistration, type RegistrationResult } from '../../imanage/registration.ts';
-import type { ObservedEnvironment } from './observed.ts';
-
-export type Reachability = ReachabilityResult & ProbeOutcome;
-export type Registration = RegistrationResult & ProbeOutcome;
+import { lintRedirectUri, probeRegistration, type RegistrationOutcome } from '../../imanage/registration.ts';
+import type { Logger } from '../../runtime/log.ts';
+import type { OperatorMetrics } from '../../runtime/metrics.ts';
+import type { ConnectionFacts, Endpoint } from './facts.ts';
+import { assessReachability, assessRegistration } from './outcomes.ts';
 
 export interface ProbeSettings {
-  readonly reachability: ProbeCache<Reachability>;
-  readonly registration: ProbeCache<Registration>;
+  readonly reachability: ProbeCache<ReachabilityResult>;
+  readonly registration: ProbeCache<RegistrationOutcome>;
   readonly overrides: HostOverrides;
   readonly blocked: ProbeGuard;
+  /** Certificates expiring sooner are reported as CertificateExpiring (decide reads it). */
   readonly expiryWarningDays: number;
   readonly now: () => Date;
+  /** What sends the probes; tests replace it. @default the network probes of imanage/ */
+  readonly send?: ProbeSenders;
+}
+
+export interface ProbeSenders {
+  readonly reachability: typeof probeReachability;
+  readonly registration: typeof probeRegistration;
+}
+
+const NETWORK: ProbeSenders = { reachability: probeReachability, registration: probeRegistration };
+
+/** Where probe times go, and where operators read what status keeps vague. */
+export interface ProbeObservers {
+  readonly metrics?: Pick<OperatorMetrics, 'probeDuration' | 'probeLastSuccess' | 'probesSent'>;
+  readonly logger?: Pick<Logger, 'debug'>;
 }
 
 export interface ProbeInputs {
@@ -29,61 +46,107 @@ export interface ProbeInputs {
 }
 
 export interface ObservedProbes {
-  readonly reachability: CachedProbe<Reachability>;
-  readonly registrations?: readonly ObservedEnvironment[];
-  readonly registrationSkipped?: string;
+  readonly reachability: CachedProbe<ReachabilityResult>;
+  readonly registrations?: ReadonlyMap<string, CachedProbe<RegistrationOutcome>>;
+  readonly registrationSkipped?: 'NoClientId';
 }
 
-const fingerprint = (ca: string | undefined) => (ca ? createHash('sha256').update(ca).digest('hex').slice(0, 16) : 'system-roots');
+const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
+const fingerprint = (ca: string | undefined) => (ca ? digest(ca) : 'system-roots');
 
-function timing(connection: IManageConnection): { intervalMs: number; timeoutMs: number } {
-  return { intervalMs: goDurationMs(connection.spec.probes?.interval ?? '5m'), timeoutMs: goDurationMs(connection.spec.probes?.timeout ?? '10s') };
-}
-
-export async function observeProbes(settings: ProbeSettings, connection: IManageConnection, inputs: ProbeInputs): Promise<ObservedProbes> {
-  const { intervalMs, timeoutMs } = timing(connection);
-  const api = new URL(connection.spec.apiUrl ?? connection.spec.url);
-  const port = Number(api.port || 443);
-  const host = `${api.hostname}:${port}`;
-  const reachability = await settings.reachability.get(`${host}|${fingerprint(inputs.ca)}`, intervalMs, async () => {
-    const result = await probeReachability({ host: api.hostname, port, ...(inputs.ca ? { ca: inputs.ca } : {}) },
-      { timeoutMs, overrides: settings.overrides, blocked: settings.blocked, expiryWarningDays: settings.expiryWarningDays, now: settings.now });
-    return { ...result, ok: result.reachable, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
-  }, api.hostname);
+export async function observeProbes(
+  settings: ProbeSettings, owner: string, facts: ConnectionFacts, inputs: ProbeInputs, observers: ProbeObservers = {},
+): Promise<ObservedProbes> {
+  const probed = facts.probed!;
+  const reachabilityKey = `${probed.hostPort}|${fingerprint(inputs.ca)}`;
+  const reachability = await settings.reachability.get(owner, {
+    key: reachabilityKey, phase: probed.hostPort, intervalMs: facts.intervalMs, assess: assessReachability,
+    probe: () => sendReachability(settings, probed, facts.timeoutMs, inputs.ca, observers),
+  });
+  forget(settings, observers, settings.reachability.retain(owner, [reachabilityKey]));
   if (!inputs.clientId) {
-    return { reachability, registrationSkipped: 'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections' };
+    forget(settings, observers, settings.registration.release(owner));
+    return { reachability, registrationSkipped: 'NoClientId' };
   }
-  const registrations = await Promise.all(effectiveRedirectUris(connection.spec).map(async (env) => ({
-    name: env.name,
-    redirectUri: env.redirectUri,
-    probe: await registrationProbe(settings, connection, inputs as Required<Pick<ProbeInputs, 'clientId'>> & ProbeInputs, env.redirectUri, { intervalMs, timeoutMs }),
-  })));
-  return { reachability, registrations };
+  const asked = await Promise.all(facts.environments.map(async (env) => {
+    const key = registrationKey(facts.authorization!, inputs as ProbeInputs & { clientId: string }, env.redirectUri);
+    const probe = await settings.registration.get(owner, {
+      key, phase: facts.authorization!.hostPort, intervalMs: facts.intervalMs, assess: assessRegistration,
+      probe: () => sendRegistration(settings, facts, inputs as ProbeInputs & { clientId: string }, env.redirectUri, observers),
+    });
+    return { name: env.name, key, probe };
+  }));
+  forget(settings, observers, settings.registration.retain(owner, asked.map((a) => a.key)));
+  return { reachability, registrations: new Map(asked.map((a) => [a.name, a.probe])) };
 }
 
-function registrationProbe(
-  settings: ProbeSettings, connection: IManageConnection, inputs: ProbeInputs & { clientId: string },
-  redirectUri: string, t: { intervalMs: number; timeoutMs: number },
-): Promise<CachedProbe<Registration>> {
-  const base = new URL(connection.spec.url);
-  // Keyed by host:port first, like the reachability probe, so that metrics name hosts alike.
-  const key = `${base.hostname}:${base.port || 443}|${inputs.clientId}|${redirectUri}|${fingerprint(inputs.ca)}`;
-  return settings.registration.get(key, t.intervalMs, async () => {
-    const lint = lintRedirectUri(redirectUri);
-    if (lint) return { answer: 'NotRegistered', detail: `not sent to iManage: the redirect URI ${lint}, and iManage compares redirect URIs exactly`, ok: true };
-    const result = await probeRegistration(
-      { baseUrl: base, clientId: inputs.clientId, redirectUri, scope: connection.spec.auth?.scope ?? 'user', ...(inputs.ca ? { ca: inputs.ca } : {}) },
-      { overrides: settings.overrides, blocked: settings.blocked, timeoutMs: t.timeoutMs },
-    );
-    return { ...result, ok: result.answer !== 'Unknown' };
-  }, base.hostname);
+/** The connection is gone: its keys are released, and what no other connection holds is forgotten. */
+export function releaseConnection(settings: ProbeSettings, owner: string, observers: ProbeObservers = {}): void {
+  forget(settings, observers, [...settings.reachability.release(owner), ...settings.registration.release(owner)]);
+}
+
+/** Keyed by host:port first, like the reachability probe, so that metrics name hosts alike. */
+function registrationKey(base: Endpoint, inputs: ProbeInputs & { clientId: string }, redirectUri: string): string {
+  return `${base.hostPort}|${digest(inputs.clientId)}|${redirectUri}|${fingerprint(inputs.ca)}`;
+}
+
+/** A host no key refers to any more takes its metric series with it. */
+function forget(settings: ProbeSettings, observers: ProbeObservers, keys: readonly string[]): void {
+  const metrics = observers.metrics;
+  if (!metrics || keys.length === 0) return;
+  for (const host of new Set(keys.map((k) => k.split('|')[0]!))) {
+    if (settings.reachability.hasPhase(host) || settings.registration.hasPhase(host)) continue;
+    for (const probe of ['reachability', 'registration']) {
+      metrics.probeDuration.remove({ probe, host });
+      metrics.probeLastSuccess.remove({ probe, host });
+      metrics.probesSent.remove({ probe, host });
+    }
+  }
+}
+
+function record(observers: ProbeObservers, probe: string, host: string, seconds: number, assessment: Assessment): void {
+  observers.metrics?.probeDuration.observe({ probe, host }, seconds);
+  if (assessment.ok) observers.metrics?.probeLastSuccess.set({ probe, host }, Date.now() / 1000);
+}
+
+async function sendReachability(
+  settings: ProbeSettings, endpoint: Endpoint, timeoutMs: number, ca: string | undefined, observers: ProbeObservers,
+): Promise<ReachabilityResult> {
+  const send = settings.send?.reachability ?? NETWORK.reachability;
+  const result = await send({ host: endpoint.hostname, port: endpoint.port, ...(ca ? { ca } : {}) },
+    { timeoutMs, overrides: settings.overrides, blocked: settings.blocked, now: settings.now });
+  record(observers, 'reachability', endpoint.hostPort, result.latencyMs / 1000, assessReachability(result));
+  // Status says only "cannot connect" for these (outcomes.ts); operators get the detail.
+  if (['Forbidden', 'ConnectFailed', 'Timeout'].includes(result.outcome.kind)) {
+    observers.logger?.debug({ host: endpoint.hostPort, address: result.address, outcome: result.outcome }, 'reachability probe did not connect');
+  }
+  return result;
+}
+
+async function sendRegistration(
+  settings: ProbeSettings, facts: ConnectionFacts, inputs: ProbeInputs & { clientId: string }, redirectUri: string,
+  observers: ProbeObservers,
+): Promise<RegistrationOutcome> {
+  const problem = lintRedirectUri(redirectUri);
+  if (problem) return { kind: 'Malformed', problem };
+  const base = facts.authorization!;
+  const send = settings.send?.registration ?? NETWORK.registration;
+  const started = Date.now();
+  const outcome = await send(
+    { baseUrl: base.url, clientId: inputs.clientId, redirectUri, scope: facts.scope, ...(inputs.ca ? { ca: inputs.ca } : {}) },
+    { overrides: settings.overrides, blocked: settings.blocked, timeoutMs: facts.timeoutMs },
+  );
+  record(observers, 'registration', base.hostPort, (Date.now() - started) / 1000, assessRegistration(outcome));
+  if (outcome.kind === 'NotAsked') observers.logger?.debug({ host: base.hostPort, cause: outcome.cause }, 'registration probe did not connect');
+  return outcome;
 }
 
 /**
  * When this connection should be looked at again: its earliest probe renewal, plus a second of
- * slack so that probes falling due together (same host phase) are renewed in one pass.
+ * slack so that probes falling due together (same host phase) are renewed in one pass. Bounded,
+ * whatever a server asked for.
  */
 export function nextProbeInMs(probes: ObservedProbes, now: Date): number {
-  const times = [probes.reachability.nextAt, ...(probes.registrations ?? []).map((r) => r.probe.nextAt)].map((d) => d.getTime());
-  return Math.max(1000, Math.min(...times) - now.getTime() + 1000);
+  const times = [probes.reachability, ...(probes.registrations?.values() ?? [])].map((p) => p.nextAt.getTime());
+  return boundedDelay(Math.min(...times) - now.getTime() + 1000, undefined, MIN_PROBE_DELAY_MS);
 }

@@ -6,18 +6,23 @@ const now = new Date('2026-11-23T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
 
 describe('registrationState', () => {
+  const context = { now, clientIdSource: "Secret 'app' key clientId", authorizeHost: 'acme.cloudimanage.com:443', customerId: '4021' };
   it.each([
-    ['Registered', undefined, 'Registered', /accepts/],
-    ['NotRegistered', undefined, 'NotRegistered', /ask iManage .* then set spec\.registration\.requestedAt/],
-    ['NotRegistered', hoursAgo(1), 'Pending', /requested 1 h ago; .* within 47 h/],
-    ['NotRegistered', hoursAgo(47.5), 'Pending', /within 30 min/],
-    ['NotRegistered', hoursAgo(48), 'Overdue', /requested 48 h ago .* contact iManage support/],
-    ['NotRegistered', hoursAgo(24 * 30), 'Overdue', /requested 30 days ago/],
-    ['InvalidClient', undefined, 'InvalidClient', /does not know client id 'abc'/],
-    ['Unknown', undefined, 'Unknown', /could not tell .*: HTTP 502/],
-  ] as const)('%s requested %s → %s', (answer, requestedAt, state, message) => {
-    const r = registrationState(env, { answer, detail: answer === 'Unknown' ? 'HTTP 502' : 'invalid_redirect_uri' },
-      { now, clientId: 'abc', customerId: '4021', ...(requestedAt ? { requestedAt } : {}) });
+    [{ kind: 'Registered', via: 'redirect' }, undefined, 'Registered', /accepts/],
+    [{ kind: 'NotRegistered' }, undefined, 'NotRegistered', /ask iManage .* then set spec\.registration\.requestedAt/],
+    [{ kind: 'NotRegistered' }, hoursAgo(1), 'Pending', /requested 1 h ago; .* within 47 h/],
+    [{ kind: 'NotRegistered' }, hoursAgo(47.5), 'Pending', /within 30 min/],
+    [{ kind: 'NotRegistered' }, hoursAgo(48), 'Overdue', /requested 48 h ago .* contact iManage support/],
+    [{ kind: 'NotRegistered' }, hoursAgo(24 * 30), 'Overdue', /requested 30 days ago/],
+    [{ kind: 'InvalidClient' }, undefined, 'InvalidClient', /^iManage does not know the client id in Secret 'app' key clientId; check it$/],
+    [{ kind: 'Unrecognised', httpStatus: 502, excerpt: 'Bad gateway' }, undefined, 'Unknown', /could not tell .*: HTTP 502, .*\(the page begins: Bad gateway\)/],
+    [{ kind: 'RateLimited', retryAfterMs: 5000 }, undefined, 'Unknown', /could not tell .*: HTTP 429/],
+    [{ kind: 'RedirectedWithError', error: 'access_denied' }, undefined, 'Unknown', /with error access_denied$/],
+    [{ kind: 'NotAsked', cause: 'ECONNREFUSED' }, undefined, 'Unknown', /: cannot connect to acme\.cloudimanage\.com:443$/],
+    [{ kind: 'NotAsked', cause: 'ProbeTargetForbiddenError' }, undefined, 'Unknown', /: cannot connect to acme\.cloudimanage\.com:443$/],
+    [{ kind: 'Malformed', problem: "ends with '/'" }, hoursAgo(1), 'NotRegistered', /not sent to iManage: the redirect URI ends with '\/'/],
+  ] as const)('%j requested %s → %s', (outcome, requestedAt, state, message) => {
+    const r = registrationState(env, outcome, { ...context, ...(requestedAt ? { requestedAt } : {}) });
     expect(r.state).toBe(state);
     expect(r.message).toMatch(message);
   });

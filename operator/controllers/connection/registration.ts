@@ -2,7 +2,7 @@
 // requested: iManage takes 24–48 hours, so "not registered" is Pending before that and Overdue
 // after. Pure: the clock is an argument.
 
-import type { RegistrationAnswer } from '../../imanage/registration.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
 
 export type RegistrationState = 'Registered' | 'Pending' | 'Overdue' | 'NotRegistered' | 'InvalidClient' | 'Unknown';
 
@@ -20,26 +20,50 @@ function hours(ms: number): string {
   if (h < 1) return `${Math.ceil(h * 60)} min`;
   return h <= 72 ? `${Math.round(h)} h` : `${Math.round(h / 24)} days`;
 }
+export interface RegistrationContext {
+  readonly requestedAt?: string;
+  readonly customerId?: string;
+  /**
+   * Where the client id comes from, in words ("Secret 'app' key clientId"). Never the id itself:
+   * a user who may create a connection but not read the Secret would learn it from status.
+   */
+  readonly clientIdSource: string;
+  /** The authorize endpoint's host:port, for "not reachable". */
+  readonly authorizeHost: string;
+  readonly now: Date;
+}
 
 export function registrationState(
   env: { name: string; redirectUri: string },
-  answer: { answer: RegistrationAnswer; detail: string },
-  context: { requestedAt?: string; customerId?: string; clientId?: string; now: Date },
+  outcome: RegistrationOutcome,
+  context: RegistrationContext,
 ): EnvironmentRegistration {
   const base = { name: env.name, redirectUri: env.redirectUri };
-  switch (answer.answer) {
+  const unknown = (what: string): EnvironmentRegistration =>
+    ({ ...base, state: 'Unknown', message: `could not tell whether iManage accepts ${env.redirectUri}: ${what}` });
+  switch (outcome.kind) {
     case 'Registered':
       return { ...base, state: 'Registered', message: `iManage accepts ${env.redirectUri}` };
     case 'InvalidClient':
-      return { ...base, state: 'InvalidClient', message: `iManage does not know client id '${context.clientId ?? ''}'; check clientSecretRef (or the operator's default application)` };
-    case 'Unknown':
-      return { ...base, state: 'Unknown', message: `could not tell whether iManage accepts ${env.redirectUri}: ${answer.detail}` };
+      return { ...base, state: 'InvalidClient', message: `iManage does not know the client id in ${context.clientIdSource}; check it` };
     case 'NotRegistered':
-      return { ...base, ...notRegistered(env.redirectUri, answer.detail, context) };
+      return { ...base, ...notRegistered(env.redirectUri, context) };
+    case 'Malformed':
+      return { ...base, state: 'NotRegistered',
+        message: `not sent to iManage: the redirect URI ${outcome.problem}, and iManage compares redirect URIs exactly; correct spec.environments` };
+    case 'RedirectedWithError':
+      return unknown(`iManage sent the browser back with ${outcome.error ? `error ${outcome.error}` : 'an error it did not name in OAuth terms'}`);
+    case 'RateLimited':
+      return unknown('HTTP 429 (rate-limited); asking again later');
+    case 'Unrecognised':
+      return unknown(`HTTP ${outcome.httpStatus}, not an answer iManage gives${outcome.excerpt ? ` (the page begins: ${outcome.excerpt})` : ''}; a proxy may be in between`);
+    case 'NotAsked':
+      return unknown(`cannot connect to ${context.authorizeHost}`);
   }
 }
 
-function notRegistered(uri: string, detail: string, context: { requestedAt?: string; customerId?: string; now: Date }): { state: RegistrationState; message: string } {
+function notRegistered(uri: string, context: RegistrationContext): { state: RegistrationState; message: string } {
+  const detail = 'invalid_redirect_uri';
   const requested = context.requestedAt ? Date.parse(context.requestedAt) : Number.NaN;
   const customer = context.customerId ? ` for customer id ${context.customerId}` : '';
   if (Number.isNaN(requested)) {
@@ -51,6 +75,7 @@ function notRegistered(uri: string, detail: string, context: { requestedAt?: str
   }
   return { state: 'Overdue', message: `registration was requested ${hours(age)} ago and iManage still refuses the URI (${detail}); contact iManage support (support@imanage.com) with ${uri}${customer}` };
 }
+
 
 const SEVERITY: readonly RegistrationState[] = ['Overdue', 'InvalidClient', 'NotRegistered', 'Unknown', 'Pending'];
 

@@ -1,0 +1,71 @@
+// The facts about one connection that every stage reads, derived once per reconcile: which URL is
+// probed, where registration is asked, how often, and each environment's effective redirect URI
+// beside what status last said of it. Probes, decide and status take them from here rather than
+// each re-deriving them from the spec.
+
+import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import { goDurationMs } from '../../api/duration.ts';
+import { effectiveRedirectUris } from '../../api/validation/index.ts';
+import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
+
+export type PreviousEnvironment = NonNullable<IManageConnectionStatus['environments']>[number];
+
+/** A URL the operator sends requests to, with the parts the probes and messages need. */
+export interface Endpoint {
+  /** The spec field it comes from, for messages: `spec.url` or `spec.apiUrl`. */
+  readonly field: 'spec.url' | 'spec.apiUrl';
+  readonly url: URL;
+  readonly hostname: string;
+  readonly port: number;
+  /** `host:port`, the name of the host in cache keys, metrics and messages. */
+  readonly hostPort: string;
+}
+
+export interface EnvironmentFact {
+  readonly name: string;
+  readonly redirectUri: string;
+  /** What status said of this environment, when it was about the same redirect URI. */
+  readonly previous?: PreviousEnvironment;
+}
+
+export interface ConnectionFacts {
+  /** The REST base that the reachability probe asks: apiUrl when set apart (Legatics), else url. */
+  readonly probed?: Endpoint;
+  /** The server whose authorize endpoint says whether a redirect URI is registered: always url. */
+  readonly authorization?: Endpoint;
+  readonly environments: readonly EnvironmentFact[];
+  /** The OAuth scope registration asks with. */
+  readonly scope: string;
+  /** Bounded: an interval over MAX_PROBE_DELAY_MS is probed every MAX_PROBE_DELAY_MS. */
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Undefined only for a URL that fails validation; such a spec is reported, never probed. */
+function endpoint(field: Endpoint['field'], value: string | undefined): Endpoint | undefined {
+  const url = value === undefined ? null : URL.parse(value);
+  if (!url) return undefined;
+  const port = Number(url.port || 443);
+  return { field, url, hostname: url.hostname, port, hostPort: `${url.hostname}:${port}` };
+}
+
+/** The facts of a connection, read from its spec and its previous status. */
+export function connectionFacts(connection: IManageConnection): ConnectionFacts {
+  const spec = connection.spec;
+  const previous = new Map((connection.status?.environments ?? []).map((e) => [e.name, e]));
+  const environments = effectiveRedirectUris(spec).map(({ name, redirectUri }) => {
+    const before = previous.get(name);
+    return { name, redirectUri, ...(before?.redirectUri === redirectUri ? { previous: before } : {}) };
+  });
+  const probed = spec.apiUrl ? endpoint('spec.apiUrl', spec.apiUrl) : endpoint('spec.url', spec.url);
+  const authorization = endpoint('spec.url', spec.url);
+  return {
+    ...(probed ? { probed } : {}),
+    ...(authorization ? { authorization } : {}),
+    environments,
+    scope: spec.auth?.scope ?? 'user',
+    // The schema's minimums (10s, and a timeout under the interval) hold for a valid spec.
+    intervalMs: boundedDelay(goDurationMs(spec.probes?.interval ?? '5m'), MAX_PROBE_DELAY_MS, 10_000),
+    timeoutMs: boundedDelay(goDurationMs(spec.probes?.timeout ?? '10s'), MAX_PROBE_TIMEOUT_MS, 1_000),
+  };
+}

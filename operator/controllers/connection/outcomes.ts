@@ -1,0 +1,108 @@
+// What a probe's outcome means: for the probe cache, whether the host should be backed off; for
+// status, the reason and the words a user reads. The probes in imanage/ report only what happened.
+//
+// What a namespace user may learn from status about an address is limited to what they could
+// find out themselves: a name that does not resolve is reported (a typo is the usual cause), but a
+// connection the SSRF guard refused, one that was refused, and one that timed out while connecting
+// read the same — "cannot connect" — so that status is no port scanner for the cluster's network.
+// The difference is logged at debug for operators (probes.ts).
+
+import type { Assessment } from '../../imanage/probe-cache.ts';
+import type { ReachabilityOutcome, ReachabilityResult, TlsFailureKind } from '../../imanage/reachability.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
+import type { Endpoint } from './facts.ts';
+
+export type ReachabilityReason =
+  | 'Reachable' | 'CertificateExpiring' | 'DnsFailed' | 'ConnectFailed' | 'TlsFailed' | 'HttpError' | 'Timeout' | 'RateLimited';
+
+export interface ReachabilityVerdict {
+  /** The server answered over verified TLS (an expiring certificate still counts). */
+  readonly reachable: boolean;
+  readonly reason: ReachabilityReason;
+  readonly message: string;
+}
+
+/** GET /api without a token answers 401: the endpoint exists, so iManage is there. */
+function answeredLikeIManage(status: number): boolean {
+  return status !== 0 && status !== 404 && status !== 429 && (status < 300 || status >= 400) && status < 500;
+}
+
+export function assessReachability(result: ReachabilityResult): Assessment {
+  const { outcome } = result;
+  if (outcome.kind !== 'Answered') return { ok: false };
+  return { ok: answeredLikeIManage(outcome.httpStatus), ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+}
+
+export function assessRegistration(outcome: RegistrationOutcome): Assessment {
+  if (outcome.kind === 'RateLimited') return { ok: false, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+  return { ok: outcome.kind !== 'NotAsked' && outcome.kind !== 'Unrecognised' };
+}
+
+const TLS_HINTS: Readonly<Record<TlsFailureKind, string>> = {
+  CertificateExpired: 'the server certificate has expired; iManage (or your on-premise administrator) must renew it',
+  HostnameMismatch: 'the certificate is for another host name; check the URL, or a proxy that intercepts TLS',
+  UntrustedIssuer: 'the certificate is not signed by a trusted CA; for a private CA, reference its bundle in spec.caBundleSecretRef',
+  Other: 'check the server certificate and any proxy that intercepts TLS',
+};
+
+export interface VerdictContext {
+  readonly endpoint: Endpoint;
+  readonly timeoutMs: number;
+  readonly now: Date;
+  readonly expiryWarningDays: number;
+}
+
+export function reachabilityVerdict(result: ReachabilityResult, context: VerdictContext): ReachabilityVerdict {
+  const { outcome } = result;
+  if (outcome.kind === 'Answered') return answered(outcome, result.certificateNotAfter, context);
+  return { reachable: false, ...failed(outcome, context) };
+}
+
+function answered(outcome: Extract<ReachabilityOutcome, { kind: 'Answered' }>, notAfter: string | undefined, c: VerdictContext): ReachabilityVerdict {
+  const { hostPort, field } = c.endpoint;
+  const status = outcome.httpStatus;
+  if (status === 429) {
+    const wait = outcome.retryAfterMs === undefined ? '' : `; the next probe waits ${Math.ceil(outcome.retryAfterMs / 1000)} s as Retry-After asks`;
+    return { reachable: false, reason: 'RateLimited', message: `${hostPort} rate-limited the probe (HTTP 429)${wait}` };
+  }
+  if (!answeredLikeIManage(status)) {
+    const advice = status >= 500
+      ? 'iManage reports a server error, check its status page or contact iManage support'
+      : `this does not look like an iManage Work API, check ${field} and the port`;
+    return { reachable: false, reason: 'HttpError', message: `GET https://${hostPort}/api answered HTTP ${status}; ${advice}` };
+  }
+  const daysLeft = notAfter ? Math.floor((Date.parse(notAfter) - c.now.getTime()) / 86_400_000) : Number.POSITIVE_INFINITY;
+  if (daysLeft < c.expiryWarningDays) {
+    return { reachable: true, reason: 'CertificateExpiring',
+      message: `${hostPort} answers, but its TLS certificate expires in ${daysLeft} days (${notAfter}); renew it before clients start failing` };
+  }
+  // No latency here: it changes on every probe, and status changes only when the outcome does.
+  return { reachable: true, reason: 'Reachable', message: `${hostPort} answers GET /api over verified TLS` };
+}
+
+type Failure = Exclude<ReachabilityOutcome, { kind: 'Answered' }>;
+
+function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 'reachable'> {
+  const { hostPort, hostname, field } = c.endpoint;
+  switch (outcome.kind) {
+    case 'DnsFailed':
+      return { reason: 'DnsFailed', message: `cannot resolve ${hostname} (${outcome.code ?? 'lookup failed'}); check ${field} for typos (and the vanity subdomain), and that the cluster's DNS can resolve public names` };
+    case 'Forbidden':
+    case 'ConnectFailed':
+      return cannotConnect(c.endpoint);
+    case 'Timeout':
+      if (outcome.step === 'TCP connect') return cannotConnect(c.endpoint);
+      return { reason: 'Timeout', message: `no answer from ${hostPort} within ${c.timeoutMs / 1000} s (at ${outcome.step}); check firewalls and proxies between the cluster and iManage, or raise spec.probes.timeout if the server is slow` };
+    case 'Reset':
+      return { reason: 'ConnectFailed', message: `${hostPort} reset the connection during ${outcome.step}; a firewall, proxy or IP allow-list may be cutting the cluster's traffic` };
+    case 'TlsFailed':
+      return { reason: 'TlsFailed', message: `TLS with ${hostPort} failed (${outcome.code}): ${TLS_HINTS[outcome.tls].replace('the URL', field)}` };
+    case 'RequestFailed':
+      return { reason: 'HttpError', message: `GET /api on ${hostPort} failed (${outcome.code}); check ${field} and any proxy in between` };
+  }
+}
+
+/** One wording for refused, forbidden and unanswered connects: see the header. */
+function cannotConnect({ hostPort, field }: Endpoint): Omit<ReachabilityVerdict, 'reachable'> {
+  return { reason: 'ConnectFailed', message: `cannot connect to ${hostPort}; check the host and port in ${field}, firewalls, and that iManage's IP allow-list admits the cluster's egress address` };
+}

@@ -1,0 +1,26 @@
+// Every wait the probes take from outside the operator — a server's Retry-After, the backoff it
+// earns by failing, the interval and timeout a connection's author writes — is bounded here.
+// Unbounded, `Retry-After: 99999999` became a delay setTimeout cannot hold (over 2^31 − 1 ms),
+// which Node fires after 1 ms: 350 requeues a second for one key.
+
+/** The longest a probe is ever put off: an hour (documented in spec.probes.interval). */
+export const MAX_PROBE_DELAY_MS = 3_600_000;
+/** The longest one probe may take (documented in spec.probes.timeout). */
+export const MAX_PROBE_TIMEOUT_MS = 60_000;
+/** The shortest wait between two looks at one connection. */
+export const MIN_PROBE_DELAY_MS = 1_000;
+
+/** `ms` within [min, max]; NaN and negative values become `min`, infinities the bound they lean to. */
+export function boundedDelay(ms: number, max = MAX_PROBE_DELAY_MS, min = 0): number {
+  if (Number.isNaN(ms)) return min;
+  return Math.min(max, Math.max(min, ms));
+}
+
+/** Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP date; bounded; undefined when unreadable. */
+export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return boundedDelay(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : boundedDelay(date - now.getTime());
+}
