@@ -149,11 +149,11 @@ export interface TokenEncryption {
  */
 export interface Probes {
   /**
-   * Time between probes.
+   * Time between probes. At most 1h is honoured: a longer interval is probed hourly.
    */
   interval?: string;
   /**
-   * Time allowed for one probe.
+   * Time allowed for one probe. At most 60s is honoured.
    */
   timeout?: string;
 }
@@ -198,32 +198,24 @@ export interface EnvironmentStatus {
    */
   registration?: "Registered" | "Pending" | "Overdue" | "NotRegistered" | "InvalidClient" | "Unknown";
   /**
-   * What the registration probe saw, and what to do.
+   * What the registration probe saw, in the operator's words, and what to do. Never the client id, never iManage's page as it came.
    */
   message?: string;
   /**
-   * When iManage was last asked.
+   * When iManage last gave this answer: renewed at most hourly while the answer stays the same, so that an unchanged connection causes no writes.
    */
   checkedAt?: string;
 }
 /**
- * What the reachability probe saw of the server.
+ * What the reachability probe saw of the server. Times and latencies are metrics (imanage_probe_duration_seconds, imanage_probe_last_success_timestamp_seconds), not status.
  */
 export interface ServerStatus {
-  /**
-   * The address the probe connected to.
-   */
-  address?: string;
-  /**
-   * Time from DNS lookup to the answer of GET /api, in milliseconds.
-   */
-  latencyMs?: number;
   /**
    * When the server's TLS certificate expires.
    */
   certificateNotAfter?: string;
   /**
-   * When the server was last probed.
+   * When the probe last saw this outcome: renewed at most hourly while it stays the same.
    */
   checkedAt?: string;
   /**
@@ -326,7 +318,7 @@ export interface ResolverEntry {
   folder?: string;
 }
 /**
- * A sample work item to resolve in a dry run; the result is shown in status.
+ * A sample work item to resolve in a dry run. Today its work type is checked against the resolvers; the resolved result is not yet shown in status.
  */
 export interface PreviewItem {
   /**

@@ -137,8 +137,8 @@ const tokens = obj('Where and how the operator keeps the OAuth tokens it obtains
 }, { default: { refreshBefore: '5m' } });
 
 const probes = obj('How often and how patiently the operator probes iManage.', {
-  interval: duration('Time between probes.', '5m'),
-  timeout: duration('Time allowed for one probe.', '10s'),
+  interval: duration('Time between probes. At most 1h is honoured: a longer interval is probed hourly.', '5m'),
+  timeout: duration('Time allowed for one probe. At most 60s is honoured.', '10s'),
 }, {
   default: { interval: '5m', timeout: '10s' },
   'x-kubernetes-validations': [
@@ -274,15 +274,13 @@ export const iManageConnectionStatus: Schema = obj('The observed state of the co
         'Whether iManage accepts the redirect URI: Registered; Pending (not yet, within 48 hours of registration.requestedAt); Overdue (not after 48 hours: contact iManage support); NotRegistered; InvalidClient (iManage does not know the client id); Unknown.',
         { enum: ['Registered', 'Pending', 'Overdue', 'NotRegistered', 'InvalidClient', 'Unknown'] },
       ),
-      message: str('What the registration probe saw, and what to do.'),
-      checkedAt: str('When iManage was last asked.', { format: 'date-time' }),
+      message: str('What the registration probe saw, in the operator\'s words, and what to do. Never the client id, never iManage\'s page as it came.'),
+      checkedAt: str('When iManage last gave this answer: renewed at most hourly while the answer stays the same, so that an unchanged connection causes no writes.', { format: 'date-time' }),
     }, { required: ['name', 'redirectUri'] }),
   },
-  server: obj('What the reachability probe saw of the server.', {
-    address: str('The address the probe connected to.'),
-    latencyMs: { type: 'integer', description: 'Time from DNS lookup to the answer of GET /api, in milliseconds.' },
+  server: obj('What the reachability probe saw of the server. Times and latencies are metrics (imanage_probe_duration_seconds, imanage_probe_last_success_timestamp_seconds), not status.', {
     certificateNotAfter: str('When the server\'s TLS certificate expires.', { format: 'date-time' }),
-    checkedAt: str('When the server was last probed.', { format: 'date-time' }),
+    checkedAt: str('When the probe last saw this outcome: renewed at most hourly while it stays the same.', { format: 'date-time' }),
     customerId: str('The customer id the server reports, once the operator holds a token.'),
     libraries: { type: 'array', description: 'The libraries the server reports, once the operator holds a token.', items: str('A library id.') },
   }),

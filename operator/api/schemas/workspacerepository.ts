@@ -61,7 +61,7 @@ const resolver = obj('How to find the workspace, and the folder in it, for one w
   }),
 }, { required: ['workType', 'resolver'] });
 
-const previewItem = obj('A sample work item to resolve in a dry run; the result is shown in status.', {
+const previewItem = obj('A sample work item to resolve in a dry run. Today its work type is checked against the resolvers; the resolved result is not yet shown in status.', {
   workType: str('Work type of the sample; it picks the resolver entry (or *).', { minLength: 1, maxLength: 128, pattern: WORK_TYPE }),
   workItem: {
     type: 'object',
