@@ -48,21 +48,20 @@ const connectionIsReady: Check<Input> = ({ repository, observed }) => {
 
 const CHECKS: readonly Check<Input>[] = [specIsValid, connectionExists, connectionIsReady];
 
-/** The parsed resolvers for status; entries that do not parse are left out (InvalidSpec says why). */
+/**
+ * The parsed resolvers for status, of a spec that passed validation: every resolver parses, so a
+ * parse error here is a bug and is thrown, never swallowed.
+ */
 function parsedResolvers(repository: WorkspaceRepository): NonNullable<WorkspaceRepositoryStatus['resolvers']> {
-  return (repository.spec.resolvers ?? []).flatMap((entry) => {
-    try {
-      const parsed = parseResolver(entry.resolver);
-      return [{
-        workType: entry.workType,
-        mode: parsed.mode,
-        query: formatResolver(parsed),
-        ...(entry.fallbacks?.length ? { fallbacks: entry.fallbacks.map((f) => describeResolver(parseResolver(f))) } : {}),
-        ...(entry.folder ? { folder: entry.folder } : {}),
-      }];
-    } catch {
-      return [];
-    }
+  return (repository.spec.resolvers ?? []).map((entry) => {
+    const parsed = parseResolver(entry.resolver);
+    return {
+      workType: entry.workType,
+      mode: parsed.mode,
+      query: formatResolver(parsed),
+      ...(entry.fallbacks?.length ? { fallbacks: entry.fallbacks.map((f) => describeResolver(parseResolver(f))) } : {}),
+      ...(entry.folder ? { folder: entry.folder } : {}),
+    };
   });
 }
 
