@@ -3,7 +3,8 @@
 
 import { type Clock, realClock } from './clock.ts';
 import { EventRecorder } from './events.ts';
-import { HealthServer } from './health.ts';
+import { missingPermissionOf } from './errors.ts';
+import { HealthServer, operatorReadiness } from './health.ts';
 import { InformerSet } from './informer-set.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
@@ -11,7 +12,8 @@ import { LeaderElector, type LeaseTiming } from './leader.ts';
 import { kubeLeaseStore } from './lease-store.ts';
 import type { Logger } from './log.ts';
 import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
-import { type HandlerResult, type Priority, parseQueueKey, queueKey, WorkQueue } from './queue.ts';
+import { type HandlerResult, type Priority, parseQueueKey, queueKey, type ReconcileResult, WorkQueue } from './queue.ts';
+import { commitPermissionDenied } from './status.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
 
 export interface ObjectRef {
@@ -91,15 +93,16 @@ export class Engine {
         ...metricsObserver,
         onResult: (key, result, durationMs, error) => {
           metricsObserver.onResult?.(key, result, durationMs, error);
-          // A failed reconcile is retried (transient) or waits for a new spec (configuration); either
-          // way an SRE needs the error. A conflict only means the cache was a moment behind.
-          if (error === undefined || result === 'gone') return;
-          const conflict = (error as { status?: unknown }).status === 409;
-          options.logger[conflict ? 'debug' : 'warn']({ key, result, err: error }, conflict ? 'status write lost a race with a newer version; retrying' : 'reconcile failed');
+          this.#reportFailure(key, result, error);
         },
       },
     });
     options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
+    // Keys that failed while the API server was away are retried now, not after their backoff.
+    options.client.availability.onRecovered(() => {
+      const retried = this.#queue.retryFailedNow();
+      options.logger.info({ retried }, 'the API server answers again; retrying what failed meanwhile');
+    });
     const events = new EventRecorder({
       client: options.client, clock: this.#clock, controller: options.controllerName,
       instance: options.leaderElection?.identity ?? 'imanage-operator', logger: options.logger,
@@ -126,7 +129,7 @@ export class Engine {
     this.#health = new HealthServer({
       ...this.#options.health,
       registry: this.#options.metrics.registry,
-      isReady: () => (this.#synced() ? { ready: true } : { ready: false, reason: 'caches not synced' }),
+      isReady: () => operatorReadiness({ synced: this.#synced(), apiUnreachableForMs: this.#options.client.availability.unreachableForMs() }),
     });
     return this.#health.start();
   }
@@ -222,6 +225,39 @@ export class Engine {
         const ref = refOf(object);
         this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority });
       }
+    }
+  }
+
+  /**
+   * A failed reconcile is retried (transient, permission) or waits for a new spec (configuration);
+   * either way an SRE needs the error, except where it says nothing new: a conflict only means
+   * the cache was a moment behind, and failures during an outage repeat the outage.
+   */
+  #reportFailure(key: string, result: ReconcileResult, error: unknown): void {
+    if (error === undefined || result === 'gone') return;
+    const { logger, client } = this.#options;
+    if (result === 'permission') return void this.#reportPermission(key, error);
+    const conflict = (error as { status?: unknown }).status === 409;
+    const quiet = conflict || (result === 'transient' && client.availability.down);
+    logger[quiet ? 'debug' : 'warn']({ key, result, err: error }, conflict ? 'status write lost a race with a newer version; retrying' : 'reconcile failed');
+  }
+
+  /** The log line names the missing verb and resource; the object gets PermissionDenied conditions. */
+  async #reportPermission(key: string, error: unknown): Promise<void> {
+    const { logger } = this.#options;
+    const missing = missingPermissionOf(error);
+    logger.warn({ key, err: error, ...missing }, missing
+      ? `the operator's Role lacks '${missing.verb}' on ${missing.resource}; retrying with backoff`
+      : 'the API server refused the operator; retrying with backoff');
+    const { kind, namespace, name } = parseQueueKey(key);
+    const own = this.#owned.get(kind);
+    const object = own?.get(namespace, name);
+    if (!own || !object || !missing) return;
+    try {
+      await commitPermissionDenied(this.#context, own.resource, object, missing);
+    } catch (reportError) {
+      // The missing permission may be the status write itself; the log line above still says it.
+      logger.debug({ key, err: reportError }, 'could not report the missing permission in status');
     }
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthServer, type HealthServerOptions, type Readiness } from './health.ts';
+import { API_UNREACHABLE_UNREADY_MS, HealthServer, operatorReadiness, type HealthServerOptions, type Readiness } from './health.ts';
 import { createMetrics } from './metrics.ts';
 
 const servers: HealthServer[] = [];
@@ -85,5 +85,27 @@ describe('HealthServer', () => {
     const port = Number(new URL(base).port);
     const clash = new HealthServer({ host: '127.0.0.1', port, isReady: () => true, registry: createMetrics({ processMetrics: false }).registry });
     await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('operatorReadiness', () => {
+  it.each<[string, { synced: boolean; apiUnreachableForMs: number }, Readiness]>([
+    ['caches not synced', { synced: false, apiUnreachableForMs: 0 }, { ready: false, reason: 'caches not synced' }],
+    ['synced, API server answering', { synced: true, apiUnreachableForMs: 0 }, { ready: true }],
+    ['a short outage (a restart) is not a reason', { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS - 1 }, { ready: true }],
+    ['lost for the documented time', { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS }, { ready: false, reason: 'API server unreachable for 30 s' }],
+    ['lost for long', { synced: true, apiUnreachableForMs: 125_500 }, { ready: false, reason: 'API server unreachable for 125 s' }],
+  ])('%s', (_name, state, expected) => {
+    expect(operatorReadiness(state)).toEqual(expected);
+  });
+
+  it('/readyz answers 503 with the reason while the API server is lost, 200 once it is back', async () => {
+    let unreachable = API_UNREACHABLE_UNREADY_MS + 5_000;
+    const base = await startServer({ isReady: () => operatorReadiness({ synced: true, apiUnreachableForMs: unreachable }) });
+    const lost = await fetch(`${base}/readyz`);
+    expect(lost.status).toBe(503);
+    expect(await lost.json()).toEqual({ status: 'not ready', reason: 'API server unreachable for 35 s' });
+    unreachable = 0;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 });

@@ -11,6 +11,29 @@ export interface Readiness {
   readonly reason?: string;
 }
 
+/**
+ * How long the API server may be unreachable (no answer, or only 5xx) before /readyz says so. Long
+ * enough that a restart of kube-apiserver (a few seconds) does not flap readiness, short enough
+ * that an SRE sees a lost control plane within a probe period or two.
+ */
+export const API_UNREACHABLE_UNREADY_MS = 30_000;
+
+export interface OperatorState {
+  /** Every cache has been listed once. */
+  readonly synced: boolean;
+  /** How long the API server has not answered (0 while it does). */
+  readonly apiUnreachableForMs: number;
+}
+
+/** Ready once the caches are synced, and unready while the API server has been lost for long. */
+export function operatorReadiness(state: OperatorState): Readiness {
+  if (!state.synced) return { ready: false, reason: 'caches not synced' };
+  if (state.apiUnreachableForMs >= API_UNREACHABLE_UNREADY_MS) {
+    return { ready: false, reason: `API server unreachable for ${Math.floor(state.apiUnreachableForMs / 1000)} s` };
+  }
+  return { ready: true };
+}
+
 export interface HealthServerOptions {
   /** @default '0.0.0.0' */
   readonly host?: string;

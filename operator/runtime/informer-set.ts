@@ -1,8 +1,10 @@
-// One informer per watched namespace (or one for all), seen as a single cache.
+// One informer per watched namespace (or one for all), seen as a single cache, with the ledger
+// of this process's own status writes that the cache has not shown yet (status.ts).
 
 import type { KubeClient } from './kube/client.ts';
 import { type IndexFunction, Informer, type InformerHandlers, type RestartReason } from './kube/informer.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
+import { StatusLedger, type StatusObject } from './status.ts';
 
 export interface InformerSetOptions {
   /** Empty: all namespaces. */
@@ -13,16 +15,27 @@ export interface InformerSetOptions {
 }
 
 export class InformerSet<T extends KubeObject> {
+  readonly resource: Resource<T>;
+  readonly statusLedger = new StatusLedger();
   readonly #informers: Informer<T>[];
 
   constructor(client: KubeClient, resource: Resource<T>, options: InformerSetOptions) {
+    this.resource = resource;
     const scopes = options.namespaces.length > 0 ? options.namespaces : [undefined];
     this.#informers = scopes.map((namespace) => new Informer(client, resource, {
       ...(namespace ? { namespace } : {}),
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       ...(options.onRestart ? { onRestart: options.onRestart } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
+      // Watches sleeping in their backoff resume as soon as the server answers again.
+      availability: client.availability,
     }));
+    const ledger = this.statusLedger;
+    this.on({
+      add: (o) => ledger.observe(o as StatusObject),
+      update: (_old, o) => ledger.observe(o as StatusObject),
+      delete: (o) => ledger.forget(o.metadata.uid),
+    });
   }
 
   start(): void {

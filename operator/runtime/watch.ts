@@ -12,6 +12,7 @@ interface Meta {
     readonly namespace?: string; readonly name?: string; readonly generation?: number;
     readonly deletionTimestamp?: string; readonly labels?: Record<string, string>;
   };
+  readonly status?: { readonly observedGeneration?: number };
 }
 
 export function refOf(object: Meta): ObjectRef {
@@ -54,9 +55,15 @@ export function watchKind<T extends KubeObject>(host: WatchHost, kind: string, r
   const own = host.informer(resource);
   own.on({
     add: (o) => host.enqueue(kind, refOf(o)),
-    update: (old, o) => specChanged(old, o) && host.enqueue(kind, refOf(o)),
+    // A new generation of an object reconciled before is a user's edit: it goes ahead of
+    // first-time work, so that it is not stuck behind a large sync.
+    update: (old, o) => specChanged(old, o) && host.enqueue(kind, refOf(o), reconciledBefore(old) ? 'edit' : 'change'),
   });
   return { own, references: (reference) => watchReference(host, kind, own, reference) };
+}
+
+function reconciledBefore(object: KubeObject): boolean {
+  return (object as Meta).status?.observedGeneration !== undefined;
 }
 
 function watchReference<T extends KubeObject, R extends KubeObject>(

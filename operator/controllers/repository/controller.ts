@@ -2,6 +2,7 @@
 
 import type { IManageConnection, WorkspaceRepository } from '../../api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
+import { findCondition, Ready } from '../../runtime/conditions.ts';
 import type { Controller, EngineContext, ObjectRef } from '../../runtime/engine.ts';
 import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
@@ -11,15 +12,26 @@ import { decideRepository } from './decide.ts';
 export const KIND = 'WorkspaceRepository';
 
 /**
- * What a repository's decision reads of its connection. Probes rewrite a connection's status
- * every interval (checkedAt, latency); that alone must not requeue all its repositories.
+ * What a repository's decision reads of its connection: its suspension and its Ready condition.
+ * Probes rewrite a connection's status every interval (checkedAt, latency), and an edit of the
+ * connection bumps its generation; neither alone changes a repository, so neither requeues the
+ * thousand repositories a connection may have.
  */
 function readinessInputChanged(old: IManageConnection, current: IManageConnection): boolean {
-  const view = (c: IManageConnection) => JSON.stringify([
-    c.metadata.generation, c.spec?.suspend, c.status?.observedGeneration,
-    c.status?.conditions?.find((x) => x.type === 'Ready') ?? null,
-  ]);
+  const view = (c: IManageConnection) => {
+    const ready = findCondition(c.status?.conditions, Ready);
+    return JSON.stringify([c.spec?.suspend, ready?.status, ready?.reason, ready?.message]);
+  };
   return view(old) !== view(current);
+}
+
+/**
+ * A connection the operator has not reconciled yet (no Ready at all): its first status requeues
+ * this repository, so writing `WaitingForConnection` now would only be overwritten a moment
+ * later (two writes and two Events for one repository created with its connection).
+ */
+function awaitingFirstStatus(connection: IManageConnection | undefined): boolean {
+  return connection !== undefined && !connection.spec?.suspend && !findCondition(connection.status?.conditions, Ready);
 }
 
 export function repositoryController(): Controller {
@@ -44,6 +56,7 @@ export function repositoryController(): Controller {
       const connectionName = repository.spec?.connectionRef?.name;
       const connection = connectionName ? connections.get(ref.namespace, connectionName) : undefined;
       const decision = decideRepository(repository, connection ? { connection } : {});
+      if (decision.failure?.reason === 'WaitingForConnection' && awaitingFirstStatus(connection)) return;
       await commitStatus(ctx, workspaceRepositories, repository, decision);
     },
   };

@@ -19,6 +19,13 @@ function connection(ready: 'True' | 'False' | 'Unknown' | undefined, opts: { gen
 }
 
 describe('decideRepository', () => {
+  it.each([
+    ['Ready', connection('True', { generation: 3, observed: 2 }), undefined],
+    ['not Ready', connection('False', { generation: 3, observed: 2, reason: 'SecretNotFound' }), 'ConnectionSecretNotFound'],
+  ])('keeps following a connection that was %s while it is reconciled for a new generation', (_title, conn, reason) => {
+    expect(decideRepository(repository(), { connection: conn }).failure?.reason).toBe(reason);
+  });
+
   it('is Ready with the parsed resolvers when its connection is Ready', () => {
     const d = decideRepository(repository({ spec: { resolvers: [
       { workType: '*', resolver: 'Clio Operate Document Templates', folder: 'Document Templates' },
@@ -42,7 +49,6 @@ describe('decideRepository', () => {
     ['a suspended connection', repository(), connection('True', { suspend: true }), 'stalled', 'ConnectionSuspended', /is suspended/],
     ['a connection still reconciling', repository(), connection('Unknown'), 'reconciling', 'WaitingForConnection', /waiting for IManageConnection 'acme'/],
     ['a connection not yet seen by the operator', repository(), connection(undefined, { observed: -1 }), 'reconciling', 'WaitingForConnection', /waiting/],
-    ['a connection whose Ready is from an older generation', repository(), connection('True', { generation: 3, observed: 2 }), 'reconciling', 'WaitingForConnection', /waiting/],
   ])('on %s', (_title, repo, conn, kind, reason, message) => {
     const d = decideRepository(repo, { connection: conn });
     expect(d.failure).toMatchObject({ kind, reason });

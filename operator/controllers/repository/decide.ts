@@ -30,14 +30,17 @@ const connectionExists: Check<Input> = ({ repository, observed }) =>
     : stalled('ConnectionNotFound', 'spec.connectionRef.name',
         `IManageConnection '${repository.spec.connectionRef.name}' does not exist in this namespace; create it or correct the name`);
 
-/** The repository follows its connection's kstatus, carrying its reason through. */
+/**
+ * The repository follows its connection's kstatus, carrying its reason through. A connection being
+ * reconciled for a new generation keeps its last Ready until it has a new one: the repository
+ * changes when the connection's readiness does, not twice per connection edit (issue 9).
+ */
 const connectionIsReady: Check<Input> = ({ repository, observed }) => {
   const connection = observed.connection!;
   const name = repository.spec.connectionRef.name;
   const ready = findCondition(connection.status?.conditions, Ready);
-  const current = connection.status?.observedGeneration === connection.metadata?.generation && ready?.observedGeneration === connection.metadata?.generation;
   if (connection.spec.suspend) return stalled('ConnectionSuspended', 'spec.connectionRef.name', `IManageConnection '${name}' is suspended; resume it (spec.suspend: false)`);
-  if (!current || !ready || ready.status === 'Unknown') {
+  if (!ready || ready.status === 'Unknown') {
     return reconciling('WaitingForConnection', `waiting for IManageConnection '${name}' to be reconciled`);
   }
   if (ready.status === 'False') {

@@ -214,6 +214,59 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('relists at once on a 410 that follows watch failures (the relist after an outage)', async () => {
+    const { source, clock, informer, recorded } = setup();
+    source.listAnswers.push(page('10', []), page('60', []));
+    informer.start();
+    const cut = (): Error => new TransientApiError('cut', { status: 0, reason: 'NetworkError' });
+    (await source.nextWatch()).fail(cut());
+    await flushMicrotasks();
+    await clock.advance(1000);
+    (await source.nextWatch()).fail(new GoneError('too old', { status: 410, reason: 'Expired' }));
+    const resumed = await source.nextWatch();
+    expect(clock.pending()).toBe(0);
+    expect(source.listCalls).toHaveLength(2);
+    expect(resumed.options.resourceVersion).toBe('60');
+    expect(recorded.restarts).toEqual(['watch-failed', 'gone']);
+    await informer.stop();
+  });
+
+  it('ends its backoff as soon as the API server answers again after an outage', async () => {
+    let recover: () => void = () => {};
+    const availability = {
+      whenRecovered: (signal: AbortSignal) => new Promise<void>((resolve) => {
+        recover = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    };
+    const { source, clock, informer } = setup({ availability });
+    source.listAnswers.push(page('10', []));
+    informer.start();
+    let watch = await source.nextWatch();
+    // Six failures: the backoff has grown to 30 s.
+    for (let failure = 1; failure <= 6; failure++) {
+      watch.fail(new TransientApiError('refused', { status: 0, reason: 'NetworkError' }));
+      await flushMicrotasks();
+      if (failure < 6) {
+        await clock.advance(30_000);
+        watch = await source.nextWatch();
+      }
+    }
+    const before = source.watchCalls.length;
+    await clock.advance(100);
+    expect(source.watchCalls).toHaveLength(before);
+    recover();
+    watch = await source.nextWatch();
+    expect(source.watchCalls).toHaveLength(before + 1);
+    expect(clock.pending()).toBe(0);
+    // The backoff starts again from 1 s.
+    watch.fail(new TransientApiError('refused', { status: 0, reason: 'NetworkError' }));
+    await flushMicrotasks();
+    await clock.advance(1000);
+    await source.nextWatch();
+    await informer.stop();
+  });
+
   it('retries a failed list with backoff and syncs when it succeeds', async () => {
     const { source, clock, informer, recorded } = setup();
     source.listAnswers.push(new TransientApiError('down', { status: 503, reason: 'ServiceUnavailable' }), page('10', [cm('a', '1')]));

@@ -13,15 +13,18 @@
 // from the list's resourceVersion, relist on 410, diff the relist against the cache so that
 // deletions missed while disconnected are delivered) and adds what the operator needs:
 //
-// - every failure restarts: 410 Gone relists at once (then with backoff if it repeats), any other
+// - every failure restarts: 410 Gone relists at once (then with backoff if 410 repeats), any other
 //   error waits an exponential backoff (about 1 s doubling to 30 s, ±20 % jitter) and resumes the
 //   watch from the last resourceVersion, which costs nothing if that version is still served;
-// - the backoff resets once a watch delivers an event (bookmarks included);
+// - the backoff resets once a watch delivers an event (bookmarks included), and a backoff ends
+//   early when the API server answers again after an outage (kube/availability.ts): issue 9 saw
+//   informers wait up to 30 s after the server was back, then another backoff for the relist;
 // - lists are paginated (100 per page) and applied page by page, so that a relist of thousands
 //   of objects never holds two copies of the cache;
 // - `managedFields` are dropped before caching by default (a quarter of a ConfigMap's JSON when
 //   one manager wrote it; more under server-side apply).
 import { realClock, type Clock } from '../clock.ts';
+import type { ApiAvailability } from './availability.ts';
 import type { KubeClient, WatchEvent } from './client.ts';
 import { GoneError } from './errors.ts';
 import type { KubeObject, Resource } from './resources.ts';
@@ -63,6 +66,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly clock?: Clock;
   /** @default Math.random */
   readonly random?: () => number;
+  /** Ends a backoff early when the server is back after an outage. */
+  readonly availability?: Pick<ApiAvailability, 'whenRecovered'>;
 }
 
 export class UnknownIndexError extends Error {
@@ -195,6 +200,7 @@ export class Informer<T extends KubeObject> {
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
     let failures = 0;
+    let goneInARow = 0;
     while (!signal.aborted) {
       const { progressed, failure } = await this.#listAndWatch(signal);
       if (signal.aborted) break;
@@ -202,10 +208,30 @@ export class Informer<T extends KubeObject> {
       // The server ended a watch that was delivering events (its timeout): resume at once.
       if (progressed && failure === undefined) continue;
       failures++;
+      goneInARow = failure === 'gone' ? goneInARow + 1 : 0;
       if (failure !== undefined) this.#hook(() => this.#options.onRestart?.(failure));
-      // The first relist after a 410 is at once: the server said exactly what to do.
-      const delay = failure === 'gone' ? (failures === 1 ? 0 : backoffDelayMs(failures - 1, this.#random)) : backoffDelayMs(failures, this.#random);
-      if (delay > 0) await this.#clock.sleep(delay, signal);
+      // A relist after a 410 is at once, whatever failed before: the server said exactly what to
+      // do. Only 410 after 410 backs off.
+      const delay = goneInARow === 1 ? 0 : backoffDelayMs(goneInARow > 1 ? goneInARow - 1 : failures, this.#random);
+      if (delay > 0 && (await this.#backOff(delay, signal)) === 'recovered') failures = 0;
+    }
+  }
+
+  /** Sleeps `delayMs`, or less if the server answers again after an outage meanwhile. */
+  async #backOff(delayMs: number, signal: AbortSignal): Promise<'slept' | 'recovered'> {
+    const availability = this.#options.availability;
+    if (!availability) return this.#clock.sleep(delayMs, signal).then(() => 'slept');
+    const either = new AbortController();
+    const onStop = (): void => either.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      return await Promise.race([
+        this.#clock.sleep(delayMs, either.signal).then(() => 'slept' as const),
+        availability.whenRecovered(either.signal).then(() => 'recovered' as const),
+      ]);
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      either.abort();
     }
   }
 
