@@ -1,0 +1,161 @@
+// The engine with an in-memory API (list, a watch that stays open, PUT /status, Events) and a
+// fake clock for the queue: the initial pass, a missing permission (logged with its verb and
+// resource, set as PermissionDenied, retried rather than dropped), failed keys retried at once
+// when the API server is back, and /readyz after a long outage.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, flushMicrotasks } from './clock.ts';
+import { Engine, type Controller, type EngineContext, type ObjectRef } from './engine.ts';
+import { ApiAvailability, DEFAULT_RESTART_WINDOW_MS } from './kube/availability.ts';
+import type { KubeClient } from './kube/client.ts';
+import { toApiError } from './kube/errors.ts';
+import type { KubeObject, Resource } from './kube/resources.ts';
+import { API_UNREACHABLE_UNREADY_MS } from './health.ts';
+import { createLogger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import type { StatusObject } from './status.ts';
+import { commitStatus } from './status.ts';
+import { markReady } from './conditions.ts';
+
+const things: Resource<StatusObject> = { group: 'test.example', version: 'v1', plural: 'things', kind: 'Thing', namespaced: true };
+
+function thing(name: string): StatusObject {
+  return { apiVersion: 'test.example/v1', kind: 'Thing', metadata: { namespace: 'n', name, uid: `uid-${name}`, generation: 1, resourceVersion: '1' } };
+}
+
+/** The API as the engine uses it; every status PUT is kept. */
+function fakeApi(objects: StatusObject[], availability: ApiAvailability) {
+  const statusPuts: StatusObject[] = [];
+  const client = {
+    availability,
+    list: async () => ({ metadata: { resourceVersion: '1' }, items: structuredClone(objects) }),
+    watch: (_r: unknown, options: { signal?: AbortSignal }) => new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve())),
+    replaceStatus: async (_r: unknown, object: StatusObject) => {
+      statusPuts.push(object);
+      return { ...object, metadata: { ...object.metadata, resourceVersion: String(Number(object.metadata.resourceVersion) + 1) } };
+    },
+    create: async (_r: unknown, object: KubeObject) => object,
+    patch: async (_r: unknown, _ref: unknown, object: KubeObject) => object,
+  };
+  return { client: client as unknown as KubeClient, statusPuts };
+}
+
+function logCapture() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'debug', name: 'test', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+  return { logger, lines };
+}
+
+/** A controller whose reconcile runs `behaviour` for each key and records the calls. */
+function testController(behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>) {
+  const calls: string[] = [];
+  let ctx: EngineContext;
+  const controller: Controller = {
+    kind: 'Thing',
+    setup(engine) {
+      ctx = engine;
+      engine.watch('Thing', things);
+    },
+    async reconcile(ref) {
+      calls.push(ref.name);
+      await behaviour(ref, ctx);
+    },
+  };
+  return { controller, calls };
+}
+
+const stops: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>) {
+  let nowMs = 0;
+  const availability = new ApiAvailability({ now: () => nowMs });
+  const api = fakeApi(objects, availability);
+  const { logger, lines } = logCapture();
+  const clock = new FakeClock(0);
+  const engine = new Engine({
+    client: api.client, logger, metrics: createMetrics({ processMetrics: false }), clock, namespaces: [], controllerName: 'test/controller',
+    concurrency: 2, resyncPeriodMs: 3_600_000, health: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 1_000,
+  });
+  const { controller, calls } = testController(behaviour);
+  engine.register(controller);
+  const probes = await engine.startProbes();
+  const stop = new AbortController();
+  const running = engine.run(stop.signal);
+  stops.push(() => (stop.abort(), running));
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await flushMicrotasks();
+  };
+  await settle();
+  return {
+    ...api, calls, lines, clock, availability, settle,
+    readyz: `http://${probes.host}:${probes.port}/readyz`,
+    setNow: (ms: number) => void (nowMs = ms),
+  };
+}
+
+describe('Engine', () => {
+  it('reconciles every object once after the caches sync, and writes each status once', async () => {
+    const run = await start([thing('a'), thing('b')], async (ref, ctx) => {
+      const object = ctx.informer(things).get(ref.namespace, ref.name)!;
+      await commitStatus(ctx, things, object, { status: { observedGeneration: 1 }, conditions: markReady(1, 'Configured', 'ok') });
+    });
+    expect(run.calls.sort()).toEqual(['a', 'b']);
+    expect(run.statusPuts.map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
+    expect((await fetch(run.readyz)).status).toBe(200);
+  });
+
+  it('a 403 is logged with the missing verb and resource, set as PermissionDenied, and retried', async () => {
+    let denied = true;
+    const run = await start([thing('a')], async () => {
+      if (denied) throw toApiError({ method: 'GET', path: '/api/v1/namespaces/n/secrets/s' }, 403, { kind: 'Status', reason: 'Forbidden' });
+    });
+    const logged = run.lines.find((l) => l['verb'] === 'get');
+    expect(logged).toMatchObject({ level: 'warn', resource: 'secrets', namespace: 'n' });
+    expect(String(logged!['msg'])).toContain("lacks 'get' on secrets");
+    const ready = run.statusPuts[0]?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'PermissionDenied' });
+    // Not dropped: the key comes back after its backoff and succeeds once the Role is fixed.
+    denied = false;
+    await run.clock.advance(1_000);
+    await run.settle();
+    expect(run.calls).toEqual(['a', 'a']);
+  });
+
+  it('keys that failed during an outage are retried as soon as the API server answers again', async () => {
+    let failures = 0;
+    let outage: ApiAvailability | undefined;
+    const run = await start([thing('a')], async () => {
+      outage?.failed(); // what the transport does when a request gets no answer
+      if (failures++ < 8) throw Object.assign(new Error('connection refused'), { status: 0 });
+    });
+    outage = run.availability;
+    for (let i = 1; i < 8; i++) {
+      await run.clock.advance(2 ** (i - 1) * 1000);
+      await run.settle();
+    }
+    expect(run.calls).toHaveLength(8); // the 8th failure parks the key for 128 s
+    run.availability.failed();
+    run.availability.answered(200);
+    await run.settle();
+    expect(run.calls).toHaveLength(9);
+    expect(run.lines.some((l) => l['msg'] === 'the API server answers again; retrying what failed meanwhile' && l['retried'] === 1)).toBe(true);
+    // Failures while the server was known to be down repeat the outage: logged at debug only.
+    const failed = run.lines.filter((l) => l['msg'] === 'reconcile failed');
+    expect(failed.filter((l) => l['level'] === 'warn')).toHaveLength(1);
+    expect(failed.filter((l) => l['level'] === 'debug')).toHaveLength(7);
+  });
+
+  it('/readyz is unready once the API server has been unreachable for the documented time, and ready when it is back', async () => {
+    const run = await start([thing('a')], async () => {});
+    run.availability.failed();
+    run.setNow(API_UNREACHABLE_UNREADY_MS);
+    const lost = await fetch(run.readyz);
+    expect(lost.status).toBe(503);
+    expect((await lost.json()).reason).toMatch(/API server unreachable for 30 s/);
+    run.availability.answered(200);
+    expect((await fetch(run.readyz)).status).toBe(200);
+    expect(DEFAULT_RESTART_WINDOW_MS).toBeGreaterThan(0);
+  });
+});
