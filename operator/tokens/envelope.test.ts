@@ -1,0 +1,143 @@
+// The token envelope: round trips with RSA and EC certificate keys, neither key alone opens it,
+// a changed passphrase or key is reported (never overwritten), a renewed certificate with the
+// same key is no change, rotation re-encrypts, and the key derivation runs once per process.
+import { compactDecrypt, decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { EncryptionKeyChanged, Keyrings, TokensUnreadable, type SealedTokens, type TokenPayload } from './envelope.ts';
+import { EncryptionKeyError, readCertificateKey, PBKDF2_ITERATIONS } from './keys.ts';
+import { OTHER_PASSPHRASE, PASSPHRASE, tlsSecretData } from './testdata/fixtures.ts';
+
+const PAYLOAD: TokenPayload = {
+  access_token: 'canary-access-token-5b1e',
+  refresh_token: 'canary-refresh-token-0f7d',
+  token_type: 'bearer',
+  scope: 'user',
+  access_token_expires_at: '2026-01-01T00:30:00.000Z',
+  obtained_at: '2026-01-01T00:00:00.000Z',
+};
+
+const rsa = readCertificateKey(tlsSecretData('rsa'));
+const ec = readCertificateKey(tlsSecretData('ec'));
+
+describe('seal and open', () => {
+  it.each([
+    ['RSA', rsa, 'RSA-OAEP-256'],
+    ['EC P-256', ec, 'ECDH-ES+A256KW'],
+  ])('round-trips with an %s certificate key, as a nested JWE', async (_name, key, alg) => {
+    const keyrings = new Keyrings();
+    const sealed = await keyrings.seal(PAYLOAD, key, PASSPHRASE);
+    expect(decodeProtectedHeader(sealed.tokens)).toMatchObject({ alg, enc: 'A256GCM', cty: 'JOSE', kid: key.spkiSha256 });
+    expect(decodeProtectedHeader(sealed.key)).toMatchObject({ alg: 'PBES2-HS512+A256KW', p2c: PBKDF2_ITERATIONS });
+    expect(`${sealed.tokens}${sealed.key}${sealed.fingerprint}`).not.toContain('canary');
+    expect(await new Keyrings().open(sealed, key, PASSPHRASE)).toEqual(PAYLOAD);
+  });
+
+  it('cannot be read with the certificate key alone: the inner layer needs the passphrase', async () => {
+    const sealed = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    const outer = await compactDecrypt(sealed.tokens, rsa.privateKey);
+    const inner = new TextDecoder().decode(outer.plaintext);
+    expect(decodeProtectedHeader(inner)).toMatchObject({ alg: 'A256KW' });
+    expect(inner).not.toContain('canary');
+    await expect(compactDecrypt(sealed.key, new TextEncoder().encode(OTHER_PASSPHRASE), { maxPBES2Count: 1e6 }))
+      .rejects.toThrow();
+  });
+
+  it('cannot be read with the passphrase alone: the outer layer needs the certificate key', async () => {
+    const sealed = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    await expect(compactDecrypt(sealed.tokens, readCertificateKey(tlsSecretData('ec')).privateKey)).rejects.toThrow();
+  });
+
+  it('derives the passphrase key once per process, whatever the number of tokens', async () => {
+    const keyrings = new Keyrings();
+    const sealed = await keyrings.seal(PAYLOAD, ec, PASSPHRASE);
+    const many = await Promise.all(Array.from({ length: 20 }, () => keyrings.seal(PAYLOAD, ec, PASSPHRASE)));
+    // Sealed with the same wrapped key: one PBKDF2 run served all 21.
+    expect(new Set(many.map((s) => s.key))).toEqual(new Set([sealed.key]));
+    const reader = new Keyrings();
+    const opened = await Promise.all(many.map((s) => reader.open(s, ec, PASSPHRASE)));
+    expect(opened).toEqual(many.map(() => PAYLOAD));
+  });
+
+  it('refuses a tampered ciphertext as TokensUnreadable', async () => {
+    const sealed = await new Keyrings().seal(PAYLOAD, ec, PASSPHRASE);
+    const parts = sealed.tokens.split('.');
+    parts[3] = `${parts[3]!.slice(0, -2)}AA`;
+    const tampered: SealedTokens = { ...sealed, tokens: parts.join('.') };
+    await expect(new Keyrings().open(tampered, ec, PASSPHRASE)).rejects.toBeInstanceOf(TokensUnreadable);
+  });
+});
+
+describe('fingerprint', () => {
+  it('stays the same when the certificate is renewed with the same key', async () => {
+    const keyrings = new Keyrings();
+    const renewed = readCertificateKey(tlsSecretData('rsa-renewed'));
+    expect(await keyrings.fingerprint(renewed, PASSPHRASE)).toBe(await keyrings.fingerprint(rsa, PASSPHRASE));
+    const sealed = await keyrings.seal(PAYLOAD, rsa, PASSPHRASE);
+    expect(await new Keyrings().open(sealed, renewed, PASSPHRASE)).toEqual(PAYLOAD);
+  });
+
+  it.each([
+    ['passphrase', rsa, OTHER_PASSPHRASE],
+    ['certificate key', ec, PASSPHRASE],
+    ['certificate key', ec, OTHER_PASSPHRASE],
+  ] as const)('a changed %s is EncryptionKeyChanged, saying how to rotate', async (changed, key, passphrase) => {
+    const sealed = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    const error = await new Keyrings().open(sealed, key, passphrase).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EncryptionKeyChanged);
+    expect(error).toMatchObject({ changed });
+    expect((error as Error).message).toMatch(changed === 'passphrase' ? /previousPassphraseSecretRef/ : /certificate/);
+  });
+});
+
+describe('rotation', () => {
+  it('re-encrypts under a new passphrase when the previous one is supplied', async () => {
+    const keyrings = new Keyrings();
+    const sealed = await keyrings.seal(PAYLOAD, rsa, PASSPHRASE);
+    const rotated = await keyrings.rotate(
+      sealed,
+      { certificate: rsa, passphrase: PASSPHRASE },
+      { certificate: rsa, passphrase: OTHER_PASSPHRASE },
+    );
+    expect(rotated.fingerprint).not.toBe(sealed.fingerprint);
+    expect(await new Keyrings().open(rotated, rsa, OTHER_PASSPHRASE)).toEqual(PAYLOAD);
+    await expect(new Keyrings().open(rotated, rsa, PASSPHRASE)).rejects.toBeInstanceOf(EncryptionKeyChanged);
+  });
+
+  it('re-encrypts under a new certificate key when the previous key is supplied', async () => {
+    const keyrings = new Keyrings();
+    const sealed = await keyrings.seal(PAYLOAD, rsa, PASSPHRASE);
+    const rotated = await keyrings.rotate(
+      sealed,
+      { certificate: rsa, passphrase: PASSPHRASE },
+      { certificate: ec, passphrase: PASSPHRASE },
+    );
+    expect(await new Keyrings().open(rotated, ec, PASSPHRASE)).toEqual(PAYLOAD);
+  });
+
+  it('refuses with a wrong "previous" passphrase and leaves nothing half-done', async () => {
+    const sealed = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    const rotation = new Keyrings().rotate(
+      sealed,
+      { certificate: rsa, passphrase: OTHER_PASSPHRASE },
+      { certificate: rsa, passphrase: OTHER_PASSPHRASE },
+    );
+    await expect(rotation).rejects.toBeInstanceOf(EncryptionKeyChanged);
+  });
+});
+
+describe('key material', () => {
+  it.each([
+    ['a passphrase under 100 characters', () => new Keyrings().fingerprint(rsa, 'x'.repeat(99)), 'PassphraseTooShort'],
+    ['an Ed25519 certificate', async () => readCertificateKey(tlsSecretData('ed25519')), 'KeyUnsupported'],
+    [
+      'a key that is not the certificate’s',
+      async () => readCertificateKey({ 'tls.crt': tlsSecretData('rsa')['tls.crt'], 'tls.key': tlsSecretData('ec')['tls.key'] }),
+      'KeyDoesNotMatchCertificate',
+    ],
+    ['a Secret that is not PEM', async () => readCertificateKey({ 'tls.crt': 'x', 'tls.key': 'y' }), 'CertificateUnreadable'],
+  ] as const)('refuses %s, naming the field', async (_what, attempt: () => Promise<unknown>, problem) => {
+    const error = await attempt().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EncryptionKeyError);
+    expect(error).toMatchObject({ problem, fieldPath: expect.stringMatching(/^spec\.tokens\.encryption\./) });
+  });
+});
