@@ -80,8 +80,6 @@ export function condition(object: KubeJson | undefined, type: string): Condition
 }
 
 export interface ServerStatus {
-  address?: string;
-  latencyMs?: number;
   certificateNotAfter?: string;
   checkedAt?: string;
 }

@@ -140,10 +140,12 @@ describe('the Registered condition and status.environments', () => {
 
   it('a client id iManage does not know: InvalidClient for every environment', async () => {
     const object = await waitForCondition(ns.name, 'imc', 'invalid-client', 'Registered', 'False', 'InvalidClient');
-    const message = "iManage does not know client id 'no-such-client'; check clientSecretRef (or the operator's default application)";
+    // Named by where it is kept, never by its value: the Secret's reader may not be the connection's author.
+    const message = "iManage does not know the client id in Secret 'unknown-app' key clientId; check it";
     expect(condition(object, 'Registered')!.message).toBe(`production: InvalidClient — ${message}`);
     expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidClient' });
     expect(environment(object, 'production')).toMatchObject({ registration: 'InvalidClient', message });
+    expect(JSON.stringify(object.status)).not.toContain('no-such-client');
   });
 
   it('a Cloud connection without clientSecretRef is asked about with the --default-client-secret application', async () => {

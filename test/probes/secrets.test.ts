@@ -184,8 +184,10 @@ describe('after probes ran, passing and failing', () => {
 
   it('the messages that concern a Secret name it and its keys, never its values', async () => {
     const status = outputs['status (kubectl get imc -o json)']!;
-    expect(status).toMatch(/the passphrase in Secret 'short-passphrase' key 'passphrase' has \d+ characters; at least 100 are required/);
+    expect(status).toMatch(/the passphrase in Secret 'short-passphrase' key 'passphrase' is too short: at least 100 characters are required/);
+    expect(status).not.toMatch(/has \d+ characters/);
     expect(status).toMatch(/Secret 'fallback-wrong-keys' \(fall-back account\) lacks key refreshToken; add it/);
-    expect(status).toMatch(/iManage does not know client id 'no-such-client'/);
+    expect(status).toMatch(/iManage does not know the client id in Secret 'unknown-app' key clientId/);
+    expect(status).not.toContain('no-such-client');
   });
 });
