@@ -258,7 +258,7 @@ describe('a bad but schema-valid spec is reported, with its field path, and reco
     ));
     const stalled = await waitStalled('imc', 'b-encrypted', 'PassphraseTooShort');
     expectFieldPath(stalled, 'spec.tokens.encryption.passphraseSecretRef');
-    expect(condition(stalled, 'Ready')!.message).toMatch(/has \d+ characters; at least 100/);
+    expect(condition(stalled, 'Ready')!.message).toMatch(/is too short: at least 100 characters are required/);
     await waitEvent('imc', stalled, 'Warning', 'PassphraseTooShort');
 
     await ns.apply(json(secret('b-passphrase', { passphrase: canary('long-passphrase', 120) })));

@@ -5,6 +5,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import type { IManageConnection } from '../../api/generated/types.ts';
+import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
@@ -48,7 +49,7 @@ function observeCertificate(name: string, secret: Secret | undefined): Certifica
   try {
     return { ...observeSecret(name, secret), notAfter: new Date(new X509Certificate(pem).validTo).toISOString() };
   } catch (error) {
-    return { ...observeSecret(name, secret), parseError: (error as Error).message };
+    return { ...observeSecret(name, secret), parseError: excerpt((error as Error).message) };
   }
 }
 
