@@ -36,6 +36,23 @@ describe('redaction', () => {
     ['Secret in a list', { list: { kind: 'SecretList', items: [{ kind: 'Secret', data: { x: CANARY } }] } }],
     ['token in an array element', { attempts: [{ token: CANARY }] }],
     ['token on a logged error', { err: Object.assign(new Error('refresh failed'), { refreshToken: CANARY }) }],
+    // Found in review (issue 10): depth 5 and deeper, capitals, and keys the old paths did not list.
+    ['token at depth 5', { a: { b: { c: { d: { token: CANARY } } } } }],
+    ['password at depth 9', { a: { b: { c: { d: { e: { f: { g: { h: { password: CANARY } } } } } } } } }],
+    ['Authorization header with a capital', { res: { headers: { Authorization: `Bearer ${CANARY}` } } }],
+    ['X-Auth-Token header with capitals', { request: { options: { headers: { 'X-Auth-Token': CANARY } } } }],
+    ['key named secret', { secret: CANARY }],
+    ['key named credentials', { config: { credentials: { user: 'u', pass: CANARY } } }],
+    ['key named Token', { Token: CANARY }],
+    ['kubeconfig users[].user.token', { kubeconfig: { users: [{ name: 'sa', user: { token: CANARY } }] } }],
+    ['kubeconfig client-key-data', { kubeconfig: { users: [{ user: { 'client-key-data': CANARY } }] } }],
+    ['CLIENT_SECRET in upper snake case', { env: { IMANAGE_DEFAULT_CLIENT_SECRET: CANARY } }],
+    ['Secret data at depth 6', { a: { b: { c: { d: { secretObject: { data: { x: CANARY } } } } } } }],
+    ['token in nested arrays', { batches: [[{ items: [{ accessToken: CANARY }] }]] }],
+    ['token on an Error under another key', { error: Object.assign(new Error('boom'), { token: CANARY }) }],
+    ['token deep inside an Error field', { err: Object.assign(new Error('boom'), { request: { headers: { Authorization: CANARY } } }) }],
+    ['token on an Error in an array', { failures: [Object.assign(new Error('x'), { token: CANARY })] }],
+    ['token on an AggregateError member', { err: new AggregateError([Object.assign(new Error('x'), { token: CANARY })], 'all failed') }],
   ])('%s', (_name, payload) => {
     const { logger, raw } = memoryLogger();
     logger.info(payload, 'something happened');
@@ -45,14 +62,64 @@ describe('redaction', () => {
     expect(raw()).not.toContain(Buffer.from(CANARY).toString('base64'));
   });
 
+  // pino prints a cause's message and stack inside the error's, never the cause's own fields.
+  it.each<[string, Error]>([
+    ['an Error\'s cause', new Error('outer', { cause: Object.assign(new Error('inner'), { token: CANARY }) })],
+    ['a cause two levels down', new Error('a', { cause: new Error('b', { cause: Object.assign(new Error('c'), { secret: CANARY }) }) })],
+    ['a cause set as a field', Object.assign(new Error('outer'), { cause: Object.assign(new Error('inner'), { token: CANARY }) })],
+  ])('keeps the token on %s out', (_name, err) => {
+    const { logger, raw } = memoryLogger();
+    logger.warn({ err, nested: { failure: err } }, 'failed');
+    expect(raw()).toContain(err.message);
+    expect(raw()).not.toContain(CANARY);
+  });
+
+  it('redacts child bindings and setBindings, and logs an Error passed alone', () => {
+    const { logger, raw } = memoryLogger();
+    const child = logger.child({ connection: { auth: { ClientSecret: CANARY } } });
+    child.info('from the child');
+    child.child({ nested: { a: { b: { c: { token: CANARY } } } } }).info('from a grandchild');
+    child.setBindings({ headers: { Cookie: CANARY } });
+    child.info('after setBindings');
+    logger.error(Object.assign(new Error('bare'), { credentials: CANARY }));
+    expect(raw().split('\n').filter(Boolean)).toHaveLength(4);
+    expect(raw()).not.toContain(CANARY);
+  });
+
+  it('prints an Error with its type, message, stack, causes and own fields', () => {
+    const { logger, lines } = memoryLogger();
+    const cause = Object.assign(new Error('inner'), { token: CANARY });
+    logger.warn({ err: Object.assign(new TypeError('outer', { cause }), { status: 409, token: CANARY }) }, 'failed');
+    const err = lines()[0]!['err'] as Record<string, unknown>;
+    expect(err).toMatchObject({ type: 'TypeError', message: 'outer: inner', status: 409, token: REDACTED });
+    expect(String(err['stack'])).toContain('caused by: Error: inner');
+  });
+
+  it('survives circular objects and leaves the logged object unchanged', () => {
+    const { logger, raw } = memoryLogger();
+    const loop: Record<string, unknown> = { name: 'loop', password: CANARY };
+    loop['self'] = loop;
+    const payload = { loop, list: [loop] };
+    logger.info(payload, 'circular');
+    expect(raw()).not.toContain(CANARY);
+    expect(raw()).toContain('[Circular]');
+    expect(loop['password']).toBe(CANARY);
+  });
+
   it('leaves ordinary fields alone', () => {
     const { logger, lines } = memoryLogger();
-    logger.info({ key: 'Connection/ns/prod', tokenExpiresAt: '2025-01-01T00:00:00Z', session: { accessToken: CANARY, expiresIn: 3600 } }, 'refreshed');
+    logger.info({
+      key: 'Connection/ns/prod',
+      tokenExpiresAt: '2025-01-01T00:00:00Z',
+      secretRef: { name: 'acme-credentials' },
+      session: { accessToken: CANARY, expiresIn: 3600 },
+    }, 'refreshed');
     expect(lines()[0]).toMatchObject({
       msg: 'refreshed',
       name: 'test',
       key: 'Connection/ns/prod',
       tokenExpiresAt: '2025-01-01T00:00:00Z',
+      secretRef: { name: 'acme-credentials' },
       session: { accessToken: REDACTED, expiresIn: 3600 },
     });
   });
