@@ -11,24 +11,47 @@ describe('readRunConfig', () => {
   it('gives the defaults with no flags', () => {
     const config = readRunConfig([], {});
     expect(config).toMatchObject({
-      namespaces: [], health: { host: '0.0.0.0', port: 8080 }, concurrency: 16, reconcilesPerSecond: 1000,
-      resyncPeriodMs: 600_000, leaderElect: true, leaderElectionId: 'imanage-operator', shutdownGraceMs: 30_000, logLevel: 'info',
+      namespaces: [],
+      health: { host: '0.0.0.0', port: 8080 },
+      concurrency: 16,
+      reconcilesPerSecond: 1000,
+      resyncPeriodMs: 600_000,
+      leaderElect: true,
+      leaderElectionId: 'imanage-operator',
+      shutdownGraceMs: 30_000,
+      logLevel: 'info',
       probes: { serviceCidrs: [], allowedCidrs: [], expiryWarningDays: 14, allowLoopback: false },
     });
   });
 
   it('reads repeated and comma-separated CIDR flags, flags before environment variables', () => {
     const config = readRunConfig(
-      ['--allow-probe-cidr', '10.20.0.0/16', '--allow-probe-cidr', '192.168.0.0/16,fd12::/16', '--service-cidr', '10.96.0.0/12'],
+      [
+        '--allow-probe-cidr',
+        '10.20.0.0/16',
+        '--allow-probe-cidr',
+        '192.168.0.0/16,fd12::/16',
+        '--service-cidr',
+        '10.96.0.0/12',
+      ],
       { IMANAGE_SERVICE_CIDRS: '172.20.0.0/16', IMANAGE_ALLOW_PROBE_CIDRS: '10.0.0.0/8' },
     );
-    expect(config.probes).toMatchObject({ serviceCidrs: ['10.96.0.0/12'], allowedCidrs: ['10.20.0.0/16', '192.168.0.0/16', 'fd12::/16'] });
+    expect(config.probes).toMatchObject({
+      serviceCidrs: ['10.96.0.0/12'],
+      allowedCidrs: ['10.20.0.0/16', '192.168.0.0/16', 'fd12::/16'],
+    });
     expect(readRunConfig([], { IMANAGE_ALLOW_PROBE_CIDRS: '10.0.0.0/8' }).probes?.allowedCidrs).toEqual(['10.0.0.0/8']);
   });
 
   it('accepts an IPv6 health address and a set-based label selector', () => {
-    const config = readRunConfig(['--health-address', '[::]:9090', '--label-selector', 'shard in (a,b),tier!=web,!legacy'], {});
-    expect(config).toMatchObject({ health: { host: '::', port: 9090 }, labelSelector: 'shard in (a,b),tier!=web,!legacy' });
+    const config = readRunConfig(
+      ['--health-address', '[::]:9090', '--label-selector', 'shard in (a,b),tier!=web,!legacy'],
+      {},
+    );
+    expect(config).toMatchObject({
+      health: { host: '::', port: 9090 },
+      labelSelector: 'shard in (a,b),tier!=web,!legacy',
+    });
   });
 
   it.each([
@@ -47,12 +70,20 @@ describe('readRunConfig', () => {
     ['leader-elect', 'yes', /^--leader-elect must be true or false, not 'yes'$/],
     ['leader-election-namespace', 'Kube_System', /^--leader-election-namespace takes a namespace name/],
     ['leader-election-id', 'My Lease', /^--leader-election-id takes a Lease name/],
-    ['log-level', 'verbose', /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, not 'verbose'$/],
+    [
+      'log-level',
+      'verbose',
+      /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, not 'verbose'$/,
+    ],
     ['namespaces', 'team-a,Team_B', /^--namespaces takes namespace names .*, not 'Team_B'$/],
     ['label-selector', 'a=b=c', /^--label-selector must be a label selector/],
     ['probes', 'on', /^--probes must be true or false, not 'on'$/],
     ['default-client-secret', 'just-a-name', /^--default-client-secret takes namespace\/name of a Secret/],
-    ['certificate-expiry-warning-days', '-3', /^--certificate-expiry-warning-days must be a whole number from 0 to 3650/],
+    [
+      'certificate-expiry-warning-days',
+      '-3',
+      /^--certificate-expiry-warning-days must be a whole number from 0 to 3650/,
+    ],
     ['resolve', 'dms.example:443:not-an-ip', /^--resolve takes host:port:address\[:port\] entries/],
     ['allow-loopback-probes', '1', /^--allow-loopback-probes must be true or false, not '1'$/],
   ])('--%s %j is a usage error naming the flag and the fix', (flag, value, message) => {

@@ -96,9 +96,11 @@ class Flag {
 /** Node's own parse errors (unknown flag, missing value) are usage errors too, in its words. */
 function parsed(args: readonly string[], options: object): Record<string, string | string[] | undefined> {
   try {
-    return parseArgs({ args: [...args], options: options as never, strict: true, allowPositionals: false }).values as never;
+    return parseArgs({ args: [...args], options: options as never, strict: true, allowPositionals: false })
+      .values as never;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new RunUsageError((error as Error).message);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new RunUsageError((error as Error).message);
     throw error;
   }
 }
@@ -110,7 +112,11 @@ function readFlags(args: readonly string[], env: NodeJS.ProcessEnv): Record<Flag
   const flags = Object.entries(RUN_FLAGS).map(([name, spec]) => {
     const fromArgs = given[name];
     const value = fromArgs === undefined ? undefined : [fromArgs].flat().join(',');
-    return new Flag(name as FlagName, value ?? env[spec.env] ?? spec.default, value === undefined && env[spec.env] !== undefined);
+    return new Flag(
+      name as FlagName,
+      value ?? env[spec.env] ?? spec.default,
+      value === undefined && env[spec.env] !== undefined,
+    );
   });
   return Object.fromEntries(flags.map((f) => [f.name, f])) as Record<FlagName, Flag>;
 }
@@ -119,7 +125,12 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 /** A label selector term: `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`. */
-const SELECTOR_TERM = /^\s*(!?[A-Za-z0-9][-A-Za-z0-9_./]*|[A-Za-z0-9][-A-Za-z0-9_./]*\s*(==?|!=)\s*[-A-Za-z0-9_.]*|[A-Za-z0-9][-A-Za-z0-9_./]*\s+(in|notin)\s+\([-A-Za-z0-9_., ]*\))\s*$/;
+const LABEL_KEY = '[A-Za-z0-9][-A-Za-z0-9_./]*';
+const SELECTOR_TERM = new RegExp(`^\\s*(${[
+  `!?${LABEL_KEY}`,
+  `${LABEL_KEY}\\s*(==?|!=)\\s*[-A-Za-z0-9_.]*`,
+  `${LABEL_KEY}\\s+(in|notin)\\s+\\([-A-Za-z0-9_., ]*\\)`,
+].join('|')})\\s*$`);
 
 function boolean(flag: Flag): boolean {
   if (flag.value !== 'true' && flag.value !== 'false') throw flag.invalid('must be true or false');
@@ -148,7 +159,8 @@ function duration(flag: Flag, minMs: number, maxMs: number, range: string): numb
 function healthAddress(flag: Flag): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(flag.value);
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw flag.invalid('must be host:port or :port, with a port from 0 to 65535, such as :8080');
+  if (!match || port > 65535)
+    throw flag.invalid('must be host:port or :port, with a port from 0 to 65535, such as :8080');
   return { host: match[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
@@ -170,7 +182,8 @@ function cidrs(flag: Flag): string[] {
     try {
       parseCidr(cidr);
     } catch (error) {
-      if (error instanceof InvalidCidrError) throw flag.invalid('takes CIDR ranges such as 10.96.0.0/12 or fd00:10:96::/112', cidr);
+      if (error instanceof InvalidCidrError)
+        throw flag.invalid('takes CIDR ranges such as 10.96.0.0/12 or fd00:10:96::/112', cidr);
       throw error;
     }
   }
@@ -181,14 +194,18 @@ function labelSelector(flag: Flag): string | undefined {
   if (flag.value === '') return undefined;
   // Split on commas outside parentheses: `env in (a,b),tier=web` has two terms.
   const terms = flag.value.split(/,(?![^(]*\))/);
-  if (!terms.every((t) => SELECTOR_TERM.test(t))) throw flag.invalid('must be a label selector such as app=x,tier!=web or env in (a,b)');
+  if (!terms.every((t) => SELECTOR_TERM.test(t)))
+    throw flag.invalid('must be a label selector such as app=x,tier!=web or env in (a,b)');
   return flag.value;
 }
 
 function probeFlags(f: Record<FlagName, Flag>): ProbeFlags {
   const secretRef = f['default-client-secret'];
   const [namespace, name] = secretRef.value.split('/');
-  if (secretRef.value && !(DNS_LABEL.test(namespace ?? '') && DNS_SUBDOMAIN.test(name ?? '') && secretRef.value.split('/').length === 2)) {
+  if (
+    secretRef.value &&
+    !(DNS_LABEL.test(namespace ?? '') && DNS_SUBDOMAIN.test(name ?? '') && secretRef.value.split('/').length === 2)
+  ) {
     throw secretRef.invalid('takes namespace/name of a Secret, such as imanage-system/imanage-app');
   }
   let overrides: HostOverrides;
@@ -214,8 +231,16 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
   const f = readFlags(args, env);
   const logLevel = f['log-level'].value as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw f['log-level'].invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
-  const namespace = optionalName(f['leader-election-namespace'], DNS_LABEL, 'a namespace name (lower-case letters, digits, -)');
-  const leaseName = optionalName(f['leader-election-id'], DNS_SUBDOMAIN, 'a Lease name (a DNS subdomain, such as imanage-operator)');
+  const namespace = optionalName(
+    f['leader-election-namespace'],
+    DNS_LABEL,
+    'a namespace name (lower-case letters, digits, -)',
+  );
+  const leaseName = optionalName(
+    f['leader-election-id'],
+    DNS_SUBDOMAIN,
+    'a Lease name (a DNS subdomain, such as imanage-operator)',
+  );
   const selector = labelSelector(f['label-selector']);
   // Checked even when probes are off, so that a typo does not wait for the day they are turned on.
   const probes = probeFlags(f);

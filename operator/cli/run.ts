@@ -47,14 +47,20 @@ export const RUN_USAGE = `  run [options]
         --certificate-expiry-warning-days n  0 to 3650 [14]              (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
       For tests and demos only:
         --resolve host:port:address[:port],…  like curl's --resolve/--connect-to (IMANAGE_RESOLVE)
-        --allow-loopback-probes true|false    let probes reach 127.0.0.0/8 and ::1 [false] (IMANAGE_ALLOW_LOOPBACK_PROBES)
+        --allow-loopback-probes true|false    let probes reach 127.0.0.0/8 and ::1 [false]
+                                              (IMANAGE_ALLOW_LOOPBACK_PROBES)
 `;
 
 /** The probes' guard: service ranges from the cluster plus --service-cidr, and the admin's opened ranges. */
 async function probeGuard(flags: ProbeFlags, client: KubeClient, logger: Logger): Promise<ProbeGuard> {
   const found = await discoverServiceRanges(client);
   const serviceCidrs = [...new Set([...found.cidrs, ...flags.serviceCidrs])];
-  const fields = { serviceCidrs, source: found.source, allowedCidrs: flags.allowedCidrs, allowLoopback: flags.allowLoopback };
+  const fields = {
+    serviceCidrs,
+    source: found.source,
+    allowedCidrs: flags.allowedCidrs,
+    allowLoopback: flags.allowLoopback,
+  };
   if (serviceCidrs.length === 0) logger.warn(fields, 'probe guard: the service range is unknown; pass --service-cidr');
   else logger.info(fields, 'probe guard: service ranges refused');
   return new ProbeGuard({ allowLoopback: flags.allowLoopback, serviceCidrs, allowedCidrs: flags.allowedCidrs });
@@ -75,9 +81,13 @@ function probeContext(flags: ProbeFlags, guard: ProbeGuard, metrics: OperatorMet
 
 async function loadClient(config: RunConfig): Promise<KubeClient> {
   try {
-    return await KubeClient.load({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), ...(config.context ? { context: config.context } : {}) });
+    return await KubeClient.load({
+      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+      ...(config.context ? { context: config.context } : {}),
+    });
   } catch (error) {
-    if (error instanceof KubeConfigError) throw new RunUsageError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
+    if (error instanceof KubeConfigError)
+      throw new RunUsageError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
     throw error;
   }
 }
@@ -99,7 +109,13 @@ export async function runCommand(args: string[]): Promise<number> {
     health: config.health,
     shutdownGraceMs: config.shutdownGraceMs,
     ...(config.leaderElect
-      ? { leaderElection: { namespace: config.leaderElectionNamespace ?? client.namespace, name: config.leaderElectionId, identity } }
+      ? {
+          leaderElection: {
+            namespace: config.leaderElectionNamespace ?? client.namespace,
+            name: config.leaderElectionId,
+            identity,
+          },
+        }
       : {}),
   });
   const probes = config.probes && probeContext(config.probes, await probeGuard(config.probes, client, logger), metrics);
@@ -108,7 +124,11 @@ export async function runCommand(args: string[]): Promise<number> {
   const health = await engine.startProbes();
   logger.info({ source: client.source, identity, probes: `${health.host}:${health.port}` }, 'operator starting');
   const stop = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => { logger.info({ signal }, 'stopping'); stop.abort(); });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping');
+      stop.abort();
+    });
   const exit = await engine.run(stop.signal);
   logger.info({ exit }, 'operator stopped');
   client.close();

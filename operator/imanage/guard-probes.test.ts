@@ -13,13 +13,15 @@ import { probeRegistration } from './registration.ts';
 /** Wraps a module's `connect`: records the host; only loopback reaches the real one. */
 const { attempts, spyConnect } = vi.hoisted(() => {
   const seen: string[] = [];
-  const wrap = <F extends (...args: never[]) => unknown>(real: F): F => ((...args: Parameters<F>) => {
-    const options = args[0] as { host?: string; socket?: { remoteAddress?: string } };
-    const host = options.host ?? options.socket?.remoteAddress ?? 'localhost';
-    seen.push(host);
-    if (!/^(127\.|::1$|::ffff:127\.|localhost$)/.test(host)) throw new Error(`test spy: a probe tried to connect to ${host}`);
-    return real(...args);
-  }) as F;
+  const wrap = <F extends (...args: never[]) => unknown>(real: F): F =>
+    ((...args: Parameters<F>) => {
+      const options = args[0] as { host?: string; socket?: { remoteAddress?: string } };
+      const host = options.host ?? options.socket?.remoteAddress ?? 'localhost';
+      seen.push(host);
+      if (!/^(127\.|::1$|::ffff:127\.|localhost$)/.test(host))
+        throw new Error(`test spy: a probe tried to connect to ${host}`);
+      return real(...args);
+    }) as F;
   return { attempts: seen, spyConnect: wrap };
 });
 
@@ -60,7 +62,10 @@ describe('a refused address is never connected to', () => {
     ['loopback.example', '127.0.0.1'],
   ])('%s → %s: reachability says Forbidden, registration is not asked, no connect', async (host, address) => {
     const overrides = new HostOverrides([], stubLookup({ [host]: address }));
-    const reach = await probeReachability({ host, port: 443 }, { timeoutMs: 2000, overrides, blocked: production, now: () => new Date() });
+    const reach = await probeReachability(
+      { host, port: 443 },
+      { timeoutMs: 2000, overrides, blocked: production, now: () => new Date() },
+    );
     expect(reach.outcome).toEqual({ kind: 'Forbidden' });
     const registration = await probeRegistration(
       { baseUrl: new URL(`https://${host}/`), clientId: 'c', redirectUri: 'https://app.example/cb', scope: 'user' },
@@ -73,7 +78,10 @@ describe('a refused address is never connected to', () => {
   it('the spy does see a connect the guard allows (so an empty list means something)', async () => {
     const overrides = new HostOverrides([], stubLookup({ 'public.example': '192.0.2.1' }));
     const open = new ProbeGuard({ allowLoopback: false, serviceCidrs: [], allowedCidrs: ['192.0.2.0/24'] });
-    const reach = await probeReachability({ host: 'public.example', port: 443 }, { timeoutMs: 2000, overrides, blocked: open, now: () => new Date() });
+    const reach = await probeReachability(
+      { host: 'public.example', port: 443 },
+      { timeoutMs: 2000, overrides, blocked: open, now: () => new Date() },
+    );
     expect(attempts).toEqual(['192.0.2.1']);
     expect(reach.outcome).toMatchObject({ kind: 'ConnectFailed' });
   });
@@ -88,8 +96,14 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
 
   beforeAll(async () => {
     server = createServer({ cert, key: readFileSync(join(testdata, 'ipv6-loopback.key'), 'utf8') }, (req, res) => {
-      seen.push({ sni: (req.socket as { servername?: string | false }).servername ?? false, path: req.url ?? '', host: req.headers.host ?? '' });
-      res.writeHead(req.url === '/api' ? 401 : 302, req.url === '/api' ? {} : { location: 'https://[::1]/signin' }).end();
+      seen.push({
+        sni: (req.socket as { servername?: string | false }).servername ?? false,
+        path: req.url ?? '',
+        host: req.headers.host ?? '',
+      });
+      res
+        .writeHead(req.url === '/api' ? 401 : 302, req.url === '/api' ? {} : { location: 'https://[::1]/signin' })
+        .end();
     });
     await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
     port = (server.address() as { port: number }).port;
@@ -108,7 +122,9 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
   it('is reached without DNS, over verified TLS checked against the IP address, with no SNI', async () => {
     const guard = new ProbeGuard({ allowLoopback: true, serviceCidrs: [] });
     const reach = await probeReachability(
-      { host: '[::1]', port, ca: cert }, { timeoutMs: 5000, overrides: new HostOverrides([], noDns), blocked: guard, now: () => new Date() });
+      { host: '[::1]', port, ca: cert },
+      { timeoutMs: 5000, overrides: new HostOverrides([], noDns), blocked: guard, now: () => new Date() },
+    );
     expect(reach.outcome).toEqual({ kind: 'Answered', httpStatus: 401 });
     expect(reach.address).toBe('::1');
     expect(seen).toEqual([{ sni: false, path: '/api', host: `[::1]:${port}` }]);
@@ -117,7 +133,13 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
   it('registration asks the [::1] authorize endpoint the same way', async () => {
     const guard = new ProbeGuard({ allowLoopback: true, serviceCidrs: [] });
     const outcome = await probeRegistration(
-      { baseUrl: new URL(`https://[::1]:${port}/`), clientId: 'c', redirectUri: 'https://app.example/cb', scope: 'user', ca: cert },
+      {
+        baseUrl: new URL(`https://[::1]:${port}/`),
+        clientId: 'c',
+        redirectUri: 'https://app.example/cb',
+        scope: 'user',
+        ca: cert,
+      },
       { overrides: new HostOverrides([], noDns), blocked: guard, timeoutMs: 5000 },
     );
     expect(outcome).toEqual({ kind: 'Registered', via: 'redirect' });
@@ -126,7 +148,9 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
 
   it('without --allow-loopback-probes, [::1] is refused and never connected to', async () => {
     const reach = await probeReachability(
-      { host: '[::1]', port, ca: cert }, { timeoutMs: 5000, overrides: new HostOverrides([], noDns), blocked: production, now: () => new Date() });
+      { host: '[::1]', port, ca: cert },
+      { timeoutMs: 5000, overrides: new HostOverrides([], noDns), blocked: production, now: () => new Date() },
+    );
     expect(reach.outcome).toEqual({ kind: 'Forbidden' });
     expect(attempts).toEqual([]);
     expect(seen).toEqual([]);

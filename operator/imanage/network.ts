@@ -94,7 +94,8 @@ function ipv6Value(address: string): bigint {
   const [head, tail] = text.split('::') as [string, string | undefined];
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const missing = 8 - groups(head).length - groups(tail).length;
-  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
+  const all =
+    tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
   return all.reduce((sum, group) => (sum << 16n) | BigInt(parseInt(group, 16)), 0n);
 }
 
@@ -122,7 +123,9 @@ export function parseCidr(text: string): Cidr {
   const ip = match ? parseIp(match[1]!) : undefined;
   const bits = Number(match?.[2]);
   if (!ip || bits > (ip.family === 4 ? 32 : 128)) {
-    throw new InvalidCidrError(`'${text}' is not a CIDR range; write an address and a prefix length, such as 10.96.0.0/12 or fd00:10:96::/112`);
+    throw new InvalidCidrError(
+      `'${text}' is not a CIDR range; write an address and a prefix length, such as 10.96.0.0/12 or fd00:10:96::/112`,
+    );
   }
   return { ...ip, bits, text: text.trim() };
 }
@@ -139,7 +142,8 @@ function embeddedIpv4(ip: Ip): Ip | undefined {
   const prefix96 = ip.value >> 32n;
   const low32 = ip.value & 0xffffffffn;
   // ::ffff:0:0/96 (IPv4-mapped), ::ffff:0:0:0/96 (SIIT), 64:ff9b::/96 (NAT64, RFC 6052).
-  if (prefix96 === 0xffffn || prefix96 === 0xffff0000n || prefix96 === 0x64ff9b0000000000000000n) return { family: 4, value: low32 };
+  const carriers = [0xffffn, 0xffff0000n, 0x64ff9b0000000000000000n];
+  if (carriers.includes(prefix96)) return { family: 4, value: low32 };
   // 2002::/16 (6to4): the IPv4 address sits in bits 16 to 48.
   if (ip.value >> 112n === 0x2002n) return { family: 4, value: (ip.value >> 80n) & 0xffffffffn };
   return undefined;
@@ -155,7 +159,8 @@ interface Range {
   readonly category: AddressCategory;
 }
 
-const ranges = (category: AddressCategory, ...cidrs: string[]): Range[] => cidrs.map((c) => ({ cidr: parseCidr(c), category }));
+const ranges = (category: AddressCategory, ...cidrs: string[]): Range[] =>
+  cidrs.map((c) => ({ cidr: parseCidr(c), category }));
 
 /** Never reachable by a probe, whatever the flags (loopback is handled apart: the test flag). */
 export const ALWAYS_BLOCKED: readonly Range[] = [
@@ -210,7 +215,12 @@ export class ProbeGuard {
     const carried = embeddedIpv4(ip);
     if (carried) return this.judge(formatIp(carried));
     const hit = (list: readonly Range[]) => list.find((r) => contains(r.cidr, ip));
-    const verdict = (allowed: boolean, range: Range) => ({ allowed, category: range.category, judged: address, range: range.cidr.text });
+    const verdict = (allowed: boolean, range: Range) => ({
+      allowed,
+      category: range.category,
+      judged: address,
+      range: range.cidr.text,
+    });
     const service = hit(this.#service);
     if (service) return verdict(false, service);
     // Before the reserved ranges: ::1 lies in ::/96.
@@ -281,7 +291,12 @@ async function addressOf(host: string, overrides: HostOverrides): Promise<string
  * that changes between the check and the connection (rebinding) cannot slip past the guard. An IP
  * literal (`[2001:db8::1]` as a URL writes it) is judged as it is, without DNS.
  */
-export async function resolveTarget(host: string, port: number, overrides: HostOverrides, guard: ProbeGuard): Promise<ResolvedTarget> {
+export async function resolveTarget(
+  host: string,
+  port: number,
+  overrides: HostOverrides,
+  guard: ProbeGuard,
+): Promise<ResolvedTarget> {
   const overridden = overrides.get(host, port);
   const literal = ipLiteral(host);
   const address = overridden?.address ?? literal ?? (await addressOf(host, overrides));
@@ -289,5 +304,10 @@ export async function resolveTarget(host: string, port: number, overrides: HostO
   if (!verdict.allowed) {
     throw new ProbeTargetForbiddenError(refusal(host, address, !overridden && literal !== undefined, verdict), verdict);
   }
-  return { address, port: overridden?.port ?? port, family: isIP(address) === 6 ? 6 : 4, overridden: overridden !== undefined };
+  return {
+    address,
+    port: overridden?.port ?? port,
+    family: isIP(address) === 6 ? 6 : 4,
+    overridden: overridden !== undefined,
+  };
 }

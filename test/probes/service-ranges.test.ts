@@ -12,7 +12,10 @@ describe('the service range, read from the cluster', () => {
   it('comes from the ServiceCIDR objects', async () => {
     const client = await KubeClient.load({ kubeconfig: inject('kubeconfigPath') });
     try {
-      await expect(discoverServiceRanges(client, {})).resolves.toEqual({ cidrs: ['10.0.0.0/24'], source: 'ServiceCIDR objects' });
+      await expect(discoverServiceRanges(client, {})).resolves.toEqual({
+        cidrs: ['10.0.0.0/24'],
+        source: 'ServiceCIDR objects',
+      });
     } finally {
       client.close();
     }
@@ -21,7 +24,11 @@ describe('the service range, read from the cluster', () => {
   it('is refused by a running operator, with the ranges a flag adds', async () => {
     const op = await startOperator({ namespace: ns.name, probes: true, extraArgs: ['--service-cidr', '10.1.0.0/16'] });
     const line = await op.waitForLog((entry) => entry?.msg === 'probe guard: service ranges refused', 10_000);
-    expect(line).toMatchObject({ serviceCidrs: ['10.0.0.0/24', '10.1.0.0/16'], source: 'ServiceCIDR objects', allowLoopback: false });
+    expect(line).toMatchObject({
+      serviceCidrs: ['10.0.0.0/24', '10.1.0.0/16'],
+      source: 'ServiceCIDR objects',
+      allowLoopback: false,
+    });
     await op.stop();
   });
 });

@@ -17,14 +17,30 @@ describe('widestRangeStartingBefore', () => {
 });
 
 /** A client that answers the two reads discovery makes, or fails them as told. */
-function fakeClient(answers: { serviceCidrs?: string[][] | Error; kubernetesService?: { clusterIP?: string; clusterIPs?: string[] } | Error }): KubeClient {
-  const answer = <T>(value: T | Error): Promise<T> => (value instanceof Error ? Promise.reject(value) : Promise.resolve(value));
+function fakeClient(answers: {
+  serviceCidrs?: string[][] | Error;
+  kubernetesService?: { clusterIP?: string; clusterIPs?: string[] } | Error;
+}): KubeClient {
+  const answer = <T>(value: T | Error): Promise<T> =>
+    value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
   const notFound = new NotFoundError('not found', { status: 404, reason: 'NotFound' });
   return {
-    list: () => answer(answers.serviceCidrs === undefined ? notFound : answers.serviceCidrs instanceof Error
-      ? answers.serviceCidrs : { metadata: {}, items: answers.serviceCidrs.map((cidrs) => ({ metadata: {}, spec: { cidrs } })) }),
-    get: () => answer(answers.kubernetesService === undefined ? notFound : answers.kubernetesService instanceof Error
-      ? answers.kubernetesService : { metadata: {}, spec: answers.kubernetesService }),
+    list: () =>
+      answer(
+        answers.serviceCidrs === undefined
+          ? notFound
+          : answers.serviceCidrs instanceof Error
+            ? answers.serviceCidrs
+            : { metadata: {}, items: answers.serviceCidrs.map((cidrs) => ({ metadata: {}, spec: { cidrs } })) },
+      ),
+    get: () =>
+      answer(
+        answers.kubernetesService === undefined
+          ? notFound
+          : answers.kubernetesService instanceof Error
+            ? answers.kubernetesService
+            : { metadata: {}, spec: answers.kubernetesService },
+      ),
   } as unknown as KubeClient;
 }
 
@@ -34,7 +50,10 @@ const forbidden = new ForbiddenError('forbidden', {
 
 describe('discoverServiceRanges', () => {
   it('takes the ServiceCIDR objects when the API serves them: exact, every object', async () => {
-    const client = fakeClient({ serviceCidrs: [['10.96.0.0/12', 'fd00:10:96::/112'], ['10.200.0.0/16']], kubernetesService: { clusterIP: '10.96.0.1' } });
+    const client = fakeClient({
+      serviceCidrs: [['10.96.0.0/12', 'fd00:10:96::/112'], ['10.200.0.0/16']],
+      kubernetesService: { clusterIP: '10.96.0.1' },
+    });
     await expect(discoverServiceRanges(client, {})).resolves.toEqual({
       cidrs: ['10.96.0.0/12', 'fd00:10:96::/112', '10.200.0.0/16'], source: 'ServiceCIDR objects',
     });
@@ -50,16 +69,26 @@ describe('discoverServiceRanges', () => {
   });
 
   it("outside a pod, reads the kubernetes Service's ClusterIPs (dual-stack too)", async () => {
-    const client = fakeClient({ kubernetesService: { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1', 'fd00:10:43::1'] } });
-    await expect(discoverServiceRanges(client, {})).resolves.toEqual({ cidrs: ['10.43.0.0/16', 'fd00:10:43::/108'], source: 'the kubernetes Service' });
+    const client = fakeClient({
+      kubernetesService: { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1', 'fd00:10:43::1'] },
+    });
+    await expect(discoverServiceRanges(client, {})).resolves.toEqual({
+      cidrs: ['10.43.0.0/16', 'fd00:10:43::/108'],
+      source: 'the kubernetes Service',
+    });
   });
 
   it('finds nothing when nothing may be read (the caller warns and asks for --service-cidr)', async () => {
-    await expect(discoverServiceRanges(fakeClient({ kubernetesService: forbidden }), {})).resolves.toEqual({ cidrs: [], source: 'nothing' });
+    await expect(discoverServiceRanges(fakeClient({ kubernetesService: forbidden }), {})).resolves.toEqual({
+      cidrs: [],
+      source: 'nothing',
+    });
   });
 
   it('does not hide a failure of the API server itself', async () => {
-    const client = fakeClient({ serviceCidrs: new TransientApiError('down', { status: 503, reason: 'ServiceUnavailable' }) });
+    const client = fakeClient({
+      serviceCidrs: new TransientApiError('down', { status: 503, reason: 'ServiceUnavailable' }),
+    });
     await expect(discoverServiceRanges(client, {})).rejects.toThrow(TransientApiError);
   });
 });

@@ -80,7 +80,10 @@ async function kubernetesServiceIps(client: KubeClient, env: NodeJS.ProcessEnv):
   }
 }
 
-export async function discoverServiceRanges(client: KubeClient, env: NodeJS.ProcessEnv = process.env): Promise<DiscoveredRanges> {
+export async function discoverServiceRanges(
+  client: KubeClient,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DiscoveredRanges> {
   const exact = await fromServiceCidrObjects(client);
   if (exact) return { cidrs: exact, source: 'ServiceCIDR objects' };
   const inferred = (await kubernetesServiceIps(client, env)).flatMap((ip) => widestRangeStartingBefore(ip) ?? []);
