@@ -15,6 +15,8 @@ import { stringify as toYaml } from 'yaml';
 import { runKubectl, type KubectlOptions, type KubectlResult } from './exec.ts';
 import { Instance, killLeftovers, ManagedProcess, tailOf } from './processes.ts';
 
+export type ControlPlaneProcess = 'etcd' | 'kube-apiserver';
+
 export interface ControlPlane {
   /** https://127.0.0.1:<port> */
   readonly server: string;
@@ -30,6 +32,20 @@ export interface ControlPlane {
   kubeconfigFor(user: string): string;
   /** Idempotent: ends both processes (SIGTERM, SIGKILL after 5 s) and removes workDir. */
   stop(): Promise<void>;
+  /**
+   * Ends one process as a crash would (SIGKILL; SIGTERM for a clean stop). Its data folder and
+   * port stay, for `restartProcess`. Use on a private control plane: other test files share the
+   * global one.
+   */
+  killProcess(name: ControlPlaneProcess, signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /**
+   * Starts an ended process again with the same flags (data folder, port, certificates), and
+   * resolves once the control plane serves again: etcd healthy and kube-apiserver's /readyz 200.
+   */
+  restartProcess(name: ControlPlaneProcess): Promise<void>;
+  /** SIGSTOP (hung) and SIGCONT (resumed). */
+  pauseProcess(name: ControlPlaneProcess): Promise<void>;
+  resumeProcess(name: ControlPlaneProcess): Promise<void>;
 }
 
 export interface Identity {
@@ -314,6 +330,20 @@ async function startProcess(
   return proc;
 }
 
+function etcdArgs(workDir: string, clientUrl: string, peerUrl: string): string[] {
+  return [
+    '--name=controlplane',
+    `--data-dir=${join(workDir, 'etcd')}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=controlplane=${peerUrl}`,
+    // Test data is thrown away: durability buys nothing and fsync costs time on every write.
+    '--unsafe-no-fsync',
+  ];
+}
+
 async function startEtcd(
   instance: Instance,
   binDir: string,
@@ -321,28 +351,16 @@ async function startEtcd(
   peerUrl: string,
   log: StartOptions['log'],
 ): Promise<ManagedProcess> {
-  const etcd = await startProcess(
-    instance,
-    'etcd',
-    binDir,
-    [
-      '--name=controlplane',
-      `--data-dir=${join(instance.workDir, 'etcd')}`,
-      `--listen-client-urls=${clientUrl}`,
-      `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=controlplane=${peerUrl}`,
-      // Test data is thrown away: durability buys nothing and fsync costs time on every write.
-      '--unsafe-no-fsync',
-    ],
-    log,
-  );
+  const etcd = await startProcess(instance, 'etcd', binDir, etcdArgs(instance.workDir, clientUrl, peerUrl), log);
+  await awaitEtcd(etcd, clientUrl);
+  return etcd;
+}
+
+async function awaitEtcd(etcd: ManagedProcess, clientUrl: string): Promise<void> {
   await waitFor('etcd health', deadlineIn(etcdTimeoutMs), [etcd], etcd, async () => {
     const res = await get(`${clientUrl}/health`);
     return res.status === 200 ? true : undefined;
   });
-  return etcd;
 }
 
 function apiServerArgs(etcdUrl: string, port: number, certDir: string, credentials: Credentials): string[] {
@@ -422,7 +440,15 @@ async function launch(instance: Instance, binDir: string, opts: StartOptions): P
   }
 
   const kubeconfigs = new Map(credentials.identities.map(({ user, kubeconfigPath: path }) => [user, path]));
+  const control = processControl(instance, binDir, opts.log, {
+    etcd: { args: etcdArgs(workDir, etcdUrl, `http://127.0.0.1:${peerPort}`), ready: (proc) => awaitEtcd(proc, etcdUrl) },
+    'kube-apiserver': {
+      args: apiServerArgs(etcdUrl, apiPort, certDir, credentials),
+      ready: async (proc) => void (await awaitApiServer(server, certDir, credentials.adminToken, [proc], proc)),
+    },
+  });
   return {
+    ...control,
     server,
     kubeconfigPath,
     binDir,
@@ -434,6 +460,38 @@ async function launch(instance: Instance, binDir: string, opts: StartOptions): P
       return path;
     },
     stop: () => instance.stop(),
+  };
+}
+
+interface Restartable {
+  readonly args: readonly string[];
+  /** Resolves once the process serves. */
+  readonly ready: (proc: ManagedProcess) => Promise<void>;
+}
+
+function processControl(
+  instance: Instance,
+  binDir: string,
+  log: StartOptions['log'],
+  restartable: Record<ControlPlaneProcess, Restartable>,
+): Pick<ControlPlane, 'killProcess' | 'restartProcess' | 'pauseProcess' | 'resumeProcess'> {
+  // The newest process of that name: a restart adds one, the dead ones stay for stop() to skip.
+  const current = (name: ControlPlaneProcess): ManagedProcess | undefined =>
+    instance.processes.filter((p) => p.name === name).at(-1);
+  return {
+    killProcess: async (name, signal = 'SIGKILL') => current(name)?.signal(signal),
+    pauseProcess: async (name) => current(name)?.signal('SIGSTOP'),
+    resumeProcess: async (name) => current(name)?.signal('SIGCONT'),
+    async restartProcess(name) {
+      if (current(name)?.running) throw new Error(`${name} is still running; killProcess it first`);
+      await startProcess(instance, name, binDir, restartable[name].args, log);
+      // The control plane serves once both do: etcd answers, and kube-apiserver's /readyz (which
+      // includes its etcd check) is 200.
+      for (const each of ['etcd', 'kube-apiserver'] as const) {
+        const proc = current(each);
+        if (proc?.running) await restartable[each].ready(proc);
+      }
+    },
   };
 }
 

@@ -16,6 +16,8 @@ import { spawnWatchdog } from './processes.ts';
 export interface OperatorOptions {
   /** Watched namespace; also where the leader-election Lease lives. */
   readonly namespace: string;
+  /** Another control plane's kubeconfig (a private one). Default: the shared control plane's admin. */
+  readonly kubeconfigPath?: string;
   /** Leader-election identity (POD_NAME). Default: `op-<random>`. */
   readonly identity?: string;
   /** Default: true, as in production. */
@@ -275,7 +277,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorProc
   const identity = opts.identity ?? `op-${randomBytes(3).toString('hex')}`;
   const args = [
     'run',
-    '--kubeconfig', inject('kubeconfigPath'),
+    '--kubeconfig', opts.kubeconfigPath ?? inject('kubeconfigPath'),
     '--namespaces', opts.namespace,
     '--leader-elect', String(opts.leaderElect ?? true),
     '--leader-election-namespace', opts.namespace,

@@ -72,6 +72,17 @@ export class ManagedProcess {
     await new Promise<void>((done) => this.logFile.end(done));
   }
 
+  /** Sends `signal` (SIGKILL: as a crash; SIGSTOP/SIGCONT: hang and resume). Waits for the exit unless it only pauses. */
+  async signal(signal: NodeJS.Signals): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), killGraceMs);
+    await this.exited;
+    clearTimeout(timer);
+    await new Promise<void>((done) => this.logFile.end(done));
+  }
+
   /** For process 'exit', where nothing asynchronous runs any more. */
   stopSync(): void {
     const pid = this.child.pid;

@@ -1,6 +1,8 @@
 // A plain-HTTP proxy in front of the real API server that can break watches on demand: cut
 // their connections, end them cleanly, hold reconnecting watches back while the test changes
-// objects, and answer a held watch with 410 Gone (as an ERROR event or as an HTTP status).
+// objects, and answer a held watch with 410 Gone (as an ERROR event or as an HTTP status). It can
+// also answer chosen requests itself, as a server in trouble does: 403 while a restarted server
+// loads its RBAC caches, 503 while etcd is away, or no answer at all (the connection dropped).
 // Everything else (lists, the watch streams themselves) is the real server's answer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -11,6 +13,19 @@ export type GoneMode = 'event' | 'status';
 interface Held {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+}
+
+/** What a request is, for choosing which ones a fault applies to. */
+export interface RequestInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly watch: boolean;
+}
+
+/** An answer the proxy gives itself: an HTTP status with a Kubernetes Status body, or a dropped connection. */
+export interface Fault {
+  readonly answer: number | 'drop';
+  readonly applies: (request: RequestInfo) => boolean;
 }
 
 export interface SeenRequest {
@@ -38,7 +53,10 @@ export class WatchFaultProxy {
   readonly #active = new Map<ServerResponse, () => void>();
   readonly #held: Held[] = [];
   readonly #waiters: { count: number; resolve: () => void }[] = [];
-  #holding = false;
+  #holding: ((path: string) => boolean) | undefined;
+  #fault: Fault | undefined;
+  /** Requests the current fault answered. */
+  faulted = 0;
 
   private constructor(server: Server, upstream: string, ca: string) {
     this.#server = server;
@@ -68,15 +86,23 @@ export class WatchFaultProxy {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 
-  /** From now on, new watch requests wait until `release` or `answerHeldWithGone`. */
-  hold(): void {
-    this.#holding = true;
+  /** From now on, new watch requests (of paths `which` accepts) wait until `release` or `answerHeldWithGone`. */
+  hold(which: (path: string) => boolean = () => true): void {
+    this.#holding = which;
   }
 
-  /** Destroys the connections of the running watches, as a crashed server or a reset would. */
-  cutWatches(): void {
-    for (const res of this.#active.keys()) res.socket?.destroy();
-    this.#active.clear();
+  /** Destroys the connections of the running watches (of paths `which` accepts), as a crash or a reset would. */
+  cutWatches(which: (path: string) => boolean = () => true): void {
+    for (const [res] of this.#active) {
+      if (!which(res.req.url ?? '')) continue;
+      res.socket?.destroy();
+      this.#active.delete(res);
+    }
+  }
+
+  /** Answers the requests the fault applies to itself, until `fault(undefined)`. */
+  fault(fault: Fault | undefined): void {
+    this.#fault = fault;
   }
 
   /** Ends the running watches cleanly, as the server does when timeoutSeconds is up. */
@@ -87,13 +113,13 @@ export class WatchFaultProxy {
 
   /** Forwards the held watches and stops holding. */
   release(): void {
-    this.#holding = false;
+    this.#holding = undefined;
     for (const { req, res } of this.#held.splice(0)) this.#forward(req, res, true);
   }
 
   /** Answers the held watches with 410 Gone and stops holding. */
   answerHeldWithGone(mode: GoneMode): void {
-    this.#holding = false;
+    this.#holding = undefined;
     for (const { res } of this.#held.splice(0)) {
       if (mode === 'status') {
         res.writeHead(410, { 'content-type': 'application/json' });
@@ -119,7 +145,12 @@ export class WatchFaultProxy {
       this.seen.push({ kind: isWatch ? 'watch' : 'list', resourceVersion: url.searchParams.get('resourceVersion') ?? undefined });
     }
     if (isWatch) this.#notify();
-    if (isWatch && this.#holding) {
+    const fault = this.#fault;
+    if (fault?.applies({ method: req.method ?? 'GET', path: url.pathname, watch: isWatch })) {
+      this.faulted++;
+      return answerFault(res, fault.answer);
+    }
+    if (isWatch && this.#holding?.(req.url ?? '')) {
       this.#held.push({ req, res });
       return;
     }
@@ -168,4 +199,11 @@ export class WatchFaultProxy {
       }
     }
   }
+}
+
+function answerFault(res: ServerResponse, answer: Fault['answer']): void {
+  if (answer === 'drop') return void res.socket?.destroy();
+  const reason = answer === 403 ? 'Forbidden' : answer === 503 ? 'ServiceUnavailable' : 'InternalError';
+  res.writeHead(answer, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected by the test proxy (${reason})`, reason, code: answer }));
 }
