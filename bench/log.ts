@@ -9,10 +9,17 @@ const calls = Number(process.argv[2] ?? 200_000);
 const logger = createLogger({ name: 'bench', destination: { write: () => {} } });
 const child = logger.child({ controller: 'connection' });
 
-const apiError = Object.assign(new Error('HTTP 409 Conflict'), { status: 409, reason: 'Conflict', body: { kind: 'Status', code: 409 } });
+const apiError = Object.assign(new Error('HTTP 409 Conflict'), {
+  status: 409,
+  reason: 'Conflict',
+  body: { kind: 'Status', code: 409 },
+});
 const nested = {
   key: 'IManageConnection/ns/acme',
-  spec: { url: 'https://acme.cloudimanage.com', environments: [{ name: 'prod', redirectUri: 'https://x/cb' }, { name: 'dev' }] },
+  spec: {
+    url: 'https://acme.cloudimanage.com',
+    environments: [{ name: 'prod', redirectUri: 'https://x/cb' }, { name: 'dev' }],
+  },
   response: { status: 200, headers: { 'content-type': 'application/json', Authorization: 'Bearer abc' } },
 };
 

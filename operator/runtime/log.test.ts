@@ -1,19 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, REDACTED, type LogLevel } from './log.ts';
 
-function memoryLogger(level?: LogLevel): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[]; raw: () => string } {
+interface MemoryLogger {
+  readonly logger: ReturnType<typeof createLogger>;
+  lines(): Record<string, unknown>[];
+  raw(): string;
+}
+
+function memoryLogger(level?: LogLevel): MemoryLogger {
   const chunks: string[] = [];
   const destination = { write: (chunk: string) => void chunks.push(chunk) };
   const logger = createLogger({ name: 'test', destination, ...(level ? { level } : {}) });
+  const raw = (): string => chunks.join('');
   return {
     logger,
-    raw: () => chunks.join(''),
-    lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    raw,
+    lines: () => raw().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
+const failure = (message: string, fields: Record<string, unknown>): Error => Object.assign(new Error(message), fields);
+
 // Each case logs one object holding a canary; the canary must not reach the output at all.
 const CANARY = 'CANARY-7f3a9c';
+const BASE64_CANARY = Buffer.from(CANARY).toString('base64');
 
 describe('redaction', () => {
   it.each<[string, Record<string, unknown>]>([
@@ -31,11 +41,13 @@ describe('redaction', () => {
     ['authorization header on a request', { req: { headers: { authorization: `Bearer ${CANARY}` } } }],
     ['X-Auth-Token header (iManage)', { request: { headers: { 'x-auth-token': CANARY } } }],
     ['cookie header', { res: { headers: { 'set-cookie': CANARY, cookie: CANARY } } }],
-    ['Secret data', { secret: { kind: 'Secret', metadata: { name: 's' }, data: { clientSecret: Buffer.from(CANARY).toString('base64'), raw: CANARY } } }],
+    ['Secret data', {
+      secret: { kind: 'Secret', metadata: { name: 's' }, data: { clientSecret: BASE64_CANARY, raw: CANARY } },
+    }],
     ['Secret stringData', { object: { kind: 'Secret', stringData: { anything: CANARY } } }],
     ['Secret in a list', { list: { kind: 'SecretList', items: [{ kind: 'Secret', data: { x: CANARY } }] } }],
     ['token in an array element', { attempts: [{ token: CANARY }] }],
-    ['token on a logged error', { err: Object.assign(new Error('refresh failed'), { refreshToken: CANARY }) }],
+    ['token on a logged error', { err: failure('refresh failed', { refreshToken: CANARY }) }],
     // Found in review (issue 10): depth 5 and deeper, capitals, and keys the old paths did not list.
     ['token at depth 5', { a: { b: { c: { d: { token: CANARY } } } } }],
     ['password at depth 9', { a: { b: { c: { d: { e: { f: { g: { h: { password: CANARY } } } } } } } } }],
@@ -49,24 +61,24 @@ describe('redaction', () => {
     ['CLIENT_SECRET in upper snake case', { env: { IMANAGE_DEFAULT_CLIENT_SECRET: CANARY } }],
     ['Secret data at depth 6', { a: { b: { c: { d: { secretObject: { data: { x: CANARY } } } } } } }],
     ['token in nested arrays', { batches: [[{ items: [{ accessToken: CANARY }] }]] }],
-    ['token on an Error under another key', { error: Object.assign(new Error('boom'), { token: CANARY }) }],
-    ['token deep inside an Error field', { err: Object.assign(new Error('boom'), { request: { headers: { Authorization: CANARY } } }) }],
-    ['token on an Error in an array', { failures: [Object.assign(new Error('x'), { token: CANARY })] }],
-    ['token on an AggregateError member', { err: new AggregateError([Object.assign(new Error('x'), { token: CANARY })], 'all failed') }],
+    ['token on an Error under another key', { error: failure('boom', { token: CANARY }) }],
+    ['token deep inside an Error field', { err: failure('boom', { req: { headers: { Authorization: CANARY } } }) }],
+    ['token on an Error in an array', { failures: [failure('x', { token: CANARY })] }],
+    ['token on an AggregateError member', { err: new AggregateError([failure('x', { token: CANARY })], 'all') }],
   ])('%s', (_name, payload) => {
     const { logger, raw } = memoryLogger();
     logger.info(payload, 'something happened');
     logger.child({ controller: 'connection' }).warn(payload, 'child logger too');
     expect(raw()).toContain(REDACTED);
     expect(raw()).not.toContain(CANARY);
-    expect(raw()).not.toContain(Buffer.from(CANARY).toString('base64'));
+    expect(raw()).not.toContain(BASE64_CANARY);
   });
 
   // pino prints a cause's message and stack inside the error's, never the cause's own fields.
   it.each<[string, Error]>([
-    ['an Error\'s cause', new Error('outer', { cause: Object.assign(new Error('inner'), { token: CANARY }) })],
-    ['a cause two levels down', new Error('a', { cause: new Error('b', { cause: Object.assign(new Error('c'), { secret: CANARY }) }) })],
-    ['a cause set as a field', Object.assign(new Error('outer'), { cause: Object.assign(new Error('inner'), { token: CANARY }) })],
+    ['an Error\'s cause', new Error('outer', { cause: failure('inner', { token: CANARY }) })],
+    ['a cause two levels down', new Error('a', { cause: new Error('b', { cause: failure('c', { secret: CANARY }) }) })],
+    ['a cause set as a field', failure('outer', { cause: failure('inner', { token: CANARY }) })],
   ])('keeps the token on %s out', (_name, err) => {
     const { logger, raw } = memoryLogger();
     logger.warn({ err, nested: { failure: err } }, 'failed');
@@ -81,14 +93,14 @@ describe('redaction', () => {
     child.child({ nested: { a: { b: { c: { token: CANARY } } } } }).info('from a grandchild');
     child.setBindings({ headers: { Cookie: CANARY } });
     child.info('after setBindings');
-    logger.error(Object.assign(new Error('bare'), { credentials: CANARY }));
+    logger.error(failure('bare', { credentials: CANARY }));
     expect(raw().split('\n').filter(Boolean)).toHaveLength(4);
     expect(raw()).not.toContain(CANARY);
   });
 
   it('prints an Error with its type, message, stack, causes and own fields', () => {
     const { logger, lines } = memoryLogger();
-    const cause = Object.assign(new Error('inner'), { token: CANARY });
+    const cause = failure('inner', { token: CANARY });
     logger.warn({ err: Object.assign(new TypeError('outer', { cause }), { status: 409, token: CANARY }) }, 'failed');
     const err = lines()[0]!['err'] as Record<string, unknown>;
     expect(err).toMatchObject({ type: 'TypeError', message: 'outer: inner', status: 409, token: REDACTED });

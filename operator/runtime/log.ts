@@ -121,11 +121,14 @@ function redactLogged(object: Record<string, unknown>): Record<string, unknown> 
 // sees them. A child is made with Object.create(parent), so these overrides on the root logger
 // serve every descendant.
 function redactBindings(logger: Logger): Logger {
-  const child = logger.child as (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) => Logger;
-  const setBindings = logger.setBindings;
-  logger.child = function redactedChild(this: Logger, bindings: Bindings, childOptions?: ChildLoggerOptions) {
-    return child.call(this, redact(bindings) as Bindings, childOptions);
-  } as Logger['child'];
+  const { child, setBindings } = logger;
+  logger.child = function redactedChild<L extends string = never>(
+    this: Logger,
+    bindings: Bindings,
+    options?: ChildLoggerOptions<L>,
+  ): Logger<L> {
+    return child.call(this, redact(bindings) as Bindings, options) as Logger<L>;
+  };
   logger.setBindings = function redactedSetBindings(this: Logger, bindings: Bindings) {
     setBindings.call(this, redact(bindings) as Bindings);
   };
