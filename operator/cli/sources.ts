@@ -1,35 +1,35 @@
-// Reads manifests from files and folders: multi-document YAML (or JSON), with the position of
-// every document so that a problem can point at a line.
+// Reads the inputs of `validate`: regular files, folders of manifests, and standard input, each
+// at most MAX_INPUT_BYTES and decoded as strict UTF-8. Anything else (a FIFO, a device such as
+// /dev/zero, a socket) is refused before a byte is read: a FIFO would block, a device never end.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import * as jsYaml from 'js-yaml';
-import { type Document, LineCounter, isMap, isSeq, parseDocument } from 'yaml';
+import { isUtf8 } from 'node:buffer';
 
+/** A file or standard input that cannot be read as a whole; `validate` exits 2. */
 export class UnreadableInputError extends Error {
   override readonly name = 'UnreadableInputError';
 }
 
-export interface ManifestDocument {
-  readonly file: string;
-  /** 1-based position of the document in its file. */
-  readonly index: number;
-  readonly value: unknown;
-  /** Set when the document is not valid YAML. */
-  readonly syntaxError?: { readonly message: string; readonly line: number; readonly column: number };
-  /** The 1-based line of a field path such as spec.environments[1].baseUrl (or its nearest parent). */
-  lineOf(path: string): number;
-}
+/** Bytes read from one file or from standard input; validate refuses anything bigger. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** The name that stands for standard input, as in most Unix tools. */
+export const STANDARD_INPUT = '-';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-/** Every manifest file under the given files and folders, in a stable order. */
+/** Every manifest file under the given files and folders, in a stable order; `-` is kept as it is. */
 export async function listManifestFiles(inputs: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
-    const info = await stat(input).catch((e: NodeJS.ErrnoException) => {
-      throw new UnreadableInputError(`${input}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
-    });
+    if (input === STANDARD_INPUT) {
+      files.push(input);
+      continue;
+    }
+    const handle = await openInput(input);
+    const info = await handle.stat().finally(() => handle.close());
     if (info.isDirectory()) files.push(...(await listFolder(input)));
     else files.push(input);
   }
@@ -44,96 +44,85 @@ async function listFolder(folder: string): Promise<string[]> {
     .sort();
 }
 
-export async function readManifests(file: string): Promise<ManifestDocument[]> {
-  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UnreadableInputError(`${file}: ${e.message}`);
-  });
-  return parseManifests(file, text);
-}
-
-// A document marker at the start of a line ends any scalar (YAML 1.2, c-forbidden), so splitting
-// on it is exact. Documents are parsed with js-yaml, about six times faster than the yaml
-// package; the yaml package's syntax tree is built only for a document that has a problem, to
-// find the line of a field.
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=\s|$).*$/gm;
-
-interface Chunk {
-  readonly text: string;
-  /** 0-based line of the chunk's first line in the file. */
-  readonly firstLine: number;
-}
-
-function splitDocuments(text: string): Chunk[] {
-  const chunks: Chunk[] = [];
-  let start = 0;
-  let line = 0;
-  const push = (end: number) => {
-    chunks.push({ text: text.slice(start, end), firstLine: line });
-  };
-  for (const marker of text.matchAll(DOCUMENT_MARKER)) {
-    push(marker.index);
-    line += countLines(text, start, marker.index + marker[0].length) ;
-    start = marker.index + marker[0].length;
-  }
-  push(text.length);
-  return chunks;
-}
-
-function countLines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-export function parseManifests(file: string, text: string): ManifestDocument[] {
-  const docs: ManifestDocument[] = [];
-  for (const chunk of splitDocuments(text)) {
-    const manifest = toManifest(file, docs.length + 1, chunk);
-    if (manifest.syntaxError || (manifest.value !== null && manifest.value !== undefined)) docs.push(manifest);
-  }
-  return docs;
-}
-
-function toManifest(file: string, index: number, chunk: Chunk): ManifestDocument {
-  let tree: ParsedChunk | undefined;
-  const lineOf = (path: string) => chunk.firstLine + lineInChunk((tree ??= parseChunk(chunk.text)), path);
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
+async function openInput(path: string): Promise<FileHandle> {
   try {
-    return { file, index, value: jsYaml.load(chunk.text), lineOf };
+    return await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    if (!(error instanceof jsYaml.YAMLException)) throw error;
-    const mark = error.mark ?? { line: 0, column: 0 };
-    return {
-      file, index, value: undefined, lineOf,
-      syntaxError: { message: error.reason ?? 'invalid YAML', line: chunk.firstLine + mark.line + 1, column: mark.column + 1 },
-    };
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UnreadableInputError(`${path}: ${code === 'ENOENT' ? 'no such file or folder' : `cannot open (${code})`}`);
   }
 }
 
-/** `spec.environments[1].baseUrl` → ['spec', 'environments', 1, 'baseUrl']. */
-export function pathSegments(path: string): (string | number)[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
-}
-
-interface ParsedChunk {
-  readonly doc: Document.Parsed;
-  readonly lines: LineCounter;
-}
-
-function parseChunk(text: string): ParsedChunk {
-  const lines = new LineCounter();
-  return { doc: parseDocument(text, { lineCounter: lines }), lines };
-}
-
-/** The 1-based line of the deepest node on the path that exists, within one document. */
-function lineInChunk({ doc, lines }: ParsedChunk, path: string): number {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as { range?: [number] } | null)?.range?.[0] ?? 0;
-  for (const segment of pathSegments(path)) {
-    const child = isMap(node) || isSeq(node) ? node.get(segment, true) : undefined;
-    if (!child) break;
-    const pair = isMap(node) ? node.items.find((p) => (p.key as { value?: unknown })?.value === segment) : undefined;
-    offset = (pair?.key as { range?: [number] } | undefined)?.range?.[0] ?? (child as { range?: [number] }).range?.[0] ?? offset;
-    node = child;
+/** The whole content of a regular file, or of standard input for `-`. */
+export async function readInput(name: string, stdin: () => AsyncIterable<Uint8Array>): Promise<Buffer> {
+  if (name === STANDARD_INPUT) return readBounded('standard input', stdin());
+  const handle = await openInput(name);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new UnreadableInputError(`${name}: not a regular file; pass files, folders, or - for standard input`);
+    }
+    if (info.size > MAX_INPUT_BYTES) throw tooBig(name);
+    // Read through a bounded loop even so: a regular file may still grow while it is read.
+    return await readBounded(name, handle.createReadStream({ autoClose: false }));
+  } finally {
+    await handle.close();
   }
-  return lines.linePos(offset).line;
+}
+
+async function readBounded(name: string, chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    if (total > MAX_INPUT_BYTES) throw tooBig(name);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, total);
+}
+
+function tooBig(name: string): UnreadableInputError {
+  const limit = MAX_INPUT_BYTES / 1024 / 1024;
+  return new UnreadableInputError(`${name}: larger than ${limit} MiB, the most validate reads from one input; split it`);
+}
+
+/** Where strict UTF-8 decoding failed: the 1-based line holding the first invalid byte. */
+export class InvalidUtf8Error extends Error {
+  override readonly name = 'InvalidUtf8Error';
+  readonly line: number;
+  constructor(line: number) {
+    super(`not valid UTF-8 at line ${line}`);
+    this.line = line;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict UTF-8, as the API server reads it: a Latin-1 byte must not become U+FFFD silently (a
+ * host name such as dms.ex\xE9mple.com would then look valid). A leading byte order mark is dropped.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InvalidUtf8Error(firstInvalidLine(bytes));
+  }
+}
+
+// The newline byte never occurs inside a multi-byte UTF-8 sequence, so a text is valid UTF-8
+// exactly when each of its lines is: the first invalid line is the one to name.
+function firstInvalidLine(bytes: Uint8Array): number {
+  let line = 1;
+  let start = 0;
+  while (start <= bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    if (!isUtf8(bytes.subarray(start, end))) return line;
+    if (newline === -1) break;
+    line++;
+    start = newline + 1;
+  }
+  return line;
 }

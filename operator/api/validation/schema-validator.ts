@@ -8,7 +8,7 @@ import { DNS_LABEL, DNS_SUBDOMAIN } from '../schemas/common.ts';
 import { API_VERSION, FIX, type KindDefinition, TS_TYPE, objectSchema } from '../schemas/index.ts';
 import { closeObjects } from '../schemas/closed.ts';
 import { nearest } from '../resolver/edit-distance.ts';
-import { type Problem, fieldPath, joinPath } from './problems.ts';
+import { type Problem, excerpt, fieldPath, joinPath } from './problems.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -170,7 +170,7 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
       return { path: joinPath(path, String(p['fieldPath'] ?? '').replace(/^\./, '')), message: e.message ?? 'is invalid', code: p['reason'] ?? 'FieldValueInvalid' };
     case 'x-kubernetes-list-type': {
       const keys = p['keys'] as string[];
-      const what = keys.length ? keys.map((k) => `${k}=${safeJson(p['item']?.[k])}`).join(', ') : safeJson(p['item']);
+      const what = keys.length ? keys.map((k) => `${k}=${excerpt(p['item']?.[k])}`).join(', ') : excerpt(p['item']);
       return { path: `${path}[${p['index']}]`, message: `duplicate entry (${what}), already at index ${p['first']}`, fix: keys.length ? `give each entry its own ${keys.join(', ')}` : 'remove the duplicate', code: 'FieldValueDuplicate' };
     }
     case 'format':
