@@ -33,11 +33,11 @@ import { type KubeObject, namespaces, type Resource } from '../operator/runtime/
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
 
-const NAMESPACE = 'bench';
+export const NAMESPACE = 'bench';
 const RAW_NAMESPACE = 'bench-raw';
 const WARMUP_NAMESPACE = 'bench-warmup';
 const REPOSITORIES_PER_CONNECTION = 5;
-const CLIENT_CONCURRENCY = 32;
+export const CLIENT_CONCURRENCY = 32;
 const POLL_MS = 500;
 const LIST_EVERY_TICKS_BEFORE = 10;
 const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as const;
@@ -51,7 +51,7 @@ class BenchFailure extends Error {
   override readonly name = 'BenchFailure';
 }
 
-interface Settings {
+export interface Settings {
   readonly connections: number;
   readonly concurrency: number;
   readonly order: Order;
@@ -60,7 +60,7 @@ interface Settings {
   readonly operatorArgs: readonly string[];
 }
 
-function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
+export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
   const connections = Number(argv[0] ?? 200);
   const concurrency = Number(argv[1] ?? 4);
   const order = (env['BENCH_ORDER'] ?? 'connections-first') as Order;
@@ -99,7 +99,7 @@ function plannedRepository(i: number): Planned {
 }
 
 /** Every object, in the order they are sent. */
-function plan(connections: number, order: Order): Planned[] {
+export function plan(connections: number, order: Order): Planned[] {
   const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i));
   const repos = Array.from({ length: connections * REPOSITORIES_PER_CONNECTION }, (_, i) => plannedRepository(i));
   if (order === 'connections-first') return [...conns, ...repos];
@@ -108,7 +108,7 @@ function plan(connections: number, order: Order): Planned[] {
 }
 
 /** Runs `work` over `items`, at most `width` at a time, in order of start. */
-async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await work(items[next++]!);
@@ -122,10 +122,10 @@ interface Condition {
   readonly observedGeneration?: number;
 }
 
-type StatusObject = KubeObject & { status?: { observedGeneration?: number; conditions?: Condition[] } };
+export type StatusObject = KubeObject & { status?: { observedGeneration?: number; conditions?: Condition[] } };
 
 /** Ready=True, and both status and the condition are for the current generation. */
-function isReady(object: StatusObject): boolean {
+export function isReady(object: StatusObject): boolean {
   const generation = object.metadata.generation;
   const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
   return object.status?.observedGeneration === generation && ready?.status === 'True' && (ready.observedGeneration ?? generation) === generation;
@@ -134,13 +134,13 @@ function isReady(object: StatusObject): boolean {
 // ---------------------------------------------------------------------------------------------
 // Plain HTTP(S) GETs for /metrics (the operator's, over http; the API server's, over https)
 
-interface Target {
+export interface Target {
   readonly url: string;
   readonly ca?: string;
   readonly token?: string;
 }
 
-function fetchText(target: Target, timeoutMs = 10_000): Promise<string> {
+export function fetchText(target: Target, timeoutMs = 10_000): Promise<string> {
   return new Promise((done, fail) => {
     const send = target.url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = send(target.url, {
@@ -167,14 +167,14 @@ async function apiServerMetricsTarget(cp: ControlPlane): Promise<Target> {
   return { url: `${cp.server}/metrics`, ca: await readFile(config.clusters[0]!.cluster['certificate-authority'], 'utf8'), token: config.users[0]!.user.token };
 }
 
-interface Sample {
+export interface Sample {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
 }
 
 /** Prometheus text format; only the sample lines of the metrics named in `wanted`. */
-function parseMetrics(text: string, wanted: (name: string) => boolean): Sample[] {
+export function parseMetrics(text: string, wanted: (name: string) => boolean): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
@@ -186,16 +186,16 @@ function parseMetrics(text: string, wanted: (name: string) => boolean): Sample[]
   return samples;
 }
 
-function total(samples: readonly Sample[], name: string, where: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
+export function total(samples: readonly Sample[], name: string, where: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
 }
 
-const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name.startsWith('nodejs_heap_size_') || name === 'nodejs_external_memory_bytes';
+export const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name.startsWith('nodejs_heap_size_') || name === 'nodejs_external_memory_bytes';
 
 // ---------------------------------------------------------------------------------------------
 // Processes: the operator child, and /proc sampling of it and of the control plane
 
-class Operator {
+export class Operator {
   readonly child: ChildProcess;
   readonly probes: Promise<string>;
   readonly synced: Promise<void>;
@@ -395,7 +395,7 @@ function countsDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<str
 }
 
 /** Waits until the operator's queue is empty and its reconcile count has not moved for 2 s. */
-async function settle(operatorMetrics: Target): Promise<Sample[]> {
+export async function settle(operatorMetrics: Target): Promise<Sample[]> {
   let last = -1;
   let still = 0;
   for (;;) {
@@ -549,7 +549,7 @@ async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Prom
 }
 
 /** The first object of a kind makes the API server build that CRD's handler (a second or more). */
-async function warmUp(client: KubeClient): Promise<void> {
+export async function warmUp(client: KubeClient): Promise<void> {
   await client.create(namespaces, { metadata: { name: WARMUP_NAMESPACE } });
   for (const { resource, object } of [plannedConnection(0), plannedRepository(0)]) {
     await client.create(resource, { ...object, metadata: { ...object.metadata, namespace: WARMUP_NAMESPACE } });
@@ -646,14 +646,19 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (error instanceof BenchUsageError) {
-    process.stderr.write(`operator-scale: ${error.message}\nusage: node bench/operator-scale.ts [connections=200] [concurrency=4]\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`operator-scale: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
+async function runMain(): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof BenchUsageError) {
+      process.stderr.write(`operator-scale: ${error.message}\nusage: node bench/operator-scale.ts [connections=200] [concurrency=4]\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`operator-scale: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    }
   }
 }
+
+// bench/change-latency.ts imports the parts above; only a direct run measures this.
+if (import.meta.main) await runMain();

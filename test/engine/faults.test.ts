@@ -59,9 +59,14 @@ const isApi = (path: string): boolean => path.startsWith('/api');
 describe('issue 8: a repository reconciled before its connection', () => {
   it('writes its status once, not Waiting and then Configured', async () => {
     const before = await writes('WorkspaceRepository');
-    // Repositories first, in one go with their connection: they are reconciled before it.
+    // The connection's first status write waits (503) until its repositories have been looked at.
+    proxy.fault({ answer: 503, applies: (r) => r.method === 'PUT' && r.path.includes('/imanageconnections/once-conn/status') });
+    await createAll(admin, [connection(ns.name, 'once-conn')]);
     const repos = Array.from({ length: 10 }, (_, i) => repository(ns.name, `once-repo-${i}`, 'once-conn'));
-    await createAll(admin, [...repos, connection(ns.name, 'once-conn')], 1);
+    await createAll(admin, repos);
+    await waitFor(async () => metricValue(await op.metrics(), 'imanage_operator_reconcile_total', { kind: 'WorkspaceRepository' }) >= 10 || undefined,
+      30_000, 100, 'the repositories to be reconciled while their connection has no status');
+    proxy.fault(undefined);
     await allConverged('once-', 60_000, 'the connection and its repositories Ready');
     await sleep(1_000);
     expect(await writes('WorkspaceRepository') - before).toBe(10);
