@@ -42,7 +42,11 @@ async function unwrapContentKey(keyJwe: string, passphrase: string): Promise<Uin
 }
 
 /** Steps 2 and 3: the certificate's private key opens the outer layer, the content key the inner. */
-export async function decryptTokenSecret(secret: SecretJson, privateKey: KeyObject, passphrase: string): Promise<unknown> {
+export async function decryptTokenSecret(
+  secret: SecretJson,
+  privateKey: KeyObject,
+  passphrase: string,
+): Promise<unknown> {
   const format = secret.metadata?.annotations?.[FORMAT_ANNOTATION];
   if (format !== FORMAT) throw new Error(`not a ${FORMAT} token Secret (format '${format ?? ''}')`);
   const contentKey = await unwrapContentKey(secretValue(secret, 'key.jwe'), passphrase);

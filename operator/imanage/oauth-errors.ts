@@ -148,12 +148,14 @@ export function toOAuthError(error: unknown, operation: string, now: Date = new 
   if (error instanceof WWWAuthenticateChallengeError) {
     const details = { httpStatus: error.status, cause: error };
     if (error.status === 401) return new InvalidClient(`${operation}: the client id or secret was refused`, details);
-    return fromStatus(error.response, operation, now) ?? new InvalidRequest(`${operation}: HTTP ${error.status}`, details);
+    const byStatus = fromStatus(error.response, operation, now);
+    return byStatus ?? new InvalidRequest(`${operation}: HTTP ${error.status}`, details);
   }
   const transport = findCause(error, TransportFailure);
   if (transport) {
     const message = `${operation}: ${transport.message}`;
-    return transport.forbidden ? new TargetForbidden(message, { cause: error }) : new Unreachable(message, { cause: error });
+    const ErrorClass = transport.forbidden ? TargetForbidden : Unreachable;
+    return new ErrorClass(message, { cause: error });
   }
   if (findTimeout(error)) return new Unreachable(`${operation}: no answer in time`, { cause: error });
   const response = findResponse(error);
@@ -178,7 +180,9 @@ function fromStatus(response: Response, operation: string, now: Date): IManageOA
     const wait = retryAfterMs(retryAfterOf(response), now);
     return new RateLimited(`${operation}: rate-limited (HTTP 429)`, wait, details);
   }
-  if (response.status >= 500) return new ServerError(`${operation}: the server failed (HTTP ${response.status})`, details);
+  if (response.status >= 500) {
+    return new ServerError(`${operation}: the server failed (HTTP ${response.status})`, details);
+  }
   return undefined;
 }
 

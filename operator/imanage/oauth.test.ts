@@ -55,7 +55,8 @@ const jsmith = (client = clientFor()) => client.password('jsmith', SECRETS.jsmit
 
 async function customerOf(accessToken: string): Promise<string | number> {
   const res = await send(vanity, { path: '/api', headers: { 'x-auth-token': accessToken } });
-  return res.status === 200 ? res.json<{ data: { user: { customer_id: string } } }>().data.user.customer_id : res.status;
+  if (res.status !== 200) return res.status;
+  return res.json<{ data: { user: { customer_id: string } } }>().data.user.customer_id;
 }
 
 function tokenRequests(): number {
@@ -138,7 +139,8 @@ describe('authorization code grant', () => {
     const client = clientFor();
     const pending = await client.beginAuthorization({ redirectUri: REDIRECT });
     const other = await client.beginAuthorization({ redirectUri: REDIRECT });
-    const exchange = client.completeAuthorization(await signIn(pending), { ...pending, codeVerifier: other.codeVerifier });
+    const callback = await signIn(pending);
+    const exchange = client.completeAuthorization(callback, { ...pending, codeVerifier: other.codeVerifier });
     await expect(exchange).rejects.toBeInstanceOf(InvalidGrant);
   });
 

@@ -267,7 +267,8 @@ function transportError(error: Error, target: URL, signal: AbortSignal | undefin
   if (error instanceof ServerError) return error;
   // An abort from openid-client's timeout: hand back its reason (a TimeoutError) as fetch would.
   if (signal?.aborted) return signal.reason;
-  return new TransportFailure(`${target.host}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, false, error);
+  const what = (error as NodeJS.ErrnoException).code ?? error.message;
+  return new TransportFailure(`${target.host}: ${what}`, false, error);
 }
 
 function bodyOf(body: FetchInput[1]['body']): string | Uint8Array | undefined {

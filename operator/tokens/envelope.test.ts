@@ -26,7 +26,8 @@ describe('seal and open', () => {
   ])('round-trips with an %s certificate key, as a nested JWE', async (_name, key, alg) => {
     const keyrings = new Keyrings();
     const sealed = await keyrings.seal(PAYLOAD, key, PASSPHRASE);
-    expect(decodeProtectedHeader(sealed.tokens)).toMatchObject({ alg, enc: 'A256GCM', cty: 'JOSE', kid: key.spkiSha256 });
+    const outerHeader = decodeProtectedHeader(sealed.tokens);
+    expect(outerHeader).toMatchObject({ alg, enc: 'A256GCM', cty: 'JOSE', kid: key.spkiSha256 });
     expect(decodeProtectedHeader(sealed.key)).toMatchObject({ alg: 'PBES2-HS512+A256KW', p2c: PBKDF2_ITERATIONS });
     expect(`${sealed.tokens}${sealed.key}${sealed.fingerprint}`).not.toContain('canary');
     expect(await new Keyrings().open(sealed, key, PASSPHRASE)).toEqual(PAYLOAD);
@@ -131,10 +132,14 @@ describe('key material', () => {
     ['an Ed25519 certificate', async () => readCertificateKey(tlsSecretData('ed25519')), 'KeyUnsupported'],
     [
       'a key that is not the certificate’s',
-      async () => readCertificateKey({ 'tls.crt': tlsSecretData('rsa')['tls.crt'], 'tls.key': tlsSecretData('ec')['tls.key'] }),
+      async () => readCertificateKey({ ...tlsSecretData('rsa'), 'tls.key': tlsSecretData('ec')['tls.key'] }),
       'KeyDoesNotMatchCertificate',
     ],
-    ['a Secret that is not PEM', async () => readCertificateKey({ 'tls.crt': 'x', 'tls.key': 'y' }), 'CertificateUnreadable'],
+    [
+      'a Secret that is not PEM',
+      async () => readCertificateKey({ 'tls.crt': 'x', 'tls.key': 'y' }),
+      'CertificateUnreadable',
+    ],
   ] as const)('refuses %s, naming the field', async (_what, attempt: () => Promise<unknown>, problem) => {
     const error = await attempt().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EncryptionKeyError);

@@ -117,7 +117,9 @@ export class Keyrings {
 
   async #keyringFor(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
     const fingerprint = await this.fingerprint(certificate, passphrase);
-    if (fingerprint !== sealed.fingerprint) throw new EncryptionKeyChanged(whatChanged(sealed.fingerprint, fingerprint));
+    if (fingerprint !== sealed.fingerprint) {
+      throw new EncryptionKeyChanged(whatChanged(sealed.fingerprint, fingerprint));
+    }
     const keyring = await memo(this.#unwrapped, `${fingerprint}:${digest(sealed.key)}`, () =>
       unwrapKeyring(sealed.key, certificate, passphrase, fingerprint),
     );
@@ -173,7 +175,10 @@ async function sealWith(payload: TokenPayload, keyring: Keyring): Promise<Sealed
 async function openWith(sealed: SealedTokens, keyring: Keyring): Promise<TokenPayload> {
   const { algorithm, privateKey } = keyring.certificate;
   const outer = await decrypt('tokens.jwe (outer layer)', () =>
-    compactDecrypt(sealed.tokens, privateKey, { keyManagementAlgorithms: [algorithm], contentEncryptionAlgorithms: [ENC] }),
+    compactDecrypt(sealed.tokens, privateKey, {
+      keyManagementAlgorithms: [algorithm],
+      contentEncryptionAlgorithms: [ENC],
+    }),
   );
   const inner = await decrypt('tokens.jwe (inner layer)', () =>
     compactDecrypt(new TextDecoder().decode(outer.plaintext), keyring.contentKey, {

@@ -44,7 +44,12 @@ export interface TokenSecret {
 }
 
 /** The Secret for one connection's sealed tokens, owned by the connection (garbage-collected with it). */
-export function tokenSecret(namespace: string, name: string, owner: TokenSecretOwner, sealed: SealedTokens): TokenSecret {
+export function tokenSecret(
+  namespace: string,
+  name: string,
+  owner: TokenSecretOwner,
+  sealed: SealedTokens,
+): TokenSecret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -83,7 +88,8 @@ export function readTokenSecret(secret: {
   const annotations = secret.metadata?.annotations ?? {};
   const format = annotations[TOKEN_SECRET_ANNOTATIONS.format];
   if (format !== TOKEN_FORMAT) {
-    throw new NotATokenSecret(`annotation ${TOKEN_SECRET_ANNOTATIONS.format} is '${format ?? ''}', not '${TOKEN_FORMAT}'`);
+    const found = format ?? '';
+    throw new NotATokenSecret(`annotation ${TOKEN_SECRET_ANNOTATIONS.format} is '${found}', not '${TOKEN_FORMAT}'`);
   }
   const fingerprint = annotations[TOKEN_SECRET_ANNOTATIONS.fingerprint];
   if (!fingerprint) throw new NotATokenSecret(`annotation ${TOKEN_SECRET_ANNOTATIONS.fingerprint} is missing`);

@@ -21,7 +21,11 @@ export const PBKDF2_ITERATIONS = 210_000;
 export const CERTIFICATE_FIELD = 'spec.tokens.encryption.certificateSecretRef';
 export const PASSPHRASE_FIELD = 'spec.tokens.encryption.passphraseSecretRef';
 
-export type KeyProblem = 'PassphraseTooShort' | 'CertificateUnreadable' | 'KeyUnsupported' | 'KeyDoesNotMatchCertificate';
+export type KeyProblem =
+  | 'PassphraseTooShort'
+  | 'CertificateUnreadable'
+  | 'KeyUnsupported'
+  | 'KeyDoesNotMatchCertificate';
 
 /** The key material cannot be used as given; `fieldPath` and the message say what to change. */
 export class EncryptionKeyError extends Error {

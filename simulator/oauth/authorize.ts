@@ -37,7 +37,8 @@ export function authorize(ctx: RequestContext, signIns: SignInRequests): Reply {
   if (codeChallenge !== null && (q.get('code_challenge_method') !== 'S256' || !PKCE_CHALLENGE.test(codeChallenge))) {
     return redirect(redirectWith(redirectUri, { error: 'invalid_request', state }));
   }
-  const id = signIns.create({ host: ctx.host.name, clientId, redirectUri, scope, state, ...withChallenge(codeChallenge) });
+  const request = { host: ctx.host.name, clientId, redirectUri, scope, state, ...withChallenge(codeChallenge) };
+  const id = signIns.create(request);
   return redirect(`${ctx.origin}/auth/signin?${new URLSearchParams({ request: id })}`);
 }
 

@@ -58,7 +58,9 @@ function requirePkce(record: CodeRecord, verifier: string | null): void {
   if (record.codeChallenge === undefined) return;
   if (verifier === null) throw invalidGrant('code_verifier is required: the authorization request used PKCE');
   const computed = createHash('sha256').update(verifier).digest('base64url');
-  if (!sameSecret(computed, record.codeChallenge)) throw invalidGrant('code_verifier does not match the code challenge');
+  if (!sameSecret(computed, record.codeChallenge)) {
+    throw invalidGrant('code_verifier does not match the code challenge');
+  }
 }
 
 function passwordGrant({ ctx, form, client }: GrantInput): Reply {
