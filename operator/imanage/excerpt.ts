@@ -32,8 +32,13 @@ function printable(text: string): string {
 }
 
 function masked(text: string): string {
-  return MASKS.reduce((out, pattern) => out.replace(pattern, (match: string, prefix?: string) =>
-    (typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${MASK}` : MASK)), text);
+  return MASKS.reduce(
+    (out, pattern) =>
+      out.replace(pattern, (match: string, prefix?: string) =>
+        typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${MASK}` : MASK,
+      ),
+    text,
+  );
 }
 
 /** Cut to at most `max` code points, never inside a surrogate pair, and say that it was cut. */

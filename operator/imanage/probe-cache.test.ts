@@ -10,7 +10,11 @@ function setup(answers: (n: number, key: string) => Assessment = () => ({ ok: tr
   const cache = new ProbeCache<Result>({ clock, phaseUnit: () => 0.5, onProbe: (k) => sent.push(k) });
   let n = 0;
   const request = (key: string, intervalMs = 60_000, phase = key.split('|')[0]!): ProbeRequest<Result> => ({
-    key, phase, intervalMs, assess: (r) => r, probe: async () => ({ ...answers(++n, key), n }),
+    key,
+    phase,
+    intervalMs,
+    assess: (r) => r,
+    probe: async () => ({ ...answers(++n, key), n }),
   });
   return { clock, cache, sent, request };
 }
@@ -38,7 +42,10 @@ describe('ProbeCache', () => {
   });
 
   it('waits as long as Retry-After asks, but never beyond the documented maximum (an hour)', async () => {
-    const { cache, request } = setup((_n, key) => ({ ok: false, retryAfterMs: key === 'a' ? 300_000 : 99_999_999_000 }));
+    const { cache, request } = setup((_n, key) => ({
+      ok: false,
+      retryAfterMs: key === 'a' ? 300_000 : 99_999_999_000,
+    }));
     expect((await cache.get('c', request('a'))).nextAt.getTime()).toBe(300_000);
     expect((await cache.get('c', request('b'))).nextAt.getTime()).toBe(3_600_000);
   });
@@ -78,7 +85,9 @@ describe('ProbeCache', () => {
 
 describe('backoff per host', () => {
   it('a 429 on one key holds back every key of the host, and siblings failing in the same round do not deepen it', async () => {
-    const { clock, cache, sent, request } = setup((_n, key) => (key.endsWith('uat') ? { ok: false, retryAfterMs: 300_000 } : { ok: true }));
+    const { clock, cache, sent, request } = setup((_n, key) =>
+      key.endsWith('uat') ? { ok: false, retryAfterMs: 300_000 } : { ok: true },
+    );
     await cache.get('c', request('host|uat'));
     const prod = await cache.get('c', request('host|prod'));
     expect(prod.nextAt.getTime()).toBe(300_000); // probed once (new key), then held back with its host
@@ -94,7 +103,8 @@ describe('phases', () => {
   it('keys of one host share their jitter, so they fall due together', async () => {
     const clock = new FakeClock(0);
     const cache = new ProbeCache<Assessment>({ clock });
-    const get = (key: string, phase: string) => cache.get('c', { key, phase, intervalMs: 60_000, assess: (r) => r, probe: async () => ({ ok: true }) });
+    const get = (key: string, phase: string) =>
+      cache.get('c', { key, phase, intervalMs: 60_000, assess: (r) => r, probe: async () => ({ ok: true }) });
     const a = await get('host-a|reachability', 'host-a');
     const b = await get('host-a|registration|uat', 'host-a');
     const c = await get('host-b|reachability', 'host-b');

@@ -20,16 +20,28 @@ const canary = (label: string): string => {
 };
 
 /** What the fake iManage answers the authorize endpoint with, chosen by the environment's host. */
-const ANSWERS: Record<string, (redirectUri: string) => { status: number; headers: Record<string, string>; body: string }> = {
+const ANSWERS: Record<
+  string,
+  (redirectUri: string) => { status: number; headers: Record<string, string>; body: string }
+> = {
   'bearer.example.com': () => ({
-    status: 502, headers: { 'x-upstream-authorization': `Bearer ${canary('hdr')}` },
+    status: 502,
+    headers: { 'x-upstream-authorization': `Bearer ${canary('hdr')}` },
     body: `<html>\u0000\u001b[2J\u202Eproxy error: Authorization: Bearer ${canary('bearer')} client_secret=${canary('secret')} {"access_token":"${canary('access')}"}</html>`,
   }),
   'error.example.com': (redirectUri) => ({
-    status: 302, headers: { location: `${redirectUri}?error=${encodeURIComponent(`${canary('error')}\u0000\u202E`)}&state=imanage-operator-probe` }, body: '',
+    status: 302,
+    headers: {
+      location: `${redirectUri}?error=${encodeURIComponent(`${canary('error')}\u0000\u202E`)}&state=imanage-operator-probe`,
+    },
+    body: '',
   }),
   'plain.example.com': () => ({ status: 200, headers: {}, body: `token=${canary('plain')} secret: ${canary('sec')}` }),
-  'client.example.com': () => ({ status: 401, headers: {}, body: '{"error":"invalid_client","client_id":"echoed back"}' }),
+  'client.example.com': () => ({
+    status: 401,
+    headers: {},
+    body: '{"error":"invalid_client","client_id":"echoed back"}',
+  }),
 };
 
 const ns = useTestNamespace('untrusted');
@@ -45,7 +57,9 @@ beforeAll(async () => {
   server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
     const url = new URL(req.url ?? '/', `https://${HOST}`);
     if (url.pathname === '/api') {
-      res.writeHead(401, { 'www-authenticate': `Bearer error="${canary('www')}"`, 'x-debug-token': canary('xdebug') }).end(`{"token":"${canary('api')}"}`);
+      res
+        .writeHead(401, { 'www-authenticate': `Bearer error="${canary('www')}"`, 'x-debug-token': canary('xdebug') })
+        .end(`{"token":"${canary('api')}"}`);
       return;
     }
     const redirectUri = url.searchParams.get('redirect_uri') ?? '';
@@ -55,18 +69,28 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   op = await startOperator({
-    namespace: ns.name, probes: true, logLevel: 'trace',
+    namespace: ns.name,
+    probes: true,
+    logLevel: 'trace',
     extraArgs: ['--resolve', `${HOST}:443:127.0.0.1:${port}`, '--allow-loopback-probes', 'true'],
   });
-  const onPrem = (name: string, app: string) => connection(name, `https://${HOST}`, {
-    clientSecretRef: app, caSecret: 'ca', environments: [{ name: 'production', baseUrl: `https://${name}.example.com` }],
-  });
-  await ns.apply(list(
-    secret('app', { clientId: 'hostile-app', clientSecret: canary('appsecret') }),
-    secret('canary-app', { clientId: clientIdCanary, clientSecret: canary('appsecret2') }),
-    secret('ca', { 'ca.crt': caPem }),
-    onPrem('bearer', 'app'), onPrem('error', 'app'), onPrem('plain', 'app'), onPrem('client', 'canary-app'),
-  ));
+  const onPrem = (name: string, app: string) =>
+    connection(name, `https://${HOST}`, {
+      clientSecretRef: app,
+      caSecret: 'ca',
+      environments: [{ name: 'production', baseUrl: `https://${name}.example.com` }],
+    });
+  await ns.apply(
+    list(
+      secret('app', { clientId: 'hostile-app', clientSecret: canary('appsecret') }),
+      secret('canary-app', { clientId: clientIdCanary, clientSecret: canary('appsecret2') }),
+      secret('ca', { 'ca.crt': caPem }),
+      onPrem('bearer', 'app'),
+      onPrem('error', 'app'),
+      onPrem('plain', 'app'),
+      onPrem('client', 'canary-app'),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -77,11 +101,17 @@ describe('a hostile iManage', () => {
   let outputs: Record<string, string>;
 
   beforeAll(async () => {
-    for (const name of ['bearer', 'error', 'plain']) await waitForCondition(ns.name, 'imc', name, 'Ready', 'False', 'RegistrationUnknown');
+    for (const name of ['bearer', 'error', 'plain'])
+      await waitForCondition(ns.name, 'imc', name, 'Ready', 'False', 'RegistrationUnknown');
     await waitForCondition(ns.name, 'imc', 'client', 'Ready', 'False', 'InvalidClient');
     const kubectl = async (args: string[]) => (await ns.kubectl(args)).stdout;
-    await waitFor(async () => (await kubectl(['get', 'events.events.k8s.io', '-o', 'name'])).split('\n').filter(Boolean).length >= 4,
-      30_000, 500, 'an Event for every connection');
+    await waitFor(
+      async () =>
+        (await kubectl(['get', 'events.events.k8s.io', '-o', 'name'])).split('\n').filter(Boolean).length >= 4,
+      30_000,
+      500,
+      'an Event for every connection',
+    );
     outputs = {
       status: await kubectl(['get', 'imc', '-o', 'json']),
       Events: await kubectl(['get', 'events.events.k8s.io', '-o', 'json']),

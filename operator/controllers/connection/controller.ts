@@ -14,7 +14,13 @@ import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.
 export const KIND = 'IManageConnection';
 
 /** Failures that a change to a Secret fixes; Secrets are read on demand, not watched. */
-const SECRET_REASONS = new Set(['SecretNotFound', 'SecretMissingKey', 'PassphraseTooShort', 'CertificateInvalid', 'CertificateExpired']);
+const SECRET_REASONS = new Set([
+  'SecretNotFound',
+  'SecretMissingKey',
+  'PassphraseTooShort',
+  'CertificateInvalid',
+  'CertificateExpired',
+]);
 
 export interface ConnectionControllerOptions {
   /** Probes of iManage; without them Ready means only that the spec and Secrets are valid. */
@@ -37,7 +43,9 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       ctx = engine;
       observers = { metrics: engine.metrics, logger: engine.logger };
       cache = engine.watch(KIND, imanageConnections).own;
-      cache.on({ delete: (o) => release({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' }) });
+      cache.on({
+        delete: (o) => release({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' }),
+      });
     },
     async reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void> {
       const connection = cache.get(ref.namespace, ref.name);
@@ -51,13 +59,20 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         await commitStatus(ctx, imanageConnections, connection, decide({}));
         return;
       }
-      const observed = await observeConnection(ctx.client, connection, { facts, now, signal, ...(probes ? { probes } : {}), observers });
+      const observed = await observeConnection(ctx.client, connection, {
+        facts,
+        now,
+        signal,
+        ...(probes ? { probes } : {}),
+        observers,
+      });
       const decision = decide(observed);
       await commitStatus(ctx, imanageConnections, connection, decision);
       if (!observed.reachability) release(ref);
       // A missing or malformed Secret is not watched: look again, with backoff, until it is fixed.
       if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
-      if (observed.reachability) return { requeueAfter: nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now()) };
+      if (observed.reachability)
+        return { requeueAfter: nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now()) };
     },
   };
 }

@@ -9,10 +9,23 @@ import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { invalidSpec } from '../shared.ts';
 import { type ConditionUpdate, findCondition, withConditions } from '../../runtime/conditions.ts';
-import { type Check, type CheckFailure, firstFailure, readinessConditions, reconciling, stalled, suspendedConditions } from '../../runtime/readiness.ts';
+import {
+  type Check,
+  type CheckFailure,
+  firstFailure,
+  readinessConditions,
+  reconciling,
+  stalled,
+  suspendedConditions,
+} from '../../runtime/readiness.ts';
 import { type ConnectionFacts, connectionFacts, type EnvironmentFact } from './facts.ts';
 import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
-import { type EnvironmentRegistration, REASON_BY_STATE, registrationState, summarizeRegistration } from './registration.ts';
+import {
+  type EnvironmentRegistration,
+  REASON_BY_STATE,
+  registrationState,
+  summarizeRegistration,
+} from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
@@ -64,11 +77,19 @@ function secretCheck(
     if (!secret) return undefined;
     const keys = requiredKeys(input);
     if (!secret.found) {
-      return stalled('SecretNotFound', fieldPath, `Secret '${secret.name}' (${purpose}) does not exist; create it with key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`);
+      return stalled(
+        'SecretNotFound',
+        fieldPath,
+        `Secret '${secret.name}' (${purpose}) does not exist; create it with key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`,
+      );
     }
     const missing = keys.filter((k) => !secret.keys.includes(k));
     if (missing.length === 0) return undefined;
-    return stalled('SecretMissingKey', fieldPath, `Secret '${secret.name}' (${purpose}) lacks key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; add ${missing.length > 1 ? 'them' : 'it'}`);
+    return stalled(
+      'SecretMissingKey',
+      fieldPath,
+      `Secret '${secret.name}' (${purpose}) lacks key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; add ${missing.length > 1 ? 'them' : 'it'}`,
+    );
   };
 }
 
@@ -82,17 +103,29 @@ const passphraseIsLongEnough: Check<Input> = ({ observed }) => {
   const p = observed.passphrase;
   if (!p?.found || p.length === undefined || p.length >= MIN_PASSPHRASE_LENGTH) return undefined;
   // Its length is not repeated: status would narrow down a value its reader may not see.
-  return stalled('PassphraseTooShort', 'spec.tokens.encryption.passphraseSecretRef',
-    `the passphrase in Secret '${p.name}' key '${p.key}' is too short: at least ${MIN_PASSPHRASE_LENGTH} characters are required. Generate one with: openssl rand -base64 96 | tr -d '\\n'`);
+  return stalled(
+    'PassphraseTooShort',
+    'spec.tokens.encryption.passphraseSecretRef',
+    `the passphrase in Secret '${p.name}' key '${p.key}' is too short: at least ${MIN_PASSPHRASE_LENGTH} characters are required. Generate one with: openssl rand -base64 96 | tr -d '\\n'`,
+  );
 };
 
 const certificateIsUsable: Check<Input> = ({ observed, now }) => {
   const c = observed.certificate;
   if (!c?.found || !c.keys.includes('tls.crt')) return undefined;
   const fieldPath = 'spec.tokens.encryption.certificateSecretRef';
-  if (c.parseError) return stalled('CertificateInvalid', fieldPath, `tls.crt in Secret '${c.name}' is not a PEM certificate (${c.parseError}); store a valid certificate`);
+  if (c.parseError)
+    return stalled(
+      'CertificateInvalid',
+      fieldPath,
+      `tls.crt in Secret '${c.name}' is not a PEM certificate (${c.parseError}); store a valid certificate`,
+    );
   if (c.notAfter && Date.parse(c.notAfter) <= now.getTime()) {
-    return stalled('CertificateExpired', fieldPath, `the certificate in Secret '${c.name}' expired at ${c.notAfter}; renew it (tokens already stored stay readable with the same key)`);
+    return stalled(
+      'CertificateExpired',
+      fieldPath,
+      `the certificate in Secret '${c.name}' expired at ${c.notAfter}; renew it (tokens already stored stay readable with the same key)`,
+    );
   }
   return undefined;
 };
@@ -105,7 +138,9 @@ const serverIsReachable: Check<Input> = ({ reachability, facts }) => {
 const redirectUrisAreRegistered: Check<Input> = ({ registration: summary }) => {
   if (!summary || summary.ok) return undefined;
   const reason = REASON_BY_STATE[summary.state];
-  return summary.state === 'Pending' ? reconciling(reason, summary.message) : stalled(reason, 'spec.environments', summary.message);
+  return summary.state === 'Pending'
+    ? reconciling(reason, summary.message)
+    : stalled(reason, 'spec.environments', summary.message);
 };
 
 function registrationSummary(rows: readonly EnvironmentRow[], observed: ObservedConnection): Input['registration'] {
@@ -115,13 +150,38 @@ function registrationSummary(rows: readonly EnvironmentRow[], observed: Observed
 
 const CHECKS: readonly Check<Input>[] = [
   specIsValid,
-  secretCheck((o) => o.clientSecret, 'spec.clientSecretRef.name', () => ['clientId', 'clientSecret'], 'client credentials'),
-  secretCheck((o) => o.credentials, 'spec.auth.credentialsSecretRef.name', (i) => CREDENTIAL_KEYS[i.connection.spec.auth?.grant ?? 'AuthorizationCode'] ?? [], 'fall-back account'),
-  secretCheck((o) => o.passphrase, 'spec.tokens.encryption.passphraseSecretRef', (i) => [i.observed.passphrase?.key ?? 'passphrase'], 'token-encryption passphrase'),
+  secretCheck(
+    (o) => o.clientSecret,
+    'spec.clientSecretRef.name',
+    () => ['clientId', 'clientSecret'],
+    'client credentials',
+  ),
+  secretCheck(
+    (o) => o.credentials,
+    'spec.auth.credentialsSecretRef.name',
+    (i) => CREDENTIAL_KEYS[i.connection.spec.auth?.grant ?? 'AuthorizationCode'] ?? [],
+    'fall-back account',
+  ),
+  secretCheck(
+    (o) => o.passphrase,
+    'spec.tokens.encryption.passphraseSecretRef',
+    (i) => [i.observed.passphrase?.key ?? 'passphrase'],
+    'token-encryption passphrase',
+  ),
   passphraseIsLongEnough,
-  secretCheck((o) => o.certificate, 'spec.tokens.encryption.certificateSecretRef.name', () => ['tls.crt', 'tls.key'], 'token-encryption certificate'),
+  secretCheck(
+    (o) => o.certificate,
+    'spec.tokens.encryption.certificateSecretRef.name',
+    () => ['tls.crt', 'tls.key'],
+    'token-encryption certificate',
+  ),
   certificateIsUsable,
-  secretCheck((o) => o.caBundle, 'spec.caBundleSecretRef', (i) => [i.observed.caBundle?.key ?? 'ca.crt'], 'CA bundle'),
+  secretCheck(
+    (o) => o.caBundle,
+    'spec.caBundleSecretRef',
+    (i) => [i.observed.caBundle?.key ?? 'ca.crt'],
+    'CA bundle',
+  ),
   serverIsReachable,
   redirectUrisAreRegistered,
 ];
@@ -130,21 +190,37 @@ const CHECKS: readonly Check<Input>[] = [
 const BEFORE_PROBES = CHECKS.slice(0, CHECKS.indexOf(serverIsReachable));
 
 /** Whether this reconcile should probe iManage: the spec and the Secrets it names are in order. */
-export function probesDue(connection: IManageConnection, facts: ConnectionFacts, observed: ObservedConnection, now: Date): boolean {
+export function probesDue(
+  connection: IManageConnection,
+  facts: ConnectionFacts,
+  observed: ObservedConnection,
+  now: Date,
+): boolean {
   return firstFailure(BEFORE_PROBES, { connection, facts, observed, now, environments: [] }) === undefined;
 }
 
-function environmentRows(facts: ConnectionFacts, observed: ObservedConnection, context: Parameters<typeof registrationState>[2]): EnvironmentRow[] {
+function environmentRows(
+  facts: ConnectionFacts,
+  observed: ObservedConnection,
+  context: Parameters<typeof registrationState>[2],
+): EnvironmentRow[] {
   return facts.environments.map((env) => {
     const probe = observed.registrations?.get(env.name);
     if (probe) return { ...env, probe, state: registrationState(env, probe.value, context) };
     if (!observed.registrationSkipped) return env;
-    const message = 'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections';
+    const message =
+      'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections';
     return { ...env, state: { name: env.name, redirectUri: env.redirectUri, state: 'Unknown', message } };
   });
 }
 
-function inputOf(connection: IManageConnection, facts: ConnectionFacts, observed: ObservedConnection, now: Date, options: DecideOptions): Input {
+function inputOf(
+  connection: IManageConnection,
+  facts: ConnectionFacts,
+  observed: ObservedConnection,
+  now: Date,
+  options: DecideOptions,
+): Input {
   const spec = connection.spec;
   const context = {
     now,
@@ -154,17 +230,34 @@ function inputOf(connection: IManageConnection, facts: ConnectionFacts, observed
     ...(spec.customerId ? { customerId: spec.customerId } : {}),
   };
   const reach = observed.reachability;
-  const reachability = reach && facts.probed
-    ? reachabilityVerdict(reach.value, { endpoint: facts.probed, timeoutMs: facts.timeoutMs, now, expiryWarningDays: options.expiryWarningDays })
-    : undefined;
+  const reachability =
+    reach && facts.probed
+      ? reachabilityVerdict(reach.value, {
+          endpoint: facts.probed,
+          timeoutMs: facts.timeoutMs,
+          now,
+          expiryWarningDays: options.expiryWarningDays,
+        })
+      : undefined;
   const environments = environmentRows(facts, observed, context);
   const registration = registrationSummary(environments, observed);
-  return { connection, facts, observed, now, environments, ...(reachability ? { reachability } : {}), ...(registration ? { registration } : {}) };
+  return {
+    connection,
+    facts,
+    observed,
+    now,
+    environments,
+    ...(reachability ? { reachability } : {}),
+    ...(registration ? { registration } : {}),
+  };
 }
 
 export function decideConnection(
-  connection: IManageConnection, observed: ObservedConnection, now: Date,
-  facts: ConnectionFacts = connectionFacts(connection), options: DecideOptions = DEFAULT_OPTIONS,
+  connection: IManageConnection,
+  observed: ObservedConnection,
+  now: Date,
+  facts: ConnectionFacts = connectionFacts(connection),
+  options: DecideOptions = DEFAULT_OPTIONS,
 ): ConnectionDecision {
   const generation = connection.metadata?.generation ?? 0;
   if (connection.spec.suspend === true) {
@@ -173,7 +266,10 @@ export function decideConnection(
   }
   const input = inputOf(connection, facts, observed, now, options);
   const failure = firstFailure(CHECKS, input);
-  const conditions = withConditions(readinessConditions(generation, failure, readiness(input)), ...probeConditions(input));
+  const conditions = withConditions(
+    readinessConditions(generation, failure, readiness(input)),
+    ...probeConditions(input),
+  );
   return { status: statusOf(input, generation), conditions, ...(failure ? { failure } : {}) };
 }
 
@@ -182,10 +278,17 @@ function readiness({ connection, facts, reachability }: Input): { reason: string
   const count = facts.environments.length;
   const uris = `${count} redirect URI${count === 1 ? '' : 's'}`;
   if (!reachability) {
-    return { reason: 'Configured', message: `The spec and its Secrets are valid${count ? `; ${uris} in status.environments` : ''}.` };
+    return {
+      reason: 'Configured',
+      message: `The spec and its Secrets are valid${count ? `; ${uris} in status.environments` : ''}.`,
+    };
   }
-  const registered = count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
-  return { reason: 'Connected', message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.` };
+  const registered =
+    count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
+  return {
+    reason: 'Connected',
+    message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.`,
+  };
 }
 
 type ConditionInputs = Parameters<typeof withConditions>[1][];
@@ -194,9 +297,21 @@ type ConditionInputs = Parameters<typeof withConditions>[1][];
 function probeConditions(input: Input): ConditionInputs {
   const out: ConditionInputs = [];
   const reach = input.reachability;
-  if (reach) out.push({ type: 'Reachable', status: reach.reachable ? 'True' : 'False', reason: reach.reason, message: reach.message });
+  if (reach)
+    out.push({
+      type: 'Reachable',
+      status: reach.reachable ? 'True' : 'False',
+      reason: reach.reason,
+      message: reach.message,
+    });
   const summary = input.registration;
-  if (summary) out.push({ type: 'Registered', status: summary.ok ? 'True' : 'False', reason: REASON_BY_STATE[summary.state], message: summary.message });
+  if (summary)
+    out.push({
+      type: 'Registered',
+      status: summary.ok ? 'True' : 'False',
+      reason: REASON_BY_STATE[summary.state],
+      message: summary.message,
+    });
   return out;
 }
 
@@ -221,13 +336,22 @@ function serverStatus(input: Input): ConnectionDecision['status']['server'] {
   if (!reach || !input.reachability) return previous;
   const before = findCondition(input.connection.status?.conditions, 'Reachable');
   const notAfter = reach.value.certificateNotAfter;
-  const unchanged = before?.reason === input.reachability.reason && before.message === input.reachability.message
-    && previous?.certificateNotAfter === notAfter;
-  return { ...(notAfter ? { certificateNotAfter: notAfter } : {}), checkedAt: refreshedAt(previous?.checkedAt, unchanged, reach.checkedAt) };
+  const unchanged =
+    before?.reason === input.reachability.reason &&
+    before.message === input.reachability.message &&
+    previous?.certificateNotAfter === notAfter;
+  return {
+    ...(notAfter ? { certificateNotAfter: notAfter } : {}),
+    checkedAt: refreshedAt(previous?.checkedAt, unchanged, reach.checkedAt),
+  };
 }
 
 function statusOf(input: Input, generation: number): ConnectionDecision['status'] {
   const environments = input.environments.map(environmentStatus);
   const server = serverStatus(input);
-  return { observedGeneration: generation, ...(environments.length ? { environments } : {}), ...(server ? { server } : {}) };
+  return {
+    observedGeneration: generation,
+    ...(environments.length ? { environments } : {}),
+    ...(server ? { server } : {}),
+  };
 }

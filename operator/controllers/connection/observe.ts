@@ -9,14 +9,24 @@ import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import type { CertificateObservation, ObservedConnection, PassphraseObservation, SecretObservation } from './observed.ts';
+import type {
+  CertificateObservation,
+  ObservedConnection,
+  PassphraseObservation,
+  SecretObservation,
+} from './observed.ts';
 import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
-async function readSecret(client: SecretReader, namespace: string, name: string, signal?: AbortSignal): Promise<Secret | undefined> {
+async function readSecret(
+  client: SecretReader,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Secret | undefined> {
   try {
     return await client.get(secrets, { namespace, name }, signal ? { signal } : {});
   } catch (error) {
@@ -68,11 +78,16 @@ export interface ObserveContext {
   readonly observers?: ProbeObservers;
 }
 
-export async function observeConnection(client: SecretReader, connection: IManageConnection, context: ObserveContext): Promise<ObservedConnection> {
+export async function observeConnection(
+  client: SecretReader,
+  connection: IManageConnection,
+  context: ObserveContext,
+): Promise<ObservedConnection> {
   const { facts, signal, probes } = context;
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
-  const read = (name: string | undefined) => (name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal));
+  const read = (name: string | undefined) =>
+    name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal);
   const encryption = spec.tokens?.encryption;
   const [clientSecret, credentials, passphrase, certificate, caBundle] = await Promise.all([
     read(spec.clientSecretRef?.name),
@@ -93,7 +108,11 @@ export async function observeConnection(client: SecretReader, connection: IManag
 
 /** The client id to ask iManage with, and where it is kept (the words status may use). */
 async function clientIdOf(
-  client: SecretReader, spec: IManageConnection['spec'], clientSecret: Secret | undefined, probes: ProbeContext, signal?: AbortSignal,
+  client: SecretReader,
+  spec: IManageConnection['spec'],
+  clientSecret: Secret | undefined,
+  probes: ProbeContext,
+  signal?: AbortSignal,
 ): Promise<{ id: string; source: string } | undefined> {
   const own = decode(clientSecret, 'clientId');
   if (own !== undefined) return { id: own, source: `Secret '${spec.clientSecretRef!.name}' key clientId` };
@@ -115,12 +134,27 @@ function observeSecrets(spec: IManageConnection['spec'], secrets: ReadSecrets): 
   const { clientSecret, credentials, passphrase, certificate, caBundle } = secrets;
   const encryption = spec.tokens?.encryption;
   return {
-    ...(spec.caBundleSecretRef ? { caBundle: { ...observeSecret(spec.caBundleSecretRef.name, caBundle), key: spec.caBundleSecretRef.key ?? 'ca.crt' } } : {}),
+    ...(spec.caBundleSecretRef
+      ? {
+          caBundle: {
+            ...observeSecret(spec.caBundleSecretRef.name, caBundle),
+            key: spec.caBundleSecretRef.key ?? 'ca.crt',
+          },
+        }
+      : {}),
     ...(spec.clientSecretRef ? { clientSecret: observeSecret(spec.clientSecretRef.name, clientSecret) } : {}),
-    ...(spec.auth?.credentialsSecretRef ? { credentials: observeSecret(spec.auth.credentialsSecretRef.name, credentials) } : {}),
-    ...(encryption ? {
-      passphrase: observePassphrase(encryption.passphraseSecretRef.name, encryption.passphraseSecretRef.key ?? 'passphrase', passphrase),
-      certificate: observeCertificate(encryption.certificateSecretRef.name, certificate),
-    } : {}),
+    ...(spec.auth?.credentialsSecretRef
+      ? { credentials: observeSecret(spec.auth.credentialsSecretRef.name, credentials) }
+      : {}),
+    ...(encryption
+      ? {
+          passphrase: observePassphrase(
+            encryption.passphraseSecretRef.name,
+            encryption.passphraseSecretRef.key ?? 'passphrase',
+            passphrase,
+          ),
+          certificate: observeCertificate(encryption.certificateSecretRef.name, certificate),
+        }
+      : {}),
   };
 }

@@ -13,7 +13,14 @@ import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import type { Endpoint } from './facts.ts';
 
 export type ReachabilityReason =
-  | 'Reachable' | 'CertificateExpiring' | 'DnsFailed' | 'ConnectFailed' | 'TlsFailed' | 'HttpError' | 'Timeout' | 'RateLimited';
+  | 'Reachable'
+  | 'CertificateExpiring'
+  | 'DnsFailed'
+  | 'ConnectFailed'
+  | 'TlsFailed'
+  | 'HttpError'
+  | 'Timeout'
+  | 'RateLimited';
 
 export interface ReachabilityVerdict {
   /** The server answered over verified TLS (an expiring certificate still counts). */
@@ -30,18 +37,23 @@ function answeredLikeIManage(status: number): boolean {
 export function assessReachability(result: ReachabilityResult): Assessment {
   const { outcome } = result;
   if (outcome.kind !== 'Answered') return { ok: false };
-  return { ok: answeredLikeIManage(outcome.httpStatus), ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+  return {
+    ok: answeredLikeIManage(outcome.httpStatus),
+    ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+  };
 }
 
 export function assessRegistration(outcome: RegistrationOutcome): Assessment {
-  if (outcome.kind === 'RateLimited') return { ok: false, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+  if (outcome.kind === 'RateLimited')
+    return { ok: false, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
   return { ok: outcome.kind !== 'NotAsked' && outcome.kind !== 'Unrecognised' };
 }
 
 const TLS_HINTS: Readonly<Record<TlsFailureKind, string>> = {
   CertificateExpired: 'the server certificate has expired; iManage (or your on-premise administrator) must renew it',
   HostnameMismatch: 'the certificate is for another host name; check the URL, or a proxy that intercepts TLS',
-  UntrustedIssuer: 'the certificate is not signed by a trusted CA; for a private CA, reference its bundle in spec.caBundleSecretRef',
+  UntrustedIssuer:
+    'the certificate is not signed by a trusted CA; for a private CA, reference its bundle in spec.caBundleSecretRef',
   Other: 'check the server certificate and any proxy that intercepts TLS',
 };
 
@@ -58,23 +70,40 @@ export function reachabilityVerdict(result: ReachabilityResult, context: Verdict
   return { reachable: false, ...failed(outcome, context) };
 }
 
-function answered(outcome: Extract<ReachabilityOutcome, { kind: 'Answered' }>, notAfter: string | undefined, c: VerdictContext): ReachabilityVerdict {
+function answered(
+  outcome: Extract<ReachabilityOutcome, { kind: 'Answered' }>,
+  notAfter: string | undefined,
+  c: VerdictContext,
+): ReachabilityVerdict {
   const { hostPort, field } = c.endpoint;
   const status = outcome.httpStatus;
   if (status === 429) {
-    const wait = outcome.retryAfterMs === undefined ? '' : `; the next probe waits ${Math.ceil(outcome.retryAfterMs / 1000)} s as Retry-After asks`;
+    const wait =
+      outcome.retryAfterMs === undefined
+        ? ''
+        : `; the next probe waits ${Math.ceil(outcome.retryAfterMs / 1000)} s as Retry-After asks`;
     return { reachable: false, reason: 'RateLimited', message: `${hostPort} rate-limited the probe (HTTP 429)${wait}` };
   }
   if (!answeredLikeIManage(status)) {
-    const advice = status >= 500
-      ? 'iManage reports a server error, check its status page or contact iManage support'
-      : `this does not look like an iManage Work API, check ${field} and the port`;
-    return { reachable: false, reason: 'HttpError', message: `GET https://${hostPort}/api answered HTTP ${status}; ${advice}` };
+    const advice =
+      status >= 500
+        ? 'iManage reports a server error, check its status page or contact iManage support'
+        : `this does not look like an iManage Work API, check ${field} and the port`;
+    return {
+      reachable: false,
+      reason: 'HttpError',
+      message: `GET https://${hostPort}/api answered HTTP ${status}; ${advice}`,
+    };
   }
-  const daysLeft = notAfter ? Math.floor((Date.parse(notAfter) - c.now.getTime()) / 86_400_000) : Number.POSITIVE_INFINITY;
+  const daysLeft = notAfter
+    ? Math.floor((Date.parse(notAfter) - c.now.getTime()) / 86_400_000)
+    : Number.POSITIVE_INFINITY;
   if (daysLeft < c.expiryWarningDays) {
-    return { reachable: true, reason: 'CertificateExpiring',
-      message: `${hostPort} answers, but its TLS certificate expires in ${daysLeft} days (${notAfter}); renew it before clients start failing` };
+    return {
+      reachable: true,
+      reason: 'CertificateExpiring',
+      message: `${hostPort} answers, but its TLS certificate expires in ${daysLeft} days (${notAfter}); renew it before clients start failing`,
+    };
   }
   // No latency here: it changes on every probe, and status changes only when the outcome does.
   return { reachable: true, reason: 'Reachable', message: `${hostPort} answers GET /api over verified TLS` };
@@ -86,23 +115,41 @@ function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 
   const { hostPort, hostname, field } = c.endpoint;
   switch (outcome.kind) {
     case 'DnsFailed':
-      return { reason: 'DnsFailed', message: `cannot resolve ${hostname} (${outcome.code ?? 'lookup failed'}); check ${field} for typos (and the vanity subdomain), and that the cluster's DNS can resolve public names` };
+      return {
+        reason: 'DnsFailed',
+        message: `cannot resolve ${hostname} (${outcome.code ?? 'lookup failed'}); check ${field} for typos (and the vanity subdomain), and that the cluster's DNS can resolve public names`,
+      };
     case 'Forbidden':
     case 'ConnectFailed':
       return cannotConnect(c.endpoint);
     case 'Timeout':
       if (outcome.step === 'TCP connect') return cannotConnect(c.endpoint);
-      return { reason: 'Timeout', message: `no answer from ${hostPort} within ${c.timeoutMs / 1000} s (at ${outcome.step}); check firewalls and proxies between the cluster and iManage, or raise spec.probes.timeout if the server is slow` };
+      return {
+        reason: 'Timeout',
+        message: `no answer from ${hostPort} within ${c.timeoutMs / 1000} s (at ${outcome.step}); check firewalls and proxies between the cluster and iManage, or raise spec.probes.timeout if the server is slow`,
+      };
     case 'Reset':
-      return { reason: 'ConnectFailed', message: `${hostPort} reset the connection during ${outcome.step}; a firewall, proxy or IP allow-list may be cutting the cluster's traffic` };
+      return {
+        reason: 'ConnectFailed',
+        message: `${hostPort} reset the connection during ${outcome.step}; a firewall, proxy or IP allow-list may be cutting the cluster's traffic`,
+      };
     case 'TlsFailed':
-      return { reason: 'TlsFailed', message: `TLS with ${hostPort} failed (${outcome.code}): ${TLS_HINTS[outcome.tls].replace('the URL', field)}` };
+      return {
+        reason: 'TlsFailed',
+        message: `TLS with ${hostPort} failed (${outcome.code}): ${TLS_HINTS[outcome.tls].replace('the URL', field)}`,
+      };
     case 'RequestFailed':
-      return { reason: 'HttpError', message: `GET /api on ${hostPort} failed (${outcome.code}); check ${field} and any proxy in between` };
+      return {
+        reason: 'HttpError',
+        message: `GET /api on ${hostPort} failed (${outcome.code}); check ${field} and any proxy in between`,
+      };
   }
 }
 
 /** One wording for refused, forbidden and unanswered connects: see the header. */
 function cannotConnect({ hostPort, field }: Endpoint): Omit<ReachabilityVerdict, 'reachable'> {
-  return { reason: 'ConnectFailed', message: `cannot connect to ${hostPort}; check the host and port in ${field}, firewalls, and that iManage's IP allow-list admits the cluster's egress address` };
+  return {
+    reason: 'ConnectFailed',
+    message: `cannot connect to ${hostPort}; check the host and port in ${field}, firewalls, and that iManage's IP allow-list admits the cluster's egress address`,
+  };
 }

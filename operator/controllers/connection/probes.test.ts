@@ -27,7 +27,10 @@ function settings(clock: FakeClock): ProbeSettings {
 /** Connection i: one of 10 shared hosts for even i, a host of its own for odd i. */
 function connection(i: number) {
   const host = i % 2 === 0 ? `shared-${i % 10}` : `own-${i}`;
-  return mergePatch(baseConnection(), { metadata: { name: `c-${i}` }, spec: { connectionType: 'OnPremise', url: `https://${host}.example.com` } });
+  return mergePatch(baseConnection(), {
+    metadata: { name: `c-${i}` },
+    spec: { connectionType: 'OnPremise', url: `https://${host}.example.com` },
+  });
 }
 
 describe('the probe caches follow the connections that exist', () => {
@@ -42,8 +45,12 @@ describe('the probe caches follow the connections that exist', () => {
     expect(s.reachability.size).toBe(5_005); // 5 shared hosts (even i % 10) + 5,000 own
     expect(s.registration.size).toBe(5_005 * 2); // two environments each
     for (let i = 0; i < 10_000; i++) releaseConnection(s, `ns/c-${i}`, observers);
-    expect([s.reachability.size, s.reachability.phases, s.registration.size, s.registration.phases]).toEqual([0, 0, 0, 0]);
-    expect((await metrics.registry.getMetricsAsJSON()).flatMap((m) => m.values.filter((v) => v.labels['host']))).toEqual([]);
+    expect([s.reachability.size, s.reachability.phases, s.registration.size, s.registration.phases]).toEqual([
+      0, 0, 0, 0,
+    ]);
+    expect(
+      (await metrics.registry.getMetricsAsJSON()).flatMap((m) => m.values.filter((v) => v.labels['host'])),
+    ).toEqual([]);
   });
 
   it('a connection moved to another host lets go of the old one', async () => {
@@ -57,9 +64,21 @@ describe('the probe caches follow the connections that exist', () => {
 
   it('never asks to be requeued sooner than a second, nor later than an hour', async () => {
     const clock = new FakeClock(0);
-    const s = { ...settings(clock), send: { ...settings(clock).send!, reachability: async () => ({ outcome: { kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 }, latencyMs: 1 }) as ReachabilityResult } };
+    const s = {
+      ...settings(clock),
+      send: {
+        ...settings(clock).send!,
+        reachability: async () =>
+          ({
+            outcome: { kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 },
+            latencyMs: 1,
+          }) as ReachabilityResult,
+      },
+    };
     const observed = await observeProbes(s, 'ns/a', connectionFacts(connection(1)), {});
     expect(nextProbeInMs(observed, clock.now())).toBe(3_600_000);
-    expect(nextProbeInMs({ reachability: { ...observed.reachability, nextAt: new Date(-5) } }, clock.now())).toBe(1_000);
+    expect(nextProbeInMs({ reachability: { ...observed.reachability, nextAt: new Date(-5) } }, clock.now())).toBe(
+      1_000,
+    );
   });
 });

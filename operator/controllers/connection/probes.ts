@@ -55,12 +55,19 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
 const fingerprint = (ca: string | undefined) => (ca ? digest(ca) : 'system-roots');
 
 export async function observeProbes(
-  settings: ProbeSettings, owner: string, facts: ConnectionFacts, inputs: ProbeInputs, observers: ProbeObservers = {},
+  settings: ProbeSettings,
+  owner: string,
+  facts: ConnectionFacts,
+  inputs: ProbeInputs,
+  observers: ProbeObservers = {},
 ): Promise<ObservedProbes> {
   const probed = facts.probed!;
   const reachabilityKey = `${probed.hostPort}|${fingerprint(inputs.ca)}`;
   const reachability = await settings.reachability.get(owner, {
-    key: reachabilityKey, phase: probed.hostPort, intervalMs: facts.intervalMs, assess: assessReachability,
+    key: reachabilityKey,
+    phase: probed.hostPort,
+    intervalMs: facts.intervalMs,
+    assess: assessReachability,
     probe: () => sendReachability(settings, probed, facts.timeoutMs, inputs.ca, observers),
   });
   forget(settings, observers, settings.reachability.retain(owner, [reachabilityKey]));
@@ -68,15 +75,28 @@ export async function observeProbes(
     forget(settings, observers, settings.registration.release(owner));
     return { reachability, registrationSkipped: 'NoClientId' };
   }
-  const asked = await Promise.all(facts.environments.map(async (env) => {
-    const key = registrationKey(facts.authorization!, inputs as ProbeInputs & { clientId: string }, env.redirectUri);
-    const probe = await settings.registration.get(owner, {
-      key, phase: facts.authorization!.hostPort, intervalMs: facts.intervalMs, assess: assessRegistration,
-      probe: () => sendRegistration(settings, facts, inputs as ProbeInputs & { clientId: string }, env.redirectUri, observers),
-    });
-    return { name: env.name, key, probe };
-  }));
-  forget(settings, observers, settings.registration.retain(owner, asked.map((a) => a.key)));
+  const asked = await Promise.all(
+    facts.environments.map(async (env) => {
+      const key = registrationKey(facts.authorization!, inputs as ProbeInputs & { clientId: string }, env.redirectUri);
+      const probe = await settings.registration.get(owner, {
+        key,
+        phase: facts.authorization!.hostPort,
+        intervalMs: facts.intervalMs,
+        assess: assessRegistration,
+        probe: () =>
+          sendRegistration(settings, facts, inputs as ProbeInputs & { clientId: string }, env.redirectUri, observers),
+      });
+      return { name: env.name, key, probe };
+    }),
+  );
+  forget(
+    settings,
+    observers,
+    settings.registration.retain(
+      owner,
+      asked.map((a) => a.key),
+    ),
+  );
   return { reachability, registrations: new Map(asked.map((a) => [a.name, a.probe])) };
 }
 
@@ -110,21 +130,33 @@ function record(observers: ProbeObservers, probe: string, host: string, seconds:
 }
 
 async function sendReachability(
-  settings: ProbeSettings, endpoint: Endpoint, timeoutMs: number, ca: string | undefined, observers: ProbeObservers,
+  settings: ProbeSettings,
+  endpoint: Endpoint,
+  timeoutMs: number,
+  ca: string | undefined,
+  observers: ProbeObservers,
 ): Promise<ReachabilityResult> {
   const send = settings.send?.reachability ?? NETWORK.reachability;
-  const result = await send({ host: endpoint.hostname, port: endpoint.port, ...(ca ? { ca } : {}) },
-    { timeoutMs, overrides: settings.overrides, blocked: settings.blocked, now: settings.now });
+  const result = await send(
+    { host: endpoint.hostname, port: endpoint.port, ...(ca ? { ca } : {}) },
+    { timeoutMs, overrides: settings.overrides, blocked: settings.blocked, now: settings.now },
+  );
   record(observers, 'reachability', endpoint.hostPort, result.latencyMs / 1000, assessReachability(result));
   // Status says only "cannot connect" for these (outcomes.ts); operators get the detail.
   if (['Forbidden', 'ConnectFailed', 'Timeout'].includes(result.outcome.kind)) {
-    observers.logger?.debug({ host: endpoint.hostPort, address: result.address, outcome: result.outcome }, 'reachability probe did not connect');
+    observers.logger?.debug(
+      { host: endpoint.hostPort, address: result.address, outcome: result.outcome },
+      'reachability probe did not connect',
+    );
   }
   return result;
 }
 
 async function sendRegistration(
-  settings: ProbeSettings, facts: ConnectionFacts, inputs: ProbeInputs & { clientId: string }, redirectUri: string,
+  settings: ProbeSettings,
+  facts: ConnectionFacts,
+  inputs: ProbeInputs & { clientId: string },
+  redirectUri: string,
   observers: ProbeObservers,
 ): Promise<RegistrationOutcome> {
   const problem = lintRedirectUri(redirectUri);
@@ -133,11 +165,18 @@ async function sendRegistration(
   const send = settings.send?.registration ?? NETWORK.registration;
   const started = Date.now();
   const outcome = await send(
-    { baseUrl: base.url, clientId: inputs.clientId, redirectUri, scope: facts.scope, ...(inputs.ca ? { ca: inputs.ca } : {}) },
+    {
+      baseUrl: base.url,
+      clientId: inputs.clientId,
+      redirectUri,
+      scope: facts.scope,
+      ...(inputs.ca ? { ca: inputs.ca } : {}),
+    },
     { overrides: settings.overrides, blocked: settings.blocked, timeoutMs: facts.timeoutMs },
   );
   record(observers, 'registration', base.hostPort, (Date.now() - started) / 1000, assessRegistration(outcome));
-  if (outcome.kind === 'NotAsked') observers.logger?.debug({ host: base.hostPort, cause: outcome.cause }, 'registration probe did not connect');
+  if (outcome.kind === 'NotAsked')
+    observers.logger?.debug({ host: base.hostPort, cause: outcome.cause }, 'registration probe did not connect');
   return outcome;
 }
 
