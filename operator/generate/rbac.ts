@@ -1,4 +1,10 @@
-// The chart's RBAC, merged from the declarations beside the code that needs each rule.
+// The chart's RBAC, merged from the declarations beside the code that needs each rule, as a Helm
+// template with two shapes (README, "Installing for some namespaces only"):
+// - `watchNamespaces` empty: the operator watches every namespace, so the watched rules are one
+//   ClusterRole. Its only Secret verb is `get`: it reads the Secrets connections name, never lists.
+// - `watchNamespaces: [a, b]` (run with `--namespaces a,b`): the watched rules are a Role and a
+//   RoleBinding in each of those namespaces, and no ClusterRole grants anything on Secrets.
+// Rules on cluster-scoped resources are a ClusterRole in both; the Lease a Role in the release's.
 
 import { stringify } from 'yaml';
 import { CONNECTION_RBAC } from '../controllers/connection/rbac.ts';
@@ -27,17 +33,46 @@ export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
   });
 }
 
-const NAME = '{{ .Release.Name }}';
-const NAMESPACE = '{{ .Release.Namespace }}';
+// `$` is the template's root, so the names work inside `range` too, where `.` is a namespace.
+const NAME = '{{ $.Release.Name }}';
+const NAMESPACE = '{{ $.Release.Namespace }}';
+const WATCHED_NAMESPACE = '{{ . }}';
+const HEADER = '# generated from the RBAC declarations in operator/ by `npm run generate` — do not edit\n';
+
+type Scope = 'watched' | 'clusterScoped' | 'ownNamespace';
+
+function rulesOf(scope: Scope): PolicyRule[] {
+  return mergeRules(DECLARATIONS.flatMap((d) => d[scope] ?? []));
+}
+
+/** A Role or ClusterRole and its binding to the chart's ServiceAccount; none for no rules. */
+function grant(kind: 'Role' | 'ClusterRole', name: string, rules: readonly PolicyRule[], namespace?: string): object[] {
+  if (rules.length === 0) return [];
+  const metadata = namespace === undefined ? { name } : { name, namespace };
+  const subjects = [{ kind: 'ServiceAccount', name: NAME, namespace: NAMESPACE }];
+  const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind, name };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata, rules },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: `${kind}Binding`, metadata, roleRef, subjects },
+  ];
+}
+
+/** Each document after a `---`, so template directives can sit between documents. */
+function documents(docs: readonly object[]): string {
+  return docs.map((d) => `---\n${stringify(d)}`).join('');
+}
 
 export function rbacManifest(): string {
-  const subject = [{ kind: 'ServiceAccount', name: NAME, namespace: NAMESPACE }];
-  const docs = [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME, namespace: NAMESPACE } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: NAME }, rules: mergeRules(DECLARATIONS.flatMap((d) => d.cluster)) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: NAME }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAME }, subjects: subject },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${NAME}-leader-election`, namespace: NAMESPACE }, rules: mergeRules(DECLARATIONS.flatMap((d) => d.ownNamespace)) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${NAME}-leader-election`, namespace: NAMESPACE }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${NAME}-leader-election` }, subjects: subject },
-  ];
-  return '# generated from the RBAC declarations in operator/ by `npm run generate` — do not edit\n' + docs.map((d) => stringify(d)).join('---\n');
+  const serviceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME, namespace: NAMESPACE } };
+  return [
+    HEADER,
+    stringify(serviceAccount),
+    documents(grant('ClusterRole', `${NAME}-cluster-scoped`, rulesOf('clusterScoped'))),
+    documents(grant('Role', `${NAME}-leader-election`, rulesOf('ownNamespace'), NAMESPACE)),
+    '{{- if .Values.watchNamespaces }}\n{{- range .Values.watchNamespaces }}\n',
+    documents(grant('Role', NAME, rulesOf('watched'), WATCHED_NAMESPACE)),
+    '{{- end }}\n{{- else }}\n',
+    documents(grant('ClusterRole', NAME, rulesOf('watched'))),
+    '{{- end }}\n',
+  ].join('');
 }

@@ -1,5 +1,6 @@
 // RBAC is declared next to the code that needs it; `npm run generate` builds the chart's RBAC
-// from these declarations, and a test runs the operator with nothing more.
+// from these declarations, and a test runs the operator with nothing more, cluster-wide and
+// namespaced (test/rbac.test.ts).
 
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
@@ -8,14 +9,20 @@ export interface PolicyRule {
 }
 
 export interface RbacDeclaration {
-  /** Rules needed in every watched namespace (a ClusterRole). */
-  readonly cluster: readonly PolicyRule[];
+  /**
+   * Rules on namespaced resources, needed in every watched namespace: one ClusterRole when the
+   * operator watches all namespaces, a Role in each watched namespace when it watches a list
+   * (the chart's `watchNamespaces`, the operator's `--namespaces`).
+   */
+  readonly watched?: readonly PolicyRule[];
+  /** Rules on cluster-scoped resources: a ClusterRole in either install. */
+  readonly clusterScoped?: readonly PolicyRule[];
   /** Rules needed only in the operator's own namespace (a Role). */
-  readonly ownNamespace: readonly PolicyRule[];
+  readonly ownNamespace?: readonly PolicyRule[];
 }
 
 /** The engine: Events on transitions, and the leader-election Lease in its own namespace. */
 export const ENGINE_RBAC: RbacDeclaration = {
-  cluster: [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }],
+  watched: [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }],
   ownNamespace: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
 };

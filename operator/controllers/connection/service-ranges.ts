@@ -34,7 +34,7 @@ const serviceCidrs: Resource<ServiceCidr> = {
 const services: Resource<Service> = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
 
 export const SERVICE_RANGES_RBAC: RbacDeclaration = {
-  cluster: [{ apiGroups: ['networking.k8s.io'], resources: ['servicecidrs'], verbs: ['list'] }],
+  clusterScoped: [{ apiGroups: ['networking.k8s.io'], resources: ['servicecidrs'], verbs: ['list'] }],
   ownNamespace: [],
 };
 

@@ -4,7 +4,7 @@ import type { RbacDeclaration } from '../../runtime/rbac.ts';
 const { group, plural } = workspaceRepositories;
 
 export const REPOSITORY_RBAC: RbacDeclaration = {
-  cluster: [
+  watched: [
     { apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'update', 'patch'] },
     { apiGroups: [imanageConnections.group], resources: [imanageConnections.plural], verbs: ['get', 'list', 'watch'] },
