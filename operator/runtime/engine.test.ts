@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from './clock.ts';
 import { Engine, type Controller, type EngineContext, type ObjectRef } from './engine.ts';
-import { ApiAvailability, DEFAULT_RESTART_WINDOW_MS } from './kube/availability.ts';
+import { ApiAvailability } from './kube/availability.ts';
 import type { KubeClient } from './kube/client.ts';
 import { toApiError } from './kube/errors.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
@@ -153,9 +153,8 @@ describe('Engine', () => {
     run.setNow(API_UNREACHABLE_UNREADY_MS);
     const lost = await fetch(run.readyz);
     expect(lost.status).toBe(503);
-    expect((await lost.json()).reason).toMatch(/API server unreachable for 30 s/);
+    expect(((await lost.json()) as { reason: string }).reason).toMatch(/API server unreachable for 30 s/);
     run.availability.answered(200);
     expect((await fetch(run.readyz)).status).toBe(200);
-    expect(DEFAULT_RESTART_WINDOW_MS).toBeGreaterThan(0);
   });
 });

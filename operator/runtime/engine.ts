@@ -12,7 +12,9 @@ import { LeaderElector, type LeaseTiming } from './leader.ts';
 import { kubeLeaseStore } from './lease-store.ts';
 import type { Logger } from './log.ts';
 import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
-import { type HandlerResult, type Priority, parseQueueKey, queueKey, type ReconcileResult, WorkQueue } from './queue.ts';
+import {
+  type HandlerResult, type Priority, parseQueueKey, queueKey, type ReconcileResult, WorkQueue,
+} from './queue.ts';
 import { commitPermissionDenied } from './status.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
 
@@ -129,7 +131,10 @@ export class Engine {
     this.#health = new HealthServer({
       ...this.#options.health,
       registry: this.#options.metrics.registry,
-      isReady: () => operatorReadiness({ synced: this.#synced(), apiUnreachableForMs: this.#options.client.availability.unreachableForMs() }),
+      isReady: () => operatorReadiness({
+        synced: this.#synced(),
+        apiUnreachableForMs: this.#options.client.availability.unreachableForMs(),
+      }),
     });
     return this.#health.start();
   }
@@ -239,7 +244,8 @@ export class Engine {
     if (result === 'permission') return void this.#reportPermission(key, error);
     const conflict = (error as { status?: unknown }).status === 409;
     const quiet = conflict || (result === 'transient' && client.availability.down);
-    logger[quiet ? 'debug' : 'warn']({ key, result, err: error }, conflict ? 'status write lost a race with a newer version; retrying' : 'reconcile failed');
+    const message = conflict ? 'status write lost a race with a newer version; retrying' : 'reconcile failed';
+    logger[quiet ? 'debug' : 'warn']({ key, result, err: error }, message);
   }
 
   /** The log line names the missing verb and resource; the object gets PermissionDenied conditions. */

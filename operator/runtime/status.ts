@@ -102,7 +102,8 @@ export async function writeStatusIfChanged<T extends StatusObject>(
   if (statusEqual(current, status)) return { wrote: false, readyBefore, readyAfter };
   const resourceVersion = written?.resourceVersion ?? object.metadata.resourceVersion;
   try {
-    const saved = await client.replaceStatus(resource, { ...object, metadata: { ...object.metadata, resourceVersion }, status } as T);
+    const body = { ...object, metadata: { ...object.metadata, resourceVersion }, status } as T;
+    const saved = await client.replaceStatus(resource, body);
     ledger.record(object.metadata.uid, saved?.metadata?.resourceVersion, status);
   } catch (error) {
     ledger.forget(object.metadata.uid);
@@ -166,5 +167,6 @@ export async function commitPermissionDenied<T extends StatusObject>(
     + `(the chart's RBAC); the operator retries with backoff`;
   const { conditions: _replaced, ...rest } = object.status ?? {};
   const generation = object.metadata.generation ?? 0;
-  return commitStatus(ctx, resource, object, { status: rest, conditions: markStalled(generation, PermissionDenied, message) });
+  const conditions = markStalled(generation, PermissionDenied, message);
+  return commitStatus(ctx, resource, object, { status: rest, conditions });
 }

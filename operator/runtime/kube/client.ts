@@ -107,7 +107,8 @@ export class KubeClient {
   readonly availability: ApiAvailability;
 
   constructor(config: ClusterConfig, options: TransportOptions = {}) {
-    this.availability = options.availability ?? new ApiAvailability({ probe: () => this.#transport.json(readinessProbe) });
+    const probe = (): Promise<unknown> => this.#transport.json(readinessProbe);
+    this.availability = options.availability ?? new ApiAvailability({ probe });
     this.#transport = new Transport(config, { ...options, availability: this.availability });
     this.namespace = config.namespace;
     this.source = config.source;

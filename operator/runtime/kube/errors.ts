@@ -173,7 +173,9 @@ export function toResponseFormatError(request: RequestLine, status: number): Api
   return new ApiError(`${request.method} ${request.path}: ${status} answer is not JSON`, { status, reason: 'InvalidResponse' });
 }
 
-const verbByMethod: Readonly<Record<string, string>> = { POST: 'create', PUT: 'update', PATCH: 'patch', WATCH: 'watch' };
+const verbByMethod: Readonly<Record<string, string>> = {
+  POST: 'create', PUT: 'update', PATCH: 'patch', WATCH: 'watch',
+};
 
 /**
  * The RBAC verb, resource and namespace of a request path (`/api/v1/namespaces/n/secrets/x`,

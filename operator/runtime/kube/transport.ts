@@ -103,7 +103,9 @@ export class Transport {
     try {
       try {
         res = await this.#exchange(options, undefined, deadline);
-        if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
+        if (!isSuccess(res.statusCode)) {
+          throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
+        }
       } finally {
         // The deadline covers the answer's head; the stream itself has its idle timeout.
         deadline.clear();
