@@ -1,6 +1,7 @@
 // Reads the inputs of `validate`: regular files, folders of manifests, and standard input, each
 // at most MAX_INPUT_BYTES and decoded as strict UTF-8. Anything else (a FIFO, a device such as
 // /dev/zero, a socket) is refused before a byte is read: a FIFO would block, a device never end.
+// documents.ts parses what is read, with js-yaml alone (its header says why, with the figures).
 
 import { constants } from 'node:fs';
 import { type FileHandle, open, readdir } from 'node:fs/promises';
