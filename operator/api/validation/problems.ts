@@ -49,7 +49,7 @@ export function excerpt(value: unknown, max = EXCERPT_CHARS): string {
   const emit = (text: string): boolean => {
     out.push(text);
     length += text.length;
-    return length < max;
+    return length <= max; // past max: stop; boundText below then cuts and marks the cut
   };
   writeExcerpt(value, emit);
   return boundText(out.join(''), max);
