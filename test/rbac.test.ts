@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { dump, load, loadAll } from 'js-yaml';
+import { KubectlError, runKubectl } from './harness/exec.ts';
 import { useTestNamespace, type TestNamespace } from './harness/namespace.ts';
 import { getObject, startOperator, waitFor, type OperatorProcess } from './harness/operator.ts';
 
@@ -42,9 +43,15 @@ async function serviceAccountKubeconfig(release: string): Promise<string> {
   return path;
 }
 
+/** kubectl as admin without a default namespace: the chart's objects name theirs. */
+function kubectlAnywhere(args: readonly string[], input: string) {
+  return runKubectl(inject('binDir'), inject('kubeconfigPath'), args, { input });
+}
+
 /** Installs the rendered chart, runs the operator as its ServiceAccount, and waits for Ready. */
 async function runAsChart(release: string, manifest: string): Promise<{ op: OperatorProcess; kubeconfig: string }> {
-  await ns.apply(manifest);
+  const installed = await kubectlAnywhere(['apply', '-f', '-'], manifest);
+  if (installed.code !== 0) throw new KubectlError(['apply', '-f', '-'], installed);
   const kubeconfig = await serviceAccountKubeconfig(release);
   const op = await startOperator({ namespace: ns.name, kubeconfigPath: kubeconfig, leaderElectionId: release });
   const applied = await ns.kubectl(['apply', '-f', join(root, 'examples', 'clio-operate-cloud')]);
@@ -73,7 +80,7 @@ async function uninstall(manifest: string): Promise<void> {
   const examples = await ns.kubectl(['delete', '--wait=true', '-f', join(root, 'examples', 'clio-operate-cloud')]);
   expect(examples.code, examples.stderr).toBe(0);
   await ns.kubectl(['delete', 'events.events.k8s.io', '--all']);
-  await ns.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: manifest });
+  await kubectlAnywhere(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], manifest);
 }
 
 describe('the operator with only the chart RBAC', () => {
@@ -96,7 +103,9 @@ describe('the operator with only the chart RBAC', () => {
 
   it('works in its namespaces with Roles only, and cannot read a Secret elsewhere (watchNamespaces)', async () => {
     const release = `opn-${ns.name}`.slice(0, 50);
-    const manifest = await renderChart(release, ns.name, ['--set', `watchNamespaces={${ns.name}}`]);
+    const defaultClientSecret = `${elsewhere.name}/app-default`;
+    const values = ['--set', `watchNamespaces={${ns.name}}`, '--set', `defaultClientSecret=${defaultClientSecret}`];
+    const manifest = await renderChart(release, ns.name, values);
     const documents = loadAll(manifest).filter(Boolean) as Rendered[];
     const clusterRoles = documents.filter((d) => d.kind === 'ClusterRole');
     expect(clusterRoles.flatMap((r) => r.rules ?? []).flatMap((rule) => rule.resources)).not.toContain('secrets');
@@ -110,6 +119,8 @@ describe('the operator with only the chart RBAC', () => {
     expect(await can('get', 'secrets')).toBe('yes');
     expect(await can('list', 'secrets')).toBe('no');
     expect(await can('get', 'secrets', '-n', elsewhere.name)).toBe('no');
+    expect(await can('get', 'secrets/not-yours', '-n', elsewhere.name)).toBe('no');
+    expect(await can('get', 'secrets/app-default', '-n', elsewhere.name)).toBe('yes');
     expect(await can('get', 'secrets', '--all-namespaces')).toBe('no');
     expect(await can('list', 'imanageconnections.imanage.operator.dev', '-n', elsewhere.name)).toBe('no');
     const read = await elsewhere.kubectl(['get', 'secret', 'not-yours', '-o', 'yaml', '--kubeconfig', kubeconfig]);

@@ -3,11 +3,12 @@
 // - `watchNamespaces` empty: the operator watches every namespace, so the watched rules are one
 //   ClusterRole. Its only Secret verb is `get`: it reads the Secrets connections name, never lists.
 // - `watchNamespaces: [a, b]` (run with `--namespaces a,b`): the watched rules are a Role and a
-//   RoleBinding in each of those namespaces, and no ClusterRole grants anything on Secrets.
+//   RoleBinding in each of those namespaces, and no ClusterRole grants anything on Secrets. The
+//   default application's Secret (`defaultClientSecret: ns/name`) gets a Role on that one Secret.
 // Rules on cluster-scoped resources are a ClusterRole in both; the Lease a Role in the release's.
 
 import { stringify } from 'yaml';
-import { CONNECTION_RBAC } from '../controllers/connection/rbac.ts';
+import { CONNECTION_RBAC, DEFAULT_CLIENT_SECRET_RULE } from '../controllers/connection/rbac.ts';
 import { SERVICE_RANGES_RBAC } from '../controllers/connection/service-ranges.ts';
 import { REPOSITORY_RBAC } from '../controllers/repository/rbac.ts';
 import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/rbac.ts';
@@ -37,6 +38,9 @@ export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
 const NAME = '{{ $.Release.Name }}';
 const NAMESPACE = '{{ $.Release.Namespace }}';
 const WATCHED_NAMESPACE = '{{ . }}';
+// Inside `with .Values.defaultClientSecret`, split as the operator's flag is: `ns/name`.
+const DEFAULT_SECRET_NAMESPACE = '{{ index (splitList "/" .) 0 }}';
+const DEFAULT_SECRET_NAME = '{{ index (splitList "/" .) 1 }}';
 const HEADER = '# generated from the RBAC declarations in operator/ by `npm run generate` — do not edit\n';
 
 type Scope = 'watched' | 'clusterScoped' | 'ownNamespace';
@@ -62,6 +66,11 @@ function documents(docs: readonly object[]): string {
   return docs.map((d) => `---\n${stringify(d)}`).join('');
 }
 
+function defaultClientSecretGrant(): object[] {
+  const rule = { ...DEFAULT_CLIENT_SECRET_RULE, resourceNames: [DEFAULT_SECRET_NAME] };
+  return grant('Role', `${NAME}-default-client-secret`, [rule], DEFAULT_SECRET_NAMESPACE);
+}
+
 export function rbacManifest(): string {
   const serviceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME, namespace: NAMESPACE } };
   return [
@@ -71,6 +80,8 @@ export function rbacManifest(): string {
     documents(grant('Role', `${NAME}-leader-election`, rulesOf('ownNamespace'), NAMESPACE)),
     '{{- if .Values.watchNamespaces }}\n{{- range .Values.watchNamespaces }}\n',
     documents(grant('Role', NAME, rulesOf('watched'), WATCHED_NAMESPACE)),
+    '{{- end }}\n{{- with .Values.defaultClientSecret }}\n',
+    documents(defaultClientSecretGrant()),
     '{{- end }}\n{{- else }}\n',
     documents(grant('ClusterRole', NAME, rulesOf('watched'))),
     '{{- end }}\n',

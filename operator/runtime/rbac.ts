@@ -6,6 +6,8 @@ export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  /** Only these objects; set by the generator for objects named in the chart's values. */
+  readonly resourceNames?: readonly string[];
 }
 
 export interface RbacDeclaration {

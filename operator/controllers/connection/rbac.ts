@@ -1,5 +1,5 @@
 import { imanageConnections } from '../../api/kinds.ts';
-import type { RbacDeclaration } from '../../runtime/rbac.ts';
+import type { PolicyRule, RbacDeclaration } from '../../runtime/rbac.ts';
 
 const { group, plural } = imanageConnections;
 
@@ -13,3 +13,10 @@ export const CONNECTION_RBAC: RbacDeclaration = {
   ],
   ownNamespace: [],
 };
+
+/**
+ * The default application's Secret (`--default-client-secret ns/name`, read by observe.ts). A
+ * namespaced install may not `get` Secrets outside its namespaces, so the chart grants this rule
+ * on that one Secret (its value `defaultClientSecret`).
+ */
+export const DEFAULT_CLIENT_SECRET_RULE: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['get'] };
