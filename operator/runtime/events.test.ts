@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
-import { EventRecorder, MAX_NOTE_BYTES, microTime } from './events.ts';
+import { EventRecorder, MAX_FIELD_BYTES, MAX_NOTE_BYTES, microTime } from './events.ts';
 
 function fakeClient(patchStatus?: number) {
   const created: any[] = [];
@@ -18,7 +18,13 @@ function fakeClient(patchStatus?: number) {
   };
 }
 
-const target = { apiVersion: 'imanage.operator.dev/v1alpha1', kind: 'IManageConnection', namespace: 'ns', name: 'acme', uid: 'u1' };
+const target = {
+  apiVersion: 'imanage.operator.dev/v1alpha1',
+  kind: 'IManageConnection',
+  namespace: 'ns',
+  name: 'acme',
+  uid: 'u1',
+};
 const event = { type: 'Warning' as const, reason: 'SecretNotFound', action: 'Reconcile', note: 'create it' };
 
 describe('EventRecorder', () => {
@@ -29,7 +35,12 @@ describe('EventRecorder', () => {
     await r.record(target, event);
     await r.record(target, event);
     expect(f.created).toHaveLength(1);
-    expect(f.created[0]).toMatchObject({ reason: 'SecretNotFound', type: 'Warning', note: 'create it', regarding: { kind: 'IManageConnection', name: 'acme', uid: 'u1' } });
+    expect(f.created[0]).toMatchObject({
+      reason: 'SecretNotFound',
+      type: 'Warning',
+      note: 'create it',
+      regarding: { kind: 'IManageConnection', name: 'acme', uid: 'u1' },
+    });
     expect(f.patched.map((p) => p.body.series.count)).toEqual([2, 3]);
   });
 
@@ -56,6 +67,28 @@ describe('EventRecorder', () => {
     expect(Buffer.byteLength(sent)).toBeGreaterThan(MAX_NOTE_BYTES - 4);
     expect(sent.isWellFormed()).toBe(true);
     expect(sent.endsWith('…')).toBe(true);
+  });
+
+  it('cuts reason, action and reportingInstance to the 128 bytes the API server accepts', async () => {
+    const f = fakeClient();
+    const instance = 'é'.repeat(200);
+    const r = new EventRecorder({ client: f.client, clock: new FakeClock(0), controller: 'c', instance });
+    await r.record(target, { ...event, reason: 'R'.repeat(300), action: 'A'.repeat(300) });
+    const sent = f.created[0];
+    for (const field of ['reason', 'action', 'reportingInstance']) {
+      expect(Buffer.byteLength(sent[field]), field).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+    }
+  });
+
+  it('names the Event of an object with a 253-character name within the 253 an object name may have', async () => {
+    const f = fakeClient();
+    const r = new EventRecorder({ client: f.client, clock: new FakeClock(0), controller: 'c', instance: 'i' });
+    const longName = `${'a'.repeat(250)}-bb`; // the cut falls just after the '-'
+    await r.record({ ...target, name: longName }, event);
+    const name: string = f.created[0].metadata.name;
+    expect(name.length).toBeLessThanOrEqual(253);
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    expect(f.created[0].regarding.name).toBe(longName);
   });
 
   it('writes MicroTime', () => {
