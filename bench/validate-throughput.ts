@@ -13,10 +13,24 @@ const total = Number(process.argv[2] ?? 20_000);
 
 function document(i: number): unknown {
   switch (i % 4) {
-    case 0: return baseConnection(`conn-${i}`);
-    case 1: return baseRepository(`repo-${i}`);
-    case 2: return mergePatch(baseRepository(`adv-${i}`), { spec: { resolvers: [{ workType: '*', resolver: 'custom1=[workitem.client.reference], custom2=[workitem.reference]', fallbacks: ['[workitem.title]'] }] } });
-    default: return mergePatch(baseConnection(`bad-${i}`), { spec: { url: 'http://Acme.cloudimanage.com/' } });
+    case 0:
+      return baseConnection(`conn-${i}`);
+    case 1:
+      return baseRepository(`repo-${i}`);
+    case 2:
+      return mergePatch(baseRepository(`adv-${i}`), {
+        spec: {
+          resolvers: [
+            {
+              workType: '*',
+              resolver: 'custom1=[workitem.client.reference], custom2=[workitem.reference]',
+              fallbacks: ['[workitem.title]'],
+            },
+          ],
+        },
+      });
+    default:
+      return mergePatch(baseConnection(`bad-${i}`), { spec: { url: 'http://Acme.cloudimanage.com/' } });
   }
 }
 
@@ -34,4 +48,6 @@ const seconds = (performance.now() - started) / 1000;
 await rm(dir, { recursive: true });
 
 const peak = (process.resourceUsage().maxRSS / 1024).toFixed(0);
-process.stdout.write(`validate: ${report.documents} documents (${report.checked} checked, ${report.findings.length} findings) in ${seconds.toFixed(2)} s = ${Math.round(report.documents / seconds)} documents/s, peak RSS ${peak} MiB\n`);
+const counts = `${report.documents} documents (${report.checked} checked, ${report.findings.length} findings)`;
+const rate = `${Math.round(report.documents / seconds)} documents/s`;
+process.stdout.write(`validate: ${counts} in ${seconds.toFixed(2)} s = ${rate}, peak RSS ${peak} MiB\n`);

@@ -101,7 +101,14 @@ function parseChunk(chunk: Chunk): { value?: unknown; error?: DocumentError } {
     const where = mark?.line === undefined ? firstLine : firstLine + mark.line;
     const column = mark?.column === undefined ? '' : `, column ${mark.column + 1}`;
     const what = typeof reason === 'string' ? boundText(reason, 200) : 'the parser stopped';
-    return { error: { code: 'YamlSyntax', message: `not valid YAML at line ${where}${column}: ${what}`, fix: 'correct the YAML syntax', line: where } };
+    return {
+      error: {
+        code: 'YamlSyntax',
+        message: `not valid YAML at line ${where}${column}: ${what}`,
+        fix: 'correct the YAML syntax',
+        line: where,
+      },
+    };
   }
   const refusal = expansionRefusal(value, firstLine);
   return refusal ? { error: refusal } : { value };
@@ -115,7 +122,8 @@ function textBytes(text: string): number {
 function tooLarge(how: string, line: number): DocumentError {
   const limit = MAX_DOCUMENT_BYTES / 1024 / 1024;
   return {
-    code: 'DocumentTooLarge', line,
+    code: 'DocumentTooLarge',
+    line,
     message: `the document is larger than ${limit} MiB ${how}; the API server accepts no bigger object`,
     fix: 'split it; if it repeats a part through YAML aliases (*name), write the part out fewer times',
   };
@@ -137,9 +145,19 @@ function expansionRefusal(value: unknown, line: number): DocumentError | undefin
     if (!(error instanceof ExpansionRefused)) throw error;
     if (error.code === 'DocumentTooLarge') return tooLarge('once its aliases are expanded', line);
     if (error.code === 'DocumentTooDeep') {
-      return { code: error.code, line, message: `the document nests deeper than ${MAX_DEPTH} levels`, fix: 'flatten it' };
+      return {
+        code: error.code,
+        line,
+        message: `the document nests deeper than ${MAX_DEPTH} levels`,
+        fix: 'flatten it',
+      };
     }
-    return { code: 'DocumentRefersToItself', line, message: 'the document contains itself through a YAML alias', fix: 'remove the alias to an enclosing node' };
+    return {
+      code: 'DocumentRefersToItself',
+      line,
+      message: 'the document contains itself through a YAML alias',
+      fix: 'remove the alias to an enclosing node',
+    };
   }
 }
 
@@ -161,7 +179,8 @@ export function expandedSize(value: unknown): number {
     if (depth > MAX_DEPTH) throw new ExpansionRefused('DocumentTooDeep');
   };
   const measure = (node: unknown, depth: number): { bytes: number; height: number } => {
-    if (node === null || typeof node !== 'object') return { bytes: count(typeof node === 'string' ? node.length + 2 : 5), height: 0 };
+    if (node === null || typeof node !== 'object')
+      return { bytes: count(typeof node === 'string' ? node.length + 2 : 5), height: 0 };
     const known = measured.get(node);
     if (known) {
       deeper(depth + known.height);
@@ -215,7 +234,8 @@ function childOf(events: readonly Event[], text: string, node: number, segment: 
     while (events[i] && events[i]!.type !== EVENT_ID.POP) {
       const key = events[i]!;
       const value = skipNode(events, i);
-      if (key.type === EVENT_ID.SCALAR && getScalarValue(text, key) === String(segment)) return { node: value, offset: startOf(key) };
+      if (key.type === EVENT_ID.SCALAR && getScalarValue(text, key) === String(segment))
+        return { node: value, offset: startOf(key) };
       i = skipNode(events, value);
     }
   } else if (parent?.type === EVENT_ID.SEQUENCE && typeof segment === 'number') {
@@ -241,11 +261,15 @@ function skipNode(events: readonly Event[], i: number): number {
 
 function startOf(event: Event): number {
   switch (event.type) {
-    case EVENT_ID.SCALAR: return firstOf(event.anchorStart, event.tagStart, event.valueStart);
+    case EVENT_ID.SCALAR:
+      return firstOf(event.anchorStart, event.tagStart, event.valueStart);
     case EVENT_ID.MAPPING:
-    case EVENT_ID.SEQUENCE: return firstOf(event.anchorStart, event.tagStart, event.start);
-    case EVENT_ID.ALIAS: return event.anchorStart;
-    default: return 0;
+    case EVENT_ID.SEQUENCE:
+      return firstOf(event.anchorStart, event.tagStart, event.start);
+    case EVENT_ID.ALIAS:
+      return event.anchorStart;
+    default:
+      return 0;
   }
 }
 

@@ -51,7 +51,9 @@ async function openInput(path: string): Promise<FileHandle> {
     return await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UnreadableInputError(`${path}: ${code === 'ENOENT' ? 'no such file or folder' : `cannot open (${code})`}`);
+    throw new UnreadableInputError(
+      `${path}: ${code === 'ENOENT' ? 'no such file or folder' : `cannot open (${code})`}`,
+    );
   }
 }
 
@@ -85,7 +87,9 @@ async function readBounded(name: string, chunks: AsyncIterable<Uint8Array>): Pro
 
 function tooBig(name: string): UnreadableInputError {
   const limit = MAX_INPUT_BYTES / 1024 / 1024;
-  return new UnreadableInputError(`${name}: larger than ${limit} MiB, the most validate reads from one input; split it`);
+  return new UnreadableInputError(
+    `${name}: larger than ${limit} MiB, the most validate reads from one input; split it`,
+  );
 }
 
 /** Where strict UTF-8 decoding failed: the 1-based line holding the first invalid byte. */

@@ -18,12 +18,18 @@ async function file(name: string, content: string | Uint8Array): Promise<string>
 }
 
 const CONNECTION_HEAD = 'apiVersion: imanage.operator.dev/v1alpha1\nkind: IManageConnection\nmetadata: {name: acme}\n';
-const CLOUD_SPEC = 'spec:\n  connectionType: Cloud\n  url: https://acme.cloudimanage.com\n  customerId: "100"\n  library: ACTIVE_US\n';
+const CLOUD_SPEC =
+  'spec:\n  connectionType: Cloud\n  url: https://acme.cloudimanage.com\n  customerId: "100"\n  library: ACTIVE_US\n';
 
 /** A billion-laughs ladder: `levels` anchors, each a list of `width` aliases to the one before. */
 function aliasLadder(levels: number, width: number, leaf = '"lol"'): string {
   const lines = [`x0: &a0 [${Array(width).fill(leaf).join(',')}]`];
-  for (let i = 1; i < levels; i++) lines.push(`x${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(',')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `x${i}: &a${i} [${Array(width)
+        .fill(`*a${i - 1}`)
+        .join(',')}]`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -33,8 +39,12 @@ function expectNoStackTrace(outcome: Outcome): void {
 
 describe('validate: aliases', () => {
   it('refuses an alias bomb of under 800 bytes whose alias is a list-map key, quickly and in a few lines', async () => {
-    const bomb = CONNECTION_HEAD + aliasLadder(9, 9) + CLOUD_SPEC +
-      '  environments:\n  - {name: *a8, baseUrl: https://a.clioweb.com}\n  - {name: *a8, baseUrl: https://b.clioweb.com}\n';
+    const bomb =
+      CONNECTION_HEAD +
+      aliasLadder(9, 9) +
+      CLOUD_SPEC +
+      '  environments:\n  - {name: *a8, baseUrl: https://a.clioweb.com}\n' +
+      '  - {name: *a8, baseUrl: https://b.clioweb.com}\n';
     expect(bomb.length).toBeLessThan(800);
     const outcome = await validate([await file('bomb.yaml', bomb)]);
     expect(outcome.code).toBe(1);
@@ -46,8 +56,12 @@ describe('validate: aliases', () => {
   it('quotes at most an excerpt of a repeated value in a message', async () => {
     // 700 KiB as text, three times that expanded: under the limits, so the duplicate-key message is written.
     const big = 'x'.repeat(700 * 1024);
-    const doc = CONNECTION_HEAD + `big: &big "${big}"\n` + CLOUD_SPEC +
-      '  environments:\n  - {name: *big, baseUrl: https://a.clioweb.com}\n  - {name: *big, baseUrl: https://b.clioweb.com}\n';
+    const doc =
+      CONNECTION_HEAD +
+      `big: &big "${big}"\n` +
+      CLOUD_SPEC +
+      '  environments:\n  - {name: *big, baseUrl: https://a.clioweb.com}\n' +
+      '  - {name: *big, baseUrl: https://b.clioweb.com}\n';
     const outcome = await validate([await file('repeated.yaml', doc)]);
     expect(outcome.code).toBe(1);
     expect(outcome.stdout).toMatch(/spec\.environments\[1\]: duplicate entry \(name="xxx+…\)/);
@@ -79,7 +93,11 @@ describe('validate: empty documents', () => {
     ['is empty', '', 0],
     ['holds only comments', '# nothing here\n\n# or here\n', 0],
     ['holds empty documents and ... ends', `---\n...\n---\n${configMap}...\n---\n`, 1],
-    ['starts a document on the marker line', '--- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n--- |\n  text\n', 2],
+    [
+      'starts a document on the marker line',
+      '--- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n--- |\n  text\n',
+      2,
+    ],
   ])('accepts a file that %s', async (_what, content, documents) => {
     const outcome = await validate([await file('empty.yaml', content)]);
     expect(outcome).toMatchObject({ code: 0, stdout: '' });
@@ -87,7 +105,8 @@ describe('validate: empty documents', () => {
   });
 
   it('still gives the line of a finding in a document after empty ones', async () => {
-    const content = `---\n---\n# comment\n${CONNECTION_HEAD}${CLOUD_SPEC.replace('https://acme', 'http://acme')}` +
+    const content =
+      `---\n---\n# comment\n${CONNECTION_HEAD}${CLOUD_SPEC.replace('https://acme', 'http://acme')}` +
       '  environments: [{name: p, baseUrl: https://a.clioweb.com}]\n';
     const outcome = await validate([await file('lines.yaml', content)]);
     expect(outcome.stdout).toContain('lines.yaml:9 (document 1) IManageConnection/acme: spec.url:');
@@ -135,11 +154,15 @@ describe('validate: encodings', () => {
     ]);
     const outcome = await validate([await file('latin1.yaml', latin1)]);
     expect(outcome.code).toBe(1);
-    expect(outcome.stdout).toMatch(/^.*latin1\.yaml:6: \(object\): not valid UTF-8 at line 6 — fix: save the file as UTF-8/);
+    expect(outcome.stdout).toMatch(
+      /^.*latin1\.yaml:6: \(object\): not valid UTF-8 at line 6 — fix: save the file as UTF-8/,
+    );
   });
 
   it('accepts UTF-8 with a byte order mark', async () => {
-    const outcome = await validate([await file('bom.yaml', '\ufeffapiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n')]);
+    const outcome = await validate([
+      await file('bom.yaml', '\ufeffapiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n'),
+    ]);
     expect(outcome).toMatchObject({ code: 0, stdout: '' });
   });
 });
@@ -156,12 +179,17 @@ describe('validate: memory', () => {
     const script = [
       `import { validateCommand } from ${JSON.stringify(join(import.meta.dirname, 'validate.ts'))};`,
       'const before = process.memoryUsage().rss;',
-      `const code = await validateCommand([${JSON.stringify(big)}], { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin });`,
+      'const io = { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin };',
+      `const code = await validateCommand([${JSON.stringify(big)}], io);`,
       'process.stdout.write(JSON.stringify({ code, grown: process.resourceUsage().maxRSS * 1024 - before }));',
     ].join('\n');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], {
-      maxBuffer: 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--max-semi-space-size=1', '--input-type=module', '-e', script],
+      {
+        maxBuffer: 1024 * 1024,
+      },
+    );
     const { code, grown } = JSON.parse(stdout) as { code: number; grown: number };
     expect(code).toBe(1);
     expect(grown).toBeLessThan(6 * size);

@@ -7,7 +7,14 @@ import { parseArgs } from 'node:util';
 import { formatProblem, isOwnedKind, type Problem, validateResource } from '../api/validation/index.ts';
 import { boundText, printable } from '../api/validation/problems.ts';
 import { MAX_DEPTH, MAX_DOCUMENT_BYTES, type ManifestDocument, parseManifests } from './documents.ts';
-import { InvalidUtf8Error, MAX_INPUT_BYTES, UnreadableInputError, decodeUtf8, listManifestFiles, readInput } from './sources.ts';
+import {
+  InvalidUtf8Error,
+  MAX_INPUT_BYTES,
+  UnreadableInputError,
+  decodeUtf8,
+  listManifestFiles,
+  readInput,
+} from './sources.ts';
 
 const MiB = 1024 * 1024;
 
@@ -15,8 +22,8 @@ export const VALIDATE_USAGE = `  validate <files, folders or -…> [--output tex
       Validate IManageConnection and WorkspaceRepository manifests offline, with the same
       checks as the operator. Other kinds are ignored, and so are empty documents. Reads
       regular files (in folders: .yaml, .yml, .json) and - (standard input), as UTF-8.
-      Limits: ${MAX_INPUT_BYTES / MiB} MiB per input (larger: exit 2); ${MAX_DOCUMENT_BYTES / MiB} MiB per document, as text
-      and with YAML aliases expanded, and ${MAX_DEPTH} levels of nesting (larger: a finding).
+      Limits: ${MAX_INPUT_BYTES / MiB} MiB per input (larger: exit 2); ${MAX_DOCUMENT_BYTES / MiB} MiB per document,
+      as text and with YAML aliases expanded, and ${MAX_DEPTH} levels of nesting (larger: a finding).
       Exit status: 0 valid, 1 invalid, 2 usage error or unreadable input.
 `;
 
@@ -110,7 +117,14 @@ export async function validateInputs(
 
 function encodingFinding(file: string, error: InvalidUtf8Error): Finding {
   return {
-    file, line: error.line, document: 0, kind: '', name: '', path: '', code: 'InvalidUtf8', message: error.message,
+    file,
+    line: error.line,
+    document: 0,
+    kind: '',
+    name: '',
+    path: '',
+    code: 'InvalidUtf8',
+    message: error.message,
     fix: 'save the file as UTF-8 (a byte such as \\xE9 is Latin-1: é is \\xC3\\xA9 in UTF-8)',
   };
 }
@@ -124,9 +138,15 @@ function toFinding(file: string, doc: ManifestDocument, p: Problem): Finding {
   const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } };
   const name = typeof v.metadata?.name === 'string' ? printable(v.metadata.name, 100) : '(no name)';
   return {
-    file, line: doc.lineOf(p.path), document: doc.index, kind: printable(String(v.kind), 100), name,
-    path: printable(p.path, MAX_PATH_CHARS), message: printable(p.message, MAX_MESSAGE_CHARS),
-    ...(p.fix ? { fix: printable(p.fix, MAX_MESSAGE_CHARS) } : {}), code: p.code,
+    file,
+    line: doc.lineOf(p.path),
+    document: doc.index,
+    kind: printable(String(v.kind), 100),
+    name,
+    path: printable(p.path, MAX_PATH_CHARS),
+    message: printable(p.message, MAX_MESSAGE_CHARS),
+    ...(p.fix ? { fix: printable(p.fix, MAX_MESSAGE_CHARS) } : {}),
+    code: p.code,
   };
 }
 
