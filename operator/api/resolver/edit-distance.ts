@@ -20,15 +20,19 @@ export function editDistance(a: string, b: string): number {
  * 'id' for 'xyz' would mislead more than help.
  */
 export function nearest(wanted: string, candidates: readonly string[]): string | undefined {
+  const length = Array.from(wanted).length;
+  const tolerance = Math.max(2, Math.floor(length / 2));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a key of megabytes is never compared
+    // cell by cell (that would take seconds) when no candidate could be within tolerance.
+    if (Math.abs(length - Array.from(candidate).length) > tolerance) continue;
     const distance = editDistance(wanted.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const tolerance = Math.max(2, Math.floor(Array.from(wanted).length / 2));
   return bestDistance <= tolerance ? best : undefined;
 }
