@@ -1,0 +1,1 @@
+../IManageConnection/health.lua
