@@ -97,6 +97,7 @@ func (o *buildOptions) config() (*v1.ConfigFile, error) {
 		Architecture: "amd64",
 		OS:           "linux",
 		Created:      v1.Time{Time: o.created()},
+		RootFS:       v1.RootFS{Type: "layers"}, // mutate.Append adds the diff IDs
 		Config: v1.Config{
 			User: o.user, Entrypoint: entrypoint, Cmd: cmd, Env: o.env, WorkingDir: o.workdir, Labels: labels,
 		},

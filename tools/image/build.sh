@@ -5,6 +5,11 @@
 # layers, written by imagetool (go-containerregistry) as an OCI layout and a `docker load` tarball.
 #
 #   tools/image/build.sh [--out DIR] [--rebuild]      (npm run image)
+#   tools/image/build.sh --snapshot DIR
+#
+# --snapshot copies the inputs (and a link to node_modules) to DIR, with DIR/build.env holding
+# the commit's SOURCE_DATE_EPOCH, IMAGE_REVISION and IMAGE_SOURCE, and stops: DIR/tools/image/build.sh
+# then builds the same image however the working tree changes meanwhile (the image test does so).
 #
 # Prints the image digest on stdout (last line); sizes and paths go to stderr. Two builds of one
 # commit give one digest: every time stamp is SOURCE_DATE_EPOCH (default: the commit time).
@@ -18,11 +23,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$root/build/image"
 rebuild=0
+snapshot=
 while (($#)); do
   case $1 in
     --out) out=$2; shift 2 ;;
     --rebuild) rebuild=1; shift ;;
-    *) echo "usage: $0 [--out DIR] [--rebuild]" >&2; exit 2 ;;
+    --snapshot) snapshot=$2; shift 2 ;;
+    *) echo "usage: $0 [--out DIR] [--rebuild] | --snapshot DIR" >&2; exit 2 ;;
   esac
 done
 
@@ -42,12 +49,21 @@ tag="imanage-operator:$version"
 
 # Everything that ends up in the image, or decides how it is made.
 inputs=(operator package.json package-lock.json tsconfig.json tsconfig.build.json tools/image)
+input_files() { # run in $root: tracked or new, not ignored, and present; every file outside a git checkout
+  { git ls-files -co --exclude-standard -- "${inputs[@]}" 2>/dev/null || find "${inputs[@]}" -type f; } |
+    while read -r file; do [[ -f $file ]] && echo "$file"; done | LC_ALL=C sort
+}
 inputs_hash=$(
-  cd "$root"
-  { { git ls-files -co --exclude-standard -- "${inputs[@]}" 2>/dev/null || find "${inputs[@]}" -type f; } |
-      LC_ALL=C sort | xargs sha256sum
-    sha256sum "$node"; echo "$epoch $revision $source_url $version"; } | sha256sum | cut -c1-16
+  { (cd "$root" && input_files | xargs sha256sum); sha256sum "$node"; echo "$epoch $revision $source_url $version"; } |
+    sha256sum | cut -c1-16
 )
+if [[ -n $snapshot ]]; then
+  mkdir -p "$snapshot"
+  (cd "$root" && input_files | xargs cp --parents -t "$snapshot")
+  ln -sfn "$root/node_modules" "$snapshot/node_modules"
+  printf 'SOURCE_DATE_EPOCH=%s\nIMAGE_REVISION=%s\nIMAGE_SOURCE=%s\n' "$epoch" "$revision" "$source_url" >"$snapshot/build.env"
+  exit 0
+fi
 cache_root=${IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imanage-operator/image}
 result="$cache_root/$inputs_hash"
 

@@ -5,6 +5,7 @@
 //	                 --user UID:GID --workdir DIR --tag REPO:TAG --oci-layout DIR --tarball FILE
 //	imagetool unpack --oci-layout DIR --out DIR
 //	imagetool list   --oci-layout DIR
+//	imagetool config --oci-layout DIR
 //
 // Every output is a function of the folders' contents and the flags only: entries are sorted,
 // owned by 0:0, stamped with --epoch, their modes reduced to 0755/0644 (01777 for sticky
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: imagetool build|unpack|list [flags]")
+		fmt.Fprintln(os.Stderr, "usage: imagetool build|unpack|list|config [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -29,8 +30,10 @@ func main() {
 		err = unpackCommand(os.Args[2:])
 	case "list":
 		err = listCommand(os.Args[2:])
+	case "config":
+		err = configCommand(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q: want build, unpack or list", os.Args[1])
+		err = fmt.Errorf("unknown command %q: want build, unpack, list or config", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "imagetool %s: %v\n", os.Args[1], err)

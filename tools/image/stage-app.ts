@@ -32,11 +32,14 @@ function productionPackages(lock: Lockfile): string[] {
     .sort();
 }
 
-/** Type declarations and source maps serve no purpose at run time. */
+/**
+ * TypeScript (declarations and the sources some packages ship) and source maps serve no purpose at
+ * run time: Node never strips types under node_modules, and the image holds no TypeScript at all.
+ */
 function keep(source: string): boolean {
   const name = basename(source);
   if (name === 'node_modules') return false; // nested packages are entries of the lock of their own
-  return !/\.d\.[cm]?ts$|\.map$/.test(name);
+  return !/\.[cm]?ts$|\.map$/.test(name);
 }
 
 async function copyPackage(root: string, path: string, entry: LockEntry, out: string): Promise<void> {

@@ -19,7 +19,7 @@ stage_debian() {
     dpkg-deb -x "$deb" "$unpacked"
     for path in $keep "$(copyright_of "$unpacked" "$name")"; do
       mkdir -p "$dest/$(dirname "$path")"
-      cp -a "$unpacked/$path" "$dest/$path"
+      cp -aT "$unpacked/$path" "$dest/$path" # -T: merge into a folder another package began
     done
     rm -rf "$unpacked"
     # Scanners (Trivy, Grype) find distroless packages here; it is data, there is no dpkg.
@@ -65,8 +65,8 @@ stage_node() {
 
 # operator/ compiled by tsc (tsconfig.build.json) and the production dependencies.
 stage_app() {
-  local dest=$1 compiled
-  compiled=$(mktemp -d "$dest.js.XXXXXX")
+  local dest=$1/app compiled
+  compiled=$(mktemp -d "$1.js.XXXXXX")
   if ! (cd "$root" && "$node" node_modules/typescript/bin/tsc -p tsconfig.build.json --outDir "$compiled/") >&2; then
     echo "tsc reported errors (above); the image is built from code that typechecks" >&2
     return 1

@@ -68,6 +68,25 @@ func layoutFlag(flags *flag.FlagSet) *string {
 	return flags.String("oci-layout", "", "OCI image layout folder holding one image")
 }
 
+// configCommand prints the image's configuration (entrypoint, user, environment, labels) as JSON.
+func configCommand(args []string) error {
+	flags := flag.NewFlagSet("config", flag.ContinueOnError)
+	layoutDir := layoutFlag(flags)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	img, err := imageFromLayout(*layoutDir)
+	if err != nil {
+		return err
+	}
+	config, err := img.RawConfigFile()
+	if err != nil {
+		return err
+	}
+	_, err = os.Stdout.Write(append(config, '\n'))
+	return err
+}
+
 // listCommand prints one line per entry: type, octal mode, uid:gid and the absolute path.
 func listCommand(args []string) error {
 	flags := flag.NewFlagSet("list", flag.ContinueOnError)

@@ -1,0 +1,260 @@
+// Issue 13: the container image, built here without a Docker engine, run in-cluster against the
+// test API server. Its root file system runs in a chroot with new mount and PID namespaces, as the
+// image's user, read-only, with a token of the chart's ServiceAccount where a kubelet mounts it;
+// the examples become Ready against the simulator. Also: two builds give one digest, and the image
+// holds no shell, no package manager and no compiler.
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
+import { kubectlOrThrow, run } from './harness/exec.ts';
+import { useTestNamespace } from './harness/namespace.ts';
+import {
+  buildImage, type BuiltImage, type Container, imageConfig, type ImageConfig, imageFiles, runContainer, snapshotInputs,
+  unpackImage,
+} from './image-harness.ts';
+
+const root = join(import.meta.dirname, '..');
+const ns = useTestNamespace('image');
+const release = `img-${randomBytes(3).toString('hex')}`;
+const runId = randomBytes(3).toString('hex');
+const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+const admin = (args: readonly string[], input?: string) =>
+  kubectlOrThrow(inject('binDir'), inject('kubeconfigPath'), args, input === undefined ? {} : { input });
+
+let work: string;
+let image: BuiltImage;
+let config: ImageConfig;
+let simulator: RunningSimulator | undefined;
+let container: Container | undefined;
+const exampleNamespaces: string[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'imanage-image-'));
+  image = await buildImage(await snapshotInputs(join(work, 'inputs')), join(work, 'build'));
+  config = await imageConfig(image);
+}, 600_000);
+
+afterAll(async () => {
+  await container?.stop();
+  await simulator?.stop();
+  for (const name of exampleNamespaces) await admin(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+  await admin(['delete', 'clusterrole,clusterrolebinding', release, '--ignore-not-found']);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the image', () => {
+  it('builds twice from the same inputs to the same digest', async () => {
+    const again = await buildImage(join(work, 'inputs'), join(work, 'again'), true);
+    expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(again.digest).toBe(image.digest);
+  }, 600_000);
+
+  it('holds no shell, no package manager and no compiler, and only production dependencies', async () => {
+    const entries = await imageFiles(image);
+    const paths = entries.map((e) => e.path);
+    // Folders aside: /var/lib/dpkg/status.d names the packages for scanners, as in distroless.
+    const names = new Set(entries.filter((e) => e.type !== 'd').map((e) => basename(e.path)));
+    for (const program of ['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox', 'apt', 'apt-get', 'dpkg', 'dpkg-deb',
+      'npm', 'npx', 'corepack', 'yarn', 'pnpm', 'gcc', 'cc', 'g++', 'tsc']) {
+      expect(names.has(program), program).toBe(false);
+    }
+    expect(paths.filter((p) => /^\/(etc\/apt|usr\/lib\/apt|usr\/lib\/dpkg)\b/.test(p))).toEqual([]);
+    expect(paths).toContain('/nodejs/bin/node');
+    expect(paths).toContain('/app/operator/cli/main.js');
+    expect(paths).toContain('/app/node_modules/pino/package.json');
+    expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
+    for (const devOnly of ['typescript', 'vitest', 'node', 'cdk8s', '@types']) {
+      expect(paths).not.toContain(`/app/node_modules/${devOnly}`);
+    }
+    expect(paths).toContain('/etc/ssl/certs/ca-certificates.crt');
+  });
+
+  it('runs as 65532 with the operator\'s Node options and carries the OCI labels', async () => {
+    const { User, Entrypoint, Env, Labels } = config.config;
+    expect(User).toBe('65532:65532');
+    expect(Entrypoint).toEqual(['/nodejs/bin/node', '/app/operator/cli/main.js']);
+    expect(Env).toContain('NODE_OPTIONS=--max-semi-space-size=1');
+    const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(Labels['org.opencontainers.image.version']).toBe(version);
+    expect(Labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+    expect(Labels['org.opencontainers.image.source']).toBeTruthy();
+    const passwd = await readFile(join(await unpacked(), 'etc', 'passwd'), 'utf8');
+    expect(passwd).toMatch(/^nonroot:x:65532:65532:/m);
+  });
+});
+
+let rootfs: string | undefined;
+async function unpacked(): Promise<string> {
+  if (rootfs === undefined) {
+    const dir = join(work, 'rootfs');
+    await unpackImage(image, dir);
+    rootfs = dir;
+  }
+  return rootfs;
+}
+
+/** The chart's ServiceAccount and RBAC, rendered by helm for this release, in the test namespace. */
+async function installChartRbac(): Promise<void> {
+  const chart = join(root, 'charts', 'imanage-operator');
+  const helm = join(inject('binDir'), 'helm');
+  const { stdout } = await promisify(execFile)(helm, ['template', release, chart, '--namespace', ns.name,
+    '--show-only', 'templates/rbac.yaml']);
+  await ns.apply(stdout);
+}
+
+/** What a kubelet projects into a pod: a bound token (TokenRequest API), the cluster CA, the namespace. */
+async function serviceAccountVolume(): Promise<string> {
+  const dir = join(work, 'serviceaccount');
+  await mkdir(dir);
+  const token = (await ns.kubectl(['create', 'token', release, '--duration', '1h'])).stdout.trim();
+  const kubeconfig = load(await readFile(inject('kubeconfigPath'), 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority': string } }[];
+  };
+  await writeFile(join(dir, 'token'), token, { mode: 0o644 });
+  await writeFile(join(dir, 'ca.crt'), await readFile(kubeconfig.clusters[0]!.cluster['certificate-authority']));
+  await writeFile(join(dir, 'namespace'), ns.name);
+  return dir;
+}
+
+async function startImanage(): Promise<{ caDir: string; resolve: string }> {
+  const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
+  simulator = await startSimulator(scenario, { httpPort: false, adminPort: 0 });
+  const caDir = join(work, 'imanage-ca');
+  await mkdir(caDir);
+  await writeFile(join(caDir, 'ca.pem'), simulator.caPem, { mode: 0o644 });
+  const hosts = simulator.admin.summary().hosts.map((h) => h.name);
+  return { caDir, resolve: hosts.map((h) => `${h}:443:127.0.0.1:${simulator!.httpsPort}`).join(',') };
+}
+
+async function exampleFolders(): Promise<string[]> {
+  const entries = await readdir(join(root, 'examples'), { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && e.name !== 'invalid').map((e) => e.name).sort();
+}
+
+/** Each example in a namespace of its own, as the demo does; Secrets first, so nothing waits for a re-check. */
+async function applyExamples(folders: readonly string[]): Promise<void> {
+  for (const folder of folders) {
+    const files = (await readdir(join(root, 'examples', folder))).filter((f) => f.endsWith('.yaml'))
+      .sort((a, b) => Number(b === 'secrets.yaml') - Number(a === 'secrets.yaml'));
+    for (const file of files) await admin(['apply', '-n', `${runId}-${folder}`, '-f', join(root, 'examples', folder, file)]);
+  }
+}
+
+interface Row {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ready: string;
+  readonly reason: string;
+  readonly settled: boolean;
+}
+
+async function exampleRows(): Promise<Row[]> {
+  const list = JSON.parse((await admin(['get', 'imanageconnections,workspacerepositories', '-A', '-o', 'json'])).stdout);
+  type Item = {
+    metadata: { namespace: string; name: string; generation: number };
+    status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason: string }[] };
+  };
+  return (list.items as Item[]).filter((o) => exampleNamespaces.includes(o.metadata.namespace)).map((o) => {
+    const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+    return {
+      namespace: o.metadata.namespace.slice(runId.length + 1), name: o.metadata.name,
+      ready: ready?.status ?? '', reason: ready?.reason ?? '',
+      settled: o.status?.observedGeneration === o.metadata.generation && ready !== undefined && ready.status !== 'Unknown',
+    };
+  });
+}
+
+/** One of the examples' hosted environments is unregistered on purpose in the simulator's scenario. */
+const overdue = (row: Row) => row.namespace === 'clio-operate-hosted';
+
+async function waitForExamples(timeoutMs: number): Promise<Row[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await exampleRows();
+    const done = rows.length > 0 && rows.every((r) => r.settled && (r.ready === 'True' || overdue(r)));
+    if (done || Date.now() > deadline) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function rssMiB(status: string): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+async function startOperatorImage(folders: readonly string[]): Promise<Container> {
+  await installChartRbac();
+  const [tokenDir, imanage, fs] = await Promise.all([serviceAccountVolume(), startImanage(), unpacked()]);
+  await admin(['create', 'secret', 'generic', 'clio-operate-global-application', '-n', ns.name,
+    '--from-literal=clientId=clio-operate-global', '--from-literal=clientSecret=clio-operate-global-secret']);
+  for (const folder of folders) {
+    await admin(['create', 'namespace', `${runId}-${folder}`]);
+    exampleNamespaces.push(`${runId}-${folder}`);
+  }
+  const server = new URL(inject('server'));
+  return runContainer({
+    rootfs: fs, image: config,
+    env: {
+      KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port, POD_NAME: `${release}-0`,
+      NODE_EXTRA_CA_CERTS: '/etc/imanage-ca/ca.pem', // the simulator's CA, as a ConfigMap would carry it
+    },
+    // Only this test's namespaces: other test files share the API server. Demo flags as in test/demo/main.ts.
+    args: ['run', '--health-address', '127.0.0.1:0', '--leader-election-id', release, '--resync-period', '10s',
+      '--namespaces', exampleNamespaces.join(','), '--resolve', imanage.resolve, '--allow-loopback-probes', 'true',
+      '--default-client-secret', `${ns.name}/clio-operate-global-application`],
+    volumes: [
+      { hostPath: tokenDir, containerPath: serviceAccountDir },
+      { hostPath: imanage.caDir, containerPath: '/etc/imanage-ca' },
+    ],
+  });
+}
+
+/** As root, in the container's mount namespace and root: root may not write either, so it is the mount. */
+async function writeAsRoot(pid: number, path: string): Promise<string> {
+  const script = `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x'); console.log('written') } ` +
+    'catch (e) { console.log(e.code) }';
+  const result = await run('nsenter', ['--target', String(pid), '--mount', '--root', '--', '/nodejs/bin/node', '-e', script]);
+  return result.stdout.trim() || result.stderr.trim();
+}
+
+describe('the image in-cluster, against the test API server', () => {
+  it('reconciles every example to Ready as 65532, read-only, with the chart\'s ServiceAccount', async () => {
+    const folders = await exampleFolders();
+    container = await startOperatorImage(folders);
+    const starting = JSON.parse(await container.waitForLine((l) => l.includes('"operator starting"'), 30_000));
+    expect(starting.source).toBe('in-cluster');
+    await applyExamples(folders);
+    const rows = await waitForExamples(120_000);
+
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    for (const row of rows.filter((r) => !overdue(r))) expect(row, row.name).toMatchObject({ ready: 'True', settled: true });
+    expect(rows.filter(overdue).map((r) => r.reason).sort()).toEqual(['ConnectionRegistrationOverdue', 'RegistrationOverdue']);
+
+    const status = await readFile(`/proc/${container.pid}/status`, 'utf8');
+    expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
+    expect(status).toMatch(/^Gid:\s+65532\s+65532\s+65532\s+65532$/m);
+    console.log(`operator from the image: RSS ${rssMiB(status).toFixed(0)} MiB with ${rows.length} example objects`);
+
+    const rootMount = (await readFile(`/proc/${container.pid}/mountinfo`, 'utf8')).split('\n')
+      .map((line) => line.split(' ')).find((fields) => fields[4] === '/');
+    expect(rootMount?.[5]?.split(',')).toContain('ro');
+    expect(await writeAsRoot(container.pid, '/written-by-the-test')).toBe('EROFS');
+    expect(await writeAsRoot(container.pid, '/tmp/written-by-the-test')).toBe('written');
+
+    // The token is the only credential in the container, and it can do what the chart grants only.
+    const whoami = await ns.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}',
+      `--token=${(await readFile(join(work, 'serviceaccount', 'token'), 'utf8'))}`]);
+    expect(whoami.stdout).toBe(`system:serviceaccount:${ns.name}:${release}`);
+    const as = `--as=system:serviceaccount:${ns.name}:${release}`;
+    const canI = async (...args: string[]) => (await ns.kubectl(['auth', 'can-i', as, ...args])).stdout.trim();
+    expect(await canI('patch', 'imanageconnections.imanage.operator.dev', '--subresource=status', '-A')).toBe('yes');
+    expect(await canI('list', 'secrets', '-A')).toBe('no');
+    expect(await canI('update', 'imanageconnections.imanage.operator.dev', '-A')).toBe('no');
+    expect(container.lines().filter((l) => /forbidden/i.test(l))).toEqual([]);
+  }, 300_000);
+});
