@@ -151,7 +151,8 @@ func (o *buildOptions) write(img v1.Image) error {
 	if err != nil {
 		return err
 	}
-	annotations := map[string]string{"org.opencontainers.image.ref.name": ref.Name()}
+	// The tag alone, as skopeo and crane look it up: oci:build/image/oci:0.1.0
+	annotations := map[string]string{"org.opencontainers.image.ref.name": ref.TagStr()}
 	if err := path.AppendImage(img, layout.WithAnnotations(annotations)); err != nil {
 		return err
 	}
