@@ -147,14 +147,18 @@ describe('finding 3 and /readyz: a 65 s outage of the writes (etcd away, watches
     // Every request but a watch answers 503, /readyz included: as kube-apiserver without etcd.
     proxy.fault({ answer: 503, applies: (r) => !r.watch });
     for (const [i, name] of names.entries()) await touchSpec(admin, imanageConnections, ns.name, name, 20 + i);
-    await waitFor(async () => (await readyz()) === 503 || undefined, 60_000, 1_000, "the operator's /readyz to go unready");
-    // Long enough that the keys' backoff has grown past a minute (1+2+4+…+32 s).
-    await sleep(35_000);
-    expect((await listOwned(admin, ns.name)).filter((o) => o.metadata.name?.startsWith('outage-conn') && !isCurrentAndReady(o))).toHaveLength(10);
+    // Past API_UNREACHABLE_UNREADY_MS (30 s), and long enough that a failing key's backoff has
+    // grown past half a minute (1+2+4+…+32 s).
+    await sleep(33_000);
+    const readyzDuringOutage = await readyz();
+    await sleep(32_000);
+    const outageConnections = (await listOwned(admin, ns.name)).filter((o) => o.metadata.name?.startsWith('outage-conn'));
+    expect(outageConnections.filter((o) => !isCurrentAndReady(o))).toHaveLength(10);
     proxy.fault(undefined);
 
     await allConverged('outage-', 10_000, 'every edit made during the outage reconciled within 10 s of the return');
-    await waitFor(async () => (await readyz()) === 200 || undefined, 10_000, 250, "the operator's /readyz ready again");
     expect(op.logs().some((line) => line.includes('the API server answers again'))).toBe(true);
+    expect(readyzDuringOutage).toBe(503);
+    await waitFor(async () => (await readyz()) === 200 || undefined, 10_000, 250, "the operator's /readyz ready again");
   }, 180_000);
 });

@@ -94,7 +94,9 @@ export class WaitTimeoutError extends Error {
 }
 
 const repoRoot = join(import.meta.dirname, '..', '..');
-const mainPath = join(repoRoot, 'operator', 'cli', 'main.ts');
+// TEST_OPERATOR_MAIN runs the tests against another build of the operator (a copy of the tree
+// before a fix, to see a test fail there).
+const mainPath = process.env['TEST_OPERATOR_MAIN'] || join(repoRoot, 'operator', 'cli', 'main.ts');
 const defaultStopGraceMs = 40_000;
 
 const live = new Set<ManagedOperator>();
