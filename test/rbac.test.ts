@@ -27,7 +27,11 @@ interface Rendered {
 async function renderChart(release: string, namespace: string, values: readonly string[] = []): Promise<string> {
   const helm = join(inject('binDir'), 'helm');
   const chart = join(root, 'charts', 'imanage-operator');
-  const { stdout } = await promisify(execFile)(helm, ['template', release, chart, '--namespace', namespace, ...values]);
+  // RBAC only: the rest of the chart (CRDs, Deployment) is test/chart.test.ts's, and uninstall()
+  // deletes what it applied, which must never be the CRDs every test file shares.
+  const only = ['--show-only', 'templates/rbac.yaml'];
+  const args = ['template', release, chart, '--namespace', namespace, ...only, ...values];
+  const { stdout } = await promisify(execFile)(helm, args);
   return stdout;
 }
 

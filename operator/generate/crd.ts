@@ -1,4 +1,5 @@
-// Synthesizes the CRD YAML from the schemas with cdk8s.
+// Synthesizes the CRD YAML from the schemas with cdk8s: crds/ for `kubectl apply --server-side`,
+// and the same objects as the chart's CRD template (chart-crds.ts), so the YAML is written once.
 
 import { ApiObject, App, Chart } from 'cdk8s';
 import { API_VERSION, GROUP, type KindDefinition, VERSION, objectSchema } from '../api/schemas/index.ts';
@@ -10,11 +11,11 @@ export function crdFileName(k: KindDefinition): string {
   return `${k.plural}.${GROUP}.yaml`;
 }
 
-/** One CRD manifest as YAML, with the do-not-edit header. */
-export function synthesizeCrd(k: KindDefinition): string {
+/** The CRD of one kind as a cdk8s App holding it alone. */
+function crdApp(k: KindDefinition): { app: App; crd: ApiObject } {
   const app = new App();
   const chart = new Chart(app, k.plural, { disableResourceNameHashes: true });
-  new ApiObject(chart, 'crd', {
+  const crd = new ApiObject(chart, 'crd', {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
@@ -42,7 +43,24 @@ export function synthesizeCrd(k: KindDefinition): string {
       }],
     },
   });
-  return CRD_HEADER + app.synthYaml();
+  return { app, crd };
+}
+
+/** One CRD manifest as YAML, with the do-not-edit header. */
+export function synthesizeCrd(k: KindDefinition): string {
+  return CRD_HEADER + crdApp(k).app.synthYaml();
+}
+
+/** One CRD as the plain object cdk8s writes into crds/. */
+export function crdObject(k: KindDefinition): CrdObject {
+  return crdApp(k).crd.toJson() as CrdObject;
+}
+
+export interface CrdObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly labels?: Record<string, string> };
+  readonly spec: object;
 }
 
 export { API_VERSION };

@@ -2,6 +2,7 @@
 // files on disk differ (a stale generation).
 
 import { KINDS } from '../api/schemas/index.ts';
+import { chartCrdTemplate } from './chart-crds.ts';
 import { crdFileName, synthesizeCrd } from './crd.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ export async function generatedFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const k of KINDS) files.set(`crds/${crdFileName(k)}`, synthesizeCrd(k));
   files.set('operator/api/generated/types.ts', await generateTypes());
+  files.set('charts/imanage-operator/templates/crds.yaml', chartCrdTemplate(KINDS));
   files.set('charts/imanage-operator/templates/rbac.yaml', rbacManifest());
   files.set('README.md', withFieldReference(await readFile(join(root, 'README.md'), 'utf8')));
   return files;

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadAll } from 'js-yaml';
+import { KINDS } from '../api/schemas/index.ts';
+import { chartCrdTemplate, TemplateSyntaxInCrdError } from './chart-crds.ts';
+import { crdObject } from './crd.ts';
+
+/** The template with its actions removed: what Helm renders with crds.enabled and crds.keep=false. */
+function withoutActions(template: string): unknown[] {
+  const lines = template.split('\n').filter((line) => !/\{\{|^ {2}annotations:$|resource-policy/.test(line));
+  return loadAll(lines.join('\n')).filter(Boolean);
+}
+
+describe('the chart CRD template', () => {
+  it('holds the very objects of crds/, one per kind', () => {
+    expect(withoutActions(chartCrdTemplate(KINDS))).toEqual(KINDS.map(crdObject));
+  });
+
+  it('refuses a schema that Helm would read as a template', () => {
+    const kind = { ...KINDS[0]!, description: 'Write {{ .name }} here.' };
+    expect(() => chartCrdTemplate([kind])).toThrow(TemplateSyntaxInCrdError);
+    expect(() => chartCrdTemplate([kind])).toThrow(/imanageconnections\.imanage\.operator\.dev: the schema holds/);
+  });
+});
