@@ -264,6 +264,25 @@ export const ASSUMPTIONS = [
     basis: 'Only the path and the multipart parts are public.',
   },
   {
+    id: 'delete-objects',
+    topic: 'Deleting folders and documents',
+    decision:
+      'DELETE …/libraries/{lib}/folders/{id} and DELETE …/libraries/{lib}/documents/{id} (LIB!n.v) answer 204 ' +
+      'with no body. A folder that still holds folders or documents answers 409 FOLDER_NOT_EMPTY: deletion ' +
+      'never cascades. Ids of deleted objects are not handed out again.',
+    basis: 'No public client shows deletion under /work/api/v2; the paths mirror the GET paths of the objects.',
+  },
+  {
+    id: 'search-result-fields',
+    topic: 'Fields of a workspace search result',
+    decision:
+      'Besides the workspace profile: file_create_date and file_edit_date (= create_date and edit_date), ' +
+      'is_external_as_normal and is_hipaa (always false), and iwl = "iwl:dms=<host>&&lib=<library>&&num=<n>".',
+    basis:
+      'iManCloudCore getWorkspaceFromLibrary.go reads these fields from results; their values for a ' +
+      'workspace are not public.',
+  },
+  {
     id: 'ping-body',
     topic: 'Ping response body',
     decision: '200 with {} (clients do not read it).',

@@ -2,7 +2,7 @@
 // the admin port, all on loopback, and hands back ports, the CA, the admin API and stop().
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { Admin } from './admin/admin.ts';
 import { adminHandler, adminRouter } from './admin/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -114,12 +114,33 @@ async function listen(server: Server, port: number, address: string, started: Se
     throw err;
   }
   started.push(server);
+  trackSockets(server);
   return (server.address() as AddressInfo).port;
+}
+
+/** Every open TCP connection per server, so that stop() can end them when Node's own list cannot. */
+const openSockets = new WeakMap<Server, Set<Socket>>();
+
+function trackSockets(server: Server): void {
+  const sockets = new Set<Socket>();
+  openSockets.set(server, sockets);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 }
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    try {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    } catch {
+      // After a reset fault Node can keep the connection in its list with the socket gone, and
+      // its idle sweep (inside close) throws on it. Close the listener without the sweep, and end
+      // the sockets still open ourselves.
+      NetServer.prototype.close.call(server, () => resolve());
+      for (const socket of openSockets.get(server) ?? []) socket.destroy();
+    }
   });
 }

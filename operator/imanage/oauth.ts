@@ -212,8 +212,8 @@ function sameState(received: string | null, expected: string): boolean {
 
 type FetchInput = Parameters<client.CustomFetch>;
 
-/** A fetch that connects only to the address the SSRF guard approved, over verified TLS. */
-function pinnedFetch(network: OAuthNetwork, ca: string | undefined): client.CustomFetch {
+/** A fetch that connects only to the address the SSRF guard approved, over verified TLS; work.ts reuses it. */
+export function pinnedFetch(network: OAuthNetwork, ca: string | undefined): client.CustomFetch {
   return async (url: string, options: FetchInput[1]): Promise<Response> => {
     const target = new URL(url);
     const port = Number(target.port || 443);

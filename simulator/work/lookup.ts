@@ -1,9 +1,10 @@
 // Finding objects named in a path. Ids carry their library before the `!`; a workspace id from
 // another library is "not found" here, as it would be at iManage.
 import { ApiError } from '../errors.ts';
-import type { Folder, Library, Workspace } from '../state/model.ts';
+import type { Folder, Library, StoredDocument, Workspace } from '../state/model.ts';
 
 const CONTAINER_ID = /^([^!]+)!([0-9]+)$/;
+const DOCUMENT_ID = /^([^!]+)!([0-9]+)\.([0-9]+)$/;
 
 /** Canonical `LIB!n` for an id whose library part may differ in case (assumption: ids). */
 function canonicalId(library: Library, id: string): string | undefined {
@@ -24,6 +25,15 @@ export function folderIn(library: Library, id: string | undefined): Folder {
   const folder = key === undefined ? undefined : library.folders.get(key);
   if (!folder) throw notFound('folder', id);
   return folder;
+}
+
+/** A document by its `LIB!number.version` id (assumption: ids). */
+export function documentIn(library: Library, id: string | undefined): StoredDocument {
+  const m = id === undefined ? null : DOCUMENT_ID.exec(id);
+  const sameLibrary = m !== null && (m[1] ?? '').toLowerCase() === library.id.toLowerCase();
+  const document = sameLibrary ? library.documents.get(`${library.id}!${Number(m[2])}.${Number(m[3])}`) : undefined;
+  if (!document) throw notFound('document', id);
+  return document;
 }
 
 function notFound(kind: string, id: string | undefined): ApiError {

@@ -23,6 +23,22 @@ export function workspaceJson(w: Workspace, library: Library): Json {
   };
 }
 
+/**
+ * A workspace as a search returns it: the fields a public client reads from a result [C,
+ * iManCloudCore getWorkspaceFromLibrary.go] besides the workspace's own (assumption: search-result-fields).
+ */
+export function workspaceSearchResultJson(w: Workspace, library: Library, hostName: string): Json {
+  const number = w.id.slice(w.id.indexOf('!') + 1);
+  return {
+    ...workspaceJson(w, library),
+    file_create_date: w.createDate.toISOString(),
+    file_edit_date: w.editDate.toISOString(),
+    is_external_as_normal: false,
+    is_hipaa: false,
+    iwl: `iwl:dms=${hostName}&&lib=${library.id}&&num=${number}`,
+  };
+}
+
 /** Set fields only (the Go clients read them with omitempty); descriptions where iManage has them. */
 export function customFieldsJson(custom: Readonly<Record<string, CustomValue>>): Json {
   const out: Json = {};

@@ -3,6 +3,7 @@ import type { Route } from '../http/router.ts';
 import { withCustomer, withToken } from './auth.ts';
 import { libraries, ping, userProfile } from './customer.ts';
 import { discovery } from './discovery.ts';
+import { deleteDocument, deleteFolder } from './delete.ts';
 import { uploadDocument } from './documents.ts';
 import { createFolder, createSubfolder, folderChildren, getFolder } from './folders.ts';
 import { getWorkspace, searchAcrossLibraries, searchLibrary, workspaceChildren } from './workspaces.ts';
@@ -26,5 +27,7 @@ export function workRoutes(): Route[] {
     { method: 'GET', pattern: `${LIB}/folders/:id/children`, handler: withCustomer(folderChildren) },
     { method: 'POST', pattern: `${LIB}/folders/:id/subfolders`, handler: withCustomer(createSubfolder) },
     { method: 'POST', pattern: `${LIB}/folders/:id/documents`, handler: withCustomer(uploadDocument) },
+    { method: 'DELETE', pattern: `${LIB}/folders/:id`, handler: withCustomer(deleteFolder) },
+    { method: 'DELETE', pattern: `${LIB}/documents/:id`, handler: withCustomer(deleteDocument) },
   ];
 }

@@ -7,7 +7,7 @@ import { libraryOf, type Caller } from './auth.ts';
 import { childrenReply } from './children.ts';
 import { workspaceIn } from './lookup.ts';
 import { queryKeyOf, readPageRequest, takePage } from './paging.ts';
-import { workspaceJson } from './render.ts';
+import { workspaceJson, workspaceSearchResultJson } from './render.ts';
 import { matchesAll, workspaceFilters } from './search.ts';
 
 /** Per library: `{cursor, data:{results:[…]}}`, plus total_count for total=true [C]. */
@@ -21,7 +21,7 @@ export function searchLibrary(ctx: RequestContext, caller: Caller): Reply {
   const page = takePage(matches, request, queryKey);
   return json(200, {
     ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }),
-    data: { results: page.items.map((w) => workspaceJson(w, library)) },
+    data: { results: page.items.map((w) => workspaceSearchResultJson(w, library, ctx.host.name)) },
     ...(page.totalCount === undefined ? {} : { total_count: page.totalCount }),
   });
 }
@@ -40,7 +40,7 @@ export function searchAcrossLibraries(ctx: RequestContext, caller: Caller): Repl
   );
   const page = takePage(matches, { ...request, total: true }, queryKey);
   return json(200, {
-    data: { results: page.items.map(({ w, library }) => workspaceJson(w, library)) },
+    data: { results: page.items.map(({ w, library }) => workspaceSearchResultJson(w, library, ctx.host.name)) },
     total_count: page.totalCount ?? matches.length,
   });
 }
