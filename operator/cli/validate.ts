@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { formatProblem, isOwnedKind, type Problem, validateResource } from '../api/validation/index.ts';
 import { boundText, printable } from '../api/validation/problems.ts';
+import { CrossResourceChecks } from './cross-check.ts';
 import { MAX_DEPTH, MAX_DOCUMENT_BYTES, type ManifestDocument, parseManifests } from './documents.ts';
 import {
   InvalidUtf8Error,
@@ -92,6 +93,7 @@ export async function validateInputs(
   io: Pick<CommandIo, 'stdin'> = process,
 ): Promise<ValidateReport> {
   const report = { documents: 0, checked: 0, findings: [] as Finding[] };
+  const crossChecks = new CrossResourceChecks();
   for (const file of await listManifestFiles(inputs)) {
     const shown = printable(file, 500);
     let text: string;
@@ -108,10 +110,15 @@ export async function validateInputs(
         report.findings.push({ file: shown, document: doc.index, kind: '', name: '', path: '', ...doc.error });
       } else if (isOwnedKind(doc.value)) {
         report.checked++;
-        report.findings.push(...validateResource(doc.value).problems.map((p) => toFinding(shown, doc, p)));
+        const { problems, value } = validateResource(doc.value);
+        report.findings.push(...problems.map((p) => toFinding(shown, doc, p)));
+        // The callback keeps a few facts of the document, not its text.
+        const facts = documentFacts(doc);
+        if (value) crossChecks.add(value, doc.lineOf, (p, line) => report.findings.push(findingAt(shown, facts, p, line)));
       }
     }
   }
+  crossChecks.finish();
   return report;
 }
 
@@ -134,15 +141,23 @@ function encodingFinding(file: string, error: InvalidUtf8Error): Finding {
 const MAX_PATH_CHARS = 200;
 const MAX_MESSAGE_CHARS = 400;
 
-function toFinding(file: string, doc: ManifestDocument, p: Problem): Finding {
+type DocumentFacts = Pick<Finding, 'document' | 'kind' | 'name'>;
+
+function documentFacts(doc: ManifestDocument): DocumentFacts {
   const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } };
   const name = typeof v.metadata?.name === 'string' ? printable(v.metadata.name, 100) : '(no name)';
+  return { document: doc.index, kind: printable(String(v.kind), 100), name };
+}
+
+function toFinding(file: string, doc: ManifestDocument, p: Problem): Finding {
+  return findingAt(file, documentFacts(doc), p, doc.lineOf(p.path));
+}
+
+function findingAt(file: string, facts: DocumentFacts, p: Problem, line: number): Finding {
   return {
     file,
-    line: doc.lineOf(p.path),
-    document: doc.index,
-    kind: printable(String(v.kind), 100),
-    name,
+    line,
+    ...facts,
     path: printable(p.path, MAX_PATH_CHARS),
     message: printable(p.message, MAX_MESSAGE_CHARS),
     ...(p.fix ? { fix: printable(p.fix, MAX_MESSAGE_CHARS) } : {}),

@@ -24,6 +24,14 @@ export interface IManageConnection {
  */
 export interface IManageConnectionSpec {
   /**
+   * The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the rule and the fix; it never changes what you wrote. See the README, "Product profiles".
+   */
+  profile?: "Generic" | "ClioOperate" | "Actionstep" | "Legatics" | "Syncly";
+  /**
+   * Version of the connecting product, where its profile depends on it: Clio Operate 7.11.0 and above connects to iManage Cloud as Cloud, below 7.11.0 as Hosted.
+   */
+  productVersion?: string;
+  /**
    * Cloud: iManage Cloud through a shared, globally registered application (Clio Operate 7.11+, Legatics, Actionstep). Hosted: an iManage Cloud URL with the firm's own client id and secret (Clio Operate below 7.11). OnPremise: a Work Server 10.2 or later with its own application package.
    */
   connectionType: "Cloud" | "Hosted" | "OnPremise";

@@ -7,6 +7,7 @@ import {
   DNS_LABEL, DNS_SUBDOMAIN, EXPLICIT_PORT, FIX, PORT_443, type Schema, bool, conditionsSchema, duration,
   localObjectRef, obj, observedGenerationSchema, secretKeyRef, str, urlRules,
 } from './common.ts';
+import { PROFILES, profileValidations } from './profiles.ts';
 
 const CLOUD_HOST = new SharedRegex('^https://([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)?cloudimanage\\.com(:[0-9]+)?(/.*)?$');
 
@@ -162,6 +163,21 @@ const probes = obj('How often and how patiently the operator probes iManage.', {
 export const iManageConnectionSpec: Schema = obj(
   'The desired state of a connection from a product to iManage Work.',
   {
+    profile: str(
+      'The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), ' +
+        'Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product\'s rules, naming the ' +
+        'rule and the fix; it never changes what you wrote. See the README, "Product profiles".',
+      { enum: [...PROFILES], default: 'Generic' },
+    ),
+    productVersion: str(
+      'Version of the connecting product, where its profile depends on it: Clio Operate 7.11.0 and above connects to ' +
+        'iManage Cloud as Cloud, below 7.11.0 as Hosted.',
+      {
+        maxLength: 32,
+        pattern: '^[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
+        [FIX]: 'write the version as major.minor or major.minor.patch, for example 7.11.2',
+      },
+    ),
     connectionType: str(
       'Cloud: iManage Cloud through a shared, globally registered application (Clio Operate 7.11+, Legatics, Actionstep). ' +
         'Hosted: an iManage Cloud URL with the firm\'s own client id and secret (Clio Operate below 7.11). ' +
@@ -221,6 +237,7 @@ export const iManageConnectionSpec: Schema = obj(
   {
     required: ['connectionType', 'url'],
     'x-kubernetes-validations': [
+      ...profileValidations(),
       celRule({
         rule: "self.connectionType != 'Cloud' || has(self.customerId)",
         message: 'connectionType Cloud needs customerId: iManage registers redirect URIs against the customer id; ask your iManage administrator for it',
