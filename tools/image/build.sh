@@ -111,9 +111,11 @@ mkdir -p "$work/layers" "$work/result"
   --label "org.opencontainers.image.title=imanage-operator" \
   --label "org.opencontainers.image.licenses=Apache-2.0" \
   --scratch "$work/layers" --oci-layout "$work/result/oci" --tarball "$work/result/imanage-operator.tar" \
-  >"$work/result/digest" 2>"$work/result/sizes"
+  >"$work/result/digest" 2> >(tee "$work/result/sizes" >&2)
 cp "$work/imagetool" "$work/result/imagetool"
-cat "$work/result/sizes" >&2
 rm -rf "$result"
 mv "$work/result" "$result"
+# Each result holds about 110 MB: keep the three most recent.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{16}' -printf '%T@ %p\n' |
+  sort -rn | tail -n +4 | cut -d' ' -f2- | xargs -r rm -rf
 publish
