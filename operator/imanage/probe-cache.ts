@@ -38,6 +38,21 @@ interface Entry<T> {
   inFlight?: Promise<CachedProbe<T>>;
 }
 
+/**
+ * Per-host state (jitter, failures, backoff) that several caches may share: the probes' caches and
+ * the workspace searches (resolve.ts) pass one instance, so a 429 on one holds back all of them.
+ */
+export class HostPhases {
+  readonly byHost = new Map<string, Phase>();
+
+  /** When the host may next be asked, if it is backing off at `now` (ms). */
+  backingOffUntil(host: string, now: number): Date | undefined {
+    const notBefore = this.byHost.get(host)?.notBefore ?? 0;
+    // Rounded up: jitter makes the time fractional, and a Date holds whole milliseconds.
+    return notBefore > now ? new Date(Math.ceil(notBefore)) : undefined;
+  }
+}
+
 interface Phase {
   readonly jitter: number;
   keys: number;
@@ -55,16 +70,24 @@ export interface ProbeCacheOptions {
   readonly maxBackoffMs?: number;
   /** Called after every probe actually sent, for metrics and tests. */
   readonly onProbe?: (key: string) => void;
+  /** Host state shared with other caches. @default this cache's own */
+  readonly hosts?: HostPhases;
 }
 
 export class ProbeCache<T> {
   readonly #options: ProbeCacheOptions;
   readonly #entries = new Map<string, Entry<T>>();
-  readonly #phases = new Map<string, Phase>();
+  readonly #phases: Map<string, Phase>;
   readonly #keysByOwner = new Map<string, Set<string>>();
 
   constructor(options: ProbeCacheOptions) {
     this.#options = options;
+    this.#phases = (options.hosts ?? new HostPhases()).byHost;
+  }
+
+  /** Whether the key has a result (fresh or stale) to hand out without asking the host. */
+  has(key: string): boolean {
+    return this.#entries.get(key)?.cached !== undefined;
   }
 
   /** Keys held, for tests and the bench. */
