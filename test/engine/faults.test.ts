@@ -15,7 +15,7 @@ import { useTestNamespace } from '../harness/namespace.ts';
 import { metricValue, startOperator, waitFor, type OperatorProcess } from '../harness/operator.ts';
 import { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
 import {
-  connection, createAll, duplicateRedirectUris, isCurrentAndReady, kubeconfigThrough, listOwned, repository, stale, touchSpec,
+  connection, createAll, duplicateRedirectUris, isCurrentAndReady, kubeconfigThrough, listOwned, repository, touchSpec, waitConverged,
 } from './objects.ts';
 
 const ns = useTestNamespace('engine-faults');
@@ -50,8 +50,7 @@ async function readyz(): Promise<number> {
 }
 
 async function allConverged(prefix: string, timeoutMs: number, what: string): Promise<void> {
-  await waitFor(async () => (await stale(admin, ns.name)).filter((s) => s.includes(`/${prefix}`)).length === 0 || undefined, timeoutMs, 250,
-    `${what}; still stale: ${(await stale(admin, ns.name)).filter((s) => s.includes(`/${prefix}`)).join(', ')}`);
+  await waitConverged(admin, ns.name, prefix, timeoutMs, what);
 }
 
 const isApi = (path: string): boolean => path.startsWith('/api');

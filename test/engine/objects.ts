@@ -74,6 +74,25 @@ export async function stale(client: KubeClient, namespace: string): Promise<stri
   });
 }
 
+/**
+ * Waits until no object whose name starts with `prefix` is stale; on timeout the error lists the
+ * ones still stale then. Returns the seconds since `since` (a performance.now()).
+ */
+export async function waitConverged(
+  client: KubeClient, namespace: string, prefix: string, timeoutMs: number, what: string, since = performance.now(),
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const left = (await stale(client, namespace)).filter((s) => s.split('/')[1]!.startsWith(prefix));
+    if (left.length === 0) return (performance.now() - since) / 1000;
+    if (performance.now() > deadline) {
+      const shown = `${left.slice(0, 10).join(', ')}${left.length > 10 ? ` and ${left.length - 10} more` : ''}`;
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; still stale: ${shown}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export async function eventCount(client: KubeClient, namespace: string): Promise<number> {
   const list = await client.list(events as Resource<KubeObject & { series?: { count: number } }>, { namespace });
   return list.items.reduce((sum, e) => sum + (e.series?.count ?? 1), 0);
