@@ -12,8 +12,10 @@ import { CRD_HEADER, crdObject } from './crd.ts';
 export class TemplateSyntaxInCrdError extends Error {
   override readonly name = 'TemplateSyntaxInCrdError';
   constructor(crd: string) {
-    super(`${crd}: the schema holds '{{', which Helm would read as a template action; ` +
-      'reword the description or escape it in operator/generate/chart-crds.ts');
+    super(
+      `${crd}: the schema holds '{{', which Helm would read as a template action; ` +
+        'reword the description or escape it in operator/generate/chart-crds.ts',
+    );
   }
 }
 

@@ -1,0 +1,357 @@
+// The Helm chart with the real helm (v4, from tools/controlplane.sh) and a real API server: lint,
+// render, server-side dry run, install and upgrade from the folder and from the packaged .tgz,
+// values the schema refuses, and the CRDs' life with the release. There is no kubelet, so pods
+// never run: the tests read the objects the API server holds. The operator's own parser reads the
+// rendered arguments, so a flag the chart writes wrong fails here, not in a crash-looping pod.
+
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dump, load, loadAll } from 'js-yaml';
+import { readRunConfig, RUN_FLAGS } from '../operator/cli/run-flags.ts';
+import { baseConnection } from '../operator/api/validation/fixtures.ts';
+import { startControlPlane, type ControlPlane } from './harness/controlplane.ts';
+import { run, runKubectl, type KubectlResult } from './harness/exec.ts';
+import { useTestNamespace } from './harness/namespace.ts';
+
+const root = join(import.meta.dirname, '..');
+const chart = join(root, 'charts', 'imanage-operator');
+const ns = useTestNamespace('chart');
+/** Flags for running outside a cluster or in tests; the chart sets none of them. */
+const NOT_FOR_A_CLUSTER = ['kubeconfig', 'context', 'resolve', 'allow-loopback-probes'];
+/** Every optional value set, so that every flag and optional object is rendered. */
+const set = (...values: string[]): string[] => values.flatMap((value) => ['--set', value]);
+const EVERY_VALUE = [
+  ...set('watchNamespaces={team-a,team-b}', 'defaultClientSecret=team-a/app-default', 'maxReconcilesPerSecond=0.5'),
+  ...set('imanageProbes.serviceCidrs={10.96.0.0/12}', 'imanageProbes.allowCidrs={10.20.0.0/16,fd00::/8}'),
+  ...set(`image.digest=sha256:${'ab'.repeat(32)}`),
+  ...['--set-string', 'labelSelector=shard in (a\\, b)'],
+];
+const WITH_MONITOR = ['--set', 'serviceMonitor.enabled=true'];
+
+interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: object };
+  readonly spec?: Record<string, any>;
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'chart-test-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** helm against one API server, with its own config, cache and data folders (never ~/.config/helm). */
+function helm(args: readonly string[], kubeconfig = inject('kubeconfigPath')): Promise<KubectlResult> {
+  const env = {
+    ...process.env,
+    KUBECONFIG: kubeconfig,
+    KUBECACHEDIR: join(work, 'kube-cache'),
+    HELM_CONFIG_HOME: join(work, 'config'),
+    HELM_CACHE_HOME: join(work, 'cache'),
+    HELM_DATA_HOME: join(work, 'data'),
+  };
+  return run(join(inject('binDir'), 'helm'), args, { env });
+}
+
+async function helmOk(args: readonly string[], kubeconfig?: string): Promise<string> {
+  const result = await helm(args, kubeconfig);
+  expect(result.code, `helm ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+async function render(values: readonly string[] = []): Promise<Manifest[]> {
+  const out = await helmOk(['template', 'imanage-operator', chart, '--namespace', 'imanage-system', ...values]);
+  return (loadAll(out) as (Manifest | null)[]).filter((d): d is Manifest => d !== null);
+}
+
+const only = (docs: readonly Manifest[], kind: string) => docs.filter((d) => d.kind === kind);
+
+function operatorContainer(docs: readonly Manifest[]) {
+  const [deployment] = only(docs, 'Deployment');
+  return {
+    deployment: deployment!,
+    pod: deployment!.spec!['template'].spec,
+    container: deployment!.spec!['template'].spec.containers[0],
+  };
+}
+
+describe('the chart, rendered', () => {
+  it.each([
+    ['the defaults', []],
+    ['every optional value', [...EVERY_VALUE, ...WITH_MONITOR]],
+  ])('passes helm lint --strict with %s', async (_name, values) => {
+    await helmOk(['lint', '--strict', chart, ...values]);
+  });
+
+  it('runs restricted: user 65532, read-only root, no escalation, no capabilities, RuntimeDefault', async () => {
+    const { pod, container } = operatorContainer(await render());
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  });
+
+  it('runs two replicas that prefer different nodes, probed on /healthz and /readyz, with POD_NAME', async () => {
+    const { deployment, pod, container } = operatorContainer(await render());
+    expect(deployment.spec!['replicas']).toBe(2);
+    const [term] = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+    expect(term.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(term.podAffinityTerm.labelSelector.matchLabels).toEqual(deployment.spec!['selector'].matchLabels);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(container.ports).toEqual([
+      { name: 'health', containerPort: 8080, protocol: 'TCP' },
+      { name: 'callback', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '320Mi' } });
+    expect(pod.terminationGracePeriodSeconds).toBe(40); // --shutdown-grace 30s, plus 10
+  });
+
+  it('sets every operator flag meant for a cluster from a value, and the operator accepts them', async () => {
+    const { container } = operatorContainer(await render(EVERY_VALUE));
+    const [command, ...args] = container.args as string[];
+    expect(command).toBe('run');
+    const given = new Set(args.map((a) => /^--([a-z-]+)=/.exec(a)?.[1]));
+    const expected = Object.keys(RUN_FLAGS).filter((flag) => !NOT_FOR_A_CLUSTER.includes(flag));
+    expect(expected.filter((flag) => !given.has(flag))).toEqual([]);
+    const config = readRunConfig(args, {});
+    expect(config).toMatchObject({
+      namespaces: ['team-a', 'team-b'],
+      labelSelector: 'shard in (a, b)',
+      health: { port: 8080 },
+      reconcilesPerSecond: 0.5,
+      leaderElect: true,
+      leaderElectionNamespace: 'imanage-system',
+      leaderElectionId: 'imanage-operator',
+      shutdownGraceMs: 30_000,
+      probes: {
+        defaultClientSecret: { namespace: 'team-a', name: 'app-default' },
+        serviceCidrs: ['10.96.0.0/12'],
+        allowedCidrs: ['10.20.0.0/16', 'fd00::/8'],
+        expiryWarningDays: 14,
+      },
+    });
+    expect(container.image).toBe(`imanage-operator@sha256:${'ab'.repeat(32)}`);
+  });
+
+  it('grants and watches the same namespaces, from the one value watchNamespaces', async () => {
+    const docs = await render(['--set', 'watchNamespaces={team-a,team-b}']);
+    const watchRoles = only(docs, 'Role').filter((r) => r.metadata.name === 'imanage-operator');
+    const { container } = operatorContainer(docs);
+    expect(watchRoles.map((r) => r.metadata.namespace)).toEqual(['team-a', 'team-b']);
+    expect(container.args).toContain('--namespaces=team-a,team-b');
+    expect(only(docs, 'ClusterRole').map((r) => r.metadata.name)).toEqual(['imanage-operator-cluster-scoped']);
+  });
+
+  it('refuses two replicas without leader election, naming the values', async () => {
+    const result = await helm(['template', 'x', chart, '--set', 'leaderElection.enabled=false']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('replicas: 2 replicas need leaderElection.enabled=true');
+    await helmOk(['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicas=1']);
+  });
+
+  it('renders a PDB, a Service with metrics and callback ports, and a ServiceMonitor only when enabled', async () => {
+    const docs = await render();
+    expect(only(docs, 'PodDisruptionBudget')[0]!.spec).toMatchObject({ maxUnavailable: 1 });
+    const ports = only(docs, 'Service')[0]!.spec!['ports'].map((p: { name: string; targetPort: string }) => [
+      p.name,
+      p.targetPort,
+    ]);
+    expect(ports).toEqual([
+      ['metrics', 'health'],
+      ['callback', 'callback'],
+    ]);
+    expect(only(docs, 'ServiceMonitor')).toEqual([]);
+    const [monitor] = only(
+      await render(['--set', 'serviceMonitor.enabled=true', '--set', 'serviceMonitor.labels.release=prom']),
+      'ServiceMonitor',
+    );
+    expect(monitor!.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor!.spec!['endpoints']).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    expect(monitor!.metadata).toMatchObject({ labels: { release: 'prom' } });
+  });
+
+  it('renders the CRDs of crds/, kept unless crds.keep=false, and none for crds.enabled=false', async () => {
+    const files = (await readdir(join(root, 'crds'))).sort();
+    const fromCrds = await Promise.all(files.map(async (f) => load(await readFile(join(root, 'crds', f), 'utf8'))));
+    const kept = only(await render(), 'CustomResourceDefinition');
+    expect(kept.map((c) => c.metadata.annotations)).toEqual(files.map(() => ({ 'helm.sh/resource-policy': 'keep' })));
+    const notKept = only(await render(['--set', 'crds.keep=false']), 'CustomResourceDefinition');
+    expect(notKept).toEqual(fromCrds);
+    expect(only(await render(['--set', 'crds.enabled=false']), 'CustomResourceDefinition')).toEqual([]);
+  });
+
+  it.each([
+    ['logLevel=loud', "at '/logLevel': value must be one of"],
+    ['concurrency=0', "at '/concurrency': minimum: got 0, want 1"],
+    ['watchNamespaces={Team_A}', "at '/watchNamespaces/0': 'Team_A' does not match pattern"],
+    ['defaultClientSecret=no-slash', "at '/defaultClientSecret': 'no-slash' does not match pattern"],
+    ['imanageProbes.allowCidrs={10.20.0.0}', "at '/imanageProbes/allowCidrs/0'"],
+    ['resyncPeriod=ten minutes', "at '/resyncPeriod'"],
+    ['crds.keep=maybe', "at '/crds/keep': got string, want boolean"],
+    ['concurency=8', "at '': additional properties 'concurency' not allowed"],
+  ])('helm install refuses %s, naming the field', async (value, message) => {
+    const result = await helm(['install', 'refused', chart, '--namespace', ns.name, '--set', value]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+    expect((await ns.kubectl(['get', 'deployment', '-o', 'name'])).stdout).toBe('');
+  });
+});
+
+/** kubectl as admin against the shared API server, without a default namespace. */
+const kubectl = (args: readonly string[], input?: string) =>
+  runKubectl(inject('binDir'), inject('kubeconfigPath'), args, input === undefined ? {} : { input });
+
+async function getJson(args: readonly string[]): Promise<any> {
+  const result = await kubectl(['get', ...args, '-o', 'json', '--show-managed-fields']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+/** The managers that applied an object server-side (Helm 4 applies every template so). */
+const appliers = (object: { metadata: { managedFields: { manager: string; operation: string }[] } }) =>
+  object.metadata.managedFields.filter((f) => f.operation === 'Apply').map((f) => f.manager);
+
+describe('on the shared API server, whose CRDs are installed apart (crds.enabled=false)', () => {
+  it('passes a server-side dry run of everything it renders, CRDs included', async () => {
+    // No ServiceMonitor: this API server has no monitoring.coreos.com CRDs.
+    for (const values of [[], EVERY_VALUE]) {
+      const docs = (await render(values)).map((d) => ({
+        ...d,
+        metadata: { ...d.metadata, ...(d.metadata.namespace ? { namespace: ns.name } : {}) },
+      }));
+      const applied = await kubectl(['apply', '--dry-run=server', '-f', '-'], docs.map((d) => dump(d)).join('---\n'));
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain('deployment.apps/imanage-operator created (server dry run)');
+      expect(applied.stdout).toContain(
+        'customresourcedefinition.apiextensions.k8s.io/imanageconnections.imanage.operator.dev',
+      );
+    }
+  });
+
+  it.each([
+    ['the chart folder', 'dir'],
+    ['the packaged .tgz', 'tgz'],
+  ])('installs and upgrades from %s', async (_name, source) => {
+    const from = source === 'dir' ? chart : await packaged();
+    const release = `${source}-${ns.name}`;
+    const install = ['install', release, from, '--namespace', ns.name, '--set', 'crds.enabled=false'];
+    await helmOk(install);
+    const deployment = await getJson(['deployment', release, '-n', ns.name]);
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.containers[0].args).toContain('--concurrency=16');
+    expect(appliers(deployment)).toEqual(['helm']);
+    await getJson([
+      'serviceaccount,service,poddisruptionbudget,role,rolebinding',
+      '-n',
+      ns.name,
+      '-l',
+      `app.kubernetes.io/instance=${release}`,
+    ]);
+    expect((await getJson(['clusterrole', release])).rules.length).toBeGreaterThan(0);
+
+    await helmOk([
+      'upgrade',
+      release,
+      from,
+      '--namespace',
+      ns.name,
+      '--reuse-values',
+      '--set',
+      'concurrency=32',
+      '--set',
+      'replicas=3',
+    ]);
+    const upgraded = await getJson(['deployment', release, '-n', ns.name]);
+    expect(upgraded.spec.replicas).toBe(3);
+    expect(upgraded.spec.template.spec.containers[0].args).toContain('--concurrency=32');
+    expect(JSON.parse(await helmOk(['status', release, '-n', ns.name, '-o', 'json'])).version).toBe(2);
+
+    await helmOk(['uninstall', release, '--namespace', ns.name]);
+    expect((await kubectl(['get', 'deployment', release, '-n', ns.name])).code).not.toBe(0);
+    expect((await kubectl(['get', 'clusterrole', release])).code).not.toBe(0);
+    expect((await kubectl(['get', 'crd', 'imanageconnections.imanage.operator.dev'])).code).toBe(0);
+  });
+});
+
+/** `helm package` into the work folder, once. */
+let packagedChart: Promise<string> | undefined;
+function packaged(): Promise<string> {
+  packagedChart ??= (async () => {
+    const out = await helmOk(['package', chart, '--destination', work]);
+    expect(out).toMatch(/Successfully packaged chart/);
+    return join(work, 'imanage-operator-0.1.0.tgz');
+  })();
+  return packagedChart;
+}
+
+// Installing and removing CRDs would pull them from under every other test file, so these run on
+// a control plane of their own.
+describe('the CRDs with the release, on a private API server', () => {
+  let cp: ControlPlane;
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    expect((await cp.kubectl(['create', 'namespace', 'imanage-system'])).code).toBe(0);
+  });
+  afterAll(() => cp?.stop());
+  const crdNames = ['imanageconnections.imanage.operator.dev', 'workspacerepositories.imanage.operator.dev'];
+
+  it('installs them server-side, and helm uninstall keeps them and every connection', async () => {
+    await helmOk(['install', 'keeper', await packaged(), '-n', 'imanage-system'], cp.kubeconfigPath);
+    const established = await cp.kubectl([
+      'wait',
+      '--for=condition=established',
+      '--timeout=60s',
+      ...crdNames.map((n) => `crd/${n}`),
+    ]);
+    expect(established.code, established.stderr).toBe(0);
+    const crd = JSON.parse(
+      (await cp.kubectl(['get', 'crd', crdNames[0]!, '-o', 'json', '--show-managed-fields'])).stdout,
+    );
+    expect(appliers(crd)).toEqual(['helm']);
+    const created = await cp.kubectl(['apply', '-n', 'default', '-f', '-'], {
+      input: JSON.stringify(baseConnection('survivor')),
+    });
+    expect(created.code, created.stderr).toBe(0);
+
+    const uninstalled = await helmOk(['uninstall', 'keeper', '-n', 'imanage-system'], cp.kubeconfigPath);
+    expect(uninstalled).toContain('These resources were kept due to the resource policy');
+    expect((await cp.kubectl(['get', 'crd', ...crdNames])).code).toBe(0);
+    expect((await cp.kubectl(['get', 'imanageconnection', 'survivor', '-n', 'default'])).code).toBe(0);
+    expect((await cp.kubectl(['get', 'deployment', 'keeper', '-n', 'imanage-system'])).code).not.toBe(0);
+  });
+
+  it('takes CRDs another release owns only with --take-ownership; crds.keep=false removes them', async () => {
+    const install = ['install', 'remover', chart, '-n', 'imanage-system', '--set', 'crds.keep=false'];
+    const refused = await helm(install, cp.kubeconfigPath);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /exists and cannot be imported into the current release: invalid ownership metadata/,
+    );
+    await helmOk([...install, '--take-ownership'], cp.kubeconfigPath);
+    const annotations = JSON.parse((await cp.kubectl(['get', 'crd', crdNames[0]!, '-o', 'json'])).stdout).metadata
+      .annotations;
+    expect(annotations['helm.sh/resource-policy']).toBeUndefined();
+
+    await helmOk(['uninstall', 'remover', '-n', 'imanage-system'], cp.kubeconfigPath);
+    // Deleting a CRD first deletes every object of its kind (the survivor of the test above).
+    const gone = await cp.kubectl(['wait', '--for=delete', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)]);
+    expect(gone.code, gone.stderr).toBe(0);
+    const left = await cp.kubectl(['get', 'crd', '-o', 'name']);
+    expect(left.stdout).not.toMatch(/imanage\.operator\.dev/);
+  });
+});
