@@ -66,7 +66,8 @@ describe('a refused address is never connected to', () => {
       { host, port: 443 },
       { timeoutMs: 2000, overrides, blocked: production, now: () => new Date() },
     );
-    expect(reach.outcome).toEqual({ kind: 'Forbidden' });
+    // The verdict (which class of address, which range) travels for operators' debug logs.
+    expect(reach.outcome).toMatchObject({ kind: 'Forbidden', verdict: { allowed: false } });
     const registration = await probeRegistration(
       { baseUrl: new URL(`https://${host}/`), clientId: 'c', redirectUri: 'https://app.example/cb', scope: 'user' },
       { overrides, blocked: production, timeoutMs: 2000 },
@@ -151,7 +152,10 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
       { host: '[::1]', port, ca: cert },
       { timeoutMs: 5000, overrides: new HostOverrides([], noDns), blocked: production, now: () => new Date() },
     );
-    expect(reach.outcome).toEqual({ kind: 'Forbidden' });
+    expect(reach.outcome).toEqual({
+      kind: 'Forbidden',
+      verdict: expect.objectContaining({ allowed: false, category: 'loopback', judged: '::1' }),
+    });
     expect(attempts).toEqual([]);
     expect(seen).toEqual([]);
   });

@@ -7,7 +7,15 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'node:https';
 import { retryAfterMs } from './delays.ts';
-import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError, resolveTarget, tlsIdentity } from './network.ts';
+import {
+  DnsLookupError,
+  type HostOverrides,
+  type ProbeGuard,
+  ProbeTargetForbiddenError,
+  resolveTarget,
+  tlsIdentity,
+  type Verdict,
+} from './network.ts';
 
 export type ProbeStep = 'DNS lookup' | 'TCP connect' | 'TLS handshake' | 'GET /api';
 
@@ -18,8 +26,8 @@ export type TlsFailureKind = 'CertificateExpired' | 'HostnameMismatch' | 'Untrus
 export type ReachabilityOutcome =
   | { readonly kind: 'Answered'; readonly httpStatus: number; readonly retryAfterMs?: number }
   | { readonly kind: 'DnsFailed'; readonly code?: string }
-  /** The SSRF guard refused the address the name resolved to; no packet was sent. */
-  | { readonly kind: 'Forbidden' }
+  /** The SSRF guard refused the address the name resolved to; no packet was sent. `verdict` is for logs only. */
+  | { readonly kind: 'Forbidden'; readonly verdict: Verdict }
   | { readonly kind: 'ConnectFailed'; readonly code: string }
   | { readonly kind: 'Reset'; readonly step: ProbeStep }
   | { readonly kind: 'TlsFailed'; readonly tls: TlsFailureKind; readonly code: string }
@@ -143,7 +151,7 @@ function failure(error: unknown): ReachabilityOutcome {
   if (error instanceof StepTimeout) return { kind: 'Timeout', step: error.step };
   const step = error instanceof StepFailure ? error.step : 'GET /api';
   const cause = error instanceof StepFailure ? error.cause : error;
-  if (cause instanceof ProbeTargetForbiddenError) return { kind: 'Forbidden' };
+  if (cause instanceof ProbeTargetForbiddenError) return { kind: 'Forbidden', verdict: cause.verdict };
   if (cause instanceof DnsLookupError) return { kind: 'DnsFailed', ...(cause.code ? { code: cause.code } : {}) };
   const code = (cause as NodeJS.ErrnoException).code ?? 'failed';
   if (step === 'TCP connect') return { kind: 'ConnectFailed', code };

@@ -142,6 +142,26 @@ export function markReconciling(generation: number, reason: string, message: str
   };
 }
 
+/** Flux's reason for a failure that is retried on its own: Reconciling=True beside Ready=False. */
+export const ProgressingWithRetry = 'ProgressingWithRetry';
+
+/**
+ * A failure the operator retries by itself (an outage, a timeout, a 5xx or 429): Ready=False names
+ * it, Reconciling=True says it is being retried, and nothing stalls, so kstatus reads InProgress and
+ * a short iManage outage fails no Flux or `helm --wait` deploy. Flux's own controllers do the same.
+ */
+export function markRetrying(generation: number, reason: string, message: string): ConditionUpdate {
+  checkReason(reason);
+  return {
+    generation,
+    set: [
+      { type: Reconciling, status: 'True', reason: ProgressingWithRetry, message },
+      { type: Ready, status: 'False', reason, message },
+    ],
+    remove: [Stalled],
+  };
+}
+
 /** Progress is blocked until something changes (kstatus: Stalled=True, Ready=False, no Reconciling). */
 export function markStalled(generation: number, reason: string, message: string): ConditionUpdate {
   checkReason(reason);

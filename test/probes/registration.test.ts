@@ -173,6 +173,9 @@ describe('a rate-limited authorize endpoint', () => {
     expect(condition(object, 'Registered')!.message).toMatch(
       new RegExp(`^production: Unknown — could not tell whether iManage accepts ${uri('https://all.example.com').replace(/[.]/g, '\\.')}: HTTP 429`));
     expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'RegistrationUnknown' });
+    // iManage could not be asked: retried by itself, not stalled.
+    expect(condition(object, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry' });
+    expect(condition(object, 'Stalled')).toBeUndefined();
     expect(condition(object, 'Reachable')).toMatchObject({ status: 'True', reason: 'Reachable' });
     const asked = await waitFor(() => {
       const seen = sim.requestLog({ host: LIMITED_HOST, path: '/auth/oauth2/authorize' });

@@ -247,7 +247,10 @@ describe('with probes', () => {
   });
 
   it.each([
-    ['forbidden by the SSRF guard', { kind: 'Forbidden' }],
+    [
+      'forbidden by the SSRF guard',
+      { kind: 'Forbidden', verdict: { allowed: false, category: 'private', judged: '10.0.0.5', range: '10.0.0.0/8' } },
+    ],
     ['refused', { kind: 'ConnectFailed', code: 'ECONNREFUSED' }],
     ['unreachable', { kind: 'ConnectFailed', code: 'EHOSTUNREACH' }],
     ['unanswered while connecting', { kind: 'Timeout', step: 'TCP connect' }],
@@ -258,7 +261,7 @@ describe('with probes', () => {
       expect(d.failure).toMatchObject({
         reason: 'ConnectFailed',
         fieldPath: 'spec.url',
-        kind: 'stalled',
+        kind: 'retrying',
         message:
           "cannot connect to acme.cloudimanage.com:443; check the host and port in spec.url, firewalls, and that iManage's IP allow-list admits the cluster's egress address",
       });
@@ -271,14 +274,33 @@ describe('with probes', () => {
       { kind: 'TlsFailed', tls: 'HostnameMismatch', code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
       'TlsFailed',
       /another host name; check spec\.url/,
+      'stalled',
     ],
-    [{ kind: 'Timeout', step: 'GET /api' }, 'Timeout', /within 10 s \(at GET \/api\)/],
-    [{ kind: 'Reset', step: 'TLS handshake' }, 'ConnectFailed', /reset the connection during TLS handshake/],
-    [{ kind: 'Answered', httpStatus: 503 }, 'HttpError', /answered HTTP 503; iManage reports a server error/],
-    [{ kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 }, 'RateLimited', /waits 3600 s as Retry-After asks/],
-  ] as const)('%j → %s', (outcome, reason, message) => {
+    [{ kind: 'Timeout', step: 'GET /api' }, 'Timeout', /within 10 s \(at GET \/api\)/, 'retrying'],
+    [{ kind: 'Reset', step: 'TLS handshake' }, 'ConnectFailed', /reset the connection during TLS handshake/, 'retrying'],
+    [{ kind: 'Answered', httpStatus: 503 }, 'HttpError', /answered HTTP 503; iManage reports a server error/, 'retrying'],
+    [{ kind: 'Answered', httpStatus: 404 }, 'HttpError', /does not look like an iManage Work API/, 'stalled'],
+    [
+      { kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 },
+      'RateLimited',
+      /waits 3600 s as Retry-After asks/,
+      'retrying',
+    ],
+    [{ kind: 'DnsFailed', code: 'ENOTFOUND' }, 'DnsFailed', /cannot resolve/, 'retrying'],
+  ] as const)('%j → %s, %s', (outcome, reason, message, kind) => {
     const d = decideConnection(withGeneration(), { reachability: failed(outcome) }, now);
-    expect(d.failure).toMatchObject({ reason, message: expect.stringMatching(message) });
+    expect(d.failure).toMatchObject({ reason, kind, message: expect.stringMatching(message) });
+  });
+
+  it('marks a retried failure as Flux does: Ready=False, Reconciling=True ProgressingWithRetry, no Stalled', () => {
+    const d = decideConnection(withGeneration(), { reachability: failed({ kind: 'Answered', httpStatus: 503 }) }, now);
+    expect(d.conditions.set).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Ready', status: 'False', reason: 'HttpError' }),
+        expect.objectContaining({ type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry' }),
+      ]),
+    );
+    expect(d.conditions.remove).toContain('Stalled');
   });
 
   it('warns of a certificate expiring within the window, and stays Ready', () => {

@@ -15,6 +15,7 @@ import {
   firstFailure,
   readinessConditions,
   reconciling,
+  retrying,
   stalled,
   suspendedConditions,
 } from '../../runtime/readiness.ts';
@@ -132,15 +133,17 @@ const certificateIsUsable: Check<Input> = ({ observed, now }) => {
 
 const serverIsReachable: Check<Input> = ({ reachability, facts }) => {
   if (!reachability || reachability.reachable) return undefined;
-  return stalled(reachability.reason, facts.probed?.field, reachability.message);
+  const fail = reachability.retried ? retrying : stalled;
+  return fail(reachability.reason, facts.probed?.field, reachability.message);
 };
 
 const redirectUrisAreRegistered: Check<Input> = ({ registration: summary }) => {
   if (!summary || summary.ok) return undefined;
   const reason = REASON_BY_STATE[summary.state];
-  return summary.state === 'Pending'
-    ? reconciling(reason, summary.message)
-    : stalled(reason, 'spec.environments', summary.message);
+  if (summary.state === 'Pending') return reconciling(reason, summary.message);
+  // Unknown: iManage could not be asked (an error page, a 5xx, a 429); asking again may tell.
+  const fail = summary.state === 'Unknown' ? retrying : stalled;
+  return fail(reason, 'spec.environments', summary.message);
 };
 
 function registrationSummary(rows: readonly EnvironmentRow[], observed: ObservedConnection): Input['registration'] {

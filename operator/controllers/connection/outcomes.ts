@@ -27,6 +27,19 @@ export interface ReachabilityVerdict {
   readonly reachable: boolean;
   readonly reason: ReachabilityReason;
   readonly message: string;
+  /** A failure that goes away by itself (an outage, a timeout, a 5xx, a 429): retried, not stalled. */
+  readonly retried: boolean;
+}
+
+/**
+ * Whether a failure needs a human. A certificate that does not verify, or an answer that is not
+ * iManage's (a 404, a redirect), will not change by waiting; everything else that can fail on the
+ * way (DNS, connect, timeouts, resets, 5xx, 429) is retried with the host's backoff.
+ */
+function retriedByItself(outcome: ReachabilityOutcome): boolean {
+  if (outcome.kind === 'TlsFailed') return false;
+  if (outcome.kind === 'Answered') return outcome.httpStatus === 429 || outcome.httpStatus >= 500;
+  return true;
 }
 
 /** GET /api without a token answers 401: the endpoint exists, so iManage is there. */
@@ -66,15 +79,16 @@ export interface VerdictContext {
 
 export function reachabilityVerdict(result: ReachabilityResult, context: VerdictContext): ReachabilityVerdict {
   const { outcome } = result;
-  if (outcome.kind === 'Answered') return answered(outcome, result.certificateNotAfter, context);
-  return { reachable: false, ...failed(outcome, context) };
+  const retried = retriedByItself(outcome);
+  if (outcome.kind === 'Answered') return { ...answered(outcome, result.certificateNotAfter, context), retried };
+  return { reachable: false, ...failed(outcome, context), retried };
 }
 
 function answered(
   outcome: Extract<ReachabilityOutcome, { kind: 'Answered' }>,
   notAfter: string | undefined,
   c: VerdictContext,
-): ReachabilityVerdict {
+): Omit<ReachabilityVerdict, 'retried'> {
   const { hostPort, field } = c.endpoint;
   const status = outcome.httpStatus;
   if (status === 429) {
@@ -111,7 +125,7 @@ function answered(
 
 type Failure = Exclude<ReachabilityOutcome, { kind: 'Answered' }>;
 
-function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 'reachable'> {
+function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 'reachable' | 'retried'> {
   const { hostPort, hostname, field } = c.endpoint;
   switch (outcome.kind) {
     case 'DnsFailed':
@@ -147,7 +161,7 @@ function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 
 }
 
 /** One wording for refused, forbidden and unanswered connects: see the header. */
-function cannotConnect({ hostPort, field }: Endpoint): Omit<ReachabilityVerdict, 'reachable'> {
+function cannotConnect({ hostPort, field }: Endpoint): Omit<ReachabilityVerdict, 'reachable' | 'retried'> {
   return {
     reason: 'ConnectFailed',
     message: `cannot connect to ${hostPort}; check the host and port in ${field}, firewalls, and that iManage's IP allow-list admits the cluster's egress address`,
