@@ -114,7 +114,8 @@ export async function validateInputs(
         report.findings.push(...problems.map((p) => toFinding(shown, doc, p)));
         // The callback keeps a few facts of the document, not its text.
         const facts = documentFacts(doc);
-        if (value) crossChecks.add(value, doc.lineOf, (p, line) => report.findings.push(findingAt(shown, facts, p, line)));
+        const reportAt = (p: Problem, line: number) => report.findings.push(findingAt(shown, facts, p, line));
+        if (value) crossChecks.add(value, doc.lineOf, reportAt);
       }
     }
   }

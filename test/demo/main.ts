@@ -10,7 +10,7 @@ import { startControlPlane, type ControlPlane } from '../harness/controlplane.ts
 import { installCrds } from '../harness/crds.ts';
 import { load } from 'js-yaml';
 import { type RunningSimulator, type Scenario, startSimulator } from '../../simulator/index.ts';
-import { statusTable, type StatusRow } from './table.ts';
+import { statusRow, statusTable, type StatusRow } from '../../operator/cli/status-table.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const workDir = join(root, '.cache', 'demo');
@@ -61,14 +61,7 @@ function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: str
 
 async function rows(cp: ControlPlane): Promise<StatusRow[]> {
   const list = JSON.parse(await kubectlOk(cp, ['get', 'imanageconnections,workspacerepositories', '-A', '-o', 'json']));
-  return (list.items as any[]).map((o) => {
-    const ready = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-    return {
-      namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name,
-      ready: ready?.status ?? '', reason: ready?.reason ?? '', message: ready?.message ?? '',
-      settled: o.status?.observedGeneration === o.metadata.generation && ready !== undefined && ready.status !== 'Unknown',
-    };
-  });
+  return (list.items as object[]).map(statusRow);
 }
 
 /**
