@@ -2,7 +2,7 @@
 
 import type { IManageConnection, WorkspaceRepository } from '../../api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
-import { findCondition, Ready } from '../../runtime/conditions.ts';
+import { findCondition, Ready, Reconciling } from '../../runtime/conditions.ts';
 import type { Controller, EngineContext, ObjectRef } from '../../runtime/engine.ts';
 import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
@@ -20,7 +20,8 @@ export const KIND = 'WorkspaceRepository';
 function readinessInputChanged(old: IManageConnection, current: IManageConnection): boolean {
   const view = (c: IManageConnection) => {
     const ready = findCondition(c.status?.conditions, Ready);
-    return JSON.stringify([c.spec?.suspend, ready?.status, ready?.reason, ready?.message]);
+    const retrying = findCondition(c.status?.conditions, Reconciling)?.status === 'True';
+    return JSON.stringify([c.spec?.suspend, ready?.status, ready?.reason, ready?.message, retrying]);
   };
   return view(old) !== view(current);
 }

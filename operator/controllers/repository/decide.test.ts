@@ -5,7 +5,16 @@ import { decideRepository } from './decide.ts';
 
 const repository = (patch: unknown = {}) => mergePatch(baseRepository(), { metadata: { generation: 2 }, ...(patch as object) });
 
-function connection(ready: 'True' | 'False' | 'Unknown' | undefined, opts: { generation?: number; observed?: number; reason?: string; suspend?: boolean } = {}): IManageConnection {
+interface ConnectionOptions {
+  generation?: number;
+  observed?: number;
+  reason?: string;
+  suspend?: boolean;
+  /** The connection retries a failure by itself (Reconciling=True ProgressingWithRetry). */
+  retrying?: boolean;
+}
+
+function connection(ready: 'True' | 'False' | 'Unknown' | undefined, opts: ConnectionOptions = {}): IManageConnection {
   const generation = opts.generation ?? 1;
   const observed = opts.observed ?? generation;
   const conn = mergePatch(baseConnection(), { metadata: { generation }, spec: opts.suspend ? { suspend: true } : {} });
@@ -13,7 +22,10 @@ function connection(ready: 'True' | 'False' | 'Unknown' | undefined, opts: { gen
     ...conn,
     status: {
       observedGeneration: observed,
-      conditions: ready ? [{ type: 'Ready', status: ready, reason: opts.reason ?? 'Configured', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: observed }] : [],
+      conditions: [
+        ...(ready ? [{ type: 'Ready', status: ready, reason: opts.reason ?? 'Configured', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: observed }] : []),
+        ...(opts.retrying ? [{ type: 'Reconciling', status: 'True' as const, reason: 'ProgressingWithRetry', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: observed }] : []),
+      ],
     },
   };
 }
@@ -47,15 +59,17 @@ describe('decideRepository', () => {
     ['a missing connection', repository(), undefined, 'stalled', 'ConnectionNotFound', /^spec\.connectionRef\.name: IManageConnection 'acme' does not exist/],
     ['a connection that is not Ready', repository(), connection('False', { reason: 'SecretNotFound' }), 'stalled', 'ConnectionSecretNotFound', /is not Ready \(SecretNotFound\)/],
     ['a suspended connection', repository(), connection('True', { suspend: true }), 'stalled', 'ConnectionSuspended', /is suspended/],
+    ['a connection retrying an outage', repository(), connection('False', { reason: 'ConnectFailed', retrying: true }), 'retrying', 'ConnectionConnectFailed', /is not Ready \(ConnectFailed\)/],
     ['a connection still reconciling', repository(), connection('Unknown'), 'reconciling', 'WaitingForConnection', /waiting for IManageConnection 'acme'/],
     ['a connection not yet seen by the operator', repository(), connection(undefined, { observed: -1 }), 'reconciling', 'WaitingForConnection', /waiting/],
   ])('on %s', (_title, repo, conn, kind, reason, message) => {
     const d = decideRepository(repo, { connection: conn });
     expect(d.failure).toMatchObject({ kind, reason });
     const ready = d.conditions.set.find((c) => c.type === 'Ready');
-    expect(ready).toMatchObject({ status: kind === 'stalled' ? 'False' : 'Unknown', reason });
+    expect(ready).toMatchObject({ status: kind === 'reconciling' ? 'Unknown' : 'False', reason });
     expect(ready?.message).toMatch(message);
     const other = kind === 'stalled' ? 'Stalled' : 'Reconciling';
     expect(d.conditions.set.find((c) => c.type === other)).toMatchObject({ status: 'True' });
+    if (kind !== 'stalled') expect(d.conditions.remove).toContain('Stalled');
   });
 });

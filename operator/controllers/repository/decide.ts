@@ -3,8 +3,17 @@
 import type { IManageConnection, WorkspaceRepository, WorkspaceRepositoryStatus } from '../../api/generated/types.ts';
 import { describeResolver, parseResolver, formatResolver } from '../../api/resolver/index.ts';
 import { invalidSpec } from '../shared.ts';
-import { type ConditionUpdate, findCondition, Ready } from '../../runtime/conditions.ts';
-import { type Check, type CheckFailure, firstFailure, readinessConditions, suspendedConditions, reconciling, stalled } from '../../runtime/readiness.ts';
+import { type ConditionUpdate, findCondition, Ready, Reconciling } from '../../runtime/conditions.ts';
+import {
+  type Check,
+  type CheckFailure,
+  firstFailure,
+  readinessConditions,
+  reconciling,
+  retrying,
+  stalled,
+  suspendedConditions,
+} from '../../runtime/readiness.ts';
 
 export interface ObservedRepository {
   /** The referenced connection from the cache; undefined when it does not exist. */
@@ -44,7 +53,10 @@ const connectionIsReady: Check<Input> = ({ repository, observed }) => {
     return reconciling('WaitingForConnection', `waiting for IManageConnection '${name}' to be reconciled`);
   }
   if (ready.status === 'False') {
-    return stalled(`Connection${ready.reason}`, 'spec.connectionRef.name', `IManageConnection '${name}' is not Ready (${ready.reason}): ${ready.message}`);
+    // A failure the connection retries by itself is retried here too: an outage stalls neither.
+    const retried = findCondition(connection.status?.conditions, Reconciling)?.status === 'True';
+    const fail = retried ? retrying : stalled;
+    return fail(`Connection${ready.reason}`, 'spec.connectionRef.name', `IManageConnection '${name}' is not Ready (${ready.reason}): ${ready.message}`);
   }
   return undefined;
 };
