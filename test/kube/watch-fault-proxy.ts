@@ -141,7 +141,8 @@ export class WatchFaultProxy {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
     const isWatch = url.searchParams.get('watch') === 'true';
-    if (req.method === 'GET') {
+    // Requests to resources only: a client's GET /readyz (asked while it thinks the server is down) is no list.
+    if (req.method === 'GET' && url.pathname.startsWith('/api')) {
       this.seen.push({ kind: isWatch ? 'watch' : 'list', resourceVersion: url.searchParams.get('resourceVersion') ?? undefined });
     }
     if (isWatch) this.#notify();
