@@ -22,6 +22,11 @@ export interface CelRuleDefinition extends CelValidation {
   readonly twin: CelTwin;
   /** Inputs the rule must reject, used by the conformance tests on both sides. */
   readonly rejects: readonly CelExample[];
+  /**
+   * The same rule in plain JSON Schema, where it can be written so, for the schemas published to
+   * editors (schemas/*.json), which know no CEL.
+   */
+  readonly jsonSchema?: Record<string, unknown>;
 }
 
 export interface CelExample {

@@ -89,6 +89,7 @@ export const urlRules = {
       rule: `${HTTPS.cel()}`,
       message: `${what} must start with https:// (iManage accepts only TLS; http:// is a common cause of invalid_redirect_uri)`,
       twin: (s) => ok(s) && HTTPS.test(s),
+      jsonSchema: { pattern: HTTPS.source },
       rejects: [{ title: `${what} over http`, patch: at('http://app.example.com/x') }],
     }),
   noWhitespace: (what: string, at: CelPatch) =>
@@ -96,6 +97,7 @@ export const urlRules = {
       rule: `!${WHITESPACE.cel()}`,
       message: `${what} must not contain spaces or other whitespace; remove them (redirect URIs must match exactly)`,
       twin: (s) => ok(s) && !WHITESPACE.test(s),
+      jsonSchema: { not: { pattern: WHITESPACE.source } },
       rejects: [{ title: `${what} with a space`, patch: at('https://app.example.com/a b') }],
     }),
   noUserinfo: (what: string, at: CelPatch) =>
@@ -103,6 +105,7 @@ export const urlRules = {
       rule: `!${USERINFO.cel()}`,
       message: `${what} must not carry credentials (user@host); put credentials in a Secret and reference it`,
       twin: (s) => ok(s) && !USERINFO.test(s),
+      jsonSchema: { not: { pattern: USERINFO.source } },
       rejects: [{ title: `${what} with userinfo`, patch: at('https://user:pw@app.example.com/x') }],
     }),
   noQueryOrFragment: (what: string, at: CelPatch) =>
@@ -110,6 +113,7 @@ export const urlRules = {
       rule: `!${QUERY_OR_FRAGMENT.cel()}`,
       message: `${what} must not have a query (?) or fragment (#); give the base URL only`,
       twin: (s) => ok(s) && !QUERY_OR_FRAGMENT.test(s),
+      jsonSchema: { not: { pattern: QUERY_OR_FRAGMENT.source } },
       rejects: [{ title: `${what} with a query`, patch: at('https://app.example.com/x?y=1') }],
     }),
   noFragment: (what: string, at: CelPatch) =>
@@ -117,6 +121,7 @@ export const urlRules = {
       rule: `!${FRAGMENT.cel()}`,
       message: `${what} must not have a fragment (#); OAuth 2.0 forbids fragments in redirect URIs (RFC 6749 §3.1.2)`,
       twin: (s) => ok(s) && !FRAGMENT.test(s),
+      jsonSchema: { not: { pattern: FRAGMENT.source } },
       rejects: [{ title: `${what} with a fragment`, patch: at('https://app.example.com/x#y') }],
     }),
   lowerCaseHost: (what: string, at: CelPatch) =>
@@ -124,6 +129,7 @@ export const urlRules = {
       rule: `!${UPPER_CASE_HOST.cel()}`,
       message: `${what} must have a lower-case host; iManage compares redirect URIs exactly, so write the host in lower case`,
       twin: (s) => ok(s) && !UPPER_CASE_HOST.test(s),
+      jsonSchema: { not: { pattern: UPPER_CASE_HOST.source } },
       rejects: [{ title: `${what} with an upper-case host`, patch: at('https://App.example.com/x') }],
     }),
   noTrailingSlash: (what: string, at: CelPatch) =>
@@ -131,6 +137,7 @@ export const urlRules = {
       rule: "!self.endsWith('/')",
       message: `${what} must not end with '/'; iManage compares redirect URIs exactly and a trailing slash is a different URI`,
       twin: (s) => ok(s) && !s.endsWith('/'),
+      jsonSchema: { not: { pattern: '/$' } },
       rejects: [{ title: `${what} with a trailing slash`, patch: at('https://app.example.com/x/') }],
     }),
 };

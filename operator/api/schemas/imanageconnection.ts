@@ -11,6 +11,12 @@ import { PROFILES, profileValidations } from './profiles.ts';
 
 const CLOUD_HOST = new SharedRegex('^https://([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)?cloudimanage\\.com(:[0-9]+)?(/.*)?$');
 
+/** A JSON Schema condition: connectionType is one of these (for the schemas published to editors). */
+const whenType = (...types: string[]) => ({
+  properties: { connectionType: { enum: types } },
+  required: ['connectionType'],
+});
+
 const at = (field: string) => (badValue: string) => ({ spec: { [field]: badValue } });
 const atEnvironment = (field: 'baseUrl' | 'redirectUri') => (badValue: string) => ({
   spec: {
@@ -244,6 +250,7 @@ export const iManageConnectionSpec: Schema = obj(
         fieldPath: '.customerId',
         reason: 'FieldValueRequired',
         twin: (s) => s?.connectionType !== 'Cloud' || s?.customerId !== undefined,
+        jsonSchema: { if: whenType('Cloud'), then: { required: ['customerId'] } },
         rejects: [{ title: 'Cloud without customerId', patch: { spec: { customerId: null } } }],
       }),
       celRule({
@@ -252,6 +259,7 @@ export const iManageConnectionSpec: Schema = obj(
         fieldPath: '.clientSecretRef',
         reason: 'FieldValueRequired',
         twin: (s) => s?.connectionType === 'Cloud' || s?.clientSecretRef !== undefined,
+        jsonSchema: { if: whenType('Hosted', 'OnPremise'), then: { required: ['clientSecretRef'] } },
         rejects: [{ title: 'Hosted without clientSecretRef', patch: { spec: { connectionType: 'Hosted', clientSecretRef: null } } }],
       }),
       celRule({
@@ -259,6 +267,7 @@ export const iManageConnectionSpec: Schema = obj(
         message: 'connectionType Cloud and Hosted need url https://cloudimanage.com or https://<firm>.cloudimanage.com; use OnPremise for your own Work Server',
         fieldPath: '.url',
         twin: (s) => s?.connectionType === 'OnPremise' || CLOUD_HOST.test(s?.url),
+        jsonSchema: { if: whenType('Cloud', 'Hosted'), then: { properties: { url: { pattern: CLOUD_HOST.source } } } },
         rejects: [{ title: 'Cloud with a non-cloud host', patch: { spec: { url: 'https://dms.acme.example.com' } } }],
       }),
       ...(['url', 'apiUrl'] as const).map((field) =>
@@ -268,6 +277,12 @@ export const iManageConnectionSpec: Schema = obj(
           fieldPath: `.${field}`,
           twin: (s) =>
             s?.allowNonStandardPort === true || s?.[field] === undefined || !EXPLICIT_PORT.test(s[field]) || PORT_443.test(s[field]),
+          jsonSchema: {
+            if: { not: { properties: { allowNonStandardPort: { const: true } }, required: ['allowNonStandardPort'] } },
+            then: {
+              properties: { [field]: { not: { allOf: [{ pattern: EXPLICIT_PORT.source }, { not: { pattern: PORT_443.source } }] } } },
+            },
+          },
           rejects: [{ title: `${field} with port 8443`, patch: { spec: { [field]: 'https://acme.cloudimanage.com:8443' } } }],
         }),
       ),

@@ -37,6 +37,8 @@ interface ProfileRuleDefinition {
   readonly fix: string;
   readonly fieldPath: string;
   readonly reason?: CelValidation['reason'];
+  /** The rule in plain JSON Schema, where it can be written so (for editors). */
+  readonly jsonSchema?: Record<string, unknown>;
   /** Merge patches onto the base connection (operator/api/validation/fixtures.ts). */
   readonly rejects: readonly CelExample[];
 }
@@ -73,6 +75,7 @@ function onlyConnectionType(
     rejects,
     rule: `self.connectionType == '${type}'`,
     twin: (s) => connectionTypeOf(s) === type,
+    jsonSchema: { properties: { connectionType: { const: type } } },
     fieldPath: '.connectionType',
   });
 }
@@ -151,7 +154,9 @@ profileRule({
 
 const CLIO_VERSIONS: SeedRule = {
   seed: '001',
-  says: 'On versions below 7.11.0 … The workaround is to configure the integration using the Hosted iManage connection type',
+  says:
+    'On versions below 7.11.0 … The workaround is to configure the integration using the Hosted iManage ' +
+    'connection type',
 };
 
 profileRule({
@@ -434,6 +439,14 @@ export function profileValidations(): CelValidation[] {
       fieldPath: def.fieldPath,
       ...(def.reason ? { reason: def.reason } : {}),
       twin: (s) => (s?.profile ?? 'Generic') !== def.profile || def.twin(s),
+      ...(def.jsonSchema
+        ? {
+            jsonSchema: {
+              if: { properties: { profile: { const: def.profile } }, required: ['profile'] },
+              then: def.jsonSchema,
+            },
+          }
+        : {}),
       rejects: def.rejects,
     }),
   );

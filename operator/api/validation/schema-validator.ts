@@ -104,7 +104,7 @@ function newAjv(): Ajv {
 }
 
 /** metadata as the API server checks it, for the parts a manifest author writes. */
-const METADATA = {
+export const METADATA = {
   type: 'object',
   required: ['name'],
   properties: {
