@@ -151,3 +151,22 @@ function messageProblem(error: unknown): string {
   const { message, fix, column } = error as ResolverSyntaxError;
   return message.slice(`column ${column}: `.length, message.length - fix.length - 2);
 }
+
+describe('parseResolver parses each distinct string once', () => {
+  it('answers the same string with the same frozen result, and the same error', () => {
+    const first = parseResolver('custom1=[workitem.client.reference], custom2=[workitem.reference]');
+    expect(parseResolver('custom1=[workitem.client.reference], custom2=[workitem.reference]')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const thrown = () => {
+      try {
+        parseResolver('[workitem.title');
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const error = thrown();
+    expect(error).toBeInstanceOf(ResolverSyntaxError);
+    expect(thrown()).toBe(error);
+  });
+});

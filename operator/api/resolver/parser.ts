@@ -19,8 +19,45 @@ import type { Criterion, ParsedResolver, Template, TemplatePart } from './types.
 
 type Mode = ParsedResolver['mode'];
 
-/** Parses a resolver string; throws only ResolverSyntaxError. */
+/**
+ * Parses a resolver string; throws only ResolverSyntaxError. Parsing is pure, and the validator,
+ * decide and the resolution plan all ask for the same strings (thousands of repositories share a
+ * handful of resolvers), so each distinct string is parsed once: results and errors are kept,
+ * frozen, in a bounded memo.
+ */
 export function parseResolver(input: string): ParsedResolver {
+  let result = memo.get(input);
+  if (result === undefined) {
+    result = parseOrError(input);
+    if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+    memo.set(input, result);
+  }
+  if (result instanceof ResolverSyntaxError) throw result;
+  return result;
+}
+
+/** Enough for every resolver of a large cluster; the oldest entry goes first beyond it. */
+const MEMO_ENTRIES = 4096;
+const memo = new Map<string, ParsedResolver | ResolverSyntaxError>();
+
+function parseOrError(input: string): ParsedResolver | ResolverSyntaxError {
+  try {
+    return deepFreeze(parse(input));
+  } catch (error) {
+    if (error instanceof ResolverSyntaxError) return error;
+    throw error;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function parse(input: string): ParsedResolver {
   const stream = new TokenStream(tokenize(input));
   stream.skipSpace();
   if (stream.peek().kind === 'end') {
