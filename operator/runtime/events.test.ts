@@ -19,8 +19,8 @@ function fakeClient(patchStatus?: number) {
 }
 
 const target = {
-  apiVersion: 'imanage.operator.dev/v1alpha1',
-  kind: 'IManageConnection',
+  apiVersion: 'example.com/v1beta1',
+  kind: 'Widget',
   namespace: 'ns',
   name: 'acme',
   uid: 'u1',
@@ -39,7 +39,7 @@ describe('EventRecorder', () => {
       reason: 'SecretNotFound',
       type: 'Warning',
       note: 'create it',
-      regarding: { kind: 'IManageConnection', name: 'acme', uid: 'u1' },
+      regarding: { kind: 'Widget', name: 'acme', uid: 'u1' },
     });
     expect(f.patched.map((p) => p.body.series.count)).toEqual([2, 3]);
   });

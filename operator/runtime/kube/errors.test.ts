@@ -110,7 +110,7 @@ describe('ForbiddenError names the RBAC rule that is missing', () => {
   it.each([
     ['GET', '/api/v1/namespaces/a/secrets/b', { verb: 'get', resource: 'secrets', namespace: 'a' }],
     ['GET', '/api/v1/namespaces/a/secrets', { verb: 'list', resource: 'secrets', namespace: 'a' }],
-    ['WATCH', '/apis/imanage.example/v1/imanageconnections', { verb: 'watch', resource: 'imanageconnections.imanage.example', namespace: undefined }],
+    ['WATCH', '/apis/example.com/v1/widgets', { verb: 'watch', resource: 'widgets.example.com', namespace: undefined }],
     ['PUT', '/apis/g.example/v1/namespaces/n/things/x/status', { verb: 'update', resource: 'things.g.example/status', namespace: 'n' }],
     ['PATCH', '/apis/coordination.k8s.io/v1/namespaces/n/leases/l', { verb: 'patch', resource: 'leases.coordination.k8s.io', namespace: 'n' }],
     ['POST', '/apis/events.k8s.io/v1/namespaces/n/events', { verb: 'create', resource: 'events.events.k8s.io', namespace: 'n' }],
