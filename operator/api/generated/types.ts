@@ -151,6 +151,10 @@ export interface TokenEncryption {
    * A kubernetes.io/tls Secret whose certificate encrypts the tokens.
    */
   certificateSecretRef: LocalObjectReference;
+  /**
+   * Secret key holding the passphrase the tokens were encrypted with before a change of passphraseSecretRef: the operator opens the token Secret with it, re-encrypts under the new passphrase, and then it may go.
+   */
+  previousPassphraseSecretRef?: SecretKeySelector;
 }
 /**
  * How often and how patiently the operator probes iManage.
@@ -188,6 +192,47 @@ export interface IManageConnectionStatus {
    */
   environments?: EnvironmentStatus[];
   server?: ServerStatus;
+  /**
+   * The OAuth tokens the operator holds for this connection. Never a token: where they are and when they end.
+   */
+  tokens?: {
+    /**
+     * The Secret the tokens are written to (owned by this connection).
+     */
+    secretName?: string;
+    /**
+     * Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).
+     */
+    encrypted?: boolean;
+    /**
+     * The key fingerprint the Secret records (certificate key and passphrase), when encrypted.
+     */
+    keyFingerprint?: string;
+    /**
+     * The iManage user the tokens act as, once known.
+     */
+    account?: string;
+    /**
+     * When the access token lapses unless used or refreshed (iManage counts inactivity).
+     */
+    accessTokenExpiresAt?: string;
+    /**
+     * When the refresh token ends (365 days from its issue by default); after that a human must link again.
+     */
+    refreshTokenExpiresAt?: string;
+    /**
+     * When the operator last obtained or refreshed the tokens.
+     */
+    lastRefreshAt?: string;
+    /**
+     * While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).
+     */
+    signInUrl?: string;
+    /**
+     * When signInUrl stops working; the operator issues a new one after that.
+     */
+    signInUrlExpiresAt?: string;
+  };
 }
 /**
  * One environment.
@@ -236,6 +281,10 @@ export interface ServerStatus {
    * Items: A library id.
    */
   libraries?: string[];
+  /**
+   * The Work Server version, where the server reports one (GET /api with a token).
+   */
+  version?: string;
 }
 
 /**
@@ -292,6 +341,14 @@ export interface WorkspaceRepositorySpec {
    */
   preview?: PreviewItem[];
   /**
+   * Create the folders of a static resolver that are missing in its workspace, idempotently. The operator never deletes a folder it did not create, and never a document.
+   */
+  ensureFolders?: boolean;
+  /**
+   * Clio Operate's "Test the integration": at each new generation, browse each resolved folder, create a probe folder, upload a small probe document, then remove exactly those two. Condition AccessVerified.
+   */
+  accessCheck?: boolean;
+  /**
    * Leave the repository alone: no resolution and no status changes beyond Suspended.
    */
   suspend?: boolean;
@@ -326,7 +383,7 @@ export interface ResolverEntry {
   folder?: string;
 }
 /**
- * A sample work item to resolve in a dry run. Today its work type is checked against the resolvers; the resolved result is not yet shown in status.
+ * A sample work item resolved in a dry run through the entry for its work type: what it finds goes to status.previews.
  */
 export interface PreviewItem {
   /**
@@ -360,6 +417,27 @@ export interface WorkspaceRepositoryStatus {
    * @maxItems 64
    */
   resolvers?: ResolverStatus[];
+  /**
+   * The outcome of each spec.preview sample, in the same order.
+   *
+   * @maxItems 16
+   *
+   * Items: One preview.
+   */
+  previews?: {
+    /**
+     * The sample's work type.
+     */
+    workType: string;
+    /**
+     * The resolvers entry used: the sample's work type, or * for the default.
+     */
+    entry?: string;
+    /**
+     * What the sample resolved to.
+     */
+    resolution: Resolution;
+  }[];
 }
 /**
  * One parsed resolver.
@@ -387,6 +465,10 @@ export interface ResolverStatus {
    * Folder inside the workspace.
    */
   folder?: string;
+  /**
+   * What the operator found for this entry (static resolvers; a dynamic one resolves per work item).
+   */
+  resolution?: Resolution;
 }
 
 /**
@@ -430,7 +512,65 @@ export interface LocalObjectReference {
 }
 
 /**
- * Secret key holding the passphrase (at least 100 characters).
+ * What the sample resolved to.
+ */
+export interface Resolution {
+  /**
+   * Resolved; NoMatch (nothing matches: Clio Operate shows an error); AmbiguousMatch (several match and onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).
+   */
+  outcome:
+    | "Resolved"
+    | "NoMatch"
+    | "AmbiguousMatch"
+    | "FolderMissing"
+    | "Forbidden"
+    | "LibraryNotFound"
+    | "NeedsWorkItem"
+    | "IncompleteWorkItem"
+    | "NoResolver"
+    | "InvalidResolver"
+    | "Unavailable";
+  /**
+   * The workspace found.
+   */
+  workspace?: WorkspaceRef;
+  /**
+   * The folder found inside the workspace; absent when the entry names none.
+   */
+  folder?: {
+    /**
+     * Folder id.
+     */
+    id: string;
+    /**
+     * Folder path from the workspace down, e.g. Documents/Invoices.
+     */
+    path: string;
+  };
+  /**
+   * How many workspaces the deciding search matched.
+   */
+  matches?: number;
+  /**
+   * Which resolver found the workspace: resolver, or fallbacks[0], fallbacks[1], …
+   */
+  matchedBy?: string;
+  /**
+   * With AmbiguousMatch: up to five of the workspaces that match.
+   *
+   * @maxItems 5
+   *
+   * Items: A candidate.
+   */
+  candidates?: WorkspaceRef[];
+  /**
+   * Why not resolved, and what to do.
+   */
+  message?: string;
+}
+
+/**
+ * Secret key holding the passphrase the tokens were encrypted with before a change of passphraseSecretRef: the operator opens the token Secret with it, re-encrypts under the new passphrase, and then it may go.
  */
 export interface SecretKeySelector {
   /**
@@ -441,4 +581,18 @@ export interface SecretKeySelector {
    * Key inside the Secret.
    */
   key?: string;
+}
+
+/**
+ * A candidate.
+ */
+export interface WorkspaceRef {
+  /**
+   * Workspace id, e.g. ACTIVE_US!123.
+   */
+  id: string;
+  /**
+   * Workspace name.
+   */
+  name: string;
 }

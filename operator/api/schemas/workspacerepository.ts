@@ -3,7 +3,7 @@
 
 import { celRule } from './cel.ts';
 import {
-  FIX, type Schema, bool, conditionsSchema, localObjectRef, obj, observedGenerationSchema, str,
+  FIX, type Schema, TS_TYPE, bool, conditionsSchema, localObjectRef, obj, observedGenerationSchema, str,
 } from './common.ts';
 
 export const AREAS = [
@@ -61,7 +61,10 @@ const resolver = obj('How to find the workspace, and the folder in it, for one w
   }),
 }, { required: ['workType', 'resolver'] });
 
-const previewItem = obj('A sample work item to resolve in a dry run. Today its work type is checked against the resolvers; the resolved result is not yet shown in status.', {
+const PREVIEW_DESCRIPTION =
+  'A sample work item resolved in a dry run through the entry for its work type: what it finds goes to status.previews.';
+
+const previewItem = obj(PREVIEW_DESCRIPTION, {
   workType: str('Work type of the sample; it picks the resolver entry (or *).', { minLength: 1, maxLength: 128, pattern: WORK_TYPE }),
   workItem: {
     type: 'object',
@@ -69,6 +72,43 @@ const previewItem = obj('A sample work item to resolve in a dry run. Today its w
     'x-kubernetes-preserve-unknown-fields': true,
   },
 }, { required: ['workType', 'workItem'] });
+
+const OUTCOMES = [
+  'Resolved', 'NoMatch', 'AmbiguousMatch', 'FolderMissing', 'Forbidden', 'LibraryNotFound',
+  'NeedsWorkItem', 'IncompleteWorkItem', 'NoResolver', 'InvalidResolver', 'Unavailable',
+] as const;
+
+const workspaceRef = (description: string) => obj(description, {
+  id: str('Workspace id, e.g. ACTIVE_US!123.'),
+  name: str('Workspace name.'),
+}, { required: ['id', 'name'], [TS_TYPE]: 'WorkspaceRef' });
+
+/** The outcome of one resolution, shared by status.resolvers[].resolution and status.previews[]. */
+function resolution(description: string): Schema {
+  return obj(description, {
+    outcome: str(
+      'Resolved; NoMatch (nothing matches: Clio Operate shows an error); AmbiguousMatch (several match and ' +
+        'onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: ' +
+        'see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for ' +
+        'the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).',
+      { enum: [...OUTCOMES] },
+    ),
+    workspace: workspaceRef('The workspace found.'),
+    folder: obj('The folder found inside the workspace; absent when the entry names none.', {
+      id: str('Folder id.'),
+      path: str('Folder path from the workspace down, e.g. Documents/Invoices.'),
+    }, { required: ['id', 'path'] }),
+    matches: { type: 'integer', description: 'How many workspaces the deciding search matched.' },
+    matchedBy: str('Which resolver found the workspace: resolver, or fallbacks[0], fallbacks[1], …'),
+    candidates: {
+      type: 'array',
+      description: 'With AmbiguousMatch: up to five of the workspaces that match.',
+      maxItems: 5,
+      items: workspaceRef('A candidate.'),
+    },
+    message: str('Why not resolved, and what to do.'),
+  }, { required: ['outcome'], [TS_TYPE]: 'Resolution' });
+}
 
 export const workspaceRepositorySpec: Schema = obj(
   'The desired state of a repository: where, in iManage, the documents of one functional area live.',
@@ -99,6 +139,16 @@ export const workspaceRepositorySpec: Schema = obj(
       maxItems: 16,
       items: previewItem,
     },
+    ensureFolders: bool(
+      'Create the folders of a static resolver that are missing in its workspace, idempotently. The operator never ' +
+        'deletes a folder it did not create, and never a document.',
+      false,
+    ),
+    accessCheck: bool(
+      'Clio Operate\'s "Test the integration": at each new generation, browse each resolved folder, create a probe ' +
+        'folder, upload a small probe document, then remove exactly those two. Condition AccessVerified.',
+      false,
+    ),
     suspend: bool('Leave the repository alone: no resolution and no status changes beyond Suspended.', false),
   },
   { required: ['connectionRef', 'area', 'resolvers'] },
@@ -119,7 +169,18 @@ export const workspaceRepositoryStatus: Schema = obj('The observed state of the 
       query: str('Canonical form of the resolver.'),
       fallbacks: { type: 'array', description: 'Canonical form of each fallback, in order.', items: str('A fallback.') },
       folder: str('Folder inside the workspace.'),
+      resolution: resolution('What the operator found for this entry (static resolvers; a dynamic one resolves per work item).'),
     }, { required: ['workType', 'mode', 'query'] }),
+  },
+  previews: {
+    type: 'array',
+    description: 'The outcome of each spec.preview sample, in the same order.',
+    maxItems: 16,
+    items: obj('One preview.', {
+      workType: str('The sample\'s work type.'),
+      entry: str('The resolvers entry used: the sample\'s work type, or * for the default.'),
+      resolution: resolution('What the sample resolved to.'),
+    }, { required: ['workType', 'resolution'] }),
   },
 });
 
