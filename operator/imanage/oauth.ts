@@ -82,6 +82,11 @@ export interface AuthorizationStart {
   readonly state?: string;
   /** @default 'user' */
   readonly scope?: string;
+  /**
+   * RFC 7636 verifier; random when absent. A caller that must recompute it elsewhere (any replica
+   * finishing a sign-in, operator/tokens/link-state.ts) derives it from a shared key instead.
+   */
+  readonly codeVerifier?: string;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';
@@ -123,7 +128,7 @@ export class IManageOAuthClient {
 
   async beginAuthorization(start: AuthorizationStart): Promise<PendingAuthorization> {
     requireUsableRedirectUri(start.redirectUri);
-    const codeVerifier = client.randomPKCECodeVerifier();
+    const codeVerifier = start.codeVerifier ?? client.randomPKCECodeVerifier();
     const state = start.state ?? client.randomState();
     const url = client.buildAuthorizationUrl(this.#config, {
       redirect_uri: start.redirectUri,
