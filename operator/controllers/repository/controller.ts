@@ -1,4 +1,6 @@
-// The WorkspaceRepository controller: observe (its connection, from the cache) → decide → apply.
+// The WorkspaceRepository controller: observe (its connection from the cache, then iManage through
+// the connection's token) → decide → apply. Re-checked at its connection's probe interval with
+// jitter, and at once when the spec, the connection's readiness or the connection's token changes.
 
 import type { IManageConnection, WorkspaceRepository } from '../../api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
@@ -7,9 +9,19 @@ import type { Controller, EngineContext, ObjectRef } from '../../runtime/engine.
 import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
-import { decideRepository } from './decide.ts';
+import { refOf } from '../../runtime/watch.ts';
+import { blockedBeforeResolution, decideRepository, type RepositoryDecision } from './decide.ts';
+import { connectionIntervalMs, connectionKey, observeResolution, type ResolutionDeps } from './observe.ts';
+import type { ObservedRepository } from './observed.ts';
 
 export const KIND = 'WorkspaceRepository';
+
+export interface RepositoryControllerOptions {
+  /** Resolution against iManage; without it (probes off) Ready means the spec and connection are fine. */
+  readonly resolution?: ResolutionDeps;
+  /** A number in [0, 1) for the re-check jitter. @default Math.random */
+  readonly random?: () => number;
+}
 
 /**
  * What a repository's decision reads of its connection: its suspension and its Ready condition.
@@ -35,10 +47,48 @@ function awaitingFirstStatus(connection: IManageConnection | undefined): boolean
   return connection !== undefined && !connection.spec?.suspend && !findCondition(connection.status?.conditions, Ready);
 }
 
-export function repositoryController(): Controller {
+/** Repositories by the connection they name (`namespace/name`), for AccessTokens' change notices. */
+const BY_CONNECTION = 'repository-connection';
+
+export function repositoryController(options: RepositoryControllerOptions = {}): Controller {
   let ctx: EngineContext;
   let repositories: InformerSet<WorkspaceRepository>;
   let connections: InformerSet<IManageConnection>;
+  const deps = options.resolution;
+  const random = options.random ?? Math.random;
+  /** The generation each repository last resolved at: a new one lets go of the searches it no longer sends. */
+  const resolvedGeneration = new Map<string, number>();
+  const forget = (repository: WorkspaceRepository) => {
+    const owner = ownerOf(refOf(repository));
+    deps?.load.release(owner);
+    deps?.accessChecks?.delete(repository.metadata.uid ?? owner);
+    resolvedGeneration.delete(owner);
+  };
+
+  async function observe(repository: WorkspaceRepository, connection: IManageConnection | undefined) {
+    const observed: ObservedRepository = connection ? { connection } : {};
+    if (!deps || !connection || repository.spec.suspend || blockedBeforeResolution(repository, connection)) {
+      return observed;
+    }
+    const owner = ownerOf(refOf(repository));
+    if (resolvedGeneration.get(owner) !== repository.metadata.generation) deps.load.release(owner);
+    resolvedGeneration.set(owner, repository.metadata.generation ?? 0);
+    const resolution = await observeResolution(repository, connection, deps, ctx);
+    return { ...observed, resolution };
+  }
+
+  /**
+   * After asking iManage: a failure it may get over is retried with the queue's backoff (the shared
+   * searches hold their answer meanwhile, so a retry sends nothing before the host's backoff ends);
+   * anything else is re-checked at the connection's interval, jittered ±10% so that a thousand
+   * repositories do not fall due together. Before asking, the connection's changes requeue.
+   */
+  function next(decision: RepositoryDecision, observed: ObservedRepository): HandlerResult | void {
+    if (!observed.resolution || !observed.connection) return;
+    if (decision.failure?.kind === 'retrying') return { recheck: true };
+    return { requeueAfter: Math.round(connectionIntervalMs(observed.connection) * (0.9 + 0.2 * random())) };
+  }
+
   return {
     kind: KIND,
     setup(engine) {
@@ -50,15 +100,28 @@ export function repositoryController(): Controller {
         nameOf: (r) => r.spec?.connectionRef?.name,
         changed: readinessInputChanged,
       });
+      if (!deps) return;
+      repositories.addIndex(BY_CONNECTION, (r) => {
+        const name = r.spec?.connectionRef?.name;
+        return name ? connectionKey(r.metadata.namespace ?? 'default', name) : undefined;
+      });
+      repositories.on({ delete: forget });
+      deps.tokens.onChange((key) => {
+        for (const r of repositories.byIndex(BY_CONNECTION, key)) engine.enqueue(KIND, refOf(r));
+      });
     },
     async reconcile(ref: ObjectRef): Promise<HandlerResult | void> {
       const repository = repositories.get(ref.namespace, ref.name);
       if (!repository || repository.metadata.deletionTimestamp) return;
       const connectionName = repository.spec?.connectionRef?.name;
       const connection = connectionName ? connections.get(ref.namespace, connectionName) : undefined;
-      const decision = decideRepository(repository, connection ? { connection } : {});
+      const observed = await observe(repository, connection);
+      const decision = decideRepository(repository, observed, { resolving: deps !== undefined });
       if (decision.failure?.reason === 'WaitingForConnection' && awaitingFirstStatus(connection)) return;
       await commitStatus(ctx, workspaceRepositories, repository, decision);
+      return next(decision, observed);
     },
   };
 }
+
+const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
