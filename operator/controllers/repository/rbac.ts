@@ -8,6 +8,8 @@ export const REPOSITORY_RBAC: RbacDeclaration = {
     { apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'update', 'patch'] },
     { apiGroups: [imanageConnections.group], resources: [imanageConnections.plural], verbs: ['get', 'list', 'watch'] },
+    // The connection's CA bundle Secret (caBundleSecretRef), read by name for Work API calls (observe.ts).
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   ],
   ownNamespace: [],
 };
