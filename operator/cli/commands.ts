@@ -7,6 +7,7 @@ import { APP_PACKAGE_USAGE, AppPackageUsageError, appPackageCommand } from './ap
 import { COMPLETION_USAGE, completionCommand } from './completion.ts';
 import { ApiError, KubeConfigError } from '../runtime/kube/errors.ts';
 import { CliUsageError } from './kube-flags.ts';
+import { LINK_USAGE, linkCommand } from './link.ts';
 import { PREVIEW_USAGE, PreviewUsageError, previewCommand } from './preview.ts';
 import { RUN_USAGE, RunUsageError, runCommand } from './run.ts';
 import { STATUS_USAGE, statusCommand } from './status.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: { usage: STATUS_USAGE, run: (args) => statusCommand(args) },
   validate: { usage: VALIDATE_USAGE, run: (args) => validateCommand(args) },
   preview: { usage: PREVIEW_USAGE, run: (args) => previewCommand(args) },
+  link: { usage: LINK_USAGE, run: (args) => linkCommand(args) },
   'app-package': { usage: APP_PACKAGE_USAGE, run: (args) => appPackageCommand(args) },
   completion: { usage: COMPLETION_USAGE, run: (args) => completionCommand(args, program) },
   run: { usage: RUN_USAGE, run: (args) => runCommand(args) },

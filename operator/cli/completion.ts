@@ -19,6 +19,7 @@ export const COMPLETIONS: Readonly<Record<string, { readonly flags: string; read
       `-f --filename ${KUBE} -o --output --out --environment --create-secret --replace-credentials ` +
       '--secret-out --id --name --publisher --organization --app-version -h --help',
   },
+  link: { flags: `${KUBE} -o --output --timeout -h --help` },
   completion: { flags: 'bash zsh -h --help' },
   run: {
     flags: '--namespaces --label-selector --health-address --kubeconfig --context --log-level --probes -h --help',
@@ -28,6 +29,7 @@ export const COMPLETIONS: Readonly<Record<string, { readonly flags: string; read
 const OUTPUTS: Readonly<Record<string, string>> = {
   status: 'wide json yaml',
   validate: 'text json',
+  link: 'text json',
   'app-package': 'text json',
 };
 

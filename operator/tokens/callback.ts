@@ -71,14 +71,20 @@ async function finish(query: URLSearchParams, context: CallbackContext): Promise
   const denied = query.get('error');
   if (denied !== null) {
     const code = oauthErrorCode(denied) ?? 'an unrecognised error';
-    throw fail('Denied', `iManage did not authorize the sign-in (${code}): sign in again as the fall-back account`,
-      connection);
+    throw fail(
+      'Denied',
+      `iManage did not authorize the sign-in (${code}): sign in again as the fall-back account`,
+      connection,
+    );
   }
   if (!query.get('code')) throw fail('StateMismatch', 'the callback carries no code: open the sign-in URL again');
   const object = await currentConnection(connection, context);
   if (!(await context.store.claim(state.nonce, state.expiresAt, context.now()))) {
-    throw fail('Expired', 'this sign-in URL was already used: open the current one from the connection\'s status',
-      connection);
+    throw fail(
+      'Expired',
+      "this sign-in URL was already used: open the current one from the connection's status",
+      connection,
+    );
   }
   try {
     await exchangeAndStore(query, state, object, context);
@@ -144,7 +150,11 @@ async function exchangeAndStore(
     await context.sink.storeLinkedTokens(connection, tokens, undefined);
   } catch (error) {
     context.logger.error({ ...connection, err: (error as Error).message }, 'link: storing the tokens failed');
-    throw fail('StoreFailed', `the tokens could not be stored (${(error as Error).message}): sign in again`, connection);
+    throw fail(
+      'StoreFailed',
+      `the tokens could not be stored (${(error as Error).message}): sign in again`,
+      connection,
+    );
   }
   context.logger.info(connection, 'link: tokens stored');
 }
@@ -163,7 +173,9 @@ async function applicationOf(object: IManageConnection, context: CallbackContext
     throw fail('ExchangeFailed', `Secret ${where.namespace}/${where.name} needs keys clientId and clientSecret`);
   }
   const caRef = spec.caBundleSecretRef;
-  const ca = caRef ? (await secretValues(context, { namespace, name: caRef.name })).get(caRef.key ?? 'ca.crt') : undefined;
+  const ca = caRef
+    ? (await secretValues(context, { namespace, name: caRef.name })).get(caRef.key ?? 'ca.crt')
+    : undefined;
   return { baseUrl: new URL(spec.url), clientId, clientSecret, ...(ca ? { ca } : {}) };
 }
 

@@ -5,6 +5,7 @@
 import { IManageOAuthClient, type OAuthNetwork } from '../imanage/oauth.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Logger } from '../runtime/log.ts';
+import { readFile } from 'node:fs/promises';
 import { type CallbackServer, startCallbackServer, type CallbackTls } from './callback-server.ts';
 import { issueState, verifierFor } from './link-state.ts';
 import { LinkStore } from './link-store.ts';
@@ -47,7 +48,7 @@ export interface LinkSettings {
   /** --callback-address */
   readonly address: { readonly host: string; readonly port: number };
   /** HTTPS on the pod (tests); in a cluster an Ingress terminates TLS and the pod speaks HTTP. */
-  readonly tls?: CallbackTls;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface LinkDependencies {
@@ -69,10 +70,11 @@ export interface RunningLink {
 export async function startInteractiveLink(settings: LinkSettings, deps: LinkDependencies): Promise<RunningLink> {
   const store = new LinkStore(deps.client, deps.namespace);
   const service = new InteractiveLink(settings.callbackUrl, store, deps.network);
+  const tls = settings.tls && (await readTls(settings.tls));
   const server = await startCallbackServer({
     address: settings.address,
     callbackUrl: settings.callbackUrl,
-    ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(tls ? { tls } : {}),
     context: {
       client: deps.client,
       store,
@@ -85,4 +87,9 @@ export async function startInteractiveLink(settings: LinkSettings, deps: LinkDep
     },
   });
   return { service, server };
+}
+
+async function readTls(files: { readonly certFile: string; readonly keyFile: string }): Promise<CallbackTls> {
+  const [cert, key] = await Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]);
+  return { cert, key };
 }

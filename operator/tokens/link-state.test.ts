@@ -91,7 +91,7 @@ describe('PKCE verifier', () => {
 describe('shared key and spent states, as two replicas', () => {
   const NS = 'imanage-system';
 
-  it('makes one key however many replicas ask at once, and each replica verifies the others\' states', async () => {
+  it("makes one key however many replicas ask at once, and each replica verifies the others' states", async () => {
     const api = new MemoryApi();
     const replicas = Array.from({ length: 4 }, () => new LinkStore(api, NS));
     const keys = await Promise.all(replicas.map((r) => r.key()));

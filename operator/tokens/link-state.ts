@@ -55,7 +55,10 @@ interface Payload {
   readonly nonce: string;
 }
 
-const mac = (key: Buffer, label: string, text: string): Buffer => createHmac('sha256', key).update(label + text).digest();
+const mac = (key: Buffer, label: string, text: string): Buffer =>
+  createHmac('sha256', key)
+    .update(label + text)
+    .digest();
 
 /** A new state for `connection`, valid for 10 minutes from `now`. */
 export function issueState(key: Buffer, connection: ConnectionIdentity, now: Date): { state: string; expiresAt: Date } {
@@ -68,7 +71,10 @@ export function issueState(key: Buffer, connection: ConnectionIdentity, now: Dat
     nonce: randomBytes(16).toString('base64url'),
   };
   const signed = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return { state: `${signed}.${mac(key, STATE_LABEL, signed).toString('base64url')}`, expiresAt: new Date(expires * 1000) };
+  return {
+    state: `${signed}.${mac(key, STATE_LABEL, signed).toString('base64url')}`,
+    expiresAt: new Date(expires * 1000),
+  };
 }
 
 /** The PKCE verifier of `state`: the same on every replica that holds the key. */

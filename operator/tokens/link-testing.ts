@@ -19,7 +19,10 @@ export class MemoryApi implements LinkStoreClient {
   /** Puts an object as is, with a fresh resourceVersion (a test's kubectl apply). */
   put<T extends KubeObject>(resource: Resource<T>, object: T): void {
     const key = this.#key(resource, object.metadata.namespace, object.metadata.name);
-    this.#objects.set(key, structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: this.#next() } }));
+    this.#objects.set(
+      key,
+      structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: this.#next() } }),
+    );
   }
 
   remove(resource: Resource, namespace: string, name: string): void {
@@ -28,7 +31,8 @@ export class MemoryApi implements LinkStoreClient {
 
   async get<T extends KubeObject>(resource: Resource<T>, ref: { namespace?: string; name: string }): Promise<T> {
     const found = this.#objects.get(this.#key(resource, ref.namespace, ref.name));
-    if (!found) throw new NotFoundError(`${resource.plural} "${ref.name}" not found`, { status: 404, reason: 'NotFound' });
+    if (!found)
+      throw new NotFoundError(`${resource.plural} "${ref.name}" not found`, { status: 404, reason: 'NotFound' });
     return structuredClone(found) as T;
   }
 

@@ -1,0 +1,79 @@
+// `link`'s wait, over a scripted sequence of what the API server answers: each new sign-in URL is
+// shown once, TokensReady=True ends it linked, a reason that linking cannot fix ends it not
+// linked, and so do a deleted or re-created connection and the timeout.
+import { describe, expect, it } from 'vitest';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { NotFoundError } from '../runtime/kube/errors.ts';
+import { waitForLink } from './link.ts';
+
+type Answer = IManageConnection | 'gone';
+
+function connection(uid: string, status: Record<string, unknown> = {}, grant = 'AuthorizationCode'): Answer {
+  return {
+    metadata: { name: 'acme', namespace: 'clio', uid, generation: 1 },
+    spec: { connectionType: 'Hosted', url: 'https://acme.cloudimanage.com', auth: { grant } },
+    status,
+  } as unknown as IManageConnection;
+}
+
+const notLinked = (url: string) => ({
+  tokens: { signInUrl: url, signInUrlExpiresAt: '2025-06-01T12:10:00Z' },
+  conditions: [{ type: 'TokensReady', status: 'False', reason: 'NotLinked', observedGeneration: 1 }],
+});
+const tokensReady = (status: string, reason: string, message = '') => ({
+  tokens: { account: 'jsmith' },
+  conditions: [{ type: 'TokensReady', status, reason, message, observedGeneration: 1 }],
+});
+
+async function run(answers: Answer[], timeoutMs = 60_000) {
+  const shown: string[] = [];
+  let i = 0;
+  const client = {
+    get: async () => {
+      const answer = answers[Math.min(i++, answers.length - 1)]!;
+      if (answer === 'gone') throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+      return answer;
+    },
+  } as never;
+  const outcome = await waitForLink({
+    client,
+    namespace: 'clio',
+    name: 'acme',
+    deadline: Date.now() + timeoutMs,
+    pollMs: 1,
+    onSignInUrl: (url) => shown.push(url),
+  });
+  return { outcome, shown };
+}
+
+describe('link waits', () => {
+  it('shows each new sign-in URL once and ends linked when TokensReady is True', async () => {
+    const { outcome, shown } = await run([
+      connection('u1'),
+      connection('u1', notLinked('https://a/1')),
+      connection('u1', notLinked('https://a/1')),
+      connection('u1', notLinked('https://a/2')),
+      connection('u1', tokensReady('True', 'Linked', 'tokens stored')),
+    ]);
+    expect(shown).toEqual(['https://a/1', 'https://a/2']);
+    expect(outcome).toMatchObject({ linked: true, reason: 'Linked', account: 'jsmith' });
+  });
+
+  it.each<[string, Answer[], string]>([
+    [
+      'a reason linking cannot fix',
+      [connection('u1', tokensReady('False', 'EncryptionKeyChanged'))],
+      'EncryptionKeyChanged',
+    ],
+    ['another grant', [connection('u1', {}, 'Password')], 'NotInteractive'],
+    ['a deleted connection', ['gone'], 'NotFound'],
+    ['a re-created connection', [connection('u1', notLinked('https://a/1')), connection('u2')], 'Recreated'],
+  ])('ends not linked on %s', async (_what, answers, reason) => {
+    expect((await run(answers)).outcome).toMatchObject({ linked: false, reason });
+  });
+
+  it('keeps waiting through a retried refresh failure, then gives up at the timeout', async () => {
+    const { outcome } = await run([connection('u1', tokensReady('False', 'RefreshFailed'))], 20);
+    expect(outcome).toMatchObject({ linked: false, reason: 'Timeout' });
+  });
+});
