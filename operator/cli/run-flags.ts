@@ -41,6 +41,7 @@ export const RUN_FLAGS = {
   'certificate-expiry-warning-days': { env: 'IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS', default: '14' },
   resolve: { env: 'IMANAGE_RESOLVE', default: '', list: true },
   'allow-loopback-probes': { env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
+  tokens: { env: 'IMANAGE_TOKENS', default: 'true' },
 } as const satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof RUN_FLAGS;
@@ -60,6 +61,8 @@ export interface RunConfig {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly probes?: ProbeFlags;
+  /** Obtain, store and refresh tokens (needs probes: the same network settings). */
+  readonly tokens: boolean;
 }
 
 export interface ProbeFlags {
@@ -259,5 +262,6 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
     ...(f.kubeconfig.value ? { kubeconfig: f.kubeconfig.value } : {}),
     ...(f.context.value ? { context: f.context.value } : {}),
     ...(boolean(f.probes) ? { probes } : {}),
+    tokens: boolean(f.tokens),
   };
 }

@@ -17,6 +17,9 @@ import { ProbeGuard } from '../imanage/network.ts';
 import { ProbeCache } from '../imanage/probe-cache.ts';
 import type { ProbeContext } from '../controllers/connection/observe.ts';
 import type { ProbeSettings } from '../controllers/connection/probes.ts';
+import { TokenStore } from '../controllers/connection/token-store.ts';
+import { AccessTokens } from '../tokens/access.ts';
+import { Keyrings } from '../tokens/envelope.ts';
 import { type ProbeFlags, readRunConfig, RunUsageError, type RunConfig } from './run-flags.ts';
 
 export { RunUsageError } from './run-flags.ts';
@@ -45,6 +48,8 @@ export const RUN_USAGE = `  run [options]
         --allow-probe-cidr cidr,…   private ranges probes may reach (on-premise servers), e.g.
                                     10.20.0.0/16; repeatable             (IMANAGE_ALLOW_PROBE_CIDRS)
         --certificate-expiry-warning-days n  0 to 3650 [14]              (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
+        --tokens true|false         obtain, encrypt, store and refresh each connection's tokens
+                                    (needs probes) [true]                (IMANAGE_TOKENS)
       For tests and demos only:
         --resolve host:port:address[:port],…  like curl's --resolve/--connect-to (IMANAGE_RESOLVE)
         --allow-loopback-probes true|false    let probes reach 127.0.0.0/8 and ::1 [false]
@@ -119,7 +124,11 @@ export async function runCommand(args: string[]): Promise<number> {
       : {}),
   });
   const probes = config.probes && probeContext(config.probes, await probeGuard(config.probes, client, logger), metrics);
-  engine.register(connectionController(probes ? { probes } : {}));
+  // One store and one AccessTokens: the interactive link writes through the store, Work API callers read tokens.
+  const accessTokens = new AccessTokens();
+  const tokenStore = new TokenStore(client, new Keyrings(), () => realClock.now());
+  const tokens = config.tokens ? { tokens: { store: tokenStore, accessTokens } } : {};
+  engine.register(connectionController(probes ? { probes, ...tokens } : {}));
   engine.register(repositoryController());
   const health = await engine.startProbes();
   logger.info({ source: client.source, identity, probes: `${health.host}:${health.port}` }, 'operator starting');

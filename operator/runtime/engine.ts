@@ -38,6 +38,8 @@ export interface EngineContext {
    * and resyncs) and returns its cache, to which referenced kinds can be added.
    */
   watch<T extends KubeObject>(kind: string, resource: Resource<T>): Watched<T>;
+  /** Whether this replica leads now: a reconcile checks it before a call that must not be made twice. */
+  isLeading(): boolean;
 }
 
 export interface Controller {
@@ -82,6 +84,8 @@ export class Engine {
   readonly #queue: WorkQueue;
   readonly #context: EngineContext;
   #health: HealthServer | undefined;
+  /** False from the moment the lease is lost, even while in-flight reconciles drain. */
+  #leading: AbortSignal | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -112,6 +116,7 @@ export class Engine {
     this.#context = {
       client: options.client, clock: this.#clock, logger: options.logger, metrics: options.metrics, events,
       informer: (resource) => this.#informer(resource),
+      isLeading: () => !this.#options.leaderElection || this.#leading?.aborted === false,
       enqueue: (kind, ref, priority = 'change') => this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
       watch: (kind, resource) => {
         const watched = watchKind(this.#context, kind, resource);
@@ -190,6 +195,7 @@ export class Engine {
       onStartedLeading: (leading) => {
         metrics.leader.set(1);
         logger.info({ identity: lead.identity }, 'became leader');
+        this.#leading = leading;
         working = this.#work(leading);
       },
       onStoppedLeading: () => metrics.leader.set(0),

@@ -20,11 +20,24 @@ export interface OperatorMetrics {
   readonly probeDuration: Histogram<'probe' | 'host'>;
   /** When a probe of the host last succeeded (Unix seconds); absent until one has. */
   readonly probeLastSuccess: Gauge<'probe' | 'host'>;
+  /** Token grants and refreshes by grant (password, client_credentials, refresh_token) and result. */
+  readonly tokenRequests: Counter<'grant' | 'result'>;
+  /** Seconds until each held token expires, by namespace, name and token (access, refresh); sampled on scrape. */
+  readonly tokenExpiry: Gauge<'namespace' | 'name' | 'token'>;
+  /** Feeds tokenExpiry: every held token's expiry (the label values name objects, never a token). */
+  trackTokenExpiry(source: () => Iterable<TokenExpiry>): void;
   /**
    * Samples queue depth per kind on every scrape (e.g. `() => queue.depthByKind()`). Kinds seen
    * once stay reported, at 0 when empty, so dashboards show an empty queue, not a gap.
    */
   trackQueueDepth(depthByKind: () => ReadonlyMap<string, number>): void;
+}
+
+export interface TokenExpiry {
+  readonly namespace: string;
+  readonly name: string;
+  readonly token: 'access' | 'refresh';
+  readonly expiresAt: Date;
 }
 
 export interface MetricsOptions {
@@ -44,6 +57,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
   const registers = [registry];
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const depth = queueDepthGauge(registry);
+  const expiry = tokenExpiryGauge(registry);
   return {
     registry,
     reconcileTotal: new Counter({
@@ -98,6 +112,14 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       buckets: PROBE_BUCKETS,
       registers,
     }),
+    tokenRequests: new Counter({
+      name: 'imanage_token_requests_total',
+      help: 'Token requests to iManage by grant (password, client_credentials, refresh_token) and result (success, refused, failed).',
+      labelNames: ['grant', 'result'] as const,
+      registers,
+    }),
+    tokenExpiry: expiry.gauge,
+    trackTokenExpiry: expiry.track,
     probeLastSuccess: new Gauge({
       name: 'imanage_probe_last_success_timestamp_seconds',
       help: 'When a probe of the host last succeeded, in Unix seconds, by probe and host.',
@@ -139,4 +161,26 @@ function queueDepthGauge(registry: Registry): {
     },
   });
   return { gauge, track: (depthByKind) => void (source = depthByKind) };
+}
+
+/** Seconds left per held token, computed at scrape time so that the value is current without timers. */
+function tokenExpiryGauge(registry: Registry): {
+  gauge: Gauge<'namespace' | 'name' | 'token'>;
+  track: (source: () => Iterable<TokenExpiry>) => void;
+} {
+  let source: (() => Iterable<TokenExpiry>) | undefined;
+  const gauge = new Gauge({
+    name: 'imanage_token_expiry_seconds',
+    help: 'Seconds until a held token expires, by connection namespace, name and token (access, refresh); negative once expired.',
+    labelNames: ['namespace', 'name', 'token'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const t of source?.() ?? []) {
+        this.set({ namespace: t.namespace, name: t.name, token: t.token }, (t.expiresAt.getTime() - now) / 1000);
+      }
+    },
+  });
+  return { gauge, track: (next) => void (source = next) };
 }

@@ -30,6 +30,8 @@ export interface OperatorOptions {
   readonly logLevel?: string;
   /** iManage probes (--probes). Default: false. */
   readonly probes?: boolean;
+  /** Token management (--tokens, needs probes). Default: false. */
+  readonly tokens?: boolean;
   readonly extraArgs?: readonly string[];
   readonly env?: Record<string, string>;
   /** How long to wait for the `operator starting` line. @default 30000 */
@@ -287,6 +289,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorProc
     '--log-level', opts.logLevel ?? 'info',
     // iManage probes need the simulator; tests of the engine and controllers run without them.
     '--probes', String(opts.probes ?? false),
+    // Tokens only where a test asks: most probe tests run connections that no account is linked to.
+    '--tokens', String(opts.tokens ?? false),
     ...(opts.leaderElectionId ? ['--leader-election-id', opts.leaderElectionId] : []),
     ...(opts.resyncPeriod ? ['--resync-period', opts.resyncPeriod] : []),
     ...(opts.extraArgs ?? []),

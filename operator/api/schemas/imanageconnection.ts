@@ -138,6 +138,11 @@ const tokens = obj('Where and how the operator keeps the OAuth tokens it obtains
     {
       passphraseSecretRef: secretKeyRef('Secret key holding the passphrase (at least 100 characters).', 'passphrase'),
       certificateSecretRef: localObjectRef('A kubernetes.io/tls Secret whose certificate encrypts the tokens.'),
+      previousPassphraseSecretRef: secretKeyRef(
+        'Secret key holding the passphrase the tokens were encrypted with before a change of passphraseSecretRef: ' +
+          'the operator opens the token Secret with it, re-encrypts under the new passphrase, and then it may go.',
+        'passphrase',
+      ),
     },
     { required: ['passphraseSecretRef', 'certificateSecretRef'] },
   ),
@@ -290,6 +295,18 @@ export const iManageConnectionSpec: Schema = obj(
   },
 );
 
+const tokensStatus = obj('The OAuth tokens the operator holds for this connection. Never a token: where they are and when they end.', {
+  secretName: str('The Secret the tokens are written to (owned by this connection).'),
+  encrypted: bool('Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).', false),
+  keyFingerprint: str('The key fingerprint the Secret records (certificate key and passphrase), when encrypted.'),
+  account: str('The iManage user the tokens act as, once known.'),
+  accessTokenExpiresAt: str('When the access token lapses unless used or refreshed (iManage counts inactivity).', { format: 'date-time' }),
+  refreshTokenExpiresAt: str('When the refresh token ends (365 days from its issue by default); after that a human must link again.', { format: 'date-time' }),
+  lastRefreshAt: str('When the operator last obtained or refreshed the tokens.', { format: 'date-time' }),
+  signInUrl: str('While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).'),
+  signInUrlExpiresAt: str('When signInUrl stops working; the operator issues a new one after that.', { format: 'date-time' }),
+});
+
 export const iManageConnectionStatus: Schema = obj('The observed state of the connection, written by the operator.', {
   observedGeneration: observedGenerationSchema(),
   conditions: conditionsSchema(),
@@ -315,7 +332,9 @@ export const iManageConnectionStatus: Schema = obj('The observed state of the co
     checkedAt: str('When the probe last saw this outcome: renewed at most hourly while it stays the same.', { format: 'date-time' }),
     customerId: str('The customer id the server reports, once the operator holds a token.'),
     libraries: { type: 'array', description: 'The libraries the server reports, once the operator holds a token.', items: str('A library id.') },
+    version: str('The Work Server version, where the server reports one (GET /api with a token).'),
   }),
+  tokens: tokensStatus,
 });
 
 export const iManageConnection = {

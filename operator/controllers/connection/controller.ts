@@ -8,8 +8,10 @@ import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts } from './facts.ts';
+import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
+import { ensureFinalizer, releaseTokens, type TokenLifecycle, tokenLifecycle, type TokenOptions } from './token-lifecycle.ts';
 
 export const KIND = 'IManageConnection';
 
@@ -20,11 +22,17 @@ const SECRET_REASONS = new Set([
   'PassphraseTooShort',
   'CertificateInvalid',
   'CertificateExpired',
+  'InvalidCredentials',
+  'EncryptionKeyChanged',
+  'RefreshTokenRevoked',
+  'RefreshFailed',
 ]);
 
 export interface ConnectionControllerOptions {
   /** Probes of iManage; without them Ready means only that the spec and Secrets are valid. */
   readonly probes?: ProbeContext;
+  /** Token management (needs probes: the same network settings); absent with --tokens=false. */
+  readonly tokens?: TokenOptions;
 }
 
 const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
@@ -33,6 +41,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
   let ctx: EngineContext;
   let cache: InformerSet<IManageConnection>;
   let observers: ProbeObservers;
+  let tokens: TokenLifecycle | undefined;
   const probes = options.probes;
   // A connection that no longer probes (gone, suspended, failing before its probes) lets go of
   // its probe cache keys, so that the cache holds only hosts still referenced.
@@ -43,36 +52,50 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       ctx = engine;
       observers = { metrics: engine.metrics, logger: engine.logger };
       cache = engine.watch(KIND, imanageConnections).own;
+      tokens = probes && options.tokens ? tokenLifecycle(engine, probes, options.tokens) : undefined;
       cache.on({
         delete: (o) => release({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' }),
+        update: (old, o) => tokens?.onUpdate(old, o),
       });
     },
     async reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void> {
-      const connection = cache.get(ref.namespace, ref.name);
-      if (!connection || connection.metadata.deletionTimestamp) return void release(ref);
-      const now = ctx.clock.now();
-      const facts = connectionFacts(connection);
-      const decide = (observed: Parameters<typeof decideConnection>[1]) =>
-        decideConnection(connection, observed, ctx.clock.now(), facts, probes?.settings);
-      if (connection.spec.suspend) {
+      let connection = cache.get(ref.namespace, ref.name);
+      if (!connection) return void release(ref);
+      if (connection.metadata.deletionTimestamp) {
         release(ref);
-        await commitStatus(ctx, imanageConnections, connection, decide({}));
+        if (tokens) await releaseTokens(ctx, tokens, connection);
         return;
       }
+      const now = ctx.clock.now();
+      const facts = connectionFacts(connection);
+      const decide = (c: IManageConnection, observed: ObservedConnection) =>
+        decideConnection(c, observed, ctx.clock.now(), facts, probes?.settings);
+      if (connection.spec.suspend) {
+        release(ref);
+        await commitStatus(ctx, imanageConnections, connection, decide(connection, {}));
+        return;
+      }
+      if (tokens) connection = await ensureFinalizer(ctx, connection);
       const observed = await observeConnection(ctx.client, connection, {
         facts,
         now,
         signal,
         ...(probes ? { probes } : {}),
         observers,
+        ...(tokens ? { tokens: tokens.context } : {}),
       });
-      const decision = decide(observed);
+      tokens?.track(connection, observed.tokens);
+      const decision = decide(connection, observed);
       await commitStatus(ctx, imanageConnections, connection, decision);
       if (!observed.reachability) release(ref);
       // A missing or malformed Secret is not watched: look again, with backoff, until it is fixed.
       if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
-      if (observed.reachability)
-        return { requeueAfter: nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now()) };
+      if (observed.reachability) {
+        const probeIn = nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now());
+        const refreshAt = observed.tokens?.nextRefreshAt;
+        const refreshIn = refreshAt ? Math.max(0, refreshAt.getTime() - ctx.clock.now().getTime()) : Infinity;
+        return { requeueAfter: Math.max(1, Math.min(probeIn, refreshIn)) };
+      }
     },
   };
 }

@@ -28,6 +28,7 @@ import {
   summarizeRegistration,
 } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
+import { serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './token-outcomes.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
 export const CHECKED_AT_REFRESH_MS = 3_600_000;
@@ -63,6 +64,8 @@ interface Input {
   readonly environments: readonly EnvironmentRow[];
   /** The Registered condition's substance, when registration was probed (or skipped) this time. */
   readonly registration?: ReturnType<typeof summarizeRegistration>;
+  /** TokensReady's substance, when the token pass ran this time. */
+  readonly tokens?: TokensVerdict;
 }
 
 const specIsValid: Check<Input> = ({ connection }) => invalidSpec(connection);
@@ -146,6 +149,17 @@ const redirectUrisAreRegistered: Check<Input> = ({ registration: summary }) => {
   return fail(reason, 'spec.environments', summary.message);
 };
 
+const tokensAreReady: Check<Input> = ({ tokens }) => {
+  if (!tokens || tokens.ready) return undefined;
+  return (tokens.retried ? retrying : stalled)(tokens.reason, tokens.fieldPath, tokens.message);
+};
+
+/** With a token, reachability completes: the customer id and the library are the server's. */
+const serverMatches: Check<Input> = ({ observed, connection }) => {
+  const problem = serverMatchProblem(observed.tokens, connection);
+  return problem && stalled(problem.reason, problem.fieldPath, problem.message);
+};
+
 function registrationSummary(rows: readonly EnvironmentRow[], observed: ObservedConnection): Input['registration'] {
   if (!observed.registrations && !observed.registrationSkipped) return undefined;
   return summarizeRegistration(rows.flatMap((e) => (e.state ? [e.state] : [])));
@@ -187,6 +201,8 @@ const CHECKS: readonly Check<Input>[] = [
   ),
   serverIsReachable,
   redirectUrisAreRegistered,
+  tokensAreReady,
+  serverMatches,
 ];
 
 /** The checks that need no probe: until they pass, probing would only add noise. */
@@ -244,7 +260,9 @@ function inputOf(
       : undefined;
   const environments = environmentRows(facts, observed, context);
   const registration = registrationSummary(environments, observed);
+  const tokens = observed.tokens ? tokensVerdict(observed.tokens, connection, now) : undefined;
   return {
+    ...(tokens ? { tokens } : {}),
     connection,
     facts,
     observed,
@@ -307,6 +325,9 @@ function probeConditions(input: Input): ConditionInputs {
       reason: reach.reason,
       message: reach.message,
     });
+  const tokens = input.tokens;
+  if (tokens)
+    out.push({ type: 'TokensReady', status: tokens.ready ? 'True' : 'False', reason: tokens.reason, message: tokens.message });
   const summary = input.registration;
   if (summary)
     out.push({
@@ -343,18 +364,30 @@ function serverStatus(input: Input): ConnectionDecision['status']['server'] {
     before?.reason === input.reachability.reason &&
     before.message === input.reachability.message &&
     previous?.certificateNotAfter === notAfter;
+  const found = input.observed.tokens?.discovery;
   return {
     ...(notAfter ? { certificateNotAfter: notAfter } : {}),
     checkedAt: refreshedAt(previous?.checkedAt, unchanged, reach.checkedAt),
+    ...(found ? { customerId: found.customerId, libraries: [...found.libraries] } : discovered(previous)),
+    ...(found?.version ? { version: found.version } : {}),
   };
+}
+
+/** What GET /api said last time, kept while it is not asked again. */
+function discovered(previous: ConnectionDecision['status']['server']): Partial<NonNullable<typeof previous>> {
+  if (!previous?.customerId) return {};
+  return { customerId: previous.customerId, ...(previous.libraries ? { libraries: previous.libraries } : {}),
+    ...(previous.version ? { version: previous.version } : {}) };
 }
 
 function statusOf(input: Input, generation: number): ConnectionDecision['status'] {
   const environments = input.environments.map(environmentStatus);
   const server = serverStatus(input);
+  const tokens = tokensStatus(input.observed.tokens, input.connection.status?.tokens);
   return {
     observedGeneration: generation,
     ...(environments.length ? { environments } : {}),
     ...(server ? { server } : {}),
+    ...(tokens ? { tokens } : {}),
   };
 }

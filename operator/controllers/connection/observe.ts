@@ -18,6 +18,8 @@ import type {
 import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
+import { assessReachability } from './outcomes.ts';
+import { observeTokens, type TokenContext } from './token-observe.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -76,6 +78,8 @@ export interface ObserveContext {
   /** Absent when probes are off. */
   readonly probes?: ProbeContext;
   readonly observers?: ProbeObservers;
+  /** Absent when the operator does not manage tokens (--tokens=false) or probes are off. */
+  readonly tokens?: TokenContext;
 }
 
 export async function observeConnection(
@@ -103,7 +107,19 @@ export async function observeConnection(
   const owner = `${namespace}/${connection.metadata?.name ?? ''}`;
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
-  return { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };
+  const probed = { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };
+  if (!context.tokens || !assessReachability(observed.reachability.value).ok) return probed;
+  const tokens = await observeTokens(client, connection, context.tokens, {
+    facts,
+    ...(application?.secret !== undefined ? { application: { clientId: application.id, clientSecret: application.secret } } : {}),
+    ...(ca ? { ca } : {}),
+    credentials: {
+      username: decode(credentials, 'username'),
+      password: decode(credentials, 'password'),
+      refreshToken: decode(credentials, 'refreshToken'),
+    },
+  });
+  return { ...probed, tokens };
 }
 
 /** The client id to ask iManage with, and where it is kept (the words status may use). */
@@ -113,13 +129,19 @@ async function clientIdOf(
   clientSecret: Secret | undefined,
   probes: ProbeContext,
   signal?: AbortSignal,
-): Promise<{ id: string; source: string } | undefined> {
+): Promise<{ id: string; secret?: string; source: string } | undefined> {
   const own = decode(clientSecret, 'clientId');
-  if (own !== undefined) return { id: own, source: `Secret '${spec.clientSecretRef!.name}' key clientId` };
+  const ownSecret = decode(clientSecret, 'clientSecret');
+  if (own !== undefined) {
+    return { id: own, ...(ownSecret !== undefined ? { secret: ownSecret } : {}), source: `Secret '${spec.clientSecretRef!.name}' key clientId` };
+  }
   if (spec.connectionType !== 'Cloud' || spec.clientSecretRef || !probes.defaultClientSecret) return undefined;
   const { namespace, name } = probes.defaultClientSecret;
-  const id = decode(await readSecret(client, namespace, name, signal), 'clientId');
-  return id === undefined ? undefined : { id, source: "the operator's default application (--default-client-secret)" };
+  const found = await readSecret(client, namespace, name, signal);
+  const id = decode(found, 'clientId');
+  const secret = decode(found, 'clientSecret');
+  const source = "the operator's default application (--default-client-secret)";
+  return id === undefined ? undefined : { id, ...(secret !== undefined ? { secret } : {}), source };
 }
 
 interface ReadSecrets {

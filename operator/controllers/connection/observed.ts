@@ -45,4 +45,50 @@ export interface ObservedConnection {
   readonly clientIdSource?: string;
   /** Registration could not be probed: no client id to ask with. */
   readonly registrationSkipped?: 'NoClientId';
+  /** The token pass; absent when tokens are off or an earlier check failed. */
+  readonly tokens?: TokenObservation;
+}
+
+export type GrantKind = 'password' | 'client_credentials' | 'refresh_token';
+
+/** What went wrong with the tokens, in terms of what happened; decide turns it into a reason. */
+export type TokenFailureKind =
+  | 'InvalidCredentials'
+  | 'InvalidClient'
+  | 'GrantNotSupported'
+  | 'RefreshTokenRevoked'
+  | 'Refused'
+  | 'EncryptionKeyChanged'
+  | 'KeyUnusable'
+  | 'Unreadable'
+  | 'NoApplication'
+  | 'Transient';
+
+/** The token pass of one reconcile: what the Secret holds now, and what happened. Never a token value in status. */
+export interface TokenObservation {
+  readonly secretName: string;
+  readonly encrypted: boolean;
+  readonly grant: string;
+  /** The stored payload (holds tokens: decide copies only times and the account out of it). */
+  readonly payload?: import('../../tokens/stored.ts').StoredPayload;
+  readonly nextRefreshAt?: Date;
+  /** A seeded refresh token was taken over in this pass: the seed no longer works. */
+  readonly seedSpent?: boolean;
+  readonly notLinked?: {
+    readonly signIn?: import('../../tokens/ports.ts').SignIn;
+    readonly problem?: 'NoLinkService';
+  };
+  readonly failure?: {
+    readonly kind: TokenFailureKind;
+    readonly detail: string;
+    readonly grant?: GrantKind;
+    readonly retryAfterMs?: number;
+    readonly changed?: 'passphrase' | 'certificate key';
+    readonly field?: string;
+  };
+  /** The fingerprint the Secret records, when encrypted. */
+  readonly fingerprint?: string;
+  /** GET /api with the access token; absent when no token was held or it was not due. */
+  readonly discovery?: import('../../imanage/discovery.ts').Discovery;
+  readonly discoveryError?: { readonly detail: string; readonly retryable: boolean };
 }

@@ -10,6 +10,11 @@ export const CONNECTION_RBAC: RbacDeclaration = {
     // Referenced Secrets are read on demand, by name: `get` only, never list or watch, so the
     // operator learns no Secret it was not pointed at. A namespaced install scopes even that.
     { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    // The token Secret: created and replaced (with its resourceVersion) by name; still no list or watch.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update'] },
+    // The revoke-tokens finalizer, the linked-at annotation, and owner references that block deletion.
+    { apiGroups: [group], resources: [plural], verbs: ['patch'] },
+    { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
   ],
   ownNamespace: [],
 };

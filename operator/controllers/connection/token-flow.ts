@@ -1,0 +1,331 @@
+// Obtains, refreshes and stores one connection's tokens, and reports what happened (decide says what
+// it means). The order of the steps is what keeps a refresh token alive through a crash:
+//   1. read the Secret (never a cache: the newest tokens are the only ones worth presenting);
+//   2. check that this replica still leads, then send the grant: nothing is sent by a replica that
+//      lost its lease, so two replicas never hold two refresh tokens of one lineage;
+//   3. once iManage answered, always store (no abort signal reaches the write), before the
+//      presented refresh token is forgotten; a conflict re-reads and keeps the newer lineage.
+// A crash between 2 and 3 loses the answer. With grace-period rotation the presented token still
+// works and the next leader refreshes with it; with strict rotation it is dead and the connection
+// shows RefreshTokenRevoked with what to do. No order of steps can avoid that with strict rotation.
+
+import type { IManageConnection } from '../../api/generated/types.ts';
+import { goDurationMs } from '../../api/duration.ts';
+import {
+  type IssuedTokens,
+  IManageOAuthClient,
+  type OAuthNetwork,
+  type RefreshedTokens,
+} from '../../imanage/oauth.ts';
+import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../../imanage/oauth-errors.ts';
+import { ConflictError } from '../../runtime/kube/errors.ts';
+import type { Logger } from '../../runtime/log.ts';
+import type { OperatorMetrics } from '../../runtime/metrics.ts';
+import type { AccessTokens } from '../../tokens/access.ts';
+import { EncryptionKeyChanged, TokensUnreadable } from '../../tokens/envelope.ts';
+import { EncryptionKeyError } from '../../tokens/keys.ts';
+import type { LinkService, SignIn } from '../../tokens/ports.ts';
+import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
+import type { GrantKind, TokenObservation } from './observed.ts';
+import { type KeyMaterial, type LoadedTokens, tokenSecretName, type TokenStore } from './token-store.ts';
+import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
+
+export interface TokenDeps {
+  readonly store: TokenStore;
+  readonly accessTokens: AccessTokens;
+  readonly link?: LinkService;
+  readonly network: Omit<OAuthNetwork, 'timeoutMs'>;
+  readonly isLeading: () => boolean;
+  readonly now: () => Date;
+  readonly metrics?: Pick<OperatorMetrics, 'tokenRequests'>;
+  readonly logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+}
+
+export interface TokenInputs {
+  readonly connection: IManageConnection;
+  readonly application?: { readonly clientId: string; readonly clientSecret: string };
+  readonly credentials: { readonly username?: string; readonly password?: string; readonly refreshToken?: string };
+  /** Absent when tokens are stored plain; an error when the key material cannot be used. */
+  readonly material: KeyMaterial | EncryptionKeyError | undefined;
+  readonly ca?: string;
+  readonly timeoutMs: number;
+}
+
+/** What one pass holds once done: the payload and where it is stored. */
+interface Held {
+  readonly payload: StoredPayload;
+  readonly resourceVersion: string;
+}
+
+export const connectionKey = (c: IManageConnection) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
+
+export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promise<TokenObservation> {
+  const { connection } = input;
+  const base = {
+    secretName: tokenSecretName(connection),
+    encrypted: connection.spec.tokens?.encryption !== undefined,
+    grant: connection.spec.auth?.grant ?? 'AuthorizationCode',
+  } as const;
+  if (input.material instanceof EncryptionKeyError) {
+    return { ...base, failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath } };
+  }
+  const pass = new TokenPass(deps, input, input.material);
+  try {
+    return { ...base, ...(await pass.run()) };
+  } catch (error) {
+    const failure = failureOf(error, pass.grantInFlight);
+    if (!failure) throw error;
+    if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKey(connection));
+    return { ...base, ...pass.heldSoFar(), failure };
+  }
+}
+
+class TokenPass {
+  readonly #deps: TokenDeps;
+  readonly #input: TokenInputs;
+  readonly #material: KeyMaterial | undefined;
+  readonly #key: string;
+  #held: Held | undefined;
+  grantInFlight: GrantKind = 'refresh_token';
+
+  constructor(deps: TokenDeps, input: TokenInputs, material: KeyMaterial | undefined) {
+    this.#deps = deps;
+    this.#input = input;
+    this.#material = material;
+    this.#key = connectionKey(input.connection);
+  }
+
+  heldSoFar(): Partial<TokenObservation> {
+    return this.#held ? { payload: this.#held.payload } : {};
+  }
+
+  async run(): Promise<Partial<TokenObservation>> {
+    let loaded = await this.#load();
+    if (loaded?.rewrite) loaded = await this.#rewrite(loaded);
+    this.#held = loaded;
+    const seed = this.#seedToTakeOver(loaded?.payload);
+    if (seed !== undefined) return this.#finish(await this.#obtain({ seed }), { seedSpent: true });
+    if (!loaded) return this.#withoutTokens();
+    if (loaded.payload.refresh_token_refused_at !== undefined) return this.#afterRefusal(loaded);
+    const due = refreshAt(loaded.payload, this.#refreshBeforeMs(), this.#jitterKey());
+    if (due !== undefined && due.getTime() <= this.#deps.now().getTime()) return this.#finish(await this.#refresh(loaded));
+    return this.#finish(loaded);
+  }
+
+  async #load(): Promise<LoadedTokens | undefined> {
+    const c = this.#input.connection;
+    return this.#deps.store.load(c.metadata.namespace ?? 'default', tokenSecretName(c), this.#material);
+  }
+
+  /** Rotation to the current passphrase, or plain → encrypted: the same tokens, re-written. */
+  async #rewrite(loaded: LoadedTokens): Promise<LoadedTokens> {
+    const saved = await this.#deps.store.save(this.#input.connection, loaded.payload, this.#material, loaded.resourceVersion);
+    this.#deps.logger?.info({ connection: this.#key }, 'token Secret re-encrypted under the current key material');
+    return { payload: loaded.payload, resourceVersion: saved.resourceVersion, rewrite: false };
+  }
+
+  /** A seeded refresh token not yet taken over: absent from the Secret, or replaced by the admin. */
+  #seedToTakeOver(stored: StoredPayload | undefined): string | undefined {
+    const seed = this.#grant() === 'AuthorizationCode' ? this.#input.credentials.refreshToken?.trim() : undefined;
+    if (!seed) return undefined;
+    if (!stored) return seed;
+    // Tokens from an interactive link (no seed recorded) win over a seed, unless iManage refused them.
+    if (stored.seed_sha256 === undefined) return stored.refresh_token_refused_at !== undefined ? seed : undefined;
+    return stored.seed_sha256 === sha256(seed) ? undefined : seed;
+  }
+
+  async #withoutTokens(): Promise<Partial<TokenObservation>> {
+    if (this.#grant() !== 'AuthorizationCode') return this.#finish(await this.#obtain({}));
+    return { notLinked: await this.#signIn() };
+  }
+
+  async #afterRefusal(loaded: Held): Promise<Partial<TokenObservation>> {
+    if (this.#grant() === 'AuthorizationCode') {
+      this.#deps.accessTokens.forget(this.#key);
+      return { payload: loaded.payload, failure: { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } };
+    }
+    return this.#finish(await this.#obtain({}));
+  }
+
+  /** A fresh grant: the password or client credentials, or the take-over of a seeded refresh token. */
+  async #obtain(options: { seed?: string }): Promise<Held> {
+    const oauth = this.#client();
+    const { username = '', password = '' } = this.#input.credentials;
+    const scope = this.#input.connection.spec.auth?.scope ?? 'user';
+    if (options.seed !== undefined) {
+      const tokens = await this.#send('refresh_token', () => oauth.refresh(options.seed!));
+      return this.#store(tokens, { seedSha256: sha256(options.seed) }, undefined);
+    }
+    const tokens = this.#grant() === 'Password'
+      ? await this.#send('password', () => oauth.password(username, password, scope))
+      : await this.#send('client_credentials', () => oauth.clientCredentials(scope));
+    return this.#store(tokens, {}, this.#held);
+  }
+
+  async #refresh(loaded: Held): Promise<Held> {
+    const presented = loaded.payload.refresh_token;
+    if (presented === undefined) return this.#obtainOrExpire(loaded);
+    try {
+      const tokens = await this.#send('refresh_token', () => this.#client().refresh(presented));
+      return await this.#store(tokens, {}, loaded);
+    } catch (error) {
+      if (error instanceof GrantNotSupported) return this.#obtainOrExpire(loaded);
+      if (!(error instanceof InvalidGrant)) throw error;
+      return this.#afterInvalidGrant(presented, error);
+    }
+  }
+
+  /** No refresh token (the application allows none): grant again, or for a linked account, wait for expiry. */
+  async #obtainOrExpire(loaded: Held): Promise<Held> {
+    if (this.#grant() !== 'AuthorizationCode') return this.#obtain({});
+    return loaded;
+  }
+
+  /** iManage refused the refresh token. Another writer may have rotated it: only the stored one counts. */
+  async #afterInvalidGrant(presented: string, error: InvalidGrant): Promise<Held> {
+    const now = await this.#load();
+    if (now && now.payload.refresh_token !== presented) return now;
+    if (this.#grant() !== 'AuthorizationCode') return this.#obtain({});
+    if (now) {
+      const refused = { ...now.payload, refresh_token_refused_at: this.#deps.now().toISOString() };
+      const saved = await this.#deps.store.save(this.#input.connection, refused, this.#material, now.resourceVersion);
+      this.#held = { payload: refused, resourceVersion: saved.resourceVersion };
+    }
+    throw error;
+  }
+
+  /** Sends one grant, unless this replica lost its lease: then nothing is sent (see the header). */
+  async #send<T extends IssuedTokens>(grant: GrantKind, call: () => Promise<T>): Promise<T> {
+    if (!this.#deps.isLeading()) throw new NotLeading();
+    this.grantInFlight = grant;
+    try {
+      const tokens = await call();
+      this.#deps.metrics?.tokenRequests.inc({ grant, result: 'success' });
+      return tokens;
+    } catch (error) {
+      const refused = error instanceof IManageOAuthError && !error.retryable;
+      this.#deps.metrics?.tokenRequests.inc({ grant, result: refused ? 'refused' : 'failed' });
+      throw error;
+    }
+  }
+
+  /** Step 3: store what iManage answered. A conflict keeps the newer lineage and revokes the loser. */
+  async #store(tokens: IssuedTokens | RefreshedTokens, extras: PayloadExtras, before: Held | undefined): Promise<Held> {
+    const payload = payloadOf(tokens, before?.payload, extras);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const saved = await this.#deps.store.save(this.#input.connection, payload, this.#material, before?.resourceVersion);
+        this.#held = { payload, resourceVersion: saved.resourceVersion };
+        return this.#held;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 3) throw error;
+        const current = await this.#load();
+        const unchanged = current !== undefined && current.payload.refresh_token === before?.payload.refresh_token;
+        if (!unchanged || !current) return this.#yieldTo(current, payload);
+        before = current;
+      }
+    }
+  }
+
+  /** Someone stored other tokens meanwhile (a sign-in): theirs are newer; ours are revoked, best effort. */
+  async #yieldTo(current: LoadedTokens | undefined, ours: StoredPayload): Promise<Held> {
+    if (!current) throw new ConflictError('the token Secret was deleted while tokens were being stored', { status: 409, reason: 'Conflict' });
+    const oauth = this.#client();
+    if (ours.refresh_token) void oauth.revoke(ours.refresh_token, 'refresh_token').catch(() => undefined);
+    this.#held = current;
+    return current;
+  }
+
+  #finish(held: Held, extra: Partial<TokenObservation> = {}): Partial<TokenObservation> {
+    this.#held = held;
+    const { payload } = held;
+    const now = this.#deps.now();
+    if (accessTokenValid(payload, now) && payload.access_token_expires_at) {
+      this.#deps.accessTokens.set(this.#key, {
+        accessToken: payload.access_token,
+        expiresAt: new Date(payload.access_token_expires_at),
+        ...(this.#input.connection.spec.customerId ? { customerId: this.#input.connection.spec.customerId } : {}),
+      });
+    } else if (!accessTokenValid(payload, now)) {
+      this.#deps.accessTokens.forget(this.#key);
+    }
+    const next = refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey());
+    return { payload, ...(next ? { nextRefreshAt: next } : {}), ...extra };
+  }
+
+  async #signIn(): Promise<TokenObservation['notLinked']> {
+    const link = this.#deps.link;
+    if (!link) return { problem: 'NoLinkService' };
+    const previous = this.#input.connection.status?.tokens;
+    const now = this.#deps.now();
+    const stillValid = previous?.signInUrlExpiresAt && Date.parse(previous.signInUrlExpiresAt) - now.getTime() > 60_000;
+    if (previous?.signInUrl && stillValid) {
+      return { signIn: { url: previous.signInUrl, expiresAt: new Date(previous.signInUrlExpiresAt!) } };
+    }
+    const c = this.#input.connection;
+    const identity = { namespace: c.metadata.namespace ?? 'default', name: c.metadata.name ?? '', uid: c.metadata.uid ?? '' };
+    const server = {
+      baseUrl: new URL(c.spec.url),
+      clientId: this.#input.application?.clientId ?? '',
+      scope: c.spec.auth?.scope ?? 'user',
+    };
+    const signIn: SignIn = await link.signInUrl(identity, server, now);
+    return { signIn };
+  }
+
+  #client(): IManageOAuthClient {
+    const app = this.#input.application;
+    if (!app) throw new NoApplication();
+    const server = {
+      baseUrl: new URL(this.#input.connection.spec.url),
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      ...(this.#input.ca ? { ca: this.#input.ca } : {}),
+    };
+    return new IManageOAuthClient(server, { ...this.#deps.network, timeoutMs: this.#input.timeoutMs }, this.#deps.now);
+  }
+
+  #grant(): string {
+    return this.#input.connection.spec.auth?.grant ?? 'AuthorizationCode';
+  }
+
+  #refreshBeforeMs(): number {
+    return goDurationMs(this.#input.connection.spec.tokens?.refreshBefore ?? '5m');
+  }
+
+  #jitterKey(): string {
+    return this.#input.connection.metadata.uid ?? this.#key;
+  }
+}
+
+/** This replica no longer leads: it sends nothing; the new leader takes over. */
+export class NotLeading extends Error {
+  override readonly name = 'NotLeading';
+}
+
+/** No client id and secret to ask iManage with. */
+export class NoApplication extends Error {
+  override readonly name = 'NoApplication';
+}
+
+type Failure = NonNullable<TokenObservation['failure']>;
+
+/** What went wrong, as decide reads it; undefined for errors the engine retries (API server, bugs). */
+function failureOf(error: unknown, grant: GrantKind): Failure | undefined {
+  if (error instanceof EncryptionKeyChanged) return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
+  if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret) return { kind: 'Unreadable', detail: error.message };
+  if (error instanceof NoApplication) return { kind: 'NoApplication', detail: 'no client id and secret' };
+  if (error instanceof NotLeading) return { kind: 'Transient', detail: 'this replica no longer leads' };
+  if (!(error instanceof IManageOAuthError)) return undefined;
+  const detail = error.message;
+  if (error.retryable) {
+    const wait = error instanceof RateLimited && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {};
+    return { kind: 'Transient', grant, detail, ...wait };
+  }
+  if (error.failure === 'InvalidGrant') {
+    return { kind: grant === 'refresh_token' ? 'RefreshTokenRevoked' : 'InvalidCredentials', grant, detail };
+  }
+  if (error.failure === 'InvalidClient') return { kind: 'InvalidClient', grant, detail };
+  if (error.failure === 'GrantNotSupported') return { kind: 'GrantNotSupported', grant, detail };
+  return { kind: 'Refused', grant, detail };
+}

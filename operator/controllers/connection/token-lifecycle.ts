@@ -1,0 +1,127 @@
+// The token parts of the connection's life that are not a token pass: the finalizer that revokes
+// tokens at iManage when the connection is deleted (best effort, bounded, never blocking for
+// long), the metrics of held tokens, and a reconcile when a sign-in finished on any replica.
+
+import type { IManageConnection } from '../../api/generated/types.ts';
+import { imanageConnections } from '../../api/kinds.ts';
+import { IManageOAuthClient } from '../../imanage/oauth.ts';
+import type { EngineContext } from '../../runtime/engine.ts';
+import type { TokenExpiry } from '../../runtime/metrics.ts';
+import { secrets } from '../../runtime/kube/resources.ts';
+import { refOf } from '../../runtime/watch.ts';
+import type { AccessTokens } from '../../tokens/access.ts';
+import type { LinkService } from '../../tokens/ports.ts';
+import type { TokenObservation } from './observed.ts';
+import type { ProbeContext } from './observe.ts';
+import { connectionKey } from './token-flow.ts';
+import type { TokenContext } from './token-observe.ts';
+import { LINKED_AT_ANNOTATION, readKeyMaterial, tokenSecretName, type TokenStore } from './token-store.ts';
+
+export const REVOKE_FINALIZER = 'imanage.operator.dev/revoke-tokens';
+/** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
+export const REVOKE_BOUND_MS = 3_000;
+
+export interface TokenOptions {
+  readonly store: TokenStore;
+  readonly accessTokens: AccessTokens;
+  /** The interactive link's sign-in URLs; absent when the operator serves no callback. */
+  readonly link?: LinkService;
+}
+
+export interface TokenLifecycle {
+  readonly context: TokenContext;
+  readonly options: TokenOptions;
+  track(connection: IManageConnection, observed: TokenObservation | undefined): void;
+  forget(connection: IManageConnection): void;
+  onUpdate(old: IManageConnection, current: IManageConnection): void;
+}
+
+export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, options: TokenOptions): TokenLifecycle {
+  const expiries = new Map<string, TokenExpiry[]>();
+  engine.metrics.trackTokenExpiry(() => [...expiries.values()].flat());
+  const context: TokenContext = {
+    store: options.store,
+    accessTokens: options.accessTokens,
+    ...(options.link ? { link: options.link } : {}),
+    network: { overrides: probes.settings.overrides, guard: probes.settings.blocked },
+    isLeading: () => engine.isLeading(),
+    now: () => engine.clock.now(),
+    metrics: engine.metrics,
+    logger: engine.logger,
+    discoveries: new Map(),
+  };
+  return {
+    context,
+    options,
+    track(connection, observed) {
+      const payload = observed?.payload;
+      if (!observed) return;
+      const { namespace, name } = refOf(connection);
+      const of = (token: TokenExpiry['token'], at: string | undefined): TokenExpiry[] =>
+        at ? [{ namespace, name, token, expiresAt: new Date(at) }] : [];
+      expiries.set(connectionKey(connection), [
+        ...of('access', payload?.access_token_expires_at),
+        ...of('refresh', payload?.refresh_token ? payload.refresh_token_expires_at : undefined),
+      ]);
+    },
+    forget(connection) {
+      expiries.delete(connectionKey(connection));
+      context.discoveries.delete(connection.metadata.uid ?? '');
+      options.accessTokens.forget(connectionKey(connection));
+    },
+    onUpdate(old, current) {
+      const annotation = (o: IManageConnection) => o.metadata.annotations?.[LINKED_AT_ANNOTATION];
+      if (annotation(old) !== annotation(current)) engine.enqueue('IManageConnection', refOf(current));
+    },
+  };
+}
+
+/** Adds the revoke finalizer before any token exists, so that deletion always revokes. */
+export async function ensureFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<IManageConnection> {
+  const finalizers = connection.metadata.finalizers ?? [];
+  if (finalizers.includes(REVOKE_FINALIZER)) return connection;
+  const metadata = { finalizers: [...finalizers, REVOKE_FINALIZER], resourceVersion: connection.metadata.resourceVersion };
+  return ctx.client.patch(imanageConnections, refOf(connection), { metadata }) as Promise<IManageConnection>;
+}
+
+/** Deletion: revoke at iManage within REVOKE_BOUND_MS, forget what this process holds, drop the finalizer. */
+export async function releaseTokens(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
+  const finalizers = connection.metadata.finalizers ?? [];
+  tokens.forget(connection);
+  if (!finalizers.includes(REVOKE_FINALIZER)) return;
+  const revoked = await Promise.race([
+    revokeAll(ctx, tokens, connection).then(() => 'revoked' as const, (error: unknown) => error),
+    new Promise<'timeout'>((resolve) => setTimeout(resolve, REVOKE_BOUND_MS, 'timeout').unref()),
+  ]);
+  if (revoked !== 'revoked') ctx.logger.info({ connection: connectionKey(connection), err: revoked }, 'tokens not revoked at iManage');
+  const metadata = {
+    finalizers: finalizers.filter((f) => f !== REVOKE_FINALIZER),
+    resourceVersion: connection.metadata.resourceVersion,
+  };
+  await ctx.client.patch(imanageConnections, refOf(connection), { metadata });
+}
+
+async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
+  const namespace = connection.metadata.namespace ?? 'default';
+  const material = await readKeyMaterial(ctx.client, connection);
+  const loaded = await tokens.options.store.load(namespace, tokenSecretName(connection), material);
+  const app = await applicationOf(ctx, connection);
+  if (!loaded || !app) return;
+  const server = { baseUrl: new URL(connection.spec.url), ...app };
+  const network = { ...tokens.context.network, timeoutMs: REVOKE_BOUND_MS };
+  const oauth = new IManageOAuthClient(server, network);
+  const { refresh_token: refresh, access_token: access } = loaded.payload;
+  await Promise.all([
+    refresh ? oauth.revoke(refresh, 'refresh_token') : undefined,
+    oauth.revoke(access, 'access_token'),
+  ]);
+}
+
+/** The application's own client id and secret (Hosted, OnPremise, or a Cloud override). */
+async function applicationOf(ctx: EngineContext, connection: IManageConnection) {
+  const ref = connection.spec.clientSecretRef;
+  if (!ref) return undefined;
+  const secret = await ctx.client.get(secrets, { namespace: connection.metadata.namespace ?? 'default', name: ref.name });
+  const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+  return { clientId: read('clientId'), clientSecret: read('clientSecret') };
+}

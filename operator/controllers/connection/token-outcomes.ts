@@ -1,0 +1,158 @@
+// What a token pass means: the TokensReady condition (reason, words, stalled or retried), the
+// status.tokens block, and the checks that need a token (customer id, library). Pure. Never a
+// token value: only times, the account, the Secret's name and the key fingerprint leave the payload.
+
+import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import type { TokenObservation } from './observed.ts';
+import { refreshTokenEndsSoon } from './token-schedule.ts';
+
+export type TokensReason =
+  | 'Linked'
+  | 'NotLinked'
+  | 'RefreshFailed'
+  | 'GrantNotSupported'
+  | 'InvalidCredentials'
+  | 'EncryptionKeyChanged'
+  | 'RefreshTokenExpiring'
+  | 'RefreshTokenRevoked';
+
+export interface TokensVerdict {
+  readonly ready: boolean;
+  readonly reason: TokensReason;
+  readonly message: string;
+  /** For a failure: stalled (a human must act) or retried by the operator. */
+  readonly retried: boolean;
+  readonly fieldPath?: string;
+}
+
+const CERT_FIELD = 'spec.tokens.encryption';
+
+export function tokensVerdict(t: TokenObservation, connection: IManageConnection, now: Date): TokensVerdict {
+  if (t.failure) return failureVerdict(t, connection);
+  if (t.notLinked) return notLinkedVerdict(t, connection);
+  const payload = t.payload;
+  const stored = `Secret '${t.secretName}' (${t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1'})`;
+  if (payload && payload.refresh_token && refreshTokenEndsSoon(payload, now)) {
+    return {
+      ready: true, retried: false, reason: 'RefreshTokenExpiring',
+      message: `the refresh token ends at ${payload.refresh_token_expires_at}; link the account again before then ` +
+        `(imanage-operator link ${connection.metadata.name}), because refreshing cannot extend it`,
+    };
+  }
+  const seed = seedWords(connection);
+  return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}` };
+}
+
+function seedWords(connection: IManageConnection): string {
+  const ref = connection.spec.auth?.credentialsSecretRef?.name;
+  if ((connection.spec.auth?.grant ?? 'AuthorizationCode') !== 'AuthorizationCode' || !ref) return '';
+  return `; the refresh token seeded in Secret '${ref}' key refreshToken was taken over and rotated: it no longer ` +
+    'works, and the only live copy is in the token Secret';
+}
+
+function notLinkedVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
+  const name = connection.metadata.name;
+  const how = t.notLinked?.signIn
+    ? `open status.tokens.signInUrl (valid until ${t.notLinked.signIn.expiresAt.toISOString()}) and sign in as the ` +
+      `fall-back account, or run: imanage-operator link ${name}`
+    : 'the operator serves no sign-in callback (--callback-url is not set); put a refresh token in the Secret named ' +
+      'by spec.auth.credentialsSecretRef, key refreshToken, or give the operator a callback URL';
+  return { ready: false, retried: false, reason: 'NotLinked', fieldPath: 'spec.auth', message: `no account is linked yet: ${how}` };
+}
+
+function failureVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
+  const f = t.failure!;
+  const credentials = connection.spec.auth?.credentialsSecretRef?.name;
+  const stall = (reason: TokensReason, fieldPath: string | undefined, message: string): TokensVerdict => ({
+    ready: false, retried: false, reason, message, ...(fieldPath ? { fieldPath } : {}),
+  });
+  switch (f.kind) {
+    case 'Transient':
+      return { ready: false, retried: true, reason: 'RefreshFailed', message: `${f.detail}; the operator retries` };
+    case 'InvalidCredentials':
+      return stall('InvalidCredentials', 'spec.auth.credentialsSecretRef',
+        `iManage refused the user name and password in Secret '${credentials}' (${f.detail}); correct them`);
+    case 'InvalidClient':
+      return stall('InvalidCredentials', 'spec.clientSecretRef',
+        `iManage refused the application's client id or secret (${f.detail}); check them`);
+    case 'GrantNotSupported':
+      return stall('GrantNotSupported', 'spec.auth.grant', grantNotSupported(connection, f.detail));
+    case 'Refused':
+      return stall('InvalidCredentials', 'spec.auth', `iManage refused the token request: ${f.detail}`);
+    case 'RefreshTokenRevoked':
+      return stall('RefreshTokenRevoked', 'spec.auth', revokedWords(t, connection));
+    case 'EncryptionKeyChanged':
+      return stall('EncryptionKeyChanged', CERT_FIELD, `${f.detail}; Secret '${t.secretName}' is left as it is`);
+    case 'KeyUnusable':
+      return stall('EncryptionKeyChanged', f.field ?? CERT_FIELD, f.detail);
+    case 'Unreadable':
+      return stall('EncryptionKeyChanged', CERT_FIELD,
+        `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`);
+    case 'NoApplication':
+      return stall('InvalidCredentials', 'spec.clientSecretRef',
+        'no client id and secret to ask iManage for tokens with: set spec.clientSecretRef (keys clientId, clientSecret)');
+  }
+}
+
+function grantNotSupported(connection: IManageConnection, detail: string): string {
+  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
+  const words = grant === 'ClientCredentials'
+    ? 'this iManage server or application does not allow the client credentials grant; use Password or ' +
+      'AuthorizationCode, or ask your iManage administrator to allow it for the application'
+    : `iManage does not allow the ${grant} grant for this application; ask your iManage administrator to allow it`;
+  return `${words} (${detail})`;
+}
+
+function revokedWords(t: TokenObservation, connection: IManageConnection): string {
+  const name = connection.metadata.name;
+  return `iManage no longer accepts the refresh token in Secret '${t.secretName}': it was revoked, it expired, or ` +
+    'a refresh was answered but the answer was never stored (the operator stopped in between; with strict rotation ' +
+    `that loses the token). Link the account again: run imanage-operator link ${name}, or put a new refresh token ` +
+    'in the Secret named by spec.auth.credentialsSecretRef, key refreshToken';
+}
+
+/** status.tokens: where and until when; kept as it was when this pass did not run. */
+export function tokensStatus(
+  t: TokenObservation | undefined,
+  previous: IManageConnectionStatus['tokens'],
+): IManageConnectionStatus['tokens'] {
+  if (!t) return previous;
+  const p = t.payload;
+  const signIn = t.notLinked?.signIn;
+  return {
+    secretName: t.secretName,
+    encrypted: t.encrypted,
+    ...(t.fingerprint ? { keyFingerprint: t.fingerprint } : {}),
+    ...(p?.account ?? t.discovery?.userId ? { account: p?.account ?? t.discovery?.userId } : {}),
+    ...(p?.access_token_expires_at ? { accessTokenExpiresAt: p.access_token_expires_at } : {}),
+    ...(p?.refresh_token_expires_at ? { refreshTokenExpiresAt: p.refresh_token_expires_at } : {}),
+    ...(p?.obtained_at ? { lastRefreshAt: p.obtained_at } : {}),
+    ...(signIn ? { signInUrl: signIn.url, signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
+  };
+}
+
+/** With a token: the customer id matches (Cloud) and the library exists. */
+export function serverMatchProblem(
+  t: TokenObservation | undefined,
+  connection: IManageConnection,
+): { reason: string; fieldPath: string; message: string } | undefined {
+  const found = t?.discovery;
+  if (!found) return undefined;
+  const { customerId, library } = connection.spec;
+  if (customerId !== undefined && customerId !== found.customerId) {
+    return {
+      reason: 'CustomerIdMismatch',
+      fieldPath: 'spec.customerId',
+      message: `the token's user belongs to customer ${found.customerId}, not ${customerId}; correct spec.customerId ` +
+        'or link an account of that customer',
+    };
+  }
+  if (library !== undefined && !found.libraries.some((l) => l.toLowerCase() === library.toLowerCase())) {
+    return {
+      reason: 'LibraryNotFound',
+      fieldPath: 'spec.library',
+      message: `library ${library} is not among the libraries the account sees (${found.libraries.join(', ') || 'none'})`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+// The token Secret of one connection, read and written by the one store the controller and the
+// interactive link share. Every write is conditional: a create fails if the Secret appeared, a
+// replace carries the resourceVersion it read, so two writers (the leader refreshing, a replica
+// finishing a sign-in) never overwrite each other's tokens unseen (token-flow.ts decides what a
+// conflict means). The key material is read on demand, like every Secret the connection names.
+
+import type { IManageConnection } from '../../api/generated/types.ts';
+import { imanageConnections } from '../../api/kinds.ts';
+import type { IssuedTokens } from '../../imanage/oauth.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import { NotFoundError } from '../../runtime/kube/errors.ts';
+import { type Secret, secrets } from '../../runtime/kube/resources.ts';
+import { EncryptionKeyChanged, type Keyrings } from '../../tokens/envelope.ts';
+import { type CertificateKey, readCertificateKey } from '../../tokens/keys.ts';
+import type { ConnectionIdentity, TokenSink } from '../../tokens/ports.ts';
+import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from '../../tokens/stored.ts';
+import { payloadOf } from './token-schedule.ts';
+
+/** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
+export const LINKED_AT_ANNOTATION = 'imanage.operator.dev/linked-at';
+
+export interface KeyMaterial {
+  readonly certificate: CertificateKey;
+  readonly passphrase: string;
+  readonly previousPassphrase?: string;
+}
+
+export interface LoadedTokens {
+  readonly payload: StoredPayload;
+  readonly resourceVersion: string;
+  /** Stored in another format or under the previous passphrase: rewrite it in the current one. */
+  readonly rewrite: boolean;
+}
+
+type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
+
+export function tokenSecretName(connection: IManageConnection): string {
+  return connection.spec.tokens?.secretName ?? `${connection.metadata.name}-tokens`;
+}
+
+export class TokenStore implements TokenSink {
+  readonly #client: SecretClient & Pick<KubeClient, 'patch'>;
+  readonly #keyrings: Keyrings;
+  readonly #now: () => Date;
+
+  constructor(client: SecretClient & Pick<KubeClient, 'patch'>, keyrings: Keyrings, now: () => Date) {
+    this.#client = client;
+    this.#keyrings = keyrings;
+    this.#now = now;
+  }
+
+  /** Undefined when there is no Secret; throws EncryptionKeyChanged, UnknownTokenSecret, TokensUnreadable. */
+  async load(namespace: string, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
+    const secret = await getOrUndefined(this.#client, namespace, name);
+    if (!secret) return undefined;
+    const resourceVersion = secret.metadata.resourceVersion ?? '';
+    const stored = readStoredSecret(secret);
+    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
+    if (!material) throw new EncryptionKeyChanged('certificate key');
+    try {
+      const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: false };
+    } catch (error) {
+      if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
+      const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: true };
+    }
+  }
+
+  /** Creates (no resourceVersion) or replaces the Secret; a ConflictError means someone wrote first. */
+  async save(
+    connection: IManageConnection,
+    payload: StoredPayload,
+    material: KeyMaterial | undefined,
+    resourceVersion: string | undefined,
+  ): Promise<{ resourceVersion: string; fingerprint?: string }> {
+    const namespace = connection.metadata.namespace ?? 'default';
+    const name = tokenSecretName(connection);
+    const owner = {
+      apiVersion: `${imanageConnections.group}/${imanageConnections.version}`,
+      kind: imanageConnections.kind,
+      name: connection.metadata.name ?? '',
+      uid: connection.metadata.uid ?? '',
+    };
+    const sealed = material
+      ? await this.#keyrings.seal(payload, material.certificate, material.passphrase)
+      : undefined;
+    const body = sealed
+      ? encryptedTokenSecret(namespace, name, owner, sealed)
+      : plainTokenSecret(namespace, name, owner, payload);
+    const object = { ...body, metadata: { ...body.metadata, ...(resourceVersion ? { resourceVersion } : {}) } } as Secret;
+    const saved = resourceVersion
+      ? await this.#client.replace(secrets, object)
+      : await this.#client.create(secrets, object);
+    return { resourceVersion: saved.metadata.resourceVersion ?? '', ...(sealed ? { fingerprint: sealed.fingerprint } : {}) };
+  }
+
+  /** The fingerprint of the current key material (cached per key and passphrase). */
+  fingerprint(material: KeyMaterial): Promise<string> {
+    return this.#keyrings.fingerprint(material.certificate, material.passphrase);
+  }
+
+  /** TokenSink: the interactive link's tokens, from whichever replica received the callback. */
+  async storeLinkedTokens(identity: ConnectionIdentity, tokens: IssuedTokens, account: string | undefined): Promise<void> {
+    const ref = { namespace: identity.namespace, name: identity.name };
+    const connection = await this.#client.get(imanageConnections, ref) as IManageConnection;
+    if (connection.metadata.uid !== identity.uid) {
+      throw new LinkTargetChanged(`IManageConnection ${ref.namespace}/${ref.name} was replaced since the sign-in began`);
+    }
+    const material = await readKeyMaterial(this.#client, connection);
+    const before = await this.load(ref.namespace, tokenSecretName(connection), material);
+    const payload = payloadOf(tokens, undefined, account === undefined ? {} : { account });
+    await this.save(connection, payload, material, before?.resourceVersion);
+    const annotations = { [LINKED_AT_ANNOTATION]: this.#now().toISOString() };
+    await this.#client.patch(imanageConnections, ref, { metadata: { annotations } });
+  }
+}
+
+export class LinkTargetChanged extends Error {
+  override readonly name = 'LinkTargetChanged';
+}
+
+async function getOrUndefined(client: Pick<KubeClient, 'get'>, namespace: string, name: string): Promise<Secret | undefined> {
+  try {
+    return await client.get(secrets, { namespace, name });
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function decoded(secret: Secret | undefined, key: string): string | undefined {
+  const value = secret?.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** The certificate key and passphrases of spec.tokens.encryption; undefined when tokens are stored plain. */
+export async function readKeyMaterial(
+  client: Pick<KubeClient, 'get'>,
+  connection: IManageConnection,
+): Promise<KeyMaterial | undefined> {
+  const encryption = connection.spec.tokens?.encryption;
+  if (!encryption) return undefined;
+  const namespace = connection.metadata.namespace ?? 'default';
+  const read = (name: string) => getOrUndefined(client, namespace, name);
+  const previousRef = encryption.previousPassphraseSecretRef;
+  const [certificate, passphrase, previous] = await Promise.all([
+    read(encryption.certificateSecretRef.name),
+    read(encryption.passphraseSecretRef.name),
+    previousRef ? read(previousRef.name) : Promise.resolve(undefined),
+  ]);
+  const tls = { 'tls.crt': decoded(certificate, 'tls.crt') ?? '', 'tls.key': decoded(certificate, 'tls.key') ?? '' };
+  const previousPassphrase = previousRef ? decoded(previous, previousRef.key ?? 'passphrase') : undefined;
+  return {
+    certificate: readCertificateKey(tls),
+    passphrase: decoded(passphrase, encryption.passphraseSecretRef.key ?? 'passphrase') ?? '',
+    ...(previousPassphrase !== undefined ? { previousPassphrase } : {}),
+  };
+}
