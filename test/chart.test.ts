@@ -19,13 +19,20 @@ const root = join(import.meta.dirname, '..');
 const chart = join(root, 'charts', 'imanage-operator');
 const ns = useTestNamespace('chart');
 /** Flags for running outside a cluster or in tests; the chart sets none of them. */
-const NOT_FOR_A_CLUSTER = ['kubeconfig', 'context', 'resolve', 'allow-loopback-probes'];
+const NOT_FOR_A_CLUSTER = [
+  'kubeconfig',
+  'context',
+  'resolve',
+  'allow-loopback-probes',
+  'callback-tls-cert-file', // an Ingress terminates TLS in a cluster
+  'callback-tls-key-file',
+];
 /** Every optional value set, so that every flag and optional object is rendered. */
 const set = (...values: string[]): string[] => values.flatMap((value) => ['--set', value]);
 const EVERY_VALUE = [
   ...set('watchNamespaces={team-a,team-b}', 'defaultClientSecret=team-a/app-default', 'maxReconcilesPerSecond=0.5'),
   ...set('imanageProbes.serviceCidrs={10.96.0.0/12}', 'imanageProbes.allowCidrs={10.20.0.0/16,fd00::/8}'),
-  ...set(`image.digest=sha256:${'ab'.repeat(32)}`),
+  ...set(`image.digest=sha256:${'ab'.repeat(32)}`, 'callbackUrl=https://imanage-operator.example.com/oauth/callback'),
   ...['--set-string', 'labelSelector=shard in (a\\, b)'],
 ];
 const WITH_MONITOR = ['--set', 'serviceMonitor.enabled=true'];

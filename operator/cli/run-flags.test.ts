@@ -86,9 +86,21 @@ describe('readRunConfig', () => {
     ],
     ['resolve', 'dms.example:443:not-an-ip', /^--resolve takes host:port:address\[:port\] entries/],
     ['allow-loopback-probes', '1', /^--allow-loopback-probes must be true or false, not '1'$/],
+    ['callback-url', 'http://op.example/oauth/callback', /^--callback-url must be an https URL without query/],
+    ['callback-url', 'https://op.example/cb?x=1', /^--callback-url must be an https URL without query/],
+    ['callback-url', 'https://OP.example/cb', /^--callback-url must be .* written as iManage registers it/],
+    ['callback-address', ':70000', /^--callback-address must be host:port or :port, .* such as :8081/],
+    ['callback-tls-cert-file', 'tls.crt', /^--callback-tls-cert-file and --callback-tls-key-file go together/],
   ])('--%s %j is a usage error naming the flag and the fix', (flag, value, message) => {
     expect(() => readRunConfig([`--${flag}=${value}`], {})).toThrow(RunUsageError);
     expect(() => readRunConfig([`--${flag}=${value}`], {})).toThrow(message);
+  });
+
+  it('serves the callback only with --callback-url, on :8081 unless told', () => {
+    expect(readRunConfig([], {}).link).toBeUndefined();
+    const url = 'https://imanage-operator.example.com/oauth/callback';
+    expect(readRunConfig([], { IMANAGE_CALLBACK_URL: url }).link)
+      .toEqual({ callbackUrl: url, address: { host: '0.0.0.0', port: 8081 } });
   });
 
   it('names the environment variable when the bad value came from there', () => {

@@ -42,6 +42,10 @@ export const RUN_FLAGS = {
   resolve: { env: 'IMANAGE_RESOLVE', default: '', list: true },
   'allow-loopback-probes': { env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
   tokens: { env: 'IMANAGE_TOKENS', default: 'true' },
+  'callback-url': { env: 'IMANAGE_CALLBACK_URL', default: '' },
+  'callback-address': { env: 'IMANAGE_CALLBACK_ADDRESS', default: ':8081' },
+  'callback-tls-cert-file': { env: 'IMANAGE_CALLBACK_TLS_CERT_FILE', default: '' },
+  'callback-tls-key-file': { env: 'IMANAGE_CALLBACK_TLS_KEY_FILE', default: '' },
 } as const satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof RUN_FLAGS;
@@ -63,6 +67,14 @@ export interface RunConfig {
   readonly probes?: ProbeFlags;
   /** Obtain, store and refresh tokens (needs probes: the same network settings). */
   readonly tokens: boolean;
+  /** The interactive link's callback endpoint; absent without --callback-url. */
+  readonly link?: LinkFlags;
+}
+
+export interface LinkFlags {
+  readonly callbackUrl: string;
+  readonly address: { readonly host: string; readonly port: number };
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface ProbeFlags {
@@ -159,11 +171,13 @@ function duration(flag: Flag, minMs: number, maxMs: number, range: string): numb
   return ms;
 }
 
-function healthAddress(flag: Flag): { host: string; port: number } {
+function listenAddress(flag: Flag): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(flag.value);
   const port = Number(match?.[2]);
-  if (!match || port > 65535)
-    throw flag.invalid('must be host:port or :port, with a port from 0 to 65535, such as :8080');
+  if (!match || port > 65535) {
+    const example = RUN_FLAGS[flag.name].default || ':8080';
+    throw flag.invalid(`must be host:port or :port, with a port from 0 to 65535, such as ${example}`);
+  }
   return { host: match[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
@@ -250,7 +264,7 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
   return {
     namespaces: names(f.namespaces, DNS_LABEL, 'namespace names (lower-case letters, digits, -), comma-separated'),
     ...(selector ? { labelSelector: selector } : {}),
-    health: healthAddress(f['health-address']),
+    health: listenAddress(f['health-address']),
     concurrency: wholeNumber(f.concurrency, 1, 1000),
     reconcilesPerSecond: positiveNumber(f['max-reconciles-per-second'], 1_000_000),
     resyncPeriodMs: duration(f['resync-period'], 1000, DAY_MS, 'from 1s to 24h'),
@@ -263,5 +277,31 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
     ...(f.context.value ? { context: f.context.value } : {}),
     ...(boolean(f.probes) ? { probes } : {}),
     tokens: boolean(f.tokens),
+    ...linkFlags(f),
   };
+}
+
+/** The redirect URI iManage sends the browser to: it must be registered, so exactly as written there. */
+function linkFlags(f: Record<FlagName, Flag>): { link?: LinkFlags } {
+  const url = f['callback-url'];
+  const [cert, key] = [f['callback-tls-cert-file'], f['callback-tls-key-file']];
+  if ((cert.value === '') !== (key.value === '')) {
+    throw new RunUsageError('--callback-tls-cert-file and --callback-tls-key-file go together: give both or neither');
+  }
+  const address = listenAddress(f['callback-address']);
+  if (url.value === '') return {};
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol !== 'https:' || parsed.href !== url.value || parsed.search || parsed.hash) {
+    throw url.invalid(
+      'must be an https URL without query or fragment, written as iManage registers it, ' +
+        'such as https://imanage-operator.example.com/oauth/callback',
+    );
+  }
+  const tls = cert.value ? { tls: { certFile: cert.value, keyFile: key.value } } : {};
+  return { link: { callbackUrl: url.value, address, ...tls } };
 }

@@ -20,6 +20,8 @@ import type { ProbeSettings } from '../controllers/connection/probes.ts';
 import { TokenStore } from '../controllers/connection/token-store.ts';
 import { AccessTokens } from '../tokens/access.ts';
 import { Keyrings } from '../tokens/envelope.ts';
+import { type RunningLink, startInteractiveLink } from '../tokens/link-service.ts';
+import type { TokenSink } from '../tokens/ports.ts';
 import { type ProbeFlags, readRunConfig, RunUsageError, type RunConfig } from './run-flags.ts';
 
 export { RunUsageError } from './run-flags.ts';
@@ -50,6 +52,13 @@ export const RUN_USAGE = `  run [options]
         --certificate-expiry-warning-days n  0 to 3650 [14]              (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
         --tokens true|false         obtain, encrypt, store and refresh each connection's tokens
                                     (needs probes) [true]                (IMANAGE_TOKENS)
+      The interactive link (AuthorizationCode connections; needs probes and tokens):
+        --callback-url url          the sign-in callback as registered with iManage, e.g.
+                                    https://imanage-operator.example.com/oauth/callback;
+                                    none served when empty               (IMANAGE_CALLBACK_URL)
+        --callback-address host:port  where every replica serves it, HTTP [:8081] (IMANAGE_CALLBACK_ADDRESS)
+        --callback-tls-cert-file path, --callback-tls-key-file path  HTTPS instead (tests; an
+                                    Ingress terminates TLS in a cluster) (IMANAGE_CALLBACK_TLS_*_FILE)
       For tests and demos only:
         --resolve host:port:address[:port],…  like curl's --resolve/--connect-to (IMANAGE_RESOLVE)
         --allow-loopback-probes true|false    let probes reach 127.0.0.0/8 and ::1 [false]
@@ -97,6 +106,33 @@ async function loadClient(config: RunConfig): Promise<KubeClient> {
   }
 }
 
+/** The sign-in callback, served on every replica, and the LinkService whose URLs point at it. */
+async function startLink(
+  config: RunConfig,
+  client: KubeClient,
+  probes: ProbeContext | undefined,
+  sink: TokenSink,
+  logger: Logger,
+): Promise<RunningLink | undefined> {
+  if (!config.link) return undefined;
+  if (!probes || !config.tokens) {
+    logger.warn({}, 'no sign-in callback served: --callback-url needs --probes and --tokens');
+    return undefined;
+  }
+  const network = { overrides: probes.settings.overrides, guard: probes.settings.blocked, timeoutMs: 10_000 };
+  const namespace = config.leaderElectionNamespace ?? client.namespace;
+  const defaults = probes.defaultClientSecret ? { defaultClientSecret: probes.defaultClientSecret } : {};
+  try {
+    const link = await startInteractiveLink(config.link, { client, namespace, network, sink, logger, ...defaults });
+    logger.info({ address: `${link.server.host}:${link.server.port}` }, 'sign-in callback served');
+    return link;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EADDRINUSE') throw error;
+    throw new RunUsageError(`--callback-address or --callback-tls-*-file: ${(error as Error).message}`);
+  }
+}
+
 export async function runCommand(args: string[]): Promise<number> {
   const config = readRunConfig(args);
   const logger = createLogger({ level: config.logLevel, name: 'imanage-operator' });
@@ -127,7 +163,9 @@ export async function runCommand(args: string[]): Promise<number> {
   // One store and one AccessTokens: the interactive link writes through the store, Work API callers read tokens.
   const accessTokens = new AccessTokens();
   const tokenStore = new TokenStore(client, new Keyrings(), () => realClock.now());
-  const tokens = config.tokens ? { tokens: { store: tokenStore, accessTokens } } : {};
+  const link = await startLink(config, client, probes || undefined, tokenStore, logger);
+  const linkService = link ? { link: link.service } : {};
+  const tokens = config.tokens ? { tokens: { store: tokenStore, accessTokens, ...linkService } } : {};
   engine.register(connectionController(probes ? { probes, ...tokens } : {}));
   engine.register(repositoryController());
   const health = await engine.startProbes();
@@ -139,6 +177,7 @@ export async function runCommand(args: string[]): Promise<number> {
       stop.abort();
     });
   const exit = await engine.run(stop.signal);
+  await link?.server.close();
   logger.info({ exit }, 'operator stopped');
   client.close();
   return exit === 'lost-leadership' ? 1 : 0;

@@ -12,8 +12,15 @@ import { CONNECTION_RBAC, DEFAULT_CLIENT_SECRET_RULE } from '../controllers/conn
 import { SERVICE_RANGES_RBAC } from '../controllers/connection/service-ranges.ts';
 import { REPOSITORY_RBAC } from '../controllers/repository/rbac.ts';
 import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/rbac.ts';
+import { LINK_RBAC } from '../tokens/link-store.ts';
 
-const DECLARATIONS: readonly RbacDeclaration[] = [ENGINE_RBAC, CONNECTION_RBAC, SERVICE_RANGES_RBAC, REPOSITORY_RBAC];
+const DECLARATIONS: readonly RbacDeclaration[] = [
+  ENGINE_RBAC,
+  CONNECTION_RBAC,
+  SERVICE_RANGES_RBAC,
+  REPOSITORY_RBAC,
+  LINK_RBAC,
+];
 
 /** One rule per (group, resource), verbs merged and sorted, so the output is stable. */
 export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {

@@ -24,6 +24,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "imanage-operator.args" -}}
 - run
 - {{ printf "--health-address=:%d" (int .Values.ports.health) | quote }}
+- {{ printf "--callback-address=:%d" (int .Values.ports.callback) | quote }}
+{{- with .Values.callbackUrl }}
+- {{ printf "--callback-url=%s" . | quote }}
+{{- end }}
 {{- with .Values.watchNamespaces }}
 - {{ printf "--namespaces=%s" (join "," .) | quote }}
 {{- end }}
