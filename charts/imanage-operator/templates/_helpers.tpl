@@ -45,6 +45,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - {{ printf "--shutdown-grace=%ds" (int .Values.shutdownGraceSeconds) | quote }}
 - {{ printf "--log-level=%s" .Values.logLevel | quote }}
 - {{ printf "--probes=%t" .Values.imanageProbes.enabled | quote }}
+- {{ printf "--tokens=%t" .Values.tokens.enabled | quote }}
 {{- with .Values.defaultClientSecret }}
 - {{ printf "--default-client-secret=%s" . | quote }}
 {{- end }}
