@@ -7,6 +7,7 @@ import { CONTROLLER_NAME, OPERATOR_KINDS } from '../api/kinds.ts';
 import { connectionController } from '../controllers/connection/controller.ts';
 import { discoverServiceRanges } from '../controllers/connection/service-ranges.ts';
 import { repositoryController } from '../controllers/repository/controller.ts';
+import { createResolutionDeps } from '../controllers/repository/observe.ts';
 import { Engine } from '../runtime/engine.ts';
 import { KubeClient } from '../runtime/kube/client.ts';
 import { KubeConfigError } from '../runtime/kube/errors.ts';
@@ -14,7 +15,7 @@ import { createLogger, type Logger } from '../runtime/log.ts';
 import { createMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
 import { realClock } from '../runtime/clock.ts';
 import { ProbeGuard } from '../imanage/network.ts';
-import { ProbeCache } from '../imanage/probe-cache.ts';
+import { HostPhases, ProbeCache } from '../imanage/probe-cache.ts';
 import type { ProbeContext } from '../controllers/connection/observe.ts';
 import type { ProbeSettings } from '../controllers/connection/probes.ts';
 import { TokenStore } from '../controllers/connection/token-store.ts';
@@ -80,11 +81,11 @@ async function probeGuard(flags: ProbeFlags, client: KubeClient, logger: Logger)
   return new ProbeGuard({ allowLoopback: flags.allowLoopback, serviceCidrs, allowedCidrs: flags.allowedCidrs });
 }
 
-function probeContext(flags: ProbeFlags, guard: ProbeGuard, metrics: OperatorMetrics): ProbeContext {
+function probeContext(flags: ProbeFlags, guard: ProbeGuard, metrics: OperatorMetrics, hosts: HostPhases): ProbeContext {
   const count = (probe: string) => (key: string) => metrics.probesSent.inc({ probe, host: key.split('|')[0]! });
   const settings: ProbeSettings = {
-    reachability: new ProbeCache({ clock: realClock, onProbe: count('reachability') }),
-    registration: new ProbeCache({ clock: realClock, onProbe: count('registration') }),
+    reachability: new ProbeCache({ clock: realClock, hosts, onProbe: count('reachability') }),
+    registration: new ProbeCache({ clock: realClock, hosts, onProbe: count('registration') }),
     overrides: flags.overrides,
     blocked: guard,
     expiryWarningDays: flags.expiryWarningDays,
@@ -159,7 +160,10 @@ export async function runCommand(args: string[]): Promise<number> {
         }
       : {}),
   });
-  const probes = config.probes && probeContext(config.probes, await probeGuard(config.probes, client, logger), metrics);
+  // One backoff per host for probes and Work API calls: a 429 anywhere holds all of them back.
+  const hosts = new HostPhases();
+  const guard = config.probes && (await probeGuard(config.probes, client, logger));
+  const probes = config.probes && guard && probeContext(config.probes, guard, metrics, hosts);
   // One store and one AccessTokens: the interactive link writes through the store, Work API callers read tokens.
   const accessTokens = new AccessTokens();
   const tokenStore = new TokenStore(client, new Keyrings(), () => realClock.now());
@@ -167,7 +171,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const linkService = link ? { link: link.service } : {};
   const tokens = config.tokens ? { tokens: { store: tokenStore, accessTokens, ...linkService } } : {};
   engine.register(connectionController(probes ? { probes, ...tokens } : {}));
-  engine.register(repositoryController());
+  const network = probes && { overrides: probes.settings.overrides, guard: probes.settings.blocked };
+  const resolution =
+    network && config.tokens && createResolutionDeps({ tokens: accessTokens, hosts, network, clock: realClock });
+  engine.register(repositoryController(resolution ? { resolution } : {}));
   const health = await engine.startProbes();
   logger.info({ source: client.source, identity, probes: `${health.host}:${health.port}` }, 'operator starting');
   const stop = new AbortController();

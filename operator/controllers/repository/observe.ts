@@ -7,14 +7,9 @@ import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../.
 import { goDurationMs } from '../../api/duration.ts';
 import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
 import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
+import type { HostPhases } from '../../imanage/probe-cache.ts';
 import { planResolution } from '../../imanage/resolve-plan.ts';
-import {
-  accessCheck,
-  ensureFolders,
-  type ResolveContext,
-  resolvePlan,
-  type SearchLoad,
-} from '../../imanage/resolve.ts';
+import { accessCheck, ensureFolders, type ResolveContext, resolvePlan, SearchLoad } from '../../imanage/resolve.ts';
 import type { ContainerRef } from '../../imanage/work.ts';
 import { WorkApiError } from '../../imanage/work-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -22,7 +17,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
 import { type AccessTokens, NoAccessToken } from '../../tokens/access.ts';
-import { type FolderListings, SharedListingWorkClient } from './folder-listings.ts';
+import { FolderListings, SharedListingWorkClient } from './folder-listings.ts';
 import type { AccessResult, EntryResult, PreviewResult, Resolution } from './observed.ts';
 
 /** What the controller needs to resolve; run.ts builds one per process. */
@@ -34,6 +29,18 @@ export interface ResolutionDeps {
   readonly network: { readonly overrides: HostOverrides; readonly guard: ProbeGuard };
   /** Access checks that passed, by repository uid: one per generation and target, not one per interval. */
   readonly accessChecks?: Map<string, string>;
+}
+
+/** One per process: searches and listings shared by every repository, load and backoff shared with the probes. */
+export function createResolutionDeps(options: {
+  readonly tokens: AccessTokens;
+  readonly hosts: HostPhases;
+  readonly network: ResolutionDeps['network'];
+  readonly clock: Clock;
+}): ResolutionDeps {
+  const { tokens, hosts, network, clock } = options;
+  const load = new SearchLoad({ clock, hosts });
+  return { tokens, load, listings: new FolderListings(clock), network, accessChecks: new Map() };
 }
 
 /** How often the connection is probed; the repository re-checks as often (schema default 5m). */
