@@ -14,6 +14,8 @@ export interface StatusRow {
   readonly detail?: string;
   /** -o wide: observedGeneration/generation. */
   readonly generation?: string;
+  /** A repository's workspace and folder per entry (`Shared Administration / Document Templates`), or why not. */
+  readonly resolvedTo?: string;
 }
 
 interface StatusObject {
@@ -27,7 +29,30 @@ interface StatusObject {
   readonly status?: {
     readonly observedGeneration?: number;
     readonly conditions?: readonly { type?: string; status?: string; reason?: string; message?: string }[];
+    readonly resolvers?: readonly { readonly resolution?: ResolutionView }[];
   };
+}
+
+interface ResolutionView {
+  readonly outcome?: string;
+  readonly workspace?: { readonly name?: string };
+  readonly folder?: { readonly path?: string };
+}
+
+/** Entries shown in the RESOLVED TO cell; the rest are counted. */
+const SHOWN_ENTRIES = 2;
+
+/** `Shared Administration / Document Templates`, `NoMatch`, `per work item`: one cell for a repository. */
+function resolvedTo(object: StatusObject): string | undefined {
+  const found = (object.status?.resolvers ?? []).flatMap((r) => (r.resolution ? [r.resolution] : []));
+  if (found.length === 0) return undefined;
+  const cell = (r: ResolutionView) => {
+    if (r.outcome === 'NeedsWorkItem') return 'per work item';
+    if (r.outcome !== 'Resolved') return r.outcome ?? '?';
+    return r.folder?.path ? `${r.workspace?.name} / ${r.folder.path}` : `${r.workspace?.name}`;
+  };
+  const more = found.length > SHOWN_ENTRIES ? ` (+${found.length - SHOWN_ENTRIES} more)` : '';
+  return found.slice(0, SHOWN_ENTRIES).map(cell).join(', ') + more;
 }
 
 // kstatus' rule: status that predates the current generation says nothing about it.
@@ -41,6 +66,7 @@ export function statusRow(object: StatusObject): StatusRow {
   const observed = object.status?.observedGeneration;
   const current = observed === object.metadata?.generation;
   const spec = object.spec;
+  const resolved = current ? resolvedTo(object) : undefined;
   return {
     namespace: object.metadata?.namespace ?? '',
     kind: object.kind ?? '',
@@ -53,6 +79,7 @@ export function statusRow(object: StatusObject): StatusRow {
       spec?.url ??
       [spec?.area, spec?.connectionRef?.name && `via ${spec.connectionRef.name}`].filter(Boolean).join(' '),
     generation: `${observed ?? '-'}/${object.metadata?.generation ?? '-'}`,
+    ...(resolved ? { resolvedTo: resolved } : {}),
   };
 }
 
@@ -77,6 +104,7 @@ export function statusTable(rows: readonly StatusRow[], options: TableOptions = 
           ['DETAIL', (r: StatusRow) => r.detail || '-'] as const,
         ]
       : []),
+    ...(rows.some((r) => r.resolvedTo) ? [['RESOLVED TO', (r: StatusRow) => r.resolvedTo ?? '-'] as const] : []),
     ['MESSAGE', (r) => r.message],
   ];
   const sorted = [...rows].sort(
