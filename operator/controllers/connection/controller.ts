@@ -15,7 +15,7 @@ import { ensureFinalizer, releaseTokens, type TokenLifecycle, tokenLifecycle, ty
 
 export const KIND = 'IManageConnection';
 
-/** Failures that a change to a Secret fixes; Secrets are read on demand, not watched. */
+/** Failures rechecked with backoff: most are fixed by a change to a Secret (read on demand, not watched). */
 const SECRET_REASONS = new Set([
   'SecretNotFound',
   'SecretMissingKey',
@@ -26,6 +26,7 @@ const SECRET_REASONS = new Set([
   'EncryptionKeyChanged',
   'RefreshTokenRevoked',
   'RefreshFailed',
+  'ApiUnavailable',
 ]);
 
 export interface ConnectionControllerOptions {

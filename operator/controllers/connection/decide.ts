@@ -28,7 +28,7 @@ import {
   summarizeRegistration,
 } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
-import { serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './token-outcomes.ts';
+import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './token-outcomes.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
 export const CHECKED_AT_REFRESH_MS = 3_600_000;
@@ -154,6 +154,12 @@ const tokensAreReady: Check<Input> = ({ tokens }) => {
   return (tokens.retried ? retrying : stalled)(tokens.reason, tokens.fieldPath, tokens.message);
 };
 
+/** With a token, GET /api answers for the account: otherwise nothing that needs the Work API can work. */
+const apiAnswers: Check<Input> = ({ observed, connection }) => {
+  const problem = apiProblem(observed.tokens, connection);
+  return problem && (problem.retried ? retrying : stalled)(problem.reason, problem.fieldPath, problem.message);
+};
+
 /** With a token, reachability completes: the customer id and the library are the server's. */
 const serverMatches: Check<Input> = ({ observed, connection }) => {
   const problem = serverMatchProblem(observed.tokens, connection);
@@ -202,6 +208,7 @@ const CHECKS: readonly Check<Input>[] = [
   serverIsReachable,
   redirectUrisAreRegistered,
   tokensAreReady,
+  apiAnswers,
   serverMatches,
 ];
 

@@ -59,6 +59,7 @@ export type TokenFailureKind =
   | 'RefreshTokenRevoked'
   | 'Refused'
   | 'EncryptionKeyChanged'
+  | 'EncryptionRemoved'
   | 'KeyUnusable'
   | 'Unreadable'
   | 'NoApplication'
@@ -85,10 +86,17 @@ export interface TokenObservation {
     readonly retryAfterMs?: number;
     readonly changed?: 'passphrase' | 'certificate key';
     readonly field?: string;
+    /** The refused refresh token is the one seeded in spec.auth.credentialsSecretRef, not a stored one. */
+    readonly seed?: boolean;
   };
   /** The fingerprint the Secret records, when encrypted. */
   readonly fingerprint?: string;
   /** GET /api with the access token; absent when no token was held or it was not due. */
   readonly discovery?: import('../../imanage/discovery.ts').Discovery;
-  readonly discoveryError?: { readonly detail: string; readonly retryable: boolean };
+  /** GET /api with a token just held failed: the Work API refused it, or did not answer. */
+  readonly discoveryError?: {
+    readonly detail: string;
+    readonly retryable: boolean;
+    readonly failure: import('../../imanage/work-errors.ts').WorkFailure;
+  };
 }

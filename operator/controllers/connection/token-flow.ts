@@ -27,7 +27,7 @@ import { EncryptionKeyError } from '../../tokens/keys.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
 import type { GrantKind, TokenObservation } from './observed.ts';
-import { type KeyMaterial, type LoadedTokens, tokenSecretName, type TokenStore } from './token-store.ts';
+import { EncryptionRemoved, type KeyMaterial, type LoadedTokens, tokenSecretName, type TokenStore } from './token-store.ts';
 import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
 
 export interface TokenDeps {
@@ -39,6 +39,11 @@ export interface TokenDeps {
   readonly now: () => Date;
   readonly metrics?: Pick<OperatorMetrics, 'tokenRequests'>;
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /**
+   * Seeded refresh tokens iManage refused, per connection uid (generation and hash): not sent again
+   * until the Secret's value or the spec changes. In memory: a restarted operator asks once more.
+   */
+  readonly refusedSeeds?: Map<string, string>;
 }
 
 export interface TokenInputs {
@@ -73,7 +78,7 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   try {
     return { ...base, ...(await pass.run()) };
   } catch (error) {
-    const failure = failureOf(error, pass.grantInFlight);
+    const failure = failureOf(error, pass.grantInFlight, pass.seedInFlight);
     if (!failure) throw error;
     if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKey(connection));
     return { ...base, ...pass.heldSoFar(), failure };
@@ -87,6 +92,8 @@ class TokenPass {
   readonly #key: string;
   #held: Held | undefined;
   grantInFlight: GrantKind = 'refresh_token';
+  /** The grant in flight presents the seeded refresh token. */
+  seedInFlight = false;
 
   constructor(deps: TokenDeps, input: TokenInputs, material: KeyMaterial | undefined) {
     this.#deps = deps;
@@ -104,7 +111,7 @@ class TokenPass {
     if (loaded?.rewrite) loaded = await this.#rewrite(loaded);
     this.#held = loaded;
     const seed = this.#seedToTakeOver(loaded?.payload);
-    if (seed !== undefined) return this.#finish(await this.#obtain({ seed }), { seedSpent: true });
+    if (seed !== undefined) return this.#finish(await this.#takeOver(seed), { seedSpent: true });
     if (!loaded) return this.#withoutTokens();
     if (loaded.payload.refresh_token_refused_at !== undefined) return this.#afterRefusal(loaded);
     const due = refreshAt(loaded.payload, this.#refreshBeforeMs(), this.#jitterKey());
@@ -134,6 +141,23 @@ class TokenPass {
     return stored.seed_sha256 === sha256(seed) ? undefined : seed;
   }
 
+  /** The seeded refresh token, sent once per value and spec: iManage's refusal holds until either changes. */
+  async #takeOver(seed: string): Promise<Held> {
+    const c = this.#input.connection;
+    const uid = c.metadata.uid ?? this.#key;
+    const attempt = `${c.metadata.generation ?? 0}|${sha256(seed)}`;
+    this.seedInFlight = true;
+    if (this.#deps.refusedSeeds?.get(uid) === attempt) throw new SeedRefusedBefore();
+    try {
+      const held = await this.#obtain({ seed });
+      this.#deps.refusedSeeds?.delete(uid);
+      return held;
+    } catch (error) {
+      if (error instanceof InvalidGrant) this.#deps.refusedSeeds?.set(uid, attempt);
+      throw error;
+    }
+  }
+
   async #withoutTokens(): Promise<Partial<TokenObservation>> {
     if (this.#grant() !== 'AuthorizationCode') return this.#finish(await this.#obtain({}));
     return { notLinked: await this.#signIn() };
@@ -154,7 +178,8 @@ class TokenPass {
     const scope = this.#input.connection.spec.auth?.scope ?? 'user';
     if (options.seed !== undefined) {
       const tokens = await this.#send('refresh_token', () => oauth.refresh(options.seed!));
-      return this.#store(tokens, { seedSha256: sha256(options.seed) }, undefined);
+      // A new lineage: nothing of the stored payload carries over, but its Secret is replaced, not re-created.
+      return this.#store(tokens, { seedSha256: sha256(options.seed) }, this.#held, { fresh: true });
     }
     const tokens = this.#grant() === 'Password'
       ? await this.#send('password', () => oauth.password(username, password, scope))
@@ -210,8 +235,13 @@ class TokenPass {
   }
 
   /** Step 3: store what iManage answered. A conflict keeps the newer lineage and revokes the loser. */
-  async #store(tokens: IssuedTokens | RefreshedTokens, extras: PayloadExtras, before: Held | undefined): Promise<Held> {
-    const payload = payloadOf(tokens, before?.payload, extras);
+  async #store(
+    tokens: IssuedTokens | RefreshedTokens,
+    extras: PayloadExtras,
+    before: Held | undefined,
+    options: { fresh?: boolean } = {},
+  ): Promise<Held> {
+    const payload = payloadOf(tokens, options.fresh ? undefined : before?.payload, extras);
     for (let attempt = 0; ; attempt++) {
       try {
         const saved = await this.#deps.store.save(this.#input.connection, payload, this.#material, before?.resourceVersion);
@@ -303,6 +333,14 @@ export class NotLeading extends Error {
   override readonly name = 'NotLeading';
 }
 
+/** iManage refused this seeded refresh token before, and neither it nor the spec changed since. */
+export class SeedRefusedBefore extends Error {
+  override readonly name = 'SeedRefusedBefore';
+  constructor() {
+    super('iManage refused it before; it is not sent again until the Secret or the spec changes');
+  }
+}
+
 /** No client id and secret to ask iManage with. */
 export class NoApplication extends Error {
   override readonly name = 'NoApplication';
@@ -311,8 +349,10 @@ export class NoApplication extends Error {
 type Failure = NonNullable<TokenObservation['failure']>;
 
 /** What went wrong, as decide reads it; undefined for errors the engine retries (API server, bugs). */
-function failureOf(error: unknown, grant: GrantKind): Failure | undefined {
+function failureOf(error: unknown, grant: GrantKind, seed: boolean): Failure | undefined {
   if (error instanceof EncryptionKeyChanged) return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
+  if (error instanceof EncryptionRemoved) return { kind: 'EncryptionRemoved', detail: error.message };
+  if (error instanceof SeedRefusedBefore) return { kind: 'RefreshTokenRevoked', grant, detail: error.message, seed };
   if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret) return { kind: 'Unreadable', detail: error.message };
   if (error instanceof NoApplication) return { kind: 'NoApplication', detail: 'no client id and secret' };
   if (error instanceof NotLeading) return { kind: 'Transient', detail: 'this replica no longer leads' };
@@ -323,7 +363,7 @@ function failureOf(error: unknown, grant: GrantKind): Failure | undefined {
     return { kind: 'Transient', grant, detail, ...wait };
   }
   if (error.failure === 'InvalidGrant') {
-    return { kind: grant === 'refresh_token' ? 'RefreshTokenRevoked' : 'InvalidCredentials', grant, detail };
+    return { kind: grant === 'refresh_token' ? 'RefreshTokenRevoked' : 'InvalidCredentials', grant, detail, seed };
   }
   if (error.failure === 'InvalidClient') return { kind: 'InvalidClient', grant, detail };
   if (error.failure === 'GrantNotSupported') return { kind: 'GrantNotSupported', grant, detail };

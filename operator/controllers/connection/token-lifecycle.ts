@@ -31,6 +31,8 @@ export interface TokenOptions {
 export interface TokenLifecycle {
   readonly context: TokenContext;
   readonly options: TokenOptions;
+  /** Where the operator's default application is (Cloud connections without clientSecretRef). */
+  readonly defaultClientSecret?: ProbeContext['defaultClientSecret'];
   track(connection: IManageConnection, observed: TokenObservation | undefined): void;
   forget(connection: IManageConnection): void;
   onUpdate(old: IManageConnection, current: IManageConnection): void;
@@ -49,10 +51,12 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
     metrics: engine.metrics,
     logger: engine.logger,
     discoveries: new Map(),
+    refusedSeeds: new Map(),
   };
   return {
     context,
     options,
+    ...(probes.defaultClientSecret ? { defaultClientSecret: probes.defaultClientSecret } : {}),
     track(connection, observed) {
       const payload = observed?.payload;
       if (!observed) return;
@@ -67,6 +71,7 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
     forget(connection) {
       expiries.delete(connectionKey(connection));
       context.discoveries.delete(connection.metadata.uid ?? '');
+      context.refusedSeeds?.delete(connection.metadata.uid ?? '');
       options.accessTokens.forget(connectionKey(connection));
     },
     onUpdate(old, current) {
@@ -105,9 +110,9 @@ async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection:
   const namespace = connection.metadata.namespace ?? 'default';
   const material = await readKeyMaterial(ctx.client, connection);
   const loaded = await tokens.options.store.load(namespace, tokenSecretName(connection), material);
-  const app = await applicationOf(ctx, connection);
+  const [app, ca] = await Promise.all([applicationOf(ctx, tokens, connection), caBundleOf(ctx, connection)]);
   if (!loaded || !app) return;
-  const server = { baseUrl: new URL(connection.spec.url), ...app };
+  const server = { baseUrl: new URL(connection.spec.url), ...app, ...(ca ? { ca } : {}) };
   const network = { ...tokens.context.network, timeoutMs: REVOKE_BOUND_MS };
   const oauth = new IManageOAuthClient(server, network);
   const { refresh_token: refresh, access_token: access } = loaded.payload;
@@ -117,11 +122,22 @@ async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection:
   ]);
 }
 
-/** The application's own client id and secret (Hosted, OnPremise, or a Cloud override). */
-async function applicationOf(ctx: EngineContext, connection: IManageConnection) {
+/** The client id and secret the tokens were issued to: the connection's own, or for Cloud the operator's default. */
+async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection) {
   const ref = connection.spec.clientSecretRef;
-  if (!ref) return undefined;
-  const secret = await ctx.client.get(secrets, { namespace: connection.metadata.namespace ?? 'default', name: ref.name });
+  const fallback = connection.spec.connectionType === 'Cloud' ? tokens.defaultClientSecret : undefined;
+  const where = ref ? { namespace: connection.metadata.namespace ?? 'default', name: ref.name } : fallback;
+  if (!where) return undefined;
+  const secret = await ctx.client.get(secrets, where);
   const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
   return { clientId: read('clientId'), clientSecret: read('clientSecret') };
+}
+
+/** The CA bundle iManage's certificate is checked against, as for every other call to it. */
+async function caBundleOf(ctx: EngineContext, connection: IManageConnection): Promise<string | undefined> {
+  const ref = connection.spec.caBundleSecretRef;
+  if (!ref) return undefined;
+  const secret = await ctx.client.get(secrets, { namespace: connection.metadata.namespace ?? 'default', name: ref.name });
+  const value = secret.data?.[ref.key ?? 'ca.crt'];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }

@@ -82,6 +82,6 @@ async function discoveryOf(
     return { discovery: found };
   } catch (error) {
     if (!(error instanceof WorkApiError)) throw error;
-    return { discoveryError: { detail: error.message, retryable: error.retryable } };
+    return { discoveryError: { detail: error.message, retryable: error.retryable, failure: error.failure } };
   }
 }

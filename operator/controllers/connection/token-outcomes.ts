@@ -83,6 +83,8 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
       return stall('RefreshTokenRevoked', 'spec.auth', revokedWords(t, connection));
     case 'EncryptionKeyChanged':
       return stall('EncryptionKeyChanged', CERT_FIELD, `${f.detail}; Secret '${t.secretName}' is left as it is`);
+    case 'EncryptionRemoved':
+      return stall('EncryptionKeyChanged', CERT_FIELD, encryptionRemovedWords(t));
     case 'KeyUnusable':
       return stall('EncryptionKeyChanged', f.field ?? CERT_FIELD, f.detail);
     case 'Unreadable':
@@ -103,8 +105,21 @@ function grantNotSupported(connection: IManageConnection, detail: string): strin
   return `${words} (${detail})`;
 }
 
+function encryptionRemovedWords(t: TokenObservation): string {
+  return `Secret '${t.secretName}' holds tokens encrypted under the certificate and passphrase that ` +
+    'spec.tokens.encryption named, but spec.tokens.encryption was removed, so the operator cannot read them; the ' +
+    'Secret is left as it is. Put spec.tokens.encryption back as it was (the tokens are kept encrypted), or, to ' +
+    'store tokens unencrypted from now on, delete the Secret and obtain new tokens (AuthorizationCode: link again)';
+}
+
 function revokedWords(t: TokenObservation, connection: IManageConnection): string {
   const name = connection.metadata.name;
+  const credentials = connection.spec.auth?.credentialsSecretRef?.name;
+  if (t.failure?.seed) {
+    return `iManage refused the refresh token in Secret '${credentials}' key refreshToken (${t.failure.detail}): ` +
+      'it was revoked, it expired, it was issued to another application, or it was already used. Link the account ' +
+      `again: run imanage-operator link ${name}, or put a new refresh token in that Secret`;
+  }
   return `iManage no longer accepts the refresh token in Secret '${t.secretName}': it was revoked, it expired, or ` +
     'a refresh was answered but the answer was never stored (the operator stopped in between; with strict rotation ' +
     `that loses the token). Link the account again: run imanage-operator link ${name}, or put a new refresh token ` +
@@ -129,6 +144,26 @@ export function tokensStatus(
     ...(p?.obtained_at ? { lastRefreshAt: p.obtained_at } : {}),
     ...(signIn ? { signInUrl: signIn.url, signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
   };
+}
+
+/** GET /api with a token just held: the Work API did not answer, or refused the account. */
+export function apiProblem(
+  t: TokenObservation | undefined,
+  connection: IManageConnection,
+): { reason: string; fieldPath: string; message: string; retried: boolean } | undefined {
+  const error = t?.discoveryError;
+  if (!error) return undefined;
+  const fieldPath = connection.spec.apiUrl ? 'spec.apiUrl' : 'spec.url';
+  const asked = `GET /api with the access token just obtained (${error.detail})`;
+  if (error.retryable) {
+    return { reason: 'ApiUnavailable', fieldPath, retried: true, message: `${asked} failed; the operator retries` };
+  }
+  const what = error.failure === 'Forbidden'
+    ? 'the account the tokens act as may not use the Work API: allow it in iManage, or link another account'
+    : error.failure === 'NotFound' || error.failure === 'LibraryNotFound'
+      ? `the Work API is not at ${fieldPath}: correct it`
+      : 'iManage refused the request';
+  return { reason: 'ApiAccessDenied', fieldPath, retried: false, message: `${asked}: ${what}` };
 }
 
 /** With a token: the customer id matches (Cloud) and the library exists. */

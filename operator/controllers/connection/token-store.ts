@@ -49,14 +49,17 @@ export class TokenStore implements TokenSink {
     this.#now = now;
   }
 
-  /** Undefined when there is no Secret; throws EncryptionKeyChanged, UnknownTokenSecret, TokensUnreadable. */
+  /**
+   * Undefined when there is no Secret; throws EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret,
+   * TokensUnreadable.
+   */
   async load(namespace: string, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
     const secret = await getOrUndefined(this.#client, namespace, name);
     if (!secret) return undefined;
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
     if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
-    if (!material) throw new EncryptionKeyChanged('certificate key');
+    if (!material) throw new EncryptionRemoved(name);
     try {
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
       return { payload: payload as StoredPayload, resourceVersion, rewrite: false };
@@ -113,6 +116,14 @@ export class TokenStore implements TokenSink {
     await this.save(connection, payload, material, before?.resourceVersion);
     const annotations = { [LINKED_AT_ANNOTATION]: this.#now().toISOString() };
     await this.#client.patch(imanageConnections, ref, { metadata: { annotations } });
+  }
+}
+
+/** The Secret holds encrypted tokens but spec.tokens.encryption is gone: nothing to open them with. */
+export class EncryptionRemoved extends Error {
+  override readonly name = 'EncryptionRemoved';
+  constructor(secretName: string) {
+    super(`Secret '${secretName}' holds tokens encrypted (nested-jwe/v1), but spec.tokens.encryption was removed`);
   }
 }
 
