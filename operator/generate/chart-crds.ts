@@ -5,9 +5,9 @@
 // template) and a choice to keep them on uninstall (`crds.keep`, helm.sh/resource-policy: keep;
 // deleting a CRD deletes every object of its kind, so keeping is the default).
 
-import { stringify } from 'yaml';
 import type { KindDefinition } from '../api/schemas/index.ts';
 import { CRD_HEADER, crdObject } from './crd.ts';
+import { toYaml } from './yaml.ts';
 
 export class TemplateSyntaxInCrdError extends Error {
   override readonly name = 'TemplateSyntaxInCrdError';
@@ -31,8 +31,8 @@ const indent = (text: string): string => text.replace(/^(?=.)/gm, '  ');
 function crdDocument(k: KindDefinition): string {
   const { apiVersion, kind, metadata, spec } = crdObject(k);
   const document = [
-    `---\n${stringify({ apiVersion, kind })}metadata:\n${indent(stringify(metadata))}${KEEP_ANNOTATION}\n`,
-    stringify({ spec }),
+    `---\n${toYaml({ apiVersion, kind })}metadata:\n${indent(toYaml(metadata))}${KEEP_ANNOTATION}\n`,
+    toYaml({ spec }),
   ].join('');
   if (document.replace(KEEP_ANNOTATION, '').includes('{{')) throw new TemplateSyntaxInCrdError(metadata.name);
   return document;

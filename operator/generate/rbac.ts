@@ -7,12 +7,12 @@
 //   default application's Secret (`defaultClientSecret: ns/name`) gets a Role on that one Secret.
 // Rules on cluster-scoped resources are a ClusterRole in both; the Lease a Role in the release's.
 
-import { stringify } from 'yaml';
 import { CONNECTION_RBAC, DEFAULT_CLIENT_SECRET_RULE } from '../controllers/connection/rbac.ts';
 import { SERVICE_RANGES_RBAC } from '../controllers/connection/service-ranges.ts';
 import { REPOSITORY_RBAC } from '../controllers/repository/rbac.ts';
 import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/rbac.ts';
 import { LINK_RBAC } from '../tokens/link-store.ts';
+import { toYaml } from './yaml.ts';
 
 const DECLARATIONS: readonly RbacDeclaration[] = [
   ENGINE_RBAC,
@@ -70,7 +70,7 @@ function grant(kind: 'Role' | 'ClusterRole', name: string, rules: readonly Polic
 
 /** Each document after a `---`, so template directives can sit between documents. */
 function documents(docs: readonly object[]): string {
-  return docs.map((d) => `---\n${stringify(d)}`).join('');
+  return docs.map((d) => `---\n${toYaml(d)}`).join('');
 }
 
 function defaultClientSecretGrant(): object[] {
@@ -82,7 +82,7 @@ export function rbacManifest(): string {
   const serviceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME, namespace: NAMESPACE } };
   return [
     HEADER,
-    stringify(serviceAccount),
+    toYaml(serviceAccount),
     documents(grant('ClusterRole', `${NAME}-cluster-scoped`, rulesOf('clusterScoped'))),
     documents(grant('Role', `${NAME}-leader-election`, rulesOf('ownNamespace'), NAMESPACE)),
     '{{- if .Values.watchNamespaces }}\n{{- range .Values.watchNamespaces }}\n',
