@@ -6,8 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.ts';
+import { scenarioFromYaml } from './config/load.ts';
 import type { Scenario } from './config/spec.ts';
 import { startSimulator, type RunningSimulator } from './server.ts';
 
@@ -82,7 +82,7 @@ export function describe(sim: RunningSimulator, hosts: readonly string[], option
 
 async function main(): Promise<void> {
   const options = parseCli(process.argv.slice(2));
-  const scenario = parseYaml(await readFile(options.config, 'utf8')) as Scenario;
+  const scenario = scenarioFromYaml(await readFile(options.config, 'utf8')) as Scenario | null;
   const sim = await startSimulator(scenario ?? {}, {
     httpsPort: options.tlsPort,
     httpPort: options.httpPort,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { World } from '../state/world.ts';
 import { ManualClock } from '../clock.ts';
-import { configFromObject, configFromYaml, loadConfigFile } from './load.ts';
+import { configFromObject, configFromYaml, loadConfigFile, scenarioFromYaml } from './load.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../scenarios/example.yaml', import.meta.url));
 
@@ -113,5 +113,23 @@ describe('scenario files', () => {
 
   it('refuses text that is not YAML', () => {
     expect(failure(() => configFromYaml('hosts: [unclosed')).path).toBe('config');
+  });
+
+  const UNCLOSED = 'hosts:\n  - name: a.example\n    customers: [1\n';
+  const NESTED = 'hosts: []\ncustomers: x\n  id: 1\n';
+  it.each([
+    ['an unclosed flow sequence', UNCLOSED, /^config: not valid YAML at line 4, column 1: /],
+    ['a nested mapping on a key line', NESTED, /^config: not valid YAML at line 3, column 5: /],
+    ['two documents', 'hosts: []\n---\ncustomers: []\n', /^config: holds 2 YAML documents; put the scenario in one$/],
+  ])('names the line of %s, on one line', (_title, text, message) => {
+    const error = failure(() => scenarioFromYaml(text));
+    expect(error.path).toBe('config');
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('reads a file of comments only, or with a trailing marker, as one scenario', () => {
+    expect(scenarioFromYaml('# nothing yet\n')).toBeNull();
+    expect(scenarioFromYaml('hosts: []\n---\n')).toEqual({ hosts: [] });
   });
 });
