@@ -11,6 +11,7 @@ import { installCrds } from '../harness/crds.ts';
 import { load } from 'js-yaml';
 import { type RunningSimulator, type Scenario, startSimulator } from '../../simulator/index.ts';
 import { statusRow, statusTable, type StatusRow } from '../../operator/cli/status-table.ts';
+import { seedRefreshTokens, tokenLines } from './tokens.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const workDir = join(root, '.cache', 'demo');
@@ -29,8 +30,12 @@ async function kubectlOk(cp: ControlPlane, args: string[]): Promise<string> {
 }
 
 /** The simulator plays every iManage host the examples name, on one loopback port. */
+const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
+const DEFAULT_APP = { clientId: 'clio-operate-global', clientSecret: 'clio-operate-global-secret' };
+/** Where iManage sends the browser after an interactive sign-in (registered in examples.yaml). */
+const CALLBACK_URL = 'https://imanage-operator.demo.example/oauth/callback';
+
 async function startImanage(): Promise<{ sim: RunningSimulator; caFile: string; resolve: string }> {
-  const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
   const sim = await startSimulator(scenario, { httpPort: false, adminPort: 0 });
   const caFile = join(workDir, 'imanage-ca.pem');
   await writeFile(caFile, sim.caPem);
@@ -42,7 +47,7 @@ async function startImanage(): Promise<{ sim: RunningSimulator; caFile: string; 
 async function createDefaultApplication(cp: ControlPlane): Promise<string> {
   await kubectlOk(cp, ['create', 'namespace', 'imanage-system']);
   await kubectlOk(cp, ['create', 'secret', 'generic', 'clio-operate-global-application', '-n', 'imanage-system',
-    '--from-literal=clientId=clio-operate-global', '--from-literal=clientSecret=clio-operate-global-secret']);
+    `--from-literal=clientId=${DEFAULT_APP.clientId}`, `--from-literal=clientSecret=${DEFAULT_APP.clientSecret}`]);
   return 'imanage-system/clio-operate-global-application';
 }
 
@@ -53,6 +58,8 @@ function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: str
     '--health-address', '127.0.0.1:0', '--leader-election-namespace', 'imanage-system', '--resync-period', '1m',
     // Demo only: the simulator's hosts on loopback, and its CA trusted like a system root.
     '--resolve', imanage.resolve, '--allow-loopback-probes', 'true', '--default-client-secret', defaultApp,
+    // The interactive link's callback, served on loopback here (an ingress would expose it).
+    '--callback-url', CALLBACK_URL, '--callback-address', '127.0.0.1:0',
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: imanage.caFile } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -114,15 +121,21 @@ try {
   const imanage = await startImanage();
   simulator = imanage.sim;
   say(`iManage simulator on https://127.0.0.1:${imanage.sim.httpsPort} (admin http://127.0.0.1:${imanage.sim.adminPort}/_admin), playing ${imanage.resolve.split(',').length} hosts`);
-  operator = startOperator(cp, imanage, await createDefaultApplication(cp));
-  operator.once('exit', (code) => { if (!stopping) { say(`the operator exited (${code}); see ${join(workDir, 'operator.log')}`); void shutdown(1); } });
+  const defaultApp = await createDefaultApplication(cp);
+  let seeded = 0;
   for (const folder of await exampleFolders()) {
     await kubectlOk(cp, ['create', 'namespace', folder]);
     await kubectlOk(cp, ['apply', '-n', folder, '-f', join(root, 'examples', folder)]);
+    seeded += await seedRefreshTokens(cp, imanage.sim, scenario, join(root, 'examples', folder), folder, DEFAULT_APP);
   }
-  say(`applied every example from examples/ (one namespace per product); waiting for them to settle…\n`);
+  say(`applied every example from examples/ (one namespace per product); ${seeded} fall-back accounts linked ` +
+    'as an administrator would (a refresh token from the simulator in place of each FAKE placeholder)');
+  operator = startOperator(cp, imanage, defaultApp);
+  operator.once('exit', (code) => { if (!stopping) { say(`the operator exited (${code}); see ${join(workDir, 'operator.log')}`); void shutdown(1); } });
+  say(`started the operator; waiting for the examples to settle…\n`);
   const table = await waitUntilSettled(cp, 120_000);
   say(statusTable(table));
+  say(`\nTokens (status.tokens; the operator never prints a token):\n${(await tokenLines(cp)).map((l) => `  ${l}`).join('\n')}`);
   const ready = table.filter((r) => r.ready === 'True').length;
   say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start; operator RSS ${await rssMiB(operator.pid)} MiB.`);
   if (once) await shutdown(table.every((r) => r.settled) ? 0 : 1);
