@@ -40,24 +40,39 @@ async function docsOf(folder: string): Promise<Doc[]> {
 /** A refresh token for the customer's first user, issued to `app` by the simulator. */
 async function refreshTokenFor(sim: RunningSimulator, scenario: Scenario, doc: Doc, app: Application): Promise<string> {
   const host = new URL(doc.spec!.url!).hostname;
-  const customerId = doc.spec?.customerId ?? scenario.hosts.find((h) => h.name === host)?.customers?.[0];
+  const customerId = doc.spec?.customerId ?? scenario.hosts?.find((h) => h.name === host)?.customers?.[0];
   const user = scenario.customers?.find((c) => c.id === customerId)?.users?.[0];
   if (!user) throw new Error(`examples.yaml has no user of customer ${customerId} for ${doc.metadata?.name}`);
   const form = new URLSearchParams({
-    grant_type: 'password', client_id: app.clientId, client_secret: app.clientSecret,
-    username: user.username, password: user.password ?? '', scope: 'user',
+    grant_type: 'password',
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+    username: user.username,
+    password: user.password ?? '',
+    scope: 'user',
   });
-  const answer = await send({ port: sim.httpsPort, host, ca: sim.caPem }, {
-    method: 'POST', path: '/auth/oauth2/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
-  });
-  if (answer.status !== 200) throw new Error(`no refresh token for ${doc.metadata?.name}: HTTP ${answer.status} ${answer.text}`);
+  const answer = await send(
+    { port: sim.httpsPort, host, ca: sim.caPem },
+    {
+      method: 'POST',
+      path: '/auth/oauth2/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    },
+  );
+  if (answer.status !== 200)
+    throw new Error(`no refresh token for ${doc.metadata?.name}: HTTP ${answer.status} ${answer.text}`);
   return answer.json<{ refresh_token: string }>().refresh_token;
 }
 
 /** Replaces each placeholder refresh token of `folder`'s connections with one the simulator issued. */
 export async function seedRefreshTokens(
-  cp: ControlPlane, sim: RunningSimulator, scenario: Scenario, folder: string, namespace: string, defaultApp: Application,
+  cp: ControlPlane,
+  sim: RunningSimulator,
+  scenario: Scenario,
+  folder: string,
+  namespace: string,
+  defaultApp: Application,
 ): Promise<number> {
   const docs = await docsOf(folder);
   const secrets = new Map(docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata?.name, d]));
@@ -90,13 +105,15 @@ export async function tokenLines(cp: ControlPlane): Promise<string[]> {
   const result = await cp.kubectl(['get', 'imanageconnections', '-A', '-o', 'json']);
   if (result.code !== 0) throw new Error(`kubectl get imanageconnections: ${result.stderr.trim()}`);
   const items = (JSON.parse(result.stdout) as { items: TokensObject[] }).items;
-  return items.map((o) => {
-    const ready = o.status?.conditions?.find((c) => c.type === 'TokensReady');
-    const t = o.status?.tokens;
-    const where = `${o.metadata.namespace}/${o.metadata.name}: TokensReady=${ready?.status ?? '-'} ${ready?.reason ?? ''}`;
-    if (t?.signInUrl) return `${where}; sign in at ${t.signInUrl}`;
-    if (ready?.status !== 'True' || !t?.secretName) return where;
-    const format = t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1';
-    return `${where}; Secret ${t.secretName} (${format}) holds the tokens of ${t.account ?? 'the account'}`;
-  }).sort();
+  return items
+    .map((o) => {
+      const ready = o.status?.conditions?.find((c) => c.type === 'TokensReady');
+      const t = o.status?.tokens;
+      const where = `${o.metadata.namespace}/${o.metadata.name}: TokensReady=${ready?.status ?? '-'} ${ready?.reason ?? ''}`;
+      if (t?.signInUrl) return `${where}; sign in at ${t.signInUrl}`;
+      if (ready?.status !== 'True' || !t?.secretName) return where;
+      const format = t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1';
+      return `${where}; Secret ${t.secretName} (${format}) holds the tokens of ${t.account ?? 'the account'}`;
+    })
+    .sort();
 }

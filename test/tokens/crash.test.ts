@@ -17,8 +17,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
-import { getObject, type KubeJson, listObjects, type OperatorProcess, startOperator, waitFor } from '../harness/operator.ts';
-import { caSecret, condition, connection, list, resolveToSimulator, secret, startFileSimulator } from '../probes/helpers.ts';
+import {
+  getObject,
+  type KubeJson,
+  listObjects,
+  type OperatorProcess,
+  startOperator,
+  waitFor,
+} from '../harness/operator.ts';
+import {
+  caSecret,
+  condition,
+  connection,
+  list,
+  resolveToSimulator,
+  secret,
+  startFileSimulator,
+} from '../probes/helpers.ts';
 import { getJson, refreshWith } from './sim-client.ts';
 
 const HOST = 'crash.example';
@@ -28,24 +43,31 @@ const ROTATIONS = ['grace', 'strict'] as const;
 type Rotation = (typeof ROTATIONS)[number];
 
 const app = (clientId: Rotation, rotation: string) => ({
-  clientId, clientSecret: `${clientId}-secret`, allowRefreshToken: true, accessTokenMinutes: 1,
-  grants: ['authorization_code', 'password'], refreshTokenRotation: rotation,
+  clientId,
+  clientSecret: `${clientId}-secret`,
+  allowRefreshToken: true,
+  accessTokenMinutes: 1,
+  grants: ['authorization_code', 'password'],
+  refreshTokenRotation: rotation,
 });
 const scenario = {
   hosts: [{ name: HOST, customers: ['100'] }],
-  customers: [{
-    id: '100',
-    libraries: [{ id: 'ACTIVE_US' }],
-    users: [{ username: 'jsmith', password: 'jsmith-pass' }],
-    applications: [app('grace', 'until-new-token-used'), app('strict', 'revoke-at-once')],
-  }],
+  customers: [
+    {
+      id: '100',
+      libraries: [{ id: 'ACTIVE_US' }],
+      users: [{ username: 'jsmith', password: 'jsmith-pass' }],
+      applications: [app('grace', 'until-new-token-used'), app('strict', 'revoke-at-once')],
+    },
+  ],
 } as Scenario;
 
 const ns = useTestNamespace('crash');
 let sim: RunningSimulator;
 let op: OperatorProcess | undefined;
 
-const names = (rotation: Rotation) => Array.from({ length: PER_ROTATION }, (_, i) => `${rotation}-${String(i).padStart(2, '0')}`);
+const names = (rotation: Rotation) =>
+  Array.from({ length: PER_ROTATION }, (_, i) => `${rotation}-${String(i).padStart(2, '0')}`);
 const rotationOf = (name: string): Rotation => (name.startsWith('grace') ? 'grace' : 'strict');
 
 async function seededConnection(name: string): Promise<object[]> {
@@ -54,7 +76,9 @@ async function seededConnection(name: string): Promise<object[]> {
   return [
     secret(`${name}-seed`, { refreshToken: seed }),
     connection(name, `https://${HOST}`, {
-      clientSecretRef: rotation, caSecret: 'imanage-ca', probes: { interval: '5m', timeout: '5s' },
+      clientSecretRef: rotation,
+      caSecret: 'imanage-ca',
+      probes: { interval: '5m', timeout: '5s' },
       extraSpec: {
         library: 'ACTIVE_US',
         auth: { grant: 'AuthorizationCode', credentialsSecretRef: { name: `${name}-seed` } },
@@ -66,7 +90,10 @@ async function seededConnection(name: string): Promise<object[]> {
 
 function startCrashOperator(): Promise<OperatorProcess> {
   return startOperator({
-    namespace: ns.name, identity: 'crash-op', probes: true, tokens: true,
+    namespace: ns.name,
+    identity: 'crash-op',
+    probes: true,
+    tokens: true,
     extraArgs: ['--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [HOST]).join(',')],
   });
 }
@@ -74,12 +101,14 @@ function startCrashOperator(): Promise<OperatorProcess> {
 beforeAll(async () => {
   sim = await startFileSimulator(scenario);
   const connections = await Promise.all(ROTATIONS.flatMap(names).map(seededConnection));
-  await ns.apply(list(
-    secret('grace', { clientId: 'grace', clientSecret: 'grace-secret' }),
-    secret('strict', { clientId: 'strict', clientSecret: 'strict-secret' }),
-    caSecret('imanage-ca', sim),
-    ...connections.flat(),
-  ));
+  await ns.apply(
+    list(
+      secret('grace', { clientId: 'grace', clientSecret: 'grace-secret' }),
+      secret('strict', { clientId: 'strict', clientSecret: 'strict-secret' }),
+      caSecret('imanage-ca', sim),
+      ...connections.flat(),
+    ),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -136,12 +165,17 @@ function outcomeOf(object: KubeJson, lastKillAt: string): Outcome {
 }
 
 async function settled(lastKillAt: string): Promise<Map<string, KubeJson>> {
-  return waitFor(async () => {
-    const objects = await listObjects(ns.name, 'imc');
-    const pending = objects.filter((o) => outcomeOf(o, lastKillAt) === 'pending').map((o) => o.metadata.name);
-    if (pending.length > 0) throw new Error(`not yet refreshed since the last kill: ${pending.join(', ')}`);
-    return new Map(objects.map((o) => [o.metadata.name, o]));
-  }, 120_000, 1_000, 'every connection refreshed since the last kill, or RefreshTokenRevoked');
+  return waitFor(
+    async () => {
+      const objects = await listObjects(ns.name, 'imc');
+      const pending = objects.filter((o) => outcomeOf(o, lastKillAt) === 'pending').map((o) => o.metadata.name);
+      if (pending.length > 0) throw new Error(`not yet refreshed since the last kill: ${pending.join(', ')}`);
+      return new Map(objects.map((o) => [o.metadata.name, o]));
+    },
+    120_000,
+    1_000,
+    'every connection refreshed since the last kill, or RefreshTokenRevoked',
+  );
 }
 
 async function storedRefreshToken(name: string): Promise<string> {

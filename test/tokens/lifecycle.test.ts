@@ -10,7 +10,14 @@ import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import { getObject, type OperatorProcess, startOperator, waitFor } from '../harness/operator.ts';
 import {
-  caSecret, condition, connection, list, resolveToSimulator, secret, startFileSimulator, waitForCondition,
+  caSecret,
+  condition,
+  connection,
+  list,
+  resolveToSimulator,
+  secret,
+  startFileSimulator,
+  waitForCondition,
 } from '../probes/helpers.ts';
 import { getJson, refreshWith } from './sim-client.ts';
 
@@ -19,16 +26,21 @@ const ONPREM = 'lifecycle.example';
 const SEEDED = 'seed.example';
 const CALLBACK = 'https://imanage-operator.example.test/oauth/callback';
 const app = (clientId: string) => ({
-  clientId, clientSecret: `${clientId}-secret`, allowRefreshToken: true, redirectUris: [CALLBACK],
+  clientId,
+  clientSecret: `${clientId}-secret`,
+  allowRefreshToken: true,
+  redirectUris: [CALLBACK],
 });
 const scenario = {
   hosts: [CLOUD, ONPREM, SEEDED].map((name) => ({ name, customers: ['100'] })),
-  customers: [{
-    id: '100',
-    libraries: [{ id: 'ACTIVE_US' }],
-    users: [{ username: 'jsmith', password: 'jsmith-pass' }],
-    applications: [app('global'), app('own')],
-  }],
+  customers: [
+    {
+      id: '100',
+      libraries: [{ id: 'ACTIVE_US' }],
+      users: [{ username: 'jsmith', password: 'jsmith-pass' }],
+      applications: [app('global'), app('own')],
+    },
+  ],
 } as Scenario;
 
 const ns = useTestNamespace('lifecycle');
@@ -38,39 +50,61 @@ const tls = tlsSecretData('rsa');
 
 const password = { grant: 'Password', credentialsSecretRef: { name: 'jsmith' } };
 const common = (auth: object, tokens: object = {}) => ({
-  caSecret: 'imanage-ca', extraSpec: { library: 'ACTIVE_US', auth, tokens },
+  caSecret: 'imanage-ca',
+  extraSpec: { library: 'ACTIVE_US', auth, tokens },
 });
 const encryption = {
   encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'token-cert' } },
 };
-const encryptedConnection = (tokens: object) => connection('encrypted', `https://${ONPREM}`, {
-  clientSecretRef: 'own', ...common(password, tokens),
-});
+const encryptedConnection = (tokens: object) =>
+  connection('encrypted', `https://${ONPREM}`, {
+    clientSecretRef: 'own',
+    ...common(password, tokens),
+  });
 const seededConnection = connection('seeded', `https://${SEEDED}`, {
-  clientSecretRef: 'own', ...common({ grant: 'AuthorizationCode', credentialsSecretRef: { name: 'seed' } }),
+  clientSecretRef: 'own',
+  ...common({ grant: 'AuthorizationCode', credentialsSecretRef: { name: 'seed' } }),
 });
 
 beforeAll(async () => {
   sim = await startFileSimulator(scenario);
-  await ns.apply(list(
-    secret('global', { clientId: 'global', clientSecret: 'global-secret' }),
-    secret('own', { clientId: 'own', clientSecret: 'own-secret' }),
-    caSecret('imanage-ca', sim),
-    secret('jsmith', { username: 'jsmith', password: 'jsmith-pass' }),
-    secret('seed', { refreshToken: 'not-a-refresh-token-iManage-issued' }),
-    secret('passphrase', { passphrase: PASSPHRASE }),
-    secret('token-cert', { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() }, 'kubernetes.io/tls'),
-    connection('cloud', `https://${CLOUD}`, { connectionType: 'Cloud', customerId: '100', ...common(password) }),
-    connection('onprem', `https://${ONPREM}`, { clientSecretRef: 'own', ...common(password) }),
-    connection('unlinked', `https://${ONPREM}`, { clientSecretRef: 'own', ...common({ grant: 'AuthorizationCode' }) }),
-    encryptedConnection(encryption),
-    seededConnection,
-  ));
+  await ns.apply(
+    list(
+      secret('global', { clientId: 'global', clientSecret: 'global-secret' }),
+      secret('own', { clientId: 'own', clientSecret: 'own-secret' }),
+      caSecret('imanage-ca', sim),
+      secret('jsmith', { username: 'jsmith', password: 'jsmith-pass' }),
+      secret('seed', { refreshToken: 'not-a-refresh-token-iManage-issued' }),
+      secret('passphrase', { passphrase: PASSPHRASE }),
+      secret(
+        'token-cert',
+        { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() },
+        'kubernetes.io/tls',
+      ),
+      connection('cloud', `https://${CLOUD}`, { connectionType: 'Cloud', customerId: '100', ...common(password) }),
+      connection('onprem', `https://${ONPREM}`, { clientSecretRef: 'own', ...common(password) }),
+      connection('unlinked', `https://${ONPREM}`, {
+        clientSecretRef: 'own',
+        ...common({ grant: 'AuthorizationCode' }),
+      }),
+      encryptedConnection(encryption),
+      seededConnection,
+    ),
+  );
   op = await startOperator({
-    namespace: ns.name, probes: true, tokens: true, resyncPeriod: '1s',
+    namespace: ns.name,
+    probes: true,
+    tokens: true,
+    resyncPeriod: '1s',
     extraArgs: [
-      '--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [CLOUD, ONPREM, SEEDED]).join(','),
-      '--default-client-secret', `${ns.name}/global`, `--callback-url=${CALLBACK}`, '--callback-address=127.0.0.1:0',
+      '--allow-loopback-probes',
+      'true',
+      '--resolve',
+      resolveToSimulator(sim, [CLOUD, ONPREM, SEEDED]).join(','),
+      '--default-client-secret',
+      `${ns.name}/global`,
+      `--callback-url=${CALLBACK}`,
+      '--callback-address=127.0.0.1:0',
     ],
   });
 }, 120_000);
@@ -114,7 +148,9 @@ describe('not linked', () => {
     expect(url.searchParams.get('state')).toMatch(/.{16,}/);
     expect(Date.parse(tokens.signInUrlExpiresAt ?? '') - Date.now()).toBeGreaterThan(60_000);
     expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'NotLinked' });
-    expect(condition(object, 'Ready')?.message).toMatch(/open status\.tokens\.signInUrl .* imanage-operator link unlinked/);
+    expect(condition(object, 'Ready')?.message).toMatch(
+      /open status\.tokens\.signInUrl .* imanage-operator link unlinked/,
+    );
   });
 });
 
@@ -134,16 +170,23 @@ describe('encryption removed', () => {
 describe('a refused seed', () => {
   it('is sent once, not on every reconcile; a new seed in the Secret is taken over', async () => {
     const object = await waitForCondition(ns.name, 'imc', 'seeded', 'TokensReady', 'False', 'RefreshTokenRevoked');
-    expect(condition(object, 'TokensReady')?.message).toMatch(/^iManage refused the refresh token in Secret 'seed' key refreshToken/);
+    expect(condition(object, 'TokensReady')?.message).toMatch(
+      /^iManage refused the refresh token in Secret 'seed' key refreshToken/,
+    );
     // --resync-period 1s reconciles every second; the refused seed must not go out again.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const sent = sim.requestLog({ host: SEEDED, method: 'POST', path: '/auth/oauth2/token' });
     expect(sent.map((r) => r.status)).toEqual([400]);
     const seed = (await getJson(sim, SEEDED, 'own')).refresh_token;
     await ns.apply(list(secret('seed', { refreshToken: seed })));
-    await waitFor(async () => {
-      const now = await getObject(ns.name, 'imc', 'seeded');
-      return condition(now, 'TokensReady')?.reason === 'Linked';
-    }, 120_000, 500, 'the new seed taken over');
+    await waitFor(
+      async () => {
+        const now = await getObject(ns.name, 'imc', 'seeded');
+        return condition(now, 'TokensReady')?.reason === 'Linked';
+      },
+      120_000,
+      500,
+      'the new seed taken over',
+    );
   });
 });

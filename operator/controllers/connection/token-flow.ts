@@ -11,12 +11,7 @@
 
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
-import {
-  type IssuedTokens,
-  IManageOAuthClient,
-  type OAuthNetwork,
-  type RefreshedTokens,
-} from '../../imanage/oauth.ts';
+import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../../imanage/oauth.ts';
 import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../../imanage/oauth-errors.ts';
 import { ConflictError } from '../../runtime/kube/errors.ts';
 import type { Logger } from '../../runtime/log.ts';
@@ -27,7 +22,13 @@ import { EncryptionKeyError } from '../../tokens/keys.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
 import type { GrantKind, TokenObservation } from './observed.ts';
-import { EncryptionRemoved, type KeyMaterial, type LoadedTokens, tokenSecretName, type TokenStore } from './token-store.ts';
+import {
+  EncryptionRemoved,
+  type KeyMaterial,
+  type LoadedTokens,
+  tokenSecretName,
+  type TokenStore,
+} from './token-store.ts';
 import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
 
 export interface TokenDeps {
@@ -72,7 +73,10 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
     grant: connection.spec.auth?.grant ?? 'AuthorizationCode',
   } as const;
   if (input.material instanceof EncryptionKeyError) {
-    return { ...base, failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath } };
+    return {
+      ...base,
+      failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath },
+    };
   }
   const pass = new TokenPass(deps, input, input.material);
   try {
@@ -115,7 +119,8 @@ class TokenPass {
     if (!loaded) return this.#withoutTokens();
     if (loaded.payload.refresh_token_refused_at !== undefined) return this.#afterRefusal(loaded);
     const due = refreshAt(loaded.payload, this.#refreshBeforeMs(), this.#jitterKey());
-    if (due !== undefined && due.getTime() <= this.#deps.now().getTime()) return this.#finish(await this.#refresh(loaded));
+    if (due !== undefined && due.getTime() <= this.#deps.now().getTime())
+      return this.#finish(await this.#refresh(loaded));
     return this.#finish(loaded);
   }
 
@@ -126,7 +131,12 @@ class TokenPass {
 
   /** Rotation to the current passphrase, or plain → encrypted: the same tokens, re-written. */
   async #rewrite(loaded: LoadedTokens): Promise<LoadedTokens> {
-    const saved = await this.#deps.store.save(this.#input.connection, loaded.payload, this.#material, loaded.resourceVersion);
+    const saved = await this.#deps.store.save(
+      this.#input.connection,
+      loaded.payload,
+      this.#material,
+      loaded.resourceVersion,
+    );
     this.#deps.logger?.info({ connection: this.#key }, 'token Secret re-encrypted under the current key material');
     return { payload: loaded.payload, resourceVersion: saved.resourceVersion, rewrite: false };
   }
@@ -181,9 +191,10 @@ class TokenPass {
       // A new lineage: nothing of the stored payload carries over, but its Secret is replaced, not re-created.
       return this.#store(tokens, { seedSha256: sha256(options.seed) }, this.#held, { fresh: true });
     }
-    const tokens = this.#grant() === 'Password'
-      ? await this.#send('password', () => oauth.password(username, password, scope))
-      : await this.#send('client_credentials', () => oauth.clientCredentials(scope));
+    const tokens =
+      this.#grant() === 'Password'
+        ? await this.#send('password', () => oauth.password(username, password, scope))
+        : await this.#send('client_credentials', () => oauth.clientCredentials(scope));
     return this.#store(tokens, {}, this.#held);
   }
 
@@ -244,7 +255,12 @@ class TokenPass {
     const payload = payloadOf(tokens, options.fresh ? undefined : before?.payload, extras);
     for (let attempt = 0; ; attempt++) {
       try {
-        const saved = await this.#deps.store.save(this.#input.connection, payload, this.#material, before?.resourceVersion);
+        const saved = await this.#deps.store.save(
+          this.#input.connection,
+          payload,
+          this.#material,
+          before?.resourceVersion,
+        );
         this.#held = { payload, resourceVersion: saved.resourceVersion };
         return this.#held;
       } catch (error) {
@@ -259,7 +275,11 @@ class TokenPass {
 
   /** Someone stored other tokens meanwhile (a sign-in): theirs are newer; ours are revoked, best effort. */
   async #yieldTo(current: LoadedTokens | undefined, ours: StoredPayload): Promise<Held> {
-    if (!current) throw new ConflictError('the token Secret was deleted while tokens were being stored', { status: 409, reason: 'Conflict' });
+    if (!current)
+      throw new ConflictError('the token Secret was deleted while tokens were being stored', {
+        status: 409,
+        reason: 'Conflict',
+      });
     const oauth = this.#client();
     if (ours.refresh_token) void oauth.revoke(ours.refresh_token, 'refresh_token').catch(() => undefined);
     this.#held = current;
@@ -293,7 +313,11 @@ class TokenPass {
       return { signIn: { url: previous.signInUrl, expiresAt: new Date(previous.signInUrlExpiresAt!) } };
     }
     const c = this.#input.connection;
-    const identity = { namespace: c.metadata.namespace ?? 'default', name: c.metadata.name ?? '', uid: c.metadata.uid ?? '' };
+    const identity = {
+      namespace: c.metadata.namespace ?? 'default',
+      name: c.metadata.name ?? '',
+      uid: c.metadata.uid ?? '',
+    };
     const server = {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
@@ -350,16 +374,19 @@ type Failure = NonNullable<TokenObservation['failure']>;
 
 /** What went wrong, as decide reads it; undefined for errors the engine retries (API server, bugs). */
 function failureOf(error: unknown, grant: GrantKind, seed: boolean): Failure | undefined {
-  if (error instanceof EncryptionKeyChanged) return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
+  if (error instanceof EncryptionKeyChanged)
+    return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
   if (error instanceof EncryptionRemoved) return { kind: 'EncryptionRemoved', detail: error.message };
   if (error instanceof SeedRefusedBefore) return { kind: 'RefreshTokenRevoked', grant, detail: error.message, seed };
-  if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret) return { kind: 'Unreadable', detail: error.message };
+  if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret)
+    return { kind: 'Unreadable', detail: error.message };
   if (error instanceof NoApplication) return { kind: 'NoApplication', detail: 'no client id and secret' };
   if (error instanceof NotLeading) return { kind: 'Transient', detail: 'this replica no longer leads' };
   if (!(error instanceof IManageOAuthError)) return undefined;
   const detail = error.message;
   if (error.retryable) {
-    const wait = error instanceof RateLimited && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {};
+    const wait =
+      error instanceof RateLimited && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {};
     return { kind: 'Transient', grant, detail, ...wait };
   }
   if (error.failure === 'InvalidGrant') {

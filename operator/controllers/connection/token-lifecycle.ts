@@ -85,20 +85,31 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
 export async function ensureFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<IManageConnection> {
   const finalizers = connection.metadata.finalizers ?? [];
   if (finalizers.includes(REVOKE_FINALIZER)) return connection;
-  const metadata = { finalizers: [...finalizers, REVOKE_FINALIZER], resourceVersion: connection.metadata.resourceVersion };
+  const metadata = {
+    finalizers: [...finalizers, REVOKE_FINALIZER],
+    resourceVersion: connection.metadata.resourceVersion,
+  };
   return ctx.client.patch(imanageConnections, refOf(connection), { metadata }) as Promise<IManageConnection>;
 }
 
 /** Deletion: revoke at iManage within REVOKE_BOUND_MS, forget what this process holds, drop the finalizer. */
-export async function releaseTokens(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
+export async function releaseTokens(
+  ctx: EngineContext,
+  tokens: TokenLifecycle,
+  connection: IManageConnection,
+): Promise<void> {
   const finalizers = connection.metadata.finalizers ?? [];
   tokens.forget(connection);
   if (!finalizers.includes(REVOKE_FINALIZER)) return;
   const revoked = await Promise.race([
-    revokeAll(ctx, tokens, connection).then(() => 'revoked' as const, (error: unknown) => error),
+    revokeAll(ctx, tokens, connection).then(
+      () => 'revoked' as const,
+      (error: unknown) => error,
+    ),
     new Promise<'timeout'>((resolve) => setTimeout(resolve, REVOKE_BOUND_MS, 'timeout').unref()),
   ]);
-  if (revoked !== 'revoked') ctx.logger.info({ connection: connectionKey(connection), err: revoked }, 'tokens not revoked at iManage');
+  if (revoked !== 'revoked')
+    ctx.logger.info({ connection: connectionKey(connection), err: revoked }, 'tokens not revoked at iManage');
   const metadata = {
     finalizers: finalizers.filter((f) => f !== REVOKE_FINALIZER),
     resourceVersion: connection.metadata.resourceVersion,
@@ -137,7 +148,10 @@ async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connect
 async function caBundleOf(ctx: EngineContext, connection: IManageConnection): Promise<string | undefined> {
   const ref = connection.spec.caBundleSecretRef;
   if (!ref) return undefined;
-  const secret = await ctx.client.get(secrets, { namespace: connection.metadata.namespace ?? 'default', name: ref.name });
+  const secret = await ctx.client.get(secrets, {
+    namespace: connection.metadata.namespace ?? 'default',
+    name: ref.name,
+  });
   const value = secret.data?.[ref.key ?? 'ca.crt'];
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }

@@ -22,7 +22,11 @@ export interface TokenObserveInputs {
   readonly facts: ConnectionFacts;
   readonly application?: TokenInputs['application'];
   readonly ca?: string;
-  readonly credentials: { readonly username?: string | undefined; readonly password?: string | undefined; readonly refreshToken?: string | undefined };
+  readonly credentials: {
+    readonly username?: string | undefined;
+    readonly password?: string | undefined;
+    readonly refreshToken?: string | undefined;
+  };
 }
 
 export async function observeTokens(
@@ -41,9 +45,10 @@ export async function observeTokens(
     ...(inputs.application ? { application: inputs.application } : {}),
     ...(inputs.ca ? { ca: inputs.ca } : {}),
   });
-  const fingerprint = material && !(material instanceof EncryptionKeyError)
-    ? { fingerprint: await context.store.fingerprint(material) }
-    : {};
+  const fingerprint =
+    material && !(material instanceof EncryptionKeyError)
+      ? { fingerprint: await context.store.fingerprint(material) }
+      : {};
   return { ...observed, ...fingerprint, ...(await discoveryOf(context, connection, observed, inputs)) };
 }
 

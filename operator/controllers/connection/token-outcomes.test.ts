@@ -21,12 +21,19 @@ const probed: ObservedConnection = {
   },
 };
 const payload = (refreshEnds = '2027-06-01T00:00:00.000Z') => ({
-  access_token: 'a', token_type: 'Bearer', refresh_token: 'r', obtained_at: at.toISOString(),
-  access_token_expires_at: '2026-11-23T12:29:00.000Z', refresh_token_expires_at: refreshEnds,
+  access_token: 'a',
+  token_type: 'Bearer',
+  refresh_token: 'r',
+  obtained_at: at.toISOString(),
+  access_token_expires_at: '2026-11-23T12:29:00.000Z',
+  refresh_token_expires_at: refreshEnds,
 });
 const discovery = { customerId: '100', userId: 'JSMITH', libraries: ['ACTIVE_US'] };
 const tokens = (t: Partial<TokenObservation>): TokenObservation => ({
-  secretName: 'acme-tokens', encrypted: true, grant: 'AuthorizationCode', ...t,
+  secretName: 'acme-tokens',
+  encrypted: true,
+  grant: 'AuthorizationCode',
+  ...t,
 });
 const signIn = { url: 'https://acme.cloudimanage.com/auth/oauth2/authorize?state=s', expiresAt: now };
 
@@ -41,12 +48,24 @@ describe('token outcomes and health', () => {
     ['NotLinked', tokens({ notLinked: { signIn } }), 'stalled'],
     ['GrantNotSupported', tokens({ failure: { kind: 'GrantNotSupported', detail: 'unauthorized_client' } }), 'stalled'],
     ['InvalidCredentials', tokens({ failure: { kind: 'InvalidCredentials', detail: 'invalid_grant' } }), 'stalled'],
-    ['EncryptionKeyChanged', tokens({ failure: { kind: 'EncryptionKeyChanged', detail: 'another passphrase' } }), 'stalled'],
+    [
+      'EncryptionKeyChanged',
+      tokens({ failure: { kind: 'EncryptionKeyChanged', detail: 'another passphrase' } }),
+      'stalled',
+    ],
     ['EncryptionKeyChanged', tokens({ failure: { kind: 'EncryptionRemoved', detail: 'removed' } }), 'stalled'],
     ['RefreshTokenRevoked', tokens({ failure: { kind: 'RefreshTokenRevoked', detail: 'invalid_grant' } }), 'stalled'],
     ['RefreshFailed', tokens({ failure: { kind: 'Transient', detail: 'HTTP 503' } }), 'retrying'],
-    ['ApiUnavailable', tokens({ payload: payload(), discoveryError: { detail: 'HTTP 502', retryable: true, failure: 'ServerError' } }), 'retrying'],
-    ['ApiAccessDenied', tokens({ payload: payload(), discoveryError: { detail: 'HTTP 403', retryable: false, failure: 'Forbidden' } }), 'stalled'],
+    [
+      'ApiUnavailable',
+      tokens({ payload: payload(), discoveryError: { detail: 'HTTP 502', retryable: true, failure: 'ServerError' } }),
+      'retrying',
+    ],
+    [
+      'ApiAccessDenied',
+      tokens({ payload: payload(), discoveryError: { detail: 'HTTP 403', retryable: false, failure: 'Forbidden' } }),
+      'stalled',
+    ],
   ] as const)('%s: Ready=False, %s', (reason, observed, kind) => {
     const { byType } = decide(observed);
     expect(byType['Ready']).toMatchObject({ status: 'False', reason });

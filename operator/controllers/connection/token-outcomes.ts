@@ -34,8 +34,11 @@ export function tokensVerdict(t: TokenObservation, connection: IManageConnection
   const stored = `Secret '${t.secretName}' (${t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1'})`;
   if (payload && payload.refresh_token && refreshTokenEndsSoon(payload, now)) {
     return {
-      ready: true, retried: false, reason: 'RefreshTokenExpiring',
-      message: `the refresh token ends at ${payload.refresh_token_expires_at}; link the account again before then ` +
+      ready: true,
+      retried: false,
+      reason: 'RefreshTokenExpiring',
+      message:
+        `the refresh token ends at ${payload.refresh_token_expires_at}; link the account again before then ` +
         `(imanage-operator link ${connection.metadata.name}), because refreshing cannot extend it`,
     };
   }
@@ -46,8 +49,10 @@ export function tokensVerdict(t: TokenObservation, connection: IManageConnection
 function seedWords(connection: IManageConnection): string {
   const ref = connection.spec.auth?.credentialsSecretRef?.name;
   if ((connection.spec.auth?.grant ?? 'AuthorizationCode') !== 'AuthorizationCode' || !ref) return '';
-  return `; the refresh token seeded in Secret '${ref}' key refreshToken was taken over and rotated: it no longer ` +
-    'works, and the only live copy is in the token Secret';
+  return (
+    `; the refresh token seeded in Secret '${ref}' key refreshToken was taken over and rotated: it no longer ` +
+    'works, and the only live copy is in the token Secret'
+  );
 }
 
 function notLinkedVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
@@ -57,24 +62,40 @@ function notLinkedVerdict(t: TokenObservation, connection: IManageConnection): T
       `fall-back account, or run: imanage-operator link ${name}`
     : 'the operator serves no sign-in callback (--callback-url is not set); put a refresh token in the Secret named ' +
       'by spec.auth.credentialsSecretRef, key refreshToken, or give the operator a callback URL';
-  return { ready: false, retried: false, reason: 'NotLinked', fieldPath: 'spec.auth', message: `no account is linked yet: ${how}` };
+  return {
+    ready: false,
+    retried: false,
+    reason: 'NotLinked',
+    fieldPath: 'spec.auth',
+    message: `no account is linked yet: ${how}`,
+  };
 }
 
 function failureVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
   const f = t.failure!;
   const credentials = connection.spec.auth?.credentialsSecretRef?.name;
   const stall = (reason: TokensReason, fieldPath: string | undefined, message: string): TokensVerdict => ({
-    ready: false, retried: false, reason, message, ...(fieldPath ? { fieldPath } : {}),
+    ready: false,
+    retried: false,
+    reason,
+    message,
+    ...(fieldPath ? { fieldPath } : {}),
   });
   switch (f.kind) {
     case 'Transient':
       return { ready: false, retried: true, reason: 'RefreshFailed', message: `${f.detail}; the operator retries` };
     case 'InvalidCredentials':
-      return stall('InvalidCredentials', 'spec.auth.credentialsSecretRef',
-        `iManage refused the user name and password in Secret '${credentials}' (${f.detail}); correct them`);
+      return stall(
+        'InvalidCredentials',
+        'spec.auth.credentialsSecretRef',
+        `iManage refused the user name and password in Secret '${credentials}' (${f.detail}); correct them`,
+      );
     case 'InvalidClient':
-      return stall('InvalidCredentials', 'spec.clientSecretRef',
-        `iManage refused the application's client id or secret (${f.detail}); check them`);
+      return stall(
+        'InvalidCredentials',
+        'spec.clientSecretRef',
+        `iManage refused the application's client id or secret (${f.detail}); check them`,
+      );
     case 'GrantNotSupported':
       return stall('GrantNotSupported', 'spec.auth.grant', grantNotSupported(connection, f.detail));
     case 'Refused':
@@ -88,42 +109,55 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
     case 'KeyUnusable':
       return stall('EncryptionKeyChanged', f.field ?? CERT_FIELD, f.detail);
     case 'Unreadable':
-      return stall('EncryptionKeyChanged', CERT_FIELD,
-        `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`);
+      return stall(
+        'EncryptionKeyChanged',
+        CERT_FIELD,
+        `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`,
+      );
     case 'NoApplication':
-      return stall('InvalidCredentials', 'spec.clientSecretRef',
-        'no client id and secret to ask iManage for tokens with: set spec.clientSecretRef (keys clientId, clientSecret)');
+      return stall(
+        'InvalidCredentials',
+        'spec.clientSecretRef',
+        'no client id and secret to ask iManage for tokens with: set spec.clientSecretRef (keys clientId, clientSecret)',
+      );
   }
 }
 
 function grantNotSupported(connection: IManageConnection, detail: string): string {
   const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
-  const words = grant === 'ClientCredentials'
-    ? 'this iManage server or application does not allow the client credentials grant; use Password or ' +
-      'AuthorizationCode, or ask your iManage administrator to allow it for the application'
-    : `iManage does not allow the ${grant} grant for this application; ask your iManage administrator to allow it`;
+  const words =
+    grant === 'ClientCredentials'
+      ? 'this iManage server or application does not allow the client credentials grant; use Password or ' +
+        'AuthorizationCode, or ask your iManage administrator to allow it for the application'
+      : `iManage does not allow the ${grant} grant for this application; ask your iManage administrator to allow it`;
   return `${words} (${detail})`;
 }
 
 function encryptionRemovedWords(t: TokenObservation): string {
-  return `Secret '${t.secretName}' holds tokens encrypted under the certificate and passphrase that ` +
+  return (
+    `Secret '${t.secretName}' holds tokens encrypted under the certificate and passphrase that ` +
     'spec.tokens.encryption named, but spec.tokens.encryption was removed, so the operator cannot read them; the ' +
     'Secret is left as it is. Put spec.tokens.encryption back as it was (the tokens are kept encrypted), or, to ' +
-    'store tokens unencrypted from now on, delete the Secret and obtain new tokens (AuthorizationCode: link again)';
+    'store tokens unencrypted from now on, delete the Secret and obtain new tokens (AuthorizationCode: link again)'
+  );
 }
 
 function revokedWords(t: TokenObservation, connection: IManageConnection): string {
   const name = connection.metadata.name;
   const credentials = connection.spec.auth?.credentialsSecretRef?.name;
   if (t.failure?.seed) {
-    return `iManage refused the refresh token in Secret '${credentials}' key refreshToken (${t.failure.detail}): ` +
+    return (
+      `iManage refused the refresh token in Secret '${credentials}' key refreshToken (${t.failure.detail}): ` +
       'it was revoked, it expired, it was issued to another application, or it was already used. Link the account ' +
-      `again: run imanage-operator link ${name}, or put a new refresh token in that Secret`;
+      `again: run imanage-operator link ${name}, or put a new refresh token in that Secret`
+    );
   }
-  return `iManage no longer accepts the refresh token in Secret '${t.secretName}': it was revoked, it expired, or ` +
+  return (
+    `iManage no longer accepts the refresh token in Secret '${t.secretName}': it was revoked, it expired, or ` +
     'a refresh was answered but the answer was never stored (the operator stopped in between; with strict rotation ' +
     `that loses the token). Link the account again: run imanage-operator link ${name}, or put a new refresh token ` +
-    'in the Secret named by spec.auth.credentialsSecretRef, key refreshToken';
+    'in the Secret named by spec.auth.credentialsSecretRef, key refreshToken'
+  );
 }
 
 /** status.tokens: where and until when; kept as it was when this pass did not run. */
@@ -138,7 +172,7 @@ export function tokensStatus(
     secretName: t.secretName,
     encrypted: t.encrypted,
     ...(t.fingerprint ? { keyFingerprint: t.fingerprint } : {}),
-    ...(p?.account ?? t.discovery?.userId ? { account: p?.account ?? t.discovery?.userId } : {}),
+    ...((p?.account ?? t.discovery?.userId) ? { account: p?.account ?? t.discovery?.userId } : {}),
     ...(p?.access_token_expires_at ? { accessTokenExpiresAt: p.access_token_expires_at } : {}),
     ...(p?.refresh_token_expires_at ? { refreshTokenExpiresAt: p.refresh_token_expires_at } : {}),
     ...(p?.obtained_at ? { lastRefreshAt: p.obtained_at } : {}),
@@ -158,11 +192,12 @@ export function apiProblem(
   if (error.retryable) {
     return { reason: 'ApiUnavailable', fieldPath, retried: true, message: `${asked} failed; the operator retries` };
   }
-  const what = error.failure === 'Forbidden'
-    ? 'the account the tokens act as may not use the Work API: allow it in iManage, or link another account'
-    : error.failure === 'NotFound' || error.failure === 'LibraryNotFound'
-      ? `the Work API is not at ${fieldPath}: correct it`
-      : 'iManage refused the request';
+  const what =
+    error.failure === 'Forbidden'
+      ? 'the account the tokens act as may not use the Work API: allow it in iManage, or link another account'
+      : error.failure === 'NotFound' || error.failure === 'LibraryNotFound'
+        ? `the Work API is not at ${fieldPath}: correct it`
+        : 'iManage refused the request';
   return { reason: 'ApiAccessDenied', fieldPath, retried: false, message: `${asked}: ${what}` };
 }
 
@@ -178,7 +213,8 @@ export function serverMatchProblem(
     return {
       reason: 'CustomerIdMismatch',
       fieldPath: 'spec.customerId',
-      message: `the token's user belongs to customer ${found.customerId}, not ${customerId}; correct spec.customerId ` +
+      message:
+        `the token's user belongs to customer ${found.customerId}, not ${customerId}; correct spec.customerId ` +
         'or link an account of that customer',
     };
   }

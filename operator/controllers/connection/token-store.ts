@@ -85,17 +85,21 @@ export class TokenStore implements TokenSink {
       name: connection.metadata.name ?? '',
       uid: connection.metadata.uid ?? '',
     };
-    const sealed = material
-      ? await this.#keyrings.seal(payload, material.certificate, material.passphrase)
-      : undefined;
+    const sealed = material ? await this.#keyrings.seal(payload, material.certificate, material.passphrase) : undefined;
     const body = sealed
       ? encryptedTokenSecret(namespace, name, owner, sealed)
       : plainTokenSecret(namespace, name, owner, payload);
-    const object = { ...body, metadata: { ...body.metadata, ...(resourceVersion ? { resourceVersion } : {}) } } as Secret;
+    const object = {
+      ...body,
+      metadata: { ...body.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
+    } as Secret;
     const saved = resourceVersion
       ? await this.#client.replace(secrets, object)
       : await this.#client.create(secrets, object);
-    return { resourceVersion: saved.metadata.resourceVersion ?? '', ...(sealed ? { fingerprint: sealed.fingerprint } : {}) };
+    return {
+      resourceVersion: saved.metadata.resourceVersion ?? '',
+      ...(sealed ? { fingerprint: sealed.fingerprint } : {}),
+    };
   }
 
   /** The fingerprint of the current key material (cached per key and passphrase). */
@@ -104,11 +108,17 @@ export class TokenStore implements TokenSink {
   }
 
   /** TokenSink: the interactive link's tokens, from whichever replica received the callback. */
-  async storeLinkedTokens(identity: ConnectionIdentity, tokens: IssuedTokens, account: string | undefined): Promise<void> {
+  async storeLinkedTokens(
+    identity: ConnectionIdentity,
+    tokens: IssuedTokens,
+    account: string | undefined,
+  ): Promise<void> {
     const ref = { namespace: identity.namespace, name: identity.name };
-    const connection = await this.#client.get(imanageConnections, ref) as IManageConnection;
+    const connection = (await this.#client.get(imanageConnections, ref)) as IManageConnection;
     if (connection.metadata.uid !== identity.uid) {
-      throw new LinkTargetChanged(`IManageConnection ${ref.namespace}/${ref.name} was replaced since the sign-in began`);
+      throw new LinkTargetChanged(
+        `IManageConnection ${ref.namespace}/${ref.name} was replaced since the sign-in began`,
+      );
     }
     const material = await readKeyMaterial(this.#client, connection);
     const before = await this.load(ref.namespace, tokenSecretName(connection), material);
@@ -131,7 +141,11 @@ export class LinkTargetChanged extends Error {
   override readonly name = 'LinkTargetChanged';
 }
 
-async function getOrUndefined(client: Pick<KubeClient, 'get'>, namespace: string, name: string): Promise<Secret | undefined> {
+async function getOrUndefined(
+  client: Pick<KubeClient, 'get'>,
+  namespace: string,
+  name: string,
+): Promise<Secret | undefined> {
   try {
     return await client.get(secrets, { namespace, name });
   } catch (error) {
