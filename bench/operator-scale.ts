@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { load } from 'js-yaml';
 import type { IManageConnection, WorkspaceRepository } from '../operator/api/generated/types.ts';
 import { baseConnection, baseRepository } from '../operator/api/validation/fixtures.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
@@ -160,7 +160,7 @@ export function fetchText(target: Target, timeoutMs = 10_000): Promise<string> {
 }
 
 async function apiServerMetricsTarget(cp: ControlPlane): Promise<Target> {
-  const config = parseYaml(await readFile(cp.kubeconfigPath, 'utf8')) as {
+  const config = load(await readFile(cp.kubeconfigPath, 'utf8')) as {
     clusters: { cluster: { 'certificate-authority': string } }[];
     users: { user: { token: string } }[];
   };

@@ -10,9 +10,10 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { CORE_SCHEMA } from 'js-yaml';
 import type { IManageConnection, WorkspaceRepository } from '../operator/api/generated/types.ts';
 import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
+import { toYaml } from '../operator/generate/yaml.ts';
 import { KubectlError } from './harness/exec.ts';
 import { useTestNamespace } from './harness/namespace.ts';
 
@@ -182,7 +183,7 @@ function render(state: State, object: Record<string, unknown>): string {
   const header = `# ${state.kind} '${state.state}' as the API server returned it, written by ` +
     'test/health-objects.test.ts\n# (vitest -u; do not edit): uid, resourceVersion, creationTimestamp, ' +
     'managedFields dropped; namespace and deletionTimestamp fixed.\n';
-  return header + stringify(object, { lineWidth: 0 });
+  return header + toYaml(object, { schema: CORE_SCHEMA });
 }
 
 describe('health testdata read from the API server', () => {

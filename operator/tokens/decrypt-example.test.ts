@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { Keyrings, type TokenPayload } from './envelope.ts';
 import { readTokenSecret, tokenSecret } from './format.ts';
 import { readCertificateKey } from './keys.ts';
@@ -59,9 +59,9 @@ describe('examples/decrypt/decrypt.ts', () => {
 
   it('decrypts the worked example in examples/decrypt/secrets.yaml to the payload its comment shows', async () => {
     const text = await readFile(new URL('../../examples/decrypt/secrets.yaml', import.meta.url), 'utf8');
-    const paths = await Promise.all(parseAllDocuments(text).map(async (doc, index) => {
+    const paths = await Promise.all(loadAll(text).map(async (doc, index) => {
       const path = join(dir, `worked-${index}.json`);
-      await writeFile(path, JSON.stringify(doc.toJS()));
+      await writeFile(path, JSON.stringify(doc));
       return path;
     }));
     const { stdout } = await run(process.execPath, [EXAMPLE, ...paths]);

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parse, stringify } from 'yaml';
+import { dump, load } from 'js-yaml';
 import { readFile } from 'node:fs/promises';
 import type { IManageConnection, WorkspaceRepository } from '../../operator/api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../operator/api/kinds.ts';
@@ -100,9 +100,9 @@ export async function eventCount(client: KubeClient, namespace: string): Promise
 
 /** A copy of a kubeconfig whose cluster is `server` (a plain-HTTP fault proxy), same user. */
 export async function kubeconfigThrough(kubeconfigPath: string, server: string): Promise<string> {
-  const config = parse(await readFile(kubeconfigPath, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
+  const config = load(await readFile(kubeconfigPath, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
   config.clusters[0]!.cluster = { server };
   const path = join(tmpdir(), `kubeconfig-proxy-${randomBytes(4).toString('hex')}`);
-  await writeFile(path, stringify(config), { mode: 0o600 });
+  await writeFile(path, dump(config), { mode: 0o600 });
   return path;
 }

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, stringify } from 'yaml';
+import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imanageConnections, workspaceRepositories } from '../../operator/api/kinds.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -42,10 +42,10 @@ async function operatorKubeconfig(): Promise<string> {
   const applied = await cp.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], { input: stdout });
   if (applied.code !== 0) throw new KubectlError(['apply'], applied);
   const token = (await cp.kubectl(['-n', NAMESPACE, 'create', 'token', release, '--duration', '2h'])).stdout.trim();
-  const config = parse(await readFile(cp.kubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  const config = load(await readFile(cp.kubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
   config.users[0]!.user = { token };
   const path = join(cp.workDir, 'kubeconfig-operator');
-  await writeFile(path, stringify(config), { mode: 0o600 });
+  await writeFile(path, dump(config), { mode: 0o600 });
   return path;
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { stringify as toYaml } from 'yaml';
+import { dump as toYaml } from 'js-yaml';
 import { runKubectl, type KubectlOptions, type KubectlResult } from './exec.ts';
 import { Instance, killLeftovers, ManagedProcess, tailOf } from './processes.ts';
 

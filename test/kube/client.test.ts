@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { FakeClock } from '../../operator/runtime/clock.ts';
 import { staticCredentials } from '../../operator/runtime/kube/auth.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -267,7 +267,7 @@ describe('configuration forms against the server', () => {
     const path = join(dir, name);
     await writeFile(
       path,
-      stringify({
+      dump({
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'c', cluster: { server: inject('server'), ...cluster } }],

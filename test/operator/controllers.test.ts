@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseConnection, baseRepository, mergePatch } from '../../operator/api/validation/fixtures.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
@@ -49,8 +49,7 @@ interface Manifest {
 function manifestsIn(folder: string): Manifest[] {
   return readdirSync(folder)
     .filter((f) => /\.ya?ml$/.test(f))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(folder, f), 'utf8')))
-    .map((d) => d.toJS() as Manifest | null)
+    .flatMap((f) => loadAll(readFileSync(join(folder, f), 'utf8')) as (Manifest | null)[])
     .filter((m): m is Manifest => m !== null && typeof m === 'object');
 }
 
@@ -312,7 +311,7 @@ describe('a bad but schema-valid spec is reported, with its field path, and reco
     .filter(({ text }) => /^# rejected by: .*the API server accepts it/m.test(text))
     .map(({ file, text }) => {
       const [, path, what] = /^# expect: (\S+) — (.+)$/m.exec(text)!;
-      const doc = parseAllDocuments(text)[0]!.toJS() as Manifest;
+      const doc = loadAll(text)[0] as Manifest;
       return [file, { kind: OWN_KINDS[doc.kind as keyof typeof OWN_KINDS], name: doc.metadata!.name!, path: path!, what: what! }] as const;
     });
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
@@ -45,8 +45,8 @@ const CREDENTIAL_HEADER = /x-auth-token|"authorization"\s*:|authorization:\s*\S|
 /** The token-encryption certificate: a real key pair borrowed from an example (its key is a canary). */
 const exampleTls = (() => {
   const file = join(import.meta.dirname, '..', '..', 'examples', 'clio-operate-cloud', 'secrets.yaml');
-  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as { type?: string; data?: Record<string, string> });
-  const tls = docs.find((d) => d.type === 'kubernetes.io/tls');
+  const docs = loadAll(readFileSync(file, 'utf8')) as ({ type?: string; data?: Record<string, string> } | null)[];
+  const tls = docs.find((d) => d?.type === 'kubernetes.io/tls');
   if (!tls?.data?.['tls.crt'] || !tls.data['tls.key']) throw new Error(`no kubernetes.io/tls Secret in ${file}`);
   return { 'tls.crt': tls.data['tls.crt'], 'tls.key': tls.data['tls.key'] };
 })();
@@ -82,7 +82,7 @@ function cloud(name: string, o: { host?: string; app?: string; auth?: Auth; pass
 
 beforeAll(async () => {
   sim = await startFileSimulator(scenario);
-  const kubeconfig = parseYaml(readFileSync(inject('kubeconfigPath'), 'utf8')) as { users: { user: { token?: string } }[] };
+  const kubeconfig = load(readFileSync(inject('kubeconfigPath'), 'utf8')) as { users: { user: { token?: string } }[] };
   apiServerToken = kubeconfig.users[0]?.user.token;
   if (apiServerToken) canaries.push(apiServerToken);
   canaries.push(Buffer.from(exampleTls['tls.key'], 'base64').toString('utf8').split('\n')[1]!);
