@@ -2,7 +2,7 @@
 // that memory follows the largest document, not the file; finds the line of a field only for a
 // document that has a problem.
 //
-// One YAML library in the CLI: js-yaml. It used to parse the documents, and the `yaml` package
+// One YAML library in the project: js-yaml. It used to parse the documents, and the `yaml` package
 // (only for documents with findings) found line numbers; each document's `yaml` syntax tree was
 // kept until the end, so a 50 MB file of 145,000 manifests, half with a finding, took 32 s and
 // 888 MiB peak RSS. Now 7.7 s and 285 MiB: js-yaml 5 also gives what `yaml` was there for, an

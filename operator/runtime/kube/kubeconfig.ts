@@ -58,8 +58,8 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /**
- * js-yaml's YAML 1.2 core schema, as the `yaml` package would read it; js-yaml because it costs
- * 3 MiB of RSS where `yaml` costs 13 (see config.ts). The parser's own message quotes the
+ * js-yaml (the project's one YAML library) with the YAML 1.2 core schema; it costs 3 MiB of RSS where
+ * the `yaml` package cost 13 (see config.ts). The parser's own message quotes the
  * offending lines, which may hold a token: only the line number is kept.
  */
 async function parseYaml({ path, text }: KubeconfigDocument): Promise<unknown> {
