@@ -90,6 +90,12 @@ export class ProbeCache<T> {
     return this.#entries.get(key)?.cached !== undefined;
   }
 
+  /** Whether the key has a result still within its interval at `now` (ms): a backoff does not extend it. */
+  isFresh(key: string, now: number): boolean {
+    const cached = this.#entries.get(key)?.cached;
+    return cached !== undefined && now < cached.nextAt.getTime();
+  }
+
   /** Keys held, for tests and the bench. */
   get size(): number {
     return this.#entries.size;

@@ -240,6 +240,19 @@ describe('load on iManage', () => {
     });
   });
 
+  it('hands out a cached answer during a backoff within its interval, and fails past it', async () => {
+    expect(await resolve(entry)).toMatchObject({ kind: 'Resolved' });
+    sim.admin.addFault({ kind: 'rate-limit', path: `${V2_LIB}/workspaces`, retryAfterSeconds: 300, times: 1 });
+    const other = { workType: '*', resolver: 'Clio Operate Inbound Email' };
+    await expect(resolve(other)).rejects.toBeInstanceOf(RateLimited);
+    // The host backs off for 300 s; the first answer is 61 s old, past its 60 s interval.
+    expect(await resolve(entry)).toMatchObject({ kind: 'Resolved' });
+    await clock.advance(61_000);
+    const stale = await resolve(entry).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(RateLimited);
+    expect(searchesSent()).toBe(2);
+  });
+
   it('runs at most the per-connection limit of calls at once', async () => {
     const limited = new SearchLoad({ clock, concurrencyPerConnection: 3 });
     let running = 0;

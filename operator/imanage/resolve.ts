@@ -65,12 +65,17 @@ export class SearchLoad {
     });
   }
 
-  /** One search, shared with identical ones; throws its error (RateLimited while the host backs off). */
+  /**
+   * One search, shared with identical ones; throws its error (RateLimited while the host backs off).
+   * While the host backs off, an answer within its interval is still handed out, an older one is not:
+   * a repository does not stay Ready on a search iManage has not confirmed for longer than an interval.
+   */
   async search(work: WorkClient, asker: Asker, library: string, params: URLSearchParams) {
     const key = `${asker.connection}\n${work.host}\n${library}\n${params.toString()}`;
-    const until = this.#hosts?.backingOffUntil(work.host, this.#clock.now().getTime());
-    if (until && !this.#cache.has(key)) {
-      const wait = until.getTime() - this.#clock.now().getTime();
+    const now = this.#clock.now().getTime();
+    const until = this.#hosts?.backingOffUntil(work.host, now);
+    if (until && !this.#cache.isFresh(key, now)) {
+      const wait = until.getTime() - now;
       throw new RateLimited(
         `${work.host} is backing off after failures; not searching until ${until.toISOString()}`,
         wait,
