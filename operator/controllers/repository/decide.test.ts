@@ -3,7 +3,7 @@ import type { IManageConnection } from '../../api/generated/types.ts';
 import { baseConnection, baseRepository, mergePatch } from '../../api/validation/fixtures.ts';
 import type { Outcome } from '../../imanage/resolve.ts';
 import { Forbidden, ServerError, Unauthorized } from '../../imanage/work-errors.ts';
-import { decideRepository } from './decide.ts';
+import { blockedBeforeResolution, decideRepository } from './decide.ts';
 import type { EntryResult, ObservedRepository, Resolution } from './observed.ts';
 
 const repository = (patch: unknown = {}) =>
@@ -213,6 +213,61 @@ const decideResolving = (observed: ObservedRepository, patch: unknown = {}) =>
   decideRepository(repository(patch), observed, { resolving: true });
 const conditionOf = (d: ReturnType<typeof decideRepository>, type: string) =>
   d.conditions.set.find((c) => c.type === type);
+
+describe("decideRepository, the connection's profile rules (issue 14)", () => {
+  const withProfile = (profile: string, library = 'ACTIVE_AU') => {
+    const ready = connection('True');
+    return { ...ready, spec: { ...ready.spec, profile, library } } as IManageConnection;
+  };
+  // Seed 003's chain, as examples/actionstep writes it: Matter ID, then File Reference, several matches fail.
+  const chain = { resolver: 'custom2=[workitem.id]', fallbacks: ['custom2=[workitem.fileReference]'] };
+  const entry = { workType: '*', ...chain, onMultipleMatches: 'Fail' };
+  const matters = (patch: object) => repository({ spec: { area: 'Matters', resolvers: [entry], ...patch } });
+
+  it.each([
+    [
+      'Clio Operate, an area outside the seven',
+      'ClioOperate',
+      repository({ spec: { area: 'Matters' } }),
+      /^spec\.area: profile ClioOperate \(seed 000: .*\): area Matters is not one of .* — fix: use one of Document/,
+    ],
+    [
+      'Actionstep, an area other than Matters',
+      'Actionstep',
+      matters({ area: 'DocumentTemplates' }),
+      /^spec\.area: profile Actionstep \(seed 003: .*\): .*: Actionstep links matters only — fix: use area Matters$/,
+    ],
+    [
+      "Actionstep, a library other than the connection's",
+      'Actionstep',
+      matters({ library: 'ACTIVE_US' }),
+      /^spec\.library: profile Actionstep \(seed 003: "Only one iManage library .*"\): .* — fix: remove library/,
+    ],
+    [
+      'Actionstep, several matches guessed at, and the fallback not by File Reference',
+      'Actionstep',
+      matters({ resolvers: [{ workType: '*', resolver: 'custom2=[workitem.id]', fallbacks: ['[workitem.title]'] }] }),
+      /^spec\.resolvers\[0\]\.fallbacks\[0\]: profile Actionstep .* more: spec\.resolvers\[0\]\.onMultipleMatches\)$/,
+    ],
+  ])('%s: InvalidSpec naming the profile, the seed and the fix, before iManage is asked', (_t, profile, repo, text) => {
+    const d = decideRepository(repo, { connection: withProfile(profile) }, { resolving: true });
+    expect(d.failure).toMatchObject({ kind: 'stalled', reason: 'InvalidSpec' });
+    expect(d.failure!.message).toMatch(text);
+    expect(blockedBeforeResolution(repo, withProfile(profile))?.reason).toBe('InvalidSpec');
+    expect(d.conditions.set.find((c) => c.type === 'ResolverValid')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+    });
+  });
+
+  it.each([
+    ['Actionstep', matters({})],
+    ['ClioOperate', repository()],
+    ['Generic', repository({ spec: { area: 'Matters' } })],
+  ])('passes a repository that keeps the %s rules', (profile, repo) => {
+    expect(blockedBeforeResolution(repo, withProfile(profile))).toBeUndefined();
+  });
+});
 
 describe('decideRepository, resolving', () => {
   it('is Ready with the workspace and folder each static entry resolved to', () => {

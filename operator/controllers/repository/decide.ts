@@ -11,6 +11,8 @@ import type {
 } from '../../api/generated/types.ts';
 import { describeResolver, parseResolver, formatResolver } from '../../api/resolver/index.ts';
 import { invalidSpec } from '../shared.ts';
+import { formatProblem } from '../../api/validation/index.ts';
+import { repositoryProfileProblems } from '../../api/validation/profiles.ts';
 import {
   type ConditionInput,
   type ConditionUpdate,
@@ -61,6 +63,21 @@ const resolved = ({ observed }: Input): Resolved | undefined =>
   observed.resolution?.kind === 'Resolved' ? observed.resolution : undefined;
 
 const specIsValid: Check<Input> = ({ repository }) => invalidSpec(repository);
+
+/**
+ * The profile rules that need the repository and its connection together (issue 14): the same
+ * function `validate` runs offline when both are in its input. A broken rule is InvalidSpec, naming
+ * the profile, the seed's rule and the fix; it waits for a new generation, as any invalid spec does.
+ */
+const profileRulesHold: Check<Input> = ({ repository, observed }) => {
+  const spec = observed.connection?.spec;
+  if (!spec) return undefined;
+  const facts = { profile: spec.profile ?? 'Generic', ...(spec.library ? { library: spec.library } : {}) };
+  const [first, ...rest] = repositoryProfileProblems(facts, repository.spec);
+  if (!first) return undefined;
+  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';
+  return stalled('InvalidSpec', undefined, `${formatProblem(first)}${more}`);
+};
 
 const connectionExists: Check<Input> = (input) =>
   input.observed.connection
@@ -196,10 +213,11 @@ const CONNECTION_CHECKS: readonly Check<Input>[] = [
   accessTokenHeld,
   targetIsKnown,
 ];
-const RESOLVER_CHECKS: readonly Check<Input>[] = [specIsValid, resolversAreValid];
+const RESOLVER_CHECKS: readonly Check<Input>[] = [specIsValid, profileRulesHold, resolversAreValid];
 const RESOLUTION_CHECKS: readonly Check<Input>[] = [iManageAnswered, staticEntriesResolved];
 const CHECKS: readonly Check<Input>[] = [
   specIsValid,
+  profileRulesHold,
   ...CONNECTION_CHECKS,
   resolversAreValid,
   ...RESOLUTION_CHECKS,
@@ -209,7 +227,7 @@ const CHECKS: readonly Check<Input>[] = [
 /** The checks that must pass before iManage is asked anything: the controller runs them before observing. */
 export function blockedBeforeResolution(repository: WorkspaceRepository, connection?: IManageConnection) {
   const input: Input = { repository, observed: connection ? { connection } : {}, resolving: true };
-  return firstFailure([specIsValid, connectionExists, connectionIsReady], input);
+  return firstFailure([specIsValid, profileRulesHold, connectionExists, connectionIsReady], input);
 }
 
 type ResolverStatus = NonNullable<WorkspaceRepositoryStatus['resolvers']>[number];
