@@ -68,7 +68,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         return;
       }
       const now = ctx.clock.now();
-      const facts = connectionFacts(connection);
+      const facts = connectionFacts(connection, tokens?.options.link?.callbackUrl);
       const decide = (c: IManageConnection, observed: ObservedConnection) =>
         decideConnection(c, observed, ctx.clock.now(), facts, probes?.settings);
       if (connection.spec.suspend) {

@@ -19,14 +19,15 @@ import {
   stalled,
   suspendedConditions,
 } from '../../runtime/readiness.ts';
-import { type ConnectionFacts, connectionFacts, type EnvironmentFact } from './facts.ts';
-import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import {
-  type EnvironmentRegistration,
-  REASON_BY_STATE,
-  registrationState,
-  summarizeRegistration,
-} from './registration.ts';
+  CALLBACK_ROW,
+  type ConnectionFacts,
+  connectionFacts,
+  type EnvironmentFact,
+  registrationTargets,
+} from './facts.ts';
+import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
+import { type EnvironmentRegistration, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
 import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './token-outcomes.ts';
 
@@ -142,7 +143,7 @@ const serverIsReachable: Check<Input> = ({ reachability, facts }) => {
 
 const redirectUrisAreRegistered: Check<Input> = ({ registration: summary }) => {
   if (!summary || summary.ok) return undefined;
-  const reason = REASON_BY_STATE[summary.state];
+  const reason = summary.reason;
   if (summary.state === 'Pending') return reconciling(reason, summary.message);
   // Unknown: iManage could not be asked (an error page, a 5xx, a 429); asking again may tell.
   const fail = summary.state === 'Unknown' ? retrying : stalled;
@@ -166,9 +167,24 @@ const serverMatches: Check<Input> = ({ observed, connection }) => {
   return problem && stalled(problem.reason, problem.fieldPath, problem.message);
 };
 
-function registrationSummary(rows: readonly EnvironmentRow[], observed: ObservedConnection): Input['registration'] {
+function registrationSummary(
+  rows: readonly EnvironmentRow[],
+  observed: ObservedConnection,
+  connection: IManageConnection,
+): Input['registration'] {
   if (!observed.registrations && !observed.registrationSkipped) return undefined;
-  return summarizeRegistration(rows.flatMap((e) => (e.state ? [e.state] : [])));
+  const counted = needsLink(observed, connection) ? rows : rows.filter((e) => e.name !== CALLBACK_ROW);
+  return summarizeRegistration(counted.flatMap((e) => (e.state ? [e.state] : [])));
+}
+
+/**
+ * Whether the account must be linked now: not yet, or iManage refused its refresh token. Only then
+ * does an unregistered callback hold Ready back; a linked connection shows it in its row alone.
+ */
+function needsLink(observed: ObservedConnection, connection: IManageConnection): boolean {
+  const t = observed.tokens;
+  if (!t) return connection.status?.tokens?.signInUrl !== undefined;
+  return t.notLinked !== undefined || t.failure?.kind === 'RefreshTokenRevoked';
 }
 
 const CHECKS: readonly Check<Input>[] = [
@@ -230,9 +246,10 @@ function environmentRows(
   observed: ObservedConnection,
   context: Parameters<typeof registrationState>[2],
 ): EnvironmentRow[] {
-  return facts.environments.map((env) => {
+  return registrationTargets(facts).map((env) => {
     const probe = observed.registrations?.get(env.name);
-    if (probe) return { ...env, probe, state: registrationState(env, probe.value, context) };
+    const target = env === facts.callback ? { ...env, callback: true as const } : env;
+    if (probe) return { ...env, probe, state: registrationState(target, probe.value, context) };
     if (!observed.registrationSkipped) return env;
     const message =
       'no client id to ask iManage with: set spec.clientSecretRef, or give the operator a default application (--default-client-secret) for Cloud connections';
@@ -266,7 +283,7 @@ function inputOf(
         })
       : undefined;
   const environments = environmentRows(facts, observed, context);
-  const registration = registrationSummary(environments, observed);
+  const registration = registrationSummary(environments, observed, connection);
   const tokens = observed.tokens ? tokensVerdict(observed.tokens, connection, now) : undefined;
   return {
     ...(tokens ? { tokens } : {}),
@@ -340,7 +357,7 @@ function probeConditions(input: Input): ConditionInputs {
     out.push({
       type: 'Registered',
       status: summary.ok ? 'True' : 'False',
-      reason: REASON_BY_STATE[summary.state],
+      reason: summary.reason,
       message: summary.message,
     });
   return out;

@@ -2,6 +2,11 @@
 // probed, where registration is asked, how often, and each environment's effective redirect URI
 // beside what status last said of it. Probes, decide and status take them from here rather than
 // each re-deriving them from the spec.
+//
+// The operator's own sign-in callback (--callback-url) is a redirect URI like any other (issue 11):
+// for an AuthorizationCode connection it is probed beside the environments and shown as one more
+// row of status.environments, named CALLBACK_ROW. Environment names are DNS labels, so a name with
+// a colon can never clash with one of them.
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
@@ -28,12 +33,17 @@ export interface EnvironmentFact {
   readonly previous?: PreviousEnvironment;
 }
 
+/** The status.environments row of the operator's sign-in callback. */
+export const CALLBACK_ROW = 'operator:callback';
+
 export interface ConnectionFacts {
   /** The REST base that the reachability probe asks: apiUrl when set apart (Legatics), else url. */
   readonly probed?: Endpoint;
   /** The server whose authorize endpoint says whether a redirect URI is registered: always url. */
   readonly authorization?: Endpoint;
   readonly environments: readonly EnvironmentFact[];
+  /** The operator's sign-in callback, for an AuthorizationCode connection when the operator serves one. */
+  readonly callback?: EnvironmentFact;
   /** The OAuth scope registration asks with. */
   readonly scope: string;
   /** Bounded: an interval over MAX_PROBE_DELAY_MS is probed every MAX_PROBE_DELAY_MS. */
@@ -49,23 +59,35 @@ function endpoint(field: Endpoint['field'], value: string | undefined): Endpoint
   return { field, url, hostname: url.hostname, port, hostPort: `${url.hostname}:${port}` };
 }
 
-/** The facts of a connection, read from its spec and its previous status. */
-export function connectionFacts(connection: IManageConnection): ConnectionFacts {
+/**
+ * The facts of a connection, read from its spec and its previous status; `callbackUrl` is the
+ * operator's sign-in callback, when it serves one.
+ */
+export function connectionFacts(connection: IManageConnection, callbackUrl?: string): ConnectionFacts {
   const spec = connection.spec;
   const previous = new Map((connection.status?.environments ?? []).map((e) => [e.name, e]));
-  const environments = effectiveRedirectUris(spec).map(({ name, redirectUri }) => {
+  const fact = (name: string, redirectUri: string): EnvironmentFact => {
     const before = previous.get(name);
     return { name, redirectUri, ...(before?.redirectUri === redirectUri ? { previous: before } : {}) };
-  });
+  };
+  const environments = effectiveRedirectUris(spec).map(({ name, redirectUri }) => fact(name, redirectUri));
+  const linksInteractively = (spec.auth?.grant ?? 'AuthorizationCode') === 'AuthorizationCode';
+  const callback = callbackUrl && linksInteractively ? fact(CALLBACK_ROW, callbackUrl) : undefined;
   const probed = spec.apiUrl ? endpoint('spec.apiUrl', spec.apiUrl) : endpoint('spec.url', spec.url);
   const authorization = endpoint('spec.url', spec.url);
   return {
     ...(probed ? { probed } : {}),
     ...(authorization ? { authorization } : {}),
     environments,
+    ...(callback ? { callback } : {}),
     scope: spec.auth?.scope ?? 'user',
     // The schema's minimums (10s, and a timeout under the interval) hold for a valid spec.
     intervalMs: boundedDelay(goDurationMs(spec.probes?.interval ?? '5m'), MAX_PROBE_DELAY_MS, 10_000),
     timeoutMs: boundedDelay(goDurationMs(spec.probes?.timeout ?? '10s'), MAX_PROBE_TIMEOUT_MS, 1_000),
   };
+}
+
+/** Every redirect URI the registration probe asks about: the environments', then the operator's callback. */
+export function registrationTargets(facts: ConnectionFacts): readonly EnvironmentFact[] {
+  return facts.callback ? [...facts.environments, facts.callback] : facts.environments;
 }

@@ -12,7 +12,7 @@ import { probeReachability, type ReachabilityResult } from '../../imanage/reacha
 import { lintRedirectUri, probeRegistration, type RegistrationOutcome } from '../../imanage/registration.ts';
 import type { Logger } from '../../runtime/log.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import type { ConnectionFacts, Endpoint } from './facts.ts';
+import { type ConnectionFacts, type Endpoint, registrationTargets } from './facts.ts';
 import { assessReachability, assessRegistration } from './outcomes.ts';
 
 export interface ProbeSettings {
@@ -76,7 +76,7 @@ export async function observeProbes(
     return { reachability, registrationSkipped: 'NoClientId' };
   }
   const asked = await Promise.all(
-    facts.environments.map(async (env) => {
+    registrationTargets(facts).map(async (env) => {
       const key = registrationKey(facts.authorization!, inputs as ProbeInputs & { clientId: string }, env.redirectUri);
       const probe = await settings.registration.get(owner, {
         key,

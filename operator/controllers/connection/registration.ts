@@ -11,6 +11,8 @@ export const REGISTRATION_WINDOW_MS = 48 * 3_600_000;
 export interface EnvironmentRegistration {
   readonly name: string;
   readonly redirectUri: string;
+  /** The operator's own sign-in callback rather than a product environment. */
+  readonly callback?: true;
   readonly state: RegistrationState;
   readonly message: string;
 }
@@ -34,11 +36,11 @@ export interface RegistrationContext {
 }
 
 export function registrationState(
-  env: { name: string; redirectUri: string },
+  env: { name: string; redirectUri: string; callback?: true },
   outcome: RegistrationOutcome,
   context: RegistrationContext,
 ): EnvironmentRegistration {
-  const base = { name: env.name, redirectUri: env.redirectUri };
+  const base = { name: env.name, redirectUri: env.redirectUri, ...(env.callback ? { callback: true as const } : {}) };
   const unknown = (what: string): EnvironmentRegistration => ({
     ...base,
     state: 'Unknown',
@@ -54,7 +56,7 @@ export function registrationState(
         message: `iManage does not know the client id in ${context.clientIdSource}; check it`,
       };
     case 'NotRegistered':
-      return { ...base, ...notRegistered(env.redirectUri, context) };
+      return { ...base, ...notRegistered(env.redirectUri, context, env.callback === true) };
     case 'Malformed':
       return {
         ...base,
@@ -76,10 +78,15 @@ export function registrationState(
   }
 }
 
-function notRegistered(uri: string, context: RegistrationContext): { state: RegistrationState; message: string } {
+function notRegistered(
+  uri: string,
+  context: RegistrationContext,
+  callback: boolean,
+): { state: RegistrationState; message: string } {
   const detail = 'invalid_redirect_uri';
   const requested = context.requestedAt ? Date.parse(context.requestedAt) : Number.NaN;
   const customer = context.customerId ? ` for customer id ${context.customerId}` : '';
+  if (Number.isNaN(requested) && callback) return { state: 'NotRegistered', message: callbackNotRegistered(uri, context) };
   if (Number.isNaN(requested)) {
     return {
       state: 'NotRegistered',
@@ -99,6 +106,18 @@ function notRegistered(uri: string, context: RegistrationContext): { state: Regi
   };
 }
 
+/** The operator's callback is registered by whoever administers the application, like the product's URIs. */
+function callbackNotRegistered(uri: string, context: RegistrationContext): string {
+  const cloud = context.customerId
+    ? `; for iManage Cloud, ask iManage (through your vendor's support) to register it for customer id ${context.customerId}`
+    : '';
+  return (
+    `iManage refuses the operator's sign-in callback ${uri} (invalid_redirect_uri), so the fall-back account ` +
+    `cannot be linked: add it to the redirect URIs of the application in ${context.clientIdSource} in Control ` +
+    `Center (Settings → Applications → the application → Authentication)${cloud}`
+  );
+}
+
 const SEVERITY: readonly RegistrationState[] = ['Overdue', 'InvalidClient', 'NotRegistered', 'Unknown', 'Pending'];
 
 export const REASON_BY_STATE: Readonly<Record<RegistrationState, string>> = {
@@ -110,10 +129,14 @@ export const REASON_BY_STATE: Readonly<Record<RegistrationState, string>> = {
   Unknown: 'RegistrationUnknown',
 };
 
+/** NotRegistered when only the operator's own callback is refused: its own reason, its own fix. */
+export const CALLBACK_NOT_REGISTERED = 'CallbackNotRegistered';
+
 /** The Registered condition: True only when every environment is; else the worst state leads. */
 export function summarizeRegistration(envs: readonly EnvironmentRegistration[]): {
   ok: boolean;
   state: RegistrationState;
+  reason: string;
   message: string;
 } {
   const pending = envs.filter((e) => e.state !== 'Registered');
@@ -121,9 +144,16 @@ export function summarizeRegistration(envs: readonly EnvironmentRegistration[]):
     return {
       ok: true,
       state: 'Registered',
+      reason: REASON_BY_STATE.Registered,
       message: envs.length ? `all ${envs.length} redirect URIs are registered` : 'no environments to register',
     };
   }
   const worst = SEVERITY.find((s) => pending.some((e) => e.state === s)) ?? 'Unknown';
-  return { ok: false, state: worst, message: pending.map((e) => `${e.name}: ${e.state} — ${e.message}`).join('; ') };
+  const onlyCallback = worst === 'NotRegistered' && pending.every((e) => e.state !== worst || e.callback);
+  return {
+    ok: false,
+    state: worst,
+    reason: onlyCallback ? CALLBACK_NOT_REGISTERED : REASON_BY_STATE[worst],
+    message: pending.map((e) => `${e.name}: ${e.state} — ${e.message}`).join('; '),
+  };
 }
