@@ -12,6 +12,8 @@ import { load } from 'js-yaml';
 import { type RunningSimulator, type Scenario, startSimulator } from '../../simulator/index.ts';
 import { statusRow, statusTable, type StatusRow } from '../../operator/cli/status-table.ts';
 import { seedRefreshTokens, tokenLines } from './tokens.ts';
+import { repositoryLines } from './repositories.ts';
+import { deliberateLines } from './exceptions.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const workDir = join(root, '.cache', 'demo');
@@ -135,7 +137,10 @@ try {
   say(`started the operator; waiting for the examples to settle…\n`);
   const table = await waitUntilSettled(cp, 120_000);
   say(statusTable(table));
-  say(`\nTokens (status.tokens; the operator never prints a token):\n${(await tokenLines(cp)).map((l) => `  ${l}`).join('\n')}`);
+  const indented = (lines: readonly string[]) => lines.map((l) => `  ${l}`).join('\n');
+  say(`\nRepositories (status.resolvers[].resolution, status.previews):\n${indented(await repositoryLines(cp))}`);
+  say(`\nTokens (status.tokens; the operator never prints a token):\n${indented(await tokenLines(cp))}`);
+  say(`\nDeliberately not Ready:\n${indented(deliberateLines())}`);
   const ready = table.filter((r) => r.ready === 'True').length;
   say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start; operator RSS ${await rssMiB(operator.pid)} MiB.`);
   if (once) await shutdown(table.every((r) => r.settled) ? 0 : 1);

@@ -67,7 +67,7 @@ async function refreshTokenFor(sim: RunningSimulator, scenario: Scenario, doc: D
 
 /** Replaces each placeholder refresh token of `folder`'s connections with one the simulator issued. */
 export async function seedRefreshTokens(
-  cp: ControlPlane,
+  cp: Pick<ControlPlane, 'kubectl'>,
   sim: RunningSimulator,
   scenario: Scenario,
   folder: string,
@@ -101,7 +101,7 @@ interface TokensObject {
 }
 
 /** One line per connection: where its tokens are, or where to sign in. Never a token. */
-export async function tokenLines(cp: ControlPlane): Promise<string[]> {
+export async function tokenLines(cp: Pick<ControlPlane, 'kubectl'>): Promise<string[]> {
   const result = await cp.kubectl(['get', 'imanageconnections', '-A', '-o', 'json']);
   if (result.code !== 0) throw new Error(`kubectl get imanageconnections: ${result.stderr.trim()}`);
   const items = (JSON.parse(result.stdout) as { items: TokensObject[] }).items;
