@@ -160,6 +160,16 @@ export const ASSUMPTIONS = [
     basis: 'imanage-api.md: no public source shows a server-version field.',
   },
   {
+    id: 'discovery-user',
+    topic: 'The signed-in user in discovery',
+    decision:
+      'data.user = {customer_id, id, email, full_name, preferred_library}: the user the access token acts as. ' +
+      'The operator records data.user.id as the linked account (no token response names the user).',
+    basis:
+      'imanage-api.md: GET /api "returns the signed-in context" and data.user.customer_id is seen; the other ' +
+      "fields mirror GET /customers/{cid}/users/{userId}'s data{id, email, full_name, preferred_library}.",
+  },
+  {
     id: 'discovery-libraries',
     topic: 'Library entries in discovery',
     decision: 'data.work.libraries[] = {alias, type, is_hidden}; only alias is documented.',

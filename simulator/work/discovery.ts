@@ -7,6 +7,7 @@ export function discovery(ctx: RequestContext, { principal, customer }: Caller):
   const user = customer.users.get(principal.username);
   const libraries = [...customer.libraries.values()];
   const data: Record<string, unknown> = {
+    // assumption: discovery-user — data.user.id names the account the token acts as.
     user: {
       customer_id: customer.id,
       id: user?.id ?? principal.username.toUpperCase(),

@@ -55,6 +55,7 @@ let replicas: OperatorProcess[];
 interface TokensStatus {
   readonly signInUrl?: string;
   readonly secretName?: string;
+  readonly account?: string;
 }
 const tokensOf = (object: KubeJson | undefined) => (object?.status?.['tokens'] ?? {}) as TokensStatus;
 
@@ -166,6 +167,15 @@ describe('interactive link with two replicas', () => {
     const secretName = tokensOf(linked).secretName ?? `${NAME}-tokens`;
     expect(await getObject(ns.name, 'secret', secretName)).toBeDefined();
     expect(tokensOf(linked).signInUrl).toBeUndefined();
+    // No token response names the user: GET /api does, and the plain/v1 Secret records it for the product.
+    expect(tokensOf(linked).account).toBe('JSMITH');
+    const stored = await waitFor(
+      async () => (await getObject<{ data?: Record<string, string> }>(ns.name, 'secret', secretName))?.data?.['account'],
+      30_000,
+      250,
+      'the account in the token Secret',
+    );
+    expect(Buffer.from(stored, 'base64').toString()).toBe('JSMITH');
 
     expect(await link.exited).toBe(0);
     expect(link.out()).toMatch(new RegExp(`Linked ${ns.name}/${NAME}`));

@@ -72,6 +72,8 @@ export interface TokenObservation {
   readonly grant: string;
   /** The stored payload (holds tokens: decide copies only times and the account out of it). */
   readonly payload?: import('../../tokens/stored.ts').StoredPayload;
+  /** The token Secret's resourceVersion that holds `payload`, for a write that follows in the same pass. */
+  readonly resourceVersion?: string;
   readonly nextRefreshAt?: Date;
   /** A seeded refresh token was taken over in this pass: the seed no longer works. */
   readonly seedSpent?: boolean;

@@ -107,7 +107,7 @@ class TokenPass {
   }
 
   heldSoFar(): Partial<TokenObservation> {
-    return this.#held ? { payload: this.#held.payload } : {};
+    return this.#held ? { payload: this.#held.payload, resourceVersion: this.#held.resourceVersion } : {};
   }
 
   async run(): Promise<Partial<TokenObservation>> {
@@ -176,7 +176,8 @@ class TokenPass {
   async #afterRefusal(loaded: Held): Promise<Partial<TokenObservation>> {
     if (this.#grant() === 'AuthorizationCode') {
       this.#deps.accessTokens.forget(this.#key);
-      return { payload: loaded.payload, failure: { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } };
+      const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
+      return { payload: loaded.payload, resourceVersion: loaded.resourceVersion, failure };
     }
     return this.#finish(await this.#obtain({}));
   }
@@ -300,7 +301,7 @@ class TokenPass {
       this.#deps.accessTokens.forget(this.#key);
     }
     const next = refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey());
-    return { payload, ...(next ? { nextRefreshAt: next } : {}), ...extra };
+    return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra };
   }
 
   async #signIn(): Promise<TokenObservation['notLinked']> {

@@ -1,11 +1,15 @@
 // The token part of observe: the key material, the token pass (token-flow.ts), and with a token
 // in hand GET /api, so that the reachability check completes (customer id, library, version).
 // GET /api is asked once per probe interval per connection, or at once when the token changed.
+// It also names the user the tokens act as, which no token response does: the payload records it
+// (status.tokens.account, and the consuming product reads it from the Secret), written after a
+// link, a take-over or a fresh grant, and again only when the user changes.
 
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { type Discovery, discover } from '../../imanage/discovery.ts';
 import { WorkApiError } from '../../imanage/work-errors.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
+import { ConflictError } from '../../runtime/kube/errors.ts';
 import { EncryptionKeyError } from '../../tokens/keys.ts';
 import type { ConnectionFacts } from './facts.ts';
 import type { TokenObservation } from './observed.ts';
@@ -45,11 +49,31 @@ export async function observeTokens(
     ...(inputs.application ? { application: inputs.application } : {}),
     ...(inputs.ca ? { ca: inputs.ca } : {}),
   });
-  const fingerprint =
-    material && !(material instanceof EncryptionKeyError)
-      ? { fingerprint: await context.store.fingerprint(material) }
-      : {};
-  return { ...observed, ...fingerprint, ...(await discoveryOf(context, connection, observed, inputs)) };
+  const usable = material instanceof EncryptionKeyError ? undefined : material;
+  const fingerprint = usable ? { fingerprint: await context.store.fingerprint(usable) } : {};
+  const discovered = { ...observed, ...fingerprint, ...(await discoveryOf(context, connection, observed, inputs)) };
+  return recordAccount(context, connection, usable, discovered);
+}
+
+/** The user GET /api named, into the payload when it is not there yet or has changed; else nothing is written. */
+async function recordAccount(
+  context: TokenContext,
+  connection: IManageConnection,
+  material: KeyMaterial | undefined,
+  observed: TokenObservation,
+): Promise<TokenObservation> {
+  const { payload, discovery, resourceVersion } = observed;
+  if (!payload || !discovery || !resourceVersion || observed.failure) return observed;
+  if (payload.account === discovery.userId) return observed;
+  const updated = { ...payload, account: discovery.userId };
+  try {
+    const saved = await context.store.save(connection, updated, material, resourceVersion);
+    return { ...observed, payload: updated, resourceVersion: saved.resourceVersion };
+  } catch (error) {
+    // Another writer came first (a sign-in stored new tokens): theirs stand, and the next pass asks GET /api again.
+    if (error instanceof ConflictError) return observed;
+    throw error;
+  }
 }
 
 async function keyMaterialOrError(

@@ -1,0 +1,125 @@
+// The account the tokens act as (issue 11): no token response names the user, GET /api does
+// (data.user.id). The token pass records it in the payload after tokens are obtained, keeps it
+// through refreshes without writing again, and writes it again only when the user changes. The
+// simulator plays iManage on loopback; the token Secret lives in an in-memory API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../../simulator/index.ts';
+import { scenario, SECRETS, VANITY } from '../../../simulator/testing/fixture.ts';
+import type { IManageConnection } from '../../api/generated/types.ts';
+import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
+import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
+import { ConflictError, NotFoundError } from '../../runtime/kube/errors.ts';
+import type { Secret } from '../../runtime/kube/resources.ts';
+import { AccessTokens } from '../../tokens/access.ts';
+import { Keyrings } from '../../tokens/envelope.ts';
+import { connectionFacts } from './facts.ts';
+import { type TokenContext, observeTokens } from './token-observe.ts';
+import { TokenStore } from './token-store.ts';
+
+/** Secrets by name, with resourceVersions and conditional writes as the API server has them. */
+class MemorySecrets {
+  readonly stored = new Map<string, Secret>();
+  writes = 0;
+  #version = 0;
+  async get(_r: unknown, ref: { name: string }): Promise<Secret> {
+    const found = this.stored.get(ref.name);
+    if (!found) throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+    return structuredClone(found);
+  }
+  async create(_r: unknown, object: Secret): Promise<Secret> {
+    if (this.stored.has(object.metadata.name ?? ''))
+      throw new ConflictError('exists', { status: 409, reason: 'AlreadyExists' });
+    return this.#write(object);
+  }
+  async replace(_r: unknown, object: Secret): Promise<Secret> {
+    const current = this.stored.get(object.metadata.name ?? '');
+    if (current?.metadata.resourceVersion !== object.metadata.resourceVersion) {
+      throw new ConflictError('conflict', { status: 409, reason: 'Conflict' });
+    }
+    return this.#write(object);
+  }
+  async patch(): Promise<never> {
+    throw new Error('not used');
+  }
+  account(name: string): string | undefined {
+    const value = this.stored.get(name)?.data?.['account'];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString();
+  }
+  #write(object: Secret): Secret {
+    this.writes++;
+    const saved = { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.#version) } };
+    this.stored.set(object.metadata.name ?? '', saved);
+    return structuredClone(saved);
+  }
+}
+
+let sim: RunningSimulator;
+beforeAll(async () => {
+  sim = await startSimulator(scenario, { httpPort: false, adminPort: false });
+});
+afterAll(() => sim.stop());
+
+const connection: IManageConnection = mergePatch(baseConnection(), {
+  metadata: { namespace: 'ns', uid: 'uid-1', generation: 1 },
+  spec: { environments: null, auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } },
+});
+
+function setup() {
+  const secrets = new MemorySecrets();
+  let now = new Date();
+  const context: TokenContext = {
+    store: new TokenStore(secrets as never, new Keyrings(), () => now),
+    accessTokens: new AccessTokens(),
+    network: {
+      overrides: new HostOverrides([`${VANITY}:443:127.0.0.1:${sim.httpsPort}`]),
+      guard: new ProbeGuard({ allowLoopback: true, serviceCidrs: [] }),
+    },
+    isLeading: () => true,
+    now: () => now,
+    discoveries: new Map(),
+    refusedSeeds: new Map(),
+  };
+  const pass = () =>
+    observeTokens(secrets as never, connection, context, {
+      facts: connectionFacts(connection),
+      application: { clientId: 'web-app', clientSecret: SECRETS.webApp },
+      ca: sim.caPem,
+      credentials: { username: 'jsmith', password: SECRETS.jsmith },
+    });
+  const later = (minutes: number) => (now = new Date(now.getTime() + minutes * 60_000));
+  return { secrets, context, pass, later };
+}
+
+describe('the account the tokens act as', () => {
+  it('is recorded in the token Secret after tokens are obtained', async () => {
+    const { secrets, pass } = setup();
+    const observed = await pass();
+    expect(secrets.account('acme-tokens')).toBe('JSMITH');
+    expect(observed.payload?.account).toBe('JSMITH');
+    expect(secrets.writes).toBe(2); // the tokens, then the account once GET /api named it
+  });
+
+  it('is kept through a refresh and a quiet pass without another write', async () => {
+    const { secrets, pass, later } = setup();
+    await pass();
+    const afterFirst = secrets.writes;
+    await pass();
+    expect(secrets.writes).toBe(afterFirst); // nothing due, nothing changed
+    later(28); // past refreshBefore (5m) of the 30-minute token
+    const refreshed = await pass();
+    expect(refreshed.discovery?.userId).toBe('JSMITH'); // GET /api asked again with the new token
+    expect(secrets.writes).toBe(afterFirst + 1); // the refresh only
+    expect(secrets.account('acme-tokens')).toBe('JSMITH');
+  });
+
+  it('is written again when GET /api names another user than the one recorded', async () => {
+    const { secrets, pass, later } = setup();
+    await pass();
+    const stored = secrets.stored.get('acme-tokens')!;
+    stored.data = { ...stored.data, account: Buffer.from('SOMEONE-ELSE').toString('base64') };
+    later(28);
+    const refreshed = await pass();
+    expect(refreshed.payload?.account).toBe('JSMITH');
+    expect(secrets.account('acme-tokens')).toBe('JSMITH');
+  });
+});
