@@ -284,7 +284,9 @@ function inputOf(
       : undefined;
   const environments = environmentRows(facts, observed, context);
   const registration = registrationSummary(environments, observed, connection);
-  const tokens = observed.tokens ? tokensVerdict(observed.tokens, connection, now) : undefined;
+  const tokens = observed.tokens
+    ? tokensVerdict(observed.tokens, connection, now, observed.clientIdSource)
+    : undefined;
   return {
     ...(tokens ? { tokens } : {}),
     connection,

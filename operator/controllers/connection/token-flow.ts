@@ -300,7 +300,9 @@ class TokenPass {
     } else if (!accessTokenValid(payload, now)) {
       this.#deps.accessTokens.forget(this.#key);
     }
-    const next = refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey());
+    // A linked account without a refresh token cannot be renewed: nothing to schedule (decide says why).
+    const renewable = payload.refresh_token !== undefined || this.#grant() !== 'AuthorizationCode';
+    const next = renewable ? refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey()) : undefined;
     return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra };
   }
 

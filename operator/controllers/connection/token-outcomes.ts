@@ -3,6 +3,7 @@
 // token value: only times, the account, the Secret's name and the key fingerprint leave the payload.
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import { applicationMismatches, mismatchWords } from './application-settings.ts';
 import type { TokenObservation } from './observed.ts';
 import { refreshTokenEndsSoon } from './token-schedule.ts';
 
@@ -14,7 +15,8 @@ export type TokensReason =
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
   | 'RefreshTokenExpiring'
-  | 'RefreshTokenRevoked';
+  | 'RefreshTokenRevoked'
+  | 'ApplicationSettingsMismatch';
 
 export interface TokensVerdict {
   readonly ready: boolean;
@@ -27,11 +29,24 @@ export interface TokensVerdict {
 
 const CERT_FIELD = 'spec.tokens.encryption';
 
-export function tokensVerdict(t: TokenObservation, connection: IManageConnection, now: Date): TokensVerdict {
+/** `application`: where the client id is kept, in words (never the id). */
+export function tokensVerdict(
+  t: TokenObservation,
+  connection: IManageConnection,
+  now: Date,
+  application = 'the client Secret',
+): TokensVerdict {
   if (t.failure) return failureVerdict(t, connection);
   if (t.notLinked) return notLinkedVerdict(t, connection);
   const payload = t.payload;
   const stored = `Secret '${t.secretName}' (${t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1'})`;
+  const mismatches = payload ? applicationMismatches(connection, payload) : [];
+  const blocking = mismatches.filter((m) => m.blocking);
+  if (blocking.length > 0) {
+    const again = `then link the account again (imanage-operator link ${connection.metadata.name})`;
+    const message = `${mismatchWords(blocking, application)}; ${again}`;
+    return { ready: false, retried: false, reason: 'ApplicationSettingsMismatch', fieldPath: 'spec.auth', message };
+  }
   if (payload && payload.refresh_token && refreshTokenEndsSoon(payload, now)) {
     return {
       ready: true,
@@ -43,6 +58,10 @@ export function tokensVerdict(t: TokenObservation, connection: IManageConnection
     };
   }
   const seed = seedWords(connection);
+  if (mismatches.length > 0) {
+    const message = `tokens are held in ${stored}; ${mismatchWords(mismatches, application)}`;
+    return { ready: true, retried: false, reason: 'ApplicationSettingsMismatch', message };
+  }
   return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}` };
 }
 
