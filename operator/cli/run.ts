@@ -173,7 +173,9 @@ export async function runCommand(args: string[]): Promise<number> {
   engine.register(connectionController(probes ? { probes, ...tokens } : {}));
   const network = probes && { overrides: probes.settings.overrides, guard: probes.settings.blocked };
   const resolution =
-    network && config.tokens && createResolutionDeps({ tokens: accessTokens, hosts, network, clock: realClock });
+    network &&
+    config.tokens &&
+    createResolutionDeps({ tokens: accessTokens, hosts, network, clock: realClock, metrics });
   engine.register(repositoryController(resolution ? { resolution } : {}));
   const health = await engine.startProbes();
   logger.info({ source: client.source, identity, probes: `${health.host}:${health.port}` }, 'operator starting');

@@ -216,4 +216,17 @@ describe('failures as typed errors', () => {
       TargetForbidden,
     );
   });
+
+  it('reports how each request ended, for the Work API request metric', async () => {
+    const results: string[] = [];
+    const counted = client({ onAnswer: (result) => results.push(result) });
+    await counted.searchWorkspaces('ACTIVE_US', new URLSearchParams('name=Smith v Jones'));
+    sim.admin.addFault({ kind: 'status', status: 503, path: '/work/api/v2/*', times: 1 });
+    await expect(counted.searchWorkspaces('ACTIVE_US', new URLSearchParams('name=x'))).rejects.toThrow();
+    sim.admin.addFault({ kind: 'rate-limit', path: '/work/api/v2/*', retryAfterSeconds: 1, times: 1 });
+    await expect(counted.getWorkspace('ACTIVE_US', 'ACTIVE_US!100')).rejects.toThrow();
+    await expect(counted.getWorkspace('ACTIVE_US', 'ACTIVE_US!nothing')).rejects.toThrow();
+    expect(results).toEqual(['success', 'ServerError', 'RateLimited', 'NotFound']);
+    expect(requests).toHaveLength(4);
+  });
 });

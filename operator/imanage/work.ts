@@ -11,7 +11,14 @@
 
 import type { OAuthNetwork } from './oauth.ts';
 import { pinnedFetch } from './oauth.ts';
-import { errorFromResponse, errorFromTransport, type PathKind, ServerError } from './work-errors.ts';
+import {
+  errorFromResponse,
+  errorFromTransport,
+  type PathKind,
+  ServerError,
+  type WorkApiError,
+  type WorkFailure,
+} from './work-errors.ts';
 
 /** Where the Work API is: the API base (Legatics' apiUrl may differ from the sign-in base) and the customer. */
 export interface WorkTarget {
@@ -81,6 +88,8 @@ export interface WorkClientOptions {
   readonly now?: () => Date;
   /** Called for every request sent (method and path without the query), for metrics, tests and benches. */
   readonly onRequest?: (method: string, path: string) => void;
+  /** Called once per request with how it ended: `success`, or the failure (RateLimited, Unreachable, …). */
+  readonly onAnswer?: (result: 'success' | WorkFailure) => void;
   readonly pageSize?: number;
 }
 
@@ -265,13 +274,27 @@ export class WorkClient {
         signal: AbortSignal.timeout(this.#network.timeoutMs),
       });
     } catch (error) {
-      throw errorFromTransport(error, operation);
+      throw this.#failed(errorFromTransport(error, operation));
     }
     const text = await response.text();
     const now = (this.#options.now ?? (() => new Date()))();
-    if (!response.ok) throw errorFromResponse(response.status, response.headers, text, operation, call.pathKind, now);
-    if (call.method === 'DELETE' || text.trim() === '') return {};
-    return parseObject(text, operation);
+    if (!response.ok) {
+      throw this.#failed(errorFromResponse(response.status, response.headers, text, operation, call.pathKind, now));
+    }
+    let answer: Record<string, unknown> = {};
+    try {
+      if (call.method !== 'DELETE' && text.trim() !== '') answer = parseObject(text, operation);
+    } catch (error) {
+      throw error instanceof ServerError ? this.#failed(error) : error;
+    }
+    this.#options.onAnswer?.('success');
+    return answer;
+  }
+
+  /** Reports a failed request (the Work API request metric counts by result) and hands the error back. */
+  #failed(error: WorkApiError): WorkApiError {
+    this.#options.onAnswer?.(error.failure);
+    return error;
   }
 }
 

@@ -22,6 +22,12 @@ export interface OperatorMetrics {
   readonly probeLastSuccess: Gauge<'probe' | 'host'>;
   /** Token grants and refreshes by grant (password, client_credentials, refresh_token) and result. */
   readonly tokenRequests: Counter<'grant' | 'result'>;
+  /**
+   * Work API requests (workspace searches, folder listings and writes) by host and result:
+   * `success` or the failure (RateLimited, ServerError, Unreachable, Unauthorized, …). Shared
+   * answers are not counted; the labels name a host, never a token or a path.
+   */
+  readonly workRequests: Counter<'host' | 'result'>;
   /** Seconds until each held token expires, by namespace, name and token (access, refresh); sampled on scrape. */
   readonly tokenExpiry: Gauge<'namespace' | 'name' | 'token'>;
   /** Feeds tokenExpiry: every held token's expiry (the label values name objects, never a token). */
@@ -116,6 +122,12 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       name: 'imanage_token_requests_total',
       help: 'Token requests to iManage by grant (password, client_credentials, refresh_token) and result (success, refused, failed).',
       labelNames: ['grant', 'result'] as const,
+      registers,
+    }),
+    workRequests: new Counter({
+      name: 'imanage_work_requests_total',
+      help: 'Work API requests sent to iManage (workspace searches, folder listings, writes) by host and result.',
+      labelNames: ['host', 'result'] as const,
       registers,
     }),
     tokenExpiry: expiry.gauge,

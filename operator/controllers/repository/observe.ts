@@ -14,6 +14,7 @@ import type { ContainerRef } from '../../imanage/work.ts';
 import { WorkApiError } from '../../imanage/work-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
 import { type AccessTokens, NoAccessToken } from '../../tokens/access.ts';
@@ -29,6 +30,8 @@ export interface ResolutionDeps {
   readonly network: { readonly overrides: HostOverrides; readonly guard: ProbeGuard };
   /** Access checks that passed, by repository uid: one per generation and target, not one per interval. */
   readonly accessChecks?: Map<string, string>;
+  /** Counts each Work API request sent, by host and result (the operator's imanage_work_requests_total). */
+  readonly countRequest?: (host: string, result: string) => void;
 }
 
 /** One per process: searches and listings shared by every repository, load and backoff shared with the probes. */
@@ -37,10 +40,13 @@ export function createResolutionDeps(options: {
   readonly hosts: HostPhases;
   readonly network: ResolutionDeps['network'];
   readonly clock: Clock;
+  readonly metrics?: Pick<OperatorMetrics, 'workRequests'>;
 }): ResolutionDeps {
-  const { tokens, hosts, network, clock } = options;
+  const { tokens, hosts, network, clock, metrics } = options;
   const load = new SearchLoad({ clock, hosts });
-  return { tokens, load, listings: new FolderListings(clock), network, accessChecks: new Map() };
+  const countRequest = metrics && ((host: string, result: string) => metrics.workRequests.inc({ host, result }));
+  const counted = countRequest ? { countRequest } : {};
+  return { tokens, load, listings: new FolderListings(clock), network, accessChecks: new Map(), ...counted };
 }
 
 /** How often the connection is probed; the repository re-checks as often (schema default 5m). */
@@ -106,16 +112,14 @@ async function resolveContext(
 ): Promise<ResolveContext> {
   const intervalMs = connectionIntervalMs(connection);
   const ca = await caBundle(io.client, connection);
+  const apiBase = new URL(connection.spec.apiUrl ?? connection.spec.url);
+  const count = deps.countRequest;
   const work = new SharedListingWorkClient(
-    {
-      apiBase: new URL(connection.spec.apiUrl ?? connection.spec.url),
-      customerId: target.customerId,
-      ...(ca ? { ca } : {}),
-    },
+    { apiBase, customerId: target.customerId, ...(ca ? { ca } : {}) },
     { ...deps.network, timeoutMs: timeoutMs(connection) },
     () => deps.tokens.get(target.key, io.clock.now()).accessToken,
     { listings: deps.listings, scope: target.key, intervalMs },
-    { now: () => io.clock.now() },
+    { now: () => io.clock.now(), ...(count ? { onAnswer: (result) => count(apiBase.host, result) } : {}) },
   );
   const owner = `${repository.metadata.namespace}/${repository.metadata.name}`;
   return { work, load: deps.load, library: target.library, asker: { connection: target.key, owner, intervalMs } };
