@@ -12,7 +12,9 @@ import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
-import { kubectlOrThrow, run } from './harness/exec.ts';
+import { deliberateReason } from './demo/exceptions.ts';
+import { seedRefreshTokens } from './demo/tokens.ts';
+import { kubectlOrThrow, run, runKubectl } from './harness/exec.ts';
 import { useTestNamespace } from './harness/namespace.ts';
 import {
   buildImage, type BuiltImage, type Container, imageConfig, type ImageConfig, imageFiles, runContainer, snapshotInputs,
@@ -122,8 +124,11 @@ async function serviceAccountVolume(): Promise<string> {
   return dir;
 }
 
+const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
+/** Clio Operate's global application, the operator's --default-client-secret, as in the demo. */
+const DEFAULT_APP = { clientId: 'clio-operate-global', clientSecret: 'clio-operate-global-secret' };
+
 async function startImanage(): Promise<{ caDir: string; resolve: string }> {
-  const scenario = load(await readFile(join(root, 'simulator', 'scenarios', 'examples.yaml'), 'utf8')) as Scenario;
   simulator = await startSimulator(scenario, { httpPort: false, adminPort: 0 });
   const caDir = join(work, 'imanage-ca');
   await mkdir(caDir);
@@ -137,18 +142,26 @@ async function exampleFolders(): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && e.name !== 'invalid').map((e) => e.name).sort();
 }
 
-/** Each example in a namespace of its own, as the demo does; Secrets first, so nothing waits for a re-check. */
+/**
+ * Each example in a namespace of its own, prepared as the demo prepares it: the fall-back accounts
+ * linked (a refresh token from the simulator in place of each FAKE placeholder) before the
+ * operator starts, so that it never sees a placeholder.
+ */
 async function applyExamples(folders: readonly string[]): Promise<void> {
+  const kube = { kubectl: (args: readonly string[]) => runKubectl(inject('binDir'), inject('kubeconfigPath'), args) };
   for (const folder of folders) {
-    const files = (await readdir(join(root, 'examples', folder))).filter((f) => f.endsWith('.yaml'))
-      .sort((a, b) => Number(b === 'secrets.yaml') - Number(a === 'secrets.yaml'));
-    for (const file of files) await admin(['apply', '-n', `${runId}-${folder}`, '-f', join(root, 'examples', folder, file)]);
+    const namespace = `${runId}-${folder}`;
+    await admin(['apply', '-n', namespace, '-f', join(root, 'examples', folder)]);
+    await seedRefreshTokens(kube, simulator!, scenario, join(root, 'examples', folder), namespace, DEFAULT_APP);
   }
 }
 
 interface Row {
   readonly namespace: string;
+  readonly kind: string;
   readonly name: string;
+  /** A repository's connection. */
+  readonly connection?: string;
   readonly ready: string;
   readonly reason: string;
   readonly settled: boolean;
@@ -157,27 +170,30 @@ interface Row {
 async function exampleRows(): Promise<Row[]> {
   const list = JSON.parse((await admin(['get', 'imanageconnections,workspacerepositories', '-A', '-o', 'json'])).stdout);
   type Item = {
+    kind: string;
     metadata: { namespace: string; name: string; generation: number };
+    spec: { connectionRef?: { name: string } };
     status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason: string }[] };
   };
   return (list.items as Item[]).filter((o) => exampleNamespaces.includes(o.metadata.namespace)).map((o) => {
     const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
     return {
-      namespace: o.metadata.namespace.slice(runId.length + 1), name: o.metadata.name,
+      namespace: o.metadata.namespace.slice(runId.length + 1), kind: o.kind, name: o.metadata.name,
+      ...(o.spec.connectionRef ? { connection: o.spec.connectionRef.name } : {}),
       ready: ready?.status ?? '', reason: ready?.reason ?? '',
       settled: o.status?.observedGeneration === o.metadata.generation && ready !== undefined && ready.status !== 'Unknown',
     };
   });
 }
 
-/** One of the examples' hosted environments is unregistered on purpose in the simulator's scenario. */
-const overdue = (row: Row) => row.namespace === 'clio-operate-hosted';
+/** The Ready reason an example fails with on purpose (the demo's list), or undefined: it must be Ready. */
+const deliberate = (row: Row) => deliberateReason({ ...row, example: row.namespace });
 
 async function waitForExamples(timeoutMs: number): Promise<Row[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await exampleRows();
-    const done = rows.length > 0 && rows.every((r) => r.settled && (r.ready === 'True' || overdue(r)));
+    const done = rows.length > 0 && rows.every((r) => r.settled && (r.ready === 'True' || deliberate(r)));
     if (done || Date.now() > deadline) return rows;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -191,11 +207,12 @@ async function startOperatorImage(folders: readonly string[]): Promise<Container
   await installChartRbac();
   const [tokenDir, imanage, fs] = await Promise.all([serviceAccountVolume(), startImanage(), unpacked()]);
   await admin(['create', 'secret', 'generic', 'clio-operate-global-application', '-n', ns.name,
-    '--from-literal=clientId=clio-operate-global', '--from-literal=clientSecret=clio-operate-global-secret']);
+    `--from-literal=clientId=${DEFAULT_APP.clientId}`, `--from-literal=clientSecret=${DEFAULT_APP.clientSecret}`]);
   for (const folder of folders) {
     await admin(['create', 'namespace', `${runId}-${folder}`]);
     exampleNamespaces.push(`${runId}-${folder}`);
   }
+  await applyExamples(folders);
   const server = new URL(inject('server'));
   return runContainer({
     rootfs: fs, image: config,
@@ -228,12 +245,16 @@ describe('the image in-cluster, against the test API server', () => {
     container = await startOperatorImage(folders);
     const starting = JSON.parse(await container.waitForLine((l) => l.includes('"operator starting"'), 30_000));
     expect(starting.source).toBe('in-cluster');
-    await applyExamples(folders);
     const rows = await waitForExamples(120_000);
 
     expect(rows.length).toBeGreaterThanOrEqual(15);
-    for (const row of rows.filter((r) => !overdue(r))) expect(row, row.name).toMatchObject({ ready: 'True', settled: true });
-    expect(rows.filter(overdue).map((r) => r.reason).sort()).toEqual(['ConnectionRegistrationOverdue', 'RegistrationOverdue']);
+    for (const row of rows) {
+      const reason = deliberate(row);
+      const expected = reason ? { ready: 'False', reason } : { ready: 'True' };
+      expect(row, `${row.namespace}/${row.name}`).toMatchObject({ ...expected, settled: true });
+    }
+    const failing = rows.filter(deliberate).map((r) => r.reason).sort();
+    expect(failing).toEqual(['ConnectionRegistrationOverdue', 'NotLinked', 'RegistrationOverdue']);
 
     const status = await readFile(`/proc/${container.pid}/status`, 'utf8');
     expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
