@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
+    // Vitest's default on this 2-core machine is one worker, so the integration files (which mostly
+    // wait on the API server, the simulator and spawned operators) ran one after another: 13 min.
+    // Three files at once keep both cores busy without starving the timing-sensitive ones.
+    maxWorkers: 3,
     projects: [
       {
         test: {
