@@ -105,24 +105,19 @@ afterAll(async () => {
   await sim?.stop();
 });
 
+const conditionOf = (name: string, type: string, status: string, reason: string) =>
+  waitForCondition(ns.name, 'imc', name, type, status, reason);
 const callbackRow = (o: KubeJson) => environmentsOf(o).find((e) => e.name === 'operator:callback');
 
 describe("the operator's sign-in callback", () => {
   it('registered: its row says so, and the connection waits only for the link', async () => {
-    const object = await waitForCondition(ns.name, 'imc', 'callback-registered', 'Ready', 'False', 'NotLinked');
+    const object = await conditionOf('callback-registered', 'Ready', 'False', 'NotLinked');
     expect(callbackRow(object)).toMatchObject({ redirectUri: CALLBACK, registration: 'Registered' });
     expect(condition(object, 'Registered')).toMatchObject({ status: 'True' });
   });
 
   it('not registered: CallbackNotRegistered, with where to register it', async () => {
-    const object = await waitForCondition(
-      ns.name,
-      'imc',
-      'callback-missing',
-      'Ready',
-      'False',
-      'CallbackNotRegistered',
-    );
+    const object = await conditionOf('callback-missing', 'Ready', 'False', 'CallbackNotRegistered');
     expect(callbackRow(object)).toMatchObject({ redirectUri: CALLBACK, registration: 'NotRegistered' });
     expect(condition(object, 'Registered')).toMatchObject({ status: 'False', reason: 'CallbackNotRegistered' });
     expect(condition(object, 'Ready')?.message).toMatch(
@@ -134,14 +129,7 @@ describe("the operator's sign-in callback", () => {
 
 describe('ApplicationSettingsMismatch', () => {
   it('Actionstep with a 30-minute access token: warned with the setting to change, Ready stays True', async () => {
-    const object = await waitForCondition(
-      ns.name,
-      'imc',
-      'actionstep-30',
-      'TokensReady',
-      'True',
-      'ApplicationSettingsMismatch',
-    );
+    const object = await conditionOf('actionstep-30', 'TokensReady', 'True', 'ApplicationSettingsMismatch');
     expect(condition(object, 'TokensReady')?.message).toMatch(
       /Access Token Expiry is 30 minutes \(expires_in 1800\), expected 90 minutes, because profile Actionstep \(seed 003/,
     );
@@ -149,25 +137,18 @@ describe('ApplicationSettingsMismatch', () => {
   });
 
   it('Actionstep with the settings seed 003 lists: Linked', async () => {
-    await waitForCondition(ns.name, 'imc', 'actionstep-90', 'TokensReady', 'True', 'Linked');
+    await conditionOf('actionstep-90', 'TokensReady', 'True', 'Linked');
   });
 
   it('Syncly on an application without refresh tokens: warned (the password grants again)', async () => {
-    const object = await waitForCondition(
-      ns.name,
-      'imc',
-      'syncly-no-refresh',
-      'TokensReady',
-      'True',
-      'ApplicationSettingsMismatch',
-    );
+    const object = await conditionOf('syncly-no-refresh', 'TokensReady', 'True', 'ApplicationSettingsMismatch');
     expect(condition(object, 'TokensReady')?.message).toMatch(
       /Allow Refresh Token is No \(iManage returned no refresh token\), expected Yes, because profile Syncly \(seed 004/,
     );
   });
 
   it('an account linked on an application without refresh tokens cannot be renewed: Ready=False', async () => {
-    const waiting = await waitForCondition(ns.name, 'imc', 'linked-no-refresh', 'Ready', 'False', 'NotLinked');
+    const waiting = await conditionOf('linked-no-refresh', 'Ready', 'False', 'NotLinked');
     const signInUrl = String((waiting.status?.['tokens'] as { signInUrl?: string } | undefined)?.signInUrl);
     const callback = await signInThroughBrowser({ port: sim.httpsPort, host: ONPREM, ca: sim.caPem }, signInUrl, {
       username: 'jsmith',
@@ -177,14 +158,7 @@ describe('ApplicationSettingsMismatch', () => {
     const port = Number(/:(\d+)$/.exec(String(served['address']))?.[1]);
     const page = await send({ port, host: callback.host }, { path: `${callback.pathname}${callback.search}` });
     expect(page.status, page.text).toBe(200);
-    const object = await waitForCondition(
-      ns.name,
-      'imc',
-      'linked-no-refresh',
-      'Ready',
-      'False',
-      'ApplicationSettingsMismatch',
-    );
+    const object = await conditionOf('linked-no-refresh', 'Ready', 'False', 'ApplicationSettingsMismatch');
     expect(condition(object, 'TokensReady')).toMatchObject({ status: 'False', reason: 'ApplicationSettingsMismatch' });
     expect(condition(object, 'Stalled')).toMatchObject({ status: 'True' });
     expect(condition(object, 'Ready')?.message).toMatch(
