@@ -1,4 +1,5 @@
-// Resolution at scale, at client/resolver level (no controller yet): 1,000 repositories on one
+// Resolution at scale, at client/resolver level (bench/resolve-operator.ts measures the same through
+// the controller, in the operator as a process): 1,000 repositories on one
 // connection against the simulator over HTTPS on loopback. Prints, for two mixes of resolvers
 // (every repository its own workspace; and five repositories per workspace, as Clio Operate's
 // areas share workspaces):
