@@ -24,7 +24,11 @@ let settings: ProbeSettings;
 
 beforeAll(async () => {
   sim = await startSimulator(scenario, { httpPort: false, adminPort: false });
-  sim.admin.putApplication('100', { clientId: 'with-callback', clientSecret: 's1', redirectUris: [REDIRECT, CALLBACK] });
+  sim.admin.putApplication('100', {
+    clientId: 'with-callback',
+    clientSecret: 's1',
+    redirectUris: [REDIRECT, CALLBACK],
+  });
   sim.admin.putApplication('100', { clientId: 'without-callback', clientSecret: 's2', redirectUris: [REDIRECT] });
   const clock = new FakeClock(now.getTime());
   settings = {
@@ -129,8 +133,16 @@ describe('summarizeRegistration with the callback', () => {
       },
     );
   it.each([
-    ['only the callback refused', [state('prod', 'Registered'), state('cb', 'NotRegistered', true)], 'CallbackNotRegistered'],
-    ['an environment refused too', [state('prod', 'NotRegistered'), state('cb', 'NotRegistered', true)], 'RedirectUriNotRegistered'],
+    [
+      'only the callback refused',
+      [state('prod', 'Registered'), state('cb', 'NotRegistered', true)],
+      'CallbackNotRegistered',
+    ],
+    [
+      'an environment refused too',
+      [state('prod', 'NotRegistered'), state('cb', 'NotRegistered', true)],
+      'RedirectUriNotRegistered',
+    ],
     ['an environment overdue', [state('prod', 'Overdue'), state('cb', 'NotRegistered', true)], 'RegistrationOverdue'],
   ])('%s → %s', (_title, rows, reason) => {
     expect(summarizeRegistration(rows).reason).toBe(reason);
