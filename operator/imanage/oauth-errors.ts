@@ -10,6 +10,7 @@
 import { AuthorizationResponseError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { retryAfterMs } from './delays.ts';
 import { excerpt, oauthErrorCode } from './excerpt.ts';
+import { type ErrorDetails, errorKind, IManageError } from './typed-errors.ts';
 
 /**
  * The longest a Retry-After from the token endpoint is honoured: 10 minutes. A longer (or
@@ -31,35 +32,11 @@ export type OAuthFailure =
   | 'AuthorizationDenied'
   | 'StateMismatch';
 
-interface Details {
-  /** RFC 6749 `error` or iManage's `error.code`, when the server sent one. */
-  readonly serverCode?: string;
-  readonly httpStatus?: number;
-  readonly cause?: unknown;
-}
+type Details = ErrorDetails;
 
-export abstract class IManageOAuthError extends Error {
-  abstract readonly failure: OAuthFailure;
-  /** The same request may succeed later without anyone changing anything. */
-  abstract readonly retryable: boolean;
-  readonly serverCode: string | undefined;
-  readonly httpStatus: number | undefined;
+export abstract class IManageOAuthError extends IManageError<OAuthFailure> {}
 
-  constructor(message: string, details: Details = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.serverCode = details.serverCode;
-    this.httpStatus = details.httpStatus;
-  }
-}
-
-/** One error class per kind: the kind is its name, and whether retrying may help is fixed per kind. */
-function kind<F extends OAuthFailure>(failure: F, retryable: boolean) {
-  return class extends IManageOAuthError {
-    override readonly name: F = failure;
-    readonly failure: F = failure;
-    readonly retryable = retryable;
-  };
-}
+const kind = <F extends OAuthFailure>(failure: F, retryable: boolean) => errorKind(IManageOAuthError, failure, retryable);
 
 /** The grant was refused: wrong password, a used or expired code, a revoked or expired refresh token. */
 export const InvalidGrant = kind('InvalidGrant', false);

@@ -5,6 +5,7 @@
 
 import { retryAfterMs } from './delays.ts';
 import { excerpt } from './excerpt.ts';
+import { type ErrorDetails, errorKind, IManageError } from './typed-errors.ts';
 import { ServerError as OAuthServerError, TransportFailure } from './oauth-errors.ts';
 
 export type WorkFailure =
@@ -18,33 +19,11 @@ export type WorkFailure =
   | 'Unreachable'
   | 'TargetForbidden';
 
-interface Details {
-  readonly serverCode?: string;
-  readonly httpStatus?: number;
-  readonly cause?: unknown;
-}
+type Details = ErrorDetails;
 
-export abstract class WorkApiError extends Error {
-  abstract readonly failure: WorkFailure;
-  /** The same request may succeed later without anyone changing anything. */
-  abstract readonly retryable: boolean;
-  readonly serverCode: string | undefined;
-  readonly httpStatus: number | undefined;
+export abstract class WorkApiError extends IManageError<WorkFailure> {}
 
-  constructor(message: string, details: Details = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.serverCode = details.serverCode;
-    this.httpStatus = details.httpStatus;
-  }
-}
-
-function kind<F extends WorkFailure>(failure: F, retryable: boolean) {
-  return class extends WorkApiError {
-    override readonly name: F = failure;
-    readonly failure: F = failure;
-    readonly retryable = retryable;
-  };
-}
+const kind = <F extends WorkFailure>(failure: F, retryable: boolean) => errorKind(WorkApiError, failure, retryable);
 
 /** The workspace, folder or document named in the path does not exist (or is not visible). */
 export const NotFound = kind('NotFound', false);
