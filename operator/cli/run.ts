@@ -90,6 +90,7 @@ function probeContext(flags: ProbeFlags, guard: ProbeGuard, metrics: OperatorMet
     blocked: guard,
     expiryWarningDays: flags.expiryWarningDays,
     now: () => realClock.now(),
+    hosts,
   };
   return { settings, ...(flags.defaultClientSecret ? { defaultClientSecret: flags.defaultClientSecret } : {}) };
 }

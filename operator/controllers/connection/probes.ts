@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import type { Assessment, CachedProbe, ProbeCache } from '../../imanage/probe-cache.ts';
+import type { Assessment, CachedProbe, HostPhases, ProbeCache } from '../../imanage/probe-cache.ts';
 import { MIN_PROBE_DELAY_MS, boundedDelay } from '../../imanage/delays.ts';
 import { probeReachability, type ReachabilityResult } from '../../imanage/reachability.ts';
 import { lintRedirectUri, probeRegistration, type RegistrationOutcome } from '../../imanage/registration.ts';
@@ -23,6 +23,8 @@ export interface ProbeSettings {
   /** Certificates expiring sooner are reported as CertificateExpiring (decide reads it). */
   readonly expiryWarningDays: number;
   readonly now: () => Date;
+  /** The per-host state the probe caches share; token requests hold back while a host backs off. */
+  readonly hosts?: HostPhases;
   /** What sends the probes; tests replace it. @default the network probes of imanage/ */
   readonly send?: ProbeSenders;
 }

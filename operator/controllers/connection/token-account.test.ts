@@ -8,6 +8,7 @@ import { scenario, SECRETS, VANITY } from '../../../simulator/testing/fixture.ts
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
+import { HostPhases } from '../../imanage/probe-cache.ts';
 import { ConflictError, NotFoundError } from '../../runtime/kube/errors.ts';
 import type { Secret } from '../../runtime/kube/resources.ts';
 import { AccessTokens } from '../../tokens/access.ts';
@@ -64,10 +65,11 @@ const connection: IManageConnection = mergePatch(baseConnection(), {
   spec: { environments: null, auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } },
 });
 
-function setup() {
+function setup(options: { hosts?: HostPhases } = {}) {
   const secrets = new MemorySecrets();
   let now = new Date();
   const context: TokenContext = {
+    ...options,
     store: new TokenStore(secrets as never, new Keyrings(), () => now),
     accessTokens: new AccessTokens(),
     network: {
@@ -121,5 +123,28 @@ describe('the account the tokens act as', () => {
     const refreshed = await pass();
     expect(refreshed.payload?.account).toBe('JSMITH');
     expect(secrets.account('acme-tokens')).toBe('JSMITH');
+  });
+});
+
+describe('a host the probes are backing off from', () => {
+  it('gets no token request until the backoff ends; the pass says when to come back', async () => {
+    const hosts = new HostPhases();
+    const { secrets, pass, later } = setup({ hosts });
+    const until = Date.now() + 60_000;
+    hosts.byHost.set(`${VANITY}:443`, { jitter: 1, keys: 1, failures: 3, notBefore: until });
+    const tokenRequests = () => sim.requestLog({ host: VANITY, path: '/auth/oauth2/token' }).length;
+    const sent = tokenRequests();
+
+    const held = await pass();
+    expect(held.failure).toMatchObject({ kind: 'Transient', retryAfterMs: expect.any(Number) });
+    expect(held.failure?.retryAfterMs).toBeGreaterThan(0);
+    expect(held.failure?.retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(tokenRequests()).toBe(sent);
+    expect(secrets.writes).toBe(0);
+
+    later(2);
+    const obtained = await pass();
+    expect(obtained.failure).toBeUndefined();
+    expect(tokenRequests()).toBe(sent + 1);
   });
 });

@@ -12,6 +12,7 @@
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../../imanage/oauth.ts';
+import type { HostPhases } from '../../imanage/probe-cache.ts';
 import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../../imanage/oauth-errors.ts';
 import { ConflictError } from '../../runtime/kube/errors.ts';
 import type { Logger } from '../../runtime/log.ts';
@@ -37,6 +38,8 @@ export interface TokenDeps {
   readonly link?: LinkService;
   readonly network: Omit<OAuthNetwork, 'timeoutMs'>;
   readonly isLeading: () => boolean;
+  /** The per-host state the probes keep: no token request goes to a host they are backing off from. */
+  readonly hosts?: HostPhases;
   readonly now: () => Date;
   readonly metrics?: Pick<OperatorMetrics, 'tokenRequests'>;
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
@@ -234,6 +237,9 @@ class TokenPass {
   /** Sends one grant, unless this replica lost its lease: then nothing is sent (see the header). */
   async #send<T extends IssuedTokens>(grant: GrantKind, call: () => Promise<T>): Promise<T> {
     if (!this.#deps.isLeading()) throw new NotLeading();
+    const now = this.#deps.now().getTime();
+    const until = this.#deps.hosts?.backingOffUntil(tokenHost(this.#input.connection), now);
+    if (until) throw new HostBackingOff(until, until.getTime() - now);
     this.grantInFlight = grant;
     try {
       const tokens = await call();
@@ -356,6 +362,22 @@ class TokenPass {
 }
 
 /** This replica no longer leads: it sends nothing; the new leader takes over. */
+/** The token endpoint's host, as the probes key it (host:port of spec.url). */
+function tokenHost(connection: IManageConnection): string {
+  const url = URL.parse(connection.spec.url);
+  return url ? `${url.hostname}:${Number(url.port || 443)}` : '';
+}
+
+/** The probes back off from this host (it failed, or asked to wait): a token request would only add load. */
+export class HostBackingOff extends Error {
+  override readonly name = 'HostBackingOff';
+  readonly waitMs: number;
+  constructor(until: Date, waitMs: number) {
+    super(`iManage at this host is being backed off until ${until.toISOString()}; the token request waits`);
+    this.waitMs = waitMs;
+  }
+}
+
 export class NotLeading extends Error {
   override readonly name = 'NotLeading';
 }
@@ -385,6 +407,9 @@ function failureOf(error: unknown, grant: GrantKind, seed: boolean): Failure | u
     return { kind: 'Unreadable', detail: error.message };
   if (error instanceof NoApplication) return { kind: 'NoApplication', detail: 'no client id and secret' };
   if (error instanceof NotLeading) return { kind: 'Transient', detail: 'this replica no longer leads' };
+  if (error instanceof HostBackingOff) {
+    return { kind: 'Transient', grant, detail: error.message, retryAfterMs: error.waitMs };
+  }
   if (!(error instanceof IManageOAuthError)) return undefined;
   const detail = error.message;
   if (error.retryable) {

@@ -46,6 +46,7 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
     accessTokens: options.accessTokens,
     ...(options.link ? { link: options.link } : {}),
     network: { overrides: probes.settings.overrides, guard: probes.settings.blocked },
+    ...(probes.settings.hosts ? { hosts: probes.settings.hosts } : {}),
     isLeading: () => engine.isLeading(),
     now: () => engine.clock.now(),
     metrics: engine.metrics,
