@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.ts';
 import { passwordToken, scenario, VANITY } from '../../simulator/testing/fixture.ts';
-import { accessTokenFromSecret, TokenSecretUnusable } from '../imanage/token-secret.ts';
 import { previewCommand, PreviewUsageError } from './preview.ts';
 
 let sim: RunningSimulator;
@@ -83,32 +82,5 @@ describe('preview against the simulator', () => {
   ])('refuses %j', async (args, message) => {
     await expect(run(...args)).rejects.toThrow(PreviewUsageError);
     await expect(run(...args)).rejects.toThrow(message);
-  });
-});
-
-const b64 = (text: string) => Buffer.from(text).toString('base64');
-const secret = (format: string | undefined, data: Record<string, string> = {}) => ({
-  metadata: {
-    name: 'clio-tokens',
-    ...(format ? { annotations: { 'imanage.operator.dev/token-format': format } } : {}),
-  },
-  data,
-});
-
-describe('accessTokenFromSecret', () => {
-  it('reads a plain/v1 Secret', () => {
-    expect(accessTokenFromSecret(secret('plain/v1', { access_token: b64('at-1\n'), token_type: b64('bearer') }))).toBe(
-      'at-1',
-    );
-  });
-
-  it.each([
-    [secret('nested-jwe/v1', { 'tokens.jwe': b64('x.y.z') }), 'encrypted'],
-    [secret(undefined, { access_token: b64('at') }), 'no imanage.operator.dev/token-format'],
-    [secret('plain/v9'), 'unknown (plain/v9)'],
-    [secret('plain/v1', {}), 'no data.access_token'],
-  ])('refuses %j: %s', (s, message) => {
-    expect(() => accessTokenFromSecret(s)).toThrow(TokenSecretUnusable);
-    expect(() => accessTokenFromSecret(s)).toThrow(message);
   });
 });

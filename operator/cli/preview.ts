@@ -3,7 +3,8 @@
 //   --url, --token-file, --customer, --library: directly (the simulator, or a server and a token
 //       you hold); --resolve and --ca-file reach a simulator's virtual host like curl does.
 //   --connection [-n]: through the cluster: the IManageConnection gives the URL, customer and
-//       library, its token Secret the access token (plain/v1 only: token-secret.ts says why).
+//       library, its token Secret the access token (plain/v1, or nested-jwe/v1 opened with the
+//       connection's key material when the user may read it: connection-token.ts).
 // Nothing is written to iManage: preview only searches and lists folders.
 
 import { readFile } from 'node:fs/promises';
@@ -12,11 +13,11 @@ import { load as loadYaml } from 'js-yaml';
 import type { IManageConnection, ResolverEntry } from '../api/generated/types.ts';
 import { lookupWorkItemPath, suggestWorkItemPath, WORK_ITEM_ROOT } from '../api/resolver/index.ts';
 import { realClock } from '../runtime/clock.ts';
-import { KubeClient, secrets, type Resource } from '../runtime/kube/index.ts';
+import { KubeClient, NotFoundError, secrets, type Resource } from '../runtime/kube/index.ts';
 import { HostOverrides, PRIVATE, ProbeGuard } from '../imanage/network.ts';
 import { planResolution } from '../imanage/resolve-plan.ts';
 import { type Outcome, resolvePlan, SearchLoad } from '../imanage/resolve.ts';
-import { accessTokenFromSecret, TokenSecretUnusable } from '../imanage/token-secret.ts';
+import { accessTokenFor, TokenSecretUnusable } from './connection-token.ts';
 import { WorkClient } from '../imanage/work.ts';
 import { WorkApiError } from '../imanage/work-errors.ts';
 
@@ -185,7 +186,7 @@ const CONNECTIONS: Resource<IManageConnection & { metadata: { name?: string } }>
   namespaced: true,
 };
 
-/** The connection's URL, customer and library, and the access token from its (plain) token Secret. */
+/** The connection's URL, customer and library, and the access token from its token Secret. */
 async function clusterTarget(values: Values): Promise<Target> {
   const kube = await KubeClient.load({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
@@ -199,8 +200,7 @@ async function clusterTarget(values: Values): Promise<Target> {
   if (!customerId || !library) {
     throw new PreviewUsageError(`connection ${namespace}/${name} has no customer id or library yet; give --library`);
   }
-  const secretName = connection.spec.tokens?.secretName ?? `${name}-tokens`;
-  const token = accessTokenFromSecret(await kube.get(secrets, { namespace, name: secretName }));
+  const token = await accessTokenFor(connection, (secretName) => readSecret(kube, namespace, secretName), new Date());
   const caRef = connection.spec.caBundleSecretRef;
   const caSecret = caRef ? await kube.get(secrets, { namespace, name: caRef.name }) : undefined;
   const caData = caRef ? caSecret?.data?.[caRef.key ?? 'ca.crt'] : undefined;
@@ -212,6 +212,15 @@ async function clusterTarget(values: Values): Promise<Target> {
     ...(caData ? { ca: Buffer.from(caData, 'base64').toString('utf8') } : {}),
     overrides: [],
   };
+}
+
+async function readSecret(kube: KubeClient, namespace: string, name: string) {
+  try {
+    return await kube.get(secrets, { namespace, name });
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
 function httpsUrl(text: string, what: string): URL {
