@@ -13,7 +13,8 @@ import { load as loadYaml } from 'js-yaml';
 import type { IManageConnection, ResolverEntry } from '../api/generated/types.ts';
 import { lookupWorkItemPath, suggestWorkItemPath, WORK_ITEM_ROOT } from '../api/resolver/index.ts';
 import { realClock } from '../runtime/clock.ts';
-import { KubeClient, NotFoundError, secrets, type Resource } from '../runtime/kube/index.ts';
+import { imanageConnections } from '../api/kinds.ts';
+import { KubeClient, NotFoundError, secrets } from '../runtime/kube/index.ts';
 import { HostOverrides, PRIVATE, ProbeGuard } from '../imanage/network.ts';
 import { planResolution } from '../imanage/resolve-plan.ts';
 import { type Outcome, resolvePlan, SearchLoad } from '../imanage/resolve.ts';
@@ -26,7 +27,7 @@ export const PREVIEW_USAGE = `  preview --resolver <text> [--fallback <text>]…
           [--set workitem.<path>=<value>]… [-f <work item .yaml/.json>] [--output text|json]
           (--url <https://host> --token-file <file> --customer <id> --library <id> [--ca-file <pem>]
            [--resolve host:port:address[:port]]…  |  --connection <name> [-n <namespace>] [--library <id>]
-           [--kubeconfig <file>] [--context <name>])
+           [--kubeconfig <file>] [--context <name>] [--ca-file <pem>] [--resolve …])
       Resolve one resolver against iManage as the operator would, with a sample work item, and print
       the searches sent, what matched and the folder. Read-only. Exit status: 0 resolved, 1 not
       resolved (NoMatch, AmbiguousMatch, FolderMissing, Forbidden, LibraryNotFound, or the work item
@@ -178,14 +179,6 @@ async function directTarget(values: Values): Promise<Target> {
   };
 }
 
-const CONNECTIONS: Resource<IManageConnection & { metadata: { name?: string } }> = {
-  group: 'imanage.operator.dev',
-  version: 'v1alpha1',
-  plural: 'imanageconnections',
-  kind: 'IManageConnection',
-  namespaced: true,
-};
-
 /** The connection's URL, customer and library, and the access token from its token Secret. */
 async function clusterTarget(values: Values): Promise<Target> {
   const kube = await KubeClient.load({
@@ -194,24 +187,32 @@ async function clusterTarget(values: Values): Promise<Target> {
   });
   const namespace = values.namespace ?? kube.namespace;
   const name = values.connection!;
-  const connection = await kube.get(CONNECTIONS, { namespace, name });
+  const connection = await kube.get(imanageConnections, { namespace, name });
   const customerId = connection.spec.customerId ?? connection.status?.server?.customerId;
   const library = values.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
   if (!customerId || !library) {
     throw new PreviewUsageError(`connection ${namespace}/${name} has no customer id or library yet; give --library`);
   }
   const token = await accessTokenFor(connection, (secretName) => readSecret(kube, namespace, secretName), new Date());
-  const caRef = connection.spec.caBundleSecretRef;
-  const caSecret = caRef ? await kube.get(secrets, { namespace, name: caRef.name }) : undefined;
-  const caData = caRef ? caSecret?.data?.[caRef.key ?? 'ca.crt'] : undefined;
+  // --ca-file (and --resolve) reach a test server, such as the simulator, standing in for the host.
+  const ca = values['ca-file'] ? await readFile(values['ca-file'], 'utf8') : await connectionCa(kube, connection);
   return {
     apiBase: httpsUrl(connection.spec.apiUrl ?? connection.spec.url, 'the connection url'),
     customerId,
     library,
     token,
-    ...(caData ? { ca: Buffer.from(caData, 'base64').toString('utf8') } : {}),
-    overrides: [],
+    ...(ca ? { ca } : {}),
+    overrides: values.resolve ?? [],
   };
+}
+
+/** The connection's CA bundle (caBundleSecretRef), or undefined for the system's roots. */
+async function connectionCa(kube: KubeClient, connection: IManageConnection): Promise<string | undefined> {
+  const ref = connection.spec.caBundleSecretRef;
+  if (!ref) return undefined;
+  const secret = await kube.get(secrets, { namespace: connection.metadata.namespace ?? kube.namespace, name: ref.name });
+  const data = secret.data?.[ref.key ?? 'ca.crt'];
+  return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
 }
 
 async function readSecret(kube: KubeClient, namespace: string, name: string) {
