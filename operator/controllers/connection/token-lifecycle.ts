@@ -17,7 +17,7 @@ import { connectionKey } from './token-flow.ts';
 import type { TokenContext } from './token-observe.ts';
 import { LINKED_AT_ANNOTATION, readKeyMaterial, tokenSecretName, type TokenStore } from './token-store.ts';
 
-export const REVOKE_FINALIZER = 'imanage.operator.dev/revoke-tokens';
+export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
 export const REVOKE_BOUND_MS = 3_000;
 

@@ -17,7 +17,7 @@ import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPa
 import { payloadOf } from './token-schedule.ts';
 
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
-export const LINKED_AT_ANNOTATION = 'imanage.operator.dev/linked-at';
+export const LINKED_AT_ANNOTATION = `${imanageConnections.group}/linked-at`;
 
 export interface KeyMaterial {
   readonly certificate: CertificateKey;
