@@ -47,13 +47,21 @@ describe('operator/ boundaries', () => {
     ['api', /^(runtime|controllers|imanage|cli|tokens)\//],
     ['runtime', /^(controllers|cli)\//],
   ])('%s/ imports nothing from %s', (folder, forbidden) => {
-    const crossings = sources(folder).flatMap((f) => imports(f).filter((i) => forbidden.test(i)).map((i) => `${f} → ${i}`));
+    const crossings = sources(folder).flatMap((f) =>
+      imports(f)
+        .filter((i) => forbidden.test(i))
+        .map((i) => `${f} → ${i}`),
+    );
     expect(crossings).toEqual([]);
   });
 
   it('no operator code imports the simulator (its tests may run against it)', () => {
     const code = sources('.').filter((f) => !f.endsWith('.test.ts'));
-    const crossings = code.flatMap((f) => imports(f).filter((i) => i.startsWith('../simulator')).map((i) => `${f} → ${i}`));
+    const crossings = code.flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith('../simulator'))
+        .map((i) => `${f} → ${i}`),
+    );
     expect(crossings).toEqual([]);
   });
 });

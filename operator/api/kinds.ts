@@ -8,11 +8,19 @@ import { iManageConnection } from './schemas/imanageconnection.ts';
 import { workspaceRepository } from './schemas/workspacerepository.ts';
 
 export const imanageConnections: Resource<IManageConnection> = {
-  group: GROUP, version: VERSION, plural: iManageConnection.plural, kind: iManageConnection.kind, namespaced: true,
+  group: GROUP,
+  version: VERSION,
+  plural: iManageConnection.plural,
+  kind: iManageConnection.kind,
+  namespaced: true,
 };
 
 export const workspaceRepositories: Resource<WorkspaceRepository> = {
-  group: GROUP, version: VERSION, plural: workspaceRepository.plural, kind: workspaceRepository.kind, namespaced: true,
+  group: GROUP,
+  version: VERSION,
+  plural: workspaceRepository.plural,
+  kind: workspaceRepository.kind,
+  namespaced: true,
 };
 
 /** Every kind the operator owns: the ones a label selector shards across operator deployments. */

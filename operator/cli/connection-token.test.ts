@@ -47,7 +47,10 @@ async function cluster(passphrase = PASSPHRASE): Promise<Record<string, object>>
   };
 }
 
-const reader = (secrets: Record<string, object>): ReadSecret => async (name) => secrets[name];
+const reader =
+  (secrets: Record<string, object>): ReadSecret =>
+  async (name) =>
+    secrets[name];
 
 describe('the access token preview uses for a connection', () => {
   it('is read from a plain/v1 Secret', async () => {
@@ -55,25 +58,38 @@ describe('the access token preview uses for a connection', () => {
     await expect(accessTokenFor(plain, read, now)).resolves.toBe('at-1');
   });
 
-  it('is opened from a nested-jwe/v1 Secret with the connection\'s certificate key and passphrase', async () => {
+  it("is opened from a nested-jwe/v1 Secret with the connection's certificate key and passphrase", async () => {
     await expect(accessTokenFor(encrypted, reader(await cluster()), now)).resolves.toBe('canary-access-token');
   });
 
   it.each<[string, () => Promise<ReadSecret>, IManageConnection, string | RegExp]>([
     ['no token Secret yet', async () => reader({}), plain, 'has the account been linked'],
-    ['a Secret of another format', async () => reader({ 'acme-tokens': { metadata: {}, data: {} } }), plain,
-      'docs/token-secret-format.md'],
-    ['an encrypted Secret and no spec.tokens.encryption', async () => reader(await cluster()), plain,
-      'spec.tokens.encryption is not set'],
+    [
+      'a Secret of another format',
+      async () => reader({ 'acme-tokens': { metadata: {}, data: {} } }),
+      plain,
+      'docs/token-secret-format.md',
+    ],
+    [
+      'an encrypted Secret and no spec.tokens.encryption',
+      async () => reader(await cluster()),
+      plain,
+      'spec.tokens.encryption is not set',
+    ],
     ['another passphrase', async () => reader(await cluster(OTHER_PASSPHRASE)), encrypted, /cannot be opened/],
-    ['a passphrase Secret the user may not read', async () => {
-      const secrets = await cluster();
-      return async (name) => {
-        const request = { method: 'GET', path: `/api/v1/namespaces/ns/secrets/${name}` };
-        if (name === 'phrase') throw new ForbiddenError('forbidden', { status: 403, reason: 'Forbidden', request });
-        return secrets[name];
-      };
-    }, encrypted, 'you may not read Secret phrase'],
+    [
+      'a passphrase Secret the user may not read',
+      async () => {
+        const secrets = await cluster();
+        return async (name) => {
+          const request = { method: 'GET', path: `/api/v1/namespaces/ns/secrets/${name}` };
+          if (name === 'phrase') throw new ForbiddenError('forbidden', { status: 403, reason: 'Forbidden', request });
+          return secrets[name];
+        };
+      },
+      encrypted,
+      'you may not read Secret phrase',
+    ],
   ])('is refused, with what to do, for %s', async (_title, read, connection, message) => {
     const refused = accessTokenFor(connection, await read(), now);
     await expect(refused).rejects.toThrow(TokenSecretUnusable);

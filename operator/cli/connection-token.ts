@@ -28,8 +28,10 @@ export async function accessTokenFor(connection: IManageConnection, read: ReadSe
   const payload = stored.format === 'plain' ? stored.payload : await open(connection, stored.sealed, read);
   const expiresAt = payload.access_token_expires_at ? Date.parse(payload.access_token_expires_at) : Infinity;
   if (expiresAt <= now.getTime()) {
-    throw new TokenSecretUnusable(`the access token in Secret ${name} expired at ${payload.access_token_expires_at}; ` +
-      'the operator refreshes it ahead of expiry: check the connection\'s TokensReady condition');
+    throw new TokenSecretUnusable(
+      `the access token in Secret ${name} expired at ${payload.access_token_expires_at}; ` +
+        "the operator refreshes it ahead of expiry: check the connection's TokensReady condition",
+    );
   }
   return payload.access_token;
 }
@@ -53,12 +55,21 @@ async function open(connection: IManageConnection, sealed: Parameters<Keyrings['
   const passphraseSecret = await requireSecret(read, passphraseRef.name, 'the encryption passphrase');
   const text = (s: SecretLike, key: string) => Buffer.from(s.data?.[key] ?? '', 'base64').toString('utf8');
   try {
-    const key = readCertificateKey({ 'tls.crt': text(certificate, 'tls.crt'), 'tls.key': text(certificate, 'tls.key') });
+    const key = readCertificateKey({
+      'tls.crt': text(certificate, 'tls.crt'),
+      'tls.key': text(certificate, 'tls.key'),
+    });
     return await new Keyrings().open(sealed, key, text(passphraseSecret, passphraseRef.key ?? 'passphrase'));
   } catch (error) {
-    if (error instanceof EncryptionKeyChanged || error instanceof TokensUnreadable || error instanceof EncryptionKeyError) {
-      throw new TokenSecretUnusable(`the token Secret cannot be opened with the connection's key material ` +
-        `(${error.name}): see the connection's TokensReady condition, ${INSTEAD}`);
+    if (
+      error instanceof EncryptionKeyChanged ||
+      error instanceof TokensUnreadable ||
+      error instanceof EncryptionKeyError
+    ) {
+      throw new TokenSecretUnusable(
+        `the token Secret cannot be opened with the connection's key material ` +
+          `(${error.name}): see the connection's TokensReady condition, ${INSTEAD}`,
+      );
     }
     throw error;
   }

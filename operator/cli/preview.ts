@@ -210,7 +210,10 @@ async function clusterTarget(values: Values): Promise<Target> {
 async function connectionCa(kube: KubeClient, connection: IManageConnection): Promise<string | undefined> {
   const ref = connection.spec.caBundleSecretRef;
   if (!ref) return undefined;
-  const secret = await kube.get(secrets, { namespace: connection.metadata.namespace ?? kube.namespace, name: ref.name });
+  const secret = await kube.get(secrets, {
+    namespace: connection.metadata.namespace ?? kube.namespace,
+    name: ref.name,
+  });
   const data = secret.data?.[ref.key ?? 'ca.crt'];
   return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
 }

@@ -99,13 +99,16 @@ describe('readRunConfig', () => {
   it('serves the callback only with --callback-url, on :8081 unless told', () => {
     expect(readRunConfig([], {}).link).toBeUndefined();
     const url = 'https://imanage-operator.example.com/oauth/callback';
-    expect(readRunConfig([], { IMANAGE_CALLBACK_URL: url }).link)
-      .toEqual({ callbackUrl: url, address: { host: '0.0.0.0', port: 8081 } });
+    expect(readRunConfig([], { IMANAGE_CALLBACK_URL: url }).link).toEqual({
+      callbackUrl: url,
+      address: { host: '0.0.0.0', port: 8081 },
+    });
   });
 
   it('names the environment variable when the bad value came from there', () => {
-    expect(() => readRunConfig([], { IMANAGE_SERVICE_CIDRS: '10.96.0.0' }))
-      .toThrow(/^--service-cidr \(from IMANAGE_SERVICE_CIDRS\) takes CIDR ranges .*, not '10\.96\.0\.0'$/);
+    expect(() => readRunConfig([], { IMANAGE_SERVICE_CIDRS: '10.96.0.0' })).toThrow(
+      /^--service-cidr \(from IMANAGE_SERVICE_CIDRS\) takes CIDR ranges .*, not '10\.96\.0\.0'$/,
+    );
   });
 
   it('turns an unknown flag or a missing value into a usage error', () => {
@@ -131,7 +134,9 @@ describe('imanage-operator run with a bad flag', () => {
     [['--no-such-flag'], /Unknown option '--no-such-flag'/],
   ])('%j exits 2 with a usage error, before reading any kubeconfig, and no stack trace', (args, message) => {
     const run = spawnSync(process.execPath, [main, 'run', ...args], {
-      encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'], KUBECONFIG: '/nonexistent/kubeconfig' },
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env['PATH'], KUBECONFIG: '/nonexistent/kubeconfig' },
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);

@@ -104,7 +104,10 @@ class Flag {
   }
 
   get items(): string[] {
-    return this.value.split(',').map((v) => v.trim()).filter(Boolean);
+    return this.value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 }
 
@@ -121,8 +124,9 @@ function parsed(args: readonly string[], options: object): Record<string, string
 }
 
 function readFlags(args: readonly string[], env: NodeJS.ProcessEnv): Record<FlagName, Flag> {
-  const options = Object.fromEntries(Object.entries(RUN_FLAGS).map(([name, spec]) =>
-    [name, { type: 'string', multiple: 'list' in spec }]));
+  const options = Object.fromEntries(
+    Object.entries(RUN_FLAGS).map(([name, spec]) => [name, { type: 'string', multiple: 'list' in spec }]),
+  );
   const given = parsed(args, options);
   const flags = Object.entries(RUN_FLAGS).map(([name, spec]) => {
     const fromArgs = given[name];
@@ -141,11 +145,13 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 /** A label selector term: `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`. */
 const LABEL_KEY = '[A-Za-z0-9][-A-Za-z0-9_./]*';
-const SELECTOR_TERM = new RegExp(`^\\s*(${[
-  `!?${LABEL_KEY}`,
-  `${LABEL_KEY}\\s*(==?|!=)\\s*[-A-Za-z0-9_.]*`,
-  `${LABEL_KEY}\\s+(in|notin)\\s+\\([-A-Za-z0-9_., ]*\\)`,
-].join('|')})\\s*$`);
+const SELECTOR_TERM = new RegExp(
+  `^\\s*(${[
+    `!?${LABEL_KEY}`,
+    `${LABEL_KEY}\\s*(==?|!=)\\s*[-A-Za-z0-9_.]*`,
+    `${LABEL_KEY}\\s+(in|notin)\\s+\\([-A-Za-z0-9_., ]*\\)`,
+  ].join('|')})\\s*$`,
+);
 
 function boolean(flag: Flag): boolean {
   if (flag.value !== 'true' && flag.value !== 'false') throw flag.invalid('must be true or false');

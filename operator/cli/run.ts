@@ -142,7 +142,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const metrics = createMetrics();
   const identity = process.env['POD_NAME'] ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const engine = new Engine({
-    client, logger, metrics,
+    client,
+    logger,
+    metrics,
     namespaces: config.namespaces,
     ...(config.labelSelector ? { sharding: { labelSelector: config.labelSelector, resources: OPERATOR_KINDS } } : {}),
     controllerName: CONTROLLER_NAME,

@@ -34,7 +34,9 @@ async function expectedPath(file: string): Promise<string> {
 
 describe('imanage-operator validate', () => {
   it('accepts every example', async () => {
-    const folders = (await readdir(join(repo, 'examples'), { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== 'invalid');
+    const folders = (await readdir(join(repo, 'examples'), { withFileTypes: true })).filter(
+      (e) => e.isDirectory() && e.name !== 'invalid',
+    );
     const result = await cli('validate', ...folders.map((f) => join('examples', f.name)));
     expect(result.stdout).toBe('');
     expect(result.code).toBe(0);
@@ -42,12 +44,22 @@ describe('imanage-operator validate', () => {
   });
 
   it('covers every mistake the seeds warn about', () => {
-    expect(invalidFiles).toEqual(expect.arrayContaining([
-      'http-url.yaml', 'redirect-trailing-slash.yaml', 'redirect-upper-case-host.yaml', 'port-without-opt-in.yaml',
-      'userinfo-in-url.yaml', 'cloud-without-customer-id.yaml', 'resolver-unclosed-bracket.yaml',
-      'resolver-unknown-workitem-path.yaml', 'resolver-unknown-field.yaml', 'duplicate-environment-names.yaml',
-      'duplicate-redirect-uris.yaml', 'unknown-area.yaml',
-    ]));
+    expect(invalidFiles).toEqual(
+      expect.arrayContaining([
+        'http-url.yaml',
+        'redirect-trailing-slash.yaml',
+        'redirect-upper-case-host.yaml',
+        'port-without-opt-in.yaml',
+        'userinfo-in-url.yaml',
+        'cloud-without-customer-id.yaml',
+        'resolver-unclosed-bracket.yaml',
+        'resolver-unknown-workitem-path.yaml',
+        'resolver-unknown-field.yaml',
+        'duplicate-environment-names.yaml',
+        'duplicate-redirect-uris.yaml',
+        'unknown-area.yaml',
+      ]),
+    );
   });
 
   it.each(invalidFiles)('rejects examples/invalid/%s, naming the field path', async (file) => {
@@ -69,10 +81,13 @@ describe('imanage-operator validate', () => {
   it('ignores kinds it does not own and reads multi-document YAML', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'validate-'));
     const file = join(dir, 'mixed.yaml');
-    await writeFile(file, [
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}',
-      'apiVersion: imanage.operator.dev/v1alpha1\nkind: WorkspaceRepository\nmetadata: {name: r}\nspec:\n  connectionRef: {name: c}\n  area: Matters\n  resolvers: [{workType: "*", resolver: "[workitem.title"}]',
-    ].join('\n---\n'));
+    await writeFile(
+      file,
+      [
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}',
+        'apiVersion: imanage.operator.dev/v1alpha1\nkind: WorkspaceRepository\nmetadata: {name: r}\nspec:\n  connectionRef: {name: c}\n  area: Matters\n  resolvers: [{workType: "*", resolver: "[workitem.title"}]',
+      ].join('\n---\n'),
+    );
     const result = await cli('validate', file);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('mixed.yaml:11 (document 2) WorkspaceRepository/r: spec.resolvers[0].resolver:');

@@ -33,14 +33,16 @@ function crdApp(k: KindDefinition): { app: App; crd: ApiObject } {
         categories: ['imanage'],
       },
       scope: 'Namespaced',
-      versions: [{
-        name: VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: k.printerColumns.map((c) => ({ ...c })),
-        schema: { openAPIV3Schema: stripOfflineKeywords(objectSchema(k)) },
-      }],
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: k.printerColumns.map((c) => ({ ...c })),
+          schema: { openAPIV3Schema: stripOfflineKeywords(objectSchema(k)) },
+        },
+      ],
     },
   });
   return { app, crd };

@@ -35,10 +35,12 @@ export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
       }
     }
   }
-  return [...verbs].sort(([a], [b]) => a.localeCompare(b)).map(([key, set]) => {
-    const [group, resource] = key.split('\u0000') as [string, string];
-    return { apiGroups: [group], resources: [resource], verbs: [...set].sort() };
-  });
+  return [...verbs]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, set]) => {
+      const [group, resource] = key.split('\u0000') as [string, string];
+      return { apiGroups: [group], resources: [resource], verbs: [...set].sort() };
+    });
 }
 
 // `$` is the template's root, so the names work inside `range` too, where `.` is a namespace.

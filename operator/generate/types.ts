@@ -10,8 +10,8 @@ export const TYPES_HEADER = '// generated from operator/api/schemas by `npm run 
 
 /** Titles for nested objects, so they become named interfaces instead of inline types. */
 const TITLES: Record<string, string> = {
-  'spec': 'Spec',
-  'status': 'Status',
+  spec: 'Spec',
+  status: 'Status',
   'spec.environments[]': 'Environment',
   'spec.auth': 'Auth',
   'spec.tokens': 'Tokens',
@@ -37,7 +37,8 @@ function extractShared(schema: Schema, path: string, kind: string, shared: Map<s
   }
   const out = extractChildren(schema, path, kind, shared);
   const title = TITLES[path];
-  if (title && (schema['type'] === 'object')) out['title'] = title === 'Spec' || title === 'Status' ? kind + title : title;
+  if (title && schema['type'] === 'object')
+    out['title'] = title === 'Spec' || title === 'Status' ? kind + title : title;
   return out;
 }
 
@@ -47,7 +48,10 @@ function extractChildren(schema: Schema, path: string, kind: string, shared: Map
   const join = (p: string, k: string) => (p ? `${p}.${k}` : k);
   if (schema['properties']) {
     out['properties'] = Object.fromEntries(
-      Object.entries(schema['properties'] as Record<string, Schema>).map(([k, v]) => [k, extractShared(v, join(path, k), kind, shared)]),
+      Object.entries(schema['properties'] as Record<string, Schema>).map(([k, v]) => [
+        k,
+        extractShared(v, join(path, k), kind, shared),
+      ]),
     );
   }
   if (schema['items']) out['items'] = extractShared(schema['items'] as Schema, `${path}[]`, kind, shared);
@@ -89,6 +93,7 @@ export async function generateTypes(): Promise<string> {
   const shared = new Map<string, Schema>();
   const parts: string[] = [];
   for (const k of KINDS) parts.push(await compileOne(kindSchema(k, shared), k.kind));
-  for (const [name, schema] of [...shared].sort(([a], [b]) => a.localeCompare(b))) parts.push(await compileOne(schema, name));
+  for (const [name, schema] of [...shared].sort(([a], [b]) => a.localeCompare(b)))
+    parts.push(await compileOne(schema, name));
   return [TYPES_HEADER, '/* eslint-disable */', OBJECT_META, ...parts].join('\n');
 }

@@ -36,11 +36,13 @@ vi.mock('node:tls', async (original) => {
   return { ...tls, connect, default: { ...tls, connect } };
 });
 
-const stubLookup = (answers: Record<string, string>): LookupAddress => async (host) => {
-  const address = answers[host];
-  if (address === undefined) throw Object.assign(new Error('no such name'), { code: 'ENOTFOUND' });
-  return { address };
-};
+const stubLookup =
+  (answers: Record<string, string>): LookupAddress =>
+  async (host) => {
+    const address = answers[host];
+    if (address === undefined) throw Object.assign(new Error('no such name'), { code: 'ENOTFOUND' });
+    return { address };
+  };
 
 const production = new ProbeGuard({ allowLoopback: false, serviceCidrs: ['10.96.0.0/12'] });
 

@@ -23,7 +23,10 @@ const testing = new ProbeGuard({ allowLoopback: true, serviceCidrs: ['10.96.0.0/
 describe('the SSRF guard (production defaults: no flags but the service range)', () => {
   it.each([
     // Unspecified: connecting to it reaches the pod itself.
-    ['0.0.0.0', 'unspecified'], ['0.1.2.3', 'unspecified'], ['::', 'unspecified'], ['0:0:0:0:0:0:0:0', 'unspecified'],
+    ['0.0.0.0', 'unspecified'],
+    ['0.1.2.3', 'unspecified'],
+    ['::', 'unspecified'],
+    ['0:0:0:0:0:0:0:0', 'unspecified'],
     ['::ffff:0.0.0.0', 'unspecified'],
     // Loopback, and the IPv6 forms that carry it.
     ['127.0.0.1', 'loopback'],
@@ -54,8 +57,13 @@ describe('the SSRF guard (production defaults: no flags but the service range)',
     ['64:ff9b::6464:64c8', 'metadata'],
     ['::ffff:168.63.129.16', 'metadata'],
     // Multicast, broadcast, reserved, deprecated.
-    ['224.0.0.1', 'reserved'], ['255.255.255.255', 'reserved'], ['240.0.0.1', 'reserved'], ['ff02::1', 'reserved'],
-    ['::a9fe:a9fe', 'reserved'], ['fec0::1', 'reserved'], ['2001::1', 'reserved'],
+    ['224.0.0.1', 'reserved'],
+    ['255.255.255.255', 'reserved'],
+    ['240.0.0.1', 'reserved'],
+    ['ff02::1', 'reserved'],
+    ['::a9fe:a9fe', 'reserved'],
+    ['fec0::1', 'reserved'],
+    ['2001::1', 'reserved'],
     // The cluster's services.
     ['10.96.0.1', 'service'],
     ['10.111.255.254', 'service'],
@@ -83,8 +91,17 @@ describe('the SSRF guard (production defaults: no flags but the service range)',
   });
 
   it.each([
-    '52.1.2.3', '8.8.8.8', '172.32.0.1', '100.63.255.255', '100.128.0.1', '192.169.0.1', '11.0.0.1',
-    '2606:4700::1111', '2a00:1450:4001::200e', '::ffff:52.1.2.3', '64:ff9b::808:808',
+    '52.1.2.3',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '192.169.0.1',
+    '11.0.0.1',
+    '2606:4700::1111',
+    '2a00:1450:4001::200e',
+    '::ffff:52.1.2.3',
+    '64:ff9b::808:808',
   ])('lets %s through (public)', (address) => {
     expect(production.judge(address)).toMatchObject({ allowed: true, category: 'public' });
   });
@@ -106,7 +123,11 @@ describe('the SSRF guard (production defaults: no flags but the service range)',
 
 describe('what the flags change', () => {
   it.each([
-    ['10.20.0.1', true], ['172.20.0.1', true], ['192.168.1.10', true], ['fd12::1', true], ['::ffff:10.20.0.1', true],
+    ['10.20.0.1', true],
+    ['172.20.0.1', true],
+    ['192.168.1.10', true],
+    ['fd12::1', true],
+    ['::ffff:10.20.0.1', true],
     ['100.64.0.1', true],
     // Opening a private range never opens what it contains of the always-refused ones.
     ['10.96.0.1', false],
@@ -125,8 +146,14 @@ describe('what the flags change', () => {
   });
 
   it.each([
-    ['127.0.0.1', true], ['::1', true], ['::ffff:127.0.0.1', true],
-    ['::', false], ['0.0.0.0', false], ['169.254.169.254', false], ['10.96.0.10', false], ['10.0.0.1', false],
+    ['127.0.0.1', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::', false],
+    ['0.0.0.0', false],
+    ['169.254.169.254', false],
+    ['10.96.0.10', false],
+    ['10.0.0.1', false],
   ])('--allow-loopback-probes (tests): %s allowed: %s', (address, allowed) => {
     expect(testing.judge(address).allowed).toBe(allowed);
   });
@@ -160,11 +187,12 @@ describe('parseCidr', () => {
 });
 
 describe('resolveTarget', () => {
-  const stub = (answers: Record<string, string>) => vi.fn(async (host: string) => {
-    const address = answers[host];
-    if (address === undefined) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-    return { address };
-  });
+  const stub = (answers: Record<string, string>) =>
+    vi.fn(async (host: string) => {
+      const address = answers[host];
+      if (address === undefined) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      return { address };
+    });
 
   it.each([
     [
@@ -216,10 +244,7 @@ describe('resolveTarget', () => {
   });
 
   it.each([
-    [
-      '[::1]',
-      /^\[::1\] is a loopback address in ::1\/128, which probes reach only when .* --allow-loopback-probes/,
-    ],
+    ['[::1]', /^\[::1\] is a loopback address in ::1\/128, which probes reach only when .* --allow-loopback-probes/],
     ['[fe80::1]', /^\[fe80::1\] is a link-local address/],
     ['[::ffff:169.254.169.254]', /^\[::ffff:169\.254\.169\.254\] is a link-local address/],
     ['[::]', /^\[::\] is the unspecified address/],

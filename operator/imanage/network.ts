@@ -152,7 +152,7 @@ function embeddedIpv4(ip: Ip): Ip | undefined {
 // ---- The guard -----------------------------------------------------------------------------
 
 export type AddressCategory =
-  | 'public' | 'loopback' | 'unspecified' | 'link-local' | 'metadata' | 'reserved' | 'service' | 'private';
+  'public' | 'loopback' | 'unspecified' | 'link-local' | 'metadata' | 'reserved' | 'service' | 'private';
 
 interface Range {
   readonly cidr: Cidr;
@@ -175,9 +175,22 @@ export const ALWAYS_BLOCKED: readonly Range[] = [
 export const LOOPBACK: readonly Range[] = ranges('loopback', '127.0.0.0/8', '::1/128');
 
 /** Private and special-purpose ranges: on-premise servers live here, so an admin may open them by CIDR. */
-export const PRIVATE: readonly Range[] = ranges('private',
-  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '192.0.0.0/24', '198.18.0.0/15',
-  '192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', 'fc00::/7', '64:ff9b:1::/48', '2001:db8::/32', '2001:2::/48');
+export const PRIVATE: readonly Range[] = ranges(
+  'private',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '192.0.0.0/24',
+  '198.18.0.0/15',
+  '192.0.2.0/24',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  'fc00::/7',
+  '64:ff9b:1::/48',
+  '2001:db8::/32',
+  '2001:2::/48',
+);
 
 export interface GuardOptions {
   /** Loopback targets are refused unless this is set (tests and the demo). */
@@ -229,7 +242,11 @@ export class ProbeGuard {
     const blocked = hit(ALWAYS_BLOCKED);
     if (blocked) return verdict(false, blocked);
     const special = hit(PRIVATE);
-    if (special) return verdict(this.#allowed.some((c) => contains(c, ip)), special);
+    if (special)
+      return verdict(
+        this.#allowed.some((c) => contains(c, ip)),
+        special,
+      );
     return { allowed: true, category: 'public', judged: address };
   }
 }

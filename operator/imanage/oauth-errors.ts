@@ -36,7 +36,8 @@ type Details = ErrorDetails;
 
 export abstract class IManageOAuthError extends IManageError<OAuthFailure> {}
 
-const kind = <F extends OAuthFailure>(failure: F, retryable: boolean) => errorKind(IManageOAuthError, failure, retryable);
+const kind = <F extends OAuthFailure>(failure: F, retryable: boolean) =>
+  errorKind(IManageOAuthError, failure, retryable);
 
 /** The grant was refused: wrong password, a used or expired code, a revoked or expired refresh token. */
 export const InvalidGrant = kind('InvalidGrant', false);

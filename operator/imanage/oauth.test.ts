@@ -88,7 +88,9 @@ describe('password grant', () => {
     ['a wrong password', { clientSecret: SECRETS.webApp }, 'canary-password-guess', InvalidGrant],
     ['a wrong client secret', { clientSecret: 'canary-secret-guess' }, SECRETS.jsmith, InvalidClient],
   ])('refuses %s as a typed error that repeats no secret', async (_what, server, password, type) => {
-    const error = await clientFor(server).password('jsmith', password).catch((e: unknown) => e);
+    const error = await clientFor(server)
+      .password('jsmith', password)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toContain('acme.cloudimanage.com');
     expect((error as Error).message).not.toContain('canary');

@@ -26,13 +26,7 @@ import {
   resolveTarget,
   tlsIdentity,
 } from './network.ts';
-import {
-  InvalidRequest,
-  ServerError,
-  StateMismatch,
-  TransportFailure,
-  toOAuthError,
-} from './oauth-errors.ts';
+import { InvalidRequest, ServerError, StateMismatch, TransportFailure, toOAuthError } from './oauth-errors.ts';
 
 /** How the client reaches iManage: the probes' host overrides and SSRF guard, and a time limit. */
 export interface OAuthNetwork {

@@ -32,17 +32,25 @@ describe('classifyAuthorize', () => {
   ])('%j → %s', (res, kind) => expect(classifyAuthorize(res, uri).kind).toBe(kind));
 
   it('keeps a short, sanitised excerpt of a page it cannot tell', () => {
-    expect(classifyAuthorize({ status: 502, body: '<h1>Bad   gateway</h1>' }, uri)).toEqual({ kind: 'Unrecognised', httpStatus: 502, excerpt: '<h1>Bad gateway</h1>' });
+    expect(classifyAuthorize({ status: 502, body: '<h1>Bad   gateway</h1>' }, uri)).toEqual({
+      kind: 'Unrecognised',
+      httpStatus: 502,
+      excerpt: '<h1>Bad gateway</h1>',
+    });
   });
 
   it('repeats an error= value only when it is an OAuth error code', () => {
-    const back = (error: string) => classifyAuthorize({ status: 302, location: `${uri}?error=${error}`, body: '' }, uri);
+    const back = (error: string) =>
+      classifyAuthorize({ status: 302, location: `${uri}?error=${error}`, body: '' }, uri);
     expect(back('access_denied')).toEqual({ kind: 'RedirectedWithError', error: 'access_denied' });
     expect(back(encodeURIComponent('Bearer CANARY-tok\u0000'))).toEqual({ kind: 'RedirectedWithError' });
   });
 
   it('bounds a Retry-After that setTimeout could not hold', () => {
-    expect(classifyAuthorize({ status: 429, retryAfter: '99999999', body: '' }, uri)).toEqual({ kind: 'RateLimited', retryAfterMs: 3_600_000 });
+    expect(classifyAuthorize({ status: 429, retryAfter: '99999999', body: '' }, uri)).toEqual({
+      kind: 'RateLimited',
+      retryAfterMs: 3_600_000,
+    });
   });
 });
 
@@ -51,7 +59,11 @@ describe('excerpt', () => {
     ['control characters and bidi overrides go', 'a\u0000b\u001b[31mc\u202Ed\u2066e\u200Bf', 'a b [31mc d e f'],
     ['a Bearer credential is masked', 'Authorization: Bearer abc.def-123', 'Authorization: [masked]'],
     ['client_secret= is masked', 'x=1&client_secret=s3cr3t&y=2', 'x=1&client_secret=[masked]&y=2'],
-    ['token-ish JSON keys are masked', '{"access_token": "abc", "refresh_token":"def", "name":"n"}', '{"access_token": "[masked]", "refresh_token":"[masked]", "name":"n"}'],
+    [
+      'token-ish JSON keys are masked',
+      '{"access_token": "abc", "refresh_token":"def", "name":"n"}',
+      '{"access_token": "[masked]", "refresh_token":"[masked]", "name":"n"}',
+    ],
     ['a password is masked', 'password=hunter2', 'password=[masked]'],
     ['a JWT without a key is masked', 'got eyJhbGciOiJI.eyJzdWIiOiIxMjM0.sig', 'got [masked]'],
     ['a long opaque run is masked', `id ${'a1'.repeat(20)}`, 'id [masked]'],
@@ -94,7 +106,11 @@ describe('retryAfterMs', () => {
 
 describe('HostOverrides', () => {
   it('maps host:port to an address, host case-insensitively', () => {
-    const o = new HostOverrides(['acme.cloudimanage.com:8443:127.0.0.1', 'v6.example:443:[::1]', 'cloudimanage.com:443:127.0.0.1:9443']);
+    const o = new HostOverrides([
+      'acme.cloudimanage.com:8443:127.0.0.1',
+      'v6.example:443:[::1]',
+      'cloudimanage.com:443:127.0.0.1:9443',
+    ]);
     expect(o.get('ACME.cloudimanage.com', 8443)).toEqual({ address: '127.0.0.1', port: 8443 });
     expect(o.get('acme.cloudimanage.com', 443)).toBeUndefined();
     expect(o.get('v6.example', 443)).toEqual({ address: '::1', port: 443 });

@@ -84,7 +84,9 @@ function withDeadline<T>(step: ProbeStep, deadline: number, work: (done: AbortSi
       controller.abort();
       reject(new StepTimeout(step));
     }, remaining);
-    work(controller.signal).then(resolve, (error: unknown) => reject(new StepFailure(step, error))).finally(() => clearTimeout(timer));
+    work(controller.signal)
+      .then(resolve, (error: unknown) => reject(new StepFailure(step, error)))
+      .finally(() => clearTimeout(timer));
   });
 }
 
@@ -99,30 +101,54 @@ function openTcp(address: string, port: number, signal: AbortSignal): Promise<So
 
 function openTls(socket: Socket, target: ReachabilityTarget, signal: AbortSignal): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const tls = tlsConnect({ socket, ...tlsIdentity(target.host), ...(target.ca ? { ca: target.ca } : {}), ALPNProtocols: ['http/1.1'] });
+    const tls = tlsConnect({
+      socket,
+      ...tlsIdentity(target.host),
+      ...(target.ca ? { ca: target.ca } : {}),
+      ALPNProtocols: ['http/1.1'],
+    });
     signal.addEventListener('abort', () => tls.destroy(), { once: true });
     tls.once('secureConnect', () => resolve(tls));
     tls.once('error', reject);
   });
 }
 
-function getApi(tls: TLSSocket, target: ReachabilityTarget, signal: AbortSignal): Promise<{ status: number; retryAfter?: string }> {
+function getApi(
+  tls: TLSSocket,
+  target: ReachabilityTarget,
+  signal: AbortSignal,
+): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: target.host, port: target.port, path: '/api', method: 'GET',
-      createConnection: () => tls, headers: { accept: 'application/json', 'user-agent': 'imanage-operator-probe' },
-    }, (res) => {
-      res.resume();
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
-      res.once('error', reject);
-    });
+    const req = request(
+      {
+        host: target.host,
+        port: target.port,
+        path: '/api',
+        method: 'GET',
+        createConnection: () => tls,
+        headers: { accept: 'application/json', 'user-agent': 'imanage-operator-probe' },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+          }),
+        );
+        res.once('error', reject);
+      },
+    );
     signal.addEventListener('abort', () => req.destroy(), { once: true });
     req.once('error', reject);
     req.end();
   });
 }
 
-export async function probeReachability(target: ReachabilityTarget, options: ReachabilityOptions): Promise<ReachabilityResult> {
+export async function probeReachability(
+  target: ReachabilityTarget,
+  options: ReachabilityOptions,
+): Promise<ReachabilityResult> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const elapsed = () => Date.now() - started;
@@ -131,17 +157,28 @@ export async function probeReachability(target: ReachabilityTarget, options: Rea
   // Once TLS succeeded, its certificate is worth reporting even if GET /api then fails.
   let certificateNotAfter: string | undefined;
   try {
-    const resolved = await withDeadline('DNS lookup', deadline, () => resolveTarget(target.host, target.port, options.overrides, options.blocked));
+    const resolved = await withDeadline('DNS lookup', deadline, () =>
+      resolveTarget(target.host, target.port, options.overrides, options.blocked),
+    );
     address = resolved.address;
     const socket = await withDeadline('TCP connect', deadline, (s) => openTcp(resolved.address, resolved.port, s));
     tls = await withDeadline('TLS handshake', deadline, (s) => openTls(socket, target, s));
     certificateNotAfter = new Date(tls.getPeerCertificate().valid_to).toISOString();
     const http = await withDeadline('GET /api', deadline, (s) => getApi(tls!, target, s));
     const wait = http.status === 429 ? retryAfterMs(http.retryAfter, options.now()) : undefined;
-    const outcome = { kind: 'Answered', httpStatus: http.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) } as const;
+    const outcome = {
+      kind: 'Answered',
+      httpStatus: http.status,
+      ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+    } as const;
     return { outcome, latencyMs: elapsed(), address, certificateNotAfter };
   } catch (error) {
-    return { outcome: failure(error), latencyMs: elapsed(), ...(address ? { address } : {}), ...(certificateNotAfter ? { certificateNotAfter } : {}) };
+    return {
+      outcome: failure(error),
+      latencyMs: elapsed(),
+      ...(address ? { address } : {}),
+      ...(certificateNotAfter ? { certificateNotAfter } : {}),
+    };
   } finally {
     tls?.destroy();
   }

@@ -51,31 +51,56 @@ export interface ProbeNetwork {
 }
 
 function authorizePath(req: AuthorizeRequest): string {
-  const query = new URLSearchParams({ response_type: 'code', client_id: req.clientId, redirect_uri: req.redirectUri, scope: req.scope, state: 'imanage-operator-probe' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: req.clientId,
+    redirect_uri: req.redirectUri,
+    scope: req.scope,
+    state: 'imanage-operator-probe',
+  });
   return `${req.baseUrl.pathname.replace(/\/$/, '')}/auth/oauth2/authorize?${query}`;
 }
 
 /** GET the authorize URL; resolves with the status, Location, Retry-After and the start of the body. */
-function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destination): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
+function fetchAuthorize(
+  req: AuthorizeRequest,
+  network: ProbeNetwork,
+  to: Destination,
+): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
   const host = req.baseUrl.hostname;
   const port = Number(req.baseUrl.port || 443);
   return new Promise((resolve, reject) => {
-    const http = request({
-      host, port, path: authorizePath(req), method: 'GET', timeout: network.timeoutMs,
-      createConnection: () => tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(host), ...(req.ca ? { ca: req.ca } : {}) }),
-      headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { if (body.length < 16_384) body += chunk; });
-      res.once('end', () => resolve({
-        status: res.statusCode ?? 0, body,
-        ...(res.headers.location ? { location: res.headers.location } : {}),
-        ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
-      }));
-      res.once('error', reject);
-    });
-    http.once('timeout', () => http.destroy(Object.assign(new Error(`no answer within ${network.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    const http = request(
+      {
+        host,
+        port,
+        path: authorizePath(req),
+        method: 'GET',
+        timeout: network.timeoutMs,
+        createConnection: () =>
+          tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(host), ...(req.ca ? { ca: req.ca } : {}) }),
+        headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < 16_384) body += chunk;
+        });
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            ...(res.headers.location ? { location: res.headers.location } : {}),
+            ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+          }),
+        );
+        res.once('error', reject);
+      },
+    );
+    http.once('timeout', () =>
+      http.destroy(Object.assign(new Error(`no answer within ${network.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+    );
     http.once('error', reject);
     http.end();
   });
@@ -83,7 +108,9 @@ function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destin
 
 /** Classifies iManage's answer (see simulator/assumptions.ts for the shape of the failures). */
 export function classifyAuthorize(
-  res: { status: number; location?: string; retryAfter?: string; body: string }, redirectUri: string, now = new Date(),
+  res: { status: number; location?: string; retryAfter?: string; body: string },
+  redirectUri: string,
+  now = new Date(),
 ): RegistrationOutcome {
   const text = `${res.location ?? ''} ${res.body}`;
   if (/invalid_redirect_uri/.test(text)) return { kind: 'NotRegistered' };
@@ -98,7 +125,8 @@ export function classifyAuthorize(
     return { kind: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
   if (res.status >= 300 && res.status < 400 && res.location) return { kind: 'Registered', via: 'redirect' };
-  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body)) return { kind: 'Registered', via: 'sign-in page' };
+  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body))
+    return { kind: 'Registered', via: 'sign-in page' };
   return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(res.body) };
 }
 

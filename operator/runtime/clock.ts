@@ -17,8 +17,10 @@ export class DelayOutOfRangeError extends RangeError {
   override readonly name = 'DelayOutOfRangeError';
   readonly delayMs: number;
   constructor(delayMs: number) {
-    super(`a delay of ${delayMs} ms cannot be held: delays must be numbers of at most ${MAX_DELAY_MS} ms ` +
-      '(24.8 days); cap the delay where it is computed');
+    super(
+      `a delay of ${delayMs} ms cannot be held: delays must be numbers of at most ${MAX_DELAY_MS} ms ` +
+        '(24.8 days); cap the delay where it is computed',
+    );
     this.delayMs = delayMs;
   }
 }

@@ -44,18 +44,34 @@ describe('formatTime', () => {
 });
 
 describe('setCondition', () => {
-  it.each<{ name: string; list: Condition[]; input: Condition | Omit<Condition, 'lastTransitionTime'>; expected: Condition[] }>([
+  it.each<{
+    name: string;
+    list: Condition[];
+    input: Condition | Omit<Condition, 'lastTransitionTime'>;
+    expected: Condition[];
+  }>([
     {
       name: 'adds a new condition stamped with now',
       list: [],
       input: { type: 'Ready', status: 'True', reason: 'Ok', message: 'fine', observedGeneration: 1 },
-      expected: [{ type: 'Ready', status: 'True', reason: 'Ok', message: 'fine', lastTransitionTime: T1, observedGeneration: 1 }],
+      expected: [
+        { type: 'Ready', status: 'True', reason: 'Ok', message: 'fine', lastTransitionTime: T1, observedGeneration: 1 },
+      ],
     },
     {
       name: 'keeps lastTransitionTime when the status is unchanged but updates reason, message, generation',
       list: [cond('Ready', 'True', { observedGeneration: 1 })],
       input: { type: 'Ready', status: 'True', reason: 'StillOk', message: 'new', observedGeneration: 2 },
-      expected: [{ type: 'Ready', status: 'True', reason: 'StillOk', message: 'new', lastTransitionTime: T0, observedGeneration: 2 }],
+      expected: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'StillOk',
+          message: 'new',
+          lastTransitionTime: T0,
+          observedGeneration: 2,
+        },
+      ],
     },
     {
       name: 'moves lastTransitionTime when the status changes',
@@ -66,14 +82,26 @@ describe('setCondition', () => {
     {
       name: 'uses a supplied lastTransitionTime on transition',
       list: [],
-      input: { type: 'Ready', status: 'False', reason: 'Broken', message: 'x', lastTransitionTime: '2020-02-02T02:02:02Z' },
-      expected: [{ type: 'Ready', status: 'False', reason: 'Broken', message: 'x', lastTransitionTime: '2020-02-02T02:02:02Z' }],
+      input: {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Broken',
+        message: 'x',
+        lastTransitionTime: '2020-02-02T02:02:02Z',
+      },
+      expected: [
+        { type: 'Ready', status: 'False', reason: 'Broken', message: 'x', lastTransitionTime: '2020-02-02T02:02:02Z' },
+      ],
     },
     {
       name: 'replaces in place, keeping the order of other conditions',
       list: [cond('A', 'True'), cond('Ready', 'Unknown'), cond('B', 'False')],
       input: { type: 'Ready', status: 'True', reason: 'Ok', message: 'm' },
-      expected: [cond('A', 'True'), { type: 'Ready', status: 'True', reason: 'Ok', message: 'm', lastTransitionTime: T1 }, cond('B', 'False')],
+      expected: [
+        cond('A', 'True'),
+        { type: 'Ready', status: 'True', reason: 'Ok', message: 'm', lastTransitionTime: T1 },
+        cond('B', 'False'),
+      ],
     },
   ])('$name', ({ list, input, expected }) => {
     const before = structuredClone(list);
@@ -93,9 +121,9 @@ describe('setCondition', () => {
   });
 
   it('throws a typed error for a reason that is not PascalCase', () => {
-    expect(() => setCondition([], { type: 'Ready', status: 'False', reason: 'not_pascal', message: '' }, clockAt(T0))).toThrow(
-      InvalidReasonError,
-    );
+    expect(() =>
+      setCondition([], { type: 'Ready', status: 'False', reason: 'not_pascal', message: '' }, clockAt(T0)),
+    ).toThrow(InvalidReasonError);
   });
 });
 
@@ -145,12 +173,24 @@ function statuses(list: readonly Condition[]): Record<string, string> {
 }
 
 describe('kstatus helpers', () => {
-  const start = [cond('Reconciling', 'True'), cond('Stalled', 'True'), cond('Ready', 'True', { observedGeneration: 1 })];
+  const start = [
+    cond('Reconciling', 'True'),
+    cond('Stalled', 'True'),
+    cond('Ready', 'True', { observedGeneration: 1 }),
+  ];
 
   it.each<{ name: string; update: ConditionUpdate; expected: Record<string, string> }>([
     { name: 'markReady', update: markReady(3, 'Ready', 'ok'), expected: { Ready: 'True' } },
-    { name: 'markReconciling', update: markReconciling(3, 'Progressing', 'wait'), expected: { Reconciling: 'True', Ready: 'Unknown' } },
-    { name: 'markStalled', update: markStalled(3, 'InvalidSpec', 'fix it'), expected: { Stalled: 'True', Ready: 'False' } },
+    {
+      name: 'markReconciling',
+      update: markReconciling(3, 'Progressing', 'wait'),
+      expected: { Reconciling: 'True', Ready: 'Unknown' },
+    },
+    {
+      name: 'markStalled',
+      update: markStalled(3, 'InvalidSpec', 'fix it'),
+      expected: { Stalled: 'True', Ready: 'False' },
+    },
   ])('$name sets its kstatus conditions and stamps the generation on each', ({ update, expected }) => {
     // Start from an inconsistent list to show each helper leaves a consistent one.
     const result = applyConditions(start, update, clockAt(T1));
@@ -170,7 +210,12 @@ describe('kstatus helpers', () => {
   });
 
   it('keeps other condition types and adds kind-specific ones', () => {
-    const update = withConditions(markReady(4, 'Ready', 'ok'), { type: 'CredentialsValid', status: 'True', reason: 'Verified', message: '' });
+    const update = withConditions(markReady(4, 'Ready', 'ok'), {
+      type: 'CredentialsValid',
+      status: 'True',
+      reason: 'Verified',
+      message: '',
+    });
     const result = applyConditions([cond('Custom', 'False')], update, clockAt(T1));
     expect(statuses(result)).toEqual({ Custom: 'False', Ready: 'True', CredentialsValid: 'True' });
     expect(findCondition(result, 'CredentialsValid')?.observedGeneration).toBe(4);
@@ -178,14 +223,23 @@ describe('kstatus helpers', () => {
   });
 
   it('rejects an update that would make Reconciling and Stalled both True', () => {
-    const update = withConditions(markStalled(1, 'InvalidSpec', 'x'), { type: 'Reconciling', status: 'True', reason: 'Progressing', message: '' });
+    const update = withConditions(markStalled(1, 'InvalidSpec', 'x'), {
+      type: 'Reconciling',
+      status: 'True',
+      reason: 'Progressing',
+      message: '',
+    });
     expect(() => applyConditions([], update, clockAt(T0))).toThrow(ConditionInvariantError);
   });
 
   it('keeps lastTransitionTime of Ready across reconciles that do not change its status', () => {
     const first = applyConditions([], markReady(1, 'Ready', 'ok'), clockAt(T0));
     const second = applyConditions(first, markReady(2, 'Ready', 'still ok'), clockAt(T1));
-    expect(findCondition(second, 'Ready')).toMatchObject({ lastTransitionTime: T0, observedGeneration: 2, message: 'still ok' });
+    expect(findCondition(second, 'Ready')).toMatchObject({
+      lastTransitionTime: T0,
+      observedGeneration: 2,
+      message: 'still ok',
+    });
   });
 
   it.each([
@@ -198,9 +252,24 @@ describe('kstatus helpers', () => {
 
   it.each<{ name: string; list: Condition[]; generation: number; violations: number }>([
     { name: 'consistent', list: [cond('Ready', 'True', { observedGeneration: 2 })], generation: 2, violations: 0 },
-    { name: 'Ready True for an older generation', list: [cond('Ready', 'True', { observedGeneration: 1 })], generation: 2, violations: 1 },
-    { name: 'Ready False for an older generation', list: [cond('Ready', 'False', { observedGeneration: 1 })], generation: 2, violations: 0 },
-    { name: 'Reconciling and Stalled both True', list: [cond('Reconciling', 'True'), cond('Stalled', 'True')], generation: 1, violations: 1 },
+    {
+      name: 'Ready True for an older generation',
+      list: [cond('Ready', 'True', { observedGeneration: 1 })],
+      generation: 2,
+      violations: 1,
+    },
+    {
+      name: 'Ready False for an older generation',
+      list: [cond('Ready', 'False', { observedGeneration: 1 })],
+      generation: 2,
+      violations: 0,
+    },
+    {
+      name: 'Reconciling and Stalled both True',
+      list: [cond('Reconciling', 'True'), cond('Stalled', 'True')],
+      generation: 1,
+      violations: 1,
+    },
   ])('kstatusViolations: $name', ({ list, generation, violations }) => {
     expect(kstatusViolations(list, generation)).toHaveLength(violations);
   });
@@ -219,8 +288,14 @@ describe('statusEqual', () => {
     { name: 'string vs number', a: '1', b: 1, equal: false },
     {
       name: 'conditions with reordered keys',
-      a: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True', reason: 'Ok', message: '', lastTransitionTime: T0 }] },
-      b: { conditions: [{ lastTransitionTime: T0, message: '', reason: 'Ok', status: 'True', type: 'Ready' }], observedGeneration: 2 },
+      a: {
+        observedGeneration: 2,
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Ok', message: '', lastTransitionTime: T0 }],
+      },
+      b: {
+        conditions: [{ lastTransitionTime: T0, message: '', reason: 'Ok', status: 'True', type: 'Ready' }],
+        observedGeneration: 2,
+      },
       equal: true,
     },
   ])('$name → $equal', ({ a, b, equal }) => {

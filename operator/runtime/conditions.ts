@@ -237,7 +237,9 @@ export function statusEqual(a: unknown, b: unknown): boolean {
   }
   const aEntries = definedEntries(a);
   const bEntries = new Map(definedEntries(b));
-  return aEntries.length === bEntries.size && aEntries.every(([k, v]) => bEntries.has(k) && statusEqual(v, bEntries.get(k)));
+  return (
+    aEntries.length === bEntries.size && aEntries.every(([k, v]) => bEntries.has(k) && statusEqual(v, bEntries.get(k)))
+  );
 }
 
 function definedEntries(value: object): [string, unknown][] {

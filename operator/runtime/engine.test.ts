@@ -16,10 +16,20 @@ import type { StatusObject } from './status.ts';
 import { commitStatus } from './status.ts';
 import { markReady } from './conditions.ts';
 
-const things: Resource<StatusObject> = { group: 'test.example', version: 'v1', plural: 'things', kind: 'Thing', namespaced: true };
+const things: Resource<StatusObject> = {
+  group: 'test.example',
+  version: 'v1',
+  plural: 'things',
+  kind: 'Thing',
+  namespaced: true,
+};
 
 function thing(name: string): StatusObject {
-  return { apiVersion: 'test.example/v1', kind: 'Thing', metadata: { namespace: 'n', name, uid: `uid-${name}`, generation: 1, resourceVersion: '1' } };
+  return {
+    apiVersion: 'test.example/v1',
+    kind: 'Thing',
+    metadata: { namespace: 'n', name, uid: `uid-${name}`, generation: 1, resourceVersion: '1' },
+  };
 }
 
 /** The API as the engine uses it; every status PUT is kept. */
@@ -28,10 +38,14 @@ function fakeApi(objects: StatusObject[], availability: ApiAvailability) {
   const client = {
     availability,
     list: async () => ({ metadata: { resourceVersion: '1' }, items: structuredClone(objects) }),
-    watch: (_r: unknown, options: { signal?: AbortSignal }) => new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve())),
+    watch: (_r: unknown, options: { signal?: AbortSignal }) =>
+      new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve())),
     replaceStatus: async (_r: unknown, object: StatusObject) => {
       statusPuts.push(object);
-      return { ...object, metadata: { ...object.metadata, resourceVersion: String(Number(object.metadata.resourceVersion) + 1) } };
+      return {
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: String(Number(object.metadata.resourceVersion) + 1) },
+      };
     },
     create: async (_r: unknown, object: KubeObject) => object,
     patch: async (_r: unknown, _ref: unknown, object: KubeObject) => object,
@@ -41,7 +55,11 @@ function fakeApi(objects: StatusObject[], availability: ApiAvailability) {
 
 function logCapture() {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'debug', name: 'test', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+  const logger = createLogger({
+    level: 'debug',
+    name: 'test',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
   return { logger, lines };
 }
 
@@ -75,8 +93,16 @@ async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: E
   const { logger, lines } = logCapture();
   const clock = new FakeClock(0);
   const engine = new Engine({
-    client: api.client, logger, metrics: createMetrics({ processMetrics: false }), clock, namespaces: [], controllerName: 'test/controller',
-    concurrency: 2, resyncPeriodMs: 3_600_000, health: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 1_000,
+    client: api.client,
+    logger,
+    metrics: createMetrics({ processMetrics: false }),
+    clock,
+    namespaces: [],
+    controllerName: 'test/controller',
+    concurrency: 2,
+    resyncPeriodMs: 3_600_000,
+    health: { host: '127.0.0.1', port: 0 },
+    shutdownGraceMs: 1_000,
   });
   const { controller, calls } = testController(behaviour);
   engine.register(controller);
@@ -89,7 +115,12 @@ async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: E
   };
   await settle();
   return {
-    ...api, calls, lines, clock, availability, settle,
+    ...api,
+    calls,
+    lines,
+    clock,
+    availability,
+    settle,
     readyz: `http://${probes.host}:${probes.port}/readyz`,
     setNow: (ms: number) => void (nowMs = ms),
   };
@@ -99,7 +130,10 @@ describe('Engine', () => {
   it('reconciles every object once after the caches sync, and writes each status once', async () => {
     const run = await start([thing('a'), thing('b')], async (ref, ctx) => {
       const object = ctx.informer(things).get(ref.namespace, ref.name)!;
-      await commitStatus(ctx, things, object, { status: { observedGeneration: 1 }, conditions: markReady(1, 'Configured', 'ok') });
+      await commitStatus(ctx, things, object, {
+        status: { observedGeneration: 1 },
+        conditions: markReady(1, 'Configured', 'ok'),
+      });
     });
     expect(run.calls.sort()).toEqual(['a', 'b']);
     expect(run.statusPuts.map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
@@ -109,7 +143,11 @@ describe('Engine', () => {
   it('a 403 is logged with the missing verb and resource, set as PermissionDenied, and retried', async () => {
     let denied = true;
     const run = await start([thing('a')], async () => {
-      if (denied) throw toApiError({ method: 'GET', path: '/api/v1/namespaces/n/secrets/s' }, 403, { kind: 'Status', reason: 'Forbidden' });
+      if (denied)
+        throw toApiError({ method: 'GET', path: '/api/v1/namespaces/n/secrets/s' }, 403, {
+          kind: 'Status',
+          reason: 'Forbidden',
+        });
     });
     const logged = run.lines.find((l) => l['verb'] === 'get');
     expect(logged).toMatchObject({ level: 'warn', resource: 'secrets', namespace: 'n' });
@@ -140,7 +178,11 @@ describe('Engine', () => {
     run.availability.answered(200);
     await run.settle();
     expect(run.calls).toHaveLength(9);
-    expect(run.lines.some((l) => l['msg'] === 'the API server answers again; retrying what failed meanwhile' && l['retried'] === 1)).toBe(true);
+    expect(
+      run.lines.some(
+        (l) => l['msg'] === 'the API server answers again; retrying what failed meanwhile' && l['retried'] === 1,
+      ),
+    ).toBe(true);
     // Failures while the server was known to be down repeat the outage: logged at debug only.
     const failed = run.lines.filter((l) => l['msg'] === 'reconcile failed');
     expect(failed.filter((l) => l['level'] === 'warn')).toHaveLength(1);

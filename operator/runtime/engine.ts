@@ -13,7 +13,12 @@ import { kubeLeaseStore } from './lease-store.ts';
 import type { Logger } from './log.ts';
 import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
 import {
-  type HandlerResult, type Priority, parseQueueKey, queueKey, type ReconcileResult, WorkQueue,
+  type HandlerResult,
+  type Priority,
+  parseQueueKey,
+  queueKey,
+  type ReconcileResult,
+  WorkQueue,
 } from './queue.ts';
 import { commitPermissionDenied } from './status.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
@@ -67,7 +72,11 @@ export interface EngineOptions {
   readonly resyncPeriodMs: number;
   readonly health: { readonly host: string; readonly port: number };
   /** Leader election; omitted, this process always leads. */
-  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity: string } & Partial<LeaseTiming>;
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+  } & Partial<LeaseTiming>;
   /** How long in-flight reconciles may take to finish on shutdown. */
   readonly shutdownGraceMs: number;
 }
@@ -110,14 +119,22 @@ export class Engine {
       options.logger.info({ retried }, 'the API server answers again; retrying what failed meanwhile');
     });
     const events = new EventRecorder({
-      client: options.client, clock: this.#clock, controller: options.controllerName,
-      instance: options.leaderElection?.identity ?? 'imanage-operator', logger: options.logger,
+      client: options.client,
+      clock: this.#clock,
+      controller: options.controllerName,
+      instance: options.leaderElection?.identity ?? 'imanage-operator',
+      logger: options.logger,
     });
     this.#context = {
-      client: options.client, clock: this.#clock, logger: options.logger, metrics: options.metrics, events,
+      client: options.client,
+      clock: this.#clock,
+      logger: options.logger,
+      metrics: options.metrics,
+      events,
       informer: (resource) => this.#informer(resource),
       isLeading: () => !this.#options.leaderElection || this.#leading?.aborted === false,
-      enqueue: (kind, ref, priority = 'change') => this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
+      enqueue: (kind, ref, priority = 'change') =>
+        this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
       watch: (kind, resource) => {
         const watched = watchKind(this.#context, kind, resource);
         this.#owned.set(kind, watched.own as unknown as InformerSet<KubeObject>);
@@ -136,10 +153,11 @@ export class Engine {
     this.#health = new HealthServer({
       ...this.#options.health,
       registry: this.#options.metrics.registry,
-      isReady: () => operatorReadiness({
-        synced: this.#synced(),
-        apiUnreachableForMs: this.#options.client.availability.unreachableForMs(),
-      }),
+      isReady: () =>
+        operatorReadiness({
+          synced: this.#synced(),
+          apiUnreachableForMs: this.#options.client.availability.unreachableForMs(),
+        }),
     });
     return this.#health.start();
   }
@@ -167,7 +185,8 @@ export class Engine {
         namespaces: this.#options.namespaces,
         ...(this.#sharded(resource) ? { labelSelector: this.#options.sharding!.labelSelector } : {}),
         onRestart: (reason) => metrics.watchRestarts.inc({ resource: resource.plural, reason }),
-        onError: (error) => logger.warn({ err: error, resource: resource.plural }, 'watch failed; restarting with backoff'),
+        onError: (error) =>
+          logger.warn({ err: error, resource: resource.plural }, 'watch failed; restarting with backoff'),
       });
       this.#informers.set(resource as Resource, set as unknown as InformerSet<KubeObject>);
     }
@@ -217,7 +236,9 @@ export class Engine {
     const resync = setInterval(() => this.#enqueueAll('resync'), this.#options.resyncPeriodMs);
     this.#enqueueAll('change');
     const running = this.#queue.run(this.#options.concurrency, (key, s) => this.#dispatch(key, s), workers.signal);
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     clearInterval(resync);
     await this.#drain();
     workers.abort();
@@ -227,7 +248,11 @@ export class Engine {
 
   async #drain(): Promise<void> {
     const drained = await this.#queue.drain(this.#options.shutdownGraceMs);
-    if (!drained) this.#options.logger.warn({ graceMs: this.#options.shutdownGraceMs }, 'in-flight reconciles did not finish in time');
+    if (!drained)
+      this.#options.logger.warn(
+        { graceMs: this.#options.shutdownGraceMs },
+        'in-flight reconciles did not finish in time',
+      );
   }
 
   #enqueueAll(priority: Priority): void {
@@ -258,9 +283,12 @@ export class Engine {
   async #reportPermission(key: string, error: unknown): Promise<void> {
     const { logger } = this.#options;
     const missing = missingPermissionOf(error);
-    logger.warn({ key, err: error, ...missing }, missing
-      ? `the operator's Role lacks '${missing.verb}' on ${missing.resource}; retrying with backoff`
-      : 'the API server refused the operator; retrying with backoff');
+    logger.warn(
+      { key, err: error, ...missing },
+      missing
+        ? `the operator's Role lacks '${missing.verb}' on ${missing.resource}; retrying with backoff`
+        : 'the API server refused the operator; retrying with backoff',
+    );
     const { kind, namespace, name } = parseQueueKey(key);
     const own = this.#owned.get(kind);
     const object = own?.get(namespace, name);

@@ -36,7 +36,11 @@ describe('classify', () => {
     ['400 BadRequest', new FakeApiError(400), 'configuration'],
     ['401 Unauthorized', new FakeApiError(401), 'transient'],
     ['403 Forbidden: a missing permission, retried', new FakeApiError(403), 'permission'],
-    ['403 marked transient (answered while the server was restarting)', Object.assign(new FakeApiError(403), { transient: true }), 'transient'],
+    [
+      '403 marked transient (answered while the server was restarting)',
+      Object.assign(new FakeApiError(403), { transient: true }),
+      'transient',
+    ],
     ['401 marked transient', Object.assign(new FakeApiError(401), { transient: true }), 'transient'],
     ['transient: "yes" is not the flag', Object.assign(new FakeApiError(403), { transient: 'yes' }), 'permission'],
     ['422 Invalid', new FakeApiError(422), 'configuration'],
@@ -107,8 +111,16 @@ describe('stalledDetail', () => {
       new ConfigurationError('SecretNotFound', 'create the Secret', { fieldPath: 'spec.secretRef' }),
       { reason: 'SecretNotFound', message: 'create the Secret', fieldPath: 'spec.secretRef' },
     ],
-    ['403 from the API', new FakeApiError(403, 'forbidden: cannot get secrets'), { reason: 'Forbidden', message: 'forbidden: cannot get secrets' }],
-    ['422 from the API', new FakeApiError(422, 'spec.x: Invalid value'), { reason: 'Invalid', message: 'spec.x: Invalid value' }],
+    [
+      '403 from the API',
+      new FakeApiError(403, 'forbidden: cannot get secrets'),
+      { reason: 'Forbidden', message: 'forbidden: cannot get secrets' },
+    ],
+    [
+      '422 from the API',
+      new FakeApiError(422, 'spec.x: Invalid value'),
+      { reason: 'Invalid', message: 'spec.x: Invalid value' },
+    ],
     ['other 4xx', new FakeApiError(415, 'unsupported'), { reason: 'ApiRequestRejected', message: 'unsupported' }],
     ['non-Error', { status: 400 }, { reason: 'BadRequest', message: 'the request was rejected' }],
   ])('%s', (_name, err, expected) => {
@@ -118,7 +130,11 @@ describe('stalledDetail', () => {
 
 describe('missingPermissionOf', () => {
   it.each<[string, unknown, ReturnType<typeof missingPermissionOf>]>([
-    ['verb, resource and namespace', { verb: 'get', resource: 'secrets', namespace: 'team-a' }, { verb: 'get', resource: 'secrets', namespace: 'team-a' }],
+    [
+      'verb, resource and namespace',
+      { verb: 'get', resource: 'secrets', namespace: 'team-a' },
+      { verb: 'get', resource: 'secrets', namespace: 'team-a' },
+    ],
     ['cluster-scoped', { verb: 'list', resource: 'namespaces' }, { verb: 'list', resource: 'namespaces' }],
     ['no verb', { resource: 'secrets' }, undefined],
     ['not strings', { verb: 1, resource: 'x' }, undefined],

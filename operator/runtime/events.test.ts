@@ -6,9 +6,13 @@ function fakeClient(patchStatus?: number) {
   const created: any[] = [];
   const patched: any[] = [];
   return {
-    created, patched,
+    created,
+    patched,
     client: {
-      async create(_r: unknown, o: any) { created.push(o); return o; },
+      async create(_r: unknown, o: any) {
+        created.push(o);
+        return o;
+      },
       async patch(_r: unknown, ref: any, body: any) {
         if (patchStatus) throw Object.assign(new Error('gone'), { status: patchStatus });
         patched.push({ ref, body });

@@ -66,11 +66,12 @@ export class EventRecorder {
     const sendable = withinLimits(event);
     try {
       const series = this.#series.get(key);
-      if (series) await this.#repeat(target, series).catch(async (error: unknown) => {
-        // The Event expired (the API server keeps them an hour): start a new one.
-        if ((error as { status?: unknown }).status !== 404) throw error;
-        await this.#create(key, target, sendable);
-      });
+      if (series)
+        await this.#repeat(target, series).catch(async (error: unknown) => {
+          // The Event expired (the API server keeps them an hour): start a new one.
+          if ((error as { status?: unknown }).status !== 404) throw error;
+          await this.#create(key, target, sendable);
+        });
       else await this.#create(key, target, sendable);
     } catch (error) {
       this.#series.delete(key);
@@ -115,9 +116,13 @@ export class EventRecorder {
 
   async #repeat(target: EventTarget, series: Series): Promise<void> {
     series.count++;
-    await this.#client.patch(eventsResource, { namespace: target.namespace, name: series.name }, {
-      series: { count: series.count, lastObservedTime: microTime(this.#clock.now()) },
-    });
+    await this.#client.patch(
+      eventsResource,
+      { namespace: target.namespace, name: series.name },
+      {
+        series: { count: series.count, lastObservedTime: microTime(this.#clock.now()) },
+      },
+    );
   }
 }
 

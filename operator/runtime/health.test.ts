@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_UNREACHABLE_UNREADY_MS, HealthServer, operatorReadiness, type HealthServerOptions, type Readiness } from './health.ts';
+import {
+  API_UNREACHABLE_UNREADY_MS,
+  HealthServer,
+  operatorReadiness,
+  type HealthServerOptions,
+  type Readiness,
+} from './health.ts';
 import { createMetrics } from './metrics.ts';
 
 const servers: HealthServer[] = [];
@@ -11,7 +17,13 @@ afterEach(async () => {
 async function startServer(options: Partial<HealthServerOptions> = {}): Promise<string> {
   const metrics = createMetrics({ processMetrics: false });
   metrics.leader.set(1);
-  const server = new HealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: metrics.registry, ...options });
+  const server = new HealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    isReady: () => true,
+    registry: metrics.registry,
+    ...options,
+  });
   servers.push(server);
   const { host, port } = await server.start();
   return `http://${host}:${port}`;
@@ -27,7 +39,12 @@ describe('HealthServer', () => {
 
   it.each<[string, () => boolean]>([
     ['isAlive returns false', () => false],
-    ['isAlive throws', () => { throw new Error('wedged'); }],
+    [
+      'isAlive throws',
+      () => {
+        throw new Error('wedged');
+      },
+    ],
   ])('/healthz answers 503 when %s', async (_name, isAlive) => {
     const base = await startServer({ isAlive });
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
@@ -37,8 +54,20 @@ describe('HealthServer', () => {
     ['ready (boolean)', () => true, 200, { status: 'ok' }],
     ['ready (object)', () => ({ ready: true }), 200, { status: 'ok' }],
     ['not ready (boolean)', () => false, 503, { status: 'not ready', reason: 'caches not synced' }],
-    ['not ready with a reason', () => ({ ready: false, reason: 'waiting for leader lease' }), 503, { status: 'not ready', reason: 'waiting for leader lease' }],
-    ['check throws', () => { throw new Error('x'); }, 503, { status: 'not ready', reason: 'readiness check failed' }],
+    [
+      'not ready with a reason',
+      () => ({ ready: false, reason: 'waiting for leader lease' }),
+      503,
+      { status: 'not ready', reason: 'waiting for leader lease' },
+    ],
+    [
+      'check throws',
+      () => {
+        throw new Error('x');
+      },
+      503,
+      { status: 'not ready', reason: 'readiness check failed' },
+    ],
   ])('/readyz when %s → %i', async (_name, isReady, status, body) => {
     const base = await startServer({ isReady });
     const res = await fetch(`${base}/readyz`);
@@ -72,7 +101,12 @@ describe('HealthServer', () => {
   });
 
   it('stop closes the listener, and stopping twice is harmless', async () => {
-    const server = new HealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: createMetrics({ processMetrics: false }).registry });
+    const server = new HealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      isReady: () => true,
+      registry: createMetrics({ processMetrics: false }).registry,
+    });
     const { port } = await server.start();
     await fetch(`http://127.0.0.1:${port}/healthz`);
     await server.stop();
@@ -83,7 +117,12 @@ describe('HealthServer', () => {
   it('start rejects when the port is taken', async () => {
     const base = await startServer();
     const port = Number(new URL(base).port);
-    const clash = new HealthServer({ host: '127.0.0.1', port, isReady: () => true, registry: createMetrics({ processMetrics: false }).registry });
+    const clash = new HealthServer({
+      host: '127.0.0.1',
+      port,
+      isReady: () => true,
+      registry: createMetrics({ processMetrics: false }).registry,
+    });
     await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 });
@@ -92,16 +131,30 @@ describe('operatorReadiness', () => {
   it.each<[string, { synced: boolean; apiUnreachableForMs: number }, Readiness]>([
     ['caches not synced', { synced: false, apiUnreachableForMs: 0 }, { ready: false, reason: 'caches not synced' }],
     ['synced, API server answering', { synced: true, apiUnreachableForMs: 0 }, { ready: true }],
-    ['a short outage (a restart) is not a reason', { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS - 1 }, { ready: true }],
-    ['lost for the documented time', { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS }, { ready: false, reason: 'API server unreachable for 30 s' }],
-    ['lost for long', { synced: true, apiUnreachableForMs: 125_500 }, { ready: false, reason: 'API server unreachable for 125 s' }],
+    [
+      'a short outage (a restart) is not a reason',
+      { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS - 1 },
+      { ready: true },
+    ],
+    [
+      'lost for the documented time',
+      { synced: true, apiUnreachableForMs: API_UNREACHABLE_UNREADY_MS },
+      { ready: false, reason: 'API server unreachable for 30 s' },
+    ],
+    [
+      'lost for long',
+      { synced: true, apiUnreachableForMs: 125_500 },
+      { ready: false, reason: 'API server unreachable for 125 s' },
+    ],
   ])('%s', (_name, state, expected) => {
     expect(operatorReadiness(state)).toEqual(expected);
   });
 
   it('/readyz answers 503 with the reason while the API server is lost, 200 once it is back', async () => {
     let unreachable = API_UNREACHABLE_UNREADY_MS + 5_000;
-    const base = await startServer({ isReady: () => operatorReadiness({ synced: true, apiUnreachableForMs: unreachable }) });
+    const base = await startServer({
+      isReady: () => operatorReadiness({ synced: true, apiUnreachableForMs: unreachable }),
+    });
     const lost = await fetch(`${base}/readyz`);
     expect(lost.status).toBe(503);
     expect(await lost.json()).toEqual({ status: 'not ready', reason: 'API server unreachable for 35 s' });

@@ -22,14 +22,17 @@ export class InformerSet<T extends KubeObject> {
   constructor(client: KubeClient, resource: Resource<T>, options: InformerSetOptions) {
     this.resource = resource;
     const scopes = options.namespaces.length > 0 ? options.namespaces : [undefined];
-    this.#informers = scopes.map((namespace) => new Informer(client, resource, {
-      ...(namespace ? { namespace } : {}),
-      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-      ...(options.onRestart ? { onRestart: options.onRestart } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
-      // Watches sleeping in their backoff resume as soon as the server answers again.
-      availability: client.availability,
-    }));
+    this.#informers = scopes.map(
+      (namespace) =>
+        new Informer(client, resource, {
+          ...(namespace ? { namespace } : {}),
+          ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+          ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+          ...(options.onError ? { onError: options.onError } : {}),
+          // Watches sleeping in their backoff resume as soon as the server answers again.
+          availability: client.availability,
+        }),
+    );
     const ledger = this.statusLedger;
     this.on({
       add: (o) => ledger.observe(o as StatusObject),

@@ -178,7 +178,12 @@ describe('LeaderElector', () => {
   it('judges expiry by when the record was last seen to change, not by renewTime', async () => {
     const store = new MemoryLeaseStore();
     // renewTime is a day old by our clock (e.g. skew); it still counts as fresh when first seen.
-    store.put({ holderIdentity: 'old', leaseDurationSeconds: 15, renewTime: formatMicroTime(-86_400_000), leaseTransitions: 3 });
+    store.put({
+      holderIdentity: 'old',
+      leaseDurationSeconds: 15,
+      renewTime: formatMicroTime(-86_400_000),
+      leaseTransitions: 3,
+    });
     start('b', store);
     await clock.advance(14_999);
     expect(leaders()).toEqual([]);
@@ -189,7 +194,13 @@ describe('LeaderElector', () => {
 
   it('takes a lease it already holds (e.g. after a restart) at once, keeping acquireTime', async () => {
     const store = new MemoryLeaseStore();
-    store.put({ holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: 'earlier', renewTime: 'earlier', leaseTransitions: 2 });
+    store.put({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      acquireTime: 'earlier',
+      renewTime: 'earlier',
+      leaseTransitions: 2,
+    });
     start('a', store);
     await clock.advance(0);
     expect(leaders()).toEqual(['a']);
@@ -294,8 +305,16 @@ describe('LeaderElector', () => {
 describe('validateTiming', () => {
   it.each([
     ['the defaults', DEFAULT_LEASE_TIMING, undefined],
-    ['lease not longer than the renew deadline', { leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }, 'leaseDurationMs'],
-    ['renew deadline not above 1.2 × retry', { leaseDurationMs: 15_000, renewDeadlineMs: 2_400, retryPeriodMs: 2_000 }, 'renewDeadlineMs'],
+    [
+      'lease not longer than the renew deadline',
+      { leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+      'leaseDurationMs',
+    ],
+    [
+      'renew deadline not above 1.2 × retry',
+      { leaseDurationMs: 15_000, renewDeadlineMs: 2_400, retryPeriodMs: 2_000 },
+      'renewDeadlineMs',
+    ],
     ['zero retry period', { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 0 }, 'retryPeriodMs'],
   ])('%s', (_name, timing, badField) => {
     if (badField === undefined) expect(validateTiming(timing)).toEqual(timing);

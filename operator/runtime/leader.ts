@@ -31,7 +31,11 @@ export interface LeaseTiming {
   readonly retryPeriodMs: number;
 }
 
-export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+export const DEFAULT_LEASE_TIMING: LeaseTiming = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+};
 
 // client-go's JitterFactor, kept for its timing check (renewDeadline > 1.2 × retryPeriod).
 const JITTER_FACTOR = 1.2;
@@ -278,10 +282,14 @@ export function validateTiming(timing: LeaseTiming): LeaseTiming {
   const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = timing;
   if (!(retryPeriodMs > 0)) throw new RangeError(`'retryPeriodMs' (${retryPeriodMs}) must be greater than 0`);
   if (!(leaseDurationMs > renewDeadlineMs)) {
-    throw new RangeError(`'leaseDurationMs' (${leaseDurationMs}) must be greater than 'renewDeadlineMs' (${renewDeadlineMs})`);
+    throw new RangeError(
+      `'leaseDurationMs' (${leaseDurationMs}) must be greater than 'renewDeadlineMs' (${renewDeadlineMs})`,
+    );
   }
   if (!(renewDeadlineMs > JITTER_FACTOR * retryPeriodMs)) {
-    throw new RangeError(`'renewDeadlineMs' (${renewDeadlineMs}) must be greater than ${JITTER_FACTOR} × 'retryPeriodMs' (${retryPeriodMs})`);
+    throw new RangeError(
+      `'renewDeadlineMs' (${renewDeadlineMs}) must be greater than ${JITTER_FACTOR} × 'retryPeriodMs' (${retryPeriodMs})`,
+    );
   }
   return timing;
 }

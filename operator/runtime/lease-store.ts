@@ -32,7 +32,11 @@ function toLease(namespace: string, name: string, r: LeaseRecord): Lease {
   };
 }
 
-export function kubeLeaseStore(client: Pick<KubeClient, 'get' | 'create' | 'replace'>, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(
+  client: Pick<KubeClient, 'get' | 'create' | 'replace'>,
+  namespace: string,
+  name: string,
+): LeaseStore {
   return {
     async get() {
       try {

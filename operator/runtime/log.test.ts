@@ -15,7 +15,12 @@ function memoryLogger(level?: LogLevel): MemoryLogger {
   return {
     logger,
     raw,
-    lines: () => raw().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      raw()
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
@@ -41,9 +46,12 @@ describe('redaction', () => {
     ['authorization header on a request', { req: { headers: { authorization: `Bearer ${CANARY}` } } }],
     ['X-Auth-Token header (iManage)', { request: { headers: { 'x-auth-token': CANARY } } }],
     ['cookie header', { res: { headers: { 'set-cookie': CANARY, cookie: CANARY } } }],
-    ['Secret data', {
-      secret: { kind: 'Secret', metadata: { name: 's' }, data: { clientSecret: BASE64_CANARY, raw: CANARY } },
-    }],
+    [
+      'Secret data',
+      {
+        secret: { kind: 'Secret', metadata: { name: 's' }, data: { clientSecret: BASE64_CANARY, raw: CANARY } },
+      },
+    ],
     ['Secret stringData', { object: { kind: 'Secret', stringData: { anything: CANARY } } }],
     ['Secret in a list', { list: { kind: 'SecretList', items: [{ kind: 'Secret', data: { x: CANARY } }] } }],
     ['token in an array element', { attempts: [{ token: CANARY }] }],
@@ -76,7 +84,7 @@ describe('redaction', () => {
 
   // pino prints a cause's message and stack inside the error's, never the cause's own fields.
   it.each<[string, Error]>([
-    ['an Error\'s cause', new Error('outer', { cause: failure('inner', { token: CANARY }) })],
+    ["an Error's cause", new Error('outer', { cause: failure('inner', { token: CANARY }) })],
     ['a cause two levels down', new Error('a', { cause: new Error('b', { cause: failure('c', { secret: CANARY }) }) })],
     ['a cause set as a field', failure('outer', { cause: failure('inner', { token: CANARY }) })],
   ])('keeps the token on %s out', (_name, err) => {
@@ -120,12 +128,15 @@ describe('redaction', () => {
 
   it('leaves ordinary fields alone', () => {
     const { logger, lines } = memoryLogger();
-    logger.info({
-      key: 'Connection/ns/prod',
-      tokenExpiresAt: '2025-01-01T00:00:00Z',
-      secretRef: { name: 'acme-credentials' },
-      session: { accessToken: CANARY, expiresIn: 3600 },
-    }, 'refreshed');
+    logger.info(
+      {
+        key: 'Connection/ns/prod',
+        tokenExpiresAt: '2025-01-01T00:00:00Z',
+        secretRef: { name: 'acme-credentials' },
+        session: { accessToken: CANARY, expiresIn: 3600 },
+      },
+      'refreshed',
+    );
     expect(lines()[0]).toMatchObject({
       msg: 'refreshed',
       name: 'test',

@@ -32,8 +32,21 @@ export const REDACTED = '[REDACTED]';
  * with one (`tokenExpiresAt`, `secretRef`, `secretName`) are kept.
  */
 export const SENSITIVE_KEY_ENDINGS: readonly string[] = [
-  'token', 'secret', 'password', 'passwd', 'passphrase', 'privatekey', 'apikey', 'keydata',
-  'credential', 'credentials', 'authorization', 'cookie', 'sessionid', 'assertion', 'codeverifier',
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'passphrase',
+  'privatekey',
+  'apikey',
+  'keydata',
+  'credential',
+  'credentials',
+  'authorization',
+  'cookie',
+  'sessionid',
+  'assertion',
+  'codeverifier',
 ];
 
 /** Whole keys whose values are credentials: a Kubernetes Secret's data, however it is logged. */

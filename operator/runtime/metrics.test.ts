@@ -27,7 +27,9 @@ describe('createMetrics', () => {
 
   it('includes default process metrics unless turned off', async () => {
     expect(await createMetrics().registry.metrics()).toContain('process_cpu_user_seconds_total');
-    expect(await createMetrics({ processMetrics: false }).registry.metrics()).not.toContain('process_cpu_user_seconds_total');
+    expect(await createMetrics({ processMetrics: false }).registry.metrics()).not.toContain(
+      'process_cpu_user_seconds_total',
+    );
   });
 
   it('records leader, watch restarts and status writes with their labels', async () => {
@@ -56,7 +58,10 @@ describe('queue metrics', () => {
 
   it('samples queue depth per kind at scrape time and keeps emptied kinds at 0', async () => {
     const metrics = createMetrics({ processMetrics: false });
-    let depths = new Map([['Connection', 3], ['Repository', 1]]);
+    let depths = new Map([
+      ['Connection', 3],
+      ['Repository', 1],
+    ]);
     metrics.trackQueueDepth(() => depths);
     let text = await metrics.registry.metrics();
     expect(text).toContain('imanage_operator_queue_depth{kind="Connection"} 3');

@@ -67,11 +67,51 @@ describe('keys', () => {
 
 describe('merging and order', () => {
   it.each<{ name: string; adds: [string, Priority][]; expected: string[] }>([
-    { name: 'duplicates merge', adds: [['a', 'change'], ['b', 'change'], ['a', 'change']], expected: ['a', 'b'] },
-    { name: 'FIFO within a lane', adds: [['c', 'resync'], ['a', 'resync'], ['b', 'resync']], expected: ['c', 'a', 'b'] },
-    { name: 'change lane before resync lane', adds: [['r1', 'resync'], ['c1', 'change'], ['r2', 'resync']], expected: ['c1', 'r1', 'r2'] },
-    { name: 'a resync of a waiting change does not lower it', adds: [['r', 'resync'], ['a', 'change'], ['a', 'resync']], expected: ['a', 'r'] },
-    { name: 'a change raises a waiting resync', adds: [['r1', 'resync'], ['a', 'resync'], ['a', 'change']], expected: ['a', 'r1'] },
+    {
+      name: 'duplicates merge',
+      adds: [
+        ['a', 'change'],
+        ['b', 'change'],
+        ['a', 'change'],
+      ],
+      expected: ['a', 'b'],
+    },
+    {
+      name: 'FIFO within a lane',
+      adds: [
+        ['c', 'resync'],
+        ['a', 'resync'],
+        ['b', 'resync'],
+      ],
+      expected: ['c', 'a', 'b'],
+    },
+    {
+      name: 'change lane before resync lane',
+      adds: [
+        ['r1', 'resync'],
+        ['c1', 'change'],
+        ['r2', 'resync'],
+      ],
+      expected: ['c1', 'r1', 'r2'],
+    },
+    {
+      name: 'a resync of a waiting change does not lower it',
+      adds: [
+        ['r', 'resync'],
+        ['a', 'change'],
+        ['a', 'resync'],
+      ],
+      expected: ['a', 'r'],
+    },
+    {
+      name: 'a change raises a waiting resync',
+      adds: [
+        ['r1', 'resync'],
+        ['a', 'resync'],
+        ['a', 'change'],
+      ],
+      expected: ['a', 'r1'],
+    },
   ])('$name', async ({ adds, expected }) => {
     const { queue } = newQueue();
     for (const [key, priority] of adds) queue.add(key, { priority });
@@ -191,10 +231,14 @@ describe('backoff', () => {
     const hits: number[] = [];
     const fail = new Set(['a']);
     const controller = new AbortController();
-    const running = queue.run(1, async (key) => {
-      hits.push(clock.now().getTime());
-      if (fail.has(key)) throw new TransientError('iManage unavailable');
-    }, controller.signal);
+    const running = queue.run(
+      1,
+      async (key) => {
+        hits.push(clock.now().getTime());
+        if (fail.has(key)) throw new TransientError('iManage unavailable');
+      },
+      controller.signal,
+    );
     queue.add('a');
     await clock.advance(0);
     await clock.advance(999);
@@ -245,10 +289,14 @@ describe('handler outcomes', () => {
     const { queue, clock } = newQueue({ observer: { onResult: (_key, result) => results.push(result) } });
     let calls = 0;
     const controller = new AbortController();
-    const running = queue.run(1, async () => {
-      calls++;
-      return calls === 1 ? outcome() : undefined;
-    }, controller.signal);
+    const running = queue.run(
+      1,
+      async () => {
+        calls++;
+        return calls === 1 ? outcome() : undefined;
+      },
+      controller.signal,
+    );
     queue.add('k');
     await clock.advance(0);
     await clock.advance(advanceMs);
@@ -258,19 +306,79 @@ describe('handler outcomes', () => {
     return { results, calls, failures };
   }
 
-  it.each<{ name: string; outcome: () => Promise<HandlerResult | void>; advanceMs: number; results: ReconcileResult[] }>([
+  it.each<{
+    name: string;
+    outcome: () => Promise<HandlerResult | void>;
+    advanceMs: number;
+    results: ReconcileResult[];
+  }>([
     { name: 'success is not requeued', outcome: async () => undefined, advanceMs: 600_000, results: ['success'] },
-    { name: 'requeueAfter: 0 is not requeued', outcome: async () => ({ requeueAfter: 0 }), advanceMs: 600_000, results: ['success'] },
-    { name: 'requeueAfter runs again after the delay', outcome: async () => ({ requeueAfter: 30_000 }), advanceMs: 30_000, results: ['requeue', 'success'] },
-    { name: 'requeueAfter does not run early', outcome: async () => ({ requeueAfter: 30_000 }), advanceMs: 29_999, results: ['requeue'] },
-    { name: 'a configuration error waits for a new generation', outcome: () => Promise.reject(new ConfigurationError('InvalidSpec', 'x')), advanceMs: 600_000, results: ['configuration'] },
-    { name: 'a gone object is dropped', outcome: () => Promise.reject(new GoneError('deleted')), advanceMs: 600_000, results: ['gone'] },
-    { name: 'a 404 from the API is gone', outcome: () => Promise.reject(Object.assign(new Error('nf'), { status: 404 })), advanceMs: 600_000, results: ['gone'] },
-    { name: 'a 422 from the API is configuration', outcome: () => Promise.reject(Object.assign(new Error('bad'), { status: 422 })), advanceMs: 600_000, results: ['configuration'] },
-    { name: 'a 403 (a missing permission) is retried, not dropped', outcome: () => Promise.reject(Object.assign(new Error('forbidden'), { status: 403 })), advanceMs: 1000, results: ['permission', 'success'] },
-    { name: 'an unknown error is retried', outcome: () => Promise.reject(new Error('boom')), advanceMs: 1000, results: ['transient', 'success'] },
-    { name: 'retryAfterMs outweighs a shorter backoff', outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })), advanceMs: 9_999, results: ['transient'] },
-    { name: 'retryAfterMs is honoured', outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })), advanceMs: 10_000, results: ['transient', 'success'] },
+    {
+      name: 'requeueAfter: 0 is not requeued',
+      outcome: async () => ({ requeueAfter: 0 }),
+      advanceMs: 600_000,
+      results: ['success'],
+    },
+    {
+      name: 'requeueAfter runs again after the delay',
+      outcome: async () => ({ requeueAfter: 30_000 }),
+      advanceMs: 30_000,
+      results: ['requeue', 'success'],
+    },
+    {
+      name: 'requeueAfter does not run early',
+      outcome: async () => ({ requeueAfter: 30_000 }),
+      advanceMs: 29_999,
+      results: ['requeue'],
+    },
+    {
+      name: 'a configuration error waits for a new generation',
+      outcome: () => Promise.reject(new ConfigurationError('InvalidSpec', 'x')),
+      advanceMs: 600_000,
+      results: ['configuration'],
+    },
+    {
+      name: 'a gone object is dropped',
+      outcome: () => Promise.reject(new GoneError('deleted')),
+      advanceMs: 600_000,
+      results: ['gone'],
+    },
+    {
+      name: 'a 404 from the API is gone',
+      outcome: () => Promise.reject(Object.assign(new Error('nf'), { status: 404 })),
+      advanceMs: 600_000,
+      results: ['gone'],
+    },
+    {
+      name: 'a 422 from the API is configuration',
+      outcome: () => Promise.reject(Object.assign(new Error('bad'), { status: 422 })),
+      advanceMs: 600_000,
+      results: ['configuration'],
+    },
+    {
+      name: 'a 403 (a missing permission) is retried, not dropped',
+      outcome: () => Promise.reject(Object.assign(new Error('forbidden'), { status: 403 })),
+      advanceMs: 1000,
+      results: ['permission', 'success'],
+    },
+    {
+      name: 'an unknown error is retried',
+      outcome: () => Promise.reject(new Error('boom')),
+      advanceMs: 1000,
+      results: ['transient', 'success'],
+    },
+    {
+      name: 'retryAfterMs outweighs a shorter backoff',
+      outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })),
+      advanceMs: 9_999,
+      results: ['transient'],
+    },
+    {
+      name: 'retryAfterMs is honoured',
+      outcome: () => Promise.reject(new TransientError('slow down', { retryAfterMs: 10_000 })),
+      advanceMs: 10_000,
+      results: ['transient', 'success'],
+    },
   ])('$name', async ({ outcome, advanceMs, results }) => {
     const run = await runOnce(outcome, advanceMs);
     expect(run.results).toEqual(results);
@@ -403,9 +511,13 @@ describe('shutdown and drain', () => {
     const { queue } = newQueue();
     const controller = new AbortController();
     let seen: AbortSignal | undefined;
-    const running = queue.run(2, async (_key, signal) => {
-      seen = signal;
-    }, controller.signal);
+    const running = queue.run(
+      2,
+      async (_key, signal) => {
+        seen = signal;
+      },
+      controller.signal,
+    );
     queue.add('a');
     await flushMicrotasks();
     controller.abort();
@@ -422,9 +534,33 @@ describe('shutdown and drain', () => {
 
 describe('edits first, without starving first-time work', () => {
   it.each<{ name: string; adds: [string, Priority][]; expected: string[] }>([
-    { name: 'an edit before first-time work and resyncs', adds: [['r', 'resync'], ['c', 'change'], ['e', 'edit']], expected: ['e', 'c', 'r'] },
-    { name: 'an edit raises a waiting first-time key', adds: [['c1', 'change'], ['c2', 'change'], ['c2', 'edit']], expected: ['c2', 'c1'] },
-    { name: 'a change does not lower a waiting edit', adds: [['c', 'change'], ['e', 'edit'], ['e', 'change']], expected: ['e', 'c'] },
+    {
+      name: 'an edit before first-time work and resyncs',
+      adds: [
+        ['r', 'resync'],
+        ['c', 'change'],
+        ['e', 'edit'],
+      ],
+      expected: ['e', 'c', 'r'],
+    },
+    {
+      name: 'an edit raises a waiting first-time key',
+      adds: [
+        ['c1', 'change'],
+        ['c2', 'change'],
+        ['c2', 'edit'],
+      ],
+      expected: ['c2', 'c1'],
+    },
+    {
+      name: 'a change does not lower a waiting edit',
+      adds: [
+        ['c', 'change'],
+        ['e', 'edit'],
+        ['e', 'change'],
+      ],
+      expected: ['e', 'c'],
+    },
   ])('$name', async ({ adds, expected }) => {
     const { queue } = newQueue();
     for (const [key, priority] of adds) queue.add(key, { priority });
@@ -457,12 +593,16 @@ describe('delays from outside are capped', () => {
     const { queue, clock } = newQueue();
     const calls: number[] = [];
     const controller = new AbortController();
-    const running = queue.run(1, async () => {
-      calls.push(clock.now().getTime());
-      if (calls.length > 1) return undefined;
-      if (result) return result;
-      throw new TransientError('slow down', { retryAfterMs: 86_400_000 });
-    }, controller.signal);
+    const running = queue.run(
+      1,
+      async () => {
+        calls.push(clock.now().getTime());
+        if (calls.length > 1) return undefined;
+        if (result) return result;
+        throw new TransientError('slow down', { retryAfterMs: 86_400_000 });
+      },
+      controller.signal,
+    );
     queue.add('k');
     await clock.advance(0);
     await clock.advance(DEFAULT_MAX_DELAY_MS - 1);

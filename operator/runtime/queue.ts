@@ -113,7 +113,9 @@ class TokenBucket {
 
   constructor(limit: RateLimitOptions, nowMs: number) {
     if (!(limit.perSecond > 0 && limit.burst >= 1)) {
-      throw new RangeError(`rateLimit needs perSecond > 0 and burst >= 1 (got ${limit.perSecond}/s, burst ${limit.burst})`);
+      throw new RangeError(
+        `rateLimit needs perSecond > 0 and burst >= 1 (got ${limit.perSecond}/s, burst ${limit.burst})`,
+      );
     }
     this.#limit = limit;
     this.#tokens = limit.burst;

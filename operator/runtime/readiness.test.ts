@@ -2,7 +2,13 @@
 // conditions each outcome maps to.
 import { describe, expect, it } from 'vitest';
 import {
-  type Check, firstFailure, readinessConditions, reconciling, stalled, Suspended, suspendedConditions,
+  type Check,
+  firstFailure,
+  readinessConditions,
+  reconciling,
+  stalled,
+  Suspended,
+  suspendedConditions,
 } from './readiness.ts';
 
 interface Input {
@@ -12,15 +18,29 @@ interface Input {
 }
 
 const calls: string[] = [];
-const specIsValid: Check<Input> = (i) => (calls.push('spec'), i.spec ? undefined : stalled('InvalidSpec', 'spec.url', 'fix the URL'));
-const secretExists: Check<Input> = (i) => (calls.push('secret'), i.secret ? undefined : stalled('SecretNotFound', undefined, 'create it'));
-const serverAnswers: Check<Input> = (i) => (calls.push('server'), i.server ? undefined : reconciling('Probing', 'probe in progress'));
+const specIsValid: Check<Input> = (i) => (
+  calls.push('spec'),
+  i.spec ? undefined : stalled('InvalidSpec', 'spec.url', 'fix the URL')
+);
+const secretExists: Check<Input> = (i) => (
+  calls.push('secret'),
+  i.secret ? undefined : stalled('SecretNotFound', undefined, 'create it')
+);
+const serverAnswers: Check<Input> = (i) => (
+  calls.push('server'),
+  i.server ? undefined : reconciling('Probing', 'probe in progress')
+);
 const chain = [specIsValid, secretExists, serverAnswers];
 
 describe('firstFailure', () => {
   it.each<[string, Input, string | undefined, string[]]>([
     ['all pass', { spec: true, secret: true, server: true }, undefined, ['spec', 'secret', 'server']],
-    ['the first failure wins and stops the chain', { spec: false, secret: false, server: false }, 'InvalidSpec', ['spec']],
+    [
+      'the first failure wins and stops the chain',
+      { spec: false, secret: false, server: false },
+      'InvalidSpec',
+      ['spec'],
+    ],
     ['a later failure', { spec: true, secret: false, server: false }, 'SecretNotFound', ['spec', 'secret']],
     ['the last check', { spec: true, secret: true, server: false }, 'Probing', ['spec', 'secret', 'server']],
   ])('%s', (_name, input, reason, called) => {
@@ -46,10 +66,22 @@ describe('readinessConditions', () => {
 
   it('a stalled failure: Stalled=True and Ready=False, the field path leading the message', () => {
     const update = readinessConditions(3, stalled('InvalidSpec', 'spec.url', 'fix the URL'), ready);
-    expect(update.set).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: 'spec.url: fix the URL' }),
-      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'spec.url: fix the URL' }),
-    ]));
+    expect(update.set).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Stalled',
+          status: 'True',
+          reason: 'InvalidSpec',
+          message: 'spec.url: fix the URL',
+        }),
+        expect.objectContaining({
+          type: 'Ready',
+          status: 'False',
+          reason: 'InvalidSpec',
+          message: 'spec.url: fix the URL',
+        }),
+      ]),
+    );
     expect(update.remove).toEqual(expect.arrayContaining(['Reconciling', Suspended]));
   });
 
@@ -60,15 +92,21 @@ describe('readinessConditions', () => {
 
   it('a reconciling failure: Reconciling=True and Ready=Unknown', () => {
     const update = readinessConditions(2, reconciling('Probing', 'probe in progress'), ready);
-    expect(update.set).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'Reconciling', status: 'True', reason: 'Probing' }),
-      expect.objectContaining({ type: 'Ready', status: 'Unknown', reason: 'Probing' }),
-    ]));
+    expect(update.set).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Reconciling', status: 'True', reason: 'Probing' }),
+        expect.objectContaining({ type: 'Ready', status: 'Unknown', reason: 'Probing' }),
+      ]),
+    );
     expect(update.remove).toEqual(expect.arrayContaining(['Stalled', Suspended]));
   });
 
   it('suspension sets only Suspended and removes nothing', () => {
     const update = suspendedConditions(4);
-    expect(update).toEqual({ generation: 4, set: [expect.objectContaining({ type: Suspended, status: 'True', reason: 'Suspended' })], remove: [] });
+    expect(update).toEqual({
+      generation: 4,
+      set: [expect.objectContaining({ type: Suspended, status: 'True', reason: 'Suspended' })],
+      remove: [],
+    });
   });
 });

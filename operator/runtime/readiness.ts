@@ -10,7 +10,14 @@ export const Suspended = 'Suspended';
 export function suspendedConditions(generation: number): ConditionUpdate {
   return {
     generation,
-    set: [{ type: Suspended, status: 'True', reason: 'Suspended', message: 'spec.suspend is true: the operator leaves this object alone; set it to false to resume' }],
+    set: [
+      {
+        type: Suspended,
+        status: 'True',
+        reason: 'Suspended',
+        message: 'spec.suspend is true: the operator leaves this object alone; set it to false to resume',
+      },
+    ],
     remove: [],
   };
 }

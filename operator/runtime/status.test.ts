@@ -8,10 +8,21 @@ import type { RecordedEvent } from './events.ts';
 import type { Resource } from './kube/resources.ts';
 import { createMetrics } from './metrics.ts';
 import {
-  commitPermissionDenied, commitStatus, PermissionDenied, StatusLedger, type StatusContext, type StatusObject,
+  commitPermissionDenied,
+  commitStatus,
+  PermissionDenied,
+  StatusLedger,
+  type StatusContext,
+  type StatusObject,
 } from './status.ts';
 
-const things: Resource<StatusObject> = { group: 'test.example', version: 'v1', plural: 'things', kind: 'Thing', namespaced: true };
+const things: Resource<StatusObject> = {
+  group: 'test.example',
+  version: 'v1',
+  plural: 'things',
+  kind: 'Thing',
+  namespaced: true,
+};
 
 interface Put {
   readonly resourceVersion: string | undefined;
@@ -31,7 +42,8 @@ function harness() {
     client: {
       async replaceStatus(_resource: unknown, object: StatusObject) {
         puts.push({ resourceVersion: object.metadata.resourceVersion, status: object.status });
-        if (object.metadata.resourceVersion !== String(serverVersion)) throw Object.assign(new Error('conflict'), { status: 409 });
+        if (object.metadata.resourceVersion !== String(serverVersion))
+          throw Object.assign(new Error('conflict'), { status: 409 });
         serverVersion++;
         return { ...object, metadata: { ...object.metadata, resourceVersion: String(serverVersion) } };
       },
@@ -40,15 +52,22 @@ function harness() {
     informer: () => ({ statusLedger: ledger }),
   } as unknown as StatusContext;
   const cached = (resourceVersion: number, status?: StatusObject['status']): StatusObject => ({
-    apiVersion: 'test.example/v1', kind: 'Thing',
+    apiVersion: 'test.example/v1',
+    kind: 'Thing',
     metadata: { name: 'a', namespace: 'n', uid: 'uid-a', generation: 1, resourceVersion: String(resourceVersion) },
     ...(status ? { status } : {}),
   });
   return { ctx, clock, puts, events, ledger, cached, bumpServer: () => serverVersion++ };
 }
 
-const ready: { status: object; conditions: ConditionUpdate } = { status: { observedGeneration: 1 }, conditions: markReady(1, 'Configured', 'ok') };
-const waiting: { status: object; conditions: ConditionUpdate } = { status: { observedGeneration: 1 }, conditions: markReconciling(1, 'Waiting', 'wait') };
+const ready: { status: object; conditions: ConditionUpdate } = {
+  status: { observedGeneration: 1 },
+  conditions: markReady(1, 'Configured', 'ok'),
+};
+const waiting: { status: object; conditions: ConditionUpdate } = {
+  status: { observedGeneration: 1 },
+  conditions: markReconciling(1, 'Waiting', 'wait'),
+};
 
 describe('commitStatus', () => {
   it('writes once, records one Event, and writes nothing on an unchanged pass', async () => {
@@ -104,7 +123,10 @@ describe('commitStatus', () => {
 describe('StatusLedger', () => {
   const object = (resourceVersion: string, state: string): StatusObject => ({
     metadata: { uid: 'u', resourceVersion },
-    status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: state, message: '', lastTransitionTime: 't' }] },
+    status: {
+      observedGeneration: 1,
+      conditions: [{ type: 'Ready', status: 'True', reason: state, message: '', lastTransitionTime: 't' }],
+    },
   });
 
   it.each([

@@ -12,7 +12,13 @@ import type { Clock } from './clock.ts';
 import type { EngineContext } from './engine.ts';
 import { targetOf } from './events.ts';
 import {
-  applyConditions, type Condition, type ConditionUpdate, findCondition, markStalled, Ready, statusEqual,
+  applyConditions,
+  type Condition,
+  type ConditionUpdate,
+  findCondition,
+  markStalled,
+  Ready,
+  statusEqual,
 } from './conditions.ts';
 import type { MissingPermission } from './errors.ts';
 import type { KubeClient } from './kube/client.ts';
@@ -163,8 +169,9 @@ export async function commitPermissionDenied<T extends StatusObject>(
   missing: MissingPermission,
 ): Promise<StatusChange> {
   const where = missing.namespace ? ` in namespace ${missing.namespace}` : '';
-  const message = `the operator may not ${missing.verb} ${missing.resource}${where}; grant it in the operator's Role `
-    + `(the chart's RBAC); the operator retries with backoff`;
+  const message =
+    `the operator may not ${missing.verb} ${missing.resource}${where}; grant it in the operator's Role ` +
+    `(the chart's RBAC); the operator retries with backoff`;
   const { conditions: _replaced, ...rest } = object.status ?? {};
   const generation = object.metadata.generation ?? 0;
   const conditions = markStalled(generation, PermissionDenied, message);

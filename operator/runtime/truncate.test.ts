@@ -25,7 +25,7 @@ describe('truncateUtf8', () => {
     const alphabet = ['a', 'é', HAN, EMOJI, '\u202E', '\uD800'];
     for (let seed = 1; seed <= 200; seed++) {
       let text = '';
-      for (let i = 0, x = seed; i < (seed * 37) % (maxBytes / 2) + maxBytes / 4; i++) {
+      for (let i = 0, x = seed; i < ((seed * 37) % (maxBytes / 2)) + maxBytes / 4; i++) {
         x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
         text += alphabet[x % alphabet.length];
       }

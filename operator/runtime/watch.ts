@@ -9,8 +9,11 @@ import type { Priority } from './queue.ts';
 
 interface Meta {
   readonly metadata: {
-    readonly namespace?: string; readonly name?: string; readonly generation?: number;
-    readonly deletionTimestamp?: string; readonly labels?: Record<string, string>;
+    readonly namespace?: string;
+    readonly name?: string;
+    readonly generation?: number;
+    readonly deletionTimestamp?: string;
+    readonly labels?: Record<string, string>;
   };
   readonly status?: { readonly observedGeneration?: number };
 }
@@ -24,9 +27,11 @@ export function refOf(object: Meta): ObjectRef {
  * a deletion or a label change does.
  */
 export function specChanged(old: Meta, current: Meta): boolean {
-  return old.metadata.generation !== current.metadata.generation
-    || old.metadata.deletionTimestamp !== current.metadata.deletionTimestamp
-    || JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(current.metadata.labels ?? {});
+  return (
+    old.metadata.generation !== current.metadata.generation ||
+    old.metadata.deletionTimestamp !== current.metadata.deletionTimestamp ||
+    JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(current.metadata.labels ?? {})
+  );
 }
 
 /** A kind that a controller's objects name (in their own namespace), e.g. a connection. */
@@ -67,7 +72,10 @@ function reconciledBefore(object: KubeObject): boolean {
 }
 
 function watchReference<T extends KubeObject, R extends KubeObject>(
-  host: WatchHost, kind: string, own: InformerSet<T>, reference: Reference<T, R>,
+  host: WatchHost,
+  kind: string,
+  own: InformerSet<T>,
+  reference: Reference<T, R>,
 ): InformerSet<R> {
   const index = `references:${reference.resource.group}/${reference.resource.plural}`;
   const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? 'default'}/${name}`;
@@ -76,7 +84,8 @@ function watchReference<T extends KubeObject, R extends KubeObject>(
     return name ? keyOf(o.metadata.namespace, name) : undefined;
   });
   const requeueDependents = (r: R) => {
-    for (const o of own.byIndex(index, keyOf(r.metadata.namespace, r.metadata.name ?? ''))) host.enqueue(kind, refOf(o));
+    for (const o of own.byIndex(index, keyOf(r.metadata.namespace, r.metadata.name ?? '')))
+      host.enqueue(kind, refOf(o));
   };
   const referenced = host.informer(reference.resource);
   referenced.on({

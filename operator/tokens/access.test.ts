@@ -14,11 +14,15 @@ describe('AccessTokens', () => {
 
   it.each([
     ['never obtained', () => new AccessTokens(), 'NotYetObtained'],
-    ['expired', () => {
-      const t = new AccessTokens();
-      t.set('ns/acme', { accessToken: 'a1', expiresAt: now });
-      return t;
-    }, 'Expired'],
+    [
+      'expired',
+      () => {
+        const t = new AccessTokens();
+        t.set('ns/acme', { accessToken: 'a1', expiresAt: now });
+        return t;
+      },
+      'Expired',
+    ],
   ] as const)('says why there is none: %s', (_title, make, reason) => {
     try {
       make().get('ns/acme', now);

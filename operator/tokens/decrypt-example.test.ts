@@ -40,15 +40,19 @@ async function secretsFor(certificate: FixtureCertificate, passphrase: string): 
   const files = {
     [`${certificate}-tokens.json`]: tokenSecret('team-a', 'acme-imanage-tokens', OWNER, sealed),
     [`${certificate}-tls.json`]: {
-      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
       data: { 'tls.crt': b64(tls['tls.crt']), 'tls.key': b64(tls['tls.key']) },
     },
     [`${certificate}-passphrase.json`]: { apiVersion: 'v1', kind: 'Secret', data: { passphrase: b64(passphrase) } },
   };
-  return Promise.all(Object.entries(files).map(async ([name, secret]) => {
-    await writeFile(join(dir, name), JSON.stringify(secret));
-    return join(dir, name);
-  }));
+  return Promise.all(
+    Object.entries(files).map(async ([name, secret]) => {
+      await writeFile(join(dir, name), JSON.stringify(secret));
+      return join(dir, name);
+    }),
+  );
 }
 
 describe('examples/decrypt/decrypt.ts', () => {
@@ -59,11 +63,13 @@ describe('examples/decrypt/decrypt.ts', () => {
 
   it('decrypts the worked example in examples/decrypt/secrets.yaml to the payload its comment shows', async () => {
     const text = await readFile(new URL('../../examples/decrypt/secrets.yaml', import.meta.url), 'utf8');
-    const paths = await Promise.all(loadAll(text).map(async (doc, index) => {
-      const path = join(dir, `worked-${index}.json`);
-      await writeFile(path, JSON.stringify(doc));
-      return path;
-    }));
+    const paths = await Promise.all(
+      loadAll(text).map(async (doc, index) => {
+        const path = join(dir, `worked-${index}.json`);
+        await writeFile(path, JSON.stringify(doc));
+        return path;
+      }),
+    );
     const { stdout } = await run(process.execPath, [EXAMPLE, ...paths]);
     const shown = /# decrypt\.ts prints:\n((?:#   .*\n)+)/.exec(text)?.[1]?.replace(/^# {3}/gm, '');
     expect(JSON.parse(stdout)).toEqual(JSON.parse(shown ?? 'null'));
@@ -71,8 +77,9 @@ describe('examples/decrypt/decrypt.ts', () => {
   });
 
   it('fails plainly with another passphrase, printing no token', async () => {
-    const failed = await run(process.execPath, [EXAMPLE, ...(await secretsFor('ec', OTHER_PASSPHRASE))])
-      .catch((e: unknown) => e as { code: number; stdout: string; stderr: string });
+    const failed = await run(process.execPath, [EXAMPLE, ...(await secretsFor('ec', OTHER_PASSPHRASE))]).catch(
+      (e: unknown) => e as { code: number; stdout: string; stderr: string },
+    );
     expect(failed).toMatchObject({ code: 1, stdout: '' });
     expect((failed as { stderr: string }).stderr).toMatch(/^decrypt: /);
     expect((failed as { stderr: string }).stderr).not.toContain('canary');

@@ -39,8 +39,9 @@ describe('seal and open', () => {
     const inner = new TextDecoder().decode(outer.plaintext);
     expect(decodeProtectedHeader(inner)).toMatchObject({ alg: 'A256KW' });
     expect(inner).not.toContain('canary');
-    await expect(compactDecrypt(sealed.key, new TextEncoder().encode(OTHER_PASSPHRASE), { maxPBES2Count: 1e6 }))
-      .rejects.toThrow();
+    await expect(
+      compactDecrypt(sealed.key, new TextEncoder().encode(OTHER_PASSPHRASE), { maxPBES2Count: 1e6 }),
+    ).rejects.toThrow();
   });
 
   it('cannot be read with the passphrase alone: the outer layer needs the certificate key', async () => {

@@ -22,10 +22,7 @@ export const CERTIFICATE_FIELD = 'spec.tokens.encryption.certificateSecretRef';
 export const PASSPHRASE_FIELD = 'spec.tokens.encryption.passphraseSecretRef';
 
 export type KeyProblem =
-  | 'PassphraseTooShort'
-  | 'CertificateUnreadable'
-  | 'KeyUnsupported'
-  | 'KeyDoesNotMatchCertificate';
+  'PassphraseTooShort' | 'CertificateUnreadable' | 'KeyUnsupported' | 'KeyDoesNotMatchCertificate';
 
 /** The key material cannot be used as given; `fieldPath` and the message say what to change. */
 export class EncryptionKeyError extends Error {
@@ -67,12 +64,18 @@ export function readCertificateKey(data: TlsSecretData): CertificateKey {
     privateKey = createPrivateKey(data['tls.key']);
     certificate = new X509Certificate(data['tls.crt']);
   } catch {
-    throw new EncryptionKeyError('CertificateUnreadable', CERTIFICATE_FIELD,
-      'the Secret must be a kubernetes.io/tls Secret whose tls.crt is a PEM certificate and tls.key a PEM private key');
+    throw new EncryptionKeyError(
+      'CertificateUnreadable',
+      CERTIFICATE_FIELD,
+      'the Secret must be a kubernetes.io/tls Secret whose tls.crt is a PEM certificate and tls.key a PEM private key',
+    );
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new EncryptionKeyError('KeyDoesNotMatchCertificate', CERTIFICATE_FIELD,
-      "tls.key is not the private key of tls.crt; re-issue the certificate or restore the Secret's matching pair");
+    throw new EncryptionKeyError(
+      'KeyDoesNotMatchCertificate',
+      CERTIFICATE_FIELD,
+      "tls.key is not the private key of tls.crt; re-issue the certificate or restore the Secret's matching pair",
+    );
   }
   const algorithm = outerAlgorithm(privateKey);
   const publicKey = createPublicKey(privateKey);
@@ -84,9 +87,12 @@ function outerAlgorithm(key: KeyObject): OuterAlgorithm {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_BITS) return 'RSA-OAEP-256';
   if (key.asymmetricKeyType === 'ec' && EC_CURVES.has(details.namedCurve ?? '')) return 'ECDH-ES+A256KW';
-  throw new EncryptionKeyError('KeyUnsupported', CERTIFICATE_FIELD,
+  throw new EncryptionKeyError(
+    'KeyUnsupported',
+    CERTIFICATE_FIELD,
     `the certificate's key is ${describeKey(key)}; token encryption needs RSA (2048 bits or more) or EC P-256, ` +
-      'P-384 or P-521 (cert-manager: privateKey.algorithm RSA or ECDSA)');
+      'P-384 or P-521 (cert-manager: privateKey.algorithm RSA or ECDSA)',
+  );
 }
 
 function describeKey(key: KeyObject): string {
@@ -100,9 +106,12 @@ function describeKey(key: KeyObject): string {
 export function checkPassphrase(passphrase: string): string {
   const length = [...passphrase].length;
   if (length < MIN_PASSPHRASE_CHARACTERS) {
-    throw new EncryptionKeyError('PassphraseTooShort', PASSPHRASE_FIELD,
+    throw new EncryptionKeyError(
+      'PassphraseTooShort',
+      PASSPHRASE_FIELD,
       `the passphrase has ${length} characters; it needs at least ${MIN_PASSPHRASE_CHARACTERS}. ` +
-        'Choose a new one before any tokens exist: once set, it must not change');
+        'Choose a new one before any tokens exist: once set, it must not change',
+    );
   }
   return passphrase;
 }

@@ -38,7 +38,11 @@ export interface LinkServer {
 /** The outcome of a finished sign-in, as `imanage-operator link` reports it. */
 export type LinkResult =
   | { readonly ok: true; readonly account?: string }
-  | { readonly ok: false; readonly reason: 'Expired' | 'StateMismatch' | 'Denied' | 'ExchangeFailed' | 'StoreFailed'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'Expired' | 'StateMismatch' | 'Denied' | 'ExchangeFailed' | 'StoreFailed';
+      readonly message: string;
+    };
 
 /**
  * Where the callback hands the tokens it obtained: the connection controller's token store, which

@@ -22,8 +22,16 @@ export interface StoredPayload extends TokenPayload {
 }
 
 const PLAIN_KEYS = [
-  'access_token', 'refresh_token', 'token_type', 'scope', 'access_token_expires_at', 'refresh_token_expires_at',
-  'obtained_at', 'account', 'seed_sha256', 'refresh_token_refused_at',
+  'access_token',
+  'refresh_token',
+  'token_type',
+  'scope',
+  'access_token_expires_at',
+  'refresh_token_expires_at',
+  'obtained_at',
+  'account',
+  'seed_sha256',
+  'refresh_token_refused_at',
 ] as const satisfies readonly (keyof StoredPayload)[];
 
 /** What a token Secret holds, before decryption. */
@@ -46,7 +54,9 @@ export function readStoredSecret(secret: SecretLike): ReadSecret {
   try {
     return { format: 'encrypted', sealed: readTokenSecret(secret) };
   } catch (error) {
-    throw new UnknownTokenSecret(`not a token Secret the operator wrote: ${(error as Error).message}`, { cause: error });
+    throw new UnknownTokenSecret(`not a token Secret the operator wrote: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -25,5 +25,4 @@ describe('nearest', () => {
   ])('%s → %s', (wanted, expected) => {
     expect(nearest(wanted, fields)).toBe(expected);
   });
-
 });

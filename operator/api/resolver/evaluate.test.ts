@@ -17,11 +17,7 @@ describe('evaluateResolver', () => {
     ['[workitem.title]', matter, { name: 'Smith v Jones' }],
     ['Matter [workitem.reference] - archive', matter, { name: 'Matter M-100 - archive' }],
     ['[workitem.id]', matter, { name: '4711' }],
-    [
-      'custom1=[workitem.client.reference], custom2=[workitem.reference]',
-      matter,
-      { custom1: 'C-7', custom2: 'M-100' },
-    ],
+    ['custom1=[workitem.client.reference], custom2=[workitem.reference]', matter, { custom1: 'C-7', custom2: 'M-100' }],
     ['name=[workitem.client.name] \\[[workitem.id]\\]', matter, { name: 'Smith Ltd [4711]' }],
   ])('%j → %j', (resolver, workItem, query) => {
     expect(evaluateResolver(parseResolver(resolver), workItem)).toEqual({ ok: true, query });

@@ -18,7 +18,19 @@ const RUNS = { numRuns: 10_000 };
 /** Single units that mix resolver syntax, likely words and any code point at all. */
 const resolverishUnit = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('[', ']', '=', ',', ' ', '.', '\\', '\t') },
-  { weight: 3, arbitrary: fc.constantFrom('workitem', '.title', '.client', '.reference', 'custom1', 'custom2', 'name', '[workitem.title]') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'workitem',
+      '.title',
+      '.client',
+      '.reference',
+      'custom1',
+      'custom2',
+      'name',
+      '[workitem.title]',
+    ),
+  },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
 );
@@ -32,13 +44,15 @@ const textArb: fc.Arbitrary<TemplatePart> = fc
 const templateArb = fc.array(fc.oneof(refArb, textArb), { minLength: 1, maxLength: 5 }).map(canonicalTemplate);
 
 /** Any well-formed resolver structure (columns zeroed). */
-const resolverArb: fc.Arbitrary<ParsedResolver> = fc.oneof(
-  templateArb.map((name) => ({ mode: 'DefaultSearch' as const, name })),
-  fc
-    .uniqueArray(fc.constantFrom(...SEARCH_FIELDS), { minLength: 1, maxLength: 4 })
-    .chain((fields) => fc.tuple(...fields.map((field) => templateArb.map((value) => ({ field, value })))))
-    .map((criteria) => ({ mode: 'AdvancedSearch' as const, criteria })),
-).filter((r) => (r.mode === 'DefaultSearch' ? [r.name] : r.criteria.map((c) => c.value)).every((t) => t.length > 0));
+const resolverArb: fc.Arbitrary<ParsedResolver> = fc
+  .oneof(
+    templateArb.map((name) => ({ mode: 'DefaultSearch' as const, name })),
+    fc
+      .uniqueArray(fc.constantFrom(...SEARCH_FIELDS), { minLength: 1, maxLength: 4 })
+      .chain((fields) => fc.tuple(...fields.map((field) => templateArb.map((value) => ({ field, value })))))
+      .map((criteria) => ({ mode: 'AdvancedSearch' as const, criteria })),
+  )
+  .filter((r) => (r.mode === 'DefaultSearch' ? [r.name] : r.criteria.map((c) => c.value)).every((t) => t.length > 0));
 
 const anyValue = fc.anything({
   withBigInt: true,
@@ -63,7 +77,10 @@ const workItemArb = fc.oneof(
       fileReference: fc.string(),
       matterId: fc.oneof(fc.string(), fc.double()),
       matterType: fc.string(),
-      client: fc.oneof(anyValue, fc.record({ id: fc.integer(), name: fc.string(), reference: fc.string() }, { requiredKeys: [] })),
+      client: fc.oneof(
+        anyValue,
+        fc.record({ id: fc.integer(), name: fc.string(), reference: fc.string() }, { requiredKeys: [] }),
+      ),
       owner: fc.oneof(anyValue, fc.record({ name: fc.string() })),
     },
     { requiredKeys: [] },
@@ -140,12 +157,18 @@ describe('evaluateResolver on random work items', () => {
       fileReference: fc.string({ minLength: 1 }),
       matterId: fc.string({ minLength: 1 }),
       matterType: fc.string({ minLength: 1 }),
-      client: fc.record({ id: fc.integer(), name: fc.string({ minLength: 1 }), reference: fc.string({ minLength: 1 }) }),
+      client: fc.record({
+        id: fc.integer(),
+        name: fc.string({ minLength: 1 }),
+        reference: fc.string({ minLength: 1 }),
+      }),
       owner: fc.record({ name: fc.string({ minLength: 1 }) }),
     });
     fc.assert(
       fc.property(resolverArb, full, (resolver, workItem) => {
-        const expected = Object.fromEntries(terms(resolver).map(({ field, value }) => [field, substitute(value, workItem)]));
+        const expected = Object.fromEntries(
+          terms(resolver).map(({ field, value }) => [field, substitute(value, workItem)]),
+        );
         expect(evaluateResolver(resolver, workItem)).toEqual({ ok: true, query: expected });
       }),
       { numRuns: 1_000 },
@@ -176,7 +199,10 @@ function substitute(template: Template, workItem: unknown): string {
   return template
     .map((part) => {
       if (part.kind === 'text') return part.text;
-      const value = part.path.split('.').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], workItem);
+      const value = part.path
+        .split('.')
+        .slice(1)
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], workItem);
       return String(value);
     })
     .join('');
@@ -187,7 +213,8 @@ function canonicalTemplate(parts: readonly TemplatePart[]): Template {
   const merged: TemplatePart[] = [];
   for (const part of parts) {
     const last = merged.at(-1);
-    if (part.kind === 'text' && last?.kind === 'text') merged[merged.length - 1] = { kind: 'text', text: last.text + part.text };
+    if (part.kind === 'text' && last?.kind === 'text')
+      merged[merged.length - 1] = { kind: 'text', text: last.text + part.text };
     else merged.push(part);
   }
   const first = merged[0];

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ResolverSyntaxError, describeResolver, formatResolver, parseResolver, type ParsedResolver, type TemplatePart } from './index.ts';
+import {
+  ResolverSyntaxError,
+  describeResolver,
+  formatResolver,
+  parseResolver,
+  type ParsedResolver,
+  type TemplatePart,
+} from './index.ts';
 
 const text = (value: string): TemplatePart => ({ kind: 'text', text: value });
 const ref = (path: string, column: number): TemplatePart => ({ kind: 'ref', path, column });
@@ -13,13 +20,19 @@ describe('parseResolver accepts', () => {
   it.each<[string, ParsedResolver]>([
     ['Clio Operate Document Templates', byName(text('Clio Operate Document Templates'))],
     ['[workitem.title]', byName(ref('workitem.title', 1))],
-    ['Matter [workitem.reference] - archive', byName(text('Matter '), ref('workitem.reference', 8), text(' - archive'))],
+    [
+      'Matter [workitem.reference] - archive',
+      byName(text('Matter '), ref('workitem.reference', 8), text(' - archive')),
+    ],
     [
       'custom1=[workitem.client.reference], custom2=[workitem.reference]',
       byFields(['custom1', [ref('workitem.client.reference', 9)]], ['custom2', [ref('workitem.reference', 46)]]),
     ],
     ['  padded name\t', byName(text('padded name'))],
-    ['[workitem.reference]-[workitem.matterType]', byName(ref('workitem.reference', 1), text('-'), ref('workitem.matterType', 22))],
+    [
+      '[workitem.reference]-[workitem.matterType]',
+      byName(ref('workitem.reference', 1), text('-'), ref('workitem.matterType', 22)),
+    ],
     ['[ workitem.title ]', byName(ref('workitem.title', 1))],
     ['Dr. Smith.', byName(text('Dr. Smith.'))],
     ['Smith\\, Jones \\= partners', byName(text('Smith, Jones = partners'))],
@@ -28,12 +41,15 @@ describe('parseResolver accepts', () => {
     ['Ærøskøbing 🏛 [workitem.id]', byName(text('Ærøskøbing 🏛 '), ref('workitem.id', 14))],
     ['name=[workitem.title]', byFields(['name', [ref('workitem.title', 6)]])],
     ['custom1 = A , custom30=\tB ', byFields(['custom1', [text('A')]], ['custom30', [text('B')]])],
-    ['custom3=Matter [workitem.fileReference] x', byFields(['custom3', [text('Matter '), ref('workitem.fileReference', 16), text(' x')]])],
+    [
+      'custom3=Matter [workitem.fileReference] x',
+      byFields(['custom3', [text('Matter '), ref('workitem.fileReference', 16), text(' x')]]),
+    ],
     ['custom1=a\\=b\\,c', byFields(['custom1', [text('a=b,c')]])],
-    ['custom1=[workitem.owner.name],custom2=[workitem.client.name]', byFields(
-      ['custom1', [ref('workitem.owner.name', 9)]],
-      ['custom2', [ref('workitem.client.name', 39)]],
-    )],
+    [
+      'custom1=[workitem.owner.name],custom2=[workitem.client.name]',
+      byFields(['custom1', [ref('workitem.owner.name', 9)]], ['custom2', [ref('workitem.client.name', 39)]]),
+    ],
   ])('%j', (input, expected) => {
     expect(parseResolver(input)).toEqual(expected);
   });
@@ -94,29 +110,54 @@ describe('parseResolver rejects', () => {
     const error = catchError(() => parseResolver(input));
     expect(error).toBeInstanceOf(ResolverSyntaxError);
     expect(error).toMatchObject({ code, column });
-    expect((error as ResolverSyntaxError).message).toBe(`column ${column}: ${messageProblem(error)}; ${(error as ResolverSyntaxError).fix}`);
+    expect((error as ResolverSyntaxError).message).toBe(
+      `column ${column}: ${messageProblem(error)}; ${(error as ResolverSyntaxError).fix}`,
+    );
   });
 
   it.each<[string, string]>([
     ['Matter - [workitem.title', "column 10: '[' is never closed; add ']' after 'workitem.title'"],
-    ['Matter [', "column 8: '[' is never closed; write a path and ']', e.g. '[workitem.title]', or write '\\[' for a literal '['"],
-    ['Custom1=x', "column 1: 'Custom1' is not a search field; write 'custom1'; fields are 'name' and 'custom1' to 'custom30', in lower case"],
+    [
+      'Matter [',
+      "column 8: '[' is never closed; write a path and ']', e.g. '[workitem.title]', or write '\\[' for a literal '['",
+    ],
+    [
+      'Custom1=x',
+      "column 1: 'Custom1' is not a search field; write 'custom1'; fields are 'name' and 'custom1' to 'custom30', in lower case",
+    ],
     ['[title]', "column 2: reference 'title' does not start with 'workitem.'; write '[workitem.title]'"],
-    ['[WorkItem.client.name]', "column 2: reference 'WorkItem.client.name' does not start with 'workitem.'; write 'workitem' in lower case: '[workitem.client.name]'"],
-    ['custom1=x, custom1=y', "column 12: 'custom1' is already set at column 1; remove one of the two 'custom1' criteria"],
-    ['Smith, Jones', "column 6: unescaped ',' in a Default Search name; write '\\,' for a literal ',', or for Advanced Search start with a field such as 'custom1='"],
+    [
+      '[WorkItem.client.name]',
+      "column 2: reference 'WorkItem.client.name' does not start with 'workitem.'; write 'workitem' in lower case: '[workitem.client.name]'",
+    ],
+    [
+      'custom1=x, custom1=y',
+      "column 12: 'custom1' is already set at column 1; remove one of the two 'custom1' criteria",
+    ],
+    [
+      'Smith, Jones',
+      "column 6: unescaped ',' in a Default Search name; write '\\,' for a literal ',', or for Advanced Search start with a field such as 'custom1='",
+    ],
   ])('%j explains the fix', (input, message) => {
     expect(catchError(() => parseResolver(input))).toHaveProperty('message', message);
   });
 
   it('suggests the nearest work-item path and lists the valid ones', () => {
     const error = catchError(() => parseResolver('[workitem.client.refrence]'));
-    expect(error).toHaveProperty('fix', expect.stringMatching(/^did you mean 'workitem\.client\.reference'\? valid paths are workitem\.title, workitem\.reference, /));
+    expect(error).toHaveProperty(
+      'fix',
+      expect.stringMatching(
+        /^did you mean 'workitem\.client\.reference'\? valid paths are workitem\.title, workitem\.reference, /,
+      ),
+    );
     expect(error).toHaveProperty('fix', expect.stringContaining('workitem.owner.name'));
   });
 
   it('suggests the nearest field for a misspelt one', () => {
-    expect(catchError(() => parseResolver('nmae=x'))).toHaveProperty('fix', expect.stringMatching(/^did you mean 'name'\?/));
+    expect(catchError(() => parseResolver('nmae=x'))).toHaveProperty(
+      'fix',
+      expect.stringMatching(/^did you mean 'name'\?/),
+    );
   });
 });
 

@@ -136,7 +136,12 @@ function expectField(stream: TokenStream): Token {
   }
   stream.next();
   if (!isSearchField(token.text)) {
-    throw new ResolverSyntaxError('UnknownField', token.column, `'${token.text}' is not a search field`, unknownFieldFix(token.text));
+    throw new ResolverSyntaxError(
+      'UnknownField',
+      token.column,
+      `'${token.text}' is not a search field`,
+      unknownFieldFix(token.text),
+    );
   }
   return token;
 }
@@ -241,7 +246,8 @@ function mergeText(pieces: readonly Piece[]): Template {
   const parts: TemplatePart[] = [];
   for (const { part } of pieces) {
     const last = parts.at(-1);
-    if (part.kind === 'text' && last?.kind === 'text') parts[parts.length - 1] = { kind: 'text', text: last.text + part.text };
+    if (part.kind === 'text' && last?.kind === 'text')
+      parts[parts.length - 1] = { kind: 'text', text: last.text + part.text };
     else parts.push(part);
   }
   return parts;

@@ -135,6 +135,7 @@ function rootFix(path: readonly Token[]): string {
 function checkDeclared(path: readonly Token[]): void {
   const underRoot = pathText(path.slice(2));
   if (lookupWorkItemPath(underRoot) !== undefined) return;
-  const what = underRoot === '' ? `'${WORK_ITEM_ROOT}' alone is not a value` : `'${pathText(path)}' is not a work-item value`;
+  const what =
+    underRoot === '' ? `'${WORK_ITEM_ROOT}' alone is not a value` : `'${pathText(path)}' is not a work-item value`;
   throw new ResolverSyntaxError('UnknownWorkItemPath', path[0]!.column, what, unknownWorkItemPathFix(underRoot));
 }

@@ -4,13 +4,26 @@ import { WORK_ITEM_PATHS, lookupWorkItemPath, parseResolver, suggestWorkItemPath
 describe('WORK_ITEM_PATHS', () => {
   it('declares the paths resolvers rely on, each once and described', () => {
     const paths = WORK_ITEM_PATHS.map((entry) => entry.path);
-    expect(paths).toEqual(expect.arrayContaining(['title', 'reference', 'client.reference', 'client.name', 'matterType', 'fileReference', 'id']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'title',
+        'reference',
+        'client.reference',
+        'client.name',
+        'matterType',
+        'fileReference',
+        'id',
+      ]),
+    );
     expect(new Set(paths).size).toBe(paths.length);
     for (const entry of WORK_ITEM_PATHS) expect(entry.description).toMatch(/^[A-Z].*\.$/);
   });
 
   it.each(WORK_ITEM_PATHS.map((entry) => entry.path))('[workitem.%s] parses', (path) => {
-    expect(parseResolver(`[workitem.${path}]`)).toEqual({ mode: 'DefaultSearch', name: [{ kind: 'ref', path: `workitem.${path}`, column: 1 }] });
+    expect(parseResolver(`[workitem.${path}]`)).toEqual({
+      mode: 'DefaultSearch',
+      name: [{ kind: 'ref', path: `workitem.${path}`, column: 1 }],
+    });
   });
 });
 

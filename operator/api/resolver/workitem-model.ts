@@ -51,7 +51,14 @@ export function suggestWorkItemPath(path: string): string | undefined {
   // A dropped dot or an abbreviation ('clientref') reads as a prefix of the path without dots.
   const squashed = (p: string) => p.replaceAll('.', '').toLowerCase();
   const abbreviated = WORK_ITEM_PATHS.find((entry) => squashed(entry.path).startsWith(squashed(path)));
-  return child?.path ?? abbreviated?.path ?? nearest(path, WORK_ITEM_PATHS.map((entry) => entry.path));
+  return (
+    child?.path ??
+    abbreviated?.path ??
+    nearest(
+      path,
+      WORK_ITEM_PATHS.map((entry) => entry.path),
+    )
+  );
 }
 
 /** How to fix a reference to an unknown path: the likely intended one, then every valid one. */

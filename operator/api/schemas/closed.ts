@@ -9,7 +9,9 @@ export function closeObjects(schema: Schema): Schema {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, closeObjects(v)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, closeObjects(v)]),
+      );
     } else if (key === 'items') {
       out[key] = closeObjects(value as Schema);
     } else {

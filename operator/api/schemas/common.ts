@@ -41,14 +41,18 @@ export function duration(description: string, defaultValue?: string): Schema {
 }
 
 export function localObjectRef(description: string): Schema {
-  return obj(description, {
-    name: str('Name of the object, in the same namespace.', {
-      minLength: 1,
-      maxLength: 253,
-      pattern: DNS_SUBDOMAIN,
-      [FIX]: 'use a lower-case DNS name such as my-secret',
-    }),
-  }, { required: ['name'], [TS_TYPE]: 'LocalObjectReference' });
+  return obj(
+    description,
+    {
+      name: str('Name of the object, in the same namespace.', {
+        minLength: 1,
+        maxLength: 253,
+        pattern: DNS_SUBDOMAIN,
+        [FIX]: 'use a lower-case DNS name such as my-secret',
+      }),
+    },
+    { required: ['name'], [TS_TYPE]: 'LocalObjectReference' },
+  );
 }
 
 export function secretKeyRef(description: string, defaultKey: string): Schema {
@@ -151,23 +155,27 @@ export function conditionsSchema(): Schema {
   return {
     type: 'array',
     description:
-      'The latest observations of the object\'s state. Ready summarises them; Reconciling and Stalled follow kstatus so that kubectl, Argo CD and Flux read health correctly.',
+      "The latest observations of the object's state. Ready summarises them; Reconciling and Stalled follow kstatus so that kubectl, Argo CD and Flux read health correctly.",
     maxItems: 32,
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],
-    items: obj('A metav1.Condition.', {
-      type: str('Type of condition in PascalCase, for example Ready.', { maxLength: 316 }),
-      status: str('Status of the condition.', { enum: ['True', 'False', 'Unknown'] }),
-      observedGeneration: {
-        type: 'integer',
-        format: 'int64',
-        minimum: 0,
-        description: 'The metadata.generation this condition was set for.',
+    items: obj(
+      'A metav1.Condition.',
+      {
+        type: str('Type of condition in PascalCase, for example Ready.', { maxLength: 316 }),
+        status: str('Status of the condition.', { enum: ['True', 'False', 'Unknown'] }),
+        observedGeneration: {
+          type: 'integer',
+          format: 'int64',
+          minimum: 0,
+          description: 'The metadata.generation this condition was set for.',
+        },
+        lastTransitionTime: str('When the condition last changed status.', { format: 'date-time' }),
+        reason: str('A PascalCase reason for the last transition.', { maxLength: 1024, minLength: 1 }),
+        message: str('What happened and what to do next.', { maxLength: 32768 }),
       },
-      lastTransitionTime: str('When the condition last changed status.', { format: 'date-time' }),
-      reason: str('A PascalCase reason for the last transition.', { maxLength: 1024, minLength: 1 }),
-      message: str('What happened and what to do next.', { maxLength: 32768 }),
-    }, { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'], [TS_TYPE]: 'Condition' }),
+      { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'], [TS_TYPE]: 'Condition' },
+    ),
   };
 }
 

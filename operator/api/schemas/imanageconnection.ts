@@ -4,8 +4,21 @@
 import { goDurationMs } from '../duration.ts';
 import { type CelValidation, SharedRegex, celRule } from './cel.ts';
 import {
-  DNS_LABEL, DNS_SUBDOMAIN, EXPLICIT_PORT, FIX, PORT_443, type Schema, bool, conditionsSchema, duration,
-  localObjectRef, obj, observedGenerationSchema, secretKeyRef, str, urlRules,
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  EXPLICIT_PORT,
+  FIX,
+  PORT_443,
+  type Schema,
+  bool,
+  conditionsSchema,
+  duration,
+  localObjectRef,
+  obj,
+  observedGenerationSchema,
+  secretKeyRef,
+  str,
+  urlRules,
 } from './common.ts';
 import { PROFILES, profileValidations } from './profiles.ts';
 
@@ -24,7 +37,10 @@ const atEnvironment = (field: 'baseUrl' | 'redirectUri') => (badValue: string) =
   },
 });
 
-function environmentUrlRules(field: 'baseUrl' | 'redirectUri', rules: readonly (keyof typeof urlRules)[]): CelValidation[] {
+function environmentUrlRules(
+  field: 'baseUrl' | 'redirectUri',
+  rules: readonly (keyof typeof urlRules)[],
+): CelValidation[] {
   return rules.map((rule) => urlRules[rule](field, atEnvironment(field)));
 }
 
@@ -50,10 +66,13 @@ const url = str(
       ...serverUrl('url', 'url'),
       celRule({
         rule: 'self == oldSelf',
-        message: 'url is immutable, as in Legatics and Clio Operate; create a new IManageConnection to point at another server',
+        message:
+          'url is immutable, as in Legatics and Clio Operate; create a new IManageConnection to point at another server',
         transition: true,
         twin: (self, oldSelf) => oldSelf === undefined || self === oldSelf,
-        rejects: [{ title: 'url changed after creation', patch: { spec: { url: 'https://otherfirm.cloudimanage.com' } } }],
+        rejects: [
+          { title: 'url changed after creation', patch: { spec: { url: 'https://otherfirm.cloudimanage.com' } } },
+        ],
       }),
     ],
   },
@@ -61,7 +80,7 @@ const url = str(
 
 const apiUrl = str(
   'REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, ' +
-    'inside the firm\'s network, while the operator calls the API here. https only.',
+    "inside the firm's network, while the operator calls the API here. https only.",
   { minLength: 9, maxLength: 2048, 'x-kubernetes-validations': serverUrl('apiUrl', 'apiUrl') },
 );
 
@@ -80,7 +99,14 @@ const environment = obj(
         minLength: 9,
         maxLength: 2048,
         // A base URL takes redirectPath after it: no query, fragment or trailing slash.
-        'x-kubernetes-validations': environmentUrlRules('baseUrl', ['https', 'noWhitespace', 'noUserinfo', 'noQueryOrFragment', 'lowerCaseHost', 'noTrailingSlash']),
+        'x-kubernetes-validations': environmentUrlRules('baseUrl', [
+          'https',
+          'noWhitespace',
+          'noUserinfo',
+          'noQueryOrFragment',
+          'lowerCaseHost',
+          'noTrailingSlash',
+        ]),
       },
     ),
     redirectUri: str(
@@ -91,92 +117,118 @@ const environment = obj(
         minLength: 9,
         maxLength: 2048,
         // A redirect URI may carry a query (RFC 6749 §3.1.2), never a fragment.
-        'x-kubernetes-validations': environmentUrlRules('redirectUri', ['https', 'noWhitespace', 'noUserinfo', 'noFragment', 'lowerCaseHost', 'noTrailingSlash']),
+        'x-kubernetes-validations': environmentUrlRules('redirectUri', [
+          'https',
+          'noWhitespace',
+          'noUserinfo',
+          'noFragment',
+          'lowerCaseHost',
+          'noTrailingSlash',
+        ]),
       },
     ),
   },
   { required: ['name', 'baseUrl'] },
 );
 
-const auth = obj('How the operator signs in to iManage on behalf of the connecting product.', {
-  grant: str(
-    'OAuth 2.0 grant. AuthorizationCode: a fall-back account linked once interactively (Clio Operate); ' +
-      'Password: a service account\'s user name and password; ClientCredentials: the application itself, where iManage allows it.',
-    { enum: ['AuthorizationCode', 'Password', 'ClientCredentials'], default: 'AuthorizationCode' },
-  ),
-  scope: str('OAuth scope: user for product integrations, admin for administrative clients.', {
-    enum: ['user', 'admin'],
-    default: 'user',
-  }),
-  credentialsSecretRef: localObjectRef(
-    'Secret holding the fall-back account: keys username and password for Password; key refreshToken ' +
-      '(from the interactive link) for AuthorizationCode. Not used by ClientCredentials.',
-  ),
-}, {
-  default: { grant: 'AuthorizationCode', scope: 'user' },
-  'x-kubernetes-validations': [
-    celRule({
-      rule: "self.grant != 'Password' || has(self.credentialsSecretRef)",
-      message: 'auth.grant Password needs auth.credentialsSecretRef naming a Secret with keys username and password',
-      fieldPath: '.credentialsSecretRef',
-      reason: 'FieldValueRequired',
-      twin: (self) => self?.grant !== 'Password' || self?.credentialsSecretRef !== undefined,
-      rejects: [{ title: 'Password grant without credentials', patch: { spec: { auth: { grant: 'Password' } } } }],
+const auth = obj(
+  'How the operator signs in to iManage on behalf of the connecting product.',
+  {
+    grant: str(
+      'OAuth 2.0 grant. AuthorizationCode: a fall-back account linked once interactively (Clio Operate); ' +
+        "Password: a service account's user name and password; ClientCredentials: the application itself, where iManage allows it.",
+      { enum: ['AuthorizationCode', 'Password', 'ClientCredentials'], default: 'AuthorizationCode' },
+    ),
+    scope: str('OAuth scope: user for product integrations, admin for administrative clients.', {
+      enum: ['user', 'admin'],
+      default: 'user',
     }),
-  ],
-});
+    credentialsSecretRef: localObjectRef(
+      'Secret holding the fall-back account: keys username and password for Password; key refreshToken ' +
+        '(from the interactive link) for AuthorizationCode. Not used by ClientCredentials.',
+    ),
+  },
+  {
+    default: { grant: 'AuthorizationCode', scope: 'user' },
+    'x-kubernetes-validations': [
+      celRule({
+        rule: "self.grant != 'Password' || has(self.credentialsSecretRef)",
+        message: 'auth.grant Password needs auth.credentialsSecretRef naming a Secret with keys username and password',
+        fieldPath: '.credentialsSecretRef',
+        reason: 'FieldValueRequired',
+        twin: (self) => self?.grant !== 'Password' || self?.credentialsSecretRef !== undefined,
+        rejects: [{ title: 'Password grant without credentials', patch: { spec: { auth: { grant: 'Password' } } } }],
+      }),
+    ],
+  },
+);
 
-const tokens = obj('Where and how the operator keeps the OAuth tokens it obtains.', {
-  secretName: str('Name of the Secret the tokens are written to. Default: <connection name>-tokens.', {
-    maxLength: 253,
-    pattern: DNS_SUBDOMAIN,
-    [FIX]: 'use a lower-case DNS name such as acme-imanage-tokens',
-  }),
-  refreshBefore: duration('Refresh the access token this long before it expires.', '5m'),
-  encryption: obj(
-    'Token encryption: a certificate combined with an administrator passphrase of at least 100 characters, as Clio Operate does. Never change the passphrase once tokens exist.',
-    {
-      passphraseSecretRef: secretKeyRef('Secret key holding the passphrase (at least 100 characters).', 'passphrase'),
-      certificateSecretRef: localObjectRef('A kubernetes.io/tls Secret whose certificate encrypts the tokens.'),
-      previousPassphraseSecretRef: secretKeyRef(
-        'Secret key holding the passphrase the tokens were encrypted with before a change of passphraseSecretRef: ' +
-          'the operator opens the token Secret with it, re-encrypts under the new passphrase, and then it may go.',
-        'passphrase',
-      ),
-    },
-    { required: ['passphraseSecretRef', 'certificateSecretRef'] },
-  ),
-}, { default: { refreshBefore: '5m' } });
+const tokens = obj(
+  'Where and how the operator keeps the OAuth tokens it obtains.',
+  {
+    secretName: str('Name of the Secret the tokens are written to. Default: <connection name>-tokens.', {
+      maxLength: 253,
+      pattern: DNS_SUBDOMAIN,
+      [FIX]: 'use a lower-case DNS name such as acme-imanage-tokens',
+    }),
+    refreshBefore: duration('Refresh the access token this long before it expires.', '5m'),
+    encryption: obj(
+      'Token encryption: a certificate combined with an administrator passphrase of at least 100 characters, as Clio Operate does. Never change the passphrase once tokens exist.',
+      {
+        passphraseSecretRef: secretKeyRef('Secret key holding the passphrase (at least 100 characters).', 'passphrase'),
+        certificateSecretRef: localObjectRef('A kubernetes.io/tls Secret whose certificate encrypts the tokens.'),
+        previousPassphraseSecretRef: secretKeyRef(
+          'Secret key holding the passphrase the tokens were encrypted with before a change of passphraseSecretRef: ' +
+            'the operator opens the token Secret with it, re-encrypts under the new passphrase, and then it may go.',
+          'passphrase',
+        ),
+      },
+      { required: ['passphraseSecretRef', 'certificateSecretRef'] },
+    ),
+  },
+  { default: { refreshBefore: '5m' } },
+);
 
-const probes = obj('How often and how patiently the operator probes iManage.', {
-  interval: duration('Time between probes. At most 1h is honoured: a longer interval is probed hourly.', '5m'),
-  timeout: duration('Time allowed for one probe. At most 60s is honoured.', '10s'),
-}, {
-  default: { interval: '5m', timeout: '10s' },
-  'x-kubernetes-validations': [
-    celRule({
-      rule: 'duration(self.timeout) < duration(self.interval)',
-      message: 'probes.timeout must be shorter than probes.interval',
-      fieldPath: '.timeout',
-      twin: (self) => goDurationMs(self?.timeout ?? '10s') < goDurationMs(self?.interval ?? '5m'),
-      rejects: [{ title: 'probe timeout longer than its interval', patch: { spec: { probes: { interval: '10s', timeout: '1m' } } } }],
-    }),
-    celRule({
-      rule: "duration(self.interval) >= duration('10s')",
-      message: 'probes.interval must be at least 10s so that iManage is not flooded; 5m is the default',
-      fieldPath: '.interval',
-      twin: (self) => goDurationMs(self?.interval ?? '5m') >= 10_000,
-      rejects: [{ title: 'probe interval too short', patch: { spec: { probes: { interval: '1s', timeout: '500ms' } } } }],
-    }),
-  ],
-});
+const probes = obj(
+  'How often and how patiently the operator probes iManage.',
+  {
+    interval: duration('Time between probes. At most 1h is honoured: a longer interval is probed hourly.', '5m'),
+    timeout: duration('Time allowed for one probe. At most 60s is honoured.', '10s'),
+  },
+  {
+    default: { interval: '5m', timeout: '10s' },
+    'x-kubernetes-validations': [
+      celRule({
+        rule: 'duration(self.timeout) < duration(self.interval)',
+        message: 'probes.timeout must be shorter than probes.interval',
+        fieldPath: '.timeout',
+        twin: (self) => goDurationMs(self?.timeout ?? '10s') < goDurationMs(self?.interval ?? '5m'),
+        rejects: [
+          {
+            title: 'probe timeout longer than its interval',
+            patch: { spec: { probes: { interval: '10s', timeout: '1m' } } },
+          },
+        ],
+      }),
+      celRule({
+        rule: "duration(self.interval) >= duration('10s')",
+        message: 'probes.interval must be at least 10s so that iManage is not flooded; 5m is the default',
+        fieldPath: '.interval',
+        twin: (self) => goDurationMs(self?.interval ?? '5m') >= 10_000,
+        rejects: [
+          { title: 'probe interval too short', patch: { spec: { probes: { interval: '1s', timeout: '500ms' } } } },
+        ],
+      }),
+    ],
+  },
+);
 
 export const iManageConnectionSpec: Schema = obj(
   'The desired state of a connection from a product to iManage Work.',
   {
     profile: str(
       'The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), ' +
-        'Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product\'s rules, naming the ' +
+        "Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the " +
         'rule and the fix; it never changes what you wrote. See the README, "Product profiles".',
       { enum: [...PROFILES], default: 'Generic' },
     ),
@@ -191,7 +243,7 @@ export const iManageConnectionSpec: Schema = obj(
     ),
     connectionType: str(
       'Cloud: iManage Cloud through a shared, globally registered application (Clio Operate 7.11+, Legatics, Actionstep). ' +
-        'Hosted: an iManage Cloud URL with the firm\'s own client id and secret (Clio Operate below 7.11). ' +
+        "Hosted: an iManage Cloud URL with the firm's own client id and secret (Clio Operate below 7.11). " +
         'OnPremise: a Work Server 10.2 or later with its own application package.',
       { enum: ['Cloud', 'Hosted', 'OnPremise'] },
     ),
@@ -220,7 +272,7 @@ export const iManageConnectionSpec: Schema = obj(
       'Secret key holding PEM CA certificates to trust for url and apiUrl instead of the system roots, for an on-premise server behind a private CA. There is no switch to skip verification.',
       'ca.crt',
     ),
-    redirectPath: str('Path appended to each environment\'s baseUrl to form its redirect URI.', {
+    redirectPath: str("Path appended to each environment's baseUrl to form its redirect URI.", {
       default: '/externalServices/replyFrom',
       maxLength: 512,
       pattern: '^/[^\\s?#]*[^/\\s?#]$',
@@ -235,11 +287,17 @@ export const iManageConnectionSpec: Schema = obj(
       'x-kubernetes-list-map-keys': ['name'],
       items: environment,
     },
-    registration: obj('The registration of the customer id and redirect URIs with iManage (Cloud), which iManage takes 24–48 hours to complete.', {
-      requestedAt: str('When registration was requested (RFC 3339). After 48 hours an unregistered URI is reported Overdue.', {
-        format: 'date-time',
-      }),
-    }),
+    registration: obj(
+      'The registration of the customer id and redirect URIs with iManage (Cloud), which iManage takes 24–48 hours to complete.',
+      {
+        requestedAt: str(
+          'When registration was requested (RFC 3339). After 48 hours an unregistered URI is reported Overdue.',
+          {
+            format: 'date-time',
+          },
+        ),
+      },
+    ),
     auth,
     tokens,
     probes,
@@ -251,7 +309,8 @@ export const iManageConnectionSpec: Schema = obj(
       ...profileValidations(),
       celRule({
         rule: "self.connectionType != 'Cloud' || has(self.customerId)",
-        message: 'connectionType Cloud needs customerId: iManage registers redirect URIs against the customer id; ask your iManage administrator for it',
+        message:
+          'connectionType Cloud needs customerId: iManage registers redirect URIs against the customer id; ask your iManage administrator for it',
         fieldPath: '.customerId',
         reason: 'FieldValueRequired',
         twin: (s) => s?.connectionType !== 'Cloud' || s?.customerId !== undefined,
@@ -260,16 +319,23 @@ export const iManageConnectionSpec: Schema = obj(
       }),
       celRule({
         rule: "self.connectionType == 'Cloud' || has(self.clientSecretRef)",
-        message: 'connectionType Hosted and OnPremise need clientSecretRef naming a Secret with keys clientId and clientSecret of your iManage application',
+        message:
+          'connectionType Hosted and OnPremise need clientSecretRef naming a Secret with keys clientId and clientSecret of your iManage application',
         fieldPath: '.clientSecretRef',
         reason: 'FieldValueRequired',
         twin: (s) => s?.connectionType === 'Cloud' || s?.clientSecretRef !== undefined,
         jsonSchema: { if: whenType('Hosted', 'OnPremise'), then: { required: ['clientSecretRef'] } },
-        rejects: [{ title: 'Hosted without clientSecretRef', patch: { spec: { connectionType: 'Hosted', clientSecretRef: null } } }],
+        rejects: [
+          {
+            title: 'Hosted without clientSecretRef',
+            patch: { spec: { connectionType: 'Hosted', clientSecretRef: null } },
+          },
+        ],
       }),
       celRule({
         rule: `self.connectionType == 'OnPremise' || ${CLOUD_HOST.cel('self.url')}`,
-        message: 'connectionType Cloud and Hosted need url https://cloudimanage.com or https://<firm>.cloudimanage.com; use OnPremise for your own Work Server',
+        message:
+          'connectionType Cloud and Hosted need url https://cloudimanage.com or https://<firm>.cloudimanage.com; use OnPremise for your own Work Server',
         fieldPath: '.url',
         twin: (s) => s?.connectionType === 'OnPremise' || CLOUD_HOST.test(s?.url),
         jsonSchema: { if: whenType('Cloud', 'Hosted'), then: { properties: { url: { pattern: CLOUD_HOST.source } } } },
@@ -281,31 +347,53 @@ export const iManageConnectionSpec: Schema = obj(
           message: `${field} names a port other than 443; remove the port, or set allowNonStandardPort: true if iManage is really served there (it needs extra configuration)`,
           fieldPath: `.${field}`,
           twin: (s) =>
-            s?.allowNonStandardPort === true || s?.[field] === undefined || !EXPLICIT_PORT.test(s[field]) || PORT_443.test(s[field]),
+            s?.allowNonStandardPort === true ||
+            s?.[field] === undefined ||
+            !EXPLICIT_PORT.test(s[field]) ||
+            PORT_443.test(s[field]),
           jsonSchema: {
             if: { not: { properties: { allowNonStandardPort: { const: true } }, required: ['allowNonStandardPort'] } },
             then: {
-              properties: { [field]: { not: { allOf: [{ pattern: EXPLICIT_PORT.source }, { not: { pattern: PORT_443.source } }] } } },
+              properties: {
+                [field]: { not: { allOf: [{ pattern: EXPLICIT_PORT.source }, { not: { pattern: PORT_443.source } }] } },
+              },
             },
           },
-          rejects: [{ title: `${field} with port 8443`, patch: { spec: { [field]: 'https://acme.cloudimanage.com:8443' } } }],
+          rejects: [
+            { title: `${field} with port 8443`, patch: { spec: { [field]: 'https://acme.cloudimanage.com:8443' } } },
+          ],
         }),
       ),
     ],
   },
 );
 
-const tokensStatus = obj('The OAuth tokens the operator holds for this connection. Never a token: where they are and when they end.', {
-  secretName: str('The Secret the tokens are written to (owned by this connection).'),
-  encrypted: bool('Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).', false),
-  keyFingerprint: str('The key fingerprint the Secret records (certificate key and passphrase), when encrypted.'),
-  account: str('The iManage user the tokens act as, once known.'),
-  accessTokenExpiresAt: str('When the access token lapses unless used or refreshed (iManage counts inactivity).', { format: 'date-time' }),
-  refreshTokenExpiresAt: str('When the refresh token ends (365 days from its issue by default); after that a human must link again.', { format: 'date-time' }),
-  lastRefreshAt: str('When the operator last obtained or refreshed the tokens.', { format: 'date-time' }),
-  signInUrl: str('While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).'),
-  signInUrlExpiresAt: str('When signInUrl stops working; the operator issues a new one after that.', { format: 'date-time' }),
-});
+const tokensStatus = obj(
+  'The OAuth tokens the operator holds for this connection. Never a token: where they are and when they end.',
+  {
+    secretName: str('The Secret the tokens are written to (owned by this connection).'),
+    encrypted: bool(
+      'Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).',
+      false,
+    ),
+    keyFingerprint: str('The key fingerprint the Secret records (certificate key and passphrase), when encrypted.'),
+    account: str('The iManage user the tokens act as, once known.'),
+    accessTokenExpiresAt: str('When the access token lapses unless used or refreshed (iManage counts inactivity).', {
+      format: 'date-time',
+    }),
+    refreshTokenExpiresAt: str(
+      'When the refresh token ends (365 days from its issue by default); after that a human must link again.',
+      { format: 'date-time' },
+    ),
+    lastRefreshAt: str('When the operator last obtained or refreshed the tokens.', { format: 'date-time' }),
+    signInUrl: str(
+      'While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).',
+    ),
+    signInUrlExpiresAt: str('When signInUrl stops working; the operator issues a new one after that.', {
+      format: 'date-time',
+    }),
+  },
+);
 
 export const iManageConnectionStatus: Schema = obj('The observed state of the connection, written by the operator.', {
   observedGeneration: observedGenerationSchema(),
@@ -316,24 +404,42 @@ export const iManageConnectionStatus: Schema = obj('The observed state of the co
     maxItems: 32,
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['name'],
-    items: obj('One environment.', {
-      name: str('Environment name.'),
-      redirectUri: str('Effective redirect URI: redirectUri, or baseUrl + redirectPath.'),
-      registration: str(
-        'Whether iManage accepts the redirect URI: Registered; Pending (not yet, within 48 hours of registration.requestedAt); Overdue (not after 48 hours: contact iManage support); NotRegistered; InvalidClient (iManage does not know the client id); Unknown.',
-        { enum: ['Registered', 'Pending', 'Overdue', 'NotRegistered', 'InvalidClient', 'Unknown'] },
-      ),
-      message: str('What the registration probe saw, in the operator\'s words, and what to do. Never the client id, never iManage\'s page as it came.'),
-      checkedAt: str('When iManage last gave this answer: renewed at most hourly while the answer stays the same, so that an unchanged connection causes no writes.', { format: 'date-time' }),
-    }, { required: ['name', 'redirectUri'] }),
+    items: obj(
+      'One environment.',
+      {
+        name: str('Environment name.'),
+        redirectUri: str('Effective redirect URI: redirectUri, or baseUrl + redirectPath.'),
+        registration: str(
+          'Whether iManage accepts the redirect URI: Registered; Pending (not yet, within 48 hours of registration.requestedAt); Overdue (not after 48 hours: contact iManage support); NotRegistered; InvalidClient (iManage does not know the client id); Unknown.',
+          { enum: ['Registered', 'Pending', 'Overdue', 'NotRegistered', 'InvalidClient', 'Unknown'] },
+        ),
+        message: str(
+          "What the registration probe saw, in the operator's words, and what to do. Never the client id, never iManage's page as it came.",
+        ),
+        checkedAt: str(
+          'When iManage last gave this answer: renewed at most hourly while the answer stays the same, so that an unchanged connection causes no writes.',
+          { format: 'date-time' },
+        ),
+      },
+      { required: ['name', 'redirectUri'] },
+    ),
   },
-  server: obj('What the reachability probe saw of the server. Times and latencies are metrics (imanage_probe_duration_seconds, imanage_probe_last_success_timestamp_seconds), not status.', {
-    certificateNotAfter: str('When the server\'s TLS certificate expires.', { format: 'date-time' }),
-    checkedAt: str('When the probe last saw this outcome: renewed at most hourly while it stays the same.', { format: 'date-time' }),
-    customerId: str('The customer id the server reports, once the operator holds a token.'),
-    libraries: { type: 'array', description: 'The libraries the server reports, once the operator holds a token.', items: str('A library id.') },
-    version: str('The Work Server version, where the server reports one (GET /api with a token).'),
-  }),
+  server: obj(
+    'What the reachability probe saw of the server. Times and latencies are metrics (imanage_probe_duration_seconds, imanage_probe_last_success_timestamp_seconds), not status.',
+    {
+      certificateNotAfter: str("When the server's TLS certificate expires.", { format: 'date-time' }),
+      checkedAt: str('When the probe last saw this outcome: renewed at most hourly while it stays the same.', {
+        format: 'date-time',
+      }),
+      customerId: str('The customer id the server reports, once the operator holds a token.'),
+      libraries: {
+        type: 'array',
+        description: 'The libraries the server reports, once the operator holds a token.',
+        items: str('A library id.'),
+      },
+      version: str('The Work Server version, where the server reports one (GET /api with a token).'),
+    },
+  ),
   tokens: tokensStatus,
 });
 

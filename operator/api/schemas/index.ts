@@ -34,13 +34,19 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** The openAPIV3Schema of a kind, in the structural form the API server takes. */
 export function objectSchema(k: KindDefinition): Schema {
-  return obj(k.description, {
-    apiVersion: str(`APIVersion defines the versioned schema of this representation of an object. Always ${API_VERSION}.`),
-    kind: str(`Kind is a string value representing the REST resource this object represents. Always ${k.kind}.`),
-    metadata: { type: 'object' },
-    spec: k.spec,
-    status: { ...k.status, default: { observedGeneration: -1 } },
-  }, { required: ['spec'] });
+  return obj(
+    k.description,
+    {
+      apiVersion: str(
+        `APIVersion defines the versioned schema of this representation of an object. Always ${API_VERSION}.`,
+      ),
+      kind: str(`Kind is a string value representing the REST resource this object represents. Always ${k.kind}.`),
+      metadata: { type: 'object' },
+      spec: k.spec,
+      status: { ...k.status, default: { observedGeneration: -1 } },
+    },
+    { required: ['spec'] },
+  );
 }
 
 export function kindByName(kind: string): KindDefinition | undefined {

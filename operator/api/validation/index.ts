@@ -8,7 +8,12 @@ import { type SchemaValidator, compileSchemaValidator } from './schema-validator
 import { checkConnection, checkRepository } from './semantic.ts';
 
 export { type Problem, formatProblem } from './problems.ts';
-export { checkPassphrase, effectiveRedirectUris, MIN_PASSPHRASE_LENGTH, type EffectiveRedirectUri } from './semantic.ts';
+export {
+  checkPassphrase,
+  effectiveRedirectUris,
+  MIN_PASSPHRASE_LENGTH,
+  type EffectiveRedirectUri,
+} from './semantic.ts';
 
 let validators: Map<string, SchemaValidator> | undefined;
 
@@ -33,17 +38,39 @@ export interface ValidationResult<T> {
 export function validateResource(doc: unknown): ValidationResult<IManageConnection | WorkspaceRepository> {
   const d = doc as { apiVersion?: unknown; kind?: unknown };
   if (d?.apiVersion !== API_VERSION) {
-    return { problems: [{ path: 'apiVersion', message: `unsupported apiVersion ${show(d?.apiVersion)}`, fix: `use ${API_VERSION}`, code: 'UnsupportedVersion' }] };
+    return {
+      problems: [
+        {
+          path: 'apiVersion',
+          message: `unsupported apiVersion ${show(d?.apiVersion)}`,
+          fix: `use ${API_VERSION}`,
+          code: 'UnsupportedVersion',
+        },
+      ],
+    };
   }
   const validator = typeof d.kind === 'string' ? validatorFor(d.kind) : undefined;
   if (!validator) {
-    return { problems: [{ path: 'kind', message: `unknown kind ${show(d.kind)}`, fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}`, code: 'UnknownKind' }] };
+    return {
+      problems: [
+        {
+          path: 'kind',
+          message: `unknown kind ${show(d.kind)}`,
+          fix: `use one of ${KINDS.map((k) => k.kind).join(', ')}`,
+          code: 'UnknownKind',
+        },
+      ],
+    };
   }
   let copy: IManageConnection | WorkspaceRepository;
   try {
     copy = structuredClone(doc) as IManageConnection | WorkspaceRepository;
   } catch {
-    return { problems: [{ path: '', message: 'is not plain data', fix: 'pass the object as parsed from YAML or JSON', code: 'NotData' }] };
+    return {
+      problems: [
+        { path: '', message: 'is not plain data', fix: 'pass the object as parsed from YAML or JSON', code: 'NotData' },
+      ],
+    };
   }
   const problems = [...validator.validate(copy), ...semanticProblems(copy)];
   return problems.length > 0 ? { problems } : { problems: [], value: copy };
@@ -57,5 +84,7 @@ function show(value: unknown): string {
 function semanticProblems(doc: IManageConnection | WorkspaceRepository): Problem[] {
   const spec = doc.spec as unknown;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return [];
-  return doc.kind === 'IManageConnection' ? checkConnection(doc.spec) : checkRepository((doc as WorkspaceRepository).spec);
+  return doc.kind === 'IManageConnection'
+    ? checkConnection(doc.spec)
+    : checkRepository((doc as WorkspaceRepository).spec);
 }

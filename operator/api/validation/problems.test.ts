@@ -26,7 +26,8 @@ describe('joinPath', () => {
 
 describe('formatProblem', () => {
   it('puts the path first and the fix last', () => {
-    expect(formatProblem({ path: 'spec.url', message: 'must start with https://', fix: 'use https', code: 'Invalid' }))
-      .toBe('spec.url: must start with https:// — fix: use https');
+    expect(
+      formatProblem({ path: 'spec.url', message: 'must start with https://', fix: 'use https', code: 'Invalid' }),
+    ).toBe('spec.url: must start with https:// — fix: use https');
   });
 });

@@ -25,7 +25,8 @@ function checkListType(listType: string, data: unknown[], parent?: Record<string
     data.forEach((item, index) => {
       const first = seen.get(identity(item));
       if (first === undefined) seen.set(identity(item), index);
-      else errors.push({ keyword: 'x-kubernetes-list-type', params: { index, first, keys, item }, message: 'duplicate' });
+      else
+        errors.push({ keyword: 'x-kubernetes-list-type', params: { index, first, keys, item }, message: 'duplicate' });
     });
   }
   checkListType.errors = errors;
@@ -79,7 +80,11 @@ const validationsKeyword: KeywordDefinition = {
       for (const twin of twins) {
         if (twin.transition) continue; // needs oldSelf: only the API server can check it
         if (!twin.twin(data)) {
-          errors.push({ keyword: 'x-kubernetes-validations', params: { fieldPath: twin.fieldPath ?? '', reason: twin.reason }, message: twin.message });
+          errors.push({
+            keyword: 'x-kubernetes-validations',
+            params: { fieldPath: twin.fieldPath ?? '', reason: twin.reason },
+            message: twin.message,
+          });
         }
       }
       check.errors = errors;
@@ -95,7 +100,11 @@ function newAjv(): Ajv {
   addFormats(ajv, ['date-time']);
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
   ajv.addKeyword(listTypeKeyword);
-  ajv.addKeyword({ keyword: 'x-kubernetes-list-map-keys', schemaType: 'array', metaSchema: { type: 'array', items: { type: 'string' } } });
+  ajv.addKeyword({
+    keyword: 'x-kubernetes-list-map-keys',
+    schemaType: 'array',
+    metaSchema: { type: 'array', items: { type: 'string' } },
+  });
   ajv.addKeyword({ keyword: 'x-kubernetes-preserve-unknown-fields', schemaType: 'boolean' });
   ajv.addKeyword(validationsKeyword);
   ajv.addKeyword({ keyword: FIX, schemaType: 'string' });
@@ -108,7 +117,13 @@ export const METADATA = {
   type: 'object',
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN, [FIX]: 'use a lower-case DNS name such as acme-imanage' },
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 253,
+      pattern: DNS_SUBDOMAIN,
+      [FIX]: 'use a lower-case DNS name such as acme-imanage',
+    },
     namespace: { type: 'string', maxLength: 63, pattern: DNS_LABEL, [FIX]: 'use a lower-case DNS label' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
     annotations: { type: 'object', additionalProperties: { type: 'string' } },
@@ -144,7 +159,12 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
   switch (e.keyword) {
     case 'required': {
       const child = (at?.['properties'] as Record<string, Record<string, unknown>> | undefined)?.[p['missingProperty']];
-      return { path: joinPath(path, p['missingProperty']), message: 'is required', fix: firstSentence(child?.['description']), code: 'FieldValueRequired' };
+      return {
+        path: joinPath(path, p['missingProperty']),
+        message: 'is required',
+        fix: firstSentence(child?.['description']),
+        code: 'FieldValueRequired',
+      };
     }
     case 'additionalProperties': {
       const known = Object.keys((at?.['properties'] as object) ?? {});
@@ -152,7 +172,9 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
       return {
         path: joinPath(path, p['additionalProperty']),
         message: 'unknown field',
-        fix: guess ? `did you mean '${guess}'? Known fields: ${known.join(', ')}` : `remove it; known fields: ${known.join(', ')}`,
+        fix: guess
+          ? `did you mean '${guess}'? Known fields: ${known.join(', ')}`
+          : `remove it; known fields: ${known.join(', ')}`,
         code: 'FieldValueUnknown',
       };
     }
@@ -160,21 +182,37 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
       const allowed = p['allowedValues'] as unknown[];
       const guess = typeof e.data === 'string' ? nearest(e.data, allowed.map(String)) : undefined;
       return {
-        path, message: `unsupported value; must be one of ${allowed.join(', ')}`,
-        fix: guess ? `did you mean '${guess}'?` : undefined, code: 'FieldValueNotSupported',
+        path,
+        message: `unsupported value; must be one of ${allowed.join(', ')}`,
+        fix: guess ? `did you mean '${guess}'?` : undefined,
+        code: 'FieldValueNotSupported',
       };
     }
     case 'const':
       return { path, message: `must be ${JSON.stringify(p['allowedValue'])}`, code: 'FieldValueInvalid' };
     case 'x-kubernetes-validations':
-      return { path: joinPath(path, String(p['fieldPath'] ?? '').replace(/^\./, '')), message: e.message ?? 'is invalid', code: p['reason'] ?? 'FieldValueInvalid' };
+      return {
+        path: joinPath(path, String(p['fieldPath'] ?? '').replace(/^\./, '')),
+        message: e.message ?? 'is invalid',
+        code: p['reason'] ?? 'FieldValueInvalid',
+      };
     case 'x-kubernetes-list-type': {
       const keys = p['keys'] as string[];
       const what = keys.length ? keys.map((k) => `${k}=${excerpt(p['item']?.[k])}`).join(', ') : excerpt(p['item']);
-      return { path: `${path}[${p['index']}]`, message: `duplicate entry (${what}), already at index ${p['first']}`, fix: keys.length ? `give each entry its own ${keys.join(', ')}` : 'remove the duplicate', code: 'FieldValueDuplicate' };
+      return {
+        path: `${path}[${p['index']}]`,
+        message: `duplicate entry (${what}), already at index ${p['first']}`,
+        fix: keys.length ? `give each entry its own ${keys.join(', ')}` : 'remove the duplicate',
+        code: 'FieldValueDuplicate',
+      };
     }
     case 'format':
-      return { path, message: `must be a ${p['format']}`, fix: p['format'] === 'date-time' ? 'write an RFC 3339 time such as 2026-11-20T09:00:00Z' : fix, code: 'FieldValueInvalid' };
+      return {
+        path,
+        message: `must be a ${p['format']}`,
+        fix: p['format'] === 'date-time' ? 'write an RFC 3339 time such as 2026-11-20T09:00:00Z' : fix,
+        code: 'FieldValueInvalid',
+      };
     default:
       return { path, message: e.message ?? 'is invalid', fix, code: 'FieldValueInvalid' };
   }
@@ -185,9 +223,10 @@ function schemaAt(root: Record<string, unknown>, pointer: string): Record<string
   let node: Record<string, unknown> | undefined = root;
   for (const segment of pointer.split('/').slice(1)) {
     if (!node) return undefined;
-    node = /^[0-9]+$/.test(segment) && node['items']
-      ? (node['items'] as Record<string, unknown>)
-      : ((node['properties'] as Record<string, Record<string, unknown>> | undefined)?.[segment]);
+    node =
+      /^[0-9]+$/.test(segment) && node['items']
+        ? (node['items'] as Record<string, unknown>)
+        : (node['properties'] as Record<string, Record<string, unknown>> | undefined)?.[segment];
   }
   return node;
 }

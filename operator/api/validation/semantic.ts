@@ -17,11 +17,13 @@ export interface EffectiveRedirectUri {
 /** Each environment's redirect URI: the explicit one, or else baseUrl + redirectPath. */
 export function effectiveRedirectUris(spec: IManageConnectionSpec): EffectiveRedirectUri[] {
   const path = spec.redirectPath ?? DEFAULT_REDIRECT_PATH;
-  return listOf(spec.environments).filter((env) => typeof env?.baseUrl === 'string').map((env) =>
-    env.redirectUri !== undefined
-      ? { name: env.name, redirectUri: env.redirectUri, source: 'redirectUri' }
-      : { name: env.name, redirectUri: env.baseUrl + path, source: 'baseUrl' },
-  );
+  return listOf(spec.environments)
+    .filter((env) => typeof env?.baseUrl === 'string')
+    .map((env) =>
+      env.redirectUri !== undefined
+        ? { name: env.name, redirectUri: env.redirectUri, source: 'redirectUri' }
+        : { name: env.name, redirectUri: env.baseUrl + path, source: 'baseUrl' },
+    );
 }
 
 /** The array, or nothing when the schema check already found it malformed. */
@@ -60,7 +62,9 @@ export function checkRepository(spec: WorkspaceRepositorySpec): Problem[] {
   const problems: Problem[] = [];
   listOf(spec.resolvers).forEach((entry, i) => {
     problems.push(...resolverProblems(entry?.resolver, `spec.resolvers[${i}].resolver`));
-    listOf(entry?.fallbacks).forEach((fallback, j) => problems.push(...resolverProblems(fallback, `spec.resolvers[${i}].fallbacks[${j}]`)));
+    listOf(entry?.fallbacks).forEach((fallback, j) =>
+      problems.push(...resolverProblems(fallback, `spec.resolvers[${i}].fallbacks[${j}]`)),
+    );
   });
   problems.push(...previewProblems(spec));
   return problems;
@@ -74,8 +78,17 @@ function resolverProblems(resolver: unknown, path: string): Problem[] {
   } catch (error) {
     if (!(error instanceof ResolverSyntaxError)) throw error;
     // The parser's message ends with '; <fix>'; keep the two apart.
-    const message = error.message.endsWith(`; ${error.fix}`) ? error.message.slice(0, -(error.fix.length + 2)) : error.message;
-    return [{ path, message: `resolver ${JSON.stringify(resolver)}: ${message}`, fix: error.fix, code: `Resolver${error.code}` }];
+    const message = error.message.endsWith(`; ${error.fix}`)
+      ? error.message.slice(0, -(error.fix.length + 2))
+      : error.message;
+    return [
+      {
+        path,
+        message: `resolver ${JSON.stringify(resolver)}: ${message}`,
+        fix: error.fix,
+        code: `Resolver${error.code}`,
+      },
+    ];
   }
 }
 
@@ -84,12 +97,14 @@ function previewProblems(spec: WorkspaceRepositorySpec): Problem[] {
   return listOf(spec.preview).flatMap((item, i) =>
     typeof item?.workType !== 'string' || workTypes.has(item.workType) || workTypes.has('*')
       ? []
-      : [{
-          path: `spec.preview[${i}].workType`,
-          message: `no resolver for work type '${item.workType}' and no '*' default`,
-          fix: `add a resolvers entry with workType '${item.workType}' or '*'`,
-          code: 'PreviewWorkTypeUnknown',
-        }],
+      : [
+          {
+            path: `spec.preview[${i}].workType`,
+            message: `no resolver for work type '${item.workType}' and no '*' default`,
+            fix: `add a resolvers entry with workType '${item.workType}' or '*'`,
+            code: 'PreviewWorkTypeUnknown',
+          },
+        ],
   );
 }
 
@@ -99,7 +114,12 @@ function previewProblems(spec: WorkspaceRepositorySpec): Problem[] {
  */
 export function checkPassphrase(passphrase: string | undefined, secretPath: string): Problem | undefined {
   if (passphrase === undefined) {
-    return { path: secretPath, message: 'the passphrase key is missing from the Secret', fix: 'add the key with a passphrase of at least 100 characters', code: 'PassphraseMissing' };
+    return {
+      path: secretPath,
+      message: 'the passphrase key is missing from the Secret',
+      fix: 'add the key with a passphrase of at least 100 characters',
+      code: 'PassphraseMissing',
+    };
   }
   const length = Array.from(passphrase).length;
   if (length >= MIN_PASSPHRASE_LENGTH) return undefined;

@@ -10,13 +10,57 @@ describe('validateResource accepts', () => {
   it.each([
     ['the base connection', baseConnection()],
     ['the base repository', baseRepository()],
-    ['an OnPremise server on any https host', connection({ spec: { connectionType: 'OnPremise', url: 'https://dms.firm.example', customerId: null, clientSecretRef: { name: 's' } } })],
+    [
+      'an OnPremise server on any https host',
+      connection({
+        spec: {
+          connectionType: 'OnPremise',
+          url: 'https://dms.firm.example',
+          customerId: null,
+          clientSecretRef: { name: 's' },
+        },
+      }),
+    ],
     ['port 443 written out', connection({ spec: { url: 'https://acme.cloudimanage.com:443' } })],
-    ['another port with the opt-in', connection({ spec: { url: 'https://acme.cloudimanage.com:8443', allowNonStandardPort: true } })],
+    [
+      'another port with the opt-in',
+      connection({ spec: { url: 'https://acme.cloudimanage.com:8443', allowNonStandardPort: true } }),
+    ],
     ['plain cloudimanage.com', connection({ spec: { url: 'https://cloudimanage.com' } })],
-    ['an explicit redirect URI', connection({ spec: { environments: [{ name: 'production', baseUrl: 'https://x.syncly.io', redirectUri: 'https://x.syncly.io/api/connectors/authorised' }] } })],
-    ['Password grant with credentials', connection({ spec: { auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } } })],
-    ['advanced search with fallbacks', repository({ spec: { resolvers: [{ workType: 'matter', resolver: 'custom2=[workitem.id]', fallbacks: ['custom2=[workitem.fileReference]'], onMultipleMatches: 'Fail', folder: 'Documents/Invoices' }] } })],
+    [
+      'an explicit redirect URI',
+      connection({
+        spec: {
+          environments: [
+            {
+              name: 'production',
+              baseUrl: 'https://x.syncly.io',
+              redirectUri: 'https://x.syncly.io/api/connectors/authorised',
+            },
+          ],
+        },
+      }),
+    ],
+    [
+      'Password grant with credentials',
+      connection({ spec: { auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } } }),
+    ],
+    [
+      'advanced search with fallbacks',
+      repository({
+        spec: {
+          resolvers: [
+            {
+              workType: 'matter',
+              resolver: 'custom2=[workitem.id]',
+              fallbacks: ['custom2=[workitem.fileReference]'],
+              onMultipleMatches: 'Fail',
+              folder: 'Documents/Invoices',
+            },
+          ],
+        },
+      }),
+    ],
   ])('%s', (_title, doc) => {
     expect(validateResource(doc).problems).toEqual([]);
   });
@@ -25,30 +69,121 @@ describe('validateResource accepts', () => {
 describe('validateResource rejects, naming the field path', () => {
   it.each([
     ['http URL', connection({ spec: { url: 'http://acme.cloudimanage.com' } }), 'spec.url', /https:\/\//],
-    ['trailing slash in a redirect URI', connection({ spec: { environments: [{ name: 'p', baseUrl: 'https://a.example', redirectUri: 'https://a.example/cb/' }] } }), 'spec.environments[0].redirectUri', /must not end with '\/'/],
-    ['upper-case host in a redirect URI', connection({ spec: { environments: [{ name: 'p', baseUrl: 'https://a.example', redirectUri: 'https://A.example/cb' }] } }), 'spec.environments[0].redirectUri', /lower-case host/],
-    ['port without the opt-in', connection({ spec: { url: 'https://acme.cloudimanage.com:8443' } }), 'spec.url', /port other than 443/],
+    [
+      'trailing slash in a redirect URI',
+      connection({
+        spec: { environments: [{ name: 'p', baseUrl: 'https://a.example', redirectUri: 'https://a.example/cb/' }] },
+      }),
+      'spec.environments[0].redirectUri',
+      /must not end with '\/'/,
+    ],
+    [
+      'upper-case host in a redirect URI',
+      connection({
+        spec: { environments: [{ name: 'p', baseUrl: 'https://a.example', redirectUri: 'https://A.example/cb' }] },
+      }),
+      'spec.environments[0].redirectUri',
+      /lower-case host/,
+    ],
+    [
+      'port without the opt-in',
+      connection({ spec: { url: 'https://acme.cloudimanage.com:8443' } }),
+      'spec.url',
+      /port other than 443/,
+    ],
     ['userinfo', connection({ spec: { url: 'https://me:pw@acme.cloudimanage.com' } }), 'spec.url', /credentials/],
     ['Cloud without customerId', connection({ spec: { customerId: null } }), 'spec.customerId', /needs customerId/],
-    ['Hosted without clientSecretRef', connection({ spec: { connectionType: 'Hosted' } }), 'spec.clientSecretRef', /clientSecretRef/],
-    ['unclosed [', repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.title' }] } }), 'spec.resolvers[0].resolver', /column 1: '\[' is never closed/],
-    ['unknown workitem path', repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.clientref]' }] } }), 'spec.resolvers[0].resolver', /not a work-item value/],
-    ['unknown search field', repository({ spec: { resolvers: [{ workType: '*', resolver: 'custom31=[workitem.id]' }] } }), 'spec.resolvers[0].resolver', /custom31/],
+    [
+      'Hosted without clientSecretRef',
+      connection({ spec: { connectionType: 'Hosted' } }),
+      'spec.clientSecretRef',
+      /clientSecretRef/,
+    ],
+    [
+      'unclosed [',
+      repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.title' }] } }),
+      'spec.resolvers[0].resolver',
+      /column 1: '\[' is never closed/,
+    ],
+    [
+      'unknown workitem path',
+      repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.clientref]' }] } }),
+      'spec.resolvers[0].resolver',
+      /not a work-item value/,
+    ],
+    [
+      'unknown search field',
+      repository({ spec: { resolvers: [{ workType: '*', resolver: 'custom31=[workitem.id]' }] } }),
+      'spec.resolvers[0].resolver',
+      /custom31/,
+    ],
     ['unknown field', connection({ spec: { customerID: '1' } }), 'spec.customerID', /unknown field/],
-    ['duplicate environment names', connection({ spec: { environments: [{ name: 'uat', baseUrl: 'https://a.example' }, { name: 'uat', baseUrl: 'https://b.example' }] } }), 'spec.environments[1]', /duplicate entry \(name="uat"\)/],
-    ['duplicate effective redirect URIs', connection({ spec: { environments: [{ name: 'uat', baseUrl: 'https://a.example' }, { name: 'test', baseUrl: 'https://a.example' }] } }), 'spec.environments[1].baseUrl', /same effective redirect URI/],
+    [
+      'duplicate environment names',
+      connection({
+        spec: {
+          environments: [
+            { name: 'uat', baseUrl: 'https://a.example' },
+            { name: 'uat', baseUrl: 'https://b.example' },
+          ],
+        },
+      }),
+      'spec.environments[1]',
+      /duplicate entry \(name="uat"\)/,
+    ],
+    [
+      'duplicate effective redirect URIs',
+      connection({
+        spec: {
+          environments: [
+            { name: 'uat', baseUrl: 'https://a.example' },
+            { name: 'test', baseUrl: 'https://a.example' },
+          ],
+        },
+      }),
+      'spec.environments[1].baseUrl',
+      /same effective redirect URI/,
+    ],
     ['unknown area', repository({ spec: { area: 'Billing' } }), 'spec.area', /must be one of/],
-    ['a bad fallback', repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.id]', fallbacks: ['custom1='] }] } }), 'spec.resolvers[0].fallbacks[0]', /resolver "custom1="/],
-    ['a preview for an unknown work type', repository({ spec: { resolvers: [{ workType: 'matter', resolver: '[workitem.id]' }], preview: [{ workType: 'lead', workItem: { id: 1 } }] } }), 'spec.preview[0].workType', /no resolver for work type 'lead'/],
-    ['a bad date', connection({ spec: { registration: { requestedAt: 'yesterday' } } }), 'spec.registration.requestedAt', /date-time/],
+    [
+      'a bad fallback',
+      repository({ spec: { resolvers: [{ workType: '*', resolver: '[workitem.id]', fallbacks: ['custom1='] }] } }),
+      'spec.resolvers[0].fallbacks[0]',
+      /resolver "custom1="/,
+    ],
+    [
+      'a preview for an unknown work type',
+      repository({
+        spec: {
+          resolvers: [{ workType: 'matter', resolver: '[workitem.id]' }],
+          preview: [{ workType: 'lead', workItem: { id: 1 } }],
+        },
+      }),
+      'spec.preview[0].workType',
+      /no resolver for work type 'lead'/,
+    ],
+    [
+      'a bad date',
+      connection({ spec: { registration: { requestedAt: 'yesterday' } } }),
+      'spec.registration.requestedAt',
+      /date-time/,
+    ],
     ['a missing name', mergePatch(baseConnection(), { metadata: { name: null } }), 'metadata.name', /required/],
-    ['the wrong apiVersion', mergePatch(baseConnection(), { apiVersion: 'imanage.operator.dev/v1' }), 'apiVersion', /unsupported apiVersion/],
+    [
+      'the wrong apiVersion',
+      mergePatch(baseConnection(), { apiVersion: 'imanage.operator.dev/v1' }),
+      'apiVersion',
+      /unsupported apiVersion/,
+    ],
     ['an unknown kind', mergePatch(baseConnection(), { kind: 'IManageServer' }), 'kind', /unknown kind/],
   ])('%s', (_title, doc, path, message) => {
     const { problems } = validateResource(doc);
     expect(problems.map((p) => p.path)).toContain(path);
     const messages = problems.filter((p) => p.path === path).map((p) => p.message);
-    expect(messages.some((m) => message.test(m)), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((m) => message.test(m)),
+      messages.join('\n'),
+    ).toBe(true);
   });
 
   it('suggests the nearest field for a typo', () => {
@@ -63,7 +198,9 @@ describe('validateResource rejects, naming the field path', () => {
 });
 
 describe('every CEL rule has a twin that rejects its own examples', () => {
-  const cases = allCelRules().filter((r) => !r.transition).flatMap((r) => r.rejects.map((e) => [e.title, r, e] as const));
+  const cases = allCelRules()
+    .filter((r) => !r.transition)
+    .flatMap((r) => r.rejects.map((e) => [e.title, r, e] as const));
   it.each(cases)('%s', (_title, rule, example) => {
     const base = example.kind === 'WorkspaceRepository' ? baseRepository() : baseConnection();
     const { problems } = validateResource(mergePatch(base, example.patch));
@@ -80,15 +217,26 @@ describe('defaults and derived values', () => {
   it('applies schema defaults to the returned value, not to the input', () => {
     const input = baseConnection();
     const { value } = validateResource(input);
-    expect(value?.spec).toMatchObject({ redirectPath: '/externalServices/replyFrom', suspend: false, probes: { interval: '5m', timeout: '10s' } });
+    expect(value?.spec).toMatchObject({
+      redirectPath: '/externalServices/replyFrom',
+      suspend: false,
+      probes: { interval: '5m', timeout: '10s' },
+    });
     expect(input.spec.redirectPath).toBeUndefined();
   });
 
   it('computes each effective redirect URI', () => {
-    const spec = { ...baseConnection().spec, environments: [
-      { name: 'production', baseUrl: 'https://acme.clioweb.com' },
-      { name: 'syncly', baseUrl: 'https://x.syncly.io', redirectUri: 'https://x.syncly.io/api/connectors/authorised' },
-    ] };
+    const spec = {
+      ...baseConnection().spec,
+      environments: [
+        { name: 'production', baseUrl: 'https://acme.clioweb.com' },
+        {
+          name: 'syncly',
+          baseUrl: 'https://x.syncly.io',
+          redirectUri: 'https://x.syncly.io/api/connectors/authorised',
+        },
+      ],
+    };
     expect(effectiveRedirectUris(spec).map((e) => e.redirectUri)).toEqual([
       'https://acme.clioweb.com/externalServices/replyFrom',
       'https://x.syncly.io/api/connectors/authorised',

@@ -11,7 +11,13 @@ import { connectionFacts } from './facts.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
-import { ensureFinalizer, releaseTokens, type TokenLifecycle, tokenLifecycle, type TokenOptions } from './token-lifecycle.ts';
+import {
+  ensureFinalizer,
+  releaseTokens,
+  type TokenLifecycle,
+  tokenLifecycle,
+  type TokenOptions,
+} from './token-lifecycle.ts';
 
 export const KIND = 'IManageConnection';
 

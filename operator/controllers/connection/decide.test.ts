@@ -277,8 +277,18 @@ describe('with probes', () => {
       'stalled',
     ],
     [{ kind: 'Timeout', step: 'GET /api' }, 'Timeout', /within 10 s \(at GET \/api\)/, 'retrying'],
-    [{ kind: 'Reset', step: 'TLS handshake' }, 'ConnectFailed', /reset the connection during TLS handshake/, 'retrying'],
-    [{ kind: 'Answered', httpStatus: 503 }, 'HttpError', /answered HTTP 503; iManage reports a server error/, 'retrying'],
+    [
+      { kind: 'Reset', step: 'TLS handshake' },
+      'ConnectFailed',
+      /reset the connection during TLS handshake/,
+      'retrying',
+    ],
+    [
+      { kind: 'Answered', httpStatus: 503 },
+      'HttpError',
+      /answered HTTP 503; iManage reports a server error/,
+      'retrying',
+    ],
     [{ kind: 'Answered', httpStatus: 404 }, 'HttpError', /does not look like an iManage Work API/, 'stalled'],
     [
       { kind: 'Answered', httpStatus: 429, retryAfterMs: 3_600_000 },

@@ -284,9 +284,7 @@ function inputOf(
       : undefined;
   const environments = environmentRows(facts, observed, context);
   const registration = registrationSummary(environments, observed, connection);
-  const tokens = observed.tokens
-    ? tokensVerdict(observed.tokens, connection, now, observed.clientIdSource)
-    : undefined;
+  const tokens = observed.tokens ? tokensVerdict(observed.tokens, connection, now, observed.clientIdSource) : undefined;
   return {
     ...(tokens ? { tokens } : {}),
     connection,
@@ -353,7 +351,12 @@ function probeConditions(input: Input): ConditionInputs {
     });
   const tokens = input.tokens;
   if (tokens)
-    out.push({ type: 'TokensReady', status: tokens.ready ? 'True' : 'False', reason: tokens.reason, message: tokens.message });
+    out.push({
+      type: 'TokensReady',
+      status: tokens.ready ? 'True' : 'False',
+      reason: tokens.reason,
+      message: tokens.message,
+    });
   const summary = input.registration;
   if (summary)
     out.push({
@@ -402,8 +405,11 @@ function serverStatus(input: Input): ConnectionDecision['status']['server'] {
 /** What GET /api said last time, kept while it is not asked again. */
 function discovered(previous: ConnectionDecision['status']['server']): Partial<NonNullable<typeof previous>> {
   if (!previous?.customerId) return {};
-  return { customerId: previous.customerId, ...(previous.libraries ? { libraries: previous.libraries } : {}),
-    ...(previous.version ? { version: previous.version } : {}) };
+  return {
+    customerId: previous.customerId,
+    ...(previous.libraries ? { libraries: previous.libraries } : {}),
+    ...(previous.version ? { version: previous.version } : {}),
+  };
 }
 
 function statusOf(input: Input, generation: number): ConnectionDecision['status'] {

@@ -111,7 +111,9 @@ export async function observeConnection(
   if (!context.tokens || !assessReachability(observed.reachability.value).ok) return probed;
   const tokens = await observeTokens(client, connection, context.tokens, {
     facts,
-    ...(application?.secret !== undefined ? { application: { clientId: application.id, clientSecret: application.secret } } : {}),
+    ...(application?.secret !== undefined
+      ? { application: { clientId: application.id, clientSecret: application.secret } }
+      : {}),
     ...(ca ? { ca } : {}),
     credentials: {
       username: decode(credentials, 'username'),
@@ -133,7 +135,11 @@ async function clientIdOf(
   const own = decode(clientSecret, 'clientId');
   const ownSecret = decode(clientSecret, 'clientSecret');
   if (own !== undefined) {
-    return { id: own, ...(ownSecret !== undefined ? { secret: ownSecret } : {}), source: `Secret '${spec.clientSecretRef!.name}' key clientId` };
+    return {
+      id: own,
+      ...(ownSecret !== undefined ? { secret: ownSecret } : {}),
+      source: `Secret '${spec.clientSecretRef!.name}' key clientId`,
+    };
   }
   if (spec.connectionType !== 'Cloud' || spec.clientSecretRef || !probes.defaultClientSecret) return undefined;
   const { namespace, name } = probes.defaultClientSecret;

@@ -86,7 +86,8 @@ function notRegistered(
   const detail = 'invalid_redirect_uri';
   const requested = context.requestedAt ? Date.parse(context.requestedAt) : Number.NaN;
   const customer = context.customerId ? ` for customer id ${context.customerId}` : '';
-  if (Number.isNaN(requested) && callback) return { state: 'NotRegistered', message: callbackNotRegistered(uri, context) };
+  if (Number.isNaN(requested) && callback)
+    return { state: 'NotRegistered', message: callbackNotRegistered(uri, context) };
   if (Number.isNaN(requested)) {
     return {
       state: 'NotRegistered',

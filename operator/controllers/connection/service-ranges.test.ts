@@ -45,7 +45,9 @@ function fakeClient(answers: {
 }
 
 const forbidden = new ForbiddenError('forbidden', {
-  status: 403, reason: 'Forbidden', request: { method: 'GET', path: '/apis/networking.k8s.io/v1/servicecidrs' },
+  status: 403,
+  reason: 'Forbidden',
+  request: { method: 'GET', path: '/apis/networking.k8s.io/v1/servicecidrs' },
 });
 
 describe('discoverServiceRanges', () => {
@@ -55,7 +57,8 @@ describe('discoverServiceRanges', () => {
       kubernetesService: { clusterIP: '10.96.0.1' },
     });
     await expect(discoverServiceRanges(client, {})).resolves.toEqual({
-      cidrs: ['10.96.0.0/12', 'fd00:10:96::/112', '10.200.0.0/16'], source: 'ServiceCIDR objects',
+      cidrs: ['10.96.0.0/12', 'fd00:10:96::/112', '10.200.0.0/16'],
+      source: 'ServiceCIDR objects',
     });
   });
 
@@ -64,8 +67,10 @@ describe('discoverServiceRanges', () => {
     ['the credentials may not list them', forbidden],
   ])('falls back to $KUBERNETES_SERVICE_HOST in a pod when %s', async (_why, serviceCidrs) => {
     const client = fakeClient({ ...(serviceCidrs ? { serviceCidrs } : {}) });
-    await expect(discoverServiceRanges(client, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }))
-      .resolves.toEqual({ cidrs: ['10.96.0.0/12'], source: 'the kubernetes Service' });
+    await expect(discoverServiceRanges(client, { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).resolves.toEqual({
+      cidrs: ['10.96.0.0/12'],
+      source: 'the kubernetes Service',
+    });
   });
 
   it("outside a pod, reads the kubernetes Service's ClusterIPs (dual-stack too)", async () => {

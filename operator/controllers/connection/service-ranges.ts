@@ -29,7 +29,11 @@ interface Service extends KubeObject {
 }
 
 const serviceCidrs: Resource<ServiceCidr> = {
-  group: 'networking.k8s.io', version: 'v1', plural: 'servicecidrs', kind: 'ServiceCIDR', namespaced: false,
+  group: 'networking.k8s.io',
+  version: 'v1',
+  plural: 'servicecidrs',
+  kind: 'ServiceCIDR',
+  namespaced: false,
 };
 const services: Resource<Service> = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
 

@@ -4,7 +4,9 @@ import type { StoredPayload } from '../../tokens/stored.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const stored = (lifeMs: number): StoredPayload => ({
-  access_token: 'a', token_type: 'Bearer', obtained_at: new Date(T0).toISOString(),
+  access_token: 'a',
+  token_type: 'Bearer',
+  obtained_at: new Date(T0).toISOString(),
   access_token_expires_at: new Date(T0 + lifeMs).toISOString(),
 });
 
@@ -33,9 +35,19 @@ describe('refreshAt', () => {
 
 describe('payloadOf', () => {
   const issued = (refreshToken: string | undefined) => ({
-    accessToken: 'a2', refreshToken, tokenType: 'Bearer', expiresInSeconds: 60, scope: undefined, obtainedAt: new Date(T0),
+    accessToken: 'a2',
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresInSeconds: 60,
+    scope: undefined,
+    obtainedAt: new Date(T0),
   });
-  const before = { ...stored(60_000), refresh_token: 'r1', refresh_token_expires_at: '2026-06-01T00:00:00.000Z', account: 'JSMITH' };
+  const before = {
+    ...stored(60_000),
+    refresh_token: 'r1',
+    refresh_token_expires_at: '2026-06-01T00:00:00.000Z',
+    account: 'JSMITH',
+  };
 
   it.each([
     ['a rotated refresh token gets a full lifetime', 'r2', new Date(T0 + REFRESH_TOKEN_LIFETIME_MS).toISOString()],

@@ -62,7 +62,10 @@ describe('ApiAvailability', () => {
     const { availability } = monitor();
     availability.failed();
     const aborted = new AbortController();
-    const waits = [availability.whenRecovered(new AbortController().signal), availability.whenRecovered(aborted.signal)];
+    const waits = [
+      availability.whenRecovered(new AbortController().signal),
+      availability.whenRecovered(aborted.signal),
+    ];
     aborted.abort();
     await waits[1];
     availability.answered(200);
@@ -84,7 +87,11 @@ describe('a client against a server that goes away and comes back', () => {
     server = createServer((req, res) => {
       const code = answer(req.url ?? '');
       res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(code === 200 ? { kind: 'Secret', metadata: { name: 'x' } } : { kind: 'Status', code, reason: 'Forbidden' }));
+      res.end(
+        JSON.stringify(
+          code === 200 ? { kind: 'Secret', metadata: { name: 'x' } } : { kind: 'Status', code, reason: 'Forbidden' },
+        ),
+      );
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
@@ -104,7 +111,16 @@ describe('a client against a server that goes away and comes back', () => {
         return client!.get(secrets, { namespace: 'n', name: 'readyz-stand-in' }).catch(() => undefined);
       },
     });
-    client = new KubeClient({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false, namespace: 'default', authenticator: anonymous, source: 'test' }, { availability });
+    client = new KubeClient(
+      {
+        server: `http://127.0.0.1:${port}`,
+        insecureSkipTlsVerify: false,
+        namespace: 'default',
+        authenticator: anonymous,
+        source: 'test',
+      },
+      { availability },
+    );
     const recovered = availability.whenRecovered(new AbortController().signal);
 
     await expect(client.get(secrets, { namespace: 'n', name: 'x' })).rejects.toMatchObject({ status: 0 });

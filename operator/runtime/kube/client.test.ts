@@ -95,10 +95,21 @@ const typed = { ...cm, apiVersion: 'v1', kind: 'ConfigMap' };
 
 describe('requests', () => {
   it.each<[string, (c: KubeClient) => Promise<unknown>, Partial<Echo>]>([
-    ['get', (c) => c.get(secrets, { namespace: 'ns', name: 's' }), { method: 'GET', path: '/api/v1/namespaces/ns/secrets/s', query: {} }],
+    [
+      'get',
+      (c) => c.get(secrets, { namespace: 'ns', name: 's' }),
+      { method: 'GET', path: '/api/v1/namespaces/ns/secrets/s', query: {} },
+    ],
     [
       'list',
-      (c) => c.list(configMaps, { namespace: 'ns', labelSelector: 'a=b', fieldSelector: 'metadata.name=c', limit: 10, continue: 'tok' }),
+      (c) =>
+        c.list(configMaps, {
+          namespace: 'ns',
+          labelSelector: 'a=b',
+          fieldSelector: 'metadata.name=c',
+          limit: 10,
+          continue: 'tok',
+        }),
       {
         method: 'GET',
         path: '/api/v1/namespaces/ns/configmaps',
@@ -109,14 +120,34 @@ describe('requests', () => {
     [
       'create',
       (c) => c.create(configMaps, cm, { fieldManager: 'op', dryRun: true }),
-      { method: 'POST', path: '/api/v1/namespaces/ns/configmaps', query: { fieldManager: 'op', dryRun: 'All' }, contentType: 'application/json', body: typed },
+      {
+        method: 'POST',
+        path: '/api/v1/namespaces/ns/configmaps',
+        query: { fieldManager: 'op', dryRun: 'All' },
+        contentType: 'application/json',
+        body: typed,
+      },
     ],
-    ['replace', (c) => c.replace(configMaps, cm), { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c', body: typed }],
-    ['replaceStatus', (c) => c.replaceStatus(configMaps, cm), { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c/status', body: typed }],
+    [
+      'replace',
+      (c) => c.replace(configMaps, cm),
+      { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c', body: typed },
+    ],
+    [
+      'replaceStatus',
+      (c) => c.replaceStatus(configMaps, cm),
+      { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c/status', body: typed },
+    ],
     [
       'merge patch',
       (c) => c.patch(configMaps, { namespace: 'ns', name: 'c' }, { data: { a: null } }, { fieldManager: 'op' }),
-      { method: 'PATCH', path: '/api/v1/namespaces/ns/configmaps/c', query: { fieldManager: 'op' }, contentType: 'application/merge-patch+json', body: { data: { a: null } } },
+      {
+        method: 'PATCH',
+        path: '/api/v1/namespaces/ns/configmaps/c',
+        query: { fieldManager: 'op' },
+        contentType: 'application/merge-patch+json',
+        body: { data: { a: null } },
+      },
     ],
     [
       'JSON patch',
@@ -126,7 +157,13 @@ describe('requests', () => {
     [
       'server-side apply with force',
       (c) => c.apply(configMaps, cm, { fieldManager: 'op', force: true }),
-      { method: 'PATCH', path: '/api/v1/namespaces/ns/configmaps/c', query: { fieldManager: 'op', force: 'true' }, contentType: 'application/apply-patch+yaml', body: typed },
+      {
+        method: 'PATCH',
+        path: '/api/v1/namespaces/ns/configmaps/c',
+        query: { fieldManager: 'op', force: 'true' },
+        contentType: 'application/apply-patch+yaml',
+        body: typed,
+      },
     ],
     [
       'server-side apply without force',
@@ -136,18 +173,22 @@ describe('requests', () => {
     [
       'status merge patch',
       (c) => c.patchStatus(configMaps, { namespace: 'ns', name: 'c' }, { status: { ready: true } }),
-      { method: 'PATCH', path: '/api/v1/namespaces/ns/configmaps/c/status', contentType: 'application/merge-patch+json' },
+      {
+        method: 'PATCH',
+        path: '/api/v1/namespaces/ns/configmaps/c/status',
+        contentType: 'application/merge-patch+json',
+      },
     ],
     [
       'status apply',
       (c) => c.applyStatus(configMaps, cm, { fieldManager: 'op', force: true }),
-      { path: '/api/v1/namespaces/ns/configmaps/c/status', query: { fieldManager: 'op', force: 'true' }, contentType: 'application/apply-patch+yaml' },
+      {
+        path: '/api/v1/namespaces/ns/configmaps/c/status',
+        query: { fieldManager: 'op', force: 'true' },
+        contentType: 'application/apply-patch+yaml',
+      },
     ],
-    [
-      'cluster-scoped get',
-      (c) => c.get(namespaces, { name: 'ns' }),
-      { path: '/api/v1/namespaces/ns' },
-    ],
+    ['cluster-scoped get', (c) => c.get(namespaces, { name: 'ns' }), { path: '/api/v1/namespaces/ns' }],
   ])('%s', async (_verb, call, expected) => {
     const answer = (await call(client(await httpServer(echo)))) as Echo;
     expect(answer).toMatchObject(expected);
@@ -159,28 +200,53 @@ describe('requests', () => {
       seen = { method: req.method ?? '', path: req.url ?? '', query: {}, body: JSON.parse(body) };
       json(res, 200, kubeStatus(200, ''));
     });
-    await client(server).delete(configMaps, { namespace: 'ns', name: 'c' }, {
-      propagationPolicy: 'Foreground',
-      preconditions: { uid: 'u1', resourceVersion: '7' },
-      gracePeriodSeconds: 0,
-    });
+    await client(server).delete(
+      configMaps,
+      { namespace: 'ns', name: 'c' },
+      {
+        propagationPolicy: 'Foreground',
+        preconditions: { uid: 'u1', resourceVersion: '7' },
+        gracePeriodSeconds: 0,
+      },
+    );
     expect(seen).toEqual({
       method: 'DELETE',
       path: '/api/v1/namespaces/ns/configmaps/c',
       query: {},
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Foreground', gracePeriodSeconds: 0, preconditions: { uid: 'u1', resourceVersion: '7' } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy: 'Foreground',
+        gracePeriodSeconds: 0,
+        preconditions: { uid: 'u1', resourceVersion: '7' },
+      },
     });
   });
 
   it('keeps the server URL path as a prefix', async () => {
-    const answer = (await client(`${await httpServer(echo)}/clusters/c-1/`).get(secrets, { namespace: 'a', name: 'b' })) as unknown as Echo;
+    const answer = (await client(`${await httpServer(echo)}/clusters/c-1/`).get(secrets, {
+      namespace: 'a',
+      name: 'b',
+    })) as unknown as Echo;
     expect(answer.path).toBe('/clusters/c-1/api/v1/namespaces/a/secrets/b');
   });
 
   it.each<[string, (c: KubeClient) => Promise<unknown>, string]>([
-    ['create without namespace', (c) => c.create(configMaps, { metadata: { name: 'x' } }), 'configmaps is namespaced; metadata.namespace is required'],
-    ['apply without name', (c) => c.apply(configMaps, { metadata: { namespace: 'x' } }, { fieldManager: 'm' }), 'configmaps: metadata.name is required'],
-    ['apply without field manager', (c) => c.patch(configMaps, { namespace: 'x', name: 'y' }, {}, { type: 'apply' }), "server-side apply to configmaps 'y' needs a fieldManager"],
+    [
+      'create without namespace',
+      (c) => c.create(configMaps, { metadata: { name: 'x' } }),
+      'configmaps is namespaced; metadata.namespace is required',
+    ],
+    [
+      'apply without name',
+      (c) => c.apply(configMaps, { metadata: { namespace: 'x' } }, { fieldManager: 'm' }),
+      'configmaps: metadata.name is required',
+    ],
+    [
+      'apply without field manager',
+      (c) => c.patch(configMaps, { namespace: 'x', name: 'y' }, {}, { type: 'apply' }),
+      "server-side apply to configmaps 'y' needs a fieldManager",
+    ],
   ])('refuses %s before sending', async (_case, call, message) => {
     let requests = 0;
     const server = await httpServer((_req, _body, res) => {
@@ -203,13 +269,43 @@ describe('requests', () => {
 });
 
 describe('errors over the wire', () => {
-  it.each<[string, number, unknown, Record<string, string>, new (...args: never[]) => ApiError, Partial<TransientApiError & InvalidError>]>([
+  it.each<
+    [
+      string,
+      number,
+      unknown,
+      Record<string, string>,
+      new (...args: never[]) => ApiError,
+      Partial<TransientApiError & InvalidError>,
+    ]
+  >([
     ['404', 404, kubeStatus(404, 'NotFound'), {}, NotFoundError, { reason: 'NotFound' }],
     ['409 AlreadyExists', 409, kubeStatus(409, 'AlreadyExists'), {}, ConflictError, { reason: 'AlreadyExists' }],
     ['410', 410, kubeStatus(410, 'Expired'), {}, GoneError, { reason: 'Expired' }],
-    ['422', 422, kubeStatus(422, 'Invalid', { causes: [{ field: 'data.x y', reason: 'FieldValueInvalid' }] }), {}, InvalidError, { fieldPaths: ['data.x y'] }],
-    ['429', 429, kubeStatus(429, 'TooManyRequests'), { 'retry-after': '2' }, TransientApiError, { retryAfterSeconds: 2 }],
-    ['a proxy 502 page', 502, '<html>bad gateway</html>', {}, TransientApiError, { reason: 'InternalError', status: 502 }],
+    [
+      '422',
+      422,
+      kubeStatus(422, 'Invalid', { causes: [{ field: 'data.x y', reason: 'FieldValueInvalid' }] }),
+      {},
+      InvalidError,
+      { fieldPaths: ['data.x y'] },
+    ],
+    [
+      '429',
+      429,
+      kubeStatus(429, 'TooManyRequests'),
+      { 'retry-after': '2' },
+      TransientApiError,
+      { retryAfterSeconds: 2 },
+    ],
+    [
+      'a proxy 502 page',
+      502,
+      '<html>bad gateway</html>',
+      {},
+      TransientApiError,
+      { reason: 'InternalError', status: 502 },
+    ],
     ['a 200 that is not JSON', 200, '<html>login</html>', {}, ApiError, { reason: 'InvalidResponse', status: 200 }],
   ])('%s', async (_case, status, body, headers, type, fields) => {
     const server = await httpServer((_req, _body, res) => {
@@ -225,7 +321,11 @@ describe('errors over the wire', () => {
     const server = await httpServer(() => {});
     const failure = client(server, {}, 50).get(secrets, { namespace: 'a', name: 'b' });
     await expect(failure).rejects.toBeInstanceOf(TransientApiError);
-    await expect(failure).rejects.toMatchObject({ status: 0, reason: 'Timeout', message: 'GET /api/v1/namespaces/a/secrets/b: timed out' });
+    await expect(failure).rejects.toMatchObject({
+      status: 0,
+      reason: 'Timeout',
+      message: 'GET /api/v1/namespaces/a/secrets/b: timed out',
+    });
   });
 
   it('times out a body that stops half way', async () => {
@@ -233,7 +333,9 @@ describe('errors over the wire', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"metadata":');
     });
-    await expect(client(server).get(secrets, { namespace: 'a', name: 'b' }, { timeoutMs: 50 })).rejects.toMatchObject({ reason: 'Timeout' });
+    await expect(client(server).get(secrets, { namespace: 'a', name: 'b' }, { timeoutMs: 50 })).rejects.toMatchObject({
+      reason: 'Timeout',
+    });
   });
 
   it('reports a refused connection as a network error', async () => {
@@ -250,7 +352,9 @@ describe('errors over the wire', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"partial":', () => res.socket?.destroy());
     });
-    await expect(client(server).get(secrets, { namespace: 'a', name: 'b' })).rejects.toMatchObject({ reason: 'NetworkError' });
+    await expect(client(server).get(secrets, { namespace: 'a', name: 'b' })).rejects.toMatchObject({
+      reason: 'NetworkError',
+    });
   });
 
   it("rejects with the caller's abort reason", async () => {
@@ -289,7 +393,10 @@ describe('authentication', () => {
 
   it('drops rejected credentials and sends once more with fresh ones', async () => {
     const auth = rotating(['stale-token', 'fresh-token']);
-    const answer = await client(await httpServer(acceptOnly('fresh-token')), { authenticator: auth }).get(secrets, { namespace: 'a', name: 'b' });
+    const answer = await client(await httpServer(acceptOnly('fresh-token')), { authenticator: auth }).get(secrets, {
+      namespace: 'a',
+      name: 'b',
+    });
     expect(answer.metadata.name).toBe('ok');
     expect(auth.invalidated).toEqual([{ token: 'stale-token' }]);
   });
@@ -312,7 +419,12 @@ describe('authentication', () => {
       requests++;
       acceptOnly('good')(req, body, res);
     });
-    await expect(client(server, { authenticator: staticCredentials({ token: 'static' }) }).get(secrets, { namespace: 'a', name: 'b' })).rejects.toMatchObject({
+    await expect(
+      client(server, { authenticator: staticCredentials({ token: 'static' }) }).get(secrets, {
+        namespace: 'a',
+        name: 'b',
+      }),
+    ).rejects.toMatchObject({
       status: 401,
     });
     expect(requests).toBe(1);
@@ -324,7 +436,10 @@ describe('authentication', () => {
       header = req.headers.authorization;
       json(res, 200, {});
     });
-    await client(server, { authenticator: staticCredentials({ basic: { username: 'ann', password: 'pw' } }) }).get(secrets, { namespace: 'a', name: 'b' });
+    await client(server, { authenticator: staticCredentials({ basic: { username: 'ann', password: 'pw' } }) }).get(
+      secrets,
+      { namespace: 'a', name: 'b' },
+    );
     expect(header).toBe(`Basic ${Buffer.from('ann:pw').toString('base64')}`);
   });
 });
@@ -333,10 +448,16 @@ describe('watch', () => {
   const event = (type: string, name: string, rv: string): string =>
     `${JSON.stringify({ type, object: { kind: 'ConfigMap', metadata: { namespace: 'ns', name, resourceVersion: rv } } })}\n`;
 
-  async function watchAll(server: string, timeouts: { idleTimeoutMs?: number } = {}): Promise<{ events: string[]; outcome: Promise<void> }> {
+  async function watchAll(
+    server: string,
+    timeouts: { idleTimeoutMs?: number } = {},
+  ): Promise<{ events: string[]; outcome: Promise<void> }> {
     const events: string[] = [];
-    const outcome = client(server).watch(configMaps, { namespace: 'ns', resourceVersion: '5', labelSelector: 'a=b', timeoutSeconds: 60, ...timeouts }, (e: WatchEvent<KubeObject>) =>
-      events.push(`${e.type} ${e.object.metadata.name ?? ''}@${e.object.metadata.resourceVersion}`),
+    const outcome = client(server).watch(
+      configMaps,
+      { namespace: 'ns', resourceVersion: '5', labelSelector: 'a=b', timeoutSeconds: 60, ...timeouts },
+      (e: WatchEvent<KubeObject>) =>
+        events.push(`${e.type} ${e.object.metadata.name ?? ''}@${e.object.metadata.resourceVersion}`),
     );
     return { events, outcome };
   }
@@ -346,7 +467,11 @@ describe('watch', () => {
     const server = await httpServer((req, _body, res) => {
       query = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams);
       res.writeHead(200, { 'content-type': 'application/json' });
-      const stream = event('ADDED', 'a', '6') + event('MODIFIED', 'a', '7') + event('BOOKMARK', '', '8') + event('DELETED', 'a', '9');
+      const stream =
+        event('ADDED', 'a', '6') +
+        event('MODIFIED', 'a', '7') +
+        event('BOOKMARK', '', '8') +
+        event('DELETED', 'a', '9');
       const cut = [0, 10, 11, 90, 180, stream.length];
       const send = (i: number): void => {
         if (i + 1 >= cut.length) return void res.end();
@@ -357,7 +482,13 @@ describe('watch', () => {
     const { events, outcome } = await watchAll(server);
     await outcome;
     expect(events).toEqual(['ADDED a@6', 'MODIFIED a@7', 'BOOKMARK @8', 'DELETED a@9']);
-    expect(query).toEqual({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: '60', resourceVersion: '5', labelSelector: 'a=b' });
+    expect(query).toEqual({
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: '60',
+      resourceVersion: '5',
+      labelSelector: 'a=b',
+    });
   });
 
   it.each<[string, Handler, new (...args: never[]) => Error, object]>([
@@ -453,7 +584,11 @@ describe('TLS', () => {
   const trusted = { ca: testdata('ca.crt'), tlsServerName: 'api.kube.test' };
 
   it('presents a client certificate from the kubeconfig', async () => {
-    const c = client(await httpsServer({ requestCert: true }), { ...trusted, cert: testdata('client.crt'), key: testdata('client.key') });
+    const c = client(await httpsServer({ requestCert: true }), {
+      ...trusted,
+      cert: testdata('client.crt'),
+      key: testdata('client.key'),
+    });
     expect((await c.get(secrets, ref)).metadata.name).toBe('operator-client');
   });
 

@@ -155,22 +155,38 @@ export class KubeClient {
     return this.#put(resource, object, 'status', options);
   }
 
-  async patch<T extends KubeObject>(resource: Resource<T>, ref: ObjectRef, patch: unknown, options: PatchOptions = {}): Promise<T> {
+  async patch<T extends KubeObject>(
+    resource: Resource<T>,
+    ref: ObjectRef,
+    patch: unknown,
+    options: PatchOptions = {},
+  ): Promise<T> {
     return this.#patch(resource, ref, undefined, patch, options);
   }
 
-  async patchStatus<T extends KubeObject>(resource: Resource<T>, ref: ObjectRef, patch: unknown, options: PatchOptions = {}): Promise<T> {
+  async patchStatus<T extends KubeObject>(
+    resource: Resource<T>,
+    ref: ObjectRef,
+    patch: unknown,
+    options: PatchOptions = {},
+  ): Promise<T> {
     return this.#patch(resource, ref, 'status', patch, options);
   }
 
   /** Server-side apply of `object` (its apiVersion and kind are filled in from the resource). */
   async apply<T extends KubeObject>(resource: Resource<T>, object: T, options: ApplyOptions): Promise<T> {
-    return this.#patch(resource, refOf(resource, object), undefined, withTypeMeta(resource, object), { ...options, type: 'apply' });
+    return this.#patch(resource, refOf(resource, object), undefined, withTypeMeta(resource, object), {
+      ...options,
+      type: 'apply',
+    });
   }
 
   /** Server-side apply to the status subresource. */
   async applyStatus<T extends KubeObject>(resource: Resource<T>, object: T, options: ApplyOptions): Promise<T> {
-    return this.#patch(resource, refOf(resource, object), 'status', withTypeMeta(resource, object), { ...options, type: 'apply' });
+    return this.#patch(resource, refOf(resource, object), 'status', withTypeMeta(resource, object), {
+      ...options,
+      type: 'apply',
+    });
   }
 
   /** Resolves once the server accepted the deletion (finalizers may keep the object a while). */
@@ -195,7 +211,11 @@ export class KubeClient {
    * Streams watch events to `onEvent` until the server ends the watch (resolves) or it fails
    * (rejects with a typed error; an ERROR event with code 410 becomes a GoneError).
    */
-  async watch<T extends KubeObject>(resource: Resource<T>, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<void> {
+  async watch<T extends KubeObject>(
+    resource: Resource<T>,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void> {
     const timeoutSeconds = options.timeoutSeconds ?? 300;
     const path = resourcePath(resource, options.namespace === undefined ? {} : { namespace: options.namespace });
     const query: Record<string, QueryValue> = {
@@ -207,7 +227,13 @@ export class KubeClient {
       fieldSelector: options.fieldSelector,
     };
     return this.#transport.stream(
-      { method: 'GET', path, query, idleTimeoutMs: options.idleTimeoutMs ?? (timeoutSeconds + 60) * 1000, ...signalOf(options) },
+      {
+        method: 'GET',
+        path,
+        query,
+        idleTimeoutMs: options.idleTimeoutMs ?? (timeoutSeconds + 60) * 1000,
+        ...signalOf(options),
+      },
       (line) => {
         const event = JSON.parse(line) as { type?: string; object?: unknown };
         if (event.type === 'ERROR') {
@@ -225,7 +251,12 @@ export class KubeClient {
     this.#transport.close();
   }
 
-  async #put<T extends KubeObject>(resource: Resource<T>, object: T, subresource: 'status' | undefined, options: WriteOptions): Promise<T> {
+  async #put<T extends KubeObject>(
+    resource: Resource<T>,
+    object: T,
+    subresource: 'status' | undefined,
+    options: WriteOptions,
+  ): Promise<T> {
     const ref = refOf(resource, object);
     return this.#transport.json<T>({
       method: 'PUT',

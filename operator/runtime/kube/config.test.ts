@@ -37,11 +37,18 @@ async function kubeconfig(file: string, contexts: Record<string, Context>, curre
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: names.map((name) => ({ name, cluster: { server: `https://${name}.example:6443`, ...contexts[name]!.cluster } })),
+      clusters: names.map((name) => ({
+        name,
+        cluster: { server: `https://${name}.example:6443`, ...contexts[name]!.cluster },
+      })),
       users: names.map((name) => ({ name, user: contexts[name]!.user ?? {} })),
       contexts: names.map((name) => ({
         name,
-        context: { cluster: name, user: name, ...(contexts[name]!.namespace ? { namespace: contexts[name]!.namespace } : {}) },
+        context: {
+          cluster: name,
+          user: name,
+          ...(contexts[name]!.namespace ? { namespace: contexts[name]!.namespace } : {}),
+        },
       })),
       ...(current === undefined ? {} : { 'current-context': current }),
     }),
@@ -50,7 +57,13 @@ async function kubeconfig(file: string, contexts: Record<string, Context>, curre
 }
 
 function load(options: Partial<LoadOptions> = {}): Promise<ClusterConfig> {
-  return loadClusterConfig({ env: {}, homeDir: join(dir, 'home'), serviceAccountDir: join(dir, 'sa'), clock: new FakeClock(), ...options });
+  return loadClusterConfig({
+    env: {},
+    homeDir: join(dir, 'home'),
+    serviceAccountDir: join(dir, 'sa'),
+    clock: new FakeClock(),
+    ...options,
+  });
 }
 
 async function serviceAccount(files: Record<string, string>): Promise<void> {
@@ -84,7 +97,11 @@ describe('in-cluster', () => {
   });
 
   it.each([
-    ['an IPv6 host in brackets', { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, { server: 'https://[fd00::1]:443' }],
+    [
+      'an IPv6 host in brackets',
+      { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+      { server: 'https://[fd00::1]:443' },
+    ],
     ['POD_NAMESPACE over the file', { ...inClusterEnv, POD_NAMESPACE: 'from-env' }, { namespace: 'from-env' }],
   ])('takes %s', async (_case, env, expected) => {
     await serviceAccount({ token: 't', namespace: 'from-file' });
@@ -134,7 +151,10 @@ describe('where the configuration comes from', () => {
     const first = await kubeconfig('a/config', { shared: { user: { token: 'from-a' } } });
     const second = await kubeconfig(
       'b/config',
-      { shared: { cluster: { server: 'https://ignored.example' }, user: { token: 'from-b' } }, other: { namespace: 'ns-b' } },
+      {
+        shared: { cluster: { server: 'https://ignored.example' }, user: { token: 'from-b' } },
+        other: { namespace: 'ns-b' },
+      },
       'shared',
     );
     const third = await kubeconfig('c/config', { other: {} }, 'other');
@@ -161,8 +181,18 @@ describe('where the configuration comes from', () => {
   });
 
   it.each([
-    ['nothing exists', {}, undefined, 'no cluster configuration: KUBECONFIG is empty, not in a cluster, and HOME/.kube/config does not exist'],
-    ['KUBECONFIG names only missing files', { KUBECONFIG: 'DIR/x:DIR/y' }, undefined, 'none of the files in KUBECONFIG exists: DIR/x:DIR/y'],
+    [
+      'nothing exists',
+      {},
+      undefined,
+      'no cluster configuration: KUBECONFIG is empty, not in a cluster, and HOME/.kube/config does not exist',
+    ],
+    [
+      'KUBECONFIG names only missing files',
+      { KUBECONFIG: 'DIR/x:DIR/y' },
+      undefined,
+      'none of the files in KUBECONFIG exists: DIR/x:DIR/y',
+    ],
     ['the explicit file is missing', {}, 'DIR/nope', 'kubeconfig DIR/nope does not exist'],
   ])('fails when %s', async (_case, env, explicit, message) => {
     const fill = (text: string): string => text.replaceAll('DIR', dir).replaceAll('HOME', join(dir, 'home'));
@@ -182,17 +212,42 @@ describe('kubeconfig contents', () => {
   }
 
   it.each<[string, Context, Record<string, string>, Partial<ClusterConfig>]>([
-    ['certificate-authority-data', { cluster: { 'certificate-authority-data': b64('CA DATA') } }, {}, { ca: 'CA DATA' }],
-    ['certificate-authority relative to the file', { cluster: { 'certificate-authority': 'pki/ca.crt' } }, { 'pki/ca.crt': 'CA FILE' }, { ca: 'CA FILE' }],
+    [
+      'certificate-authority-data',
+      { cluster: { 'certificate-authority-data': b64('CA DATA') } },
+      {},
+      { ca: 'CA DATA' },
+    ],
+    [
+      'certificate-authority relative to the file',
+      { cluster: { 'certificate-authority': 'pki/ca.crt' } },
+      { 'pki/ca.crt': 'CA FILE' },
+      { ca: 'CA FILE' },
+    ],
     [
       'data over file',
       { cluster: { 'certificate-authority': 'pki/ca.crt', 'certificate-authority-data': b64('CA DATA') } },
       { 'pki/ca.crt': 'CA FILE' },
       { ca: 'CA DATA' },
     ],
-    ['insecure-skip-tls-verify', { cluster: { 'insecure-skip-tls-verify': true } }, {}, { insecureSkipTlsVerify: true, ca: undefined }],
-    ['tls-server-name', { cluster: { 'tls-server-name': 'kubernetes.default.svc' } }, {}, { tlsServerName: 'kubernetes.default.svc' }],
-    ['a path prefix, without trailing slash', { cluster: { server: 'https://rancher.example/k8s/clusters/c-1/' } }, {}, { server: 'https://rancher.example/k8s/clusters/c-1' }],
+    [
+      'insecure-skip-tls-verify',
+      { cluster: { 'insecure-skip-tls-verify': true } },
+      {},
+      { insecureSkipTlsVerify: true, ca: undefined },
+    ],
+    [
+      'tls-server-name',
+      { cluster: { 'tls-server-name': 'kubernetes.default.svc' } },
+      {},
+      { tlsServerName: 'kubernetes.default.svc' },
+    ],
+    [
+      'a path prefix, without trailing slash',
+      { cluster: { server: 'https://rancher.example/k8s/clusters/c-1/' } },
+      {},
+      { server: 'https://rancher.example/k8s/clusters/c-1' },
+    ],
     [
       'client certificate data',
       { user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') } },
@@ -219,8 +274,18 @@ describe('kubeconfig contents', () => {
 
   it.each<[string, Context, Record<string, string>, object]>([
     ['a bearer token', { user: { token: 'inline' } }, {}, { token: 'inline' }],
-    ['a tokenFile relative to the file, over token', { user: { token: 'inline', tokenFile: 'tok' } }, { tok: 'from-file\n' }, { token: 'from-file' }],
-    ['token when tokenFile cannot be read', { user: { token: 'inline', tokenFile: 'missing' } }, {}, { token: 'inline' }],
+    [
+      'a tokenFile relative to the file, over token',
+      { user: { token: 'inline', tokenFile: 'tok' } },
+      { tok: 'from-file\n' },
+      { token: 'from-file' },
+    ],
+    [
+      'token when tokenFile cannot be read',
+      { user: { token: 'inline', tokenFile: 'missing' } },
+      {},
+      { token: 'inline' },
+    ],
     ['basic auth', { user: { username: 'ann', password: 'pw' } }, {}, { basic: { username: 'ann', password: 'pw' } }],
     ['nothing for an empty user', { user: {} }, {}, {}],
   ])('authenticates with %s', async (_case, context, files, credentials) => {
@@ -247,25 +312,58 @@ describe('kubeconfig contents', () => {
         extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'api' } }],
       },
       user: {
-        exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: './bin/plugin.sh', provideClusterInfo: true, env: null },
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1beta1',
+          command: './bin/plugin.sh',
+          provideClusterInfo: true,
+          env: null,
+        },
       },
     });
     expect(config.authenticator).toBeInstanceOf(ExecAuthenticator);
     expect(await config.authenticator.credentials()).toEqual({ token: 'from-plugin' });
     expect(JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')).spec).toEqual({
       interactive: false,
-      cluster: { server: 'https://only.example:6443', 'certificate-authority-data': b64('CA'), config: { audience: 'api' } },
+      cluster: {
+        server: 'https://only.example:6443',
+        'certificate-authority-data': b64('CA'),
+        config: { audience: 'api' },
+      },
     });
   });
 
   it.each<[string, Context, string]>([
-    ['CA and insecure together', { cluster: { 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64('CA') } }, "cluster 'only': certificate-authority and insecure-skip-tls-verify exclude each other"],
-    ['a certificate without key', { user: { 'client-certificate-data': b64('CERT') } }, "user 'only': client-certificate and client-key must be given together"],
-    ['an exec apiVersion it does not know', { user: { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } } }, "user 'only'.exec: apiVersion 'client.authentication.k8s.io/v1alpha1' is not one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1"],
-    ['an auth-provider', { user: { 'auth-provider': { name: 'gcp' } } }, "user 'only': auth-provider plugins are not supported; use an exec credential plugin"],
+    [
+      'CA and insecure together',
+      { cluster: { 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64('CA') } },
+      "cluster 'only': certificate-authority and insecure-skip-tls-verify exclude each other",
+    ],
+    [
+      'a certificate without key',
+      { user: { 'client-certificate-data': b64('CERT') } },
+      "user 'only': client-certificate and client-key must be given together",
+    ],
+    [
+      'an exec apiVersion it does not know',
+      { user: { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } } },
+      "user 'only'.exec: apiVersion 'client.authentication.k8s.io/v1alpha1' is not one of client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1",
+    ],
+    [
+      'an auth-provider',
+      { user: { 'auth-provider': { name: 'gcp' } } },
+      "user 'only': auth-provider plugins are not supported; use an exec credential plugin",
+    ],
     ['a proxy-url', { cluster: { 'proxy-url': 'http://proxy:3128' } }, "cluster 'only': proxy-url is not supported"],
-    ['a server that is not https', { cluster: { server: 'ftp://user:pw@x' } }, "cluster 'only': server must be an https URL, not ftp:"],
-    ['a server that is not a URL', { cluster: { server: 'https://user:pw@bad host' } }, "cluster 'only': server is not a URL"],
+    [
+      'a server that is not https',
+      { cluster: { server: 'ftp://user:pw@x' } },
+      "cluster 'only': server must be an https URL, not ftp:",
+    ],
+    [
+      'a server that is not a URL',
+      { cluster: { server: 'https://user:pw@bad host' } },
+      "cluster 'only': server is not a URL",
+    ],
     ['a numeric token, without quoting it', { user: { token: 123456789 } }, "user 'only': 'token' must be a string"],
   ])('refuses %s', async (_case, context, message) => {
     await expect(single(context)).rejects.toThrow(new KubeConfigError(message));
@@ -282,7 +380,9 @@ describe('kubeconfig contents', () => {
     ['no current-context', {}, 'no current-context in FILE; name a context'],
   ])('refuses %s', async (_case, options, message) => {
     const file = await kubeconfig('config', { a: {} });
-    await expect(load({ kubeconfig: file, ...options })).rejects.toThrow(new KubeConfigError(message.replace('FILE', file)));
+    await expect(load({ kubeconfig: file, ...options })).rejects.toThrow(
+      new KubeConfigError(message.replace('FILE', file)),
+    );
   });
 
   it('never quotes the kubeconfig when its YAML is broken', async () => {
@@ -306,6 +406,8 @@ describe('kubeconfig contents', () => {
   it('refuses a file with several YAML documents', async () => {
     const file = join(dir, 'two');
     await writeFile(file, 'kind: Config\n---\nkind: Config\n');
-    await expect(load({ kubeconfig: file })).rejects.toThrow(new KubeConfigError(`${file} holds 2 YAML documents; a kubeconfig is one`));
+    await expect(load({ kubeconfig: file })).rejects.toThrow(
+      new KubeConfigError(`${file} holds 2 YAML documents; a kubeconfig is one`),
+    );
   });
 });

@@ -78,7 +78,9 @@ export async function loadClusterConfig(options: LoadOptions = {}): Promise<Clus
   const home = join(options.homeDir ?? homedir(), '.kube', 'config');
   const merged = await readKubeconfigs([home]);
   if (!merged) {
-    throw new KubeConfigError(`no cluster configuration: KUBECONFIG is empty, not in a cluster, and ${home} does not exist`);
+    throw new KubeConfigError(
+      `no cluster configuration: KUBECONFIG is empty, not in a cluster, and ${home} does not exist`,
+    );
   }
   return resolveContext(merged, resolveOptions);
 }

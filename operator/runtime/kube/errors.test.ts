@@ -17,7 +17,15 @@ import {
 const request = { method: 'GET', path: '/api/v1/namespaces/a/secrets/b' };
 
 function status(code: number, reason: string, details?: object): object {
-  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `server says ${reason}`, reason, code, details };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: `server says ${reason}`,
+    reason,
+    code,
+    details,
+  };
 }
 
 describe('toApiError', () => {
@@ -81,7 +89,11 @@ describe('toApiError', () => {
 describe('toTransportError', () => {
   it.each([
     ['Timeout', undefined, 'GET /api/v1/namespaces/a/secrets/b: timed out'],
-    ['NetworkError', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'GET /api/v1/namespaces/a/secrets/b: network error (ECONNREFUSED)'],
+    [
+      'NetworkError',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      'GET /api/v1/namespaces/a/secrets/b: network error (ECONNREFUSED)',
+    ],
   ] as const)('%s is transient with status 0', (failure, cause, message) => {
     const error = toTransportError(request, failure, cause);
     expect(error).toBeInstanceOf(TransientApiError);
@@ -95,14 +107,18 @@ describe('toTransportError', () => {
 
 describe('a 401 or 403 while the server is recovering', () => {
   it.each([401, 403])('%i is a RecoveringAuthError, which the engine retries as transient', (code) => {
-    const error = toApiError(request, code, status(code, code === 401 ? 'Unauthorized' : 'Forbidden'), undefined, { serverRecovering: true });
+    const error = toApiError(request, code, status(code, code === 401 ? 'Unauthorized' : 'Forbidden'), undefined, {
+      serverRecovering: true,
+    });
     expect(error).toBeInstanceOf(RecoveringAuthError);
     expect(error.status).toBe(code);
     expect(classify(error)).toBe('transient');
   });
 
   it('other statuses are unchanged by the window', () => {
-    expect(toApiError(request, 404, status(404, 'NotFound'), undefined, { serverRecovering: true })).toBeInstanceOf(NotFoundError);
+    expect(toApiError(request, 404, status(404, 'NotFound'), undefined, { serverRecovering: true })).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });
 
@@ -111,9 +127,21 @@ describe('ForbiddenError names the RBAC rule that is missing', () => {
     ['GET', '/api/v1/namespaces/a/secrets/b', { verb: 'get', resource: 'secrets', namespace: 'a' }],
     ['GET', '/api/v1/namespaces/a/secrets', { verb: 'list', resource: 'secrets', namespace: 'a' }],
     ['WATCH', '/apis/example.com/v1/widgets', { verb: 'watch', resource: 'widgets.example.com', namespace: undefined }],
-    ['PUT', '/apis/g.example/v1/namespaces/n/things/x/status', { verb: 'update', resource: 'things.g.example/status', namespace: 'n' }],
-    ['PATCH', '/apis/coordination.k8s.io/v1/namespaces/n/leases/l', { verb: 'patch', resource: 'leases.coordination.k8s.io', namespace: 'n' }],
-    ['POST', '/apis/events.k8s.io/v1/namespaces/n/events', { verb: 'create', resource: 'events.events.k8s.io', namespace: 'n' }],
+    [
+      'PUT',
+      '/apis/g.example/v1/namespaces/n/things/x/status',
+      { verb: 'update', resource: 'things.g.example/status', namespace: 'n' },
+    ],
+    [
+      'PATCH',
+      '/apis/coordination.k8s.io/v1/namespaces/n/leases/l',
+      { verb: 'patch', resource: 'leases.coordination.k8s.io', namespace: 'n' },
+    ],
+    [
+      'POST',
+      '/apis/events.k8s.io/v1/namespaces/n/events',
+      { verb: 'create', resource: 'events.events.k8s.io', namespace: 'n' },
+    ],
     ['DELETE', '/api/v1/namespaces/n/configmaps/c', { verb: 'delete', resource: 'configmaps', namespace: 'n' }],
     ['DELETE', '/api/v1/namespaces/n/configmaps', { verb: 'deletecollection', resource: 'configmaps', namespace: 'n' }],
     ['GET', '/api/v1/namespaces/n', { verb: 'get', resource: 'namespaces', namespace: undefined }],

@@ -170,11 +170,17 @@ export function toTransportError(request: RequestLine, failure: TransportFailure
 
 /** A 2xx answer that is not the JSON asked for (a proxy's page, a truncated body). Never quotes it. */
 export function toResponseFormatError(request: RequestLine, status: number): ApiError {
-  return new ApiError(`${request.method} ${request.path}: ${status} answer is not JSON`, { status, reason: 'InvalidResponse' });
+  return new ApiError(`${request.method} ${request.path}: ${status} answer is not JSON`, {
+    status,
+    reason: 'InvalidResponse',
+  });
 }
 
 const verbByMethod: Readonly<Record<string, string>> = {
-  POST: 'create', PUT: 'update', PATCH: 'patch', WATCH: 'watch',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  WATCH: 'watch',
 };
 
 /**
@@ -192,8 +198,9 @@ export function ruleOf(request: RequestLine): { verb: string; resource: string; 
   }
   const [plural = '', name, subresource] = rest;
   const named = name !== undefined;
-  const verb = verbByMethod[request.method]
-    ?? (request.method === 'DELETE' ? (named ? 'delete' : 'deletecollection') : named ? 'get' : 'list');
+  const verb =
+    verbByMethod[request.method] ??
+    (request.method === 'DELETE' ? (named ? 'delete' : 'deletecollection') : named ? 'get' : 'list');
   const resource = `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`;
   return { verb, resource, namespace };
 }

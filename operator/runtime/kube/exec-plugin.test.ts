@@ -47,24 +47,31 @@ function config(overrides: Partial<ExecConfig> = {}): ExecConfig {
 }
 
 describe('ExecAuthenticator', () => {
-  it.each([v1, v1beta1] as const)('runs a %s plugin with its args, env and KUBERNETES_EXEC_INFO', async (apiVersion) => {
-    await prints({ token: 'plugin-token' }, apiVersion);
-    const auth = new ExecAuthenticator(
-      config({ apiVersion, args: ['get-token', '--cluster=a'], env: [{ name: 'PLUGIN_GREETING', value: 'hello' }] }),
-      new FakeClock(),
-    );
-    expect(await auth.credentials()).toEqual({ token: 'plugin-token' });
-    expect(JSON.parse(await readFile(join(dir, 'exec-info.json'), 'utf8'))).toEqual({
-      apiVersion,
-      kind: 'ExecCredential',
-      spec: { interactive: false },
-    });
-    expect(await readFile(join(dir, 'env-and-args'), 'utf8')).toBe('hello get-token --cluster=a');
-  });
+  it.each([v1, v1beta1] as const)(
+    'runs a %s plugin with its args, env and KUBERNETES_EXEC_INFO',
+    async (apiVersion) => {
+      await prints({ token: 'plugin-token' }, apiVersion);
+      const auth = new ExecAuthenticator(
+        config({ apiVersion, args: ['get-token', '--cluster=a'], env: [{ name: 'PLUGIN_GREETING', value: 'hello' }] }),
+        new FakeClock(),
+      );
+      expect(await auth.credentials()).toEqual({ token: 'plugin-token' });
+      expect(JSON.parse(await readFile(join(dir, 'exec-info.json'), 'utf8'))).toEqual({
+        apiVersion,
+        kind: 'ExecCredential',
+        spec: { interactive: false },
+      });
+      expect(await readFile(join(dir, 'env-and-args'), 'utf8')).toBe('hello get-token --cluster=a');
+    },
+  );
 
   it('passes the cluster when the kubeconfig asks for provideClusterInfo', async () => {
     await prints({ token: 't' });
-    const cluster = { server: 'https://k.example:6443', 'certificate-authority-data': 'Q0E=', config: { audience: 'x' } };
+    const cluster = {
+      server: 'https://k.example:6443',
+      'certificate-authority-data': 'Q0E=',
+      config: { audience: 'x' },
+    };
     await new ExecAuthenticator(config({ cluster }), new FakeClock()).credentials();
     const info = JSON.parse(await readFile(join(dir, 'exec-info.json'), 'utf8'));
     expect(info.spec).toEqual({ interactive: false, cluster });
@@ -110,7 +117,10 @@ describe('ExecAuthenticator', () => {
 
   it('hands out a client certificate', async () => {
     await prints({ clientCertificateData: 'CERT PEM', clientKeyData: 'KEY PEM' });
-    expect(await new ExecAuthenticator(config(), new FakeClock()).credentials()).toEqual({ cert: 'CERT PEM', key: 'KEY PEM' });
+    expect(await new ExecAuthenticator(config(), new FakeClock()).credentials()).toEqual({
+      cert: 'CERT PEM',
+      key: 'KEY PEM',
+    });
   });
 
   it('reports a failing plugin by exit code, without its output', async () => {
@@ -121,12 +131,19 @@ describe('ExecAuthenticator', () => {
   });
 
   it('reports a missing plugin with its install hint', async () => {
-    const auth = new ExecAuthenticator(config({ command: 'no-such-plugin-here', installHint: 'brew install it' }), new FakeClock());
-    await expect(auth.credentials()).rejects.toThrow(new ExecPluginError("exec plugin 'no-such-plugin-here' not found: brew install it"));
+    const auth = new ExecAuthenticator(
+      config({ command: 'no-such-plugin-here', installHint: 'brew install it' }),
+      new FakeClock(),
+    );
+    await expect(auth.credentials()).rejects.toThrow(
+      new ExecPluginError("exec plugin 'no-such-plugin-here' not found: brew install it"),
+    );
   });
 
   it('refuses a plugin that needs a terminal', () => {
-    expect(() => new ExecAuthenticator(config({ interactiveMode: 'Always' }), new FakeClock())).toThrow(KubeConfigError);
+    expect(() => new ExecAuthenticator(config({ interactiveMode: 'Always' }), new FakeClock())).toThrow(
+      KubeConfigError,
+    );
   });
 
   it('runs again after a failure', async () => {
@@ -146,12 +163,32 @@ describe('parseExecCredential', () => {
   it.each([
     ['not JSON', `token=${secret}`, 'did not print JSON'],
     ['not an object', of([secret]), 'did not print an ExecCredential'],
-    ['another kind', of({ kind: 'Secret', apiVersion: v1, status: { token: secret } }), 'did not print an ExecCredential'],
-    ['another apiVersion', of({ kind: 'ExecCredential', apiVersion: v1beta1, status: { token: secret } }), `printed apiVersion '${v1beta1}', but the kubeconfig asks for '${v1}'`],
+    [
+      'another kind',
+      of({ kind: 'Secret', apiVersion: v1, status: { token: secret } }),
+      'did not print an ExecCredential',
+    ],
+    [
+      'another apiVersion',
+      of({ kind: 'ExecCredential', apiVersion: v1beta1, status: { token: secret } }),
+      `printed apiVersion '${v1beta1}', but the kubeconfig asks for '${v1}'`,
+    ],
     ['no status', of({ kind: 'ExecCredential', apiVersion: v1 }), 'printed an ExecCredential without status'],
-    ['nothing usable', of({ kind: 'ExecCredential', apiVersion: v1, status: {} }), 'printed neither a token nor a client certificate'],
-    ['half a certificate', of({ kind: 'ExecCredential', apiVersion: v1, status: { clientKeyData: secret } }), 'printed only one of clientCertificateData and clientKeyData'],
-    ['a bad expiry', of({ kind: 'ExecCredential', apiVersion: v1, status: { token: secret, expirationTimestamp: 'soon' } }), 'printed an expirationTimestamp that is not RFC 3339'],
+    [
+      'nothing usable',
+      of({ kind: 'ExecCredential', apiVersion: v1, status: {} }),
+      'printed neither a token nor a client certificate',
+    ],
+    [
+      'half a certificate',
+      of({ kind: 'ExecCredential', apiVersion: v1, status: { clientKeyData: secret } }),
+      'printed only one of clientCertificateData and clientKeyData',
+    ],
+    [
+      'a bad expiry',
+      of({ kind: 'ExecCredential', apiVersion: v1, status: { token: secret, expirationTimestamp: 'soon' } }),
+      'printed an expirationTimestamp that is not RFC 3339',
+    ],
   ])('refuses %s without quoting the output', (_case, stdout, problem) => {
     let caught: unknown;
     try {
@@ -168,7 +205,12 @@ describe('parseExecCredential', () => {
     const stdout = of({
       kind: 'ExecCredential',
       apiVersion: v1,
-      status: { token: 't', clientCertificateData: 'c', clientKeyData: 'k', expirationTimestamp: '2030-01-02T03:04:05Z' },
+      status: {
+        token: 't',
+        clientCertificateData: 'c',
+        clientKeyData: 'k',
+        expirationTimestamp: '2030-01-02T03:04:05Z',
+      },
     });
     expect(parseExecCredential(stdout, { command: 'p', apiVersion: v1 })).toEqual({
       credentials: { token: 't', cert: 'c', key: 'k' },

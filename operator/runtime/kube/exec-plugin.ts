@@ -53,7 +53,9 @@ export class ExecAuthenticator implements Authenticator {
 
   constructor(config: ExecConfig, clock: Clock, baseEnv: NodeJS.ProcessEnv = process.env) {
     if (config.interactiveMode === 'Always') {
-      throw new KubeConfigError(`exec plugin '${config.command}' requires interactive mode, which an operator cannot offer`);
+      throw new KubeConfigError(
+        `exec plugin '${config.command}' requires interactive mode, which an operator cannot offer`,
+      );
     }
     this.#config = config;
     this.#clock = clock;
@@ -62,7 +64,10 @@ export class ExecAuthenticator implements Authenticator {
 
   async credentials(): Promise<Credentials> {
     const cached = this.#cached;
-    if (cached && (cached.expiresAtMs === undefined || this.#clock.now().getTime() < cached.expiresAtMs - expirySkewMs)) {
+    if (
+      cached &&
+      (cached.expiresAtMs === undefined || this.#clock.now().getTime() < cached.expiresAtMs - expirySkewMs)
+    ) {
       return cached.credentials;
     }
     // Concurrent requests share one plugin run.
@@ -110,7 +115,8 @@ export class ExecAuthenticator implements Authenticator {
     if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
       return new ExecPluginError(`exec plugin '${command}' wrote more than ${maxOutputBytes} bytes`);
     }
-    const how = typeof error.code === 'number' ? `exited with code ${error.code}` : `failed (${String(error.code ?? 'signal')})`;
+    const how =
+      typeof error.code === 'number' ? `exited with code ${error.code}` : `failed (${String(error.code ?? 'signal')})`;
     return new ExecPluginError(`exec plugin '${command}' ${how}`);
   }
 }

@@ -24,13 +24,15 @@ export function inClusterEnvironment(env: NodeJS.ProcessEnv): boolean {
 export async function loadInCluster({ env, serviceAccountDir, clock }: InClusterOptions): Promise<ClusterConfig> {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new KubeConfigError('not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not both set');
+  if (!host || !port)
+    throw new KubeConfigError('not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not both set');
   const tokenPath = join(serviceAccountDir, 'token');
   const authenticator = new TokenFileAuthenticator(tokenPath, clock);
   // Fails now, with the path, rather than on the first request.
   await authenticator.credentials();
   const ca = await readOptional(join(serviceAccountDir, 'ca.crt'));
-  const namespace = env.POD_NAMESPACE || (await readOptional(join(serviceAccountDir, 'namespace')))?.trim() || 'default';
+  const namespace =
+    env.POD_NAMESPACE || (await readOptional(join(serviceAccountDir, 'namespace')))?.trim() || 'default';
   return {
     server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
     ...(ca === undefined ? {} : { ca }),

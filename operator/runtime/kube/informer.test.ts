@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../clock.ts';
 import type { ListOptions, WatchEvent, WatchEventType, WatchOptions } from './client.ts';
 import { GoneError, TransientApiError } from './errors.ts';
-import { backoffDelayMs, Informer, UnknownIndexError, type InformerOptions, type ListWatchSource, type RestartReason } from './informer.ts';
+import {
+  backoffDelayMs,
+  Informer,
+  UnknownIndexError,
+  type InformerOptions,
+  type ListWatchSource,
+  type RestartReason,
+} from './informer.ts';
 import { configMaps, type ConfigMap, type KubeObject, type ObjectList, type Resource } from './resources.ts';
 
 interface ActiveWatch {
@@ -28,7 +35,11 @@ class FakeSource implements ListWatchSource {
     return structuredClone(answer) as unknown as ObjectList<T>;
   }
 
-  watch<T extends KubeObject>(_resource: Resource<T>, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<void> {
+  watch<T extends KubeObject>(
+    _resource: Resource<T>,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void> {
     this.watchCalls.push(options);
     return new Promise((resolve, reject) => {
       options.signal?.addEventListener('abort', () => reject(options.signal?.reason));
@@ -78,7 +89,8 @@ function setup(options: Partial<InformerOptions<ConfigMap>> = {}) {
   });
   informer.on({
     add: (o) => recorded.events.push(`add ${o.metadata.name}@${o.metadata.resourceVersion}`),
-    update: (old, o) => recorded.events.push(`update ${o.metadata.name}@${old.metadata.resourceVersion}->${o.metadata.resourceVersion}`),
+    update: (old, o) =>
+      recorded.events.push(`update ${o.metadata.name}@${old.metadata.resourceVersion}->${o.metadata.resourceVersion}`),
     delete: (o) => recorded.events.push(`delete ${o.metadata.name}`),
   });
   return { source, clock, informer, recorded };
@@ -88,7 +100,11 @@ const names = (objects: readonly KubeObject[]): string[] => objects.map((o) => o
 
 describe('Informer', () => {
   it('lists, reports synced, then watches from the list version', async () => {
-    const { source, informer, recorded } = setup({ namespace: 'ns', labelSelector: 'app=x', fieldSelector: 'metadata.name!=y' });
+    const { source, informer, recorded } = setup({
+      namespace: 'ns',
+      labelSelector: 'app=x',
+      fieldSelector: 'metadata.name!=y',
+    });
     source.listAnswers.push(page('10', [cm('a', '5'), cm('b', '6')]));
     expect(informer.hasSynced()).toBe(false);
     informer.start();
@@ -96,7 +112,12 @@ describe('Informer', () => {
     const watch = await source.nextWatch();
     expect(informer.hasSynced()).toBe(true);
     expect(recorded.events).toEqual(['add a@5', 'add b@6']);
-    expect(source.listCalls[0]).toMatchObject({ namespace: 'ns', labelSelector: 'app=x', fieldSelector: 'metadata.name!=y', limit: 100 });
+    expect(source.listCalls[0]).toMatchObject({
+      namespace: 'ns',
+      labelSelector: 'app=x',
+      fieldSelector: 'metadata.name!=y',
+      limit: 100,
+    });
     expect(watch.options).toMatchObject({
       namespace: 'ns',
       labelSelector: 'app=x',
@@ -234,10 +255,11 @@ describe('Informer', () => {
   it('ends its backoff as soon as the API server answers again after an outage', async () => {
     let recover: () => void = () => {};
     const availability = {
-      whenRecovered: (signal: AbortSignal) => new Promise<void>((resolve) => {
-        recover = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
+      whenRecovered: (signal: AbortSignal) =>
+        new Promise<void>((resolve) => {
+          recover = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        }),
     };
     const { source, clock, informer } = setup({ availability });
     source.listAnswers.push(page('10', []));
@@ -269,7 +291,10 @@ describe('Informer', () => {
 
   it('retries a failed list with backoff and syncs when it succeeds', async () => {
     const { source, clock, informer, recorded } = setup();
-    source.listAnswers.push(new TransientApiError('down', { status: 503, reason: 'ServiceUnavailable' }), page('10', [cm('a', '1')]));
+    source.listAnswers.push(
+      new TransientApiError('down', { status: 503, reason: 'ServiceUnavailable' }),
+      page('10', [cm('a', '1')]),
+    );
     informer.start();
     const synced = informer.waitForSync();
     await flushMicrotasks();
@@ -363,7 +388,9 @@ describe('Informer', () => {
   });
 
   it('drops managedFields by default, or applies the given transform', async () => {
-    const managed = cm('a', '1', { metadata: { namespace: 'ns', name: 'a', resourceVersion: '1', managedFields: [{ manager: 'kubectl' }] } });
+    const managed = cm('a', '1', {
+      metadata: { namespace: 'ns', name: 'a', resourceVersion: '1', managedFields: [{ manager: 'kubectl' }] },
+    });
     const plain = setup();
     plain.source.listAnswers.push(page('10', [managed]));
     plain.informer.start();
@@ -375,7 +402,10 @@ describe('Informer', () => {
     custom.source.listAnswers.push(page('10', [managed]));
     custom.informer.start();
     await custom.source.nextWatch();
-    expect(custom.informer.get('ns', 'a')).toMatchObject({ data: { seen: 'yes' }, metadata: { managedFields: [{ manager: 'kubectl' }] } });
+    expect(custom.informer.get('ns', 'a')).toMatchObject({
+      data: { seen: 'yes' },
+      metadata: { managedFields: [{ manager: 'kubectl' }] },
+    });
     await custom.informer.stop();
   });
 

@@ -323,7 +323,11 @@ export class Informer<T extends KubeObject> {
   #upsert(object: T): string {
     const key = keyOf(object.metadata.namespace, object.metadata.name ?? '');
     const old = this.#objects.get(key);
-    if (old && old.metadata.resourceVersion !== undefined && old.metadata.resourceVersion === object.metadata.resourceVersion) {
+    if (
+      old &&
+      old.metadata.resourceVersion !== undefined &&
+      old.metadata.resourceVersion === object.metadata.resourceVersion
+    ) {
       return key;
     }
     if (old) this.#unindex(key, old);

@@ -14,7 +14,13 @@ import type { Clock } from '../clock.ts';
 import { anonymous, staticCredentials, TokenFileAuthenticator, type Authenticator } from './auth.ts';
 import type { ClusterConfig } from './cluster.ts';
 import { KubeConfigError } from './errors.ts';
-import { ExecAuthenticator, execApiVersions, type ExecApiVersion, type ExecClusterInfo, type ExecConfig } from './exec-plugin.ts';
+import {
+  ExecAuthenticator,
+  execApiVersions,
+  type ExecApiVersion,
+  type ExecClusterInfo,
+  type ExecConfig,
+} from './exec-plugin.ts';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -45,7 +51,9 @@ export async function readKubeconfigs(paths: readonly string[]): Promise<MergedK
     if (text !== undefined) documents.push({ path: resolve(path), text });
   }
   if (documents.length === 0) return undefined;
-  return mergeKubeconfigs(await Promise.all(documents.map(async (doc) => ({ path: doc.path, content: await parseYaml(doc) }))));
+  return mergeKubeconfigs(
+    await Promise.all(documents.map(async (doc) => ({ path: doc.path, content: await parseYaml(doc) }))),
+  );
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -71,7 +79,8 @@ async function parseYaml({ path, text }: KubeconfigDocument): Promise<unknown> {
     const line = (error as { mark?: { line?: number } }).mark?.line;
     throw new KubeConfigError(`${path} is not valid YAML${line === undefined ? '' : ` (line ${line + 1})`}`);
   }
-  if (documents.length > 1) throw new KubeConfigError(`${path} holds ${documents.length} YAML documents; a kubeconfig is one`);
+  if (documents.length > 1)
+    throw new KubeConfigError(`${path} holds ${documents.length} YAML documents; a kubeconfig is one`);
   return documents[0];
 }
 
@@ -88,7 +97,13 @@ export function mergeKubeconfigs(documents: readonly { path: string; content: un
     collect(contexts, doc, 'contexts', 'context', path);
     currentContext ||= optionalString(doc, 'current-context', path);
   }
-  return { files: documents.map((doc) => doc.path), clusters, users, contexts, currentContext: currentContext || undefined };
+  return {
+    files: documents.map((doc) => doc.path),
+    clusters,
+    users,
+    contexts,
+    currentContext: currentContext || undefined,
+  };
 }
 
 function collect(into: Map<string, Entry>, doc: Fields, list: string, item: string, path: string): void {
@@ -187,7 +202,13 @@ async function clientCertificate({ fields, origin }: Entry, where: string): Prom
   return cert === undefined ? {} : { cert, key: key! };
 }
 
-function userAuthenticator(user: Entry, where: string, cluster: Entry, tls: ClusterTls, options: ResolveOptions): Authenticator {
+function userAuthenticator(
+  user: Entry,
+  where: string,
+  cluster: Entry,
+  tls: ClusterTls,
+  options: ResolveOptions,
+): Authenticator {
   const { fields, origin } = user;
   if (fields['auth-provider'] !== undefined && fields['auth-provider'] !== null) {
     throw new KubeConfigError(`${where}: auth-provider plugins are not supported; use an exec credential plugin`);
@@ -271,7 +292,9 @@ async function dataOrFile(fields: Fields, name: string, origin: string, where: s
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new KubeConfigError(`${where}: cannot read ${name} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new KubeConfigError(
+      `${where}: cannot read ${name} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 }
 

@@ -13,7 +13,13 @@ import {
 } from './resources.ts';
 
 /** A custom resource as the runtime sees one: any group, any kind. */
-const widgets: Resource = { group: 'example.com', version: 'v1beta1', plural: 'widgets', kind: 'Widget', namespaced: true };
+const widgets: Resource = {
+  group: 'example.com',
+  version: 'v1beta1',
+  plural: 'widgets',
+  kind: 'Widget',
+  namespaced: true,
+};
 const clusterWidgets: Resource = { ...widgets, plural: 'clusterwidgets', kind: 'ClusterWidget', namespaced: false };
 
 describe('resourcePath', () => {
@@ -26,7 +32,11 @@ describe('resourcePath', () => {
     [namespaces, { name: 'ns', subresource: 'status' }, '/api/v1/namespaces/ns/status'],
     [events, { namespace: 'ns' }, '/apis/events.k8s.io/v1/namespaces/ns/events'],
     [leases, { namespace: 'ns', name: 'leader' }, '/apis/coordination.k8s.io/v1/namespaces/ns/leases/leader'],
-    [widgets, { namespace: 'ns', name: 'w', subresource: 'status' }, '/apis/example.com/v1beta1/namespaces/ns/widgets/w/status'],
+    [
+      widgets,
+      { namespace: 'ns', name: 'w', subresource: 'status' },
+      '/apis/example.com/v1beta1/namespaces/ns/widgets/w/status',
+    ],
     [widgets, {}, '/apis/example.com/v1beta1/widgets'],
     [clusterWidgets, { name: 'c' }, '/apis/example.com/v1beta1/clusterwidgets/c'],
     [secrets, { namespace: 'ns', name: '../../x?y=1' }, '/api/v1/namespaces/ns/secrets/..%2F..%2Fx%3Fy%3D1'],

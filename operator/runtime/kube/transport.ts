@@ -9,7 +9,12 @@ import type { Credentials } from './auth.ts';
 import type { ApiAvailability } from './availability.ts';
 import type { ClusterConfig } from './cluster.ts';
 import {
-  toApiError, toResponseFormatError, toTransportError, TransientApiError, type ApiError, type RequestLine,
+  toApiError,
+  toResponseFormatError,
+  toTransportError,
+  TransientApiError,
+  type ApiError,
+  type RequestLine,
 } from './errors.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -146,7 +151,12 @@ export class Transport {
     }
   }
 
-  #send(options: RequestOptions, body: Buffer | undefined, credentials: Credentials, deadline: Deadline): Promise<IncomingMessage> {
+  #send(
+    options: RequestOptions,
+    body: Buffer | undefined,
+    credentials: Credentials,
+    deadline: Deadline,
+  ): Promise<IncomingMessage> {
     const line: RequestLine = { method: options.method, path: options.path };
     const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': this.#userAgent };
     if (credentials.token !== undefined) headers.authorization = `Bearer ${credentials.token}`;
@@ -268,7 +278,12 @@ function wireFailure(line: RequestLine, error: unknown, signal: AbortSignal | un
   return toTransportError(line, 'NetworkError', error);
 }
 
-function readAll(res: IncomingMessage, line: RequestLine, deadline: Deadline, signal: AbortSignal | undefined): Promise<Buffer> {
+function readAll(
+  res: IncomingMessage,
+  line: RequestLine,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const failed = (error: unknown): void => reject(wireFailure(line, error, signal));
