@@ -338,34 +338,25 @@ function readiness({ connection, facts, reachability }: Input): { reason: string
 
 type ConditionInputs = Parameters<typeof withConditions>[1][];
 
-/** Reachable and Registered, when their probes ran this time. */
+/** Reachable, TokensReady and Registered, when their checks ran this time. */
 function probeConditions(input: Input): ConditionInputs {
-  const out: ConditionInputs = [];
-  const reach = input.reachability;
-  if (reach)
-    out.push({
-      type: 'Reachable',
-      status: reach.reachable ? 'True' : 'False',
-      reason: reach.reason,
-      message: reach.message,
-    });
-  const tokens = input.tokens;
-  if (tokens)
-    out.push({
-      type: 'TokensReady',
-      status: tokens.ready ? 'True' : 'False',
-      reason: tokens.reason,
-      message: tokens.message,
-    });
-  const summary = input.registration;
-  if (summary)
-    out.push({
-      type: 'Registered',
-      status: summary.ok ? 'True' : 'False',
-      reason: summary.reason,
-      message: summary.message,
-    });
-  return out;
+  const verdicts: [string, { ok: boolean; reason: string; message: string } | undefined][] = [
+    ['Reachable', input.reachability && { ...input.reachability, ok: input.reachability.reachable }],
+    ['TokensReady', input.tokens && { ...input.tokens, ok: input.tokens.ready }],
+    ['Registered', input.registration],
+  ];
+  return verdicts.flatMap(([type, verdict]) =>
+    verdict
+      ? [
+          {
+            type,
+            status: verdict.ok ? ('True' as const) : ('False' as const),
+            reason: verdict.reason,
+            message: verdict.message,
+          },
+        ]
+      : [],
+  );
 }
 
 /** The time to show: kept while the outcome is unchanged and younger than an hour, else the probe's. */
