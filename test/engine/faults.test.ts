@@ -43,6 +43,8 @@ afterAll(async () => {
 });
 
 const writes = async (kind: string): Promise<number> => metricValue(await op.metrics(), 'imanage_operator_status_writes_total', { kind });
+const reconciles = async (kind: string): Promise<number> =>
+  metricValue(await op.metrics(), 'imanage_operator_reconcile_total', { kind });
 
 async function readyz(): Promise<number> {
   const res = await fetch(`http://${op.probes.host}:${op.probes.port}/readyz`);
@@ -60,7 +62,12 @@ describe('issue 8: a repository reconciled before its connection', () => {
     const before = await writes('WorkspaceRepository');
     // The connection's first status write waits (503) until its repositories have been looked at.
     proxy.fault({ answer: 503, applies: (r) => r.method === 'PUT' && r.path.includes('/imanageconnections/once-conn/status') });
+    const connectionsBefore = await reconciles('IManageConnection');
     await createAll(admin, [connection(ns.name, 'once-conn')]);
+    // Once the connection has been reconciled, the operator's shared cache of connections holds it:
+    // a repository created now cannot see "no such connection" through a cache that lags under load.
+    await waitFor(async () => (await reconciles('IManageConnection')) > connectionsBefore || undefined,
+      30_000, 100, 'the connection to be in the operator\'s cache');
     const repos = Array.from({ length: 10 }, (_, i) => repository(ns.name, `once-repo-${i}`, 'once-conn'));
     await createAll(admin, repos);
     await waitFor(async () => metricValue(await op.metrics(), 'imanage_operator_reconcile_total', { kind: 'WorkspaceRepository' }) >= 10 || undefined,
