@@ -64,4 +64,29 @@ describe('operator/ boundaries', () => {
     );
     expect(crossings).toEqual([]);
   });
+
+  it('the runtime has no import cycle, type-only imports included', () => {
+    const graph = new Map(sources('runtime').filter((f) => !f.endsWith('.test.ts')).map((f) => [f, imports(f)]));
+    expect(importCycles(graph)).toEqual([]);
+  });
 });
+
+/** Every cycle in an import graph, each as the files along it (depth-first, one report per cycle's entry). */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!graph.has(next)) continue;
+      if (state.get(next) === 'open') cycles.push([...path.slice(path.indexOf(next)), next].join(' → '));
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return cycles;
+}

@@ -22,12 +22,10 @@ import {
   WorkQueue,
 } from './queue.ts';
 import { commitPermissionDenied } from './status.ts';
+import type { ObjectRef } from './object-ref.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
 
-export interface ObjectRef {
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { ObjectRef } from './object-ref.ts';
 
 /** What a controller gets from the engine. */
 export interface EngineContext {

@@ -16,9 +16,9 @@ describe('logInformerFailure', () => {
     ['a handler that threw', { source: 'handler' } as const, 'warn'],
   ])('logs %s at %s', (_what, failure, level) => {
     const { logger, lines } = capture();
-    logInformerFailure(logger, 'imanageconnections', new Error('storage is (re)initializing'), failure);
+    logInformerFailure(logger, 'configmaps', new Error('storage is (re)initializing'), failure);
     expect(lines).toHaveLength(1);
     expect(lines[0]!.level).toBe(level);
-    expect(lines[0]!.resource).toBe('imanageconnections');
+    expect(lines[0]!.resource).toBe('configmaps');
   });
 });

@@ -9,8 +9,7 @@
 // `Waiting` was a status-only update, which triggers nothing. The ledger below closes that gap.
 
 import type { Clock } from './clock.ts';
-import type { EngineContext } from './engine.ts';
-import { targetOf } from './events.ts';
+import { type EventRecorder, targetOf } from './events.ts';
 import {
   applyConditions,
   type Condition,
@@ -23,6 +22,7 @@ import {
 import type { MissingPermission } from './errors.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
+import type { OperatorMetrics } from './metrics.ts';
 
 export interface StatusObject extends KubeObject {
   status?: { conditions?: Condition[]; observedGeneration?: number };
@@ -125,7 +125,17 @@ export function readyTransition(change: StatusChange): boolean {
   return before?.status !== after.status || before?.reason !== after.reason;
 }
 
-export type StatusContext = Pick<EngineContext, 'client' | 'clock' | 'metrics' | 'events' | 'informer'>;
+/**
+ * What the apply step needs of the engine. Declared here, not picked from EngineContext, so that
+ * status.ts does not import the engine that imports it.
+ */
+export interface StatusContext {
+  readonly client: KubeClient;
+  readonly clock: Clock;
+  readonly metrics: Pick<OperatorMetrics, 'statusWrites'>;
+  readonly events: EventRecorder;
+  informer(resource: Resource): { readonly statusLedger: StatusLedger };
+}
 
 /**
  * The apply step shared by controllers: conditions applied, status written if it changed, an

@@ -2,7 +2,7 @@
 // change that needs a reconcile), and optionally a kind its objects refer to by name, indexed so
 // that a change there requeues exactly the objects that name it.
 
-import type { ObjectRef } from './engine.ts';
+import type { ObjectRef } from './object-ref.ts';
 import type { InformerSet } from './informer-set.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
 import type { Priority } from './queue.ts';
