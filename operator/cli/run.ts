@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CONTROLLER_NAME, OPERATOR_KINDS } from '../api/kinds.ts';
 import { connectionController } from '../controllers/connection/controller.ts';
-import { discoverServiceRanges } from '../controllers/connection/service-ranges.ts';
+import { discoverServiceRanges } from '../imanage/service-ranges.ts';
 import { repositoryController } from '../controllers/repository/controller.ts';
 import { createResolutionDeps } from '../controllers/repository/observe.ts';
 import { Engine } from '../runtime/engine.ts';

@@ -8,7 +8,7 @@
 // Rules on cluster-scoped resources are a ClusterRole in both; the Lease a Role in the release's.
 
 import { CONNECTION_RBAC, DEFAULT_CLIENT_SECRET_RULE } from '../controllers/connection/rbac.ts';
-import { SERVICE_RANGES_RBAC } from '../controllers/connection/service-ranges.ts';
+import { SERVICE_RANGES_RBAC } from '../imanage/service-ranges.ts';
 import { REPOSITORY_RBAC } from '../controllers/repository/rbac.ts';
 import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/rbac.ts';
 import { LINK_RBAC } from '../tokens/link-store.ts';

@@ -1,7 +1,7 @@
 // The probes' guard finds the cluster's service range without --service-cidr: the test API server
 // runs with --service-cluster-ip-range=10.0.0.0/24, and publishes it as a ServiceCIDR object.
 import { describe, expect, inject, it } from 'vitest';
-import { discoverServiceRanges } from '../../operator/controllers/connection/service-ranges.ts';
+import { discoverServiceRanges } from '../../operator/imanage/service-ranges.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import { startOperator } from '../harness/operator.ts';

@@ -14,11 +14,11 @@
 //    is exactly 10.96.0.0/12; elsewhere it may be wider than the real range, never narrower.
 
 import { isIP } from 'node:net';
-import { formatIp, parseIp } from '../../imanage/network.ts';
-import type { RbacDeclaration } from '../../runtime/rbac.ts';
-import type { KubeClient } from '../../runtime/kube/client.ts';
-import { ForbiddenError, NotFoundError } from '../../runtime/kube/errors.ts';
-import type { KubeObject, Resource } from '../../runtime/kube/resources.ts';
+import { formatIp, parseIp } from './network.ts';
+import type { RbacDeclaration } from '../runtime/rbac.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import { ForbiddenError, NotFoundError } from '../runtime/kube/errors.ts';
+import type { KubeObject, Resource } from '../runtime/kube/resources.ts';
 
 interface ServiceCidr extends KubeObject {
   spec?: { cidrs?: string[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../runtime/kube/client.ts';
-import { ForbiddenError, NotFoundError, TransientApiError } from '../../runtime/kube/errors.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import { ForbiddenError, NotFoundError, TransientApiError } from '../runtime/kube/errors.ts';
 import { discoverServiceRanges, widestRangeStartingBefore } from './service-ranges.ts';
 
 describe('widestRangeStartingBefore', () => {
