@@ -30,6 +30,7 @@ const SECRET_REASONS = new Set([
   'CertificateExpired',
   'InvalidCredentials',
   'EncryptionKeyChanged',
+  'TokenSecretNotOwned',
   'RefreshTokenRevoked',
   'RefreshFailed',
   'ApiUnavailable',

@@ -62,6 +62,7 @@ export type TokenFailureKind =
   | 'EncryptionRemoved'
   | 'KeyUnusable'
   | 'Unreadable'
+  | 'NotOwned'
   | 'NoApplication'
   | 'Transient';
 

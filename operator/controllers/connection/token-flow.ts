@@ -28,6 +28,7 @@ import {
   type KeyMaterial,
   type LoadedTokens,
   tokenSecretName,
+  TokenSecretNotOwned,
   type TokenStore,
 } from './token-store.ts';
 import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
@@ -128,11 +129,10 @@ class TokenPass {
   }
 
   async #load(): Promise<LoadedTokens | undefined> {
-    const c = this.#input.connection;
-    return this.#deps.store.load(c.metadata.namespace ?? 'default', tokenSecretName(c), this.#material);
+    return this.#deps.store.load(this.#input.connection, this.#material);
   }
 
-  /** Rotation to the current passphrase, or plain → encrypted: the same tokens, re-written. */
+  /** Rotation to the current passphrase, plain → encrypted, or adoption: the same tokens, re-written. */
   async #rewrite(loaded: LoadedTokens): Promise<LoadedTokens> {
     const saved = await this.#deps.store.save(
       this.#input.connection,
@@ -140,7 +140,10 @@ class TokenPass {
       this.#material,
       loaded.resourceVersion,
     );
-    this.#deps.logger?.info({ connection: this.#key }, 'token Secret re-encrypted under the current key material');
+    this.#deps.logger?.info(
+      { connection: this.#key },
+      'token Secret rewritten under the current key material and owner',
+    );
     return { payload: loaded.payload, resourceVersion: saved.resourceVersion, rewrite: false };
   }
 
@@ -402,6 +405,7 @@ function failureOf(error: unknown, grant: GrantKind, seed: boolean): Failure | u
   if (error instanceof EncryptionKeyChanged)
     return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
   if (error instanceof EncryptionRemoved) return { kind: 'EncryptionRemoved', detail: error.message };
+  if (error instanceof TokenSecretNotOwned) return { kind: 'NotOwned', detail: error.message };
   if (error instanceof SeedRefusedBefore) return { kind: 'RefreshTokenRevoked', grant, detail: error.message, seed };
   if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret)
     return { kind: 'Unreadable', detail: error.message };

@@ -15,7 +15,7 @@ import type { TokenObservation } from './observed.ts';
 import type { ProbeContext } from './observe.ts';
 import { connectionKey } from './token-flow.ts';
 import type { TokenContext } from './token-observe.ts';
-import { LINKED_AT_ANNOTATION, readKeyMaterial, tokenSecretName, type TokenStore } from './token-store.ts';
+import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './token-store.ts';
 
 export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
@@ -119,9 +119,8 @@ export async function releaseTokens(
 }
 
 async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
-  const namespace = connection.metadata.namespace ?? 'default';
   const material = await readKeyMaterial(ctx.client, connection);
-  const loaded = await tokens.options.store.load(namespace, tokenSecretName(connection), material);
+  const loaded = await tokens.options.store.load(connection, material);
   const [app, ca] = await Promise.all([applicationOf(ctx, tokens, connection), caBundleOf(ctx, connection)]);
   if (!loaded || !app) return;
   const server = { baseUrl: new URL(connection.spec.url), ...app, ...(ca ? { ca } : {}) };

@@ -14,6 +14,7 @@ export type TokensReason =
   | 'GrantNotSupported'
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
+  | 'TokenSecretNotOwned'
   | 'RefreshTokenExpiring'
   | 'RefreshTokenRevoked'
   | 'ApplicationSettingsMismatch';
@@ -133,6 +134,8 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
         CERT_FIELD,
         `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`,
       );
+    case 'NotOwned':
+      return stall('TokenSecretNotOwned', 'spec.tokens.secretName', f.detail);
     case 'NoApplication':
       return stall(
         'InvalidCredentials',

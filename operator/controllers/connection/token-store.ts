@@ -3,6 +3,12 @@
 // replace carries the resourceVersion it read, so two writers (the leader refreshing, a replica
 // finishing a sign-in) never overwrite each other's tokens unseen (token-flow.ts decides what a
 // conflict means). The key material is read on demand, like every Secret the connection names.
+//
+// Ownership: a connection's author may name any Secret as spec.tokens.secretName, including another
+// connection's. So a token Secret is only loaded (and so only replaced, with the resourceVersion that
+// load read) when its controller owner is this connection's uid, or when it has no controller and an
+// annotation adopts it for this connection by name. Anything else is TokenSecretNotOwned: nothing is
+// read from it, sent anywhere, or changed (issue 18: connection B read and took over A's tokens).
 
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { imanageConnections } from '../../api/kinds.ts';
@@ -19,6 +25,9 @@ import { payloadOf } from './token-schedule.ts';
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
 export const LINKED_AT_ANNOTATION = `${imanageConnections.group}/linked-at`;
 
+/** On a token Secret with no controller owner: the name of the connection that may take it over. */
+export const ADOPT_BY_ANNOTATION = `${imanageConnections.group}/adopt-by`;
+
 export interface KeyMaterial {
   readonly certificate: CertificateKey;
   readonly passphrase: string;
@@ -28,7 +37,10 @@ export interface KeyMaterial {
 export interface LoadedTokens {
   readonly payload: StoredPayload;
   readonly resourceVersion: string;
-  /** Stored in another format or under the previous passphrase: rewrite it in the current one. */
+  /**
+   * Stored in another format or under the previous passphrase, or adopted (no owner yet): rewrite it in
+   * the current one, with this connection as its controller.
+   */
   readonly rewrite: boolean;
 }
 
@@ -50,12 +62,19 @@ export class TokenStore implements TokenSink {
   }
 
   /**
-   * Undefined when there is no Secret; throws EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret,
-   * TokensUnreadable.
+   * Undefined when there is no Secret; throws TokenSecretNotOwned (before reading anything from it),
+   * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable.
    */
-  async load(namespace: string, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
-    const secret = await getOrUndefined(this.#client, namespace, name);
+  async load(connection: IManageConnection, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
+    const name = tokenSecretName(connection);
+    const secret = await getOrUndefined(this.#client, connection.metadata.namespace ?? 'default', name);
     if (!secret) return undefined;
+    const adopted = ownership(secret, connection) === 'adopted';
+    const loaded = await this.#open(secret, name, material);
+    return adopted ? { ...loaded, rewrite: true } : loaded;
+  }
+
+  async #open(secret: Secret, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
     if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
@@ -121,7 +140,7 @@ export class TokenStore implements TokenSink {
       );
     }
     const material = await readKeyMaterial(this.#client, connection);
-    const before = await this.load(ref.namespace, tokenSecretName(connection), material);
+    const before = await this.load(connection, material);
     const payload = payloadOf(tokens, undefined, account === undefined ? {} : { account });
     await this.save(connection, payload, material, before?.resourceVersion);
     const annotations = { [LINKED_AT_ANNOTATION]: this.#now().toISOString() };
@@ -135,6 +154,28 @@ export class EncryptionRemoved extends Error {
   constructor(secretName: string) {
     super(`Secret '${secretName}' holds tokens encrypted (nested-jwe/v1), but spec.tokens.encryption was removed`);
   }
+}
+
+/** The token Secret belongs to someone else (another controller, or nobody without an adopt-by annotation). */
+export class TokenSecretNotOwned extends Error {
+  override readonly name = 'TokenSecretNotOwned';
+}
+
+/** Owned: this connection is the controller; adopted: no controller, and adopt-by names it. Else throws. */
+function ownership(secret: Secret, connection: IManageConnection): 'owned' | 'adopted' {
+  const controller = secret.metadata.ownerReferences?.find((o) => o.controller === true);
+  const name = connection.metadata.name ?? '';
+  if (controller && controller.uid === connection.metadata.uid) return 'owned';
+  if (!controller && secret.metadata.annotations?.[ADOPT_BY_ANNOTATION] === name) return 'adopted';
+  const secretName = secret.metadata.name ?? '';
+  const fix = controller
+    ? `its controller is ${controller.kind} ${controller.name}, so it is not this connection's; set ` +
+      `spec.tokens.secretName to a Secret of this connection's own (or remove it to use '${name}-tokens')`
+    : `it has no controller owner; to hand it to this connection, annotate it: kubectl annotate secret ` +
+      `${secretName} ${ADOPT_BY_ANNOTATION}=${name}; or set spec.tokens.secretName to another name`;
+  throw new TokenSecretNotOwned(
+    `Secret '${secretName}' was not created by this connection: ${fix}. The operator neither reads nor changes it`,
+  );
 }
 
 export class LinkTargetChanged extends Error {
