@@ -59,6 +59,33 @@ describe('updates', () => {
   });
 });
 
+describe('apiUrl, where the access token goes', () => {
+  const onPremise = (name: string, apiUrl?: string) =>
+    mergePatch(baseConnection(name), {
+      spec: {
+        connectionType: 'OnPremise',
+        url: 'https://dms.acme.example',
+        customerId: null,
+        clientSecretRef: { name: 'application' },
+        apiUrl: apiUrl ?? null,
+      },
+    });
+  const immutable = allCelRules().find((r) => r.transition && r.fieldPath === '.apiUrl')!;
+
+  it.each([
+    ['changed', 'https://api.acme.example', 'https://api.attacker.example'],
+    ['added', undefined, 'https://api.attacker.example'],
+    ['removed', 'https://api.acme.example', undefined],
+  ])('cannot be %s after creation', async (_title, first, then) => {
+    const name = `api-${_title}`;
+    const created = await ns.kubectl(['apply', '-f', '-'], { input: json(onPremise(name, first)) });
+    expect(created.code, created.stderr).toBe(0);
+    const moved = await ns.kubectl(['apply', '-f', '-'], { input: json(onPremise(name, then)) });
+    expect(moved.code).not.toBe(0);
+    expect(moved.stderr).toContain(immutable.message);
+  });
+});
+
 describe('what users see', () => {
   it('kubectl explain shows the field descriptions', async () => {
     const result = await ns.kubectl(['explain', 'imanageconnection.spec.environments']);

@@ -40,7 +40,7 @@ export interface IManageConnectionSpec {
    */
   url: string;
   /**
-   * REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, inside the firm's network, while the operator calls the API here. https only.
+   * REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, inside the firm's network, while the operator calls the API here. https only. Cloud and Hosted: a cloudimanage.com host, like url. Immutable, like url: the access token is sent here.
    */
   apiUrl?: string;
   /**

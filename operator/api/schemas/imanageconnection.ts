@@ -80,7 +80,8 @@ const url = str(
 
 const apiUrl = str(
   'REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, ' +
-    "inside the firm's network, while the operator calls the API here. https only.",
+    "inside the firm's network, while the operator calls the API here. https only. " +
+    'Cloud and Hosted: a cloudimanage.com host, like url. Immutable, like url: the access token is sent here.',
   { minLength: 9, maxLength: 2048, 'x-kubernetes-validations': serverUrl('apiUrl', 'apiUrl') },
 );
 
@@ -340,6 +341,37 @@ export const iManageConnectionSpec: Schema = obj(
         twin: (s) => s?.connectionType === 'OnPremise' || CLOUD_HOST.test(s?.url),
         jsonSchema: { if: whenType('Cloud', 'Hosted'), then: { properties: { url: { pattern: CLOUD_HOST.source } } } },
         rejects: [{ title: 'Cloud with a non-cloud host', patch: { spec: { url: 'https://dms.acme.example.com' } } }],
+      }),
+      celRule({
+        rule: `self.connectionType == 'OnPremise' || !has(self.apiUrl) || ${CLOUD_HOST.cel('self.apiUrl')}`,
+        message:
+          'connectionType Cloud and Hosted need apiUrl, when set, on https://cloudimanage.com or https://<firm>.cloudimanage.com ' +
+          "(the linked account's access token is sent there); remove apiUrl, or use OnPremise for your own Work Server",
+        fieldPath: '.apiUrl',
+        twin: (s) => s?.connectionType === 'OnPremise' || s?.apiUrl === undefined || CLOUD_HOST.test(s.apiUrl),
+        jsonSchema: {
+          if: whenType('Cloud', 'Hosted'),
+          then: { properties: { apiUrl: { pattern: CLOUD_HOST.source } } },
+        },
+        rejects: [
+          {
+            title: 'Cloud with apiUrl on another host',
+            patch: { spec: { apiUrl: 'https://tokens.attacker.example' } },
+          },
+        ],
+      }),
+      // A spec-level transition rule, not one on apiUrl: adding or removing apiUrl moves the token as surely as editing it.
+      celRule({
+        rule: 'has(self.apiUrl) == has(oldSelf.apiUrl) && (!has(self.apiUrl) || self.apiUrl == oldSelf.apiUrl)',
+        message:
+          "apiUrl is immutable, like url (the linked account's access token is sent there); create a new IManageConnection " +
+          'to call the API at another address',
+        fieldPath: '.apiUrl',
+        transition: true,
+        twin: (self, oldSelf) => oldSelf === undefined || self?.apiUrl === oldSelf?.apiUrl,
+        rejects: [
+          { title: 'apiUrl added after creation', patch: { spec: { apiUrl: 'https://api.acme.example.com' } } },
+        ],
       }),
       ...(['url', 'apiUrl'] as const).map((field) =>
         celRule({
