@@ -237,12 +237,12 @@ describe('with probes', () => {
   });
 
   it('says the probed field: spec.apiUrl when it is set', () => {
-    const legatics = withGeneration({ spec: { apiUrl: 'https://api.acme.cloudimanage.com' } });
+    const legatics = withGeneration({ spec: { apiUrl: 'https://api.cloudimanage.com' } });
     const d = decideConnection(legatics, { reachability: failed({ kind: 'DnsFailed', code: 'ENOTFOUND' }) }, now);
     expect(d.failure).toMatchObject({
       reason: 'DnsFailed',
       fieldPath: 'spec.apiUrl',
-      message: expect.stringMatching(/^cannot resolve api\.acme\.cloudimanage\.com .*check spec\.apiUrl/),
+      message: expect.stringMatching(/^cannot resolve api\.cloudimanage\.com .*check spec\.apiUrl/),
     });
   });
 
