@@ -63,6 +63,7 @@ export type TokenFailureKind =
   | 'KeyUnusable'
   | 'Unreadable'
   | 'NotOwned'
+  | 'EncryptionRequired'
   | 'NoApplication'
   | 'Transient';
 

@@ -37,6 +37,8 @@ export interface TokenDeps {
   readonly store: TokenStore;
   readonly accessTokens: AccessTokens;
   readonly link?: LinkService;
+  /** --require-token-encryption: without spec.tokens.encryption nothing is read, obtained or stored. */
+  readonly requireEncryption?: boolean;
   readonly network: Omit<OAuthNetwork, 'timeoutMs'>;
   readonly isLeading: () => boolean;
   /** The per-host state the probes keep: no token request goes to a host they are backing off from. */
@@ -81,6 +83,9 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
       ...base,
       failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath },
     };
+  }
+  if (deps.requireEncryption && !base.encrypted) {
+    return { ...base, failure: { kind: 'EncryptionRequired', detail: 'the operator stores no token unencrypted' } };
   }
   const pass = new TokenPass(deps, input, input.material);
   try {
