@@ -205,7 +205,7 @@ export interface IManageConnectionStatus {
      */
     encrypted?: boolean;
     /**
-     * The key fingerprint the Secret records (certificate key and passphrase), when encrypted.
+     * Which key the Secret is encrypted under, when encrypted: the certificate public key's SHA-256 and a random key id. Nothing in it is derived from the passphrase.
      */
     keyFingerprint?: string;
     /**

@@ -408,7 +408,10 @@ const tokensStatus = obj(
       'Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).',
       false,
     ),
-    keyFingerprint: str('The key fingerprint the Secret records (certificate key and passphrase), when encrypted.'),
+    keyFingerprint: str(
+      "Which key the Secret is encrypted under, when encrypted: the certificate public key's SHA-256 and a random key id. " +
+        'Nothing in it is derived from the passphrase.',
+    ),
     account: str('The iManage user the tokens act as, once known.'),
     accessTokenExpiresAt: str('When the access token lapses unless used or refreshed (iManage counts inactivity).', {
       format: 'date-time',

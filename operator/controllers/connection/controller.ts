@@ -26,6 +26,7 @@ const SECRET_REASONS = new Set([
   'SecretNotFound',
   'SecretMissingKey',
   'PassphraseTooShort',
+  'PassphraseTooWeak',
   'CertificateInvalid',
   'CertificateExpired',
   'InvalidCredentials',

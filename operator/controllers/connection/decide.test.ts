@@ -84,6 +84,13 @@ describe('decideConnection', () => {
       /^spec\.tokens\.encryption\.passphraseSecretRef: .* is too short: at least 100 characters/,
     ],
     [
+      'a long but predictable passphrase',
+      encrypted,
+      { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, predictable: true } },
+      'PassphraseTooWeak',
+      /^spec\.tokens\.encryption\.passphraseSecretRef: .*is predictable.*openssl rand -base64 96/,
+    ],
+    [
       'a passphrase Secret without its key',
       encrypted,
       { ...goodEncryption, passphrase: { ...secret('pp', ['other']), key: 'passphrase' } },

@@ -18,7 +18,7 @@ import { ConflictError } from '../../runtime/kube/errors.ts';
 import type { Logger } from '../../runtime/log.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import type { AccessTokens } from '../../tokens/access.ts';
-import { EncryptionKeyChanged, TokensUnreadable } from '../../tokens/envelope.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from '../../tokens/envelope.ts';
 import { EncryptionKeyError } from '../../tokens/keys.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
@@ -67,7 +67,18 @@ export interface TokenInputs {
 interface Held {
   readonly payload: StoredPayload;
   readonly resourceVersion: string;
+  /** The key fingerprint the Secret records, when encrypted (status shows it: never a passphrase verifier). */
+  readonly fingerprint?: string | undefined;
 }
+
+/** What the pass reports of what it holds; a fingerprint of the earlier format (a passphrase verifier) never. */
+const heldIn = (held: Held) => ({
+  payload: held.payload,
+  resourceVersion: held.resourceVersion,
+  ...(held.fingerprint && !hasPassphraseVerifier({ fingerprint: held.fingerprint })
+    ? { fingerprint: held.fingerprint }
+    : {}),
+});
 
 export const connectionKey = (c: IManageConnection) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
 
@@ -116,7 +127,7 @@ class TokenPass {
   }
 
   heldSoFar(): Partial<TokenObservation> {
-    return this.#held ? { payload: this.#held.payload, resourceVersion: this.#held.resourceVersion } : {};
+    return this.#held ? heldIn(this.#held) : {};
   }
 
   async run(): Promise<Partial<TokenObservation>> {
@@ -149,7 +160,7 @@ class TokenPass {
       { connection: this.#key },
       'token Secret rewritten under the current key material and owner',
     );
-    return { payload: loaded.payload, resourceVersion: saved.resourceVersion, rewrite: false };
+    return { ...saved, payload: loaded.payload, rewrite: false };
   }
 
   /** A seeded refresh token not yet taken over: absent from the Secret, or replaced by the admin. */
@@ -188,7 +199,7 @@ class TokenPass {
     if (this.#grant() === 'AuthorizationCode') {
       this.#deps.accessTokens.forget(this.#key);
       const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
-      return { payload: loaded.payload, resourceVersion: loaded.resourceVersion, failure };
+      return { ...heldIn(loaded), failure };
     }
     return this.#finish(await this.#obtain({}));
   }
@@ -237,7 +248,7 @@ class TokenPass {
     if (now) {
       const refused = { ...now.payload, refresh_token_refused_at: this.#deps.now().toISOString() };
       const saved = await this.#deps.store.save(this.#input.connection, refused, this.#material, now.resourceVersion);
-      this.#held = { payload: refused, resourceVersion: saved.resourceVersion };
+      this.#held = { ...saved, payload: refused };
     }
     throw error;
   }
@@ -276,7 +287,7 @@ class TokenPass {
           this.#material,
           before?.resourceVersion,
         );
-        this.#held = { payload, resourceVersion: saved.resourceVersion };
+        this.#held = { ...saved, payload };
         return this.#held;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 3) throw error;
@@ -317,7 +328,7 @@ class TokenPass {
     // A linked account without a refresh token cannot be renewed: nothing to schedule (decide says why).
     const renewable = payload.refresh_token !== undefined || this.#grant() !== 'AuthorizationCode';
     const next = renewable ? refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey()) : undefined;
-    return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra };
+    return { ...heldIn(held), ...(next ? { nextRefreshAt: next } : {}), ...extra };
   }
 
   async #signIn(): Promise<TokenObservation['notLinked']> {

@@ -16,7 +16,7 @@ import type { IssuedTokens } from '../../imanage/oauth.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import { EncryptionKeyChanged, type Keyrings } from '../../tokens/envelope.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from '../../tokens/envelope.ts';
 import { type CertificateKey, readCertificateKey } from '../../tokens/keys.ts';
 import type { ConnectionIdentity, TokenSink } from '../../tokens/ports.ts';
 import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from '../../tokens/stored.ts';
@@ -42,6 +42,8 @@ export interface LoadedTokens {
    * the current one, with this connection as its controller.
    */
   readonly rewrite: boolean;
+  /** The key fingerprint the Secret records, when encrypted. */
+  readonly fingerprint?: string;
 }
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
@@ -79,13 +81,16 @@ export class TokenStore implements TokenSink {
     const stored = readStoredSecret(secret);
     if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
     if (!material) throw new EncryptionRemoved(name);
+    const { fingerprint } = stored.sealed;
+    // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
+    const verifier = hasPassphraseVerifier(stored.sealed);
     try {
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: false };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: verifier, fingerprint };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: true };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: true, fingerprint };
     }
   }
 
@@ -119,11 +124,6 @@ export class TokenStore implements TokenSink {
       resourceVersion: saved.metadata.resourceVersion ?? '',
       ...(sealed ? { fingerprint: sealed.fingerprint } : {}),
     };
-  }
-
-  /** The fingerprint of the current key material (cached per key and passphrase). */
-  fingerprint(material: KeyMaterial): Promise<string> {
-    return this.#keyrings.fingerprint(material.certificate, material.passphrase);
   }
 
   /** TokenSink: the interactive link's tokens, from whichever replica received the callback. */
