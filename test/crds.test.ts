@@ -1,6 +1,7 @@
 // The CRDs on a real API server: accepted, explained, printed, and every CEL rule enforced with
 // the same message as its offline twin.
 
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allCelRules } from '../operator/api/schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
@@ -71,6 +72,13 @@ describe('apiUrl, where the access token goes', () => {
       },
     });
   const immutable = allCelRules().find((r) => r.transition && r.fieldPath === '.apiUrl')!;
+
+  it('on Cloud, only at a cloudimanage.com host: the Clio Operate Cloud example with an attacker apiUrl is refused', async () => {
+    const file = join(import.meta.dirname, '..', 'examples', 'invalid', 'cloud-api-url-elsewhere.yaml');
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/spec\.apiUrl: Invalid value: .*connectionType Cloud and Hosted need apiUrl, when set, on/);
+  });
 
   it.each([
     ['changed', 'https://api.acme.example', 'https://api.attacker.example'],
