@@ -1,6 +1,7 @@
 // The CRDs on a real API server: accepted, explained, printed, and every CEL rule enforced with
 // the same message as its offline twin.
 
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allCelRules } from '../operator/api/schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
@@ -56,6 +57,40 @@ describe('updates', () => {
     expect(moved.code).not.toBe(0);
     const immutable = allCelRules().find((r) => r.transition)!;
     expect(moved.stderr).toContain(`spec.url: Invalid value: "https://other.cloudimanage.com": ${immutable.message}`);
+  });
+});
+
+describe('apiUrl, where the access token goes', () => {
+  const onPremise = (name: string, apiUrl?: string) =>
+    mergePatch(baseConnection(name), {
+      spec: {
+        connectionType: 'OnPremise',
+        url: 'https://dms.acme.example',
+        customerId: null,
+        clientSecretRef: { name: 'application' },
+        apiUrl: apiUrl ?? null,
+      },
+    });
+  const immutable = allCelRules().find((r) => r.transition && r.fieldPath === '.apiUrl')!;
+
+  it('on Cloud, only at a cloudimanage.com host: the Clio Operate Cloud example with an attacker apiUrl is refused', async () => {
+    const file = join(import.meta.dirname, '..', 'examples', 'invalid', 'cloud-api-url-elsewhere.yaml');
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/spec\.apiUrl: Invalid value: .*connectionType Cloud and Hosted need apiUrl, when set, on/);
+  });
+
+  it.each([
+    ['changed', 'https://api.acme.example', 'https://api.attacker.example'],
+    ['added', undefined, 'https://api.attacker.example'],
+    ['removed', 'https://api.acme.example', undefined],
+  ])('cannot be %s after creation', async (_title, first, then) => {
+    const name = `api-${_title}`;
+    const created = await ns.kubectl(['apply', '-f', '-'], { input: json(onPremise(name, first)) });
+    expect(created.code, created.stderr).toBe(0);
+    const moved = await ns.kubectl(['apply', '-f', '-'], { input: json(onPremise(name, then)) });
+    expect(moved.code).not.toBe(0);
+    expect(moved.stderr).toContain(immutable.message);
   });
 });
 

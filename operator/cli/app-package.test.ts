@@ -1,7 +1,7 @@
 // app-package as users run it, without a cluster: the connection from a file, the Secret to a file.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +123,32 @@ describe('app-package from a file', () => {
       '1',
     );
     expect(given.code, given.stderr).toBe(0);
+  });
+});
+
+describe('app-package and the files it writes', () => {
+  const args = ['app-package', 'legatics-onprem', '-f', legatics, '--secret-out', 's.yaml', '--out', 'p.zip'];
+
+  it('refuses an existing --out without --force, before generating or storing anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-package-'));
+    await writeFile(join(dir, 'p.zip'), 'kept');
+    const refused = await cli(dir, ...args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/p\.zip exists; pass --force to overwrite it/);
+    expect(await readFile(join(dir, 'p.zip'), 'utf8')).toBe('kept');
+    expect((await readdir(dir)).sort()).toEqual(['p.zip']);
+    const forced = await cli(dir, ...args, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await readFile(join(dir, 'p.zip'), 'utf8')).not.toBe('kept');
+  });
+
+  it('on a failed write leaves no temporary file (it holds api_secret) and prints one line, no stack', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-package-'));
+    await mkdir(join(dir, 'p.zip'));
+    const failed = await cli(dir, ...args, '--force');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^imanage-operator: cannot write p\.zip \(EISDIR\); nothing was written\n$/);
+    expect((await readdir(dir)).sort()).toEqual(['p.zip', 's.yaml']);
   });
 });
 

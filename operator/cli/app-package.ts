@@ -5,7 +5,7 @@
 // never printed, and the ZIP, which holds it, is written for its owner only.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { access, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dump, loadAll } from 'js-yaml';
@@ -34,6 +34,7 @@ export const APP_PACKAGE_USAGE = `  app-package <connection> [-f file] [--out zi
       clientId, clientSecret); never prints the secret; writes the ZIP with mode 0600.
         -f, --filename file         read the connection from a file instead of the cluster
         --out file                  the ZIP [<connection>-manifest.zip]
+        --force                     overwrite --out and --secret-out when they exist
         --environment name          only this environment's redirect URI; repeatable [all]
         --create-secret             create the client Secret when it does not exist
         --replace-credentials       overwrite a Secret that already holds clientId
@@ -47,10 +48,16 @@ export class AppPackageUsageError extends Error {
   override readonly name = 'AppPackageUsageError';
 }
 
+/** A file could not be written; nothing was left behind (the temporary file holds the secret). */
+export class AppPackageWriteError extends Error {
+  override readonly name = 'AppPackageWriteError';
+}
+
 const OPTIONS = {
   ...KUBE_OPTIONS,
   filename: { type: 'string', short: 'f' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
   environment: { type: 'string', multiple: true },
   'create-secret': { type: 'boolean' },
   'replace-credentials': { type: 'boolean' },
@@ -132,11 +139,39 @@ function redirectUris(connection: IManageConnection, only: readonly string[] | u
   return chosen.map((e) => e.redirectUri);
 }
 
-/** Writes owner-only: a new file in the same folder, renamed over the target. */
-async function writePrivate(path: string, content: string | Uint8Array): Promise<void> {
+/**
+ * Writes owner-only: a new file in the same folder, then moved onto the target: renamed over it with
+ * --force, else hard-linked, which fails if the target appeared meanwhile. The temporary file holds the
+ * secret, so it is removed on every path.
+ */
+async function writePrivate(path: string, content: string | Uint8Array, force: boolean): Promise<void> {
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temporary, content, { mode: 0o600, flag: 'wx' });
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, content, { mode: 0o600, flag: 'wx' });
+    if (force) await rename(temporary, path);
+    else await link(temporary, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && !force) throw existsError(path);
+    throw new AppPackageWriteError(`cannot write ${path} (${code ?? (error as Error).message}); nothing was written`);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+const existsError = (path: string) =>
+  new AppPackageUsageError(`${path} exists; pass --force to overwrite it, or choose another --out/--secret-out`);
+
+/** Refuses early, before any credential is generated or stored, a target that exists without --force. */
+async function refuseExisting(paths: readonly string[], force: boolean): Promise<void> {
+  if (force) return;
+  for (const path of paths) {
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw existsError(path);
+  }
 }
 
 interface SecretTarget {
@@ -216,6 +251,9 @@ export async function appPackageCommand(args: string[], io: AppPackageIo = proce
       ? await connectionFromFile(values.filename, name)
       : await cluster!.client.get(imanageConnections, { namespace: cluster!.namespace, name: name! });
     const connection = checkedConnection(raw);
+    const zipPath = values.out ?? `${connection.metadata.name}-manifest.zip`;
+    const force = values.force === true;
+    await refuseExisting([zipPath, ...(values['secret-out'] ? [values['secret-out']] : [])], force);
     const { apiKey, apiSecret } = generateCredentials(io.random);
     const fields = applicationFields(values, connection);
     const uris = redirectUris(connection, values.environment);
@@ -237,16 +275,15 @@ export async function appPackageCommand(args: string[], io: AppPackageIo = proce
       name: connection.spec.clientSecretRef!.name,
     };
     const data = { clientId: apiKey, clientSecret: apiSecret };
-    const zipPath = values.out ?? `${connection.metadata.name}-manifest.zip`;
     let stored: string;
     if (values['secret-out']) {
-      await writePrivate(values['secret-out'], secretManifest(secret, data));
+      await writePrivate(values['secret-out'], secretManifest(secret, data), force);
       const where = `${secret.namespace}/${secret.name} to ${values['secret-out']}`;
       stored = `wrote Secret ${where} (mode 0600); apply it with kubectl apply -f`;
     } else {
       stored = await storeInCluster(cluster!.client, secret, values, data);
     }
-    await writePrivate(zipPath, zip([{ name: 'manifest.yaml', content: manifestYaml(manifest) }]));
+    await writePrivate(zipPath, zip([{ name: 'manifest.yaml', content: manifestYaml(manifest) }]), force);
     const shown = maskedManifest(manifest);
     if (format === 'json') {
       io.stdout.write(`${JSON.stringify({ zip: resolve(zipPath), manifest: shown, secret, stored }, null, 2)}\n`);

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { APP_PACKAGE_USAGE, AppPackageUsageError, appPackageCommand } from './app-package.ts';
+import { APP_PACKAGE_USAGE, AppPackageUsageError, AppPackageWriteError, appPackageCommand } from './app-package.ts';
 import { COMPLETION_USAGE, completionCommand } from './completion.ts';
 import { ApiError, KubeConfigError } from '../runtime/kube/errors.ts';
 import { CliUsageError } from './kube-flags.ts';
@@ -89,8 +89,8 @@ try {
       `${program}: ${(error as Error).message}\n\n${command ? `usage: ${program}\n${command.usage}` : USAGE}`,
     );
     process.exitCode = 2;
-  } else if (error instanceof ApiError || error instanceof KubeConfigError) {
-    // The cluster refused or could not be reached: its words, without a stack trace.
+  } else if (error instanceof ApiError || error instanceof KubeConfigError || error instanceof AppPackageWriteError) {
+    // The cluster refused or could not be reached, or a file could not be written: one line, no stack trace.
     process.stderr.write(`${program}: ${error.message}\n`);
     process.exitCode = 1;
   } else {

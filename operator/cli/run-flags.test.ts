@@ -105,6 +105,15 @@ describe('readRunConfig', () => {
     });
   });
 
+  it('refuses unencrypted token storage only when asked, by flag or environment variable', () => {
+    expect(readRunConfig([], {}).requireTokenEncryption).toBe(false);
+    expect(readRunConfig(['--require-token-encryption', 'true'], {}).requireTokenEncryption).toBe(true);
+    expect(readRunConfig([], { IMANAGE_REQUIRE_TOKEN_ENCRYPTION: 'true' }).requireTokenEncryption).toBe(true);
+    expect(() => readRunConfig([], { IMANAGE_REQUIRE_TOKEN_ENCRYPTION: 'yes' })).toThrow(
+      /--require-token-encryption \(from IMANAGE_REQUIRE_TOKEN_ENCRYPTION\)/,
+    );
+  });
+
   it('names the environment variable when the bad value came from there', () => {
     expect(() => readRunConfig([], { IMANAGE_SERVICE_CIDRS: '10.96.0.0' })).toThrow(
       /^--service-cidr \(from IMANAGE_SERVICE_CIDRS\) takes CIDR ranges .*, not '10\.96\.0\.0'$/,

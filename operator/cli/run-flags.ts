@@ -42,6 +42,7 @@ export const RUN_FLAGS = {
   resolve: { env: 'IMANAGE_RESOLVE', default: '', list: true },
   'allow-loopback-probes': { env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
   tokens: { env: 'IMANAGE_TOKENS', default: 'true' },
+  'require-token-encryption': { env: 'IMANAGE_REQUIRE_TOKEN_ENCRYPTION', default: 'false' },
   'callback-url': { env: 'IMANAGE_CALLBACK_URL', default: '' },
   'callback-address': { env: 'IMANAGE_CALLBACK_ADDRESS', default: ':8081' },
   'callback-tls-cert-file': { env: 'IMANAGE_CALLBACK_TLS_CERT_FILE', default: '' },
@@ -67,6 +68,8 @@ export interface RunConfig {
   readonly probes?: ProbeFlags;
   /** Obtain, store and refresh tokens (needs probes: the same network settings). */
   readonly tokens: boolean;
+  /** Store no token unencrypted: a connection without spec.tokens.encryption gets none. */
+  readonly requireTokenEncryption: boolean;
   /** The interactive link's callback endpoint; absent without --callback-url. */
   readonly link?: LinkFlags;
 }
@@ -283,6 +286,7 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
     ...(f.context.value ? { context: f.context.value } : {}),
     ...(boolean(f.probes) ? { probes } : {}),
     tokens: boolean(f.tokens),
+    requireTokenEncryption: boolean(f['require-token-encryption']),
     ...linkFlags(f),
   };
 }

@@ -53,6 +53,8 @@ export const RUN_USAGE = `  run [options]
         --certificate-expiry-warning-days n  0 to 3650 [14]              (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
         --tokens true|false         obtain, encrypt, store and refresh each connection's tokens
                                     (needs probes) [true]                (IMANAGE_TOKENS)
+        --require-token-encryption true|false  store no token unencrypted: a connection without
+                                    spec.tokens.encryption gets none [false] (IMANAGE_REQUIRE_TOKEN_ENCRYPTION)
       The interactive link (AuthorizationCode connections; needs probes and tokens):
         --callback-url url          the sign-in callback as registered with iManage, e.g.
                                     https://imanage-operator.example.com/oauth/callback;
@@ -172,7 +174,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const tokenStore = new TokenStore(client, new Keyrings(), () => realClock.now());
   const link = await startLink(config, client, probes || undefined, tokenStore, logger);
   const linkService = link ? { link: link.service } : {};
-  const tokens = config.tokens ? { tokens: { store: tokenStore, accessTokens, ...linkService } } : {};
+  const requireEncryption = config.requireTokenEncryption;
+  const tokens = config.tokens
+    ? { tokens: { store: tokenStore, accessTokens, requireEncryption, ...linkService } }
+    : {};
   engine.register(connectionController(probes ? { probes, ...tokens } : {}));
   const network = probes && { overrides: probes.settings.overrides, guard: probes.settings.blocked };
   const resolution =

@@ -1,9 +1,17 @@
 // The token envelope: round trips with RSA and EC certificate keys, neither key alone opens it,
 // a changed passphrase or key is reported (never overwritten), a renewed certificate with the
 // same key is no change, rotation re-encrypts, and the key derivation runs once per process.
-import { compactDecrypt, decodeProtectedHeader } from 'jose';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { EncryptionKeyChanged, Keyrings, TokensUnreadable, type SealedTokens, type TokenPayload } from './envelope.ts';
+import {
+  EncryptionKeyChanged,
+  hasPassphraseVerifier,
+  Keyrings,
+  TokensUnreadable,
+  type SealedTokens,
+  type TokenPayload,
+} from './envelope.ts';
 import { EncryptionKeyError, readCertificateKey, PBKDF2_ITERATIONS } from './keys.ts';
 import { OTHER_PASSPHRASE, PASSPHRASE, tlsSecretData } from './testdata/fixtures.ts';
 
@@ -78,6 +86,24 @@ describe('fingerprint', () => {
     expect(await new Keyrings().open(sealed, renewed, PASSPHRASE)).toEqual(PAYLOAD);
   });
 
+  it('tests no passphrase guess: the certificate key and a random key id, never derived from the passphrase', async () => {
+    const first = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    const second = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    expect(first.fingerprint.split('.')[0]).toBe(rsa.spkiSha256);
+    expect(first.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}\.k[A-Za-z0-9_-]{22}$/);
+    // The same key material in two processes: two key ids, so nothing in it is a function of the passphrase.
+    expect(first.fingerprint).not.toBe(second.fingerprint);
+    expect(hasPassphraseVerifier(first)).toBe(false);
+  });
+
+  it('a key-fingerprint annotation naming another key id than key.jwe holds is TokensUnreadable', async () => {
+    const sealed = await new Keyrings().seal(PAYLOAD, rsa, PASSPHRASE);
+    const other = `${rsa.spkiSha256}.k${randomBytes(16).toString('base64url')}`;
+    await expect(new Keyrings().open({ ...sealed, fingerprint: other }, rsa, PASSPHRASE)).rejects.toBeInstanceOf(
+      TokensUnreadable,
+    );
+  });
+
   it.each([
     ['passphrase', rsa, OTHER_PASSPHRASE],
     ['certificate key', ec, PASSPHRASE],
@@ -88,6 +114,41 @@ describe('fingerprint', () => {
     expect(error).toBeInstanceOf(EncryptionKeyChanged);
     expect(error).toMatchObject({ changed });
     expect((error as Error).message).toMatch(changed === 'passphrase' ? /previousPassphraseSecretRef/ : /certificate/);
+  });
+});
+
+/** A Secret as the earlier format wrote it: a PBKDF2 verifier in the fingerprint, no key id in key.jwe. */
+async function legacySeal(payload: TokenPayload, key: typeof rsa, passphrase: string): Promise<SealedTokens> {
+  const salt = `imanage-operator/v1/verifier:${key.spkiSha256}`;
+  const verifier = pbkdf2Sync(passphrase, salt, PBKDF2_ITERATIONS, 16, 'sha512').toString('base64url');
+  const fingerprint = `${key.spkiSha256}.${verifier}`;
+  const contentKey = randomBytes(32);
+  const jwk = JSON.stringify({ kty: 'oct', k: contentKey.toString('base64url'), alg: 'A256KW' });
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const wrapped = await new CompactEncrypt(encode(jwk))
+    .setProtectedHeader({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', cty: 'jwk+json', kid: fingerprint })
+    .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
+    .encrypt(encode(passphrase));
+  const inner = await new CompactEncrypt(encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', kid: fingerprint })
+    .encrypt(contentKey);
+  const tokens = await new CompactEncrypt(encode(inner))
+    .setProtectedHeader({ alg: key.algorithm, enc: 'A256GCM', cty: 'JOSE', kid: key.spkiSha256 })
+    .encrypt(key.publicKey);
+  return { tokens, key: wrapped, fingerprint };
+}
+
+describe('Secrets of the earlier format (a passphrase verifier in the fingerprint)', () => {
+  it('still open, are recognised for rewriting, and a wrong passphrase is still EncryptionKeyChanged', async () => {
+    const legacy = await legacySeal(PAYLOAD, rsa, PASSPHRASE);
+    expect(hasPassphraseVerifier(legacy)).toBe(true);
+    const keyrings = new Keyrings();
+    expect(await keyrings.open(legacy, rsa, PASSPHRASE)).toEqual(PAYLOAD);
+    await expect(new Keyrings().open(legacy, rsa, OTHER_PASSPHRASE)).rejects.toMatchObject({ changed: 'passphrase' });
+    // Rewritten under a key id: the verifier is gone.
+    const rewritten = await keyrings.seal(PAYLOAD, rsa, PASSPHRASE);
+    expect(hasPassphraseVerifier(rewritten)).toBe(false);
+    expect(rewritten.fingerprint).not.toContain(legacy.fingerprint.split('.')[1]!);
   });
 });
 
@@ -130,6 +191,12 @@ describe('rotation', () => {
 describe('key material', () => {
   it.each([
     ['a passphrase under 100 characters', () => new Keyrings().fingerprint(rsa, 'x'.repeat(99)), 'PassphraseTooShort'],
+    ["'a' × 100", () => new Keyrings().fingerprint(rsa, 'a'.repeat(100)), 'PassphraseTooWeak'],
+    [
+      'a phrase repeated',
+      () => new Keyrings().seal(PAYLOAD, rsa, 'abcdefghijklmnopqrstuvwxyz'.repeat(4)),
+      'PassphraseTooWeak',
+    ],
     ['an Ed25519 certificate', async () => readCertificateKey(tlsSecretData('ed25519')), 'KeyUnsupported'],
     [
       'a key that is not the certificate’s',

@@ -15,10 +15,15 @@
 // algorithm that any JOSE library can undo with the passphrase alone (no custom KDF to
 // re-implement, unlike `dir` with a key derived outside JOSE). Per token the cost is one RSA or
 // ECDH operation and two AES-GCM layers: well under a millisecond to a few milliseconds.
+//
+// The fingerprint names the key material without testing a passphrase (issue 18: an earlier one
+// carried a PBKDF2 verifier with a fixed salt, and status showed it to anyone, an offline oracle):
+// the certificate's public key hash and a random key id, chosen with K and stored inside key.jwe.
+// A changed passphrase is told by key.jwe refusing to unwrap, which only a Secret's reader can try.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt, type DecryptOptions } from 'jose';
-import { checkPassphrase, type CertificateKey, keyFingerprint, PBKDF2_ITERATIONS } from './keys.ts';
+import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
+import { checkPassphrase, type CertificateKey, PBKDF2_ITERATIONS } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
 export interface SealedTokens {
@@ -26,7 +31,7 @@ export interface SealedTokens {
   readonly tokens: string;
   /** Compact PBES2 JWE holding the content-wrapping key as an oct JWK. */
   readonly key: string;
-  /** `<spkiSha256>.<passphrase verifier>` (keys.ts). */
+  /** `<spkiSha256>.<key id>`: the certificate key and the random id of K (an earlier format: a verifier). */
   readonly fingerprint: string;
 }
 
@@ -44,7 +49,7 @@ export interface TokenPayload {
 /** A Secret written under other key material; nothing is overwritten, rotation says how to move on. */
 export class EncryptionKeyChanged extends Error {
   override readonly name = 'EncryptionKeyChanged';
-  /** The certificate key, when it changed (the passphrase may have too: its verifier is bound to the key). */
+  /** The certificate key, when it changed (the passphrase may have too: it is only tried with the same key). */
   readonly changed: 'certificate key' | 'passphrase';
 
   constructor(changed: EncryptionKeyChanged['changed']) {
@@ -76,24 +81,36 @@ interface Keyring {
   readonly contentKey: Uint8Array;
 }
 
+/** A key id: 'k' and 16 random bytes, base64url; the earlier verifier had 22 characters, never 23. */
+const KEY_ID = /^k[A-Za-z0-9_-]{22}$/;
+const keyIdOf = (fingerprint: string): string => fingerprint.split('.')[1] ?? '';
+
+/** Written in the earlier format, whose fingerprint tests passphrase guesses: rewrite it on first read. */
+export function hasPassphraseVerifier(sealed: Pick<SealedTokens, 'fingerprint'>): boolean {
+  return !KEY_ID.test(keyIdOf(sealed.fingerprint));
+}
+
+/** key.jwe did not unwrap with this passphrase (AES key wrap's integrity check failed). */
+class WrongPassphrase extends Error {}
+/** Wrapped keys a passphrase did not open, remembered so that PBKDF2 is not run again on every read. */
+const MAX_REFUSED = 1_000;
+
 /**
  * Derived keys, one per certificate key, passphrase and wrapped key, for the life of the
  * process: the PBKDF2 work is done once, not once per token or refresh.
  */
 export class Keyrings {
-  readonly #fingerprints = new Map<string, Promise<string>>();
   readonly #forSealing = new Map<string, Promise<Keyring>>();
   readonly #unwrapped = new Map<string, Promise<Keyring>>();
+  readonly #refused = new Set<string>();
 
+  /** The fingerprint new Secrets are sealed under with this material (derives K once per process). */
   async fingerprint(certificate: CertificateKey, passphrase: string): Promise<string> {
-    const id = `${certificate.spkiSha256}:${digest(checkPassphrase(passphrase))}`;
-    return memo(this.#fingerprints, id, () => keyFingerprint(certificate, passphrase));
+    return (await this.#sealingKeyring(certificate, passphrase)).fingerprint;
   }
 
   async seal(payload: TokenPayload, certificate: CertificateKey, passphrase: string): Promise<SealedTokens> {
-    const fingerprint = await this.fingerprint(certificate, passphrase);
-    const keyring = await memo(this.#forSealing, fingerprint, () => newKeyring(certificate, passphrase, fingerprint));
-    return sealWith(payload, keyring);
+    return sealWith(payload, await this.#sealingKeyring(certificate, passphrase));
   }
 
   /** Throws EncryptionKeyChanged when `sealed` was written under other key material. */
@@ -115,28 +132,45 @@ export class Keyrings {
     return this.seal(payload, current.certificate, current.passphrase);
   }
 
+  /** Only new material is held to the passphrase rules: a Secret sealed before stays readable. */
+  #sealingKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
+    const id = materialId(certificate, checkPassphrase(passphrase));
+    return memo(this.#forSealing, id, () => newKeyring(certificate, passphrase));
+  }
+
   async #keyringFor(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
-    const fingerprint = await this.fingerprint(certificate, passphrase);
-    if (fingerprint !== sealed.fingerprint) {
-      throw new EncryptionKeyChanged(whatChanged(sealed.fingerprint, fingerprint));
+    if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
+    const material = materialId(certificate, passphrase);
+    const id = `${material}:${digest(sealed.key)}`;
+    if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
+    let keyring: Keyring;
+    try {
+      keyring = await memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase));
+    } catch (error) {
+      if (!(error instanceof WrongPassphrase)) throw error;
+      this.#refused.add(id);
+      if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
+      throw new EncryptionKeyChanged('passphrase');
     }
-    const keyring = await memo(this.#unwrapped, `${fingerprint}:${digest(sealed.key)}`, () =>
-      unwrapKeyring(sealed.key, certificate, passphrase, fingerprint),
-    );
     // Seal new Secrets with the key already in use, so that a restarted operator derives once.
-    if (!this.#forSealing.has(fingerprint)) this.#forSealing.set(fingerprint, Promise.resolve(keyring));
+    if (!this.#forSealing.has(material) && !hasPassphraseVerifier(sealed)) {
+      this.#forSealing.set(material, Promise.resolve(keyring));
+    }
     return keyring;
   }
 }
 
-function whatChanged(stored: string, current: string): EncryptionKeyChanged['changed'] {
-  const keyPart = (fingerprint: string): string => fingerprint.split('.')[0] ?? '';
-  return keyPart(stored) === keyPart(current) ? 'passphrase' : 'certificate key';
+/** In memory only: which certificate key and passphrase (hashed), never written anywhere. */
+function materialId(certificate: CertificateKey, passphrase: string): string {
+  return `${certificate.spkiSha256}:${digest(passphrase)}`;
 }
 
-async function newKeyring(certificate: CertificateKey, passphrase: string, fingerprint: string): Promise<Keyring> {
+async function newKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
   const contentKey = new Uint8Array(randomBytes(32));
-  const jwk = JSON.stringify({ kty: 'oct', k: Buffer.from(contentKey).toString('base64url'), alg: 'A256KW' });
+  const keyId = `k${randomBytes(16).toString('base64url')}`;
+  const fingerprint = `${certificate.spkiSha256}.${keyId}`;
+  const k = Buffer.from(contentKey).toString('base64url');
+  const jwk = JSON.stringify({ kty: 'oct', k, alg: 'A256KW', kid: keyId });
   const wrappedKey = await new CompactEncrypt(new TextEncoder().encode(jwk))
     .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
     .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
@@ -144,21 +178,29 @@ async function newKeyring(certificate: CertificateKey, passphrase: string, finge
   return { certificate, fingerprint, wrappedKey, contentKey };
 }
 
-async function unwrapKeyring(
-  wrappedKey: string,
-  certificate: CertificateKey,
-  passphrase: string,
-  fingerprint: string,
-): Promise<Keyring> {
+async function unwrapKeyring(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
   const options: DecryptOptions = { keyManagementAlgorithms: [KEY_WRAP], contentEncryptionAlgorithms: [ENC] };
-  const { plaintext } = await decrypt('key.jwe', () =>
-    compactDecrypt(wrappedKey, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
-  );
-  const jwk = parseJson('key.jwe', plaintext) as { kty?: unknown; k?: unknown };
+  const { plaintext } = await decrypt('key.jwe', async () => {
+    try {
+      return await compactDecrypt(sealed.key, new TextEncoder().encode(passphrase), {
+        ...options,
+        maxPBES2Count: MAX_P2C,
+      });
+    } catch (error) {
+      // A well-formed key.jwe that does not unwrap: another passphrase (AES-KW checks its integrity).
+      if (error instanceof errors.JWEDecryptionFailed) throw new WrongPassphrase();
+      throw error;
+    }
+  });
+  const jwk = parseJson('key.jwe', plaintext) as { kty?: unknown; k?: unknown; kid?: unknown };
   if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw new TokensUnreadable('key.jwe does not hold an oct JWK');
+  // The key id inside key.jwe is authenticated: an annotation naming another key is a Secret tampered with.
+  if (jwk.kid !== undefined && jwk.kid !== keyIdOf(sealed.fingerprint)) {
+    throw new TokensUnreadable("key.jwe holds another key id than the Secret's key-fingerprint annotation");
+  }
   const contentKey = new Uint8Array(Buffer.from(jwk.k, 'base64url'));
   if (contentKey.length !== 32) throw new TokensUnreadable('key.jwe does not hold a 256-bit key');
-  return { certificate, fingerprint, wrappedKey, contentKey };
+  return { certificate, fingerprint: sealed.fingerprint, wrappedKey: sealed.key, contentKey };
 }
 
 async function sealWith(payload: TokenPayload, keyring: Keyring): Promise<SealedTokens> {
@@ -201,6 +243,7 @@ async function decrypt<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (error instanceof WrongPassphrase) throw error;
     // jose's message never contains key material; keep it as the cause for debugging.
     throw new TokensUnreadable(`${what} cannot be decrypted: it is damaged or not in this format`, { cause: error });
   }

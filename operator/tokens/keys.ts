@@ -1,18 +1,15 @@
 // The key material that protects a connection's tokens: the private key of a kubernetes.io/tls
 // Secret (RSA or EC, as cert-manager issues them) and the administrator's passphrase. Both are
-// checked here, once, with errors that name the field and the fix; and the key fingerprint is
-// computed here (docs/token-secret-format.md, "Fingerprint").
+// checked here, once, with errors that name the field and the fix.
 
-import { createHash, createPrivateKey, createPublicKey, pbkdf2, type KeyObject, X509Certificate } from 'node:crypto';
-import { promisify } from 'node:util';
-
-const pbkdf2Async = promisify(pbkdf2);
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE, passphraseIsPredictable } from '../api/validation/index.ts';
 
 /** Seed 000: "a passphrase of over 100 characters". Counted in Unicode code points. */
 export const MIN_PASSPHRASE_CHARACTERS = 100;
 
 /**
- * PBKDF2-HMAC-SHA512 iterations, for the PBES2 key wrap and the passphrase verifier: OWASP's
+ * PBKDF2-HMAC-SHA512 iterations, for the PBES2 key wrap: OWASP's
  * 2023 figure for SHA-512. About 0.3 s on the project's 2-core machine (bench/token-crypto.ts),
  * paid once per process and key, never per token (envelope.ts caches the derived key).
  */
@@ -22,7 +19,11 @@ export const CERTIFICATE_FIELD = 'spec.tokens.encryption.certificateSecretRef';
 export const PASSPHRASE_FIELD = 'spec.tokens.encryption.passphraseSecretRef';
 
 export type KeyProblem =
-  'PassphraseTooShort' | 'CertificateUnreadable' | 'KeyUnsupported' | 'KeyDoesNotMatchCertificate';
+  | 'PassphraseTooShort'
+  | 'PassphraseTooWeak'
+  | 'CertificateUnreadable'
+  | 'KeyUnsupported'
+  | 'KeyDoesNotMatchCertificate';
 
 /** The key material cannot be used as given; `fieldPath` and the message say what to change. */
 export class EncryptionKeyError extends Error {
@@ -102,7 +103,7 @@ function describeKey(key: KeyObject): string {
   return key.asymmetricKeyType ?? 'of an unknown type';
 }
 
-/** The passphrase as given, once it is long enough. */
+/** The passphrase as given, once it is long enough and not predictable (checked for new material only). */
 export function checkPassphrase(passphrase: string): string {
   const length = [...passphrase].length;
   if (length < MIN_PASSPHRASE_CHARACTERS) {
@@ -113,17 +114,12 @@ export function checkPassphrase(passphrase: string): string {
         'Choose a new one before any tokens exist: once set, it must not change',
     );
   }
+  if (passphraseIsPredictable(passphrase)) {
+    throw new EncryptionKeyError(
+      'PassphraseTooWeak',
+      PASSPHRASE_FIELD,
+      `${PASSPHRASE_PREDICTABLE}; ${PASSPHRASE_ADVICE}`,
+    );
+  }
   return passphrase;
-}
-
-/**
- * `<spkiSha256>.<verifier>`: which certificate key and which passphrase protect a Secret. The
- * verifier is PBKDF2-HMAC-SHA512(passphrase, salt "imanage-operator/v1/verifier:" + spkiSha256),
- * 16 bytes, base64url: it tells a changed passphrase apart without decrypting anything, and
- * costs as much to guess as the key wrap itself.
- */
-export async function keyFingerprint(key: CertificateKey, passphrase: string): Promise<string> {
-  const salt = `imanage-operator/v1/verifier:${key.spkiSha256}`;
-  const verifier = await pbkdf2Async(checkPassphrase(passphrase), salt, PBKDF2_ITERATIONS, 16, 'sha512');
-  return `${key.spkiSha256}.${verifier.toString('base64url')}`;
 }

@@ -24,7 +24,9 @@ const canaries: string[] = [];
 
 function canary(label: string, minLength = 0): string {
   const value = `CANARY-${label}-${randomBytes(8).toString('hex')}`;
-  const padded = value.length >= minLength ? value : `${value}-${'p'.repeat(minLength - value.length - 1)}`;
+  // Random padding: a passphrase that repeats one character is refused as predictable (PassphraseTooWeak).
+  const padding = randomBytes(minLength).toString('base64url').slice(0, Math.max(0, minLength - value.length - 1));
+  const padded = value.length >= minLength ? value : `${value}-${padding}`;
   canaries.push(padded);
   return padded;
 }

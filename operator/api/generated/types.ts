@@ -40,7 +40,7 @@ export interface IManageConnectionSpec {
    */
   url: string;
   /**
-   * REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, inside the firm's network, while the operator calls the API here. https only.
+   * REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, inside the firm's network, while the operator calls the API here. https only. Cloud and Hosted: a cloudimanage.com host, like url. Immutable, like url: the access token is sent here.
    */
   apiUrl?: string;
   /**
@@ -205,7 +205,7 @@ export interface IManageConnectionStatus {
      */
     encrypted?: boolean;
     /**
-     * The key fingerprint the Secret records (certificate key and passphrase), when encrypted.
+     * Which key the Secret is encrypted under, when encrypted: the certificate public key's SHA-256 and a random key id. Nothing in it is derived from the passphrase.
      */
     keyFingerprint?: string;
     /**

@@ -80,7 +80,8 @@ const url = str(
 
 const apiUrl = str(
   'REST API base URL when it differs from url (Legatics): sign-in and the file picker stay on url, ' +
-    "inside the firm's network, while the operator calls the API here. https only.",
+    "inside the firm's network, while the operator calls the API here. https only. " +
+    'Cloud and Hosted: a cloudimanage.com host, like url. Immutable, like url: the access token is sent here.',
   { minLength: 9, maxLength: 2048, 'x-kubernetes-validations': serverUrl('apiUrl', 'apiUrl') },
 );
 
@@ -341,6 +342,37 @@ export const iManageConnectionSpec: Schema = obj(
         jsonSchema: { if: whenType('Cloud', 'Hosted'), then: { properties: { url: { pattern: CLOUD_HOST.source } } } },
         rejects: [{ title: 'Cloud with a non-cloud host', patch: { spec: { url: 'https://dms.acme.example.com' } } }],
       }),
+      celRule({
+        rule: `self.connectionType == 'OnPremise' || !has(self.apiUrl) || ${CLOUD_HOST.cel('self.apiUrl')}`,
+        message:
+          'connectionType Cloud and Hosted need apiUrl, when set, on https://cloudimanage.com or https://<firm>.cloudimanage.com ' +
+          "(the linked account's access token is sent there); remove apiUrl, or use OnPremise for your own Work Server",
+        fieldPath: '.apiUrl',
+        twin: (s) => s?.connectionType === 'OnPremise' || s?.apiUrl === undefined || CLOUD_HOST.test(s.apiUrl),
+        jsonSchema: {
+          if: whenType('Cloud', 'Hosted'),
+          then: { properties: { apiUrl: { pattern: CLOUD_HOST.source } } },
+        },
+        rejects: [
+          {
+            title: 'Cloud with apiUrl on another host',
+            patch: { spec: { apiUrl: 'https://tokens.attacker.example' } },
+          },
+        ],
+      }),
+      // A spec-level transition rule, not one on apiUrl: adding or removing apiUrl moves the token as surely as editing it.
+      celRule({
+        rule: 'has(self.apiUrl) == has(oldSelf.apiUrl) && (!has(self.apiUrl) || self.apiUrl == oldSelf.apiUrl)',
+        message:
+          "apiUrl is immutable, like url (the linked account's access token is sent there); create a new IManageConnection " +
+          'to call the API at another address',
+        fieldPath: '.apiUrl',
+        transition: true,
+        twin: (self, oldSelf) => oldSelf === undefined || self?.apiUrl === oldSelf?.apiUrl,
+        rejects: [
+          { title: 'apiUrl added after creation', patch: { spec: { apiUrl: 'https://api.acme.example.com' } } },
+        ],
+      }),
       ...(['url', 'apiUrl'] as const).map((field) =>
         celRule({
           rule: `self.allowNonStandardPort || !has(self.${field}) || !${EXPLICIT_PORT.cel(`self.${field}`)} || ${PORT_443.cel(`self.${field}`)}`,
@@ -376,7 +408,10 @@ const tokensStatus = obj(
       'Whether the Secret holds the tokens encrypted (nested-jwe/v1) or plain (plain/v1: anyone who may read the Secret may use them).',
       false,
     ),
-    keyFingerprint: str('The key fingerprint the Secret records (certificate key and passphrase), when encrypted.'),
+    keyFingerprint: str(
+      "Which key the Secret is encrypted under, when encrypted: the certificate public key's SHA-256 and a random key id. " +
+        'Nothing in it is derived from the passphrase.',
+    ),
     account: str('The iManage user the tokens act as, once known.'),
     accessTokenExpiresAt: str('When the access token lapses unless used or refreshed (iManage counts inactivity).', {
       format: 'date-time',

@@ -12,6 +12,9 @@ export {
   checkPassphrase,
   effectiveRedirectUris,
   MIN_PASSPHRASE_LENGTH,
+  PASSPHRASE_ADVICE,
+  PASSPHRASE_PREDICTABLE,
+  passphraseIsPredictable,
   type EffectiveRedirectUri,
 } from './semantic.ts';
 

@@ -108,6 +108,31 @@ function previewProblems(spec: WorkspaceRepositorySpec): Problem[] {
   );
 }
 
+/** At least this many different characters, and of 4-character sequences (a passphrase that repeats itself has few). */
+export const MIN_PASSPHRASE_CHARACTERS_DISTINCT = 16;
+export const MIN_PASSPHRASE_SEQUENCES_DISTINCT = 60;
+/** Only the start is examined: a 1 MiB Secret must not cost a 1 MiB set. */
+const EXAMINED_CODE_POINTS = 4096;
+
+/** How to make a good one, in every message about a weak passphrase. */
+export const PASSPHRASE_ADVICE = "generate one with: openssl rand -base64 96 | tr -d '\\n'";
+
+export const PASSPHRASE_PREDICTABLE =
+  `the passphrase is predictable: it has fewer than ${MIN_PASSPHRASE_CHARACTERS_DISTINCT} different characters or ` +
+  `repeats itself (fewer than ${MIN_PASSPHRASE_SEQUENCES_DISTINCT} different 4-character sequences)`;
+
+/**
+ * Long but predictable ('a' × 100, a phrase repeated): a simple variety rule, no dictionary. What
+ * it says about a value is only that it failed, never which part or by how much.
+ */
+export function passphraseIsPredictable(passphrase: string): boolean {
+  const points = Array.from(passphrase.slice(0, EXAMINED_CODE_POINTS * 2)).slice(0, EXAMINED_CODE_POINTS);
+  if (new Set(points).size < MIN_PASSPHRASE_CHARACTERS_DISTINCT) return true;
+  const sequences = new Set<string>();
+  for (let i = 0; i + 4 <= points.length; i++) sequences.add(points.slice(i, i + 4).join(''));
+  return sequences.size < MIN_PASSPHRASE_SEQUENCES_DISTINCT;
+}
+
 /**
  * The token-encryption passphrase, once the operator has read it from its Secret. Counted in
  * characters (code points), not bytes. The value itself never appears in the problem.
@@ -122,11 +147,19 @@ export function checkPassphrase(passphrase: string | undefined, secretPath: stri
     };
   }
   const length = Array.from(passphrase).length;
-  if (length >= MIN_PASSPHRASE_LENGTH) return undefined;
+  if (length < MIN_PASSPHRASE_LENGTH) {
+    return {
+      path: secretPath,
+      message: `the passphrase has ${length} characters; at least ${MIN_PASSPHRASE_LENGTH} are required`,
+      fix: 'generate a longer one, for example: openssl rand -base64 96 | tr -d "\\n"',
+      code: 'PassphraseTooShort',
+    };
+  }
+  if (!passphraseIsPredictable(passphrase)) return undefined;
   return {
     path: secretPath,
-    message: `the passphrase has ${length} characters; at least ${MIN_PASSPHRASE_LENGTH} are required`,
-    fix: 'generate a longer one, for example: openssl rand -base64 96 | tr -d "\\n"',
-    code: 'PassphraseTooShort',
+    message: PASSPHRASE_PREDICTABLE,
+    fix: PASSPHRASE_ADVICE,
+    code: 'PassphraseTooWeak',
   };
 }

@@ -244,14 +244,28 @@ describe('defaults and derived values', () => {
   });
 });
 
+// As `openssl rand -base64 96` prints one (a fixed sample, so that the table is the same on every run).
+const RANDOM_PASSPHRASE = Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 151 + 17) % 256)).toString('base64');
+
 describe('checkPassphrase', () => {
   it.each([
     [undefined, 'PassphraseMissing'],
     ['x'.repeat(99), 'PassphraseTooShort'],
     ['é'.repeat(99), 'PassphraseTooShort'],
-    ['x'.repeat(100), undefined],
+    ['x'.repeat(100), 'PassphraseTooWeak'],
+    ['ab'.repeat(60), 'PassphraseTooWeak'],
+    ['correct horse battery staple '.repeat(4), 'PassphraseTooWeak'],
+    [RANDOM_PASSPHRASE, undefined],
+    [
+      'It was a bright cold day in April, and the clocks were striking thirteen; Winston Smith hurried home.',
+      undefined,
+    ],
   ])('%#: %s…', (value, code) => {
     expect(checkPassphrase(value, 'spec.tokens.encryption.passphraseSecretRef')?.code).toBe(code);
+  });
+
+  it('says how to make a good one when it is predictable', () => {
+    expect(checkPassphrase('a'.repeat(100), 'x')?.fix).toMatch(/openssl rand -base64 96/);
   });
 
   it('never repeats the passphrase in its message', () => {

@@ -84,6 +84,13 @@ describe('decideConnection', () => {
       /^spec\.tokens\.encryption\.passphraseSecretRef: .* is too short: at least 100 characters/,
     ],
     [
+      'a long but predictable passphrase',
+      encrypted,
+      { ...goodEncryption, passphrase: { ...goodEncryption.passphrase!, predictable: true } },
+      'PassphraseTooWeak',
+      /^spec\.tokens\.encryption\.passphraseSecretRef: .*is predictable.*openssl rand -base64 96/,
+    ],
+    [
       'a passphrase Secret without its key',
       encrypted,
       { ...goodEncryption, passphrase: { ...secret('pp', ['other']), key: 'passphrase' } },
@@ -237,12 +244,12 @@ describe('with probes', () => {
   });
 
   it('says the probed field: spec.apiUrl when it is set', () => {
-    const legatics = withGeneration({ spec: { apiUrl: 'https://api.acme.cloudimanage.com' } });
+    const legatics = withGeneration({ spec: { apiUrl: 'https://api.cloudimanage.com' } });
     const d = decideConnection(legatics, { reachability: failed({ kind: 'DnsFailed', code: 'ENOTFOUND' }) }, now);
     expect(d.failure).toMatchObject({
       reason: 'DnsFailed',
       fieldPath: 'spec.apiUrl',
-      message: expect.stringMatching(/^cannot resolve api\.acme\.cloudimanage\.com .*check spec\.apiUrl/),
+      message: expect.stringMatching(/^cannot resolve api\.cloudimanage\.com .*check spec\.apiUrl/),
     });
   });
 

@@ -4,7 +4,7 @@
 // unchanged connection gets the same status from every probe, so nothing is written.
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
-import { MIN_PASSPHRASE_LENGTH } from '../../api/validation/index.ts';
+import { MIN_PASSPHRASE_LENGTH, PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE } from '../../api/validation/index.ts';
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { invalidSpec } from '../shared.ts';
@@ -115,6 +115,17 @@ const passphraseIsLongEnough: Check<Input> = ({ observed }) => {
   );
 };
 
+const passphraseIsNotPredictable: Check<Input> = ({ observed }) => {
+  const p = observed.passphrase;
+  if (!p?.found || !p.predictable) return undefined;
+  return stalled(
+    'PassphraseTooWeak',
+    'spec.tokens.encryption.passphraseSecretRef',
+    `in Secret '${p.name}' key '${p.key}', ${PASSPHRASE_PREDICTABLE}; ${PASSPHRASE_ADVICE}. Tokens already ` +
+      'encrypted with it stay readable: set the new one, and this one as previousPassphraseSecretRef, to re-encrypt them',
+  );
+};
+
 const certificateIsUsable: Check<Input> = ({ observed, now }) => {
   const c = observed.certificate;
   if (!c?.found || !c.keys.includes('tls.crt')) return undefined;
@@ -208,6 +219,7 @@ const CHECKS: readonly Check<Input>[] = [
     'token-encryption passphrase',
   ),
   passphraseIsLongEnough,
+  passphraseIsNotPredictable,
   secretCheck(
     (o) => o.certificate,
     'spec.tokens.encryption.certificateSecretRef.name',

@@ -5,6 +5,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import type { IManageConnection } from '../../api/generated/types.ts';
+import { passphraseIsPredictable } from '../../api/validation/index.ts';
 import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
@@ -52,7 +53,14 @@ function observeSecret(name: string, secret: Secret | undefined): SecretObservat
 
 function observePassphrase(name: string, key: string, secret: Secret | undefined): PassphraseObservation {
   const value = decode(secret, key);
-  return { ...observeSecret(name, secret), key, ...(value !== undefined ? { length: Array.from(value).length } : {}) };
+  if (value === undefined) return { ...observeSecret(name, secret), key };
+  const predictable = passphraseIsPredictable(value);
+  return {
+    ...observeSecret(name, secret),
+    key,
+    length: Array.from(value).length,
+    ...(predictable ? { predictable } : {}),
+  };
 }
 
 function observeCertificate(name: string, secret: Secret | undefined): CertificateObservation {

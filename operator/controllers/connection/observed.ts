@@ -23,6 +23,8 @@ export interface PassphraseObservation extends SecretObservation {
   readonly key: string;
   /** Length in characters of the value under `key`, when present. */
   readonly length?: number;
+  /** Long enough but predictable (too few different characters, or repeats itself). */
+  readonly predictable?: boolean;
 }
 
 export interface CertificateObservation extends SecretObservation {
@@ -62,6 +64,8 @@ export type TokenFailureKind =
   | 'EncryptionRemoved'
   | 'KeyUnusable'
   | 'Unreadable'
+  | 'NotOwned'
+  | 'EncryptionRequired'
   | 'NoApplication'
   | 'Transient';
 

@@ -18,7 +18,7 @@ import { ConflictError } from '../../runtime/kube/errors.ts';
 import type { Logger } from '../../runtime/log.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import type { AccessTokens } from '../../tokens/access.ts';
-import { EncryptionKeyChanged, TokensUnreadable } from '../../tokens/envelope.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from '../../tokens/envelope.ts';
 import { EncryptionKeyError } from '../../tokens/keys.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
@@ -28,6 +28,7 @@ import {
   type KeyMaterial,
   type LoadedTokens,
   tokenSecretName,
+  TokenSecretNotOwned,
   type TokenStore,
 } from './token-store.ts';
 import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
@@ -36,6 +37,8 @@ export interface TokenDeps {
   readonly store: TokenStore;
   readonly accessTokens: AccessTokens;
   readonly link?: LinkService;
+  /** --require-token-encryption: without spec.tokens.encryption nothing is read, obtained or stored. */
+  readonly requireEncryption?: boolean;
   readonly network: Omit<OAuthNetwork, 'timeoutMs'>;
   readonly isLeading: () => boolean;
   /** The per-host state the probes keep: no token request goes to a host they are backing off from. */
@@ -64,7 +67,18 @@ export interface TokenInputs {
 interface Held {
   readonly payload: StoredPayload;
   readonly resourceVersion: string;
+  /** The key fingerprint the Secret records, when encrypted (status shows it: never a passphrase verifier). */
+  readonly fingerprint?: string | undefined;
 }
+
+/** What the pass reports of what it holds; a fingerprint of the earlier format (a passphrase verifier) never. */
+const heldIn = (held: Held) => ({
+  payload: held.payload,
+  resourceVersion: held.resourceVersion,
+  ...(held.fingerprint && !hasPassphraseVerifier({ fingerprint: held.fingerprint })
+    ? { fingerprint: held.fingerprint }
+    : {}),
+});
 
 export const connectionKey = (c: IManageConnection) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
 
@@ -80,6 +94,9 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
       ...base,
       failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath },
     };
+  }
+  if (deps.requireEncryption && !base.encrypted) {
+    return { ...base, failure: { kind: 'EncryptionRequired', detail: 'the operator stores no token unencrypted' } };
   }
   const pass = new TokenPass(deps, input, input.material);
   try {
@@ -110,7 +127,7 @@ class TokenPass {
   }
 
   heldSoFar(): Partial<TokenObservation> {
-    return this.#held ? { payload: this.#held.payload, resourceVersion: this.#held.resourceVersion } : {};
+    return this.#held ? heldIn(this.#held) : {};
   }
 
   async run(): Promise<Partial<TokenObservation>> {
@@ -128,11 +145,10 @@ class TokenPass {
   }
 
   async #load(): Promise<LoadedTokens | undefined> {
-    const c = this.#input.connection;
-    return this.#deps.store.load(c.metadata.namespace ?? 'default', tokenSecretName(c), this.#material);
+    return this.#deps.store.load(this.#input.connection, this.#material);
   }
 
-  /** Rotation to the current passphrase, or plain → encrypted: the same tokens, re-written. */
+  /** Rotation to the current passphrase, plain → encrypted, or adoption: the same tokens, re-written. */
   async #rewrite(loaded: LoadedTokens): Promise<LoadedTokens> {
     const saved = await this.#deps.store.save(
       this.#input.connection,
@@ -140,8 +156,11 @@ class TokenPass {
       this.#material,
       loaded.resourceVersion,
     );
-    this.#deps.logger?.info({ connection: this.#key }, 'token Secret re-encrypted under the current key material');
-    return { payload: loaded.payload, resourceVersion: saved.resourceVersion, rewrite: false };
+    this.#deps.logger?.info(
+      { connection: this.#key },
+      'token Secret rewritten under the current key material and owner',
+    );
+    return { ...saved, payload: loaded.payload, rewrite: false };
   }
 
   /** A seeded refresh token not yet taken over: absent from the Secret, or replaced by the admin. */
@@ -180,7 +199,7 @@ class TokenPass {
     if (this.#grant() === 'AuthorizationCode') {
       this.#deps.accessTokens.forget(this.#key);
       const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
-      return { payload: loaded.payload, resourceVersion: loaded.resourceVersion, failure };
+      return { ...heldIn(loaded), failure };
     }
     return this.#finish(await this.#obtain({}));
   }
@@ -229,7 +248,7 @@ class TokenPass {
     if (now) {
       const refused = { ...now.payload, refresh_token_refused_at: this.#deps.now().toISOString() };
       const saved = await this.#deps.store.save(this.#input.connection, refused, this.#material, now.resourceVersion);
-      this.#held = { payload: refused, resourceVersion: saved.resourceVersion };
+      this.#held = { ...saved, payload: refused };
     }
     throw error;
   }
@@ -268,7 +287,7 @@ class TokenPass {
           this.#material,
           before?.resourceVersion,
         );
-        this.#held = { payload, resourceVersion: saved.resourceVersion };
+        this.#held = { ...saved, payload };
         return this.#held;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 3) throw error;
@@ -309,7 +328,7 @@ class TokenPass {
     // A linked account without a refresh token cannot be renewed: nothing to schedule (decide says why).
     const renewable = payload.refresh_token !== undefined || this.#grant() !== 'AuthorizationCode';
     const next = renewable ? refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey()) : undefined;
-    return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra };
+    return { ...heldIn(held), ...(next ? { nextRefreshAt: next } : {}), ...extra };
   }
 
   async #signIn(): Promise<TokenObservation['notLinked']> {
@@ -402,6 +421,7 @@ function failureOf(error: unknown, grant: GrantKind, seed: boolean): Failure | u
   if (error instanceof EncryptionKeyChanged)
     return { kind: 'EncryptionKeyChanged', detail: error.message, changed: error.changed };
   if (error instanceof EncryptionRemoved) return { kind: 'EncryptionRemoved', detail: error.message };
+  if (error instanceof TokenSecretNotOwned) return { kind: 'NotOwned', detail: error.message };
   if (error instanceof SeedRefusedBefore) return { kind: 'RefreshTokenRevoked', grant, detail: error.message, seed };
   if (error instanceof TokensUnreadable || error instanceof UnknownTokenSecret)
     return { kind: 'Unreadable', detail: error.message };

@@ -6,6 +6,7 @@ import type { IManageConnection } from '../../api/generated/types.ts';
 import { imanageConnections } from '../../api/kinds.ts';
 import { IManageOAuthClient } from '../../imanage/oauth.ts';
 import type { EngineContext } from '../../runtime/engine.ts';
+import { targetOf } from '../../runtime/events.ts';
 import type { TokenExpiry } from '../../runtime/metrics.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
 import { refOf } from '../../runtime/watch.ts';
@@ -15,7 +16,8 @@ import type { TokenObservation } from './observed.ts';
 import type { ProbeContext } from './observe.ts';
 import { connectionKey } from './token-flow.ts';
 import type { TokenContext } from './token-observe.ts';
-import { LINKED_AT_ANNOTATION, readKeyMaterial, tokenSecretName, type TokenStore } from './token-store.ts';
+import { plainTokensEvent } from './token-outcomes.ts';
+import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './token-store.ts';
 
 export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
@@ -26,6 +28,8 @@ export interface TokenOptions {
   readonly accessTokens: AccessTokens;
   /** The interactive link's sign-in URLs; absent when the operator serves no callback. */
   readonly link?: LinkService;
+  /** --require-token-encryption: a connection without spec.tokens.encryption gets no tokens. */
+  readonly requireEncryption?: boolean;
 }
 
 export interface TokenLifecycle {
@@ -40,11 +44,14 @@ export interface TokenLifecycle {
 
 export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, options: TokenOptions): TokenLifecycle {
   const expiries = new Map<string, TokenExpiry[]>();
+  /** Connections (uid) already warned that their tokens are stored unencrypted: one Event each per process. */
+  const warnedPlain = new Set<string>();
   engine.metrics.trackTokenExpiry(() => [...expiries.values()].flat());
   const context: TokenContext = {
     store: options.store,
     accessTokens: options.accessTokens,
     ...(options.link ? { link: options.link } : {}),
+    ...(options.requireEncryption ? { requireEncryption: true } : {}),
     network: { overrides: probes.settings.overrides, guard: probes.settings.blocked },
     ...(probes.settings.hosts ? { hosts: probes.settings.hosts } : {}),
     isLeading: () => engine.isLeading(),
@@ -61,6 +68,11 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
     track(connection, observed) {
       const payload = observed?.payload;
       if (!observed) return;
+      const uid = connection.metadata.uid ?? '';
+      if (payload && !observed.encrypted && !warnedPlain.has(uid)) {
+        warnedPlain.add(uid);
+        void engine.events.record(targetOf(connection), plainTokensEvent(observed.secretName));
+      }
       const { namespace, name } = refOf(connection);
       const of = (token: TokenExpiry['token'], at: string | undefined): TokenExpiry[] =>
         at ? [{ namespace, name, token, expiresAt: new Date(at) }] : [];
@@ -73,6 +85,7 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
       expiries.delete(connectionKey(connection));
       context.discoveries.delete(connection.metadata.uid ?? '');
       context.refusedSeeds?.delete(connection.metadata.uid ?? '');
+      warnedPlain.delete(connection.metadata.uid ?? '');
       options.accessTokens.forget(connectionKey(connection));
     },
     onUpdate(old, current) {
@@ -119,9 +132,8 @@ export async function releaseTokens(
 }
 
 async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
-  const namespace = connection.metadata.namespace ?? 'default';
   const material = await readKeyMaterial(ctx.client, connection);
-  const loaded = await tokens.options.store.load(namespace, tokenSecretName(connection), material);
+  const loaded = await tokens.options.store.load(connection, material);
   const [app, ca] = await Promise.all([applicationOf(ctx, tokens, connection), caBundleOf(ctx, connection)]);
   if (!loaded || !app) return;
   const server = { baseUrl: new URL(connection.spec.url), ...app, ...(ca ? { ca } : {}) };

@@ -50,8 +50,7 @@ export async function observeTokens(
     ...(inputs.ca ? { ca: inputs.ca } : {}),
   });
   const usable = material instanceof EncryptionKeyError ? undefined : material;
-  const fingerprint = usable ? { fingerprint: await context.store.fingerprint(usable) } : {};
-  const discovered = { ...observed, ...fingerprint, ...(await discoveryOf(context, connection, observed, inputs)) };
+  const discovered = { ...observed, ...(await discoveryOf(context, connection, observed, inputs)) };
   return recordAccount(context, connection, usable, discovered);
 }
 
@@ -68,7 +67,7 @@ async function recordAccount(
   const updated = { ...payload, account: discovery.userId };
   try {
     const saved = await context.store.save(connection, updated, material, resourceVersion);
-    return { ...observed, payload: updated, resourceVersion: saved.resourceVersion };
+    return { ...observed, ...saved, payload: updated };
   } catch (error) {
     // Another writer came first (a sign-in stored new tokens): theirs stand, and the next pass asks GET /api again.
     if (error instanceof ConflictError) return observed;

@@ -54,6 +54,7 @@ describe('token outcomes and health', () => {
       'stalled',
     ],
     ['EncryptionKeyChanged', tokens({ failure: { kind: 'EncryptionRemoved', detail: 'removed' } }), 'stalled'],
+    ['TokenSecretNotOwned', tokens({ failure: { kind: 'NotOwned', detail: "Secret 'a-tokens' …" } }), 'stalled'],
     ['RefreshTokenRevoked', tokens({ failure: { kind: 'RefreshTokenRevoked', detail: 'invalid_grant' } }), 'stalled'],
     ['RefreshFailed', tokens({ failure: { kind: 'Transient', detail: 'HTTP 503' } }), 'retrying'],
     [

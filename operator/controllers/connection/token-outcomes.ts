@@ -4,6 +4,7 @@
 
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { applicationMismatches, mismatchWords } from './application-settings.ts';
+import type { RecordedEvent } from '../../runtime/events.ts';
 import type { TokenObservation } from './observed.ts';
 import { refreshTokenEndsSoon } from './token-schedule.ts';
 
@@ -14,6 +15,8 @@ export type TokensReason =
   | 'GrantNotSupported'
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
+  | 'TokenSecretNotOwned'
+  | 'TokenEncryptionRequired'
   | 'RefreshTokenExpiring'
   | 'RefreshTokenRevoked'
   | 'ApplicationSettingsMismatch';
@@ -39,7 +42,7 @@ export function tokensVerdict(
   if (t.failure) return failureVerdict(t, connection);
   if (t.notLinked) return notLinkedVerdict(t, connection);
   const payload = t.payload;
-  const stored = `Secret '${t.secretName}' (${t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1'})`;
+  const stored = t.encrypted ? `Secret '${t.secretName}' (encrypted, nested-jwe/v1)` : plainWords(t.secretName);
   const mismatches = payload ? applicationMismatches(connection, payload) : [];
   const blocking = mismatches.filter((m) => m.blocking);
   if (blocking.length > 0) {
@@ -133,6 +136,10 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
         CERT_FIELD,
         `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`,
       );
+    case 'EncryptionRequired':
+      return stall('TokenEncryptionRequired', CERT_FIELD, encryptionRequiredWords(t));
+    case 'NotOwned':
+      return stall('TokenSecretNotOwned', 'spec.tokens.secretName', f.detail);
     case 'NoApplication':
       return stall(
         'InvalidCredentials',
@@ -150,6 +157,32 @@ function grantNotSupported(connection: IManageConnection, detail: string): strin
         'AuthorizationCode, or ask your iManage administrator to allow it for the application'
       : `iManage does not allow the ${grant} grant for this application; ask your iManage administrator to allow it`;
   return `${words} (${detail})`;
+}
+
+/** Why unencrypted tokens matter, and the fix: in the condition, and once per connection as a Warning Event. */
+function plainWords(secretName: string): string {
+  return (
+    `Secret '${secretName}' (not encrypted, plain/v1: whoever may read Secrets in this namespace, or holds a ` +
+    'backup of etcd, can act as the linked account; set spec.tokens.encryption to encrypt them, see ' +
+    'docs/token-secret-format.md)'
+  );
+}
+
+export function plainTokensEvent(secretName: string): RecordedEvent {
+  return {
+    type: 'Warning',
+    reason: 'TokensNotEncrypted',
+    action: 'StoreTokens',
+    note: `tokens are held in ${plainWords(secretName)}`,
+  };
+}
+
+function encryptionRequiredWords(t: TokenObservation): string {
+  return (
+    'the operator runs with --require-token-encryption and stores no token unencrypted, so none was obtained: ' +
+    'set spec.tokens.encryption (a kubernetes.io/tls Secret and a passphrase Secret, see docs/token-secret-format.md)' +
+    `; an existing plain/v1 Secret '${t.secretName}' is left as it is until then, and re-encrypted after`
+  );
 }
 
 function encryptionRemovedWords(t: TokenObservation): string {

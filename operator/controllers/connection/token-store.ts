@@ -3,6 +3,12 @@
 // replace carries the resourceVersion it read, so two writers (the leader refreshing, a replica
 // finishing a sign-in) never overwrite each other's tokens unseen (token-flow.ts decides what a
 // conflict means). The key material is read on demand, like every Secret the connection names.
+//
+// Ownership: a connection's author may name any Secret as spec.tokens.secretName, including another
+// connection's. So a token Secret is only loaded (and so only replaced, with the resourceVersion that
+// load read) when its controller owner is this connection's uid, or when it has no controller and an
+// annotation adopts it for this connection by name. Anything else is TokenSecretNotOwned: nothing is
+// read from it, sent anywhere, or changed (issue 18: connection B read and took over A's tokens).
 
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { imanageConnections } from '../../api/kinds.ts';
@@ -10,7 +16,7 @@ import type { IssuedTokens } from '../../imanage/oauth.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import { EncryptionKeyChanged, type Keyrings } from '../../tokens/envelope.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from '../../tokens/envelope.ts';
 import { type CertificateKey, readCertificateKey } from '../../tokens/keys.ts';
 import type { ConnectionIdentity, TokenSink } from '../../tokens/ports.ts';
 import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from '../../tokens/stored.ts';
@@ -18,6 +24,9 @@ import { payloadOf } from './token-schedule.ts';
 
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
 export const LINKED_AT_ANNOTATION = `${imanageConnections.group}/linked-at`;
+
+/** On a token Secret with no controller owner: the name of the connection that may take it over. */
+export const ADOPT_BY_ANNOTATION = `${imanageConnections.group}/adopt-by`;
 
 export interface KeyMaterial {
   readonly certificate: CertificateKey;
@@ -28,8 +37,13 @@ export interface KeyMaterial {
 export interface LoadedTokens {
   readonly payload: StoredPayload;
   readonly resourceVersion: string;
-  /** Stored in another format or under the previous passphrase: rewrite it in the current one. */
+  /**
+   * Stored in another format or under the previous passphrase, or adopted (no owner yet): rewrite it in
+   * the current one, with this connection as its controller.
+   */
   readonly rewrite: boolean;
+  /** The key fingerprint the Secret records, when encrypted. */
+  readonly fingerprint?: string;
 }
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
@@ -50,23 +64,33 @@ export class TokenStore implements TokenSink {
   }
 
   /**
-   * Undefined when there is no Secret; throws EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret,
-   * TokensUnreadable.
+   * Undefined when there is no Secret; throws TokenSecretNotOwned (before reading anything from it),
+   * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable.
    */
-  async load(namespace: string, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
-    const secret = await getOrUndefined(this.#client, namespace, name);
+  async load(connection: IManageConnection, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
+    const name = tokenSecretName(connection);
+    const secret = await getOrUndefined(this.#client, connection.metadata.namespace ?? 'default', name);
     if (!secret) return undefined;
+    const adopted = ownership(secret, connection) === 'adopted';
+    const loaded = await this.#open(secret, name, material);
+    return adopted ? { ...loaded, rewrite: true } : loaded;
+  }
+
+  async #open(secret: Secret, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
     if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
     if (!material) throw new EncryptionRemoved(name);
+    const { fingerprint } = stored.sealed;
+    // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
+    const verifier = hasPassphraseVerifier(stored.sealed);
     try {
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: false };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: verifier, fingerprint };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: true };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: true, fingerprint };
     }
   }
 
@@ -102,11 +126,6 @@ export class TokenStore implements TokenSink {
     };
   }
 
-  /** The fingerprint of the current key material (cached per key and passphrase). */
-  fingerprint(material: KeyMaterial): Promise<string> {
-    return this.#keyrings.fingerprint(material.certificate, material.passphrase);
-  }
-
   /** TokenSink: the interactive link's tokens, from whichever replica received the callback. */
   async storeLinkedTokens(
     identity: ConnectionIdentity,
@@ -121,7 +140,7 @@ export class TokenStore implements TokenSink {
       );
     }
     const material = await readKeyMaterial(this.#client, connection);
-    const before = await this.load(ref.namespace, tokenSecretName(connection), material);
+    const before = await this.load(connection, material);
     const payload = payloadOf(tokens, undefined, account === undefined ? {} : { account });
     await this.save(connection, payload, material, before?.resourceVersion);
     const annotations = { [LINKED_AT_ANNOTATION]: this.#now().toISOString() };
@@ -135,6 +154,28 @@ export class EncryptionRemoved extends Error {
   constructor(secretName: string) {
     super(`Secret '${secretName}' holds tokens encrypted (nested-jwe/v1), but spec.tokens.encryption was removed`);
   }
+}
+
+/** The token Secret belongs to someone else (another controller, or nobody without an adopt-by annotation). */
+export class TokenSecretNotOwned extends Error {
+  override readonly name = 'TokenSecretNotOwned';
+}
+
+/** Owned: this connection is the controller; adopted: no controller, and adopt-by names it. Else throws. */
+function ownership(secret: Secret, connection: IManageConnection): 'owned' | 'adopted' {
+  const controller = secret.metadata.ownerReferences?.find((o) => o.controller === true);
+  const name = connection.metadata.name ?? '';
+  if (controller && controller.uid === connection.metadata.uid) return 'owned';
+  if (!controller && secret.metadata.annotations?.[ADOPT_BY_ANNOTATION] === name) return 'adopted';
+  const secretName = secret.metadata.name ?? '';
+  const fix = controller
+    ? `its controller is ${controller.kind} ${controller.name}, so it is not this connection's; set ` +
+      `spec.tokens.secretName to a Secret of this connection's own (or remove it to use '${name}-tokens')`
+    : `it has no controller owner; to hand it to this connection, annotate it: kubectl annotate secret ` +
+      `${secretName} ${ADOPT_BY_ANNOTATION}=${name}; or set spec.tokens.secretName to another name`;
+  throw new TokenSecretNotOwned(
+    `Secret '${secretName}' was not created by this connection: ${fix}. The operator neither reads nor changes it`,
+  );
 }
 
 export class LinkTargetChanged extends Error {

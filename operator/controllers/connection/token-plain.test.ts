@@ -1,0 +1,81 @@
+// Unencrypted tokens (issue 18, finding 14) are no longer a silent default: the condition says why
+// they matter and how to encrypt them, one Warning Event per connection says it once (not on every
+// reconcile), and with --require-token-encryption a connection without spec.tokens.encryption gets
+// no token at all, nothing read or written, with a reason that says what to set.
+import { describe, expect, it } from 'vitest';
+import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
+import type { RecordedEvent } from '../../runtime/events.ts';
+import { decideConnection } from './decide.ts';
+import type { ObservedConnection, TokenObservation } from './observed.ts';
+import { maintainTokens, type TokenDeps } from './token-flow.ts';
+import { tokenLifecycle } from './token-lifecycle.ts';
+
+const now = new Date('2026-11-23T12:00:00Z');
+const connection = mergePatch(baseConnection(), {
+  metadata: { uid: 'uid-acme', generation: 1 },
+  spec: { environments: null, auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } },
+});
+const probed: ObservedConnection = {
+  credentials: { name: 'svc', found: true, keys: ['username', 'password'] },
+  reachability: {
+    value: { outcome: { kind: 'Answered', httpStatus: 401 }, latencyMs: 5, address: '203.0.113.7' },
+    checkedAt: now,
+    nextAt: new Date('2026-11-23T12:04:00Z'),
+  },
+};
+const payload = {
+  access_token: 'a',
+  token_type: 'Bearer',
+  obtained_at: now.toISOString(),
+  access_token_expires_at: '2026-11-23T12:29:00.000Z',
+};
+const plain: TokenObservation = { secretName: 'acme-tokens', encrypted: false, grant: 'Password', payload };
+
+function tokensReady(t: TokenObservation) {
+  const d = decideConnection(connection, { ...probed, tokens: t }, now);
+  return Object.fromEntries(d.conditions.set.map((c) => [c.type, c]));
+}
+
+describe('tokens stored unencrypted', () => {
+  it('TokensReady says why it matters and how to encrypt them', () => {
+    const ready = tokensReady(plain)['TokensReady'];
+    expect(ready).toMatchObject({ status: 'True', reason: 'Linked' });
+    expect(ready?.message).toMatch(/not encrypted, plain\/v1: whoever may read Secrets in this namespace/);
+    expect(ready?.message).toMatch(/set spec\.tokens\.encryption/);
+  });
+
+  it('a Warning Event says so once per connection, not on every reconcile', () => {
+    const recorded: RecordedEvent[] = [];
+    const engine = {
+      metrics: { trackTokenExpiry: () => undefined },
+      events: { record: async (_t: unknown, e: RecordedEvent) => void recorded.push(e) },
+      clock: { now: () => now },
+      isLeading: () => true,
+    };
+    const probes = { settings: { overrides: undefined, blocked: undefined } };
+    const accessTokens = { forget: () => undefined };
+    const lifecycle = tokenLifecycle(engine as never, probes as never, { store: {}, accessTokens } as never);
+    for (let pass = 0; pass < 5; pass++) lifecycle.track(connection, plain);
+    lifecycle.track(mergePatch(connection, { metadata: { uid: 'uid-other' } }), { ...plain, encrypted: true });
+    expect(recorded).toEqual([expect.objectContaining({ type: 'Warning', reason: 'TokensNotEncrypted' })]);
+    expect(recorded[0]?.note).toMatch(/^tokens are held in Secret 'acme-tokens' \(not encrypted, plain\/v1/);
+  });
+});
+
+describe('--require-token-encryption', () => {
+  it('obtains, reads and writes nothing for a connection without spec.tokens.encryption', async () => {
+    const untouchable = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`store.${String(name)}`)) });
+    const deps = { store: untouchable, requireEncryption: true, isLeading: () => true, now: () => now } as TokenDeps;
+    const observed = await maintainTokens(deps, { connection, credentials: {}, material: undefined, timeoutMs: 1000 });
+    expect(observed.failure?.kind).toBe('EncryptionRequired');
+    expect(observed.payload).toBeUndefined();
+  });
+
+  it('stalls with TokenEncryptionRequired on spec.tokens.encryption, saying what to set', () => {
+    const failure = { kind: 'EncryptionRequired', detail: 'no token unencrypted' } as const;
+    const conditions = tokensReady({ secretName: 'acme-tokens', encrypted: false, grant: 'Password', failure });
+    expect(conditions['Ready']).toMatchObject({ status: 'False', reason: 'TokenEncryptionRequired' });
+    expect(conditions['Stalled']).toMatchObject({ status: 'True', reason: 'TokenEncryptionRequired' });
+    expect(conditions['TokensReady']?.message).toMatch(/--require-token-encryption .* set spec\.tokens\.encryption/);
+  });
+});
