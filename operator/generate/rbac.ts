@@ -1,7 +1,8 @@
 // The chart's RBAC, merged from the declarations beside the code that needs each rule, as a Helm
 // template with two shapes (README, "Installing for some namespaces only"):
 // - `watchNamespaces` empty: the operator watches every namespace, so the watched rules are one
-//   ClusterRole. Its only Secret verb is `get`: it reads the Secrets connections name, never lists.
+//   ClusterRole. On Secrets: `get` (the Secrets connections name, never listed) and `create` and
+//   `update` (its token Secrets, which the admission policy below holds it to).
 // - `watchNamespaces: [a, b]` (run with `--namespaces a,b`): the watched rules are a Role and a
 //   RoleBinding in each of those namespaces, and no ClusterRole grants anything on Secrets. The
 //   default application's Secret (`defaultClientSecret: ns/name`) gets a Role on that one Secret.
