@@ -106,6 +106,8 @@ const PROMQL_WORDS_TOO = new Set(['bool', 'offset', 'inf', 'nan']);
  */
 function metricNames(query: string): string[] {
   const stripped = query
+    // Grafana's label_values(metric, label): the second argument is a label.
+    .replace(/label_values\(([^,()]*),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)/g, '($1)')
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^{}]*\}/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
