@@ -19,6 +19,16 @@ import { KubectlError, runKubectl } from './harness/exec.ts';
 import { useTestNamespace, type TestNamespace } from './harness/namespace.ts';
 import { getObject, startOperator, waitFor, type OperatorProcess } from './harness/operator.ts';
 import type { KubectlResult } from './harness/exec.ts';
+import type { Scenario } from '../simulator/index.ts';
+import {
+  caSecret,
+  connection,
+  list,
+  resolveToSimulator,
+  secret,
+  startFileSimulator,
+  waitForCondition,
+} from './probes/helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 const ns = useTestNamespace('rbac');
@@ -204,6 +214,24 @@ describe('the aggregated view and edit roles', () => {
   }, 120_000);
 });
 
+const refusedByPolicy = (result: KubectlResult) =>
+  result.code !== 0 && /may write only its own Secrets/.test(result.stderr);
+
+/** The policy takes effect once the API server has loaded it: waits until it refuses the ServiceAccount a write. */
+async function policyEnforced(kubeconfig: string): Promise<void> {
+  let attempt = 0;
+  await waitFor(
+    async () => {
+      const name = `policy-probe-${attempt++}`;
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { x: 'y' } };
+      const args = ['create', '-f', '-', '--kubeconfig', kubeconfig];
+      return refusedByPolicy(await ns.kubectl(args, { input: JSON.stringify(secret) }));
+    },
+    60_000,
+    500,
+  );
+}
+
 describe("the policy on the operator's Secret writes", () => {
   it('lets its ServiceAccount write only labelled Secrets an IManageConnection controls, and its sign-in key', async () => {
     const release = `imanage-operator-vap-${ns.name}`.slice(0, 50);
@@ -213,8 +241,7 @@ describe("the policy on the operator's Secret writes", () => {
     const kubeconfig = await serviceAccountKubeconfig(release);
     const asOperator = (verb: 'create' | 'replace', secret: object, namespace = ns.name) =>
       ns.kubectl([verb, '-f', '-', '-n', namespace, '--kubeconfig', kubeconfig], { input: JSON.stringify(secret) });
-    const refused = (result: KubectlResult) =>
-      result.code !== 0 && /may write only its own Secrets/.test(result.stderr);
+    const refused = refusedByPolicy;
 
     const conn = {
       ...baseConnection(`owner-${ns.name}`.slice(0, 50)),
@@ -232,9 +259,7 @@ describe("the policy on the operator's Secret writes", () => {
       stringData: { x: 'CANARY' },
     });
 
-    // The policy takes effect once the API server has loaded it: wait until it refuses.
-    let attempt = 0;
-    await waitFor(async () => refused(await asOperator('create', plain(`unlabelled-${attempt++}`))), 60_000, 500);
+    await policyEnforced(kubeconfig);
     const created = await asOperator('create', own);
     expect(created.code, created.stderr).toBe(0);
     const updated = await asOperator('replace', { ...own, data: { ...own.data, tokens: 'AQID' } });
@@ -269,4 +294,68 @@ describe("the policy on the operator's Secret writes", () => {
     expect((await ns.kubectl(['create', 'secret', 'generic', 'by-admin', '--from-literal=x=y'])).code).toBe(0);
     await kubectlAnywhere(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], manifest);
   }, 120_000);
+});
+
+describe('the operator under the policy, with tokens on', () => {
+  const HOST = 'vap.example';
+  const scenario = {
+    hosts: [{ name: HOST, customers: ['100'] }],
+    customers: [
+      {
+        id: '100',
+        libraries: [{ id: 'ACTIVE_US' }],
+        users: [{ username: 'jsmith', password: 'jsmith-pass' }],
+        applications: [{ clientId: 'own', clientSecret: 'own-secret', allowRefreshToken: true, redirectUris: [] }],
+      },
+    ],
+  } as Scenario;
+
+  it("stores a connection's tokens in the Secret it owns, as its ServiceAccount", async () => {
+    const release = `imanage-operator-tok-${ns.name}`.slice(0, 50);
+    const manifest = await renderChart(release, ns.name);
+    const installed = await kubectlAnywhere(['apply', '-f', '-'], manifest);
+    expect(installed.code, installed.stderr).toBe(0);
+    const kubeconfig = await serviceAccountKubeconfig(release);
+    await policyEnforced(kubeconfig);
+    const sim = await startFileSimulator(scenario);
+    await ns.apply(
+      list(
+        secret('vap-own', { clientId: 'own', clientSecret: 'own-secret' }),
+        secret('vap-jsmith', { username: 'jsmith', password: 'jsmith-pass' }),
+        caSecret('vap-ca', sim),
+        connection('vap-tokens', `https://${HOST}`, {
+          clientSecretRef: 'vap-own',
+          caSecret: 'vap-ca',
+          extraSpec: {
+            library: 'ACTIVE_US',
+            auth: { grant: 'Password', credentialsSecretRef: { name: 'vap-jsmith' } },
+          },
+        }),
+      ),
+    );
+    const op = await startOperator({
+      namespace: ns.name,
+      kubeconfigPath: kubeconfig,
+      leaderElectionId: release,
+      probes: true,
+      tokens: true,
+      extraArgs: ['--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [HOST]).join(',')],
+    });
+    try {
+      await waitForCondition(ns.name, 'imc', 'vap-tokens', 'TokensReady', 'True', 'Linked');
+      const stored = await getObject<{ metadata: { labels: Record<string, string> } }>(
+        ns.name,
+        'secret',
+        'vap-tokens-tokens',
+      );
+      expect(stored?.metadata.labels).toMatchObject({ 'imanage.operator.dev/connection': 'vap-tokens' });
+      expect(op.logs().join('\n')).not.toMatch(/may write only its own Secrets/);
+      const deleted = await ns.kubectl(['delete', 'imc', 'vap-tokens', '--wait=true', '--timeout=60s']);
+      expect(deleted.code, deleted.stderr).toBe(0);
+    } finally {
+      await op.stop();
+      await sim.stop();
+      await kubectlAnywhere(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], manifest);
+    }
+  }, 180_000);
 });
