@@ -285,6 +285,24 @@ describe("the policy on the operator's Secret writes", () => {
       Buffer.from('CANARY').toString('base64'),
     );
 
+    // A Secret whose owner annotated it for this connection (imanage.operator.dev/adopt-by) may be
+    // taken over; one annotated for another connection may not.
+    for (const [name, adoptBy, allowed] of [
+      ['adoptable', 'owner', true],
+      ['for-another', 'other', false],
+    ] as const) {
+      const annotated = {
+        ...plain(name),
+        metadata: { name, annotations: { 'imanage.operator.dev/adopt-by': adoptBy } },
+      };
+      await ns.apply(JSON.stringify(annotated));
+      const before = JSON.parse((await ns.kubectl(['get', 'secret', name, '-o', 'json'])).stdout);
+      const metadata = { ...own.metadata, name, resourceVersion: before.metadata.resourceVersion };
+      const adopted = await asOperator('replace', { ...own, metadata });
+      expect(adopted.code === 0, adopted.stderr).toBe(allowed);
+      if (!allowed) expect(refused(adopted), adopted.stderr).toBe(true);
+    }
+
     // The sign-in key: in the release's namespace only.
     const key = { apiVersion: 'v1', kind: 'Secret', metadata: { name: LINK_KEY_SECRET }, data: { hmacKey: 'AAAA' } };
     const keyCreated = await asOperator('create', key);

@@ -169,9 +169,26 @@ function ownTokenSecret(o: string): string {
 }
 
 /**
+ * The annotation by which a Secret's owner lets one connection take it over as its token Secret
+ * (docs/tokens.md); must equal ADOPT_BY_ANNOTATION in operator/controllers/connection/token-store.ts.
+ */
+const ADOPT_BY = `${imanageConnections.group}/adopt-by`;
+
+/** A CEL test that `o` has no controller and an annotation adopting it for the connection `object` names. */
+function adoptable(o: string): string {
+  const connection = `object.metadata.labels['${TOKEN_SECRET_LABELS.connection}']`;
+  return [
+    `has(${o}.metadata.annotations) && '${ADOPT_BY}' in ${o}.metadata.annotations`,
+    `${o}.metadata.annotations['${ADOPT_BY}'] == ${connection}`,
+    `(!has(${o}.metadata.ownerReferences) || !${o}.metadata.ownerReferences.exists(r, has(r.controller) && r.controller))`,
+  ].join(' && ');
+}
+
+/**
  * RBAC grants create and update on every Secret of the watched namespaces; this policy lets the
  * operator's ServiceAccount write only token Secrets it labelled as its own and that an
- * IManageConnection controls (before and after an update), and the sign-in key in its namespace.
+ * IManageConnection controls (before an update too, unless the Secret's owner let that connection
+ * adopt it), and the sign-in key in its namespace.
  */
 function secretWritePolicy(): object[] {
   const name = `${NAME}-secret-writes`;
@@ -195,7 +212,10 @@ function secretWritePolicy(): object[] {
       ],
       variables: [
         { name: 'ownAfter', expression: ownTokenSecret('object') },
-        { name: 'ownBefore', expression: `request.operation == 'CREATE' || (${ownTokenSecret('oldObject')})` },
+        {
+          name: 'ownBefore',
+          expression: `request.operation == 'CREATE' || (${ownTokenSecret('oldObject')}) || (${adoptable('oldObject')})`,
+        },
         { name: 'linkKey', expression: linkKey },
       ],
       validations: [
