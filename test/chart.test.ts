@@ -4,7 +4,7 @@
 // never run: the tests read the objects the API server holds. The operator's own parser reads the
 // rendered arguments, so a flag the chart writes wrong fails here, not in a crash-looping pod.
 
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -35,12 +35,30 @@ const EVERY_VALUE = [
   ...set(`image.digest=sha256:${'ab'.repeat(32)}`, 'callbackUrl=https://imanage-operator.example.com/oauth/callback'),
   ...['--set-string', 'labelSelector=shard in (a\\, b)'],
 ];
-const WITH_MONITOR = ['--set', 'serviceMonitor.enabled=true'];
+/** The Prometheus Operator's kinds, as a cluster that has its CRDs serves them. */
+const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
+const WITH_MONITORING_APIS = MONITORING_APIS.flatMap((api) => ['--api-versions', api]);
+const WITH_MONITOR = [...set('serviceMonitor.enabled=true', 'prometheusRule.enabled=true'), ...WITH_MONITORING_APIS];
+/** Every optional object besides the monitoring ones, the Gateway API's HTTPRoute too. */
+const EVERY_OBJECT = [
+  ...set('callback.ingress.enabled=true', 'callback.ingress.tlsSecretName=callback-tls', 'networkPolicy.enabled=true'),
+  ...set('grafanaDashboard.enabled=true'),
+  ...set('callback.httpRoute.enabled=true', 'callback.httpRoute.parentRefs[0].name=public'),
+  ...['--api-versions', 'gateway.networking.k8s.io/v1/HTTPRoute'],
+];
+/** The name the chart gives a release's objects (its fullname helper). */
+const fullname = (release: string) =>
+  (release.includes('imanage-operator') ? release : `${release}-imanage-operator`).slice(0, 63).replace(/-+$/, '');
 
 interface Manifest {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: object };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly annotations?: object;
+    readonly labels?: Record<string, string>;
+  };
   readonly spec?: Record<string, any>;
 }
 
@@ -88,9 +106,24 @@ function operatorContainer(docs: readonly Manifest[]) {
 describe('the chart, rendered', () => {
   it.each([
     ['the defaults', []],
-    ['every optional value', [...EVERY_VALUE, ...WITH_MONITOR]],
+    // helm lint passes the cluster checks below (its `fail` only logs), so every object lints.
+    ['every optional value', [...EVERY_VALUE, ...WITH_MONITOR, ...EVERY_OBJECT]],
   ])('passes helm lint --strict with %s', async (_name, values) => {
-    await helmOk(['lint', '--strict', chart, ...values]);
+    const notForLint = (v: string, i: number, all: readonly string[]) =>
+      v === '--api-versions' || all[i - 1] === '--api-versions';
+    await helmOk(['lint', '--strict', chart, ...values.filter((v, i, all) => !notForLint(v, i, all))]);
+  });
+
+  it('renders the ServiceMonitor and PrometheusRule where the cluster serves them, and says why not elsewhere', async () => {
+    const docs = await render([...EVERY_VALUE, ...WITH_MONITOR, ...EVERY_OBJECT]);
+    expect(only(docs, 'ServiceMonitor')).toHaveLength(1);
+    expect(only(docs, 'PrometheusRule')).toHaveLength(1);
+    const refused = await helm(['template', 'x', chart, '--set', 'serviceMonitor.enabled=true']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'serviceMonitor.enabled=true: this cluster does not serve monitoring.coreos.com/v1/ServiceMonitor; ' +
+        "install the Prometheus Operator's CRDs first, or set serviceMonitor.enabled=false",
+    );
   });
 
   it('runs restricted: user 65532, read-only root, no escalation, no capabilities, RuntimeDefault', async () => {
@@ -161,7 +194,14 @@ describe('the chart, rendered', () => {
     const { container } = operatorContainer(docs);
     expect(watchRoles.map((r) => r.metadata.namespace)).toEqual(['team-a', 'team-b']);
     expect(container.args).toContain('--namespaces=team-a,team-b');
-    expect(only(docs, 'ClusterRole').map((r) => r.metadata.name)).toEqual(['imanage-operator-cluster-scoped']);
+    // The operator's only ClusterRole lists ServiceCIDRs; view and edit are the users' (aggregated).
+    expect(only(docs, 'ClusterRole').map((r) => r.metadata.name)).toEqual([
+      'imanage-operator-cluster-scoped',
+      'imanage-operator-view',
+      'imanage-operator-edit',
+    ]);
+    const bound = only(docs, 'ClusterRoleBinding').map((b) => (b as any).roleRef.name);
+    expect(bound).toEqual(['imanage-operator-cluster-scoped']);
   });
 
   it('refuses two replicas without leader election, naming the values', async () => {
@@ -171,25 +211,153 @@ describe('the chart, rendered', () => {
     await helmOk(['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicas=1']);
   });
 
-  it('renders a PDB, a Service with metrics and callback ports, and a ServiceMonitor only when enabled', async () => {
+  it('renders a PDB, a metrics Service, and a ServiceMonitor only when enabled', async () => {
     const docs = await render();
     expect(only(docs, 'PodDisruptionBudget')[0]!.spec).toMatchObject({ maxUnavailable: 1 });
-    const ports = only(docs, 'Service')[0]!.spec!['ports'].map((p: { name: string; targetPort: string }) => [
-      p.name,
-      p.targetPort,
-    ]);
-    expect(ports).toEqual([
-      ['metrics', 'health'],
-      ['callback', 'callback'],
+    const services = only(docs, 'Service');
+    expect(services.map((s) => s.metadata.name)).toEqual(['imanage-operator-metrics']);
+    expect(services[0]!.spec!['ports']).toEqual([
+      { name: 'metrics', port: 8080, targetPort: 'health', protocol: 'TCP' },
     ]);
     expect(only(docs, 'ServiceMonitor')).toEqual([]);
     const [monitor] = only(
-      await render(['--set', 'serviceMonitor.enabled=true', '--set', 'serviceMonitor.labels.release=prom']),
+      await render([...WITH_MONITOR, '--set', 'serviceMonitor.labels.release=prom']),
       'ServiceMonitor',
     );
     expect(monitor!.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(monitor!.spec!['endpoints']).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    expect(monitor!.spec!['endpoints']).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s', honorLabels: true },
+    ]);
+    expect(monitor!.spec!['selector'].matchLabels).toMatchObject({ 'app.kubernetes.io/component': 'metrics' });
     expect(monitor!.metadata).toMatchObject({ labels: { release: 'prom' } });
+  });
+
+  it('gives the callback its own Service, Ingress and HTTPRoute for callbackUrl, apart from /metrics', async () => {
+    const url = 'callbackUrl=https://imanage-operator.example.com/oauth/callback';
+    const docs = await render(['--set', url, ...EVERY_OBJECT]);
+    const services = only(docs, 'Service');
+    expect(services.map((s) => [s.metadata.name, s.spec!['ports'].map((p: { name: string }) => p.name)])).toEqual([
+      ['imanage-operator-metrics', ['metrics']],
+      ['imanage-operator-callback', ['callback']],
+    ]);
+    const [ingress] = only(docs, 'Ingress');
+    expect(ingress!.spec).toEqual({
+      tls: [{ hosts: ['imanage-operator.example.com'], secretName: 'callback-tls' }],
+      rules: [
+        {
+          host: 'imanage-operator.example.com',
+          http: {
+            paths: [
+              {
+                path: '/oauth/callback',
+                pathType: 'Exact',
+                backend: { service: { name: 'imanage-operator-callback', port: { name: 'callback' } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const [route] = only(docs, 'HTTPRoute');
+    expect(route!.spec).toMatchObject({
+      parentRefs: [{ name: 'public' }],
+      hostnames: ['imanage-operator.example.com'],
+      rules: [{ matches: [{ path: { type: 'Exact', value: '/oauth/callback' } }] }],
+    });
+    const [policy] = only(docs, 'NetworkPolicy');
+    const ports = policy!.spec!['ingress'].map((rule: { ports: { port: string }[] }) => rule.ports[0]!.port);
+    expect(ports).toEqual(['health', 'callback']);
+    // Without callbackUrl nothing listens there: no Service, and a route is refused.
+    expect(only(await render(), 'Service').map((s) => s.metadata.name)).toEqual(['imanage-operator-metrics']);
+    const refused = await helm(['template', 'x', chart, '--set', 'callback.ingress.enabled=true']);
+    expect(refused.stderr).toContain('callback.ingress.enabled or callback.httpRoute.enabled: set callbackUrl');
+  });
+
+  it('puts the standard labels on every object it renders, RBAC and CRDs included', async () => {
+    const docs = await render([...EVERY_VALUE, ...WITH_MONITOR, ...EVERY_OBJECT]);
+    expect(new Set(docs.map((d) => d.kind))).toEqual(
+      new Set([
+        ...['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'CustomResourceDefinition'],
+        ...['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Deployment', 'PodDisruptionBudget'],
+        ...['Service', 'Ingress', 'HTTPRoute', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap'],
+      ]),
+    );
+    for (const doc of docs) {
+      expect(doc.metadata.labels, `${doc.kind} ${doc.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/name': 'imanage-operator',
+        'app.kubernetes.io/instance': 'imanage-operator',
+        'app.kubernetes.io/version': '0.1.0',
+        'app.kubernetes.io/managed-by': 'Helm',
+        'helm.sh/chart': 'imanage-operator-0.1.0',
+      });
+    }
+  });
+
+  it('takes pod values: labels, annotations, env, args, scheduling, and a ServiceAccount of its own or yours', async () => {
+    const values = [
+      ...set('podLabels.team=platform', 'podAnnotations.note=yes', 'extraEnv[0].name=HTTPS_PROXY'),
+      ...set('extraEnv[0].value=http://proxy.corp:3128', 'extraArgs={--log-level=debug}', 'nodeSelector.pool=ops'),
+      ...set('tolerations[0].key=ops', 'tolerations[0].operator=Exists', 'priorityClassName=system-cluster-critical'),
+      ...set('topologySpreadConstraints[0].maxSkew=1', 'topologySpreadConstraints[0].topologyKey=zone'),
+      ...set('topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway', 'affinity.nodeAffinity.x=y'),
+      ...set('serviceAccount.annotations.role=arn', 'nameOverride=imo', 'fullnameOverride=platform-imo'),
+    ];
+    const docs = await render(values);
+    const { deployment, pod, container } = operatorContainer(docs);
+    expect(deployment.metadata.name).toBe('platform-imo');
+    expect(deployment.spec!['template'].metadata.labels).toMatchObject({
+      team: 'platform',
+      'app.kubernetes.io/name': 'imo',
+    });
+    expect(deployment.spec!['template'].metadata.annotations).toEqual({ note: 'yes' });
+    expect(container.env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy.corp:3128' });
+    expect(container.args.at(-1)).toBe('--log-level=debug');
+    expect(pod).toMatchObject({
+      nodeSelector: { pool: 'ops' },
+      tolerations: [{ key: 'ops', operator: 'Exists' }],
+      priorityClassName: 'system-cluster-critical',
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      affinity: { nodeAffinity: { x: 'y' } },
+      serviceAccountName: 'platform-imo',
+    });
+    expect(only(docs, 'ServiceAccount')[0]!.metadata).toMatchObject({
+      name: 'platform-imo',
+      annotations: { role: 'arn' },
+    });
+
+    const yours = await render(set('serviceAccount.create=false', 'serviceAccount.name=made-by-you'));
+    expect(only(yours, 'ServiceAccount')).toEqual([]);
+    expect(operatorContainer(yours).pod.serviceAccountName).toBe('made-by-you');
+    const subjects = only(yours, 'ClusterRoleBinding').flatMap((b) => (b as any).subjects.map((s: any) => s.name));
+    expect(new Set(subjects)).toEqual(new Set(['made-by-you']));
+    const unnamed = await helm(['template', 'x', chart, '--set', 'serviceAccount.create=false']);
+    expect(unnamed.stderr).toContain('serviceAccount.name: name the ServiceAccount to run as');
+  });
+
+  it('runs one Deployment, Lease and label selector per shard', async () => {
+    const shards = set(
+      'shards[0].name=a',
+      'shards[0].labelSelector=imanage.operator.dev/shard=a',
+      'shards[1].name=b',
+      'shards[1].labelSelector=imanage.operator.dev/shard=b',
+    );
+    const docs = await render(shards);
+    const deployments = only(docs, 'Deployment');
+    expect(deployments.map((d) => d.metadata.name)).toEqual(['imanage-operator-a', 'imanage-operator-b']);
+    for (const [i, shard] of ['a', 'b'].entries()) {
+      const spec = deployments[i]!.spec!;
+      const args = spec['template'].spec.containers[0].args as string[];
+      expect(args).toContain(`--label-selector=imanage.operator.dev/shard=${shard}`);
+      expect(args).toContain(`--leader-election-id=imanage-operator-${shard}`);
+      expect(readRunConfig(args.slice(1), {})).toMatchObject({ labelSelector: `imanage.operator.dev/shard=${shard}` });
+      expect(spec['selector'].matchLabels).toMatchObject({ 'imanage.operator.dev/shard': shard });
+      expect(spec['template'].metadata.labels).toMatchObject({ 'imanage.operator.dev/shard': shard });
+    }
+    expect(
+      only(docs, 'PodDisruptionBudget').map((p) => p.spec!['selector'].matchLabels['imanage.operator.dev/shard']),
+    ).toEqual(['a', 'b']);
+    const both = await helm(['template', 'x', chart, ...shards, '--set', 'labelSelector=team=a']);
+    expect(both.stderr).toContain('labelSelector and shards: set one');
   });
 
   it('renders the CRDs of crds/, kept unless crds.keep=false, and none for crds.enabled=false', async () => {
@@ -198,7 +366,8 @@ describe('the chart, rendered', () => {
     const kept = only(await render(), 'CustomResourceDefinition');
     expect(kept.map((c) => c.metadata.annotations)).toEqual(files.map(() => ({ 'helm.sh/resource-policy': 'keep' })));
     const notKept = only(await render(['--set', 'crds.keep=false']), 'CustomResourceDefinition');
-    expect(notKept).toEqual(fromCrds);
+    const withoutLabels = (crd: any) => ({ ...crd, metadata: { ...crd.metadata, labels: undefined } });
+    expect(notKept.map(withoutLabels)).toEqual(fromCrds.map(withoutLabels));
     expect(only(await render(['--set', 'crds.enabled=false']), 'CustomResourceDefinition')).toEqual([]);
   });
 
@@ -211,6 +380,7 @@ describe('the chart, rendered', () => {
     ['resyncPeriod=ten minutes', "at '/resyncPeriod'"],
     ['crds.keep=maybe', "at '/crds/keep': got string, want boolean"],
     ['concurency=8', "at '': additional properties 'concurency' not allowed"],
+    ['shards[0].name=A_1', "at '/shards/0'"],
   ])('helm install refuses %s, naming the field', async (value, message) => {
     const result = await helm(['install', 'refused', chart, '--namespace', ns.name, '--set', value]);
     expect(result.code).not.toBe(0);
@@ -256,9 +426,12 @@ describe('on the shared API server, whose CRDs are installed apart (crds.enabled
   ])('installs and upgrades from %s', async (_name, source) => {
     const from = source === 'dir' ? chart : await packaged();
     const release = `${source}-${ns.name}`;
+    const name = fullname(release);
     const install = ['install', release, from, '--namespace', ns.name, '--set', 'crds.enabled=false'];
-    await helmOk(install);
-    const deployment = await getJson(['deployment', release, '-n', ns.name]);
+    const notes = await helmOk(install);
+    expect(notes).toContain(`kubectl -n ${ns.name} rollout status deployment/${name}`);
+    expect(notes).toContain('Next:');
+    const deployment = await getJson(['deployment', name, '-n', ns.name]);
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.containers[0].args).toContain('--concurrency=16');
     expect(appliers(deployment)).toEqual(['helm']);
@@ -269,7 +442,7 @@ describe('on the shared API server, whose CRDs are installed apart (crds.enabled
       '-l',
       `app.kubernetes.io/instance=${release}`,
     ]);
-    expect((await getJson(['clusterrole', release])).rules.length).toBeGreaterThan(0);
+    expect((await getJson(['clusterrole', name])).rules.length).toBeGreaterThan(0);
 
     await helmOk([
       'upgrade',
@@ -283,15 +456,65 @@ describe('on the shared API server, whose CRDs are installed apart (crds.enabled
       '--set',
       'replicas=3',
     ]);
-    const upgraded = await getJson(['deployment', release, '-n', ns.name]);
+    const upgraded = await getJson(['deployment', name, '-n', ns.name]);
     expect(upgraded.spec.replicas).toBe(3);
     expect(upgraded.spec.template.spec.containers[0].args).toContain('--concurrency=32');
     expect(JSON.parse(await helmOk(['status', release, '-n', ns.name, '-o', 'json'])).version).toBe(2);
 
     await helmOk(['uninstall', release, '--namespace', ns.name]);
-    expect((await kubectl(['get', 'deployment', release, '-n', ns.name])).code).not.toBe(0);
-    expect((await kubectl(['get', 'clusterrole', release])).code).not.toBe(0);
+    expect((await kubectl(['get', 'deployment', name, '-n', ns.name])).code).not.toBe(0);
+    expect((await kubectl(['get', 'clusterrole', name])).code).not.toBe(0);
     expect((await kubectl(['get', 'crd', 'imanageconnections.imanage.operator.dev'])).code).toBe(0);
+  });
+
+  it.each([
+    ['serviceMonitor.enabled', 'monitoring.coreos.com/v1/ServiceMonitor'],
+    ['prometheusRule.enabled', 'monitoring.coreos.com/v1/PrometheusRule'],
+    ['callback.httpRoute.enabled', 'gateway.networking.k8s.io/v1/HTTPRoute'],
+  ])(
+    'refuses %s on a cluster without its CRD, saying what to install, before creating anything',
+    async (value, api) => {
+      const release = `mon-${ns.name}`.slice(0, 40);
+      const values = ['--set', `${value}=true`, '--set', 'crds.enabled=false'];
+      const extra = value.startsWith('callback')
+        ? set('callbackUrl=https://cb.example.com/cb', 'callback.httpRoute.parentRefs[0].name=gw')
+        : [];
+      const result = await helm(['install', release, chart, '--namespace', ns.name, ...values, ...extra]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`${value}=true: this cluster does not serve ${api}`);
+      expect(result.stderr).not.toMatch(/no matches for kind/);
+      expect((await kubectl(['get', 'deployment', fullname(release), '-n', ns.name])).code).not.toBe(0);
+    },
+  );
+});
+
+// A parent chart (test/fixtures/parent-chart) with the chart as a dependency, global values and a
+// condition, copied with the chart into a work folder as `helm dependency build` would unpack it.
+describe('as a subchart of a parent chart with global values', () => {
+  let parent: string;
+  beforeAll(async () => {
+    parent = join(work, 'parent-chart');
+    await cp(join(root, 'test', 'fixtures', 'parent-chart'), parent, { recursive: true });
+    await cp(chart, join(parent, 'charts', 'imanage-operator'), { recursive: true });
+  });
+
+  it('passes helm lint --strict and renders with the parent values', async () => {
+    await helmOk(['lint', '--strict', parent]);
+    const out = await helmOk(['template', 'platform', parent, '--namespace', 'platform-system']);
+    const docs = (loadAll(out) as (Manifest | null)[]).filter((d): d is Manifest => d !== null);
+    const deployment = only(docs, 'Deployment')[0]!;
+    expect(deployment.metadata.name).toBe('platform-imanage-operator');
+    expect(deployment.spec!['template'].spec.containers[0].args).toContain('--log-level=debug');
+    expect(only(docs, 'ConfigMap').map((c) => c.metadata.name)).toContain('platform-settings');
+  });
+
+  it('installs on the API server, every object of the subchart named and labelled apart from the parent', async () => {
+    const release = `parent-${ns.name}`.slice(0, 40);
+    await helmOk(['install', release, parent, '--namespace', ns.name]);
+    const deployment = await getJson(['deployment', `${release}-imanage-operator`, '-n', ns.name]);
+    expect(deployment.metadata.labels['helm.sh/chart']).toBe('imanage-operator-0.1.0');
+    expect((await getJson(['configmap', `${release}-settings`, '-n', ns.name])).data).toEqual({ region: 'eu' });
+    await helmOk(['uninstall', release, '--namespace', ns.name]);
   });
 });
 

@@ -23,7 +23,8 @@ import {
 
 const root = join(import.meta.dirname, '..');
 const ns = useTestNamespace('image');
-const release = `img-${randomBytes(3).toString('hex')}`;
+// Holding the chart's name, the release names its objects itself (the chart's fullname helper).
+const release = `imanage-operator-img-${randomBytes(3).toString('hex')}`;
 const runId = randomBytes(3).toString('hex');
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 const admin = (args: readonly string[], input?: string) =>
@@ -46,7 +47,8 @@ afterAll(async () => {
   await container?.stop();
   await simulator?.stop();
   for (const name of exampleNamespaces) await admin(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
-  await admin(['delete', 'clusterrole,clusterrolebinding', release, '--ignore-not-found']);
+  const clusterScoped = 'clusterrole,clusterrolebinding,validatingadmissionpolicy,validatingadmissionpolicybinding';
+  await admin(['delete', clusterScoped, '-l', `app.kubernetes.io/instance=${release}`, '--ignore-not-found']);
   if (work) await rm(work, { recursive: true, force: true });
 });
 

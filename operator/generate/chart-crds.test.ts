@@ -4,15 +4,23 @@ import { KINDS } from '../api/schemas/index.ts';
 import { chartCrdTemplate, TemplateSyntaxInCrdError } from './chart-crds.ts';
 import { crdObject } from './crd.ts';
 
-/** The template with its actions removed: what Helm renders with crds.enabled and crds.keep=false. */
+/** The template with its actions removed: what Helm renders with crds.enabled and crds.keep=false, labels aside. */
 function withoutActions(template: string): unknown[] {
-  const lines = template.split('\n').filter((line) => !/\{\{|^ {2}annotations:$|resource-policy/.test(line));
+  const actions = /\{\{|^ {2}(annotations|labels):$|resource-policy/;
+  const lines = template.split('\n').filter((line) => !actions.test(line));
   return loadAll(lines.join('\n')).filter(Boolean);
 }
 
 describe('the chart CRD template', () => {
-  it('holds the very objects of crds/, one per kind', () => {
-    expect(withoutActions(chartCrdTemplate(KINDS))).toEqual(KINDS.map(crdObject));
+  it('holds the very objects of crds/, one per kind, with the chart labels in place of their own', () => {
+    const withoutLabels = KINDS.map(crdObject).map(({ metadata: { labels: _labels, ...metadata }, ...crd }) => ({
+      ...crd,
+      metadata,
+    }));
+    expect(withoutActions(chartCrdTemplate(KINDS))).toEqual(withoutLabels);
+    expect(chartCrdTemplate(KINDS)).toContain(
+      '  labels:\n    {{- include "imanage-operator.labels" $ | nindent 4 }}\n',
+    );
   });
 
   it('refuses a schema that Helm would read as a template', () => {

@@ -26,15 +26,20 @@ const KEEP_ANNOTATION = [
   '  {{- end }}',
 ].join('\n');
 
+// The chart's labels (app.kubernetes.io/*, helm.sh/chart) replace crds/' own, as on every object of the release.
+const CHART_LABELS = ['  labels:', '    {{- include "imanage-operator.labels" $ | nindent 4 }}'].join('\n');
+
 const indent = (text: string): string => text.replace(/^(?=.)/gm, '  ');
 
 function crdDocument(k: KindDefinition): string {
   const { apiVersion, kind, metadata, spec } = crdObject(k);
+  const { labels: _own, ...rest } = metadata;
   const document = [
-    `---\n${toYaml({ apiVersion, kind })}metadata:\n${indent(toYaml(metadata))}${KEEP_ANNOTATION}\n`,
+    `---\n${toYaml({ apiVersion, kind })}metadata:\n${CHART_LABELS}\n${indent(toYaml(rest))}${KEEP_ANNOTATION}\n`,
     toYaml({ spec }),
   ].join('');
-  if (document.replace(KEEP_ANNOTATION, '').includes('{{')) throw new TemplateSyntaxInCrdError(metadata.name);
+  const actions = document.replace(KEEP_ANNOTATION, '').replace(CHART_LABELS, '');
+  if (actions.includes('{{')) throw new TemplateSyntaxInCrdError(metadata.name);
   return document;
 }
 

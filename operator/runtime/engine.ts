@@ -12,7 +12,7 @@ import type { KubeObject, Resource } from './kube/resources.ts';
 import { LeaderElector, type LeaseTiming } from './leader.ts';
 import { kubeLeaseStore } from './lease-store.ts';
 import type { Logger } from './log.ts';
-import { type OperatorMetrics, queueMetricsObserver } from './metrics.ts';
+import { type OperatorMetrics, queueMetricsObserver, readyStates } from './metrics.ts';
 import {
   type HandlerResult,
   type Priority,
@@ -137,6 +137,7 @@ export class Engine {
       watch: (kind, resource) => {
         const watched = watchKind(this.#context, kind, resource);
         this.#owned.set(kind, watched.own as unknown as InformerSet<KubeObject>);
+        options.metrics.trackReady(kind, () => readyStates(watched.own));
         return watched;
       },
     };

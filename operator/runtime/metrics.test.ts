@@ -1,6 +1,8 @@
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, queueMetricsObserver } from './metrics.ts';
+import { createMetrics, queueMetricsObserver, readyMetricName, readyStates } from './metrics.ts';
+import { StatusLedger } from './status.ts';
+import { imanageConnections, workspaceRepositories } from '../api/kinds.ts';
 
 describe('createMetrics', () => {
   it.each([
@@ -70,5 +72,54 @@ describe('queue metrics', () => {
     text = await metrics.registry.metrics();
     expect(text).toContain('imanage_operator_queue_depth{kind="Connection"} 2');
     expect(text).toContain('imanage_operator_queue_depth{kind="Repository"} 0');
+  });
+});
+
+describe('the per-object ready metric', () => {
+  const object = (name: string, ready?: { status: string; reason: string }) => ({
+    metadata: { namespace: 'team-a', name, uid: `uid-${name}` },
+    status: { conditions: ready ? [{ type: 'Ready', message: '', lastTransitionTime: '', ...ready }] : [] },
+  });
+
+  it.each([
+    [imanageConnections.kind, 'imanage_connection_ready_status'],
+    [workspaceRepositories.kind, 'imanage_workspacerepository_ready_status'],
+  ])('names the metric of %s %s', (kind, name) => {
+    expect(readyMetricName(kind)).toBe(name);
+  });
+
+  it('exports one series per cached object with its Ready, and drops the series when the object goes', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const cache = {
+      objects: [
+        object('a', { status: 'True', reason: 'Connected' }),
+        object('b', { status: 'False', reason: 'RegistrationOverdue' }),
+        object('c'),
+      ],
+      list() {
+        return this.objects;
+      },
+      statusLedger: new StatusLedger(),
+    };
+    metrics.trackReady(imanageConnections.kind, () => readyStates(cache));
+    const text = await metrics.registry.metrics();
+    const series = text.split('\n').filter((l) => l.startsWith('imanage_connection_ready_status{'));
+    expect(series).toEqual([
+      'imanage_connection_ready_status{namespace="team-a",name="a",condition="True",reason="Connected"} 1',
+      'imanage_connection_ready_status{namespace="team-a",name="b",condition="False",reason="RegistrationOverdue"} 1',
+      'imanage_connection_ready_status{namespace="team-a",name="c",condition="Unknown",reason=""} 1',
+    ]);
+
+    // What this process wrote wins over a cache that has not caught up; a deleted object's series goes.
+    const conditions = [{ type: 'Ready', status: 'True' as const, reason: 'Connected', message: '', lastTransitionTime: '' }];
+    cache.statusLedger.record('uid-b', '2', { conditions });
+    cache.objects = cache.objects.filter((o) => o.metadata.name !== 'a');
+    const after = (await metrics.registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('imanage_connection_ready'));
+    expect(after).toEqual([
+      'imanage_connection_ready_status{namespace="team-a",name="b",condition="True",reason="Connected"} 1',
+      'imanage_connection_ready_status{namespace="team-a",name="c",condition="Unknown",reason=""} 1',
+    ]);
   });
 });

@@ -1,7 +1,11 @@
 // Prometheus metrics on a registry of our own (not prom-client's global one), so tests and
 // several operators in one process never share counters.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { findCondition } from './conditions.ts';
+import type { KubeObject } from './kube/resources.ts';
 import { kindOf, type QueueObserver } from './queue.ts';
+import type { Condition } from './conditions.ts';
+import type { StatusLedger } from './status.ts';
 
 export interface OperatorMetrics {
   readonly registry: Registry;
@@ -37,6 +41,21 @@ export interface OperatorMetrics {
    * once stay reported, at 0 when empty, so dashboards show an empty queue, not a gap.
    */
   trackQueueDepth(depthByKind: () => ReadonlyMap<string, number>): void;
+  /**
+   * Exports `readyMetricName(kind)`: one series per object of the kind, valued 1, labelled with
+   * its Ready condition's status and reason, sampled from `source` (the cache) on every scrape,
+   * so an object's series goes with the object. Once per kind.
+   */
+  trackReady(kind: string, source: () => Iterable<ReadyState>): void;
+}
+
+/** One object's Ready condition, as the ready metric reports it. */
+export interface ReadyState {
+  readonly namespace: string;
+  readonly name: string;
+  /** True, False or Unknown; Unknown also while the object has no Ready condition yet. */
+  readonly status: string;
+  readonly reason: string;
 }
 
 export interface TokenExpiry {
@@ -132,6 +151,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     }),
     tokenExpiry: expiry.gauge,
     trackTokenExpiry: expiry.track,
+    trackReady: (kind, source) => readyGauge(registry, kind, source),
     probeLastSuccess: new Gauge({
       name: 'imanage_probe_last_success_timestamp_seconds',
       help: 'When a probe of the host last succeeded, in Unix seconds, by probe and host.',
@@ -195,4 +215,45 @@ function tokenExpiryGauge(registry: Registry): {
     },
   });
   return { gauge, track: (next) => void (source = next) };
+}
+
+/**
+ * The ready metric of a kind, named as cert-manager names certmanager_certificate_ready_status:
+ * imanage_<kind without its IManage prefix, lower case>_ready_status, so the connection's is
+ * imanage_connection_ready_status (docs/monitoring.md).
+ */
+export function readyMetricName(kind: string): string {
+  return `imanage_${kind.replace(/^IManage/, '').toLowerCase()}_ready_status`;
+}
+
+function readyGauge(registry: Registry, kind: string, source: () => Iterable<ReadyState>): void {
+  new Gauge({
+    name: readyMetricName(kind),
+    help: `One series per ${kind}, valued 1: its Ready condition's status (condition: True, False, Unknown) and reason.`,
+    labelNames: ['namespace', 'name', 'condition', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const o of source())
+        this.set({ namespace: o.namespace, name: o.name, condition: o.status, reason: o.reason }, 1);
+    },
+  });
+}
+
+/**
+ * Each cached object's Ready: what this process last wrote if the cache has not caught up with
+ * it yet (the status ledger), else the cached status.
+ */
+export function* readyStates(cache: {
+  list(): readonly KubeObject[];
+  readonly statusLedger: StatusLedger;
+}): Iterable<ReadyState> {
+  for (const object of cache.list()) {
+    const written = cache.statusLedger.lastWritten(object.metadata.uid)?.status;
+    const status = (written ?? (object as { status?: { conditions?: Condition[] } }).status) as
+      { conditions?: Condition[] } | undefined;
+    const ready = findCondition(status?.conditions, 'Ready');
+    const { namespace = '', name = '' } = object.metadata;
+    yield { namespace, name, status: ready?.status ?? 'Unknown', reason: ready?.reason ?? '' };
+  }
 }

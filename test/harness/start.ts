@@ -1,4 +1,7 @@
-// `npm run controlplane`: a control plane to poke at by hand, with the operator's CRDs installed.
+// `npm run controlplane`: a control plane to poke at by hand, with the operator's CRDs installed,
+// for running the operator from the checkout. `npm run controlplane -- --without-crds` leaves them
+// out, as on a new cluster, for trying `helm install` (docs/install.md): the chart installs the
+// CRDs itself, and Helm refuses to take over CRDs it did not create ("invalid ownership metadata").
 // Runs until Ctrl-C or SIGTERM, then stops both processes and removes its folder.
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +29,12 @@ const shutdown = (reason: string): void => {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
 
 try {
-  const crds = await installCrds(controlPlane, crdDir, await readdir(crdDir).catch(() => []));
-  console.log(crds > 0 ? `installed ${crds} CRD manifest(s) from crds/` : 'no CRD manifests in crds/ yet');
+  if (process.argv.includes('--without-crds')) {
+    console.log('no CRDs installed (--without-crds): `helm install` installs them with the chart');
+  } else {
+    const crds = await installCrds(controlPlane, crdDir, await readdir(crdDir).catch(() => []));
+    console.log(crds > 0 ? `installed ${crds} CRD manifest(s) from crds/` : 'no CRD manifests in crds/ yet');
+  }
 } catch (error) {
   await controlPlane.stop();
   throw error;

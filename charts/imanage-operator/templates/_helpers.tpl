@@ -1,15 +1,46 @@
-{{/* Every object of the release is named after it, as the generated RBAC is (rbac.yaml). */}}
+{{/*
+Names and labels as `helm create` makes them, so the chart can be a subchart: every object is
+named after `fullname` (the release's name, plus the chart's unless the release's name holds it,
+or fullnameOverride), 63 characters at most as object names and label values must be.
+*/}}
+
+{{- define "imanage-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "imanage-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "imanage-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "imanage-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name: name the ServiceAccount to run as when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
 
 {{- define "imanage-operator.selectorLabels" -}}
-app.kubernetes.io/name: imanage-operator
+app.kubernetes.io/name: {{ include "imanage-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* On every object of the release, RBAC and CRDs included. */}}
 {{- define "imanage-operator.labels" -}}
 {{ include "imanage-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/part-of: imanage-operator
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "imanage-operator.image" -}}
@@ -20,43 +51,72 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end }}
 {{- end }}
 
-{{/* `imanage-operator run` and its flags, each from one value (watchNamespaces also makes the RBAC). */}}
+{{/*
+The operator's instances: one without shards, else one per entry of `shards`, each with its own
+Deployment, Lease and --label-selector. A YAML list of {suffix, labelSelector}; read it with
+fromYamlArray.
+*/}}
+{{- define "imanage-operator.instances" -}}
+{{- if .Values.shards }}
+{{- range .Values.shards }}
+- suffix: {{ printf "-%s" .name | quote }}
+  shard: {{ .name | quote }}
+  labelSelector: {{ .labelSelector | quote }}
+{{- end }}
+{{- else }}
+- suffix: ""
+  shard: ""
+  labelSelector: {{ .Values.labelSelector | quote }}
+{{- end }}
+{{- end }}
+
+{{/* `imanage-operator run` and its flags, each from one value (watchNamespaces also makes the RBAC). Needs .root and .instance. */}}
 {{- define "imanage-operator.args" -}}
+{{- $ := .root }}
+{{- $v := .root.Values }}
 - run
-- {{ printf "--health-address=:%d" (int .Values.ports.health) | quote }}
-- {{ printf "--callback-address=:%d" (int .Values.ports.callback) | quote }}
-{{- with .Values.callbackUrl }}
+- {{ printf "--health-address=:%d" (int $v.ports.health) | quote }}
+- {{ printf "--callback-address=:%d" (int $v.ports.callback) | quote }}
+{{- with $v.callbackUrl }}
 - {{ printf "--callback-url=%s" . | quote }}
 {{- end }}
-{{- with .Values.watchNamespaces }}
+{{- with $v.watchNamespaces }}
 - {{ printf "--namespaces=%s" (join "," .) | quote }}
 {{- end }}
-{{- with .Values.labelSelector }}
+{{- with .instance.labelSelector }}
 - {{ printf "--label-selector=%s" . | quote }}
 {{- end }}
-- {{ printf "--concurrency=%d" (int .Values.concurrency) | quote }}
-- {{ printf "--max-reconciles-per-second=%v" .Values.maxReconcilesPerSecond | quote }}
-- {{ printf "--resync-period=%s" .Values.resyncPeriod | quote }}
-- {{ printf "--leader-elect=%t" .Values.leaderElection.enabled | quote }}
-{{- if .Values.leaderElection.enabled }}
-- {{ printf "--leader-election-namespace=%s" .Release.Namespace | quote }}
-- {{ printf "--leader-election-id=%s" .Release.Name | quote }}
+- {{ printf "--concurrency=%d" (int $v.concurrency) | quote }}
+- {{ printf "--max-reconciles-per-second=%v" $v.maxReconcilesPerSecond | quote }}
+- {{ printf "--resync-period=%s" $v.resyncPeriod | quote }}
+- {{ printf "--leader-elect=%t" $v.leaderElection.enabled | quote }}
+{{- if $v.leaderElection.enabled }}
+- {{ printf "--leader-election-namespace=%s" $.Release.Namespace | quote }}
+- {{ printf "--leader-election-id=%s%s" (include "imanage-operator.fullname" $) .instance.suffix | quote }}
 {{- end }}
-- {{ printf "--shutdown-grace=%ds" (int .Values.shutdownGraceSeconds) | quote }}
-- {{ printf "--log-level=%s" .Values.logLevel | quote }}
-- {{ printf "--probes=%t" .Values.imanageProbes.enabled | quote }}
-- {{ printf "--tokens=%t" .Values.tokens.enabled | quote }}
-{{- with .Values.defaultClientSecret }}
+- {{ printf "--shutdown-grace=%ds" (int $v.shutdownGraceSeconds) | quote }}
+- {{ printf "--log-level=%s" $v.logLevel | quote }}
+- {{ printf "--probes=%t" $v.imanageProbes.enabled | quote }}
+- {{ printf "--tokens=%t" $v.tokens.enabled | quote }}
+{{- with $v.defaultClientSecret }}
 - {{ printf "--default-client-secret=%s" . | quote }}
 {{- end }}
-{{- with .Values.imanageProbes.serviceCidrs }}
+{{- with $v.imanageProbes.serviceCidrs }}
 - {{ printf "--service-cidr=%s" (join "," .) | quote }}
 {{- end }}
-{{- with .Values.imanageProbes.allowCidrs }}
+{{- with $v.imanageProbes.allowCidrs }}
 - {{ printf "--allow-probe-cidr=%s" (join "," .) | quote }}
 {{- end }}
-- {{ printf "--certificate-expiry-warning-days=%d" (int .Values.imanageProbes.certificateExpiryWarningDays) | quote }}
-{{- range .Values.extraArgs }}
+- {{ printf "--certificate-expiry-warning-days=%d" (int $v.imanageProbes.certificateExpiryWarningDays) | quote }}
+{{- range $v.extraArgs }}
 - {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Refuses, with the value's name and the fix, a Prometheus Operator kind the cluster does not serve. */}}
+{{- define "imanage-operator.requireApi" -}}
+{{- $api := index . 0 }}{{- $value := index . 1 }}{{- $caps := index . 2 }}
+{{- if not ($caps.APIVersions.Has $api) }}
+{{- fail (printf "%s=true: this cluster does not serve %s; install the Prometheus Operator's CRDs first, or set %s=false" $value $api $value) }}
 {{- end }}
 {{- end }}
