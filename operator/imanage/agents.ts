@@ -22,6 +22,7 @@ import type { RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { type HostOverrides, type ProbeGuard, resolveTarget, tlsIdentity } from './network.ts';
+import { CONNECT_DEADLINE_MS, openSocket } from './proxy.ts';
 
 export const MAX_AGENTS = 256;
 /** Below the 5 s keep-alive a Node server (and many proxies) closes idle sockets at, to avoid reusing a closing one. */
@@ -39,15 +40,16 @@ export interface Route {
   readonly guard: ProbeGuard;
 }
 
-/** Opens the TLS socket of a route once the guard approved it (the proxy module adds a way through a proxy). */
-export type Connector = (route: Route, context: SecureContext, session: Buffer | undefined) => Promise<TLSSocket>;
+/** Opens the TLS socket of a route once the guard approved it. */
+type Connector = (route: Route, context: SecureContext, session: Buffer | undefined) => Promise<TLSSocket>;
 
-/** Connects straight to the address the guard approved. */
-export const directConnector: Connector = async (route, context, session) => {
+/** Connects to the address the guard approved, or through the egress proxy (proxy.ts) when one is set. */
+const directConnector: Connector = async (route, context, session) => {
   const to = await resolveTarget(route.host, route.port, route.overrides, route.guard);
+  const deadline = AbortSignal.timeout(CONNECT_DEADLINE_MS);
+  const socket = await openSocket(route.host, route.port, to, route.overrides.proxy, deadline);
   return tlsConnect({
-    host: to.address,
-    port: to.port,
+    socket,
     ...tlsIdentity(route.host),
     secureContext: context,
     ...(session ? { session } : {}),
@@ -111,8 +113,6 @@ export interface AgentPoolOptions {
   readonly idleSocketMs?: number;
   readonly idleAgentMs?: number;
   readonly now?: () => number;
-  /** How to open a socket; the egress proxy supplies its own. */
-  readonly connector?: (route: Route) => Connector;
 }
 
 export class AgentPool {
@@ -123,14 +123,12 @@ export class AgentPool {
   readonly #idleSocketMs: number;
   readonly #idleAgentMs: number;
   readonly #now: () => number;
-  readonly #connector: (route: Route) => Connector;
 
   constructor(options: AgentPoolOptions = {}) {
     this.#maxAgents = Math.max(1, options.maxAgents ?? MAX_AGENTS);
     this.#idleSocketMs = options.idleSocketMs ?? IDLE_SOCKET_MS;
     this.#idleAgentMs = options.idleAgentMs ?? IDLE_AGENT_MS;
     this.#now = options.now ?? Date.now;
-    this.#connector = options.connector ?? (() => directConnector);
   }
 
   /** The agent for a route: the same one for as long as it is used, so its sockets are reused. */
@@ -139,7 +137,7 @@ export class AgentPool {
     const key = `${route.host.toLowerCase()}:${route.port}|${ca}|${this.#id(route.guard)}|${this.#id(route.overrides)}`;
     let agent = this.#agents.get(key);
     if (agent) this.#agents.delete(key);
-    else agent = new RouteAgent(route, this.#contextFor(route.ca, ca), this.#connector(route), this.#agentOptions());
+    else agent = new RouteAgent(route, this.#contextFor(route.ca, ca), directConnector, this.#agentOptions());
     agent.lastUsed = this.#now();
     this.#agents.set(key, agent);
     this.#evict();
