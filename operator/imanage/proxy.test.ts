@@ -1,12 +1,11 @@
 // The egress proxy: settings, NO_PROXY, and requests to the simulator through a CONNECT proxy on
 // loopback written here (node:net), which resolves names from its own table as an enterprise
 // proxy does. Names the operator resolves go to a stub, so nothing leaves 127.0.0.1.
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.ts';
 import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
 import { FakeClock } from '../runtime/clock.ts';
+import { type ConnectProxy, startConnectProxy } from '../runtime/testing-proxy.ts';
 import { HostOverrides, ProbeGuard } from './network.ts';
 import { IManageOAuthClient } from './oauth.ts';
 import { TargetForbidden, Unreachable } from './oauth-errors.ts';
@@ -80,76 +79,23 @@ describe('proxy settings', () => {
   });
 });
 
-// ---- A CONNECT proxy on loopback ---------------------------------------------------------------
-
-interface ProxyLog {
-  readonly connects: string[];
-  readonly authorizations: (string | undefined)[];
-  /** What the client sent through each tunnel (its first bytes hold the TLS ClientHello). */
-  readonly relayed: Buffer[];
-}
+// ---- Through a CONNECT proxy on loopback -----------------------------------------------------
 
 let sim: RunningSimulator;
-let proxyServer: Server;
-let proxyPort: number;
-let log: ProxyLog;
-let requiredAuthorization: string | undefined;
-
-/** The proxy's own name table: it, not the operator, decides where a name goes. */
-const proxyNames = () => new Map([[`${VANITY}:443`, sim.httpsPort]]);
-
-function handleConnect(client: Socket): void {
-  let head = Buffer.alloc(0);
-  const onData = (chunk: Buffer) => {
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    client.off('data', onData);
-    const lines = head.subarray(0, end).toString('latin1').split('\r\n');
-    const target = /^CONNECT (\S+) HTTP\/1\.1$/.exec(lines[0]!)?.[1] ?? '';
-    const authorization = lines.find((l) => /^proxy-authorization:/i.test(l))?.replace(/^[^:]+:\s*/, '');
-    log.connects.push(target);
-    log.authorizations.push(authorization);
-    if (requiredAuthorization && authorization !== requiredAuthorization) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
-      return;
-    }
-    const port = proxyNames().get(target) ?? (/^127\.0\.0\.1:(\d+)$/.exec(target) ? Number(target.split(':')[1]) : 0);
-    if (!port) {
-      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    const upstream = connect({ host: '127.0.0.1', port }, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      const relayed: Buffer[] = [];
-      log.relayed.push(Buffer.alloc(0));
-      const index = log.relayed.length - 1;
-      client.on('data', (chunk: Buffer) => {
-        relayed.push(chunk);
-        log.relayed[index] = Buffer.concat(relayed);
-      });
-      client.pipe(upstream).pipe(client);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  };
-  client.on('data', onData);
-}
+let proxy: ConnectProxy;
 
 beforeAll(async () => {
   sim = await startSimulator(scenario, { httpPort: false, adminPort: false });
   sim.admin.addWorkspace('100', 'ACTIVE_US', { name: 'Proxy Matter', folders: [{ name: 'Documents' }] });
-  proxyServer = createServer(handleConnect);
-  proxyServer.listen(0, '127.0.0.1');
-  await once(proxyServer, 'listening');
-  proxyPort = (proxyServer.address() as AddressInfo).port;
-});
-afterAll(async () => {
-  proxyServer.close();
-  await sim.stop();
+  // The proxy's own name table: it, not the operator, decides where a name goes.
+  proxy = await startConnectProxy(() => new Map([[`${VANITY}:443`, sim.httpsPort]]));
 });
 afterEach(() => {
-  requiredAuthorization = undefined;
+  proxy.requiredAuthorization = undefined;
+});
+afterAll(async () => {
+  await proxy.close();
+  await sim.stop();
 });
 
 const guard = new ProbeGuard({ allowLoopback: true, serviceCidrs: [] });
@@ -161,12 +107,12 @@ const stubLookup = async (host: string) => {
 };
 
 /** Each test its own override table, so that it gets agents (and sockets) of its own. */
-function networkVia(proxy: EgressProxy | undefined, entries: string[] = []) {
-  log = { connects: [], authorizations: [], relayed: [] };
-  return { overrides: new HostOverrides(entries, stubLookup, proxy), guard, timeoutMs: 10_000 };
+function networkVia(egress: EgressProxy | undefined, entries: string[] = []) {
+  proxy.reset();
+  return { overrides: new HostOverrides(entries, stubLookup, egress), guard, timeoutMs: 10_000 };
 }
 
-const proxyUrl = (credentials = '') => `http://${credentials}127.0.0.1:${proxyPort}`;
+const proxyUrl = (credentials = '') => `http://${credentials}127.0.0.1:${proxy.port}`;
 
 function oauthClient(network: ReturnType<typeof networkVia>, host = VANITY): IManageOAuthClient {
   const server = { baseUrl: new URL(`https://${host}`), clientId: 'web-app', clientSecret: SECRETS.webApp };
@@ -193,15 +139,15 @@ describe('through a CONNECT proxy', () => {
       folder: { path: 'Documents' },
     });
     // The proxy was asked for the iManage host by name, once: every request shared the tunnel.
-    expect(log.connects).toEqual([`${VANITY}:443`]);
-    const relayed = Buffer.concat(log.relayed);
+    expect(proxy.connects).toEqual([`${VANITY}:443`]);
+    const relayed = Buffer.concat(proxy.relayed);
     expect(relayed.includes(VANITY)).toBe(true); // the SNI of the ClientHello
     expect(relayed.includes(SECRETS.jsmith)).toBe(false);
     expect(relayed.includes(tokens.accessToken)).toBe(false);
   });
 
   it('sends the Basic credentials of the proxy URL, and never repeats them in a refusal', async () => {
-    requiredAuthorization = `Basic ${Buffer.from('svc:proxy-pw-77').toString('base64')}`;
+    proxy.requiredAuthorization = `Basic ${Buffer.from('svc:proxy-pw-77').toString('base64')}`;
     const wrong = networkVia(parseEgressProxy(proxyUrl('svc:wrong-pw-12@')));
     const refused = oauthClient(wrong).password('jsmith', SECRETS.jsmith);
     await expect(refused).rejects.toBeInstanceOf(Unreachable);
@@ -211,7 +157,7 @@ describe('through a CONNECT proxy', () => {
     await expect(oauthClient(network).password('jsmith', SECRETS.jsmith)).resolves.toMatchObject({
       tokenType: expect.any(String),
     });
-    expect(log.authorizations).toEqual([requiredAuthorization]);
+    expect(proxy.authorizations).toEqual([proxy.requiredAuthorization]);
   });
 
   it('still judges the name: a host that resolves to a private address opens no tunnel', async () => {
@@ -219,7 +165,7 @@ describe('through a CONNECT proxy', () => {
     const attempt = oauthClient(network, 'intranet.corp.example').password('jsmith', SECRETS.jsmith);
     await expect(attempt).rejects.toBeInstanceOf(TargetForbidden);
     await expect(attempt).rejects.toThrow(/intranet\.corp\.example resolves to 10\.0\.0\.5, a private address/);
-    expect(log.connects).toEqual([]);
+    expect(proxy.connects).toEqual([]);
   });
 
   it('goes around the proxy for NO_PROXY hosts', async () => {
@@ -227,7 +173,7 @@ describe('through a CONNECT proxy', () => {
       `${VANITY}:443:127.0.0.1:${sim.httpsPort}`,
     ]);
     await expect(oauthClient(network).password('jsmith', SECRETS.jsmith)).resolves.toBeDefined();
-    expect(log.connects).toEqual([]);
+    expect(proxy.connects).toEqual([]);
   });
 
   it('probes reachability through the tunnel, and reports a proxy refusal as a connect failure', async () => {
@@ -236,8 +182,8 @@ describe('through a CONNECT proxy', () => {
     const target = { host: VANITY, port: 443, ca: sim.caPem };
     const answered = await probeReachability(target, { ...options, overrides: through.overrides });
     expect(answered.outcome).toMatchObject({ kind: 'Answered' });
-    expect(log.connects).toEqual([`${VANITY}:443`]);
-    requiredAuthorization = 'Basic nobody';
+    expect(proxy.connects).toEqual([`${VANITY}:443`]);
+    proxy.requiredAuthorization = 'Basic nobody';
     const refused = await probeReachability(target, {
       ...options,
       overrides: networkVia(through.overrides.proxy).overrides,
