@@ -219,11 +219,16 @@ function cidrs(flag: Flag): string[] {
 
 function labelSelector(flag: Flag): string | undefined {
   if (flag.value === '') return undefined;
-  // Split on commas outside parentheses: `env in (a,b),tier=web` has two terms.
-  const terms = flag.value.split(/,(?![^(]*\))/);
-  if (!terms.every((t) => SELECTOR_TERM.test(t)))
-    throw flag.invalid('must be a label selector such as app=x,tier!=web or env in (a,b)');
+  if (!isLabelSelector(flag.value)) throw flag.invalid(`must be ${LABEL_SELECTOR_EXAMPLE}`);
   return flag.value;
+}
+
+export const LABEL_SELECTOR_EXAMPLE = 'a label selector such as app=x,tier!=web or env in (a,b)';
+
+/** Whether the API server would parse `text` as a label selector (also `status -l`). */
+export function isLabelSelector(text: string): boolean {
+  // Split on commas outside parentheses: `env in (a,b),tier=web` has two terms.
+  return text.length <= 4096 && text.split(/,(?![^(]*\))/).every((t) => SELECTOR_TERM.test(t));
 }
 
 function probeFlags(f: Record<FlagName, Flag>): ProbeFlags {

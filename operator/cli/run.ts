@@ -24,6 +24,7 @@ import { AccessTokens } from '../tokens/access.ts';
 import { Keyrings } from '../tokens/envelope.ts';
 import { type RunningLink, startInteractiveLink } from '../tokens/link-service.ts';
 import type { TokenSink } from '../tokens/ports.ts';
+import { ClusterUnreachableError } from './kube-flags.ts';
 import { type ProbeFlags, readRunConfig, RunUsageError, type RunConfig } from './run-flags.ts';
 
 export { RunUsageError } from './run-flags.ts';
@@ -108,7 +109,7 @@ async function loadClient(config: RunConfig): Promise<KubeClient> {
     });
   } catch (error) {
     if (error instanceof KubeConfigError)
-      throw new RunUsageError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
+      throw new ClusterUnreachableError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
     throw error;
   }
 }
