@@ -204,7 +204,7 @@ function sameState(received: string | null, expected: string): boolean {
 
 type FetchInput = Parameters<client.CustomFetch>;
 
-/** A fetch that connects only to addresses the SSRF guard approved, over verified TLS, on kept-alive sockets (agents.ts); work.ts reuses it. */
+/** A fetch over verified TLS to addresses the SSRF guard approved, on kept-alive sockets; work.ts uses it. */
 export function pinnedFetch(network: OAuthNetwork, ca: string | undefined): client.CustomFetch {
   return async (url: string, options: FetchInput[1]): Promise<Response> => {
     const target = new URL(url);

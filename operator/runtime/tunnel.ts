@@ -111,7 +111,7 @@ export async function openTunnel(proxy: ProxyEndpoint, authority: string, signal
   }
 }
 
-/** Reads the proxy's answer to CONNECT up to its blank line, without putting the socket in flowing mode (TLS takes it next). */
+/** Reads the proxy's answer up to its blank line, without making the socket flow (TLS takes it next). */
 function proxyAnswer(socket: Socket, proxy: ProxyEndpoint, authority: string, signal: AbortSignal): Promise<void> {
   const where = `the proxy ${describeProxy(proxy)}`;
   return new Promise((resolve, reject) => {
