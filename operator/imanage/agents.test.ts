@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, currentValidity, issueServerCertificate } from '../../simulator/tls/certs.ts';
-import { AgentPool, type Route } from './agents.ts';
+import { AgentPool, MAX_AGENTS, type Route } from './agents.ts';
 import { HostOverrides, ProbeGuard } from './network.ts';
 import { pinnedFetch } from './oauth.ts';
 import { TransportFailure } from './oauth-errors.ts';
@@ -129,6 +129,14 @@ describe('AgentPool', () => {
     expect(pool.size).toBe(2);
     await until(() => closed() === 1);
     expect(handshakes).toHaveLength(3);
+    pool.destroy();
+  });
+
+  it('holds no more than MAX_AGENTS agents however many hosts it is asked for', () => {
+    const pool = new AgentPool();
+    for (let i = 0; i < 1_500; i++)
+      pool.agentFor(route(`tenant-${i}.agents.test`, { ca: `${authority.certPem}\n#${i}` }));
+    expect(pool.size).toBe(MAX_AGENTS);
     pool.destroy();
   });
 
