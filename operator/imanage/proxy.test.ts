@@ -176,6 +176,12 @@ describe('through a CONNECT proxy', () => {
     expect(proxy.connects).toEqual([]);
   });
 
+  it('goes around the proxy when NO_PROXY names the address a --resolve entry gives', async () => {
+    const network = networkVia(parseEgressProxy(proxyUrl(), '127.0.0.1'), [`${VANITY}:443:127.0.0.1:${sim.httpsPort}`]);
+    await expect(oauthClient(network).password('jsmith', SECRETS.jsmith)).resolves.toBeDefined();
+    expect(proxy.connects).toEqual([]);
+  });
+
   it('probes reachability through the tunnel, and reports a proxy refusal as a connect failure', async () => {
     const options = { timeoutMs: 10_000, blocked: guard, now: () => new Date() };
     const through = networkVia(parseEgressProxy(proxyUrl()));

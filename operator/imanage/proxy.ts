@@ -94,7 +94,10 @@ export function openSocket(
   proxy: EgressProxy | undefined,
   signal?: AbortSignal,
 ): Promise<Socket> {
-  if (!proxy || bypassesProxy(proxy, host, port)) return connectTcp(to.address, to.port, signal);
+  // A --resolve entry's address counts too, so that NO_PROXY=127.0.0.1 keeps tests and the demo direct.
+  const direct =
+    !proxy || bypassesProxy(proxy, host, port) || (to.overridden && bypassesProxy(proxy, to.address, to.port));
+  if (direct) return connectTcp(to.address, to.port, signal);
   // An override says where the host is (tests, the demo); otherwise the proxy resolves the name.
   const authority = to.overridden ? hostPort(to.address, to.port) : hostPort(ipLiteral(host) ?? host, port);
   return openTunnel(proxy, authority, signal);
