@@ -4,13 +4,9 @@
 import { KINDS } from '../api/schemas/index.ts';
 import { chartCrdTemplate } from './chart-crds.ts';
 import { crdFileName, synthesizeCrd } from './crd.ts';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { rbacManifest } from './rbac.ts';
-import { withFieldReference } from './reference.ts';
+import { fieldReferencePage } from './reference.ts';
 import { generateTypes } from './types.ts';
-
-const root = join(import.meta.dirname, '..', '..');
 
 /** Paths relative to the repository root, mapped to their content. */
 export async function generatedFiles(): Promise<Map<string, string>> {
@@ -19,6 +15,6 @@ export async function generatedFiles(): Promise<Map<string, string>> {
   files.set('operator/api/generated/types.ts', await generateTypes());
   files.set('charts/imanage-operator/templates/crds.yaml', chartCrdTemplate(KINDS));
   files.set('charts/imanage-operator/templates/rbac.yaml', rbacManifest());
-  files.set('README.md', withFieldReference(await readFile(join(root, 'README.md'), 'utf8')));
+  files.set('docs/reference.md', fieldReferencePage());
   return files;
 }

@@ -6,6 +6,7 @@ import { EventRecorder } from './events.ts';
 import { missingPermissionOf } from './errors.ts';
 import { HealthServer, operatorReadiness } from './health.ts';
 import { InformerSet } from './informer-set.ts';
+import { logInformerFailure } from './informer-log.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
 import { LeaderElector, type LeaseTiming } from './leader.ts';
@@ -185,8 +186,7 @@ export class Engine {
         namespaces: this.#options.namespaces,
         ...(this.#sharded(resource) ? { labelSelector: this.#options.sharding!.labelSelector } : {}),
         onRestart: (reason) => metrics.watchRestarts.inc({ resource: resource.plural, reason }),
-        onError: (error) =>
-          logger.warn({ err: error, resource: resource.plural }, 'watch failed; restarting with backoff'),
+        onError: (error, failure) => logInformerFailure(logger, resource.plural, error, failure),
       });
       this.#informers.set(resource as Resource, set as unknown as InformerSet<KubeObject>);
     }

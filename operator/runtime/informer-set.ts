@@ -2,7 +2,13 @@
 // of this process's own status writes that the cache has not shown yet (status.ts).
 
 import type { KubeClient } from './kube/client.ts';
-import { type IndexFunction, Informer, type InformerHandlers, type RestartReason } from './kube/informer.ts';
+import {
+  type IndexFunction,
+  Informer,
+  type InformerFailure,
+  type InformerHandlers,
+  type RestartReason,
+} from './kube/informer.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
 import { StatusLedger, type StatusObject } from './status.ts';
 
@@ -11,7 +17,7 @@ export interface InformerSetOptions {
   readonly namespaces: readonly string[];
   readonly labelSelector?: string;
   readonly onRestart?: (reason: RestartReason) => void;
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: (error: unknown, failure: InformerFailure) => void;
 }
 
 export class InformerSet<T extends KubeObject> {

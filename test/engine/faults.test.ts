@@ -168,3 +168,25 @@ describe('finding 3 and /readyz: a 65 s outage of the writes (etcd away, watches
     await waitFor(async () => (await readyz()) === 200 || undefined, 10_000, 250, "the operator's /readyz ready again");
   }, 180_000);
 });
+
+describe('issue 17: watch failures are warnings only once they last', () => {
+  it('logs a watch answered 429 at info while it rides out its backoff, and at warn once broken for 30 s', async () => {
+    const from = op.entries().length;
+    const watchLines = () => op.entries().slice(from).filter((e) => e.msg?.startsWith('watch '));
+    // As kube-apiserver answers while its storage is (re)initializing.
+    proxy.fault({ answer: 429, applies: (r) => r.watch });
+    proxy.cutWatches();
+    try {
+      await waitFor(() => watchLines().find((e) => e['level'] === 'warn'), 120_000, 500, 'a warn for the watch kept broken');
+    } finally {
+      proxy.fault(undefined);
+    }
+    const lines = watchLines();
+    const firstWarn = lines.findIndex((e) => e['level'] === 'warn');
+    expect(firstWarn).toBeGreaterThan(0);
+    expect(lines.slice(0, firstWarn).every((e) => e['level'] === 'info' && e.msg === 'watch failed; restarting with backoff')).toBe(true);
+    expect(lines[firstWarn]!.msg).toBe('watch still failing; restarting with backoff');
+    expect(Number(lines[firstWarn]!['brokenForSeconds'])).toBeGreaterThanOrEqual(30);
+    await waitFor(async () => (await readyz()) === 200 || undefined, 30_000, 250, "the operator's /readyz ready after the watches came back");
+  }, 180_000);
+});

@@ -5,6 +5,7 @@ import { GoneError, TransientApiError } from './errors.ts';
 import {
   backoffDelayMs,
   Informer,
+  type InformerFailure,
   UnknownIndexError,
   type InformerOptions,
   type ListWatchSource,
@@ -74,17 +75,21 @@ interface Recorded {
   readonly events: string[];
   readonly restarts: RestartReason[];
   readonly errors: unknown[];
+  readonly failures: InformerFailure[];
 }
 
 function setup(options: Partial<InformerOptions<ConfigMap>> = {}) {
   const source = new FakeSource();
   const clock = new FakeClock();
-  const recorded: Recorded = { events: [], restarts: [], errors: [] };
+  const recorded: Recorded = { events: [], restarts: [], errors: [], failures: [] };
   const informer = new Informer(source, configMaps, {
     clock,
     random: () => 0.5,
     onRestart: (reason) => recorded.restarts.push(reason),
-    onError: (error) => recorded.errors.push(error),
+    onError: (error, failure) => {
+      recorded.errors.push(error);
+      recorded.failures.push(failure);
+    },
     ...options,
   });
   informer.on({
@@ -342,6 +347,32 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('tells how long the watch has been broken, from its first failure until it works again', async () => {
+    const { source, clock, informer, recorded } = setup();
+    source.listAnswers.push(page('10', []));
+    informer.start();
+    const busy = (): Error => new TransientApiError('storage is (re)initializing', { status: 429, reason: 'TooManyRequests' });
+    let watch = await source.nextWatch();
+    for (let failure = 1; failure <= 3; failure++) {
+      watch.fail(busy());
+      await flushMicrotasks();
+      const before = source.watchCalls.length;
+      while (source.watchCalls.length === before) await clock.advance(500);
+      watch = await source.nextWatch();
+    }
+    // Failures at 0 s, after the 1 s backoff, then after 1 + 2 s.
+    expect(recorded.failures).toEqual([
+      { source: 'watch', brokenForMs: 0 },
+      { source: 'watch', brokenForMs: 1000 },
+      { source: 'watch', brokenForMs: 3000 },
+    ]);
+    watch.emit('ADDED', cm('a', '11'));
+    watch.fail(busy());
+    await flushMicrotasks();
+    expect(recorded.failures.at(-1)).toEqual({ source: 'watch', brokenForMs: 0 });
+    await informer.stop();
+  });
+
   it('reports a throwing handler and carries on', async () => {
     const { source, informer, recorded } = setup();
     const boom = new Error('handler bug');
@@ -356,6 +387,7 @@ describe('Informer', () => {
     watch.emit('ADDED', cm('b', '2'));
     expect(recorded.events).toEqual(['add a@1', 'add b@2']);
     expect(recorded.errors).toEqual([boom, boom]);
+    expect(recorded.failures).toEqual([{ source: 'handler' }, { source: 'handler' }]);
     expect(informer.size).toBe(2);
     await informer.stop();
   });

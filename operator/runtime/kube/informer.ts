@@ -61,7 +61,7 @@ export interface InformerOptions<T extends KubeObject> {
   /** Counter hook: one call per restart of the list or watch. */
   readonly onRestart?: (reason: RestartReason) => void;
   /** Every failure (list, watch, or a handler that threw), for a log line. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: (error: unknown, failure: InformerFailure) => void;
   /** @default realClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -69,6 +69,14 @@ export interface InformerOptions<T extends KubeObject> {
   /** Ends a backoff early when the server is back after an outage. */
   readonly availability?: Pick<ApiAvailability, 'whenRecovered'>;
 }
+
+/**
+ * What failed: the list or watch (with how long this informer has been without a working watch,
+ * so the log can tell a restart it rides out from one that lasts), or an event handler.
+ */
+export type InformerFailure =
+  | { readonly source: 'watch'; readonly brokenForMs: number }
+  | { readonly source: 'handler' };
 
 export class UnknownIndexError extends Error {
   override name = 'UnknownIndexError';
@@ -101,6 +109,8 @@ export class Informer<T extends KubeObject> {
   readonly #options: InformerOptions<T>;
   readonly #clock: Clock;
   readonly #random: () => number;
+  /** When the list or watch first failed since it last worked; undefined while it works. */
+  #brokenSince: number | undefined;
   readonly #transform: (object: T) => T;
   readonly #objects = new Map<string, T>();
   readonly #indexes = new Map<string, Index<T>>();
@@ -204,6 +214,7 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       const { progressed, failure } = await this.#listAndWatch(signal);
       if (signal.aborted) break;
+      if (progressed || failure === undefined) this.#brokenSince = undefined;
       if (progressed) failures = 0;
       // The server ended a watch that was delivering events (its timeout): resume at once.
       if (progressed && failure === undefined) continue;
@@ -245,7 +256,7 @@ export class Informer<T extends KubeObject> {
         await this.#relist(signal);
       } catch (error) {
         if (signal.aborted) return { progressed: false };
-        this.#reportError(error);
+        this.#reportWatchError(error);
         return { progressed: false, failure: error instanceof GoneError ? 'gone' : 'list-failed' };
       }
     }
@@ -269,7 +280,8 @@ export class Informer<T extends KubeObject> {
       return { progressed };
     } catch (error) {
       if (signal.aborted) return { progressed };
-      this.#reportError(error);
+      if (progressed) this.#brokenSince = undefined;
+      this.#reportWatchError(error);
       if (error instanceof GoneError) {
         this.#resourceVersion = undefined;
         return { progressed, failure: 'gone' };
@@ -367,7 +379,14 @@ export class Informer<T extends KubeObject> {
   }
 
   #reportError(error: unknown): void {
-    this.#hook(() => this.#options.onError?.(error));
+    this.#hook(() => this.#options.onError?.(error, { source: 'handler' }));
+  }
+
+  #reportWatchError(error: unknown): void {
+    const now = this.#clock.now().getTime();
+    this.#brokenSince ??= now;
+    const brokenForMs = now - this.#brokenSince;
+    this.#hook(() => this.#options.onError?.(error, { source: 'watch', brokenForMs }));
   }
 
   /** The metric and log hooks run inside the loop: if one throws, the loop must go on. */
