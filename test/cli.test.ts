@@ -68,6 +68,20 @@ describe('status', () => {
     );
   });
 
+  it('-l lists only the objects whose labels match', async () => {
+    await ns.kubectl(['apply', '-f', join(root, 'examples', 'legatics')]);
+    const labelled = await ns.kubectl(['label', 'imc', 'legatics-cloud', 'tenant=acme', '--overwrite']);
+    expect(labelled.code, labelled.stderr).toBe(0);
+    const json = JSON.parse((await cli('status', '-n', ns.name, '-l', 'tenant=acme', '-o', 'json')).stdout);
+    expect(json.items.map((i: { name: string }) => i.name)).toEqual(['legatics-cloud']);
+    const none = await cli('status', '-n', ns.name, '--selector', 'tenant=nobody');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`No connections or repositories found in ${ns.name} namespace with labels tenant=nobody.\n`);
+    const bad = await cli('status', '-n', ns.name, '-l', 'tenant==(x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^imanage-operator: --selector must be a label selector .*\nrun 'imanage-operator help status' for usage\n$/);
+  });
+
   it('works as `kubectl imanage status`, reading KUBECONFIG as kubectl plugins do', async () => {
     const bin = await mkdtemp(join(tmpdir(), 'plugin-'));
     await symlink(main, join(bin, 'kubectl-imanage'));

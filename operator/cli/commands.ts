@@ -1,17 +1,16 @@
 // The commands of imanage-operator; main.ts is the entry point. Installed as `kubectl-imanage`
 // on PATH, the same program is a kubectl plugin (`kubectl imanage status`) and names itself so.
+// The commands themselves are described once, in registry.ts.
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { APP_PACKAGE_USAGE, AppPackageUsageError, AppPackageWriteError, appPackageCommand } from './app-package.ts';
-import { COMPLETION_USAGE, completionCommand } from './completion.ts';
+import { AppPackageUsageError, AppPackageWriteError } from './app-package.ts';
 import { ApiError, KubeConfigError } from '../runtime/kube/errors.ts';
-import { CliUsageError } from './kube-flags.ts';
-import { LINK_USAGE, linkCommand } from './link.ts';
-import { PREVIEW_USAGE, PreviewUsageError, previewCommand } from './preview.ts';
-import { RUN_USAGE, RunUsageError, runCommand } from './run.ts';
-import { STATUS_USAGE, statusCommand } from './status.ts';
-import { VALIDATE_USAGE, ValidateUsageError, validateCommand } from './validate.ts';
+import { ClusterUnreachableError, CliUsageError } from './kube-flags.ts';
+import { PreviewUsageError } from './preview.ts';
+import { COMMANDS, usage } from './registry.ts';
+import { RunUsageError } from './run.ts';
+import { ValidateUsageError } from './validate.ts';
 
 /** `kubectl imanage` when started through a file named kubectl-imanage (kubectl's plugin naming). */
 export function programName(argv1: string | undefined): string {
@@ -20,29 +19,7 @@ export function programName(argv1: string | undefined): string {
 
 const program = programName(process.argv[1]);
 
-interface Command {
-  readonly usage: string;
-  readonly run: (args: string[]) => Promise<number> | number;
-}
-
-const COMMANDS: Readonly<Record<string, Command>> = {
-  status: { usage: STATUS_USAGE, run: (args) => statusCommand(args) },
-  validate: { usage: VALIDATE_USAGE, run: (args) => validateCommand(args) },
-  preview: { usage: PREVIEW_USAGE, run: (args) => previewCommand(args) },
-  link: { usage: LINK_USAGE, run: (args) => linkCommand(args) },
-  'app-package': { usage: APP_PACKAGE_USAGE, run: (args) => appPackageCommand(args) },
-  completion: { usage: COMPLETION_USAGE, run: (args) => completionCommand(args, program) },
-  run: { usage: RUN_USAGE, run: (args) => runCommand(args) },
-};
-
-const USAGE = `usage: ${program} <command> [options]     (${program} <command> --help for one command)
-
-commands:
-${Object.values(COMMANDS)
-  .map((c) => c.usage)
-  .join('')}
-  --version   print the version
-`;
+export const EXIT = { usage: 2, clusterUnreachable: 4 } as const;
 
 function version(): string {
   try {
@@ -62,9 +39,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name === 'help' || isHelp(name)) {
-    const command = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
-    process.stdout.write(command ? `usage: ${program}\n${command.usage}` : USAGE);
-    return name === undefined ? 2 : 0;
+    const wanted = name === 'help' ? rest[0] : undefined;
+    const command = wanted === undefined ? undefined : COMMANDS[wanted];
+    if (wanted !== undefined && !command) throw new CliUsageError(`unknown command '${wanted.slice(0, 40)}'`);
+    process.stdout.write(command ? `usage: ${program}\n${command.usage}` : usage(program));
+    return name === undefined ? EXIT.usage : 0;
   }
   const command = COMMANDS[name];
   if (!command) throw new CliUsageError(`unknown command '${name.slice(0, 40)}'`);
@@ -74,24 +53,38 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: ${program}\n${command.usage}`);
     return 0;
   }
-  return command.run(rest);
+  return command.run(rest, program);
 }
 
 const USAGE_ERRORS = [CliUsageError, RunUsageError, ValidateUsageError, AppPackageUsageError, PreviewUsageError];
 
+/** One line: the first of the message, cut short, so that a usage error never scrolls the screen. */
+const oneLine = (message: string) => message.split('\n')[0]!.slice(0, 300);
+
+/** No kubeconfig, a bad one, or an API server that did not answer (status 0: no answer at all). */
+function clusterUnreachable(error: unknown): boolean {
+  return (
+    error instanceof ClusterUnreachableError ||
+    error instanceof KubeConfigError ||
+    (error instanceof ApiError && error.status === 0)
+  );
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const usage = USAGE_ERRORS.some((type) => error instanceof type);
-  if (usage || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    const command = COMMANDS[process.argv[2] ?? ''];
-    process.stderr.write(
-      `${program}: ${(error as Error).message}\n\n${command ? `usage: ${program}\n${command.usage}` : USAGE}`,
-    );
-    process.exitCode = 2;
-  } else if (error instanceof ApiError || error instanceof KubeConfigError || error instanceof AppPackageWriteError) {
-    // The cluster refused or could not be reached, or a file could not be written: one line, no stack trace.
-    process.stderr.write(`${program}: ${error.message}\n`);
+  const usageError = USAGE_ERRORS.some((type) => error instanceof type);
+  if (usageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const name = process.argv[2] ?? '';
+    const hint = COMMANDS[name] ? `${program} help ${name}` : `${program} help`;
+    process.stderr.write(`${program}: ${oneLine((error as Error).message)}\nrun '${hint}' for usage\n`);
+    process.exitCode = EXIT.usage;
+  } else if (clusterUnreachable(error)) {
+    process.stderr.write(`${program}: ${oneLine((error as Error).message)}\n`);
+    process.exitCode = EXIT.clusterUnreachable;
+  } else if (error instanceof ApiError || error instanceof AppPackageWriteError) {
+    // The cluster refused, or a file could not be written: one line, no stack trace.
+    process.stderr.write(`${program}: ${oneLine(error.message)}\n`);
     process.exitCode = 1;
   } else {
     throw error;

@@ -12,6 +12,11 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
+/** No kubeconfig, a bad one, or no answer from the API server: exit 4, not a usage error. */
+export class ClusterUnreachableError extends Error {
+  override readonly name = 'ClusterUnreachableError';
+}
+
 /** parseArgs options for the cluster flags; spread into a command's own options. */
 export const KUBE_OPTIONS = {
   namespace: { type: 'string', short: 'n' },
@@ -72,7 +77,7 @@ export async function connect(target: KubeTarget): Promise<{ client: KubeClient;
     });
   } catch (error) {
     if (error instanceof KubeConfigError) {
-      throw new CliUsageError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
+      throw new ClusterUnreachableError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
     }
     throw error;
   }

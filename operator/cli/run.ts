@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../runtime/log.ts';
 import { createMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
 import { realClock } from '../runtime/clock.ts';
 import { ProbeGuard } from '../imanage/network.ts';
+import { describeProxy } from '../imanage/proxy.ts';
 import { HostPhases, ProbeCache } from '../imanage/probe-cache.ts';
 import type { ProbeContext } from '../controllers/connection/observe.ts';
 import type { ProbeSettings } from '../controllers/connection/probes.ts';
@@ -23,6 +24,7 @@ import { AccessTokens } from '../tokens/access.ts';
 import { Keyrings } from '../tokens/envelope.ts';
 import { type RunningLink, startInteractiveLink } from '../tokens/link-service.ts';
 import type { TokenSink } from '../tokens/ports.ts';
+import { ClusterUnreachableError } from './kube-flags.ts';
 import { type ProbeFlags, readRunConfig, RunUsageError, type RunConfig } from './run-flags.ts';
 
 export { RunUsageError } from './run-flags.ts';
@@ -55,6 +57,9 @@ export const RUN_USAGE = `  run [options]
                                     (needs probes) [true]                (IMANAGE_TOKENS)
         --require-token-encryption true|false  store no token unencrypted: a connection without
                                     spec.tokens.encryption gets none [false] (IMANAGE_REQUIRE_TOKEN_ENCRYPTION)
+        --https-proxy url           HTTP CONNECT proxy for every request to iManage, e.g.
+                                    http://proxy.example.com:3128; TLS stays end to end (HTTPS_PROXY)
+        --no-proxy list             hosts, domains (.example.com), IPs and CIDRs reached directly (NO_PROXY)
       The interactive link (AuthorizationCode connections; needs probes and tokens):
         --callback-url url          the sign-in callback as registered with iManage, e.g.
                                     https://imanage-operator.example.com/oauth/callback;
@@ -77,6 +82,7 @@ async function probeGuard(flags: ProbeFlags, client: KubeClient, logger: Logger)
     source: found.source,
     allowedCidrs: flags.allowedCidrs,
     allowLoopback: flags.allowLoopback,
+    egressProxy: flags.overrides.proxy ? describeProxy(flags.overrides.proxy) : 'none',
   };
   if (serviceCidrs.length === 0) logger.warn(fields, 'probe guard: the service range is unknown; pass --service-cidr');
   else logger.info(fields, 'probe guard: service ranges refused');
@@ -105,7 +111,7 @@ async function loadClient(config: RunConfig): Promise<KubeClient> {
     });
   } catch (error) {
     if (error instanceof KubeConfigError)
-      throw new RunUsageError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
+      throw new ClusterUnreachableError(`${error.message}; check --kubeconfig, --context and $KUBECONFIG`);
     throw error;
   }
 }

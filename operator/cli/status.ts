@@ -7,20 +7,29 @@ import { dump } from 'js-yaml';
 import { imanageConnections, workspaceRepositories } from '../api/kinds.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { CommandIo } from './validate.ts';
-import { KUBE_FLAGS_USAGE, KUBE_OPTIONS, connect, kubeTarget, outputFormat } from './kube-flags.ts';
+import { CliUsageError, KUBE_FLAGS_USAGE, KUBE_OPTIONS, connect, kubeTarget, outputFormat } from './kube-flags.ts';
+import { isLabelSelector, LABEL_SELECTOR_EXAMPLE } from './run-flags.ts';
 import { type StatusRow, statusRow, statusTable } from './status-table.ts';
 
-export const STATUS_USAGE = `  status [-n ns | -A] [-o wide|json|yaml]
+export const STATUS_USAGE = `  status [-n ns | -A] [-l selector] [-o wide|json|yaml]
       Every IManageConnection and WorkspaceRepository with Ready, its reason and what to do
-      next. Exit status: 0 all Ready, 1 one or more not Ready (or none found), 2 usage error.
+      next. Exit status: 0 all Ready, 1 one or more not Ready (or none found), 2 usage error,
+      4 cannot reach the cluster.
         -A, --all-namespaces        every namespace
+        -l, --selector sel          only objects with these labels, e.g. tenant=acme,env!=uat
 ${KUBE_FLAGS_USAGE}        -o, --output wide|json|yaml  wide adds generations, URL or area
 `;
 
+const STATUS_OPTIONS = { ...KUBE_OPTIONS, selector: { type: 'string', short: 'l' } } as const;
+
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
-async function listRows(client: KubeClient, namespace: string | undefined): Promise<StatusRow[]> {
-  const options = namespace === undefined ? {} : { namespace };
+async function listRows(
+  client: KubeClient,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+): Promise<StatusRow[]> {
+  const options = { ...(namespace === undefined ? {} : { namespace }), ...(labelSelector ? { labelSelector } : {}) };
   const [connections, repositories] = await Promise.all([
     client.list(imanageConnections, options),
     client.list(workspaceRepositories, options),
@@ -36,13 +45,17 @@ export async function statusCommand(
   args: string[],
   io: Pick<CommandIo, 'stdout' | 'stderr'> = process,
 ): Promise<number> {
-  const { values } = parseArgs({ args, options: KUBE_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args, options: STATUS_OPTIONS, strict: true, allowPositionals: false });
   const target = kubeTarget(values);
   const format = outputFormat(values.output, FORMATS, 'table');
+  const selector = values.selector;
+  if (selector !== undefined && !isLabelSelector(selector)) {
+    throw new CliUsageError(`--selector must be ${LABEL_SELECTOR_EXAMPLE}, not '${selector.slice(0, 80)}'`);
+  }
   const { client, namespace } = await connect(target);
   let rows: StatusRow[];
   try {
-    rows = await listRows(client, target.allNamespaces ? undefined : namespace);
+    rows = await listRows(client, target.allNamespaces ? undefined : namespace, selector);
   } finally {
     client.close();
   }
@@ -51,7 +64,8 @@ export async function statusCommand(
     io.stdout.write(format === 'json' ? `${JSON.stringify({ items }, null, 2)}\n` : dump({ items }));
   } else if (rows.length === 0) {
     io.stderr.write(
-      `No connections or repositories found${target.allNamespaces ? '' : ` in ${namespace} namespace`}.\n`,
+      `No connections or repositories found${target.allNamespaces ? '' : ` in ${namespace} namespace`}` +
+        `${selector ? ` with labels ${selector}` : ''}.\n`,
     );
   } else {
     io.stdout.write(`${statusTable(rows, { namespaces: target.allNamespaces, wide: format === 'wide' })}\n`);

@@ -22,7 +22,6 @@ import {
 import type { MissingPermission } from './errors.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { KubeObject, Resource } from './kube/resources.ts';
-import type { OperatorMetrics } from './metrics.ts';
 
 export interface StatusObject extends KubeObject {
   status?: { conditions?: Condition[]; observedGeneration?: number };
@@ -132,7 +131,7 @@ export function readyTransition(change: StatusChange): boolean {
 export interface StatusContext {
   readonly client: KubeClient;
   readonly clock: Clock;
-  readonly metrics: Pick<OperatorMetrics, 'statusWrites'>;
+  readonly metrics: { readonly statusWrites: { inc(labels: { kind: string }): void } };
   readonly events: EventRecorder;
   informer(resource: Resource): { readonly statusLedger: StatusLedger };
 }

@@ -27,6 +27,7 @@ import {
   type Resource,
 } from '../../operator/runtime/kube/resources.ts';
 import { imanageConnections, workspaceRepositories } from '../../operator/api/kinds.ts';
+import { startConnectProxy } from '../../operator/runtime/testing-proxy.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 
 const ns = useTestNamespace('kube-client');
@@ -300,6 +301,19 @@ describe('configuration forms against the server', () => {
     const config = await loadClusterConfig({ kubeconfig: path, env: {} });
     expect(config.namespace).toBe(ns.name);
     await canList(config);
+  });
+
+  it('connects through the proxy-url, a CONNECT proxy on loopback', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const cluster = { 'certificate-authority-data': caData(), 'proxy-url': proxy.url };
+      const path = await kubeconfigWith('proxy-url', cluster, { token: adminToken });
+      await canList(await loadClusterConfig({ kubeconfig: path, env: {} }));
+      expect(proxy.connects).toEqual([new URL(inject('server')).host]);
+      expect(Buffer.concat(proxy.relayed).includes(adminToken)).toBe(false); // TLS inside the tunnel
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('refuses a server whose certificate does not hold the tls-server-name', async () => {

@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startConnectProxy } from '../testing-proxy.ts';
 import { anonymous, staticCredentials, type Authenticator, type Credentials } from './auth.ts';
 import { KubeClient, type WatchEvent } from './client.ts';
 import type { ClusterConfig } from './cluster.ts';
@@ -590,6 +591,38 @@ describe('TLS', () => {
       key: testdata('client.key'),
     });
     expect((await c.get(secrets, ref)).metadata.name).toBe('operator-client');
+  });
+
+  it('goes through a proxy-url CONNECT proxy, TLS and the client certificate end to end', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const server = await httpsServer({ requestCert: true });
+      const c = client(server, {
+        ...trusted,
+        cert: testdata('client.crt'),
+        key: testdata('client.key'),
+        proxy: { host: '127.0.0.1', port: proxy.port },
+      });
+      expect((await c.get(secrets, ref)).metadata.name).toBe('operator-client');
+      expect((await c.get(secrets, ref)).metadata.name).toBe('operator-client');
+      expect(proxy.connects).toEqual([new URL(server).host]); // one tunnel, kept alive
+      expect(Buffer.concat(proxy.relayed).includes('api.kube.test')).toBe(true); // SNI inside the tunnel
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fails as a network error when the proxy refuses the tunnel', async () => {
+    const proxy = await startConnectProxy();
+    proxy.requiredAuthorization = 'Basic someone-else';
+    try {
+      const c = client(await httpsServer(), { ...trusted, proxy: { host: '127.0.0.1', port: proxy.port } });
+      const failure = c.get(secrets, ref);
+      await expect(failure).rejects.toBeInstanceOf(TransientApiError);
+      await expect(failure).rejects.toMatchObject({ reason: 'NetworkError', cause: { httpStatus: 407 } });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('presents a client certificate from an exec plugin', async () => {

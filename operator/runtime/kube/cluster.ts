@@ -1,3 +1,4 @@
+import type { ProxyEndpoint } from '../tunnel.ts';
 import type { Authenticator } from './auth.ts';
 
 /** Everything the transport needs to reach one API server as one identity. */
@@ -12,6 +13,8 @@ export interface ClusterConfig {
   readonly insecureSkipTlsVerify: boolean;
   /** Name checked against the server certificate (and sent as SNI) instead of the URL's host. */
   readonly tlsServerName?: string;
+  /** The kubeconfig's proxy-url: requests go through a CONNECT tunnel, TLS to the server inside it. */
+  readonly proxy?: ProxyEndpoint;
   /** The context's namespace, or the pod's namespace in-cluster; `default` otherwise. */
   readonly namespace: string;
   readonly authenticator: Authenticator;

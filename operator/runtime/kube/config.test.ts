@@ -332,6 +332,16 @@ describe('kubeconfig contents', () => {
     });
   });
 
+  it('reads proxy-url, keeping its credentials for the Proxy-Authorization header only', async () => {
+    const config = await single({ cluster: { 'proxy-url': 'http://svc:pw@proxy.corp:3128' } });
+    expect(config.proxy).toEqual({
+      host: 'proxy.corp',
+      port: 3128,
+      authorization: `Basic ${Buffer.from('svc:pw').toString('base64')}`,
+    });
+    expect(config.source).not.toContain('pw');
+  });
+
   it.each<[string, Context, string]>([
     [
       'CA and insecure together',
@@ -353,7 +363,11 @@ describe('kubeconfig contents', () => {
       { user: { 'auth-provider': { name: 'gcp' } } },
       "user 'only': auth-provider plugins are not supported; use an exec credential plugin",
     ],
-    ['a proxy-url', { cluster: { 'proxy-url': 'http://proxy:3128' } }, "cluster 'only': proxy-url is not supported"],
+    [
+      'a socks5 proxy-url, without quoting its credentials',
+      { cluster: { 'proxy-url': 'socks5://svc:pw-in-url@proxy:1080' } },
+      "cluster 'only': proxy-url must be an http:// URL of a CONNECT proxy, such as http://proxy.example.com:3128 (https:// and socks5:// proxies are not supported)",
+    ],
     [
       'a server that is not https',
       { cluster: { server: 'ftp://user:pw@x' } },

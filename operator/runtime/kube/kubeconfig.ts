@@ -13,6 +13,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { anonymous, staticCredentials, TokenFileAuthenticator, type Authenticator } from './auth.ts';
 import type { ClusterConfig } from './cluster.ts';
+import { parseProxyUrl, type ProxyEndpoint, ProxySettingError } from '../tunnel.ts';
 import { KubeConfigError } from './errors.ts';
 import {
   ExecAuthenticator,
@@ -143,9 +144,12 @@ export async function resolveContext(config: MergedKubeconfig, options: ResolveO
   const user = userName ? config.users.get(userName) : undefined;
   if (userName && !user) throw new KubeConfigError(`user '${userName}' of ${where} not found in ${files}`);
 
-  const tls = await clusterTls(cluster, `cluster '${clusterName}'`);
+  const clusterSettings = await clusterTls(cluster, `cluster '${clusterName}'`);
+  const { proxyUrl: _written, ...tls } = clusterSettings;
   const certs = user ? await clientCertificate(user, `user '${userName}'`) : {};
-  const authenticator = user ? userAuthenticator(user, `user '${userName}'`, cluster, tls, options) : anonymous;
+  const authenticator = user
+    ? userAuthenticator(user, `user '${userName}'`, cluster, clusterSettings, options)
+    : anonymous;
   return {
     ...tls,
     ...certs,
@@ -157,6 +161,9 @@ export async function resolveContext(config: MergedKubeconfig, options: ResolveO
 
 interface ClusterTls {
   readonly server: string;
+  readonly proxy?: ProxyEndpoint;
+  /** As written, for an exec plugin's cluster information. */
+  readonly proxyUrl?: string;
   readonly ca?: string;
   readonly insecureSkipTlsVerify: boolean;
   readonly tlsServerName?: string;
@@ -175,9 +182,7 @@ async function clusterTls({ fields, origin }: Entry, where: string): Promise<Clu
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new KubeConfigError(`${where}: server must be an https URL, not ${url.protocol}`);
   }
-  if (optionalString(fields, 'proxy-url', where)) {
-    throw new KubeConfigError(`${where}: proxy-url is not supported`);
-  }
+  const proxy = clusterProxy(fields, where);
   const insecureSkipTlsVerify = optionalBoolean(fields, 'insecure-skip-tls-verify', where) ?? false;
   const ca = await dataOrFile(fields, 'certificate-authority', origin, where);
   if (insecureSkipTlsVerify && ca !== undefined) {
@@ -190,7 +195,22 @@ async function clusterTls({ fields, origin }: Entry, where: string): Promise<Clu
     insecureSkipTlsVerify,
     ...(ca === undefined ? {} : { ca }),
     ...(tlsServerName ? { tlsServerName } : {}),
+    ...proxy,
   };
+}
+
+/** client-go's proxy-url; only an HTTP CONNECT proxy (client-go also takes https:// and socks5://). */
+function clusterProxy(fields: Fields, where: string): { proxy?: ProxyEndpoint; proxyUrl?: string } {
+  const proxyUrl = optionalString(fields, 'proxy-url', where) || undefined;
+  if (!proxyUrl) return {};
+  try {
+    return { proxy: parseProxyUrl(proxyUrl), proxyUrl };
+  } catch (error) {
+    if (!(error instanceof ProxySettingError)) throw error;
+    throw new KubeConfigError(
+      `${where}: proxy-url ${error.message} (https:// and socks5:// proxies are not supported)`,
+    );
+  }
 }
 
 async function clientCertificate({ fields, origin }: Entry, where: string): Promise<{ cert?: string; key?: string }> {
@@ -272,6 +292,7 @@ function execClusterInfo(fields: Fields, tls: ClusterTls): ExecClusterInfo {
   return {
     server: tls.server,
     ...(tls.tlsServerName ? { 'tls-server-name': tls.tlsServerName } : {}),
+    ...(tls.proxyUrl ? { 'proxy-url': tls.proxyUrl } : {}),
     ...(tls.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
     ...(tls.ca ? { 'certificate-authority-data': Buffer.from(tls.ca).toString('base64') } : {}),
     ...(execExtension?.extension === undefined ? {} : { config: execExtension.extension }),

@@ -3,8 +3,18 @@
 // typed error from errors.ts. A 401 makes the authenticator drop the rejected credentials, and the
 // request is sent once more if fresh ones differ (authentication runs before anything else on the
 // server, so a request refused with 401 had no effect and can be repeated whatever its verb).
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type ClientRequest,
+  type RequestOptions as NodeRequestOptions,
+} from 'node:http';
+import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as httpsRequest } from 'node:https';
+import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { openTunnel, type ProxyEndpoint } from '../tunnel.ts';
 import type { Credentials } from './auth.ts';
 import type { ApiAvailability } from './availability.ts';
 import type { ClusterConfig } from './cluster.ts';
@@ -213,15 +223,58 @@ export class Transport {
   }
 
   #newAgent(cert: string | undefined, key: string | undefined): HttpAgent {
-    if (this.#url.protocol === 'http:') return new HttpAgent({ keepAlive: true });
-    const { ca, insecureSkipTlsVerify, tlsServerName } = this.#config;
-    return new HttpsAgent({
+    const { ca, insecureSkipTlsVerify, tlsServerName, proxy } = this.#config;
+    if (this.#url.protocol === 'http:')
+      return proxy ? new TunnelledHttpAgent(proxy) : new HttpAgent({ keepAlive: true });
+    const options: HttpsAgentOptions = {
       keepAlive: true,
       ...(ca === undefined ? {} : { ca }),
       ...(cert === undefined ? {} : { cert, key }),
       rejectUnauthorized: !insecureSkipTlsVerify,
       ...(tlsServerName === undefined ? {} : { servername: tlsServerName }),
-    });
+    };
+    return proxy ? new TunnelledHttpsAgent(proxy, options) : new HttpsAgent(options);
+  }
+}
+
+// With a kubeconfig's proxy-url, each new socket is a CONNECT tunnel to the server (tunnel.ts);
+// Node's Agent waits for createConnection's callback, and the TLS options are the agent's own.
+type ConnectionCallback = (error: Error | null, socket: Duplex) => void;
+
+function tunnelFor(proxy: ProxyEndpoint, options: NodeRequestOptions): Promise<Socket> {
+  const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[|\]$/g, '');
+  return openTunnel(proxy, `${isIP(host) === 6 ? `[${host}]` : host}:${options.port}`);
+}
+
+const failedConnection = (callback: ConnectionCallback | undefined) => (error: unknown) =>
+  callback?.(error as Error, undefined as unknown as Duplex);
+
+class TunnelledHttpAgent extends HttpAgent {
+  readonly #proxy: ProxyEndpoint;
+  constructor(proxy: ProxyEndpoint) {
+    super({ keepAlive: true });
+    this.#proxy = proxy;
+  }
+
+  override createConnection(options: NodeRequestOptions, callback?: ConnectionCallback): undefined {
+    tunnelFor(this.#proxy, options).then((socket) => callback?.(null, socket), failedConnection(callback));
+    return undefined;
+  }
+}
+
+class TunnelledHttpsAgent extends HttpsAgent {
+  readonly #proxy: ProxyEndpoint;
+  constructor(proxy: ProxyEndpoint, options: HttpsAgentOptions) {
+    super(options);
+    this.#proxy = proxy;
+  }
+
+  override createConnection(options: NodeRequestOptions, callback?: ConnectionCallback): undefined {
+    tunnelFor(this.#proxy, options).then(
+      (socket) => callback?.(null, tlsConnect({ ...(options as ConnectionOptions), socket })),
+      failedConnection(callback),
+    );
+    return undefined;
   }
 }
 
