@@ -85,7 +85,7 @@ function fetchAuthorize(
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (body.length < 16_384) body += chunk;
+          if (body.length < MAX_AUTHORIZE_BODY) body += chunk.slice(0, MAX_AUTHORIZE_BODY - body.length);
         });
         res.once('end', () =>
           resolve({
@@ -106,28 +106,35 @@ function fetchAuthorize(
   });
 }
 
+/** The most of the authorize page kept and searched: a sign-in form or an OAuth error shows early. */
+export const MAX_AUTHORIZE_BODY = 16_384;
+/** The most of a Location header searched for `error=` (Node refuses headers over 16 KiB in all). */
+const MAX_LOCATION = 8_192;
+
 /** Classifies iManage's answer (see simulator/assumptions.ts for the shape of the failures). */
 export function classifyAuthorize(
   res: { status: number; location?: string; retryAfter?: string; body: string },
   redirectUri: string,
   now = new Date(),
 ): RegistrationOutcome {
-  const text = `${res.location ?? ''} ${res.body}`;
+  // Cut before any pattern looks: the page and the header are the server's to make as long as it likes.
+  const location = res.location?.slice(0, MAX_LOCATION);
+  const body = res.body.slice(0, MAX_AUTHORIZE_BODY);
+  const text = `${location ?? ''} ${body}`;
   if (/invalid_redirect_uri/.test(text)) return { kind: 'NotRegistered' };
   if (/invalid_client|unauthorized_client/.test(text)) return { kind: 'InvalidClient' };
   // A redirect straight back to the redirect URI carrying an error is a refusal too.
-  if (res.location?.startsWith(redirectUri) && /[?&]error=/.test(res.location)) {
-    const error = oauthErrorCode(/[?&]error=([^&#]*)/.exec(res.location)?.[1]);
+  if (location?.startsWith(redirectUri) && /[?&]error=/.test(location)) {
+    const error = oauthErrorCode(/[?&]error=([^&#]*)/.exec(location)?.[1]);
     return { kind: 'RedirectedWithError', ...(error ? { error } : {}) };
   }
   if (res.status === 429) {
     const wait = retryAfterMs(res.retryAfter, now);
     return { kind: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
-  if (res.status >= 300 && res.status < 400 && res.location) return { kind: 'Registered', via: 'redirect' };
-  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body))
-    return { kind: 'Registered', via: 'sign-in page' };
-  return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(res.body) };
+  if (res.status >= 300 && res.status < 400 && location) return { kind: 'Registered', via: 'redirect' };
+  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(body)) return { kind: 'Registered', via: 'sign-in page' };
+  return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(body) };
 }
 
 export async function probeRegistration(req: AuthorizeRequest, network: ProbeNetwork): Promise<RegistrationOutcome> {

@@ -118,6 +118,9 @@ export function errorFromTransport(error: unknown, operation: string): WorkApiEr
   return new Unreachable(`${operation}: ${excerpt(String((error as Error)?.message ?? error))}`, { cause: error });
 }
 
+/** NRC_INVALID_PROFILE and the like; the length is checked before the pattern sees the text. */
+const isServerCode = (code: string): boolean => code.length <= 64 && /^[A-Z][A-Z0-9_]{0,63}$/.test(code);
+
 /** iManage's error body; a code is repeated only when it looks like one (NRC_INVALID_PROFILE). */
 function readErrorBody(text: string): ErrorBody {
   let value: unknown;
@@ -128,7 +131,7 @@ function readErrorBody(text: string): ErrorBody {
   }
   const error = (value as { error?: { code?: unknown; code_message?: unknown } } | null)?.error;
   if (typeof error !== 'object' || error === null) return {};
-  const code = typeof error.code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(error.code) ? error.code : undefined;
+  const code = typeof error.code === 'string' && isServerCode(error.code) ? error.code : undefined;
   const message = typeof error.code_message === 'string' ? excerpt(error.code_message) : undefined;
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }
