@@ -61,22 +61,32 @@ function authorizePath(req: AuthorizeRequest): string {
   return `${req.baseUrl.pathname.replace(/\/$/, '')}/auth/oauth2/authorize?${query}`;
 }
 
+interface AuthorizeAnswer {
+  readonly status: number;
+  readonly location?: string;
+  readonly retryAfter?: string;
+  readonly body: string;
+}
+
+const probeTimeout = (ms: number): Error =>
+  Object.assign(new Error(`no complete answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' });
+
 /** GET the authorize URL; resolves with the status, Location, Retry-After and the start of the body. */
-function fetchAuthorize(
-  req: AuthorizeRequest,
-  network: ProbeNetwork,
-  to: Destination,
-): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
+function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork, to: Destination): Promise<AuthorizeAnswer> {
   const host = req.baseUrl.hostname;
   const port = Number(req.baseUrl.port || 443);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolveOnce, rejectOnce) => {
+    // A deadline for the whole request, not an idle timeout: a server dripping one byte a second
+    // kept an idle timeout from ever firing and held a reconcile worker for good (issue 18, finding 2).
+    const deadline = setTimeout(() => http.destroy(probeTimeout(network.timeoutMs)), network.timeoutMs);
+    const resolve = (value: AuthorizeAnswer) => (clearTimeout(deadline), resolveOnce(value));
+    const reject = (error: Error) => (clearTimeout(deadline), rejectOnce(error));
     const http = request(
       {
         host,
         port,
         path: authorizePath(req),
         method: 'GET',
-        timeout: network.timeoutMs,
         createConnection: () =>
           tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(host), ...(req.ca ? { ca: req.ca } : {}) }),
         headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
@@ -96,10 +106,9 @@ function fetchAuthorize(
           }),
         );
         res.once('error', reject);
+        // Destroyed mid-body by the deadline: `res` ends with 'aborted' or 'close', not always 'error'.
+        res.once('close', () => (res.complete ? undefined : reject(probeTimeout(network.timeoutMs))));
       },
-    );
-    http.once('timeout', () =>
-      http.destroy(Object.assign(new Error(`no answer within ${network.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
     );
     http.once('error', reject);
     http.end();
