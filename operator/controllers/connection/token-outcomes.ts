@@ -11,6 +11,7 @@ export type TokensReason =
   | 'Linked'
   | 'NotLinked'
   | 'RefreshFailed'
+  | 'AccessTokenExpiresAtOnce'
   | 'GrantNotSupported'
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
@@ -133,6 +134,17 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
         CERT_FIELD,
         `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`,
       );
+    case 'ExpiresAtOnce':
+      return {
+        ready: false,
+        retried: true,
+        reason: 'AccessTokenExpiresAtOnce',
+        fieldPath: 'spec.url',
+        message:
+          `the token endpoint issued an access token that lives ${f.detail} (expires_in), too short to use; ` +
+          'the operator asks again with growing backoff. Check the application\'s Access Token Expiry in iManage ' +
+          'Control Center, or a proxy in front of iManage that rewrites the token response',
+      };
     case 'NoApplication':
       return stall(
         'InvalidCredentials',
