@@ -1,7 +1,10 @@
 import { ResponseBodyError } from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { excerpt } from './excerpt.ts';
-import { InvalidClient, toOAuthError } from './oauth-errors.ts';
+import { discover } from './discovery.ts';
+import { HostOverrides, ProbeGuard } from './network.ts';
+import { IManageOAuthClient } from './oauth.ts';
+import { InvalidClient, TargetForbidden, toOAuthError } from './oauth-errors.ts';
 import { errorFromResponse } from './work-errors.ts';
 
 const refusal = (description: string) =>
@@ -38,5 +41,29 @@ describe('the access token a Work API request sent is masked in its error body',
   ])('%s', (_t, body) => {
     const error = errorFromResponse(401, new Headers(), body, 'GET /api', 'object', new Date(), ['tok_short_1']);
     expect(error.message).not.toContain('tok_short_1');
+  });
+});
+
+describe('a host name the SSRF guard refuses (issue 18, finding 11)', () => {
+  // A stub resolver: no request leaves the process (the guard refuses before any connect).
+  const network = {
+    overrides: new HostOverrides([], async () => ({ address: '10.20.30.40' })),
+    guard: new ProbeGuard({ allowLoopback: false, serviceCidrs: [] }),
+    timeoutMs: 2_000,
+  };
+  const server = { baseUrl: new URL('https://vault.corp.internal'), clientId: 'c', clientSecret: 'unused-secret' };
+
+  it('reads "cannot connect" on the token path, never the address the name resolved to', async () => {
+    const error = await new IManageOAuthClient(server, network).password('u', 'p').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetForbidden);
+    expect((error as Error).message).toBe(
+      'the password grant at vault.corp.internal: cannot connect to vault.corp.internal',
+    );
+  });
+
+  it('reads "cannot connect" on GET /api too', async () => {
+    const error = await discover(server.baseUrl, 'token', network, undefined).catch((e: unknown) => e);
+    expect((error as Error).message).not.toContain('10.20.30.40');
+    expect((error as Error).message).toContain('cannot connect to vault.corp.internal');
   });
 });

@@ -39,10 +39,22 @@ export const serverTextReaders: readonly ServerTextReader[] = [
     AUTHORIZE_BOUND,
   ],
   ['Retry-After', (t) => retryAfterMs(t, NOW), 64],
-  ['a Work API error page', (t) => errorFromResponse(502, new Headers(), t, 'GET', 'object', NOW), MAX_SCANNED_CHARACTERS],
+  [
+    'a Work API error page',
+    (t) => errorFromResponse(502, new Headers(), t, 'GET', 'object', NOW),
+    MAX_SCANNED_CHARACTERS,
+  ],
   [
     'a Work API error body',
-    (t) => errorFromResponse(400, new Headers(), JSON.stringify({ error: { code: t, code_message: t } }), 'GET', 'object', NOW),
+    (t) =>
+      errorFromResponse(
+        400,
+        new Headers(),
+        JSON.stringify({ error: { code: t, code_message: t } }),
+        'GET',
+        'object',
+        NOW,
+      ),
     MAX_SCANNED_CHARACTERS,
   ],
 ];

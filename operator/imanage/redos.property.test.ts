@@ -31,9 +31,12 @@ afterEach(() => {
 const runs = ['token.', 'a.', 'a-', 'secret=', 'Bearer ', 'eyJ-', '"token": "', 'password: ', '=', ' '];
 
 /** 1 MiB of one run or of a mix of runs, the shapes that made the former masks backtrack. */
-const adversarial = fc
-  .array(fc.constantFrom(...runs), { minLength: 1, maxLength: 4 })
-  .map((parts) => parts.join('').repeat(Math.ceil(MIB / parts.join('').length)).slice(0, MIB));
+const adversarial = fc.array(fc.constantFrom(...runs), { minLength: 1, maxLength: 4 }).map((parts) =>
+  parts
+    .join('')
+    .repeat(Math.ceil(MIB / parts.join('').length))
+    .slice(0, MIB),
+);
 
 describe('regular expressions over server text see a bounded input', () => {
   it('the spy sees what a pattern is handed (so the bound below is measured, not assumed)', () => {
@@ -57,7 +60,9 @@ describe('regular expressions over server text see a bounded input', () => {
       { numRuns: 12 },
     );
     // Printed, never asserted: bench/redos.ts holds the figures against the 50 ms bar.
-    console.log(`${name}: slowest of 12 runs over 1 MiB ${slowest.toFixed(1)} ms; longest text a pattern saw ${widest} (bound ${bound})`);
+    console.log(
+      `${name}: slowest of 12 runs over 1 MiB ${slowest.toFixed(1)} ms; longest text a pattern saw ${widest} (bound ${bound})`,
+    );
     const failing = run.counterexample?.[0];
     expect(failing === undefined ? 'none' : `${failing.slice(0, 40)}… (a pattern saw ${longestSeen})`).toBe('none');
   });

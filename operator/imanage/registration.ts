@@ -142,7 +142,8 @@ export function classifyAuthorize(
     return { kind: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
   if (res.status >= 300 && res.status < 400 && location) return { kind: 'Registered', via: 'redirect' };
-  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(body)) return { kind: 'Registered', via: 'sign-in page' };
+  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(body))
+    return { kind: 'Registered', via: 'sign-in page' };
   return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(body) };
 }
 

@@ -141,7 +141,9 @@ describe('Engine', () => {
     await run.clock.advance(RECONCILE_DEADLINE_MS);
     await run.settle();
     expect(run.calls).toContain('c-healthy');
-    const cut = run.lines.filter((l) => (l['err'] as { type?: string } | undefined)?.type === 'ReconcileDeadlineExceeded');
+    const cut = run.lines.filter(
+      (l) => (l['err'] as { type?: string } | undefined)?.type === 'ReconcileDeadlineExceeded',
+    );
     expect(cut).toHaveLength(2);
   });
 

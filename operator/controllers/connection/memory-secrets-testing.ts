@@ -39,4 +39,3 @@ export class MemorySecrets {
     return structuredClone(saved);
   }
 }
-

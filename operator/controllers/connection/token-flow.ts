@@ -318,7 +318,13 @@ class TokenPass {
     const next = renewable ? refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey()) : undefined;
     const life = uselessLifeSeconds(payload);
     const failure = life === undefined ? {} : { failure: { kind: 'ExpiresAtOnce' as const, detail: `${life} s` } };
-    return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra, ...failure };
+    return {
+      payload,
+      resourceVersion: held.resourceVersion,
+      ...(next ? { nextRefreshAt: next } : {}),
+      ...extra,
+      ...failure,
+    };
   }
 
   async #signIn(): Promise<TokenObservation['notLinked']> {

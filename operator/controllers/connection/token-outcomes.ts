@@ -142,7 +142,7 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
         fieldPath: 'spec.url',
         message:
           `the token endpoint issued an access token that lives ${f.detail} (expires_in), too short to use; ` +
-          'the operator asks again with growing backoff. Check the application\'s Access Token Expiry in iManage ' +
+          "the operator asks again with growing backoff. Check the application's Access Token Expiry in iManage " +
           'Control Center, or a proxy in front of iManage that rewrites the token response',
       };
     case 'NoApplication':
