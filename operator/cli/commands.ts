@@ -11,6 +11,7 @@ import { LINK_USAGE, linkCommand } from './link.ts';
 import { PREVIEW_USAGE, PreviewUsageError, previewCommand } from './preview.ts';
 import { RUN_USAGE, RunUsageError, runCommand } from './run.ts';
 import { STATUS_USAGE, statusCommand } from './status.ts';
+import { guardStream } from './terminal.ts';
 import { VALIDATE_USAGE, ValidateUsageError, validateCommand } from './validate.ts';
 
 /** `kubectl imanage` when started through a file named kubectl-imanage (kubectl's plugin naming). */
@@ -78,6 +79,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const USAGE_ERRORS = [CliUsageError, RunUsageError, ValidateUsageError, AppPackageUsageError, PreviewUsageError];
+
+// Not for `run`: the operator writes JSON log lines, in which JSON already escapes every control character.
+if (process.argv[2] !== 'run') {
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+}
 
 try {
   process.exitCode = await main(process.argv.slice(2));
