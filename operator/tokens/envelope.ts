@@ -18,6 +18,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions } from 'jose';
+import { oneDerivationAtATime } from './derivations.ts';
 import { checkPassphrase, type CertificateKey, keyFingerprint, PBKDF2_ITERATIONS } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
@@ -137,10 +138,12 @@ function whatChanged(stored: string, current: string): EncryptionKeyChanged['cha
 async function newKeyring(certificate: CertificateKey, passphrase: string, fingerprint: string): Promise<Keyring> {
   const contentKey = new Uint8Array(randomBytes(32));
   const jwk = JSON.stringify({ kty: 'oct', k: Buffer.from(contentKey).toString('base64url'), alg: 'A256KW' });
-  const wrappedKey = await new CompactEncrypt(new TextEncoder().encode(jwk))
-    .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
-    .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
-    .encrypt(new TextEncoder().encode(passphrase));
+  const wrappedKey = await oneDerivationAtATime(() =>
+    new CompactEncrypt(new TextEncoder().encode(jwk))
+      .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
+      .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
+      .encrypt(new TextEncoder().encode(passphrase)),
+  );
   return { certificate, fingerprint, wrappedKey, contentKey };
 }
 
@@ -152,7 +155,9 @@ async function unwrapKeyring(
 ): Promise<Keyring> {
   const options: DecryptOptions = { keyManagementAlgorithms: [KEY_WRAP], contentEncryptionAlgorithms: [ENC] };
   const { plaintext } = await decrypt('key.jwe', () =>
-    compactDecrypt(wrappedKey, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
+    oneDerivationAtATime(() =>
+      compactDecrypt(wrappedKey, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
+    ),
   );
   const jwk = parseJson('key.jwe', plaintext) as { kty?: unknown; k?: unknown };
   if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw new TokensUnreadable('key.jwe does not hold an oct JWK');

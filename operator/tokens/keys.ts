@@ -5,6 +5,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, pbkdf2, type KeyObject, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
+import { oneDerivationAtATime } from './derivations.ts';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -124,6 +125,7 @@ export function checkPassphrase(passphrase: string): string {
  */
 export async function keyFingerprint(key: CertificateKey, passphrase: string): Promise<string> {
   const salt = `imanage-operator/v1/verifier:${key.spkiSha256}`;
-  const verifier = await pbkdf2Async(checkPassphrase(passphrase), salt, PBKDF2_ITERATIONS, 16, 'sha512');
+  const checked = checkPassphrase(passphrase);
+  const verifier = await oneDerivationAtATime(() => pbkdf2Async(checked, salt, PBKDF2_ITERATIONS, 16, 'sha512'));
   return `${key.spkiSha256}.${verifier.toString('base64url')}`;
 }
