@@ -46,10 +46,18 @@ function printable(text: string): string {
   return text.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
 }
 
+/** One character that printable() turns into a space: where a word ends. */
+const SPACE_LIKE = /^[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\s]$/u;
+
+/** The longest excerpt asked for: well inside the scanned text, so a cut at its end never shows. */
+const MAX_ASKED_CHARACTERS = MAX_SCANNED_CHARACTERS / 4;
+
 /**
  * The start of `text` that any pattern may see. Exact secrets are masked over a little more than
  * that, so that a cut never leaves the head of one behind; a word the cut went through is dropped
- * whole, so that the head of a long opaque token is not shown for being too short to look like one.
+ * whole, so that the head of a long opaque token is not shown for being too short to look like one
+ * (after runs of spaces collapse, that head could land inside the excerpt). A window that is one
+ * word is kept: the excerpt shows its first characters, far from the cut.
  */
 function scanned(text: string, known: readonly string[]): string {
   const longest = known.reduce((n, s) => Math.max(n, s.length), 0);
@@ -59,8 +67,8 @@ function scanned(text: string, known: readonly string[]): string {
   if (whole) return head;
   head = head.slice(0, MAX_SCANNED_CHARACTERS);
   let end = head.length;
-  while (end > 0 && !/\s/.test(head[end - 1]!)) end--;
-  return head.slice(0, end);
+  while (end > 0 && !SPACE_LIKE.test(head[end - 1]!)) end--;
+  return end === 0 ? head : head.slice(0, end);
 }
 
 /** The key (a run of key characters) that ends at `end`; a linear walk back, no pattern. */
@@ -105,7 +113,7 @@ function bounded(text: string, max: number): string {
  */
 export function excerpt(text: string, max = MAX_EXCERPT_CHARACTERS, known: readonly string[] = []): string {
   // Cut, then mask, then cut to `max`: masking first keeps a cut from leaving a secret's head behind its key.
-  return bounded(masked(printable(scanned(text, known))), Math.min(max, MAX_SCANNED_CHARACTERS));
+  return bounded(masked(printable(scanned(text, known))), Math.min(max, MAX_ASKED_CHARACTERS));
 }
 
 /** The longest an OAuth error code can be written percent-encoded (40 characters, 3 each). */

@@ -79,6 +79,16 @@ describe('what the bounds keep', () => {
     expect(excerpt(text)).not.toContain('QQQQ');
   });
 
+  it('nor when control characters, not spaces, stand before it', () => {
+    const token = 'Q'.repeat(40);
+    const text = `${'\u0000'.repeat(MAX_SCANNED_CHARACTERS - 10)}${token} tail`;
+    expect(excerpt(text)).not.toContain('QQQQ');
+  });
+
+  it('a window that is one long word still shows its start', () => {
+    expect(excerpt(`${'token.'.repeat(1000)}`)).toMatch(/^token\.token\./);
+  });
+
   it('a known secret straddling the scan bound is masked, not cut', () => {
     const secret = 'hunter2-is-my-secret';
     const text = `${' '.repeat(MAX_SCANNED_CHARACTERS - 5)}${secret} x`;
