@@ -10,6 +10,7 @@ import { ClusterUnreachableError, CliUsageError } from './kube-flags.ts';
 import { PreviewUsageError } from './preview.ts';
 import { COMMANDS, usage } from './registry.ts';
 import { RunUsageError } from './run.ts';
+import { guardStream } from './terminal.ts';
 import { ValidateUsageError } from './validate.ts';
 
 /** `kubectl imanage` when started through a file named kubectl-imanage (kubectl's plugin naming). */
@@ -68,6 +69,12 @@ function clusterUnreachable(error: unknown): boolean {
     error instanceof KubeConfigError ||
     (error instanceof ApiError && error.status === 0)
   );
+}
+
+// Not for `run`: the operator writes JSON log lines, in which JSON already escapes every control character.
+if (process.argv[2] !== 'run') {
+  guardStream(process.stdout);
+  guardStream(process.stderr);
 }
 
 try {

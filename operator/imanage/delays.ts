@@ -16,11 +16,23 @@ export function boundedDelay(ms: number, max = MAX_PROBE_DELAY_MS, min = 0): num
   return Math.min(max, Math.max(min, ms));
 }
 
+/** Longer than any HTTP date (29 characters) or delay worth reading: only digits are looked at past it. */
+const MAX_RETRY_AFTER_CHARACTERS = 64;
+
+function allDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false; // stops at the first non-digit: no pass over all of a long header
+  }
+  return text !== '';
+}
+
 /** Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP date; bounded; undefined when unreadable. */
 export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return boundedDelay(Number(trimmed) * 1000);
+  if (allDigits(trimmed)) return boundedDelay(Number(trimmed) * 1000);
+  if (trimmed.length > MAX_RETRY_AFTER_CHARACTERS) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : boundedDelay(date - now.getTime());
 }

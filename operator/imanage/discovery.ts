@@ -38,7 +38,9 @@ export async function discover(
     throw errorFromTransport(error, operation);
   }
   const text = await response.text();
-  if (!response.ok) throw errorFromResponse(response.status, response.headers, text, operation, 'object', now());
+  if (!response.ok) {
+    throw errorFromResponse(response.status, response.headers, text, operation, 'object', now(), [accessToken]);
+  }
   return parseDiscovery(text, operation);
 }
 

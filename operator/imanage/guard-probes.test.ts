@@ -156,6 +156,7 @@ describe('an IPv6 literal URL against a [::1] HTTPS server', () => {
     );
     expect(reach.outcome).toEqual({
       kind: 'Forbidden',
+      literal: true,
       verdict: expect.objectContaining({ allowed: false, category: 'loopback', judged: '::1' }),
     });
     expect(attempts).toEqual([]);

@@ -212,18 +212,32 @@ describe('resolveTarget', () => {
       '10.1.2.3',
       /a private address in 10\.0\.0\.0\/8, which probes reach only in ranges the operator's --allow-probe-cidr opens$/,
     ],
-  ])('refuses %s → %s before any connection, and says why', async (host, address, message) => {
-    const lookup = stub({ [host]: address });
-    const attempt = resolveTarget(host, 443, new HostOverrides([], lookup), production);
-    await expect(attempt).rejects.toThrow(ProbeTargetForbiddenError);
-    await expect(attempt).rejects.toThrow(message);
-    expect(lookup).toHaveBeenCalledWith(host);
-  });
+  ])(
+    'refuses %s → %s before any connection, says why in its detail, and only "cannot connect" in its message',
+    async (host, address, detail) => {
+      const lookup = stub({ [host]: address });
+      const error = await resolveTarget(host, 443, new HostOverrides([], lookup), production).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProbeTargetForbiddenError);
+      expect((error as ProbeTargetForbiddenError).detail).toMatch(detail);
+      // The message reaches status: no DNS oracle for the cluster's network (issue 18, finding 11).
+      expect((error as Error).message).toBe(`cannot connect to ${host}`);
+      expect(lookup).toHaveBeenCalledWith(host);
+    },
+  );
 
   it('judges an override answer like a DNS answer', async () => {
     const overrides = new HostOverrides(['dms.example:443:[::]:8443'], stub({}));
-    await expect(resolveTarget('dms.example', 443, overrides, testing)).rejects.toThrow(
-      /resolves to ::, the unspecified address/,
+    const error = await resolveTarget('dms.example', 443, overrides, testing).catch((e: unknown) => e);
+    expect((error as ProbeTargetForbiddenError).detail).toMatch(/resolves to ::, the unspecified address/);
+  });
+
+  it('names the class of an IP literal the URL wrote, in its message too', async () => {
+    const error = await resolveTarget('169.254.169.254', 443, new HostOverrides([], stub({})), production).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ literal: true });
+    expect((error as Error).message).toMatch(
+      /^169\.254\.169\.254 is a link-local address .* which probes never reach$/,
     );
   });
 

@@ -12,12 +12,24 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { EgressProxy } from './proxy.ts';
 
+/**
+ * The guard refused the address. Its message is safe for status: for a name it says only "cannot
+ * connect" (naming the address a name resolved to would make status a DNS oracle for the cluster's
+ * network, issue 18, finding 11); for an IP literal the user wrote, it says which class of address
+ * that is and whether an administrator can open it. `detail` (address and range) is for logs.
+ */
 export class ProbeTargetForbiddenError extends Error {
   override readonly name = 'ProbeTargetForbiddenError';
   readonly verdict: Verdict;
-  constructor(message: string, verdict: Verdict) {
-    super(message);
+  /** The URL named the address itself (an IP literal), so status may say what it is. */
+  readonly literal: boolean;
+  /** The address, its class and range: for the operator's logs, never for status. */
+  readonly detail: string;
+  constructor(host: string, detail: string, verdict: Verdict, literal: boolean) {
+    super(literal ? detail : `cannot connect to ${host}`);
     this.verdict = verdict;
+    this.literal = literal;
+    this.detail = detail;
   }
 }
 
@@ -271,8 +283,13 @@ const REFUSALS: Record<AddressCategory, readonly [what: string, rule: string]> =
 function refusal(host: string, address: string, literal: boolean, verdict: Verdict): string {
   const carried = verdict.judged === address ? '' : ` (IPv4 ${verdict.judged})`;
   const subject = literal ? `${host} is` : `${host} resolves to ${address}${carried},`;
+  return `${subject} ${refusalWords(verdict)}`;
+}
+
+/** "a link-local address (…) in 169.254.0.0/16, which probes never reach": the class and its rule. */
+export function refusalWords(verdict: Verdict): string {
   const [what, rule] = REFUSALS[verdict.category];
-  return `${subject} ${what} in ${verdict.range}, which ${rule}`;
+  return `${what} in ${verdict.range}, which ${rule}`;
 }
 
 // ---- Resolving a target --------------------------------------------------------------------
@@ -324,7 +341,8 @@ export async function resolveTarget(
   const address = overridden?.address ?? literal ?? (await addressOf(host, overrides));
   const verdict = guard.judge(address);
   if (!verdict.allowed) {
-    throw new ProbeTargetForbiddenError(refusal(host, address, !overridden && literal !== undefined, verdict), verdict);
+    const written = !overridden && literal !== undefined;
+    throw new ProbeTargetForbiddenError(host, refusal(host, address, written, verdict), verdict, written);
   }
   return {
     address,

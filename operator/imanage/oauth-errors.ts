@@ -112,12 +112,18 @@ const BY_OAUTH_CODE: Readonly<Record<string, new (message: string, details: Deta
 
 /**
  * Turns whatever openid-client threw for `operation` (e.g. "the password grant at
- * acme.cloudimanage.com") into one IManageOAuthError.
+ * acme.cloudimanage.com") into one IManageOAuthError. `sent` are the secret values the request
+ * carried (client secret, password, refresh token, code): masked wherever the server echoes them.
  */
-export function toOAuthError(error: unknown, operation: string, now: Date = new Date()): IManageOAuthError {
+export function toOAuthError(
+  error: unknown,
+  operation: string,
+  now: Date = new Date(),
+  sent: readonly string[] = [],
+): IManageOAuthError {
   const ours = findCause(error, IManageOAuthError);
   if (ours) return ours;
-  if (error instanceof ResponseBodyError) return fromOAuthBody(error, operation, now);
+  if (error instanceof ResponseBodyError) return fromOAuthBody(error, operation, now, sent);
   if (error instanceof AuthorizationResponseError) {
     const code = oauthErrorCode(error.error);
     const details = { ...(code ? { serverCode: code } : {}), cause: error };
@@ -141,9 +147,9 @@ export function toOAuthError(error: unknown, operation: string, now: Date = new 
   return new ServerError(`${operation}: the answer was not a valid OAuth response`, { cause: error });
 }
 
-function fromOAuthBody(error: ResponseBodyError, operation: string, now: Date): IManageOAuthError {
+function fromOAuthBody(error: ResponseBodyError, operation: string, now: Date, sent: readonly string[]) {
   const code = oauthErrorCode(error.error);
-  const described = error.error_description ? ` (${excerpt(error.error_description)})` : '';
+  const described = error.error_description ? ` (${excerpt(error.error_description, undefined, sent)})` : '';
   const message = `${operation} was refused: ${code ?? 'an unrecognised error'}${described}`;
   const details = { ...(code ? { serverCode: code } : {}), httpStatus: error.status, cause: error };
   if (error.status === 429) return new RateLimited(message, retryAfterMs(retryAfterOf(error.response), now), details);

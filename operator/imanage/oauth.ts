@@ -85,6 +85,8 @@ export class IManageOAuthClient {
   readonly #config: client.Configuration;
   readonly #host: string;
   readonly #now: () => Date;
+  /** Masked in any error text the server sends back, whatever key (or none) it puts before it. */
+  readonly #clientSecret: string;
 
   constructor(server: OAuthServer, network: OAuthNetwork, now: () => Date = () => new Date()) {
     const base = server.baseUrl.href.replace(/\/$/, '');
@@ -101,11 +103,14 @@ export class IManageOAuthClient {
     this.#config[client.customFetch] = pinnedFetch(network, server.ca);
     this.#host = server.baseUrl.host;
     this.#now = now;
+    this.#clientSecret = server.clientSecret;
   }
 
   password(username: string, password: string, scope = 'user'): Promise<IssuedTokens> {
-    return this.#grant('the password grant', () =>
-      client.genericGrantRequest(this.#config, 'password', { username, password, scope }),
+    return this.#grant(
+      'the password grant',
+      () => client.genericGrantRequest(this.#config, 'password', { username, password, scope }),
+      [password],
     );
   }
 
@@ -135,17 +140,22 @@ export class IManageOAuthClient {
     }
     const currentUrl = new URL(pending.redirectUri);
     for (const [key, value] of callback) currentUrl.searchParams.append(key, value);
-    return this.#grant('the authorization code exchange', () =>
-      client.authorizationCodeGrant(this.#config, currentUrl, {
-        pkceCodeVerifier: pending.codeVerifier,
-        expectedState: pending.state,
-      }),
+    return this.#grant(
+      'the authorization code exchange',
+      () =>
+        client.authorizationCodeGrant(this.#config, currentUrl, {
+          pkceCodeVerifier: pending.codeVerifier,
+          expectedState: pending.state,
+        }),
+      [callback.get('code') ?? '', pending.codeVerifier],
     );
   }
 
   /** One refresh. The result's refreshToken is the one to keep from now on (rotated or not). */
   async refresh(refreshToken: string): Promise<RefreshedTokens> {
-    const tokens = await this.#grant('the refresh', () => client.refreshTokenGrant(this.#config, refreshToken));
+    const tokens = await this.#grant('the refresh', () => client.refreshTokenGrant(this.#config, refreshToken), [
+      refreshToken,
+    ]);
     const rotated = tokens.refreshToken !== undefined && tokens.refreshToken !== refreshToken;
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken, refreshTokenRotated: rotated };
   }
@@ -157,17 +167,22 @@ export class IManageOAuthClient {
     try {
       await client.tokenRevocation(this.#config, token, extra);
     } catch (error) {
-      throw toOAuthError(error, `revoking the ${kind.replace('_', ' ')} at ${this.#host}`, this.#now());
+      const operation = `revoking the ${kind.replace('_', ' ')} at ${this.#host}`;
+      throw toOAuthError(error, operation, this.#now(), [token, this.#clientSecret]);
     }
   }
 
-  async #grant(operation: string, call: () => Promise<client.TokenEndpointResponse>): Promise<IssuedTokens> {
+  async #grant(
+    operation: string,
+    call: () => Promise<client.TokenEndpointResponse>,
+    sent: readonly string[] = [],
+  ): Promise<IssuedTokens> {
     const obtainedAt = this.#now();
     let response: client.TokenEndpointResponse;
     try {
       response = await call();
     } catch (error) {
-      throw toOAuthError(error, `${operation} at ${this.#host}`, this.#now());
+      throw toOAuthError(error, `${operation} at ${this.#host}`, this.#now(), [...sent, this.#clientSecret]);
     }
     return {
       accessToken: response.access_token,

@@ -164,7 +164,9 @@ describe('through a CONNECT proxy', () => {
     const network = networkVia(parseEgressProxy(proxyUrl()));
     const attempt = oauthClient(network, 'intranet.corp.example').password('jsmith', SECRETS.jsmith);
     await expect(attempt).rejects.toBeInstanceOf(TargetForbidden);
-    await expect(attempt).rejects.toThrow(/intranet\.corp\.example resolves to 10\.0\.0\.5, a private address/);
+    // Status may show the message: it names the host, never the address the name resolved to.
+    await expect(attempt).rejects.toThrow(/intranet\.corp\.example/);
+    await expect(attempt).rejects.not.toThrow(/10\.0\.0\.5/);
     expect(proxy.connects).toEqual([]);
   });
 

@@ -28,7 +28,8 @@ export type ReachabilityOutcome =
   | { readonly kind: 'Answered'; readonly httpStatus: number; readonly retryAfterMs?: number }
   | { readonly kind: 'DnsFailed'; readonly code?: string }
   /** The SSRF guard refused the address the name resolved to; no packet was sent. `verdict` is for logs only. */
-  | { readonly kind: 'Forbidden'; readonly verdict: Verdict }
+  /** `literal`: the URL names the address itself, so status may say what it is (see outcomes.ts). */
+  | { readonly kind: 'Forbidden'; readonly verdict: Verdict; readonly literal: boolean }
   | { readonly kind: 'ConnectFailed'; readonly code: string }
   | { readonly kind: 'Reset'; readonly step: ProbeStep }
   | { readonly kind: 'TlsFailed'; readonly tls: TlsFailureKind; readonly code: string }
@@ -182,7 +183,8 @@ function failure(error: unknown): ReachabilityOutcome {
   if (error instanceof StepTimeout) return { kind: 'Timeout', step: error.step };
   const step = error instanceof StepFailure ? error.step : 'GET /api';
   const cause = error instanceof StepFailure ? error.cause : error;
-  if (cause instanceof ProbeTargetForbiddenError) return { kind: 'Forbidden', verdict: cause.verdict };
+  if (cause instanceof ProbeTargetForbiddenError)
+    return { kind: 'Forbidden', verdict: cause.verdict, literal: cause.literal };
   if (cause instanceof DnsLookupError) return { kind: 'DnsFailed', ...(cause.code ? { code: cause.code } : {}) };
   // Through an egress proxy the TCP step is the tunnel: a proxy's refusal is a connect failure.
   if (cause instanceof ProxyTunnelError)

@@ -61,21 +61,32 @@ function authorizePath(req: AuthorizeRequest): string {
   return `${req.baseUrl.pathname.replace(/\/$/, '')}/auth/oauth2/authorize?${query}`;
 }
 
+interface AuthorizeAnswer {
+  readonly status: number;
+  readonly location?: string;
+  readonly retryAfter?: string;
+  readonly body: string;
+}
+
+const probeTimeout = (ms: number): Error =>
+  Object.assign(new Error(`no complete answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' });
+
 /** GET the authorize URL; resolves with the status, Location, Retry-After and the start of the body. */
-function fetchAuthorize(
-  req: AuthorizeRequest,
-  network: ProbeNetwork,
-): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
+function fetchAuthorize(req: AuthorizeRequest, network: ProbeNetwork): Promise<AuthorizeAnswer> {
   const host = req.baseUrl.hostname;
   const port = Number(req.baseUrl.port || 443);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolveOnce, rejectOnce) => {
+    // A deadline for the whole request, not an idle timeout: a server dripping one byte a second
+    // kept an idle timeout from ever firing and held a reconcile worker for good (issue 18, finding 2).
+    const deadline = setTimeout(() => http.destroy(probeTimeout(network.timeoutMs)), network.timeoutMs);
+    const resolve = (value: AuthorizeAnswer) => (clearTimeout(deadline), resolveOnce(value));
+    const reject = (error: Error) => (clearTimeout(deadline), rejectOnce(error));
     const http = request(
       {
         host,
         port,
         path: authorizePath(req),
         method: 'GET',
-        timeout: network.timeoutMs,
         agent: sharedAgents.agentFor({ host, port, ca: req.ca, overrides: network.overrides, guard: network.blocked }),
         headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
       },
@@ -83,7 +94,7 @@ function fetchAuthorize(
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (body.length < 16_384) body += chunk;
+          if (body.length < MAX_AUTHORIZE_BODY) body += chunk.slice(0, MAX_AUTHORIZE_BODY - body.length);
         });
         res.once('end', () =>
           resolve({
@@ -94,15 +105,19 @@ function fetchAuthorize(
           }),
         );
         res.once('error', reject);
+        // Destroyed mid-body by the deadline: `res` ends with 'aborted' or 'close', not always 'error'.
+        res.once('close', () => (res.complete ? undefined : reject(probeTimeout(network.timeoutMs))));
       },
-    );
-    http.once('timeout', () =>
-      http.destroy(Object.assign(new Error(`no answer within ${network.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
     );
     http.once('error', reject);
     http.end();
   });
 }
+
+/** The most of the authorize page kept and searched: a sign-in form or an OAuth error shows early. */
+export const MAX_AUTHORIZE_BODY = 16_384;
+/** The most of a Location header searched for `error=` (Node refuses headers over 16 KiB in all). */
+const MAX_LOCATION = 8_192;
 
 /** Classifies iManage's answer (see simulator/assumptions.ts for the shape of the failures). */
 export function classifyAuthorize(
@@ -110,22 +125,25 @@ export function classifyAuthorize(
   redirectUri: string,
   now = new Date(),
 ): RegistrationOutcome {
-  const text = `${res.location ?? ''} ${res.body}`;
+  // Cut before any pattern looks: the page and the header are the server's to make as long as it likes.
+  const location = res.location?.slice(0, MAX_LOCATION);
+  const body = res.body.slice(0, MAX_AUTHORIZE_BODY);
+  const text = `${location ?? ''} ${body}`;
   if (/invalid_redirect_uri/.test(text)) return { kind: 'NotRegistered' };
   if (/invalid_client|unauthorized_client/.test(text)) return { kind: 'InvalidClient' };
   // A redirect straight back to the redirect URI carrying an error is a refusal too.
-  if (res.location?.startsWith(redirectUri) && /[?&]error=/.test(res.location)) {
-    const error = oauthErrorCode(/[?&]error=([^&#]*)/.exec(res.location)?.[1]);
+  if (location?.startsWith(redirectUri) && /[?&]error=/.test(location)) {
+    const error = oauthErrorCode(/[?&]error=([^&#]*)/.exec(location)?.[1]);
     return { kind: 'RedirectedWithError', ...(error ? { error } : {}) };
   }
   if (res.status === 429) {
     const wait = retryAfterMs(res.retryAfter, now);
     return { kind: 'RateLimited', ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
-  if (res.status >= 300 && res.status < 400 && res.location) return { kind: 'Registered', via: 'redirect' };
-  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(res.body))
+  if (res.status >= 300 && res.status < 400 && location) return { kind: 'Registered', via: 'redirect' };
+  if (res.status === 200 && /<form|sign.?in|log.?in|password/i.test(body))
     return { kind: 'Registered', via: 'sign-in page' };
-  return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(res.body) };
+  return { kind: 'Unrecognised', httpStatus: res.status, excerpt: excerpt(body) };
 }
 
 export async function probeRegistration(req: AuthorizeRequest, network: ProbeNetwork): Promise<RegistrationOutcome> {

@@ -78,7 +78,10 @@ interface ErrorBody {
   readonly message?: string;
 }
 
-/** An HTTP answer that is not 2xx → its error. `operation` reads like "searching ACTIVE_US at host". */
+/**
+ * An HTTP answer that is not 2xx → its error. `operation` reads like "searching ACTIVE_US at host";
+ * `sent` are secret values the request carried (the access token), masked wherever they are echoed.
+ */
 export function errorFromResponse(
   status: number,
   headers: Headers,
@@ -86,8 +89,9 @@ export function errorFromResponse(
   operation: string,
   pathKind: PathKind,
   now: Date,
+  sent: readonly string[] = [],
 ): WorkApiError {
-  const body = readErrorBody(bodyText);
+  const body = readErrorBody(bodyText, sent);
   const said = body.message ? `: ${body.message}` : '';
   const details = {
     httpStatus: status,
@@ -118,17 +122,20 @@ export function errorFromTransport(error: unknown, operation: string): WorkApiEr
   return new Unreachable(`${operation}: ${excerpt(String((error as Error)?.message ?? error))}`, { cause: error });
 }
 
+/** NRC_INVALID_PROFILE and the like; the length is checked before the pattern sees the text. */
+const isServerCode = (code: string): boolean => code.length <= 64 && /^[A-Z][A-Z0-9_]{0,63}$/.test(code);
+
 /** iManage's error body; a code is repeated only when it looks like one (NRC_INVALID_PROFILE). */
-function readErrorBody(text: string): ErrorBody {
+function readErrorBody(text: string, sent: readonly string[]): ErrorBody {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return text.trim() === '' ? {} : { message: excerpt(text) };
+    return text.trim() === '' ? {} : { message: excerpt(text, undefined, sent) };
   }
   const error = (value as { error?: { code?: unknown; code_message?: unknown } } | null)?.error;
   if (typeof error !== 'object' || error === null) return {};
-  const code = typeof error.code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(error.code) ? error.code : undefined;
-  const message = typeof error.code_message === 'string' ? excerpt(error.code_message) : undefined;
+  const code = typeof error.code === 'string' && isServerCode(error.code) ? error.code : undefined;
+  const message = typeof error.code_message === 'string' ? excerpt(error.code_message, undefined, sent) : undefined;
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }

@@ -258,8 +258,9 @@ export class WorkClient {
     url.pathname += `${seg(this.#target.customerId)}${call.path}`;
     if (call.query) url.search = call.query.toString();
     const operation = `${call.operation} at ${this.host}`;
+    const token = await this.#token();
     const headers: Record<string, string> = {
-      'x-auth-token': await this.#token(),
+      'x-auth-token': token,
       accept: 'application/json',
     };
     if (call.body) headers['content-type'] = call.body.contentType;
@@ -279,7 +280,8 @@ export class WorkClient {
     const text = await response.text();
     const now = (this.#options.now ?? (() => new Date()))();
     if (!response.ok) {
-      throw this.#failed(errorFromResponse(response.status, response.headers, text, operation, call.pathKind, now));
+      const { status, headers: answered } = response;
+      throw this.#failed(errorFromResponse(status, answered, text, operation, call.pathKind, now, [token]));
     }
     let answer: Record<string, unknown> = {};
     try {

@@ -15,6 +15,7 @@ import { createMetrics } from './metrics.ts';
 import type { StatusObject } from './status.ts';
 import { commitStatus } from './status.ts';
 import { markReady } from './conditions.ts';
+import { RECONCILE_DEADLINE_MS } from './deadline.ts';
 
 const things: Resource<StatusObject> = {
   group: 'test.example',
@@ -127,6 +128,25 @@ async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: E
 }
 
 describe('Engine', () => {
+  it('a reconcile that never ends gives its worker back at the deadline (issue 18, finding 2)', async () => {
+    const hung = new Set<string>();
+    // Two hosts that drip for ever, once each; two workers; a healthy key waiting behind them.
+    const run = await start([thing('a-drip'), thing('b-drip'), thing('c-healthy')], async (ref) => {
+      if (ref.name.endsWith('drip') && !hung.has(ref.name)) {
+        hung.add(ref.name);
+        await new Promise<never>(() => undefined);
+      }
+    });
+    expect(run.calls.sort()).toEqual(['a-drip', 'b-drip']);
+    await run.clock.advance(RECONCILE_DEADLINE_MS);
+    await run.settle();
+    expect(run.calls).toContain('c-healthy');
+    const cut = run.lines.filter(
+      (l) => (l['err'] as { type?: string } | undefined)?.type === 'ReconcileDeadlineExceeded',
+    );
+    expect(cut).toHaveLength(2);
+  });
+
   it('reconciles every object once after the caches sync, and writes each status once', async () => {
     const run = await start([thing('a'), thing('b')], async (ref, ctx) => {
       const object = ctx.informer(things).get(ref.namespace, ref.name)!;

@@ -21,6 +21,7 @@ import {
   type ReconcileResult,
   WorkQueue,
 } from './queue.ts';
+import { RECONCILE_DEADLINE_MS, withDeadline } from './deadline.ts';
 import { commitPermissionDenied } from './status.ts';
 import type { ObjectRef } from './object-ref.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
@@ -78,6 +79,8 @@ export interface EngineOptions {
   } & Partial<LeaseTiming>;
   /** How long in-flight reconciles may take to finish on shutdown. */
   readonly shutdownGraceMs: number;
+  /** The longest one reconcile may hold a worker. @default RECONCILE_DEADLINE_MS */
+  readonly reconcileDeadlineMs?: number;
 }
 
 export type EngineExit = 'stopped' | 'lost-leadership';
@@ -304,6 +307,7 @@ export class Engine {
     const { kind, namespace, name } = parseQueueKey(key);
     const controller = this.#controllers.get(kind);
     if (!controller) return;
-    return controller.reconcile({ namespace, name }, signal);
+    const deadlineMs = this.#options.reconcileDeadlineMs ?? RECONCILE_DEADLINE_MS;
+    return withDeadline(this.#clock, deadlineMs, signal, (s) => controller.reconcile({ namespace, name }, s));
   }
 }

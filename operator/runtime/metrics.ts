@@ -257,3 +257,43 @@ export function* readyStates(cache: {
     yield { namespace, name, status: ready?.status ?? 'Unknown', reason: ready?.reason ?? '' };
   }
 }
+
+/**
+ * Series labelled by a host a tenant names (imanage_work_requests_total): each owner (a
+ * repository, `namespace/name`) holds the host it sends to, and when the last owner of a host lets
+ * go, the host's series go with it. Kept, they grew with every host ever named and told anyone who
+ * can read /metrics every host a tenant once tried (issue 18, finding 16).
+ */
+export class HostSeries {
+  readonly #counter: Counter<'host' | 'result'>;
+  readonly #hostOf = new Map<string, string>();
+  readonly #owners = new Map<string, number>();
+  readonly #results = new Map<string, Set<string>>();
+
+  constructor(counter: Counter<'host' | 'result'>) {
+    this.#counter = counter;
+  }
+
+  count(owner: string, host: string, result: string): void {
+    if (this.#hostOf.get(owner) !== host) {
+      this.release(owner);
+      this.#hostOf.set(owner, host);
+      this.#owners.set(host, (this.#owners.get(host) ?? 0) + 1);
+    }
+    const results = this.#results.get(host) ?? new Set<string>();
+    this.#results.set(host, results.add(result));
+    this.#counter.inc({ host, result });
+  }
+
+  /** The owner is gone or names another host now; its host's series go if no one else names it. */
+  release(owner: string): void {
+    const host = this.#hostOf.get(owner);
+    if (host === undefined) return;
+    this.#hostOf.delete(owner);
+    const left = (this.#owners.get(host) ?? 1) - 1;
+    if (left > 0) return void this.#owners.set(host, left);
+    this.#owners.delete(host);
+    for (const result of this.#results.get(host) ?? []) this.#counter.remove({ host, result });
+    this.#results.delete(host);
+  }
+}

@@ -23,6 +23,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
+import { oneDerivationAtATime } from './derivations.ts';
 import { checkPassphrase, type CertificateKey, PBKDF2_ITERATIONS } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
@@ -171,10 +172,12 @@ async function newKeyring(certificate: CertificateKey, passphrase: string): Prom
   const fingerprint = `${certificate.spkiSha256}.${keyId}`;
   const k = Buffer.from(contentKey).toString('base64url');
   const jwk = JSON.stringify({ kty: 'oct', k, alg: 'A256KW', kid: keyId });
-  const wrappedKey = await new CompactEncrypt(new TextEncoder().encode(jwk))
-    .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
-    .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
-    .encrypt(new TextEncoder().encode(passphrase));
+  const wrappedKey = await oneDerivationAtATime(() =>
+    new CompactEncrypt(new TextEncoder().encode(jwk))
+      .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
+      .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
+      .encrypt(new TextEncoder().encode(passphrase)),
+  );
   return { certificate, fingerprint, wrappedKey, contentKey };
 }
 
@@ -182,10 +185,9 @@ async function unwrapKeyring(sealed: SealedTokens, certificate: CertificateKey, 
   const options: DecryptOptions = { keyManagementAlgorithms: [KEY_WRAP], contentEncryptionAlgorithms: [ENC] };
   const { plaintext } = await decrypt('key.jwe', async () => {
     try {
-      return await compactDecrypt(sealed.key, new TextEncoder().encode(passphrase), {
-        ...options,
-        maxPBES2Count: MAX_P2C,
-      });
+      return await oneDerivationAtATime(() =>
+        compactDecrypt(sealed.key, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
+      );
     } catch (error) {
       // A well-formed key.jwe that does not unwrap: another passphrase (AES-KW checks its integrity).
       if (error instanceof errors.JWEDecryptionFailed) throw new WrongPassphrase();

@@ -192,7 +192,7 @@ export function readApplication(raw: unknown, path: string): ApplicationConfig {
     pendingRedirectUris: list(o, 'pendingRedirectUris', path, readPendingRedirectUri),
     allowRefreshToken: bool(o, 'allowRefreshToken', path, false),
     refreshTokenDays: num(o, 'refreshTokenDays', path, 365, 1),
-    accessTokenMinutes: num(o, 'accessTokenMinutes', path, 30, 1),
+    accessTokenMinutes: num(o, 'accessTokenMinutes', path, 30, 0),
     refreshTokenRotation: readRotation(o, path),
     grants: readGrants(o, path),
     scopes: o['scopes'] === undefined ? ['user'] : list(o, 'scopes', path, stringItem),

@@ -4,6 +4,9 @@
 // connection with no account waits NotLinked with a sign-in URL from the real LinkService;
 // removing spec.tokens.encryption leaves the encrypted Secret alone and says so; a refused seed is
 // sent once, not on every reconcile, and a new seed in the Secret is taken over.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASE, tlsSecretData } from '../../operator/tokens/testdata/fixtures.ts';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
@@ -49,6 +52,12 @@ let op: OperatorProcess;
 const tls = tlsSecretData('rsa');
 
 const password = { grant: 'Password', credentialsSecretRef: { name: 'jsmith' } };
+async function caFile(pem: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'imanage-ca-')), 'ca.pem');
+  await writeFile(path, pem);
+  return path;
+}
+
 const common = (auth: object, tokens: object = {}) => ({
   caSecret: 'imanage-ca',
   extraSpec: { library: 'ACTIVE_US', auth, tokens },
@@ -96,6 +105,9 @@ beforeAll(async () => {
     probes: true,
     tokens: true,
     resyncPeriod: '1s',
+    // The default application's token requests trust the system's roots only, never a connection's
+    // caBundleSecretRef (issue 18, finding 17): the simulator's CA joins them, as in the demo.
+    env: { NODE_EXTRA_CA_CERTS: await caFile(sim.caPem) },
     extraArgs: [
       '--allow-loopback-probes',
       'true',

@@ -76,6 +76,8 @@ export function secretKeyRef(description: string, defaultKey: string): Schema {
 // ---- URLs -------------------------------------------------------------------------------------
 
 const HTTPS = new SharedRegex('^https://');
+/** Anything but printable ASCII: controls (ESC, BEL) reach status and terminals; other letters belong in xn-- form. */
+const NOT_PRINTABLE_ASCII = new SharedRegex('[^!-~]');
 const WHITESPACE = new SharedRegex('\\s');
 const USERINFO = new SharedRegex('^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*@');
 const QUERY_OR_FRAGMENT = new SharedRegex('[?#]');
@@ -88,6 +90,16 @@ export const PORT_443 = new SharedRegex('^https://[^/?#]*:443([/?#]|$)');
 const ok = (v: unknown) => typeof v === 'string';
 
 export const urlRules = {
+  printableAscii: (what: string, at: CelPatch) =>
+    celRule({
+      rule: `!${NOT_PRINTABLE_ASCII.cel()}`,
+      message:
+        `${what} must hold printable ASCII only: remove control characters (ESC, BEL, …); write an ` +
+        'internationalised host name in its xn-- form',
+      twin: (s) => ok(s) && !NOT_PRINTABLE_ASCII.test(s),
+      jsonSchema: { not: { pattern: NOT_PRINTABLE_ASCII.source } },
+      rejects: [{ title: `${what} with an escape sequence`, patch: at('https://app.example.com/\u001b[2Jx') }],
+    }),
   https: (what: string, at: CelPatch) =>
     celRule({
       rule: `${HTTPS.cel()}`,

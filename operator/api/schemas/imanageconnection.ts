@@ -47,6 +47,7 @@ function environmentUrlRules(
 function serverUrl(what: string, field: 'url' | 'apiUrl'): CelValidation[] {
   return [
     urlRules.https(what, at(field)),
+    urlRules.printableAscii(what, at(field)),
     urlRules.noWhitespace(what, at(field)),
     urlRules.noUserinfo(what, at(field)),
     urlRules.noQueryOrFragment(what, at(field)),
@@ -102,6 +103,7 @@ const environment = obj(
         // A base URL takes redirectPath after it: no query, fragment or trailing slash.
         'x-kubernetes-validations': environmentUrlRules('baseUrl', [
           'https',
+          'printableAscii',
           'noWhitespace',
           'noUserinfo',
           'noQueryOrFragment',
@@ -120,6 +122,7 @@ const environment = obj(
         // A redirect URI may carry a query (RFC 6749 §3.1.2), never a fragment.
         'x-kubernetes-validations': environmentUrlRules('redirectUri', [
           'https',
+          'printableAscii',
           'noWhitespace',
           'noUserinfo',
           'noFragment',

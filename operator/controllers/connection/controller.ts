@@ -6,6 +6,7 @@ import type { Controller, EngineContext, ObjectRef } from '../../runtime/engine.
 import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
+import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts } from './facts.ts';
 import type { ObservedConnection } from './observed.ts';
@@ -34,6 +35,7 @@ const SECRET_REASONS = new Set([
   'TokenSecretNotOwned',
   'RefreshTokenRevoked',
   'RefreshFailed',
+  'AccessTokenExpiresAtOnce',
   'ApiUnavailable',
 ]);
 
@@ -45,6 +47,16 @@ export interface ConnectionControllerOptions {
 }
 
 const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
+
+/**
+ * When to look at a connection again: its next probe or token refresh, whichever is first, but
+ * never sooner than MIN_PROBE_DELAY_MS. Both come from what a server said (an expiry, a
+ * Retry-After); without the floor `expires_in: 0` requeued the key after 1 ms, for ever.
+ */
+export function nextLookInMs(probeInMs: number, refreshAt: Date | undefined, now: Date): number {
+  const refreshIn = refreshAt ? refreshAt.getTime() - now.getTime() : Infinity;
+  return Math.max(MIN_PROBE_DELAY_MS, Math.min(probeInMs, refreshIn));
+}
 
 export function connectionController(options: ConnectionControllerOptions = {}): Controller {
   let ctx: EngineContext;
@@ -101,9 +113,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
       if (observed.reachability) {
         const probeIn = nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now());
-        const refreshAt = observed.tokens?.nextRefreshAt;
-        const refreshIn = refreshAt ? Math.max(0, refreshAt.getTime() - ctx.clock.now().getTime()) : Infinity;
-        return { requeueAfter: Math.max(1, Math.min(probeIn, refreshIn)) };
+        return { requeueAfter: nextLookInMs(probeIn, observed.tokens?.nextRefreshAt, ctx.clock.now()) };
       }
     },
   };

@@ -256,7 +256,11 @@ describe('with probes', () => {
   it.each([
     [
       'forbidden by the SSRF guard',
-      { kind: 'Forbidden', verdict: { allowed: false, category: 'private', judged: '10.0.0.5', range: '10.0.0.0/8' } },
+      {
+        kind: 'Forbidden',
+        literal: false,
+        verdict: { allowed: false, category: 'private', judged: '10.0.0.5', range: '10.0.0.0/8' },
+      },
     ],
     ['refused', { kind: 'ConnectFailed', code: 'ECONNREFUSED' }],
     ['unreachable', { kind: 'ConnectFailed', code: 'EHOSTUNREACH' }],
@@ -273,6 +277,33 @@ describe('with probes', () => {
           "cannot connect to acme.cloudimanage.com:443; check the host and port in spec.url, firewalls, and that iManage's IP allow-list admits the cluster's egress address",
       });
       expect(JSON.stringify(d)).not.toMatch(/10\.0\.0\.5|ECONN|EHOST|Forbidden/);
+    },
+  );
+
+  // Issue 18, finding 18: the user wrote the address, so status may say what it is, and who can open it.
+  it.each([
+    ['https://169.254.169.254', 'link-local', '169.254.0.0/16', /no flag opens this range/],
+    ['https://10.0.0.5', 'private', '10.0.0.0/8', /--allow-probe-cidr and a range holding 10\.0\.0\.5/],
+  ] as const)(
+    'an IP literal the guard refuses (%s) is AddressNotProbed, not "cannot connect"',
+    (url, category, range, open) => {
+      const host = new URL(url).hostname;
+      const spec = { connectionType: 'OnPremise', url, customerId: null, clientSecretRef: { name: 'app' } };
+      const outcome = {
+        kind: 'Forbidden',
+        literal: true,
+        verdict: { allowed: false, category, judged: host, range },
+      } as const;
+      const observed = { clientSecret: secret('app', ['clientId', 'clientSecret']), reachability: failed(outcome) };
+      const d = decideConnection(withGeneration({ spec }), observed, now);
+      expect(d.failure).toMatchObject({
+        reason: 'AddressNotProbed',
+        fieldPath: 'spec.url',
+        kind: 'stalled',
+        message: expect.stringContaining('the operator does not probe this class of address'),
+      });
+      expect(d.failure?.message).toMatch(open);
+      expect(d.failure?.message).not.toMatch(/firewall|allow-list/);
     },
   );
 

@@ -117,12 +117,15 @@ export async function observeConnection(
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
   const probed = { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };
   if (!context.tokens || !assessReachability(observed.reachability.value).ok) return probed;
+  // The operator's own application secret is sent only over TLS the system's roots vouch for: a
+  // tenant's caBundleSecretRef would let its author present any certificate and read it (issue 18, 17).
+  const tokenCa = application?.operators ? undefined : ca;
   const tokens = await observeTokens(client, connection, context.tokens, {
     facts,
     ...(application?.secret !== undefined
       ? { application: { clientId: application.id, clientSecret: application.secret } }
       : {}),
-    ...(ca ? { ca } : {}),
+    ...(tokenCa ? { ca: tokenCa } : {}),
     credentials: {
       username: decode(credentials, 'username'),
       password: decode(credentials, 'password'),
@@ -139,7 +142,7 @@ async function clientIdOf(
   clientSecret: Secret | undefined,
   probes: ProbeContext,
   signal?: AbortSignal,
-): Promise<{ id: string; secret?: string; source: string } | undefined> {
+): Promise<{ id: string; secret?: string; source: string; operators?: true } | undefined> {
   const own = decode(clientSecret, 'clientId');
   const ownSecret = decode(clientSecret, 'clientSecret');
   if (own !== undefined) {
@@ -155,7 +158,7 @@ async function clientIdOf(
   const id = decode(found, 'clientId');
   const secret = decode(found, 'clientSecret');
   const source = "the operator's default application (--default-client-secret)";
-  return id === undefined ? undefined : { id, ...(secret !== undefined ? { secret } : {}), source };
+  return id === undefined ? undefined : { id, ...(secret !== undefined ? { secret } : {}), source, operators: true };
 }
 
 interface ReadSecrets {

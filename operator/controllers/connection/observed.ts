@@ -67,6 +67,8 @@ export type TokenFailureKind =
   | 'NotOwned'
   | 'EncryptionRequired'
   | 'NoApplication'
+  /** The token endpoint issued an access token that expires at once (`expires_in: 0`). */
+  | 'ExpiresAtOnce'
   | 'Transient';
 
 /** The token pass of one reconcile: what the Secret holds now, and what happened. Never a token value in status. */

@@ -5,8 +5,12 @@
 // find out themselves: a name that does not resolve is reported (a typo is the usual cause), but a
 // connection the SSRF guard refused, one that was refused, and one that timed out while connecting
 // read the same — "cannot connect" — so that status is no port scanner for the cluster's network.
-// The difference is logged at debug for operators (probes.ts).
+// The difference is logged at debug for operators (probes.ts). The one exception is an address the
+// user wrote as an IP literal (https://169.254.169.254): status tells nothing they do not know by
+// saying that the operator does not probe that class of address, and "check firewalls" would send
+// them to the wrong place (AddressNotProbed, issue 18, finding 18).
 
+import { refusalWords, type Verdict } from '../../imanage/network.ts';
 import type { Assessment } from '../../imanage/probe-cache.ts';
 import type { ReachabilityOutcome, ReachabilityResult, TlsFailureKind } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
@@ -20,7 +24,8 @@ export type ReachabilityReason =
   | 'TlsFailed'
   | 'HttpError'
   | 'Timeout'
-  | 'RateLimited';
+  | 'RateLimited'
+  | 'AddressNotProbed';
 
 export interface ReachabilityVerdict {
   /** The server answered over verified TLS (an expiring certificate still counts). */
@@ -38,6 +43,7 @@ export interface ReachabilityVerdict {
  */
 function retriedByItself(outcome: ReachabilityOutcome): boolean {
   if (outcome.kind === 'TlsFailed') return false;
+  if (outcome.kind === 'Forbidden' && outcome.literal) return false; // only an admin's flag or a new URL helps
   if (outcome.kind === 'Answered') return outcome.httpStatus === 429 || outcome.httpStatus >= 500;
   return true;
 }
@@ -134,6 +140,7 @@ function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 
         message: `cannot resolve ${hostname} (${outcome.code ?? 'lookup failed'}); check ${field} for typos (and the vanity subdomain), and that the cluster's DNS can resolve public names`,
       };
     case 'Forbidden':
+      return outcome.literal ? notProbed(c.endpoint, outcome.verdict) : cannotConnect(c.endpoint);
     case 'ConnectFailed':
       return cannotConnect(c.endpoint);
     case 'Timeout':
@@ -158,6 +165,22 @@ function failed(outcome: Failure, c: VerdictContext): Omit<ReachabilityVerdict, 
         message: `GET /api on ${hostPort} failed (${outcome.code}); check ${field} and any proxy in between`,
       };
   }
+}
+
+/** An IP literal the guard refuses: what the user wrote is the problem, and who can change the rule. */
+function notProbed(
+  { hostname, field }: Endpoint,
+  verdict: Verdict,
+): Omit<ReachabilityVerdict, 'reachable' | 'retried'> {
+  const open =
+    verdict.category === 'private'
+      ? `an administrator can open it by running the operator with --allow-probe-cidr and a range holding ` +
+        `${verdict.judged} (for example ${verdict.judged}/32), or use the server's host name in ${field}`
+      : `use the iManage server's host name or a routable address in ${field}; no flag opens this range`;
+  return {
+    reason: 'AddressNotProbed',
+    message: `${field} names ${hostname}, ${refusalWords(verdict)}: the operator does not probe this class of address; ${open}`,
+  };
 }
 
 /** One wording for refused, forbidden and unanswered connects: see the header. */

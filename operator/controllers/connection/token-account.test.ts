@@ -9,50 +9,12 @@ import type { IManageConnection } from '../../api/generated/types.ts';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
 import { HostPhases } from '../../imanage/probe-cache.ts';
-import { ConflictError, NotFoundError } from '../../runtime/kube/errors.ts';
-import type { Secret } from '../../runtime/kube/resources.ts';
 import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { connectionFacts } from './facts.ts';
 import { type TokenContext, observeTokens } from './token-observe.ts';
 import { TokenStore } from './token-store.ts';
-
-/** Secrets by name, with resourceVersions and conditional writes as the API server has them. */
-class MemorySecrets {
-  readonly stored = new Map<string, Secret>();
-  writes = 0;
-  #version = 0;
-  async get(_r: unknown, ref: { name: string }): Promise<Secret> {
-    const found = this.stored.get(ref.name);
-    if (!found) throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
-    return structuredClone(found);
-  }
-  async create(_r: unknown, object: Secret): Promise<Secret> {
-    if (this.stored.has(object.metadata.name ?? ''))
-      throw new ConflictError('exists', { status: 409, reason: 'AlreadyExists' });
-    return this.#write(object);
-  }
-  async replace(_r: unknown, object: Secret): Promise<Secret> {
-    const current = this.stored.get(object.metadata.name ?? '');
-    if (current?.metadata.resourceVersion !== object.metadata.resourceVersion) {
-      throw new ConflictError('conflict', { status: 409, reason: 'Conflict' });
-    }
-    return this.#write(object);
-  }
-  async patch(): Promise<never> {
-    throw new Error('not used');
-  }
-  account(name: string): string | undefined {
-    const value = this.stored.get(name)?.data?.['account'];
-    return value === undefined ? undefined : Buffer.from(value, 'base64').toString();
-  }
-  #write(object: Secret): Secret {
-    this.writes++;
-    const saved = { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.#version) } };
-    this.stored.set(object.metadata.name ?? '', saved);
-    return structuredClone(saved);
-  }
-}
+import { MemorySecrets } from './memory-secrets-testing.ts';
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -129,8 +91,8 @@ describe('the account the tokens act as', () => {
 describe('a host the probes are backing off from', () => {
   it('gets no token request until the backoff ends; the pass says when to come back', async () => {
     const hosts = new HostPhases();
-    const { secrets, pass, later } = setup({ hosts });
-    const until = Date.now() + 60_000;
+    const { secrets, context, pass, later } = setup({ hosts });
+    const until = context.now().getTime() + 60_000; // the pass's clock, not the wall's: no millisecond between them
     hosts.byHost.set(`${VANITY}:443`, { jitter: 1, keys: 1, failures: 3, notBefore: until });
     const tokenRequests = () => sim.requestLog({ host: VANITY, path: '/auth/oauth2/token' }).length;
     const sent = tokenRequests();

@@ -31,7 +31,14 @@ import {
   TokenSecretNotOwned,
   type TokenStore,
 } from './token-store.ts';
-import { accessTokenValid, payloadOf, type PayloadExtras, refreshAt, sha256 } from './token-schedule.ts';
+import {
+  accessTokenValid,
+  payloadOf,
+  type PayloadExtras,
+  refreshAt,
+  sha256,
+  uselessLifeSeconds,
+} from './token-schedule.ts';
 
 export interface TokenDeps {
   readonly store: TokenStore;
@@ -328,7 +335,9 @@ class TokenPass {
     // A linked account without a refresh token cannot be renewed: nothing to schedule (decide says why).
     const renewable = payload.refresh_token !== undefined || this.#grant() !== 'AuthorizationCode';
     const next = renewable ? refreshAt(payload, this.#refreshBeforeMs(), this.#jitterKey()) : undefined;
-    return { ...heldIn(held), ...(next ? { nextRefreshAt: next } : {}), ...extra };
+    const life = uselessLifeSeconds(payload);
+    const failure = life === undefined ? {} : { failure: { kind: 'ExpiresAtOnce' as const, detail: `${life} s` } };
+    return { ...heldIn(held), ...(next ? { nextRefreshAt: next } : {}), ...extra, ...failure };
   }
 
   async #signIn(): Promise<TokenObservation['notLinked']> {

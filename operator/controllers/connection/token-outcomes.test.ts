@@ -57,6 +57,7 @@ describe('token outcomes and health', () => {
     ['TokenSecretNotOwned', tokens({ failure: { kind: 'NotOwned', detail: "Secret 'a-tokens' …" } }), 'stalled'],
     ['RefreshTokenRevoked', tokens({ failure: { kind: 'RefreshTokenRevoked', detail: 'invalid_grant' } }), 'stalled'],
     ['RefreshFailed', tokens({ failure: { kind: 'Transient', detail: 'HTTP 503' } }), 'retrying'],
+    ['AccessTokenExpiresAtOnce', tokens({ failure: { kind: 'ExpiresAtOnce', detail: '0 s' } }), 'retrying'],
     [
       'ApiUnavailable',
       tokens({ payload: payload(), discoveryError: { detail: 'HTTP 502', retryable: true, failure: 'ServerError' } }),

@@ -12,6 +12,7 @@ export type TokensReason =
   | 'Linked'
   | 'NotLinked'
   | 'RefreshFailed'
+  | 'AccessTokenExpiresAtOnce'
   | 'GrantNotSupported'
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
@@ -140,6 +141,17 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
       return stall('TokenEncryptionRequired', CERT_FIELD, encryptionRequiredWords(t));
     case 'NotOwned':
       return stall('TokenSecretNotOwned', 'spec.tokens.secretName', f.detail);
+    case 'ExpiresAtOnce':
+      return {
+        ready: false,
+        retried: true,
+        reason: 'AccessTokenExpiresAtOnce',
+        fieldPath: 'spec.url',
+        message:
+          `the token endpoint issued an access token that lives ${f.detail} (expires_in), too short to use; ` +
+          "the operator asks again with growing backoff. Check the application's Access Token Expiry in iManage " +
+          'Control Center, or a proxy in front of iManage that rewrites the token response',
+      };
     case 'NoApplication':
       return stall(
         'InvalidCredentials',

@@ -13,6 +13,13 @@ export const REFRESH_TOKEN_WARNING_MS = 30 * 86_400_000;
 const MIN_LIFE_USED = 0.1;
 /** Refreshes spread over this share of the time between obtaining and refreshing. */
 const JITTER_SHARE = 0.1;
+/**
+ * Never refresh sooner than this after the tokens were obtained, whatever the server said: with
+ * `expires_in: 0` one connection made 246 token requests in 20 s (issue 18, finding 3).
+ */
+export const MIN_REFRESH_INTERVAL_MS = 5_000;
+/** An access token that lives less than this "expires at once": it cannot be used, and says so in status. */
+export const MIN_USEFUL_TOKEN_LIFE_MS = 10_000;
 
 export interface PayloadExtras {
   readonly account?: string;
@@ -49,7 +56,8 @@ export function payloadOf(
 /**
  * When to refresh: `refreshBeforeMs` ahead of the access token's expiry, spread by a jitter that
  * is fixed per connection and issue (so every reconcile computes the same time), and never sooner
- * than a tenth of the token's life (a refreshBefore longer than the lifetime would loop).
+ * than a tenth of the token's life (a refreshBefore longer than the lifetime would loop) nor than
+ * MIN_REFRESH_INTERVAL_MS after the tokens were obtained (a lifetime of zero would loop).
  */
 export function refreshAt(payload: StoredPayload, refreshBeforeMs: number, jitterKey: string): Date | undefined {
   if (payload.access_token_expires_at === undefined) return undefined;
@@ -58,7 +66,14 @@ export function refreshAt(payload: StoredPayload, refreshBeforeMs: number, jitte
   const life = Math.max(0, expires - obtained);
   const ahead = Math.min(refreshBeforeMs, life * (1 - MIN_LIFE_USED));
   const spread = (life - ahead) * JITTER_SHARE * unitFraction(`${jitterKey}|${payload.obtained_at}`);
-  return new Date(expires - ahead - spread);
+  return new Date(Math.max(expires - ahead - spread, obtained + MIN_REFRESH_INTERVAL_MS));
+}
+
+/** The access token's whole life in seconds, when it is too short to use (see MIN_USEFUL_TOKEN_LIFE_MS). */
+export function uselessLifeSeconds(payload: StoredPayload): number | undefined {
+  if (payload.access_token_expires_at === undefined) return undefined;
+  const life = Date.parse(payload.access_token_expires_at) - Date.parse(payload.obtained_at);
+  return life < MIN_USEFUL_TOKEN_LIFE_MS ? Math.max(0, Math.round(life / 1000)) : undefined;
 }
 
 export function accessTokenValid(payload: StoredPayload, now: Date): boolean {

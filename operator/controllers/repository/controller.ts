@@ -61,6 +61,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
   const forget = (repository: WorkspaceRepository) => {
     const owner = ownerOf(refOf(repository));
     deps?.load.release(owner);
+    deps?.releaseRequests?.(owner);
     deps?.accessChecks?.delete(repository.metadata.uid ?? owner);
     resolvedGeneration.delete(owner);
   };

@@ -14,7 +14,7 @@ import type { ContainerRef } from '../../imanage/work.ts';
 import { WorkApiError } from '../../imanage/work-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import type { OperatorMetrics } from '../../runtime/metrics.ts';
+import { HostSeries, type OperatorMetrics } from '../../runtime/metrics.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
 import { type AccessTokens, NoAccessToken } from '../../tokens/access.ts';
@@ -30,8 +30,10 @@ export interface ResolutionDeps {
   readonly network: { readonly overrides: HostOverrides; readonly guard: ProbeGuard };
   /** Access checks that passed, by repository uid: one per generation and target, not one per interval. */
   readonly accessChecks?: Map<string, string>;
-  /** Counts each Work API request sent, by host and result (the operator's imanage_work_requests_total). */
-  readonly countRequest?: (host: string, result: string) => void;
+  /** Counts each Work API request a repository (`namespace/name`) sent, by host and result (imanage_work_requests_total). */
+  readonly countRequest?: (owner: string, host: string, result: string) => void;
+  /** A repository gone: its host's request series go when no other repository sends there. */
+  readonly releaseRequests?: (owner: string) => void;
 }
 
 /** One per process: searches and listings shared by every repository, load and backoff shared with the probes. */
@@ -44,8 +46,13 @@ export function createResolutionDeps(options: {
 }): ResolutionDeps {
   const { tokens, hosts, network, clock, metrics } = options;
   const load = new SearchLoad({ clock, hosts });
-  const countRequest = metrics && ((host: string, result: string) => metrics.workRequests.inc({ host, result }));
-  const counted = countRequest ? { countRequest } : {};
+  const series = metrics && new HostSeries(metrics.workRequests);
+  const counted = series
+    ? {
+        countRequest: (owner: string, host: string, result: string) => series.count(owner, host, result),
+        releaseRequests: (owner: string) => series.release(owner),
+      }
+    : {};
   return { tokens, load, listings: new FolderListings(clock), network, accessChecks: new Map(), ...counted };
 }
 
@@ -114,14 +121,14 @@ async function resolveContext(
   const ca = await caBundle(io.client, connection);
   const apiBase = new URL(connection.spec.apiUrl ?? connection.spec.url);
   const count = deps.countRequest;
+  const owner = `${repository.metadata.namespace}/${repository.metadata.name}`;
   const work = new SharedListingWorkClient(
     { apiBase, customerId: target.customerId, ...(ca ? { ca } : {}) },
     { ...deps.network, timeoutMs: timeoutMs(connection) },
     () => deps.tokens.get(target.key, io.clock.now()).accessToken,
     { listings: deps.listings, scope: target.key, intervalMs },
-    { now: () => io.clock.now(), ...(count ? { onAnswer: (result) => count(apiBase.host, result) } : {}) },
+    { now: () => io.clock.now(), ...(count ? { onAnswer: (result) => count(owner, apiBase.host, result) } : {}) },
   );
-  const owner = `${repository.metadata.namespace}/${repository.metadata.name}`;
   return { work, load: deps.load, library: target.library, asker: { connection: target.key, owner, intervalMs } };
 }
 
