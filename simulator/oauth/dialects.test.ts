@@ -5,34 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../server.ts';
 import { form, send, type Received, type Target } from '../testing/client.ts';
-import { REDIRECT, scenario, SECRETS, target, VANITY, type Tokens } from '../testing/fixture.ts';
+import {
+  REDIRECT,
+  scenario,
+  SECRETS,
+  target,
+  VANITY,
+  type Tokens,
+  addDialectHosts,
+  DIALECT_HOSTS,
+} from '../testing/fixture.ts';
 
-const HOSTS = {
-  imanage: 'imanage-errors.example',
-  array: 'array-errors.example',
-  strict: 'strict.example',
-  numeric: 'numeric.example',
-} as const;
+const HOSTS = DIALECT_HOSTS;
 
 let sim: RunningSimulator;
 
 beforeAll(async () => {
   sim = await startSimulator(scenario, { httpPort: false, adminPort: false });
-  sim.admin.putHost({
-    name: HOSTS.imanage,
-    customers: ['100'],
-    dialect: { tokenErrors: 'imanage', tokenType: 'omit' },
-  });
-  sim.admin.putHost({ name: HOSTS.array, customers: ['100'], dialect: { tokenErrors: 'array' } });
-  sim.admin.putHost({ name: HOSTS.strict, customers: ['100'], dialect: { unknownParameters: 'reject' } });
-  sim.admin.putHost({
-    name: HOSTS.numeric,
-    customers: ['100'],
-    dmsVersion: '10.4.2',
-    versions: ['v1', 'v2'],
-    dialect: { customerIdAs: 'number' },
-  });
-  sim.admin.putApplication('100', { clientId: 'desktop-auth', grants: ['password'], allowRefreshToken: true });
+  addDialectHosts(sim);
 });
 afterAll(() => sim.stop());
 

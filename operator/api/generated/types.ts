@@ -56,7 +56,7 @@ export interface IManageConnectionSpec {
    */
   library?: string;
   /**
-   * Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application.
+   * Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application. With auth.grant Password, clientSecret may be left out for an application registered without a secret (iManage Cloud's "Desktop Auth Client", an on-premise "Native" application): the operator then sends client_id alone.
    */
   clientSecretRef?: LocalObjectReference;
   /**
@@ -124,6 +124,10 @@ export interface Auth {
    * Secret holding the fall-back account: keys username and password for Password; key refreshToken (from the interactive link) for AuthorizationCode. Not used by ClientCredentials.
    */
   credentialsSecretRef?: LocalObjectReference;
+  /**
+   * PKCE on the interactive sign-in (AuthorizationCode): S256 sends code_challenge and code_verifier, as RFC 9700 recommends; Disabled sends neither, as every public iManage client does. Whether iManage accepts them is not published: turn it off if the sign-in comes back with invalid_request.
+   */
+  pkce?: "S256" | "Disabled";
 }
 /**
  * Where and how the operator keeps the OAuth tokens it obtains.
@@ -282,7 +286,7 @@ export interface ServerStatus {
    */
   libraries?: string[];
   /**
-   * The Work Server version, where the server reports one (GET /api with a token).
+   * The server version, where GET /api with a token reports one: data.dms_version, data.versions.work, or the API versions data.versions lists (shown as "API v1, v2"). Absent: the server reports none.
    */
   version?: string;
 }

@@ -111,7 +111,7 @@ export async function observeConnection(
   if (!context.tokens || !assessReachability(observed.reachability.value).ok) return probed;
   const tokens = await observeTokens(client, connection, context.tokens, {
     facts,
-    ...(application?.secret !== undefined
+    ...(application && (application.secret !== undefined || spec.auth?.grant === 'Password')
       ? { application: { clientId: application.id, clientSecret: application.secret } }
       : {}),
     ...(ca ? { ca } : {}),
