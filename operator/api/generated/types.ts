@@ -24,7 +24,7 @@ export interface IManageConnection {
  */
 export interface IManageConnectionSpec {
   /**
-   * The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the rule and the fix; it never changes what you wrote. See the README, "Product profiles".
+   * The connecting product, whose guide adds rules: ClioOperate (Clio Operate's iManage guide and iManage Cloud guide), Actionstep (Actionstep's iManage guide), Legatics (Legatics' iManage guide), Syncly (Syncly's iManage on-premise guide), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the guide, what it says, and the fix; it never changes what you wrote. See the README, "Product profiles".
    */
   profile?: "Generic" | "ClioOperate" | "Actionstep" | "Legatics" | "Syncly";
   /**
@@ -520,7 +520,7 @@ export interface LocalObjectReference {
  */
 export interface Resolution {
   /**
-   * Resolved; NoMatch (nothing matches: Clio Operate shows an error); AmbiguousMatch (several match and onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).
+   * Resolved; NoMatch (nothing matches: the product has no workspace to file in); AmbiguousMatch (several match and onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).
    */
   outcome:
     | "Resolved"
