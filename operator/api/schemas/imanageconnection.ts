@@ -265,7 +265,9 @@ export const iManageConnectionSpec: Schema = obj(
       minLength: 1,
       maxLength: 64,
       pattern: '^[A-Za-z0-9_-]+$',
-      [FIX]: 'copy the customer id from your iManage onboarding documents (digits, for example 100)',
+      [FIX]:
+        'copy the customer id from your iManage onboarding documents, as a string in quotes: customerId: "100" ' +
+        '(YAML reads a bare 100 as a number)',
     }),
     library: str('The preferred library (Clio Operate calls it the preferred database), for example ACTIVE_US.', {
       minLength: 1,
