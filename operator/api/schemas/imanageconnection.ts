@@ -233,11 +233,11 @@ export const iManageConnectionSpec: Schema = obj(
   'The desired state of a connection from a product to iManage Work.',
   {
     profile: str(
-      "The connecting product, whose guide adds rules: ClioOperate (Clio Operate's iManage guide and iManage Cloud " +
-        "guide), Actionstep (Actionstep's iManage guide), Legatics (Legatics' iManage guide), Syncly (Syncly's iManage " +
-        'on-premise guide), or Generic (no extra rules). A profile only rejects what breaks its product\'s rules, ' +
-        'naming the guide, what it says, and the fix; it never changes ' +
-        'what you wrote. See the README, "Product profiles".',
+      "The connecting product, whose guide adds rules: ClioOperate (Clio Operate's iManage guide and " +
+        "iManage Cloud guide), Actionstep (Actionstep's iManage guide), Legatics (Legatics' iManage guide), " +
+        "Syncly (Syncly's iManage on-premise guide), or Generic (no extra rules). A profile only rejects what " +
+        "breaks its product's rules, naming the guide, what it says, and the fix; it never changes what you " +
+        'wrote. See the README, "Product profiles".',
       { enum: [...PROFILES], default: 'Generic' },
     ),
     productVersion: str(
