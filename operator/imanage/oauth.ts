@@ -29,8 +29,8 @@ import {
   resolveTarget,
   tlsIdentity,
 } from './network.ts';
-import { imanageDialect } from './oauth-dialect.ts';
 import { InvalidRequest, ServerError, StateMismatch, TransportFailure, toOAuthError } from './oauth-errors.ts';
+import { imanageDialect } from './oauth-dialect.ts';
 
 /** How the client reaches iManage: the probes' host overrides and SSRF guard, and a time limit. */
 export interface OAuthNetwork {
