@@ -51,11 +51,13 @@ describe('discovery', () => {
         user: {
           customer_id: '100',
           id: 'JSMITH',
+          name: 'Jane Smith',
           email: 'jsmith@acme.example',
           full_name: 'Jane Smith',
           preferred_library: 'ACTIVE_US',
         },
         work: {
+          preferred_library: 'ACTIVE_US',
           libraries: [
             { alias: 'ACTIVE_US', type: 'worksite', is_hidden: false },
             { alias: 'ARCHIVE', type: 'worksite', is_hidden: true },

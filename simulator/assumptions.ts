@@ -1,7 +1,9 @@
 // Every place where the public record of the iManage Work API is silent and the simulator had to
 // choose, in one list. Code that implements a choice cites its id (`// assumption: <id>`), and
 // README.md lists every entry (a test keeps the two in step). "Basis" says why this choice: an
-// RFC, the closest documented behaviour, or plain convenience for tests.
+// RFC, the closest documented behaviour, or plain convenience for tests. Entries were checked
+// against public iManage client code (shared/imanage-api.md, issue 19): where that code showed
+// something else, the entry changed, or the simulator answers both ways per host (`dialect`).
 
 export interface Assumption {
   readonly id: string;
@@ -17,7 +19,9 @@ export const ASSUMPTIONS = [
     decision:
       'HTTP 400, never a redirect. JSON {"error":"invalid_redirect_uri","error_description"} unless the ' +
       'request prefers text/html, then an HTML page naming invalid_redirect_uri.',
-    basis: 'RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI; the error name is from seed 001.',
+    basis:
+      "RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI; the error name is from Clio Operate's guide to " +
+      'connecting iManage Cloud. No public client shows the HTTP shape.',
   },
   {
     id: 'unknown-client-shape',
@@ -48,7 +52,8 @@ export const ASSUMPTIONS = [
       'Before sign-in the URI must be registered for the client in at least one customer the host serves; ' +
       "after sign-in it must be registered in the signed-in user's customer, else 400 invalid_redirect_uri.",
     basis:
-      'Seed 001: one global application, redirect URIs registered per customer; failures appear "when users attempt to authenticate".',
+      "Clio Operate's guide to connecting iManage Cloud: one global application, redirect URIs registered per " +
+      'customer; failures appear "when users attempt to authenticate".',
   },
   {
     id: 'authorization-code',
@@ -64,16 +69,67 @@ export const ASSUMPTIONS = [
     decision:
       'Optional. An authorize request with code_challenge must use code_challenge_method=S256 (else a ' +
       'redirect with error=invalid_request); the code then exchanges only with the matching code_verifier ' +
-      '(missing or wrong → invalid_grant).',
-    basis: 'Whether iManage supports PKCE is not public; RFC 7636 and RFC 9700 §2.1.1 recommend S256.',
+      '(missing or wrong → invalid_grant). A host with dialect.unknownParameters: reject refuses both ' +
+      'parameters instead (unknown-oauth-parameters).',
+    basis:
+      'No public iManage client sends code_challenge or code_verifier, so whether iManage ignores, honours or ' +
+      'rejects them is unknown; honouring them follows RFC 7636 and RFC 9700 §2.1.1, rejecting them is the other ' +
+      'outcome a client must survive.',
   },
   {
     id: 'client-authentication',
     topic: 'Client authentication at the token endpoint',
     decision:
       'client_id + client_secret (form fields or HTTP Basic) required for authorization_code, password and ' +
-      'client_credentials; optional for refresh_token, but checked when sent.',
-    basis: 'iManCloudCore sends no client for refresh, the PHP client does; RFC 6749 §2.3.1 for Basic.',
+      'client_credentials; optional for refresh_token, but checked when sent. An application without a secret ' +
+      'is named by client_id alone (public-client).',
+    basis:
+      'Every public client sends form fields (none uses Basic; accepting it is RFC 6749 §2.3.1); iManCloudCore ' +
+      'sends no client for refresh, the PHP client does.',
+  },
+  {
+    id: 'public-client',
+    topic: 'An application registered without a secret',
+    decision:
+      'An application whose clientSecret is left out takes client_id with no client_secret (or an empty one); a ' +
+      'secret sent for it answers 401 invalid_client. It cannot be given the client_credentials grant.',
+    basis:
+      'Forcepoint DSPM\'s guide "Registering an app for iManage Cloud / on-premise": a "Desktop Auth Client" ' +
+      '(on-premise: a "Native" application) uses the password grant with client_id and no secret. Refusing a ' +
+      'secret sent anyway is inferred.',
+  },
+  {
+    id: 'token-error-shape',
+    topic: 'How the token and revocation endpoints word an error',
+    decision:
+      'Per host (dialect.tokenErrors): rfc6749 (default) {"error":"invalid_grant","error_description"}; imanage ' +
+      '{"error":{"code":"INVALID_GRANT","code_message","messages":[]}}; array {"error":[{"code","code_message"}]}. ' +
+      'The status is the same in every shape. Authorize errors keep the RFC 6749 shape.',
+    basis:
+      "iManCloudCore parses every error, the token endpoint's included, as the iManage object; the PHP client " +
+      "handles error as a string or an array; no public source shows RFC 6749's shape. The codes iManage puts in " +
+      'its object here are not public: the RFC 6749 names, upper-cased like its other codes, are a guess.',
+  },
+  {
+    id: 'token-type',
+    topic: 'token_type in token responses',
+    decision: 'token_type: "Bearer" by default; a host with dialect.tokenType: omit leaves it out.',
+    basis:
+      'Public clients read access_token, expires_in and refresh_token only; token_type appears in iManCloudCore ' +
+      'only in a struct and a test mock. The token is sent as X-Auth-Token whatever the type says.',
+  },
+  {
+    id: 'unknown-oauth-parameters',
+    topic: 'OAuth parameters the server does not know',
+    decision:
+      'Ignored by default. A host with dialect.unknownParameters: reject refuses any other parameter than those ' +
+      'public clients send: at authorize (response_type, client_id, redirect_uri, scope, state) by redirecting ' +
+      'back with error=invalid_request; at the token endpoint (grant_type, code, redirect_uri, client_id, ' +
+      'client_secret, username, password, refresh_token, scope) and at revoke-token (access_token) with 400 ' +
+      'invalid_request.',
+    basis:
+      'Which parameters iManage refuses is not public; RFC 6749 §3.1 and §3.2 say a server must ignore unknown ' +
+      'ones, and the strict mode is there so that a client is tested against a server that does not.',
   },
   {
     id: 'client-credentials',
@@ -81,7 +137,7 @@ export const ASSUMPTIONS = [
     decision:
       "Accepted only when the application lists it in grants; the token acts as the application's " +
       'serviceUser. Otherwise unauthorized_client.',
-    basis: 'Seed 000 describes the flow; no public client shows it (imanage-api.md).',
+    basis: "Clio Operate's iManage integration guide describes the flow; no public client shows it (imanage-api.md).",
   },
   {
     id: 'refresh-disallowed',
@@ -126,16 +182,22 @@ export const ASSUMPTIONS = [
   {
     id: 'revoke',
     topic: 'POST /auth/oauth2/revoke-token',
-    decision: 'Always 200 {} (also for an unknown token); the access token stops working.',
-    basis: 'RFC 7009 §2.2.',
+    decision:
+      'POST form field access_token (X-Auth-Token not required): always 200 {} (also for an unknown token); the ' +
+      'access token stops working.',
+    basis:
+      'iManCloudCore revokeToken.go and a public admin tool send access_token with X-Auth-Token and read a 200; ' +
+      "the answer for an unknown token is not public (RFC 7009 §2.2's 200 is assumed).",
   },
   {
     id: 'revoke-refresh-token',
     topic: 'Revoking a refresh token',
     decision:
-      'Besides iManage\'s access_token field, the revoke endpoint takes RFC 7009\'s token field, naming an ' +
-      'access or a refresh token; either stops working. 200 {} in every case.',
-    basis: 'iManCloudCore sends only access_token; revoking refresh tokens is not public. RFC 7009 §2.1.',
+      "Besides iManage's access_token field, the revoke endpoint takes RFC 7009's token field, naming an " +
+      'access or a refresh token; either stops working. 200 {} in every case (a strict host refuses the field).',
+    basis:
+      'No public client revokes a refresh token or sends token; iManage may not support it at all. Kept so that ' +
+      'a client which tries can be tested both ways; a client must treat the answer as advisory.',
   },
   {
     id: 'token-customer-binding',
@@ -155,25 +217,31 @@ export const ASSUMPTIONS = [
     id: 'discovery-version',
     topic: 'Server version in discovery',
     decision:
-      'No version field. Only when the host configures `versions` is it reported, as data.versions ' +
-      '(a simulator extension, not seen at iManage).',
-    basis: 'imanage-api.md: no public source shows a server-version field.',
+      'No version unless the host configures one: dmsVersion is answered as data.dms_version; versions as ' +
+      'data.versions, an object as written or, given a list of names, an array of {name, url} with url ' +
+      '{origin}/work/api/{name}.',
+    basis:
+      'RSign (C#) reads data.dms_version; the n8n connector reads data.versions as an array of {name, url} to ' +
+      'find the v2 URL. Which servers send them, and their values, are not public.',
   },
   {
     id: 'discovery-user',
     topic: 'The signed-in user in discovery',
     decision:
-      'data.user = {customer_id, id, email, full_name, preferred_library}: the user the access token acts as. ' +
-      'The operator records data.user.id as the linked account (no token response names the user).',
+      'data.user = {customer_id, id, name, full_name, email, preferred_library}: the user the access token acts ' +
+      'as. customer_id is a string, or a number where the host says dialect.customerIdAs: number (its ' +
+      'customers then need numeric ids). The operator records data.user.id as the linked account.',
     basis:
-      'imanage-api.md: GET /api "returns the signed-in context" and data.user.customer_id is seen; the other ' +
-      "fields mirror GET /customers/{cid}/users/{userId}'s data{id, email, full_name, preferred_library}.",
+      'Public clients read data.user.customer_id (a number in two, a string in another), id and name (RSign); ' +
+      'full_name, email and preferred_library mirror GET /customers/{cid}/users/{userId}, and are inferred here.',
   },
   {
     id: 'discovery-libraries',
     topic: 'Library entries in discovery',
-    decision: 'data.work.libraries[] = {alias, type, is_hidden}; only alias is documented.',
-    basis: "Mirrors the libraries endpoint's fields.",
+    decision: 'data.work = {preferred_library, libraries[] = {alias, type, is_hidden}}.',
+    basis:
+      'Three public clients read data.work.preferred_library and the n8n connector data.work.libraries[].alias; ' +
+      "type and is_hidden mirror the libraries endpoint's fields (inferred).",
   },
   {
     id: 'library-type',

@@ -31,6 +31,20 @@ describe('parseCli', () => {
   );
 });
 
+describe('node simulator/main.ts --help', () => {
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (flag) => {
+    const child = spawn(process.execPath, [MAIN, flag]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('usage: imanage-simulator --config <file>');
+    expect(stdout).toContain('--help');
+  });
+});
+
 describe('node simulator/main.ts', () => {
   let dir: string;
   beforeAll(async () => {

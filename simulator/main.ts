@@ -11,7 +11,8 @@ import { scenarioFromYaml } from './config/load.ts';
 import type { Scenario } from './config/spec.ts';
 import { startSimulator, type RunningSimulator } from './server.ts';
 
-const USAGE = `usage: imanage-simulator --config <file> [--port N] [--tls-port N] [--admin-port N] [--ca-out path] [--bind address]
+export const USAGE = `usage: imanage-simulator --config <file> [--port N] [--tls-port N] [--admin-port N] [--ca-out path] [--bind address]
+  --help        print this help and exit
   --config      scenario YAML (see simulator/README.md)
   --tls-port    HTTPS port for every virtual host (default 8443; 0 = any free port)
   --port        also serve plain HTTP on this port (default: off)
@@ -26,6 +27,11 @@ export interface CliOptions {
   readonly adminPort: number;
   readonly caOut: string;
   readonly bind: string;
+}
+
+/** `--help` (or `-h`) anywhere: the caller prints USAGE and exits 0. */
+export function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
 }
 
 export function parseCli(args: readonly string[]): CliOptions {
@@ -81,6 +87,10 @@ export function describe(sim: RunningSimulator, hosts: readonly string[], option
 }
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const options = parseCli(process.argv.slice(2));
   const scenario = scenarioFromYaml(await readFile(options.config, 'utf8')) as Scenario | null;
   const sim = await startSimulator(scenario ?? {}, {

@@ -8,6 +8,7 @@ import { adminHandler, adminRouter } from './admin/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { configFromObject } from './config/load.ts';
 import type { Scenario } from './config/spec.ts';
+import { DEFAULT_DIALECT, type HostConfig } from './config/types.ts';
 import { FaultSet } from './faults/faults.ts';
 import { requestHandler, type DispatchDeps } from './http/dispatch.ts';
 import { RequestLog, type RequestLogEntry, type RequestLogFilter } from './http/request-log.ts';
@@ -97,7 +98,7 @@ export async function startSimulator(scenario: Scenario, options: StartOptions =
 }
 
 /** The admin port belongs to no virtual host; handlers there never read it. */
-const ADMIN_HOST = { name: '_admin', customers: [] };
+const ADMIN_HOST: HostConfig = { name: '_admin', customers: [], dialect: DEFAULT_DIALECT };
 
 async function listen(server: Server, port: number, address: string, started: Server[]): Promise<number> {
   try {

@@ -103,7 +103,9 @@ function checkedConnection(connection: IManageConnection): IManageConnection {
     );
   }
   if (spec.profile === 'Syncly') {
-    throw new AppPackageUsageError('Syncly publishes its own package: download it as seed 004, Step 1 says');
+    throw new AppPackageUsageError(
+      "Syncly publishes its own package: download it as Step 1 of Syncly's iManage on-premise guide says",
+    );
   }
   if (!spec.clientSecretRef)
     throw new AppPackageUsageError('the connection has no clientSecretRef to store the key in');
@@ -225,7 +227,7 @@ function nextSteps(zipPath: string, secret: SecretTarget, connection: IManageCon
   const legatics =
     connection.spec.profile === 'Legatics'
       ? '  4. Legatics: Admin System > Integrations > iManage > Add server > On-premise, with URL, API URL,\n' +
-        '     Client ID and Client Secret (seed 002, Step 2).\n'
+        "     Client ID and Client Secret (Legatics' iManage guide, Step 2).\n"
       : '';
   return `Next:
   1. Upload ${zipPath} in iManage Control Center > Settings > Applications > Add Application > Upload package.

@@ -285,7 +285,7 @@ function outcomeLines(outcome: Outcome): string[] {
         ...outcome.candidates.map((c) => `  ${c.name} (${c.id})`),
       ];
     case 'NoMatch':
-      return ['not resolved: NoMatch, no workspace matches (Clio Operate shows an error)'];
+      return ['not resolved: NoMatch, no workspace matches (create it in iManage, or correct the resolver)'];
     case 'Forbidden':
       return [`not resolved: Forbidden: ${outcome.detail}`];
     case 'LibraryNotFound':

@@ -6,6 +6,13 @@
 // fetch. Each becomes one class below. Messages carry the server's error code and a masked
 // excerpt of its description (excerpt.ts), never a request parameter: a token, secret or
 // password cannot end up in a log through them.
+//
+// iManage's token endpoint may answer an error in any of three shapes (shared/imanage-api.md):
+// RFC 6749's `{"error":"invalid_grant"}` (no public source shows it), iManage's own object
+// `{"error":{"code","code_message","messages"}}` (the public Go client parses every error so), or
+// `error` as an array (the public PHP client handles it). openid-client knows only the first, so
+// asRfc6749Error rewrites the other two into it before openid-client reads the answer
+// (oauth-dialect.ts), and every shape of a dead refresh token ends as InvalidGrant.
 
 import { AuthorizationResponseError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { retryAfterMs } from './delays.ts';
@@ -110,6 +117,68 @@ const BY_OAUTH_CODE: Readonly<Record<string, new (message: string, details: Deta
   server_error: ServerError,
 };
 
+/** The longest server code kept (RFC 6749 codes are short; iManage's look like NRC_INVALID_PROFILE). */
+const MAX_CODE_LENGTH = 40;
+
+/**
+ * An error code as the table above knows it: lower case, words joined by `_`, so that iManage's
+ * upper-case style (INVALID_GRANT) and camel case (invalidGrant) name the same error. The code is
+ * cut before any regex reads it.
+ */
+export function normalizedOAuthCode(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_CODE_LENGTH) return undefined;
+  const snake = raw
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[\s.-]+/g, '_')
+    .toLowerCase();
+  return oauthErrorCode(snake);
+}
+
+/** An RFC 6749 §5.2 error body: what openid-client can read. */
+export interface Rfc6749Error {
+  readonly error: string;
+  readonly error_description?: string;
+}
+
+/**
+ * iManage's object or array shape of a token-endpoint error as an RFC 6749 body; undefined when
+ * the body is already one (`error` a string) or names no code at all. The first recognised code
+ * wins: the object's `code`, then each of its `messages[].code` (a server may put the OAuth code
+ * there and a generic one on top); failing that, the object's own code as it is.
+ */
+export function asRfc6749Error(body: unknown): Rfc6749Error | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as { error?: unknown }).error;
+  if (typeof error === 'string' || error === undefined || error === null) return undefined;
+  const entries = (Array.isArray(error) ? error.slice(0, 8) : [error]).flatMap(errorEntries);
+  const chosen = entries.find((e) => BY_OAUTH_CODE[e.code] !== undefined) ?? entries[0];
+  if (!chosen) return undefined;
+  return { error: chosen.code, ...(chosen.description ? { error_description: chosen.description } : {}) };
+}
+
+interface ErrorEntry {
+  readonly code: string;
+  readonly description?: string;
+}
+
+/** One array item or object: a bare code string, or {code, code_message, messages[]}. */
+function errorEntries(item: unknown): ErrorEntry[] {
+  const code = normalizedOAuthCode(item);
+  if (code) return [{ code }];
+  if (typeof item !== 'object' || item === null) return [];
+  const o = item as Record<string, unknown>;
+  const description = typeof o['code_message'] === 'string' ? o['code_message'].slice(0, 500) : undefined;
+  const own = normalizedOAuthCode(o['code']);
+  const messages = Array.isArray(o['messages']) ? o['messages'].slice(0, 8) : [];
+  const nested = messages.flatMap((m) => {
+    const c = normalizedOAuthCode((m as { code?: unknown } | null)?.code);
+    return c ? [{ code: c, ...(description ? { description } : {}) }] : [];
+  });
+  const first = own ? [{ code: own, ...(description ? { description } : {}) }] : [];
+  const recognised = [...first, ...nested].filter((e) => BY_OAUTH_CODE[e.code] !== undefined);
+  return [...recognised, ...first];
+}
+
 /**
  * Turns whatever openid-client threw for `operation` (e.g. "the password grant at
  * acme.cloudimanage.com") into one IManageOAuthError. `sent` are the secret values the request
@@ -147,14 +216,20 @@ export function toOAuthError(
   return new ServerError(`${operation}: the answer was not a valid OAuth response`, { cause: error });
 }
 
-function fromOAuthBody(error: ResponseBodyError, operation: string, now: Date, sent: readonly string[]) {
-  const code = oauthErrorCode(error.error);
+function fromOAuthBody(error: ResponseBodyError, operation: string, now: Date, sent: readonly string[]): IManageOAuthError {
+  const code = normalizedOAuthCode(error.error);
   const described = error.error_description ? ` (${excerpt(error.error_description, undefined, sent)})` : '';
   const message = `${operation} was refused: ${code ?? 'an unrecognised error'}${described}`;
   const details = { ...(code ? { serverCode: code } : {}), httpStatus: error.status, cause: error };
   if (error.status === 429) return new RateLimited(message, retryAfterMs(retryAfterOf(error.response), now), details);
-  const ErrorClass = (code && BY_OAUTH_CODE[code]) || (error.status >= 500 ? ServerError : InvalidRequest);
+  const ErrorClass = (code && BY_OAUTH_CODE[code]) || byStatus(error.status);
   return new ErrorClass(message, details);
+}
+
+/** An unrecognised code: 401 is still the client (RFC 6749 §5.2), 5xx the server. */
+function byStatus(status: number): new (message: string, details: Details) => IManageOAuthError {
+  if (status === 401) return InvalidClient;
+  return status >= 500 ? ServerError : InvalidRequest;
 }
 
 /** 429 and 5xx, whatever their body; undefined for any other status. */

@@ -10,9 +10,12 @@
 // undici Agent, which is not a dependency. `allowInsecureRequests` is never used: every request
 // is HTTPS with a verified certificate and host name.
 //
-// Grants: password, client credentials, authorization code (PKCE S256 + state), refresh
-// (rotating: each response's refresh token replaces the presented one), and revocation.
-// Failures become the typed errors of oauth-errors.ts.
+// Grants: password, client credentials, authorization code (state, and PKCE S256 unless the
+// connection turns it off: no public iManage client sends it), refresh (rotating: each response's
+// refresh token replaces the presented one), and revocation. A client registered without a secret
+// (iManage's "Desktop Auth Client", an on-premise "Native" application) sends client_id alone.
+// iManage's answers pass through oauth-dialect.ts first (a missing token_type, iManage's error
+// shapes); failures become the typed errors of oauth-errors.ts.
 
 import { type Agent, request } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
@@ -20,6 +23,7 @@ import * as client from 'openid-client';
 import { sharedAgents } from './agents.ts';
 import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError } from './network.ts';
 import { InvalidRequest, ServerError, StateMismatch, TransportFailure, toOAuthError } from './oauth-errors.ts';
+import { imanageDialect } from './oauth-dialect.ts';
 
 /** How the client reaches iManage: the probes' host overrides and SSRF guard, and a time limit. */
 export interface OAuthNetwork {
@@ -33,7 +37,8 @@ export interface OAuthServer {
   /** The iManage base URL, e.g. https://acme.cloudimanage.com (a path prefix is kept). */
   readonly baseUrl: URL;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Absent for a client registered without a secret: client_id is then sent alone. */
+  readonly clientSecret?: string | undefined;
   /** PEM bundle to trust instead of the system's roots (the connection's caBundleSecretRef). */
   readonly ca?: string;
 }
@@ -59,7 +64,8 @@ export interface PendingAuthorization {
   readonly url: string;
   readonly redirectUri: string;
   readonly state: string;
-  readonly codeVerifier: string;
+  /** Absent when the authorization was started without PKCE. */
+  readonly codeVerifier?: string | undefined;
 }
 
 export interface AuthorizationStart {
@@ -74,6 +80,12 @@ export interface AuthorizationStart {
    * finishing a sign-in, operator/tokens/link-state.ts) derives it from a shared key instead.
    */
   readonly codeVerifier?: string;
+  /**
+   * Send code_challenge (S256). No public iManage client does, and whether iManage ignores,
+   * honours or rejects it is not known: a connection can turn it off (spec.auth.pkce Disabled).
+   * @default true
+   */
+  readonly pkce?: boolean;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';
@@ -83,10 +95,12 @@ const MAX_RESPONSE_BYTES = 1 << 20;
 
 export class IManageOAuthClient {
   readonly #config: client.Configuration;
+  readonly #fetch: client.CustomFetch;
+  readonly #revocationEndpoint: string;
   readonly #host: string;
   readonly #now: () => Date;
   /** Masked in any error text the server sends back, whatever key (or none) it puts before it. */
-  readonly #clientSecret: string;
+  readonly #clientSecret: string | undefined;
 
   constructor(server: OAuthServer, network: OAuthNetwork, now: () => Date = () => new Date()) {
     const base = server.baseUrl.href.replace(/\/$/, '');
@@ -97,10 +111,13 @@ export class IManageOAuthClient {
       revocation_endpoint: `${base}/auth/oauth2/revoke-token`,
     };
     // Form fields, as iManage's public clients send them (Basic works at the simulator too).
-    const auth = client.ClientSecretPost(server.clientSecret);
+    const auth = server.clientSecret ? client.ClientSecretPost(server.clientSecret) : client.None();
     this.#config = new client.Configuration(metadata, server.clientId, undefined, auth);
     this.#config.timeout = Math.ceil(network.timeoutMs / 1000);
-    this.#config[client.customFetch] = pinnedFetch(network, server.ca);
+    const endpoints = [metadata.token_endpoint!, metadata.revocation_endpoint!];
+    this.#fetch = imanageDialect(pinnedFetch(network, server.ca), endpoints);
+    this.#config[client.customFetch] = this.#fetch;
+    this.#revocationEndpoint = metadata.revocation_endpoint!;
     this.#host = server.baseUrl.host;
     this.#now = now;
     this.#clientSecret = server.clientSecret;
@@ -120,16 +137,19 @@ export class IManageOAuthClient {
 
   async beginAuthorization(start: AuthorizationStart): Promise<PendingAuthorization> {
     requireUsableRedirectUri(start.redirectUri);
-    const codeVerifier = start.codeVerifier ?? client.randomPKCECodeVerifier();
+    const pkce = start.pkce ?? true;
+    const codeVerifier = pkce ? (start.codeVerifier ?? client.randomPKCECodeVerifier()) : undefined;
     const state = start.state ?? client.randomState();
+    const challenge: Record<string, string> = codeVerifier
+      ? { code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256' }
+      : {};
     const url = client.buildAuthorizationUrl(this.#config, {
       redirect_uri: start.redirectUri,
       scope: start.scope ?? 'user',
       state,
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
+      ...challenge,
     });
-    return { url: url.href, redirectUri: start.redirectUri, state, codeVerifier };
+    return { url: url.href, redirectUri: start.redirectUri, state, ...(codeVerifier ? { codeVerifier } : {}) };
   }
 
   /** Exchanges the code the callback received; `callback` is the callback request's query. */
@@ -144,10 +164,10 @@ export class IManageOAuthClient {
       'the authorization code exchange',
       () =>
         client.authorizationCodeGrant(this.#config, currentUrl, {
-          pkceCodeVerifier: pending.codeVerifier,
+          ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
           expectedState: pending.state,
         }),
-      [callback.get('code') ?? '', pending.codeVerifier],
+      [callback.get('code') ?? '', pending.codeVerifier ?? ''],
     );
   }
 
@@ -160,16 +180,36 @@ export class IManageOAuthClient {
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken, refreshTokenRotated: rotated };
   }
 
-  /** RFC 7009 revocation; an access token is also named in iManage's own `access_token` field. */
+  /**
+   * Asks iManage to end a token. Advisory: the answer never marks a token dead, and callers only
+   * log a failure. An access token goes as public clients send it (form field `access_token`, and
+   * the token as X-Auth-Token); no public client revokes a refresh token, so that one is tried with
+   * RFC 7009's `token` field, which iManage may ignore (docs/imanage-compatibility.md).
+   */
   async revoke(token: string, kind: TokenKind): Promise<void> {
-    const extra: Record<string, string> = { token_type_hint: kind };
-    if (kind === 'access_token') extra['access_token'] = token;
+    const operation = `revoking the ${kind.replace('_', ' ')} at ${this.#host}`;
     try {
-      await client.tokenRevocation(this.#config, token, extra);
+      if (kind === 'access_token') await this.#revokeAccessToken(token);
+      else await client.tokenRevocation(this.#config, token, { token_type_hint: kind });
     } catch (error) {
-      const operation = `revoking the ${kind.replace('_', ' ')} at ${this.#host}`;
-      throw toOAuthError(error, operation, this.#now(), [token, this.#clientSecret]);
+      throw toOAuthError(error, operation, this.#now(), [token, this.#clientSecret ?? '']);
     }
+  }
+
+  async #revokeAccessToken(token: string): Promise<void> {
+    const response = await this.#fetch(this.#revocationEndpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ access_token: token }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        'x-auth-token': token,
+      },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.#config.timeout! * 1000),
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error('revocation refused', { cause: response });
   }
 
   async #grant(
@@ -182,7 +222,7 @@ export class IManageOAuthClient {
     try {
       response = await call();
     } catch (error) {
-      throw toOAuthError(error, `${operation} at ${this.#host}`, this.#now(), [...sent, this.#clientSecret]);
+      throw toOAuthError(error, `${operation} at ${this.#host}`, this.#now(), [...sent, this.#clientSecret ?? '']);
     }
     return {
       accessToken: response.access_token,

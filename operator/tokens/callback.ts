@@ -136,7 +136,10 @@ async function exchangeAndStore(
     url: '',
     redirectUri: context.callbackUrl,
     state: stateText,
-    codeVerifier: verifierFor(await context.store.key(), stateText),
+    // The sign-in URL carried a code_challenge unless the connection turned PKCE off.
+    ...(object.spec.auth?.pkce === 'Disabled'
+      ? {}
+      : { codeVerifier: verifierFor(await context.store.key(), stateText) }),
   };
   let tokens;
   try {

@@ -36,6 +36,7 @@ export class InteractiveLink implements LinkService {
       redirectUri: this.callbackUrl,
       state,
       scope: server.scope ?? 'user',
+      pkce: server.pkce ?? true,
       codeVerifier: verifierFor(key, state),
     });
     return { url: pending.url, expiresAt };

@@ -33,6 +33,8 @@ export interface LinkServer {
   readonly clientId: string;
   /** @default 'user' */
   readonly scope?: string;
+  /** Send PKCE's code_challenge (spec.auth.pkce S256). @default true */
+  readonly pkce?: boolean;
 }
 
 /** The outcome of a finished sign-in, as `imanage-operator link` reports it. */

@@ -63,6 +63,10 @@ export function checkCustomer(customer: CustomerConfig, path: string): void {
 
 export function checkApplication(app: ApplicationConfig, customer: CustomerConfig, path: string): void {
   const known = (username: string): boolean => customer.users.some((u) => u.username === username);
+  // assumption: public-client — a client without a secret cannot authenticate as itself.
+  if (app.clientSecret === undefined && app.grants.includes('client_credentials')) {
+    throw new ConfigError(`${path}.clientSecret`, 'required when grants include client_credentials');
+  }
   if (app.grants.includes('client_credentials') && app.serviceUser === undefined) {
     throw new ConfigError(`${path}.serviceUser`, 'required when grants include client_credentials');
   }

@@ -17,12 +17,15 @@ import {
 } from './read.ts';
 import {
   CERTIFICATE_FAULTS,
+  DEFAULT_DIALECT,
   FAULT_KINDS,
+  TOKEN_ERROR_SHAPES,
   GRANTS,
   REFRESH_TOKEN_ROTATIONS,
   type ApplicationConfig,
   type CustomerConfig,
   type CustomValue,
+  type Dialect,
   type DocumentConfig,
   type FaultConfig,
   type FolderConfig,
@@ -47,11 +50,42 @@ export function parseConfig(raw: unknown): SimulatorConfig {
 }
 
 export function readHost(raw: unknown, path: string): HostConfig {
-  const o = fields(raw, path, ['name', 'customers', 'versions']);
-  const versions = stringMap(o, 'versions', path);
+  const o = fields(raw, path, ['name', 'customers', 'versions', 'dmsVersion', 'dialect']);
+  const versions = Array.isArray(o['versions'])
+    ? list(o, 'versions', path, stringItem)
+    : stringMap(o, 'versions', path);
+  const dmsVersion = optStr(o, 'dmsVersion', path);
   const customers = list(o, 'customers', path, stringItem);
   if (customers.length === 0) throw new ConfigError(`${path}.customers`, 'must name at least one customer');
-  return { name: str(o, 'name', path).toLowerCase(), customers, ...(versions ? { versions } : {}) };
+  const dialect = readDialect(o['dialect'], `${path}.dialect`);
+  // assumption: discovery-user — customer_id as a number needs ids that are numbers.
+  const notNumeric = customers.findIndex((id) => !/^[0-9]{1,15}$/.test(id));
+  if (dialect.customerIdAs === 'number' && notNumeric >= 0) {
+    const message = `customerIdAs number needs a numeric id, not '${customers[notNumeric]}'`;
+    throw new ConfigError(`${path}.customers[${notNumeric}]`, message);
+  }
+  return {
+    name: str(o, 'name', path).toLowerCase(),
+    customers,
+    ...(versions ? { versions } : {}),
+    ...(dmsVersion === undefined ? {} : { dmsVersion }),
+    dialect,
+  };
+}
+
+function readDialect(raw: unknown, path: string): Dialect {
+  const o = fields(raw ?? {}, path, ['tokenErrors', 'tokenType', 'unknownParameters', 'customerIdAs']);
+  const d = DEFAULT_DIALECT;
+  return {
+    tokenErrors: oneOf(strOr(o, 'tokenErrors', path, d.tokenErrors), TOKEN_ERROR_SHAPES, `${path}.tokenErrors`),
+    tokenType: oneOf(strOr(o, 'tokenType', path, d.tokenType), ['Bearer', 'omit'], `${path}.tokenType`),
+    unknownParameters: oneOf(
+      strOr(o, 'unknownParameters', path, d.unknownParameters),
+      ['ignore', 'reject'],
+      `${path}.unknownParameters`,
+    ),
+    customerIdAs: oneOf(strOr(o, 'customerIdAs', path, d.customerIdAs), ['string', 'number'], `${path}.customerIdAs`),
+  };
 }
 
 export function readCustomer(raw: unknown, path: string): CustomerConfig {
@@ -184,9 +218,10 @@ export function readApplication(raw: unknown, path: string): ApplicationConfig {
   const clientId = str(o, 'clientId', path);
   const serviceUser = optStr(o, 'serviceUser', path);
   const allowedUsers = o['allowedUsers'] === undefined ? undefined : list(o, 'allowedUsers', path, stringItem);
+  const clientSecret = optStr(o, 'clientSecret', path);
   return {
     clientId,
-    clientSecret: str(o, 'clientSecret', path),
+    ...(clientSecret === undefined ? {} : { clientSecret }),
     name: strOr(o, 'name', path, clientId),
     redirectUris: list(o, 'redirectUris', path, stringItem),
     pendingRedirectUris: list(o, 'pendingRedirectUris', path, readPendingRedirectUri),

@@ -12,7 +12,16 @@ export interface Scenario {
 export interface HostSpec {
   readonly name: string;
   readonly customers: readonly (string | number)[];
-  readonly versions?: Readonly<Record<string, string>>;
+  /** An object answered as data.versions, or API version names answered as [{name, url}]. */
+  readonly versions?: Readonly<Record<string, string>> | readonly string[];
+  /** Answered as data.dms_version. */
+  readonly dmsVersion?: string;
+  readonly dialect?: {
+    readonly tokenErrors?: 'rfc6749' | 'imanage' | 'array';
+    readonly tokenType?: 'Bearer' | 'omit';
+    readonly unknownParameters?: 'ignore' | 'reject';
+    readonly customerIdAs?: 'string' | 'number';
+  };
 }
 
 export interface CustomerSpec {
@@ -70,7 +79,8 @@ export interface UserSpec {
 
 export interface ApplicationSpec {
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Leave out for a client registered without a secret (a "Desktop Auth Client"). */
+  readonly clientSecret?: string;
   readonly name?: string;
   readonly redirectUris?: readonly string[];
   readonly pendingRedirectUris?: readonly PendingRedirectUriSpec[];

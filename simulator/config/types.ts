@@ -34,9 +34,42 @@ export interface SimulatorConfig {
 export interface HostConfig {
   readonly name: string;
   readonly customers: readonly string[];
-  /** Reported in discovery as data.versions only when set (assumption: discovery-version). */
-  readonly versions?: Readonly<Record<string, string>>;
+  /** Reported in discovery as data.dms_version only when set (assumption: discovery-version). */
+  readonly dmsVersion?: string;
+  /**
+   * Reported in discovery as data.versions only when set: an object as written, or a list of API
+   * version names answered as [{name, url}] (assumption: discovery-version).
+   */
+  readonly versions?: Readonly<Record<string, string>> | readonly string[];
+  readonly dialect: Dialect;
 }
+
+/** How the token endpoint words an error (assumption: token-error-shape). */
+export type TokenErrorShape = 'rfc6749' | 'imanage' | 'array';
+export const TOKEN_ERROR_SHAPES: readonly TokenErrorShape[] = ['rfc6749', 'imanage', 'array'];
+
+/**
+ * The details public iManage clients disagree on, chosen per host so that a client can be tested
+ * against each: the shape of token-endpoint errors, whether token responses carry token_type,
+ * what is done with OAuth parameters the server does not know (PKCE's among them), and whether
+ * customer_id is a string or a number in discovery.
+ */
+export interface Dialect {
+  readonly tokenErrors: TokenErrorShape;
+  /** assumption: token-type */
+  readonly tokenType: 'Bearer' | 'omit';
+  /** assumption: unknown-oauth-parameters */
+  readonly unknownParameters: 'ignore' | 'reject';
+  /** assumption: discovery-user */
+  readonly customerIdAs: 'string' | 'number';
+}
+
+export const DEFAULT_DIALECT: Dialect = {
+  tokenErrors: 'rfc6749',
+  tokenType: 'Bearer',
+  unknownParameters: 'ignore',
+  customerIdAs: 'string',
+};
 
 export interface TokenSettings {
   readonly authorizationCodeSeconds: number;
@@ -104,7 +137,8 @@ export interface PendingRedirectUri {
 
 export interface ApplicationConfig {
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Absent: a client registered without a secret (assumption: public-client). */
+  readonly clientSecret?: string;
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly pendingRedirectUris: readonly PendingRedirectUri[];

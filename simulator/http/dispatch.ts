@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { FaultKind, HostConfig } from '../config/types.ts';
+import type { FaultKind, HostConfig, TokenErrorShape } from '../config/types.ts';
 import { ApiError, ConfigError, OAuthError } from '../errors.ts';
 import type { ActiveFault, FaultSet } from '../faults/faults.ts';
 import type { World } from '../state/world.ts';
@@ -46,8 +46,9 @@ async function handle(
   };
   let fault: ActiveFault | undefined;
   let reply: Reply;
+  let host: HostConfig | undefined;
   try {
-    const host = resolveHost(deps.world, entry.host, req);
+    host = resolveHost(deps.world, entry.host, req);
     fault = deps.faults.takeRequestFault(host.name, method, url.pathname);
     if (fault?.kind === 'reset') {
       resetConnection(req);
@@ -57,7 +58,7 @@ async function handle(
     if (fault?.kind === 'slow') await delay(fault.delayMs, deps.stopping);
     reply = fault && fault.kind !== 'slow' ? faultReply(fault) : await route(deps, req, url, host, scheme);
   } catch (err) {
-    reply = errorReply(err, req);
+    reply = errorReply(err, req, tokenErrorShape(host, url.pathname));
   }
   send(res, reply);
   deps.log.add({ ...entry, status: reply.status, ...withFault(fault?.kind) });
@@ -127,9 +128,17 @@ function faultReply(fault: ActiveFault): Reply {
   return apiErrorReply(new ApiError(fault.status, code, `simulated failure (${fault.id})`));
 }
 
-function errorReply(err: unknown, req: IncomingMessage): Reply {
+/** assumption: token-error-shape — the host's shape, at the token and revocation endpoints only. */
+function tokenErrorShape(host: HostConfig | undefined, path: string): TokenErrorShape {
+  const tokenEndpoint = path === '/auth/oauth2/token' || path === '/auth/oauth2/revoke-token';
+  return tokenEndpoint && host ? host.dialect.tokenErrors : 'rfc6749';
+}
+
+function errorReply(err: unknown, req: IncomingMessage, shape: TokenErrorShape): Reply {
   if (err instanceof ApiError) return apiErrorReply(err);
-  if (err instanceof OAuthError) return oauthErrorReply(err, (req.headers.accept ?? '').includes('text/html'));
+  if (err instanceof OAuthError) {
+    return oauthErrorReply(err, (req.headers.accept ?? '').includes('text/html'), shape);
+  }
   if (err instanceof ConfigError) {
     return apiErrorReply(
       new ApiError(400, 'INVALID_PARAMETER', err.message, {

@@ -1,5 +1,6 @@
 // What a handler answers, before it is written to the socket. Handlers return values instead of
 // writing to the response so the dispatcher can log the status and apply faults in one place.
+import type { TokenErrorShape } from '../config/types.ts';
 import type { ApiError, OAuthError } from '../errors.ts';
 
 export interface Reply {
@@ -30,8 +31,11 @@ export function apiErrorReply(err: ApiError): Reply {
   return json(err.status, body, { ...err.headers });
 }
 
-/** RFC 6749 §5.2; an HTML page when a browser is asking (assumption: invalid-redirect-uri-shape). */
-export function oauthErrorReply(err: OAuthError, preferHtml: boolean): Reply {
+/**
+ * RFC 6749 §5.2, or the host's token-error shape (assumption: token-error-shape); an HTML page
+ * when a browser is asking (assumption: invalid-redirect-uri-shape).
+ */
+export function oauthErrorReply(err: OAuthError, preferHtml: boolean, shape: TokenErrorShape = 'rfc6749'): Reply {
   if (preferHtml) {
     return html(
       err.status,
@@ -39,11 +43,20 @@ export function oauthErrorReply(err: OAuthError, preferHtml: boolean): Reply {
     );
   }
   // RFC 6749 §5.1: token responses and their errors must not be cached.
-  return json(
-    err.status,
-    { error: err.error, error_description: err.message },
-    { 'cache-control': 'no-store', ...err.headers },
-  );
+  return json(err.status, oauthErrorBody(err, shape), { 'cache-control': 'no-store', ...err.headers });
+}
+
+function oauthErrorBody(err: OAuthError, shape: TokenErrorShape): unknown {
+  // iManage's own codes are upper case (NRC_INVALID_PROFILE); which code it gives here is not public.
+  const imanage = { code: err.error.toUpperCase(), code_message: err.message, messages: [] };
+  switch (shape) {
+    case 'rfc6749':
+      return { error: err.error, error_description: err.message };
+    case 'imanage':
+      return { error: imanage };
+    case 'array':
+      return { error: [{ code: err.error, code_message: err.message }] };
+  }
 }
 
 export function page(title: string, content: string): string {

@@ -24,7 +24,10 @@ export function authorize(ctx: RequestContext, signIns: SignInRequests): Reply {
     throw invalidRedirectUri(redirectUri);
   }
   const state = q.get('state');
-  // assumption: authorize-errors-after-valid-redirect
+  // assumption: authorize-errors-after-valid-redirect, unknown-oauth-parameters
+  if (ctx.host.dialect.unknownParameters === 'reject' && [...q.keys()].some((k) => !AUTHORIZE_PARAMETERS.has(k))) {
+    return redirect(redirectWith(redirectUri, { error: 'invalid_request', state }));
+  }
   if (q.get('response_type') !== 'code') {
     return redirect(redirectWith(redirectUri, { error: 'unsupported_response_type', state }));
   }
@@ -41,6 +44,15 @@ export function authorize(ctx: RequestContext, signIns: SignInRequests): Reply {
   const id = signIns.create(request);
   return redirect(`${ctx.origin}/auth/signin?${new URLSearchParams({ request: id })}`);
 }
+
+/** What public iManage clients send to authorize; PKCE's code_challenge is not among them. */
+const AUTHORIZE_PARAMETERS: ReadonlySet<string> = new Set([
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+]);
 
 /** base64url of a SHA-256 digest: 43 characters (RFC 7636 §4.2). */
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;

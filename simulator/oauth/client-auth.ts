@@ -1,5 +1,6 @@
 // Client authentication at the token endpoint (assumption: client-authentication): form fields
-// or HTTP Basic (RFC 6749 §2.3.1), never both at once.
+// or HTTP Basic (RFC 6749 §2.3.1), never both at once. An application registered without a secret
+// (assumption: public-client) is named by client_id alone, and refuses any secret sent with it.
 import type { IncomingMessage } from 'node:http';
 import type { HostConfig } from '../config/types.ts';
 import { OAuthError } from '../errors.ts';
@@ -24,6 +25,10 @@ export function clientCredentials(req: IncomingMessage, form: URLSearchParams): 
   return { clientId: formId, clientSecret: form.get('client_secret') ?? '', viaBasic: false };
 }
 
+function secretMatches(given: string, expected: string | undefined): boolean {
+  return expected === undefined ? given === '' : sameSecret(given, expected);
+}
+
 function basicCredentials(header: string | undefined): ClientCredentials | undefined {
   if (!header?.toLowerCase().startsWith('basic ')) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -46,7 +51,7 @@ export function authenticateClient(
   if (!client) throw new OAuthError(401, 'invalid_client', 'client authentication is required for this grant');
   const matches = world
     .applicationsOn(host, client.clientId)
-    .filter((a) => sameSecret(client.clientSecret, a.item.config.clientSecret));
+    .filter((a) => secretMatches(client.clientSecret, a.item.config.clientSecret));
   if (matches.length === 0) {
     // RFC 6749 §5.2: 401, with WWW-Authenticate when the client used the Authorization header.
     const headers: Record<string, string> = client.viaBasic ? { 'www-authenticate': 'Basic realm="iManage"' } : {};

@@ -5,7 +5,9 @@ import { json } from '../http/reply.ts';
 import type { Route } from '../http/router.ts';
 import { authorize, signIn, signInPage } from './authorize.ts';
 import { SignInRequests } from './signin-requests.ts';
-import { token } from './token.ts';
+import { rejectUnknown, token } from './token.ts';
+
+const REVOKE_PARAMETERS: ReadonlySet<string> = new Set(['access_token']);
 
 export function oauthRoutes(clock: Clock): Route[] {
   const signIns = new SignInRequests(clock);
@@ -21,6 +23,8 @@ export function oauthRoutes(clock: Clock): Route[] {
       // assumption: revoke-refresh-token — RFC 7009's `token` field names an access or a refresh token.
       handler: async (ctx) => {
         const form = parseForm(await ctx.body());
+        // assumption: unknown-oauth-parameters — a strict host knows only what public clients send.
+        if (ctx.host.dialect.unknownParameters === 'reject') rejectUnknown(form, REVOKE_PARAMETERS);
         ctx.world.tokens.revokeAccessToken(form.get('access_token') ?? '');
         const token = form.get('token') ?? '';
         ctx.world.tokens.revokeAccessToken(token);

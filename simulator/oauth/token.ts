@@ -32,11 +32,32 @@ export async function token(ctx: RequestContext): Promise<Reply> {
     throw new OAuthError(400, 'invalid_request', 'the token endpoint takes application/x-www-form-urlencoded');
   }
   const form = parseForm(await ctx.body());
+  if (ctx.host.dialect.unknownParameters === 'reject') rejectUnknown(form, TOKEN_PARAMETERS);
   const grantType = form.get('grant_type');
   if (!grantType) throw new OAuthError(400, 'invalid_request', 'grant_type is required');
   const handler = HANDLERS[grantType];
   if (!handler) throw new OAuthError(400, 'unsupported_grant_type', `grant_type '${grantType}' is not supported`);
   return handler({ ctx, form, client: clientCredentials(ctx.req, form) });
+}
+
+/** What public iManage clients send to the token endpoint; PKCE's code_verifier is not among them. */
+const TOKEN_PARAMETERS: ReadonlySet<string> = new Set([
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'client_id',
+  'client_secret',
+  'username',
+  'password',
+  'refresh_token',
+  'scope',
+]);
+
+/** assumption: unknown-oauth-parameters — a strict server refuses what it does not know. */
+export function rejectUnknown(params: URLSearchParams, known: ReadonlySet<string>): void {
+  for (const name of params.keys()) {
+    if (!known.has(name)) throw new OAuthError(400, 'invalid_request', `unknown parameter '${name.slice(0, 40)}'`);
+  }
 }
 
 function authorizationCodeGrant({ ctx, form, client }: GrantInput): Reply {
@@ -139,7 +160,9 @@ function requestedScope(form: URLSearchParams, app: Application): string {
 }
 
 function issue(ctx: RequestContext, principal: Principal, app: Application, replaces?: string): Reply {
-  const response = ctx.world.tokens.issue(principal, app.config, replaces);
+  const { token_type: tokenType, ...rest } = ctx.world.tokens.issue(principal, app.config, replaces);
+  // assumption: token-type — public clients never read token_type; a host may leave it out.
+  const response = ctx.host.dialect.tokenType === 'omit' ? rest : { ...rest, token_type: tokenType };
   // RFC 6749 §5.1: token responses must not be cached.
   return json(200, response, { 'cache-control': 'no-store', pragma: 'no-cache' });
 }

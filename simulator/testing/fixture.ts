@@ -1,6 +1,6 @@
 // The scenario most simulator tests run against. Secrets and passwords contain "canary" so the
 // request-log test can prove none of them is ever logged.
-import type { Scenario } from '../config/spec.ts';
+import type { HostSpec, Scenario } from '../config/spec.ts';
 import type { RunningSimulator } from '../server.ts';
 import { form, send, type Target } from './client.ts';
 
@@ -130,4 +130,33 @@ export async function passwordToken(
   });
   if (res.status !== 200) throw new Error(`password grant failed: ${res.status} ${res.text}`);
   return res.json<Tokens>().access_token;
+}
+
+/** Hosts that answer in the shapes public iManage clients disagree on (config `dialect`), for customer 100. */
+export const DIALECT_HOSTS = {
+  imanage: 'imanage-errors.example',
+  array: 'array-errors.example',
+  strict: 'strict.example',
+  numeric: 'numeric.example',
+  apiList: 'api-list.example',
+} as const;
+
+/** Adds DIALECT_HOSTS and a password-grant application registered without a secret ('desktop-auth'). */
+export function addDialectHosts(sim: RunningSimulator): void {
+  const h = DIALECT_HOSTS;
+  const hosts: HostSpec[] = [
+    { name: h.imanage, customers: ['100'], dialect: { tokenErrors: 'imanage', tokenType: 'omit' } },
+    { name: h.array, customers: ['100'], dialect: { tokenErrors: 'array', tokenType: 'omit' } },
+    { name: h.strict, customers: ['100'], dialect: { unknownParameters: 'reject' } },
+    {
+      name: h.numeric,
+      customers: ['100'],
+      dmsVersion: '10.4.2',
+      versions: ['v1', 'v2'],
+      dialect: { customerIdAs: 'number' },
+    },
+    { name: h.apiList, customers: ['100'], versions: ['v1', 'v2'] },
+  ];
+  for (const host of hosts) sim.admin.putHost(host);
+  sim.admin.putApplication('100', { clientId: 'desktop-auth', grants: ['password'], allowRefreshToken: true });
 }

@@ -131,7 +131,7 @@ describe('ApplicationSettingsMismatch', () => {
   it('Actionstep with a 30-minute access token: warned with the setting to change, Ready stays True', async () => {
     const object = await conditionOf('actionstep-30', 'TokensReady', 'True', 'ApplicationSettingsMismatch');
     expect(condition(object, 'TokensReady')?.message).toMatch(
-      /Access Token Expiry is 30 minutes \(expires_in 1800\), expected 90 minutes, because profile Actionstep \(seed 003/,
+      /Access Token Expiry is 30 minutes \(expires_in 1800\), expected 90 minutes, because profile Actionstep \(Actionstep's iManage guide/,
     );
     expect(condition(object, 'Ready')).toMatchObject({ status: 'True', reason: 'Connected' });
   });
@@ -143,7 +143,7 @@ describe('ApplicationSettingsMismatch', () => {
   it('Syncly on an application without refresh tokens: warned (the password grants again)', async () => {
     const object = await conditionOf('syncly-no-refresh', 'TokensReady', 'True', 'ApplicationSettingsMismatch');
     expect(condition(object, 'TokensReady')?.message).toMatch(
-      /Allow Refresh Token is No \(iManage returned no refresh token\), expected Yes, because profile Syncly \(seed 004/,
+      /Allow Refresh Token is No \(iManage returned no refresh token\), expected Yes, because profile Syncly \(Syncly's iManage on-premise guide/,
     );
   });
 

@@ -24,7 +24,7 @@ export interface IManageConnection {
  */
 export interface IManageConnectionSpec {
   /**
-   * The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the rule and the fix; it never changes what you wrote. See the README, "Product profiles".
+   * The connecting product, whose guide adds rules: ClioOperate (Clio Operate's iManage guide and iManage Cloud guide), Actionstep (Actionstep's iManage guide), Legatics (Legatics' iManage guide), Syncly (Syncly's iManage on-premise guide), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the guide, what it says, and the fix; it never changes what you wrote. See the README, "Product profiles".
    */
   profile?: "Generic" | "ClioOperate" | "Actionstep" | "Legatics" | "Syncly";
   /**
@@ -56,7 +56,7 @@ export interface IManageConnectionSpec {
    */
   library?: string;
   /**
-   * Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application.
+   * Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application. With auth.grant Password, clientSecret may be left out for an application registered without a secret (iManage Cloud's "Desktop Auth Client", an on-premise "Native" application): the operator then sends client_id alone.
    */
   clientSecretRef?: LocalObjectReference;
   /**
@@ -124,6 +124,10 @@ export interface Auth {
    * Secret holding the fall-back account: keys username and password for Password; key refreshToken (from the interactive link) for AuthorizationCode. Not used by ClientCredentials.
    */
   credentialsSecretRef?: LocalObjectReference;
+  /**
+   * PKCE on the interactive sign-in (AuthorizationCode): S256 sends code_challenge and code_verifier, as RFC 9700 recommends; Disabled sends neither, as every public iManage client does. Whether iManage accepts them is not published: turn it off if the sign-in comes back with invalid_request.
+   */
+  pkce?: "S256" | "Disabled";
 }
 /**
  * Where and how the operator keeps the OAuth tokens it obtains.
@@ -282,7 +286,7 @@ export interface ServerStatus {
    */
   libraries?: string[];
   /**
-   * The Work Server version, where the server reports one (GET /api with a token).
+   * The server version, where GET /api with a token reports one: data.dms_version, data.versions.work, or the API versions data.versions lists (shown as "API v1, v2"). Absent: the server reports none.
    */
   version?: string;
 }
@@ -516,7 +520,7 @@ export interface LocalObjectReference {
  */
 export interface Resolution {
   /**
-   * Resolved; NoMatch (nothing matches: Clio Operate shows an error); AmbiguousMatch (several match and onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).
+   * Resolved; NoMatch (nothing matches: the product has no workspace to file in); AmbiguousMatch (several match and onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).
    */
   outcome:
     | "Resolved"

@@ -151,9 +151,15 @@ const auth = obj(
       'Secret holding the fall-back account: keys username and password for Password; key refreshToken ' +
         '(from the interactive link) for AuthorizationCode. Not used by ClientCredentials.',
     ),
+    pkce: str(
+      'PKCE on the interactive sign-in (AuthorizationCode): S256 sends code_challenge and code_verifier, as RFC 9700 ' +
+        'recommends; Disabled sends neither, as every public iManage client does. Whether iManage accepts them is not ' +
+        'published: turn it off if the sign-in comes back with invalid_request.',
+      { enum: ['S256', 'Disabled'], default: 'S256' },
+    ),
   },
   {
-    default: { grant: 'AuthorizationCode', scope: 'user' },
+    default: { grant: 'AuthorizationCode', scope: 'user', pkce: 'S256' },
     'x-kubernetes-validations': [
       celRule({
         rule: "self.grant != 'Password' || has(self.credentialsSecretRef)",
@@ -231,9 +237,11 @@ export const iManageConnectionSpec: Schema = obj(
   'The desired state of a connection from a product to iManage Work.',
   {
     profile: str(
-      'The connecting product, whose guide adds rules: ClioOperate (seeds 000, 001), Actionstep (003), Legatics (002), ' +
-        "Syncly (004), or Generic (no extra rules). A profile only rejects what breaks its product's rules, naming the " +
-        'rule and the fix; it never changes what you wrote. See the README, "Product profiles".',
+      "The connecting product, whose guide adds rules: ClioOperate (Clio Operate's iManage guide and " +
+        "iManage Cloud guide), Actionstep (Actionstep's iManage guide), Legatics (Legatics' iManage guide), " +
+        "Syncly (Syncly's iManage on-premise guide), or Generic (no extra rules). A profile only rejects what " +
+        "breaks its product's rules, naming the guide, what it says, and the fix; it never changes what you " +
+        'wrote. See the README, "Product profiles".',
       { enum: [...PROFILES], default: 'Generic' },
     ),
     productVersion: str(
@@ -261,7 +269,9 @@ export const iManageConnectionSpec: Schema = obj(
       minLength: 1,
       maxLength: 64,
       pattern: '^[A-Za-z0-9_-]+$',
-      [FIX]: 'copy the customer id from your iManage onboarding documents (digits, for example 100)',
+      [FIX]:
+        'copy the customer id from your iManage onboarding documents, as a string in quotes: customerId: "100" ' +
+        '(YAML reads a bare 100 as a number)',
     }),
     library: str('The preferred library (Clio Operate calls it the preferred database), for example ACTIVE_US.', {
       minLength: 1,
@@ -270,7 +280,10 @@ export const iManageConnectionSpec: Schema = obj(
       [FIX]: 'use the library id as iManage shows it, for example ACTIVE_US',
     }),
     clientSecretRef: localObjectRef(
-      'Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for Cloud it overrides the operator-wide default application.',
+      'Secret with keys clientId and clientSecret of the iManage application. Required for Hosted and OnPremise; for ' +
+        'Cloud it overrides the operator-wide default application. With auth.grant Password, clientSecret may be left ' +
+        'out for an application registered without a secret (iManage Cloud\'s "Desktop Auth Client", an on-premise ' +
+        '"Native" application): the operator then sends client_id alone.',
     ),
     caBundleSecretRef: secretKeyRef(
       'Secret key holding PEM CA certificates to trust for url and apiUrl instead of the system roots, for an on-premise server behind a private CA. There is no switch to skip verification.',
@@ -475,7 +488,10 @@ export const iManageConnectionStatus: Schema = obj('The observed state of the co
         description: 'The libraries the server reports, once the operator holds a token.',
         items: str('A library id.'),
       },
-      version: str('The Work Server version, where the server reports one (GET /api with a token).'),
+      version: str(
+        'The server version, where GET /api with a token reports one: data.dms_version, data.versions.work, or the ' +
+          'API versions data.versions lists (shown as "API v1, v2"). Absent: the server reports none.',
+      ),
     },
   ),
   tokens: tokensStatus,

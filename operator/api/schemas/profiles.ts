@@ -12,11 +12,23 @@ import { type CelExample, type CelValidation, SharedRegex, celRule } from './cel
 export const PROFILES = ['Generic', 'ClioOperate', 'Actionstep', 'Legatics', 'Syncly'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** Where a rule comes from: the seed file number and the guide's words. */
+/** Where a rule comes from: the seed file number (for us) and the guide's words (for the user). */
 export interface SeedRule {
-  readonly seed: '000' | '001' | '002' | '003' | '004';
+  readonly seed: keyof typeof GUIDES;
   readonly says: string;
 }
+
+/**
+ * The product guide behind each seed file, by the name a user knows it under: what users read
+ * names the guide, never our seed number.
+ */
+export const GUIDES = {
+  '000': "Clio Operate's iManage guide",
+  '001': "Clio Operate's iManage Cloud guide",
+  '002': "Legatics' iManage guide",
+  '003': "Actionstep's iManage guide",
+  '004': "Syncly's iManage on-premise guide",
+} as const;
 
 export const CLIO_REDIRECT_PATH = '/externalServices/replyFrom';
 /** Clio Operate versions below 7.11.0: 0.x–6.x, 7.0–7.10 (any patch). */
@@ -43,9 +55,14 @@ interface ProfileRuleDefinition {
   readonly rejects: readonly CelExample[];
 }
 
-/** `profile Actionstep (seed 003: "…"): <problem>; fix: <fix>` — the same text on every side. */
+/** `profile Actionstep (Actionstep's iManage guide: "…"): <problem>; fix: <fix>` — the same text on every side. */
 export function profileMessage(profile: string, from: SeedRule, problem: string, fix: string): string {
-  return `profile ${profile} (seed ${from.seed}: "${from.says}"): ${problem}; fix: ${fix}`;
+  return `profile ${profile} (${guideSays(from)}): ${problem}; fix: ${fix}`;
+}
+
+/** `Actionstep's iManage guide: "Only one iManage library …"` */
+export function guideSays(from: SeedRule): string {
+  return `${GUIDES[from.seed]}: "${from.says}"`;
 }
 
 const ALL_RULES: ProfileRuleDefinition[] = [];

@@ -134,7 +134,7 @@ function resolution(description: string): Schema {
     description,
     {
       outcome: str(
-        'Resolved; NoMatch (nothing matches: Clio Operate shows an error); AmbiguousMatch (several match and ' +
+        'Resolved; NoMatch (nothing matches: the product has no workspace to file in); AmbiguousMatch (several match and ' +
           'onMultipleMatches is Fail); FolderMissing; Forbidden; LibraryNotFound; NeedsWorkItem (a dynamic resolver: ' +
           'see previews); IncompleteWorkItem (a preview lacks a value every resolver needs); NoResolver (no entry for ' +
           'the work type and no *); InvalidResolver; Unavailable (iManage did not answer; retried).',

@@ -91,7 +91,7 @@ describe('profile messages', () => {
 
   // validate prints at most 400 characters of a message; ours must never be cut.
   it.each(messages)('%s: names the profile, the seed and the fix, within 400 characters', (message) => {
-    expect(message).toMatch(/^profile (ClioOperate|Actionstep|Legatics|Syncly) \(seed 00[0-4]: ".+"\): .+; fix: .+/);
+    expect(message).toMatch(/^profile (ClioOperate|Actionstep|Legatics|Syncly) \((Clio Operate|Legatics|Actionstep|Syncly)'s? [^:]*guide: ".+"\): .+; fix: .+/);
     expect(message.length).toBeLessThanOrEqual(400);
   });
 });
@@ -184,7 +184,7 @@ describe('repository rules that need the connection', () => {
     const problems = repositoryProfileProblems(facts as ConnectionFacts, repository);
     const at = problems.filter((p) => p.path === path);
     expect(at.map((p) => p.message).join('\n')).toMatch(message);
-    expect(at[0]?.message).toMatch(/^profile \w+ \(seed 00\d: ".+"\): /);
+    expect(at[0]?.message).toMatch(/^profile \w+ \([^:]*guide: ".+"\): /);
     expect(at[0]?.fix).toBeTruthy();
   });
 

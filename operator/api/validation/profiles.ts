@@ -5,7 +5,7 @@
 
 import type { WorkspaceRepositorySpec } from '../generated/types.ts';
 import { ResolverSyntaxError, parseResolver, type ParsedResolver, type Template } from '../resolver/index.ts';
-import type { Profile, SeedRule } from '../schemas/profiles.ts';
+import { guideSays, type Profile, type SeedRule } from '../schemas/profiles.ts';
 import type { Problem } from './problems.ts';
 
 /** What a repository's profile rules need to know of its connection. */
@@ -73,7 +73,7 @@ const MAPPED_FIELDS: SeedRule = {
 function problem(profile: Profile, from: SeedRule, path: string, what: string, fix: string): Problem {
   return {
     path,
-    message: `profile ${profile} (seed ${from.seed}: "${from.says}"): ${what}`,
+    message: `profile ${profile} (${guideSays(from)}): ${what}`,
     fix,
     code: 'ProfileRuleBroken',
   };

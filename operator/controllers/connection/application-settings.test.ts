@@ -55,7 +55,7 @@ describe('applicationMismatches', () => {
   it('names the seed and the values told', () => {
     const [m] = applicationMismatches(connection('Actionstep', 'Password'), payload(30, true));
     expect(m).toMatchObject({ expected: '90 minutes', actual: '30 minutes (expires_in 1800)' });
-    expect(m?.because).toMatch(/^profile Actionstep \(seed 003: ".*Access Token Expiry 90 mins"\)$/);
+    expect(m?.because).toMatch(/^profile Actionstep \(Actionstep's iManage guide: ".*Access Token Expiry 90 mins"\)$/);
   });
 });
 

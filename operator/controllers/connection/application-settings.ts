@@ -6,7 +6,7 @@
 // Pure: it reads only the stored payload, where both answers are recorded.
 
 import type { IManageConnection } from '../../api/generated/types.ts';
-import type { Profile, SeedRule } from '../../api/schemas/profiles.ts';
+import { guideSays, type Profile, type SeedRule } from '../../api/schemas/profiles.ts';
 import type { StoredPayload } from '../../tokens/stored.ts';
 
 export interface SettingMismatch {
@@ -43,7 +43,7 @@ export function applicationMismatches(connection: IManageConnection, payload: St
   const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
   const profile = (connection.spec.profile ?? 'Generic') as Profile;
   const expected = EXPECTED[profile];
-  const seed = expected && `profile ${profile} (seed ${expected.from.seed}: "${expected.from.says}")`;
+  const seed = expected && `profile ${profile} (${guideSays(expected.from)})`;
   const out: SettingMismatch[] = [];
   // Client credentials get no refresh token by design (RFC 6749 §4.4.3): its absence tells nothing.
   const noRefreshToken = payload.refresh_token === undefined && grant !== 'ClientCredentials';

@@ -203,7 +203,8 @@ const CHECKS: readonly Check<Input>[] = [
   secretCheck(
     (o) => o.clientSecret,
     'spec.clientSecretRef.name',
-    () => ['clientId', 'clientSecret'],
+    // A password-grant application may be registered without a secret (a "Desktop Auth Client").
+    (i) => (i.connection.spec.auth?.grant === 'Password' ? ['clientId'] : ['clientId', 'clientSecret']),
     'client credentials',
   ),
   secretCheck(

@@ -122,7 +122,7 @@ export async function observeConnection(
   const tokenCa = application?.operators ? undefined : ca;
   const tokens = await observeTokens(client, connection, context.tokens, {
     facts,
-    ...(application?.secret !== undefined
+    ...(application && (application.secret !== undefined || spec.auth?.grant === 'Password')
       ? { application: { clientId: application.id, clientSecret: application.secret } }
       : {}),
     ...(tokenCa ? { ca: tokenCa } : {}),

@@ -62,7 +62,8 @@ export interface TokenDeps {
 
 export interface TokenInputs {
   readonly connection: IManageConnection;
-  readonly application?: { readonly clientId: string; readonly clientSecret: string };
+  /** clientSecret is absent for a password-grant application registered without one. */
+  readonly application?: { readonly clientId: string; readonly clientSecret: string | undefined };
   readonly credentials: { readonly username?: string; readonly password?: string; readonly refreshToken?: string };
   /** Absent when tokens are stored plain; an error when the key material cannot be used. */
   readonly material: KeyMaterial | EncryptionKeyError | undefined;
@@ -359,6 +360,7 @@ class TokenPass {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
       scope: c.spec.auth?.scope ?? 'user',
+      pkce: c.spec.auth?.pkce !== 'Disabled',
     };
     const signIn: SignIn = await link.signInUrl(identity, server, now);
     return { signIn };

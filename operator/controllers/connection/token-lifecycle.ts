@@ -154,7 +154,8 @@ async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connect
   if (!where) return undefined;
   const secret = await ctx.client.get(secrets, where);
   const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
-  return { clientId: read('clientId'), clientSecret: read('clientSecret') };
+  const clientSecret = read('clientSecret');
+  return { clientId: read('clientId'), ...(clientSecret ? { clientSecret } : {}) };
 }
 
 /** The CA bundle iManage's certificate is checked against, as for every other call to it. */

@@ -229,19 +229,19 @@ describe("decideRepository, the connection's profile rules (issue 14)", () => {
       'Clio Operate, an area outside the seven',
       'ClioOperate',
       repository({ spec: { area: 'Matters' } }),
-      /^spec\.area: profile ClioOperate \(seed 000: .*\): area Matters is not one of .* — fix: use one of Document/,
+      /^spec\.area: profile ClioOperate \(Clio Operate's iManage guide: .*\): area Matters is not one of .* — fix: use one of Document/,
     ],
     [
       'Actionstep, an area other than Matters',
       'Actionstep',
       matters({ area: 'DocumentTemplates' }),
-      /^spec\.area: profile Actionstep \(seed 003: .*\): .*: Actionstep links matters only — fix: use area Matters$/,
+      /^spec\.area: profile Actionstep \(Actionstep's iManage guide: .*\): .*: Actionstep links matters only — fix: use area Matters$/,
     ],
     [
       "Actionstep, a library other than the connection's",
       'Actionstep',
       matters({ library: 'ACTIVE_US' }),
-      /^spec\.library: profile Actionstep \(seed 003: "Only one iManage library .*"\): .* — fix: remove library/,
+      /^spec\.library: profile Actionstep \(Actionstep's iManage guide: "Only one iManage library .*"\): .* — fix: remove library/,
     ],
     [
       'Actionstep, several matches guessed at, and the fallback not by File Reference',
@@ -299,7 +299,7 @@ describe('decideRepository, resolving', () => {
       'stalled',
       'NoMatch',
       'spec.resolvers[0].resolver',
-      /^spec\.resolvers\[0\]\.resolver: work type '\*': no workspace matches \(searched name=.*\): Clio Operate shows/,
+      /^spec\.resolvers\[0\]\.resolver: work type '\*': no workspace matches \(searched name=.*\), so the product has no workspace to file in; create/,
     ],
     [
       'AmbiguousMatch',

@@ -55,8 +55,8 @@ function searchedStatus(
       return {
         outcome: 'NoMatch',
         message:
-          `no workspace matches (searched ${searched}): Clio Operate shows an error; create the workspace ` +
-          `in iManage or correct ${field}.resolver`,
+          `no workspace matches (searched ${searched}), so the product has no workspace to file in; create the ` +
+          `workspace in iManage or correct ${field}.resolver`,
       };
     case 'AmbiguousMatch':
       return {
