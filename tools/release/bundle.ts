@@ -48,7 +48,7 @@ async function main([root, out]: string[]): Promise<void> {
     platform: 'node',
     logLevel: 'warn',
     plugins: [versionPlugin(version), executableMeta],
-    output: { file: out, format: 'es', inlineDynamicImports: true, minify: false },
+    output: { file: out, format: 'es', codeSplitting: false, minify: false },
   });
 }
 
