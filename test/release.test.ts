@@ -3,7 +3,7 @@
 // single executable per platform, SBOMs and SHA256SUMS. This platform's executable runs here with
 // no Node on PATH, against the test API server; the arm64 artefacts are checked for their
 // architecture (ELF header, image configuration).
-import { mkdir, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -168,5 +168,24 @@ describe('the repository', () => {
       if (COMPILED.some((magic) => magic.test(buffer.subarray(0, bytesRead).toString('latin1')))) compiled.push(path);
     }
     expect(compiled).toEqual([]);
+  });
+});
+
+describe('the commands that build with Go', () => {
+  it('stop with one line when Go is missing or older than 1.26, before building anything', async () => {
+    const oldGo = join(work, 'old-go');
+    await mkdir(oldGo);
+    await writeFile(join(oldGo, 'go'), '#!/bin/sh\necho go1.22.0\n', { mode: 0o755 });
+    const scripts = ['tools/controlplane.sh', 'tools/image/build.sh', 'tools/release/build.sh'];
+    for (const [path, found] of [['/usr/bin:/bin', /'go' is not on PATH/], [`${oldGo}:/usr/bin:/bin`, /found Go 1\.22\.0/]] as const) {
+      for (const script of scripts) {
+        const result = await run('bash', [join(root, script)], { env: { PATH: path, HOME: work } });
+        expect(result.code, script).toBe(1);
+        const lines = result.stderr.trim().split('\n');
+        expect(lines, `${script} with PATH=${path}`).toHaveLength(1);
+        expect(lines[0]).toMatch(/^Go 1\.26 or newer is required/);
+        expect(lines[0]).toMatch(found);
+      }
+    }
   });
 });
