@@ -23,6 +23,8 @@ export class ImageToolError extends Error {
 
 export interface BuiltImage {
   readonly digest: string;
+  /** build.sh's stderr: what it resolved, sizes, paths. */
+  readonly log: string;
   /** The OCI layout folder. */
   readonly layout: string;
   /** imagetool, built with the image: unpack, list, config. */
@@ -39,17 +41,17 @@ export async function snapshotInputs(dir: string): Promise<string> {
   return dir;
 }
 
-/** The snapshot's build.sh --out `out`; `rebuild` ignores the build cache. */
-export async function buildImage(snapshot: string, out: string, rebuild = false): Promise<BuiltImage> {
-  const args = [join(snapshot, 'tools', 'image', 'build.sh'), '--out', out, ...(rebuild ? ['--rebuild'] : [])];
+/** The snapshot's build.sh --out `out`, with build.sh's flags such as --rebuild (ignore the cache). */
+export async function buildImage(snapshot: string, out: string, ...flags: string[]): Promise<BuiltImage> {
+  const args = [join(snapshot, 'tools', 'image', 'build.sh'), '--out', out, ...flags];
   const pinned = (await readFile(join(snapshot, 'build.env'), 'utf8')).trim().split('\n').map((l) => l.split(/=(.*)/s));
   const result = await run('bash', args, { env: { ...process.env, ...Object.fromEntries(pinned) } });
   if (result.code !== 0) throw new ImageToolError('tools/image/build.sh', result.code, result.stderr);
   const digest = result.stdout.trim().split('\n').at(-1)!;
-  return { digest, layout: join(out, 'oci'), tool: join(out, 'imagetool') };
+  return { digest, log: result.stderr, layout: join(out, 'oci'), tool: join(out, 'imagetool') };
 }
 
-async function imagetool(image: BuiltImage, args: readonly string[]): Promise<string> {
+export async function imagetool(image: Omit<BuiltImage, 'log' | 'digest'>, args: readonly string[]): Promise<string> {
   const result = await run(image.tool, [...args, '--oci-layout', image.layout]);
   if (result.code !== 0) throw new ImageToolError(`imagetool ${args[0]}`, result.code, result.stderr);
   return result.stdout;

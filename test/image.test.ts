@@ -37,9 +37,26 @@ let simulator: RunningSimulator | undefined;
 let container: Container | undefined;
 const exampleNamespaces: string[] = [];
 
+const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+const lockPath = () => join(work, 'inputs', 'tools', 'image', 'debian.lock');
+/** A version of base-files the archive never served, as a lock a few weeks old names one it dropped. */
+const droppedVersion = '12.4+deb12u0';
+
+/** The lock's base-files line for this architecture: [name, arch, version, sha256]. */
+async function lockedBaseFiles(): Promise<string[]> {
+  const lines = (await readFile(lockPath(), 'utf8')).split('\n').map((l) => l.trim().split(/\s+/));
+  return lines.find((f) => f[0] === 'base-files' && f[1] === arch)!;
+}
+
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'imanage-image-'));
-  image = await buildImage(await snapshotInputs(join(work, 'inputs')), join(work, 'build'));
+  await snapshotInputs(join(work, 'inputs'));
+  // Issue 17: the build must not fail when the archive has moved past a locked version.
+  const lock = await readFile(lockPath(), 'utf8');
+  const stale = lock.replace(new RegExp(`^(base-files\\s+${arch}\\s+)\\S+\\s+\\S+`, 'm'), `$1${droppedVersion} ${'0'.repeat(64)}`);
+  expect(stale).not.toBe(lock);
+  await writeFile(lockPath(), stale);
+  image = await buildImage(join(work, 'inputs'), join(work, 'build'));
   config = await imageConfig(image);
 }, 600_000);
 
@@ -53,10 +70,36 @@ afterAll(async () => {
 });
 
 describe('the image', () => {
-  it('builds twice from the same inputs to the same digest', async () => {
-    const again = await buildImage(join(work, 'inputs'), join(work, 'again'), true);
+  it('builds twice from one lock to one digest', async () => {
+    const again = await buildImage(join(work, 'inputs'), join(work, 'again'), '--rebuild');
     expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(again.digest).toBe(image.digest);
+  }, 600_000);
+
+  it('takes the version the archive serves for a locked one it dropped, says so in one line, and shows it', async () => {
+    const said = image.log.split('\n').filter((l) => l.includes(`base-files ${droppedVersion}`));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/no longer in the archive; using base-files \S+ \((amd64|arm64)\); npm run image -- --update-lock/);
+    const served = /using base-files (\S+)/.exec(said[0]!)![1]!;
+    expect(served).not.toBe(droppedVersion);
+    expect(config.config.Labels['dev.imanage-operator.debian-packages']).toContain(`base-files=${served}`);
+    const sbom = JSON.parse(await readFile(join(await unpacked(), 'usr/share/doc/imanage-operator/sbom.spdx.json'), 'utf8')) as {
+      packages: { name: string; versionInfo: string; checksums?: { algorithm: string; checksumValue: string }[] }[];
+    };
+    const baseFiles = sbom.packages.find((p) => p.name === 'base-files');
+    expect(baseFiles?.versionInfo).toBe(served);
+    expect(baseFiles?.checksums?.[0]?.checksumValue).toMatch(/^[0-9a-f]{64}$/);
+    expect(sbom.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['libc6', 'ca-certificates', 'pino', `node-linux-${arch === 'amd64' ? 'x64' : 'arm64'}`]));
+
+    // --update-lock writes what was resolved: the served version and the index's SHA256.
+    const updated = await buildImage(join(work, 'inputs'), join(work, 'updated'), '--update-lock');
+    expect(updated.digest).toBe(image.digest);
+    const [, , version, sha] = await lockedBaseFiles();
+    expect(version).toBe(served);
+    expect(sha).toBe(baseFiles?.checksums?.[0]?.checksumValue);
+    const after = await buildImage(join(work, 'inputs'), join(work, 'after'));
+    expect(after.log).not.toMatch(/no longer in the archive|using base-files/);
+    expect(after.digest).toBe(image.digest);
   }, 600_000);
 
   it('holds no shell, no package manager and no compiler, and only production dependencies', async () => {

@@ -7,6 +7,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tools/image/require-go.sh
+source "$here/image/require-go.sh"
+require_go # one line and exit 1 when Go is missing or too old, before anything else
 k8s_version=v1.37.2
 helm_version=v4.3.1
 

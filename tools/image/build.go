@@ -29,7 +29,7 @@ type buildOptions struct {
 	epoch                                  int64
 	entrypoint, cmd                        string
 	user, workdir, tag, ociLayout, tarFile string
-	scratch                                string
+	scratch, platform                      string
 }
 
 func buildCommand(args []string) error {
@@ -47,6 +47,7 @@ func buildCommand(args []string) error {
 	flags.StringVar(&o.ociLayout, "oci-layout", "", "output: OCI image layout folder (replaced)")
 	flags.StringVar(&o.tarFile, "tarball", "", "output: docker load-able tarball")
 	flags.StringVar(&o.scratch, "scratch", "", "folder for the compressed layers")
+	flags.StringVar(&o.platform, "platform", "linux/amd64", "linux/amd64 or linux/arm64")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -71,8 +72,11 @@ func (o *buildOptions) validate() error {
 		return fmt.Errorf("--epoch: give SOURCE_DATE_EPOCH (seconds since 1970), e.g. the commit time")
 	case o.entrypoint == "":
 		return fmt.Errorf(`--entrypoint: give a JSON array such as ["/nodejs/bin/node","/app/main.js"]`)
-	case o.tag == "" || o.ociLayout == "" || o.tarFile == "" || o.scratch == "":
-		return fmt.Errorf("--tag, --oci-layout, --tarball and --scratch are all required")
+	case o.tag == "" || o.ociLayout == "" || o.scratch == "":
+		return fmt.Errorf("--tag, --oci-layout and --scratch are all required")
+	}
+	if _, err := parsePlatform(o.platform); err != nil {
+		return err
 	}
 	return nil
 }
@@ -93,9 +97,14 @@ func (o *buildOptions) config() (*v1.ConfigFile, error) {
 		}
 		labels[key] = value
 	}
+	platform, err := parsePlatform(o.platform)
+	if err != nil {
+		return nil, err
+	}
 	return &v1.ConfigFile{
-		Architecture: "amd64",
-		OS:           "linux",
+		Architecture: platform.Architecture,
+		Variant:      platform.Variant,
+		OS:           platform.OS,
 		Created:      v1.Time{Time: o.created()},
 		RootFS:       v1.RootFS{Type: "layers"}, // mutate.Append adds the diff IDs
 		Config: v1.Config{
@@ -156,7 +165,21 @@ func (o *buildOptions) write(img v1.Image) error {
 	if err := path.AppendImage(img, layout.WithAnnotations(annotations)); err != nil {
 		return err
 	}
+	if o.tarFile == "" {
+		return nil
+	}
 	return tarball.WriteToFile(o.tarFile, ref, img)
+}
+
+// parsePlatform accepts the two platforms the image is built for (Node and Debian exist for both).
+func parsePlatform(s string) (*v1.Platform, error) {
+	switch s {
+	case "linux/amd64":
+		return &v1.Platform{OS: "linux", Architecture: "amd64"}, nil
+	case "linux/arm64":
+		return &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, nil
+	}
+	return nil, fmt.Errorf("--platform %q: want linux/amd64 or linux/arm64", s)
 }
 
 // report prints the sizes on stderr and the digest, alone, on stdout.

@@ -25,8 +25,9 @@ func addUncompressed(total int64, layer v1.Layer) (int64, error) {
 	return total + n, err
 }
 
-// imageFromLayout opens the only image of an OCI layout folder.
-func imageFromLayout(dir string) (v1.Image, error) {
+// imageFromLayout opens the only image of an OCI layout folder or, when the layout's only entry
+// is an image index, its image for `platform` (OS/ARCH, e.g. linux/arm64).
+func imageFromLayout(dir, platform string) (v1.Image, error) {
 	index, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, err
@@ -36,14 +37,38 @@ func imageFromLayout(dir string) (v1.Image, error) {
 		return nil, err
 	}
 	if len(manifest.Manifests) != 1 {
-		return nil, fmt.Errorf("%s holds %d images; want exactly one", dir, len(manifest.Manifests))
+		return nil, fmt.Errorf("%s holds %d entries; want exactly one", dir, len(manifest.Manifests))
 	}
-	return index.Image(manifest.Manifests[0].Digest)
+	entry := manifest.Manifests[0]
+	if !entry.MediaType.IsIndex() {
+		return index.Image(entry.Digest)
+	}
+	if platform == "" {
+		return nil, fmt.Errorf("%s holds an image index: give --platform", dir)
+	}
+	nested, err := index.ImageIndex(entry.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return platformImage(nested, platform)
+}
+
+func platformImage(index v1.ImageIndex, platform string) (v1.Image, error) {
+	manifest, err := index.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range manifest.Manifests {
+		if m.Platform != nil && m.Platform.OS+"/"+m.Platform.Architecture == platform {
+			return index.Image(m.Digest)
+		}
+	}
+	return nil, fmt.Errorf("the image index has no image for %s", platform)
 }
 
 // eachEntry walks the image's flattened file system (whiteouts applied), as a runtime sees it.
-func eachEntry(layoutDir string, visit func(*tar.Header, io.Reader) error) error {
-	img, err := imageFromLayout(layoutDir)
+func eachEntry(layoutDir, platform string, visit func(*tar.Header, io.Reader) error) error {
+	img, err := imageFromLayout(layoutDir, platform)
 	if err != nil {
 		return err
 	}
@@ -64,18 +89,23 @@ func eachEntry(layoutDir string, visit func(*tar.Header, io.Reader) error) error
 	}
 }
 
-func layoutFlag(flags *flag.FlagSet) *string {
-	return flags.String("oci-layout", "", "OCI image layout folder holding one image")
+type layoutFlags struct{ dir, platform *string }
+
+func addLayoutFlags(flags *flag.FlagSet) layoutFlags {
+	return layoutFlags{
+		dir:      flags.String("oci-layout", "", "OCI image layout folder holding one image or one image index"),
+		platform: flags.String("platform", "", "the index's image to use: linux/amd64 or linux/arm64"),
+	}
 }
 
 // configCommand prints the image's configuration (entrypoint, user, environment, labels) as JSON.
 func configCommand(args []string) error {
 	flags := flag.NewFlagSet("config", flag.ContinueOnError)
-	layoutDir := layoutFlag(flags)
+	from := addLayoutFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	img, err := imageFromLayout(*layoutDir)
+	img, err := imageFromLayout(*from.dir, *from.platform)
 	if err != nil {
 		return err
 	}
@@ -90,11 +120,11 @@ func configCommand(args []string) error {
 // listCommand prints one line per entry: type, octal mode, uid:gid and the absolute path.
 func listCommand(args []string) error {
 	flags := flag.NewFlagSet("list", flag.ContinueOnError)
-	layoutDir := layoutFlag(flags)
+	from := addLayoutFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	return eachEntry(*layoutDir, func(h *tar.Header, _ io.Reader) error {
+	return eachEntry(*from.dir, *from.platform, func(h *tar.Header, _ io.Reader) error {
 		_, err := fmt.Printf("%c %04o %d:%d /%s\n", typeLetter(h.Typeflag), h.Mode, h.Uid, h.Gid, strings.TrimSuffix(h.Name, "/"))
 		return err
 	})
@@ -114,7 +144,7 @@ func typeLetter(flag byte) byte {
 
 func unpackCommand(args []string) error {
 	flags := flag.NewFlagSet("unpack", flag.ContinueOnError)
-	layoutDir := layoutFlag(flags)
+	from := addLayoutFlags(flags)
 	out := flags.String("out", "", "folder to unpack the root file system into (must not exist)")
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -132,7 +162,7 @@ func unpackCommand(args []string) error {
 		return err
 	}
 	defer root.Close()
-	return eachEntry(*layoutDir, func(h *tar.Header, content io.Reader) error { return unpackEntry(root, h, content) })
+	return eachEntry(*from.dir, *from.platform, func(h *tar.Header, content io.Reader) error { return unpackEntry(root, h, content) })
 }
 
 func unpackEntry(root *os.Root, h *tar.Header, content io.Reader) error {
