@@ -10,6 +10,8 @@
 // Environment:
 //   BENCH_ORDER=connections-first|interleaved|repositories-first   creation order [connections-first]
 //   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
+//   BENCH_HEAP_SNAPSHOT=<dir>  once settled, the operator writes a heap snapshot there (SIGUSR2);
+//                              node bench/heap-summary.ts <file> lists what holds the memory
 //   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
 //   BENCH_OPERATOR_ARGS='…'    extra flags for the operator, after the bench's own (the last wins).
 //   BENCH_TOKENS=off|encrypted|plain   [off] off: --probes false (the probes would call the iManage
@@ -22,7 +24,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { availableParallelism } from 'node:os';
@@ -65,6 +67,7 @@ export interface Settings {
   readonly concurrency: number;
   readonly order: Order;
   readonly cpuProfDir: string | undefined;
+  readonly heapSnapshotDir: string | undefined;
   readonly operatorMain: string;
   readonly operatorArgs: readonly string[];
   readonly tokens: TokenMode;
@@ -82,6 +85,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   return {
     connections, concurrency, order,
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
+    heapSnapshotDir: env['BENCH_HEAP_SNAPSHOT'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
     tokens,
@@ -256,7 +260,11 @@ export class Operator {
 
   constructor(s: Settings, kubeconfig: string, sim?: RunningSimulator) {
     // As the program's own shebang runs it (operator/cli/main.ts).
-    const profile = ['--max-semi-space-size=1', ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : [])];
+    const profile = [
+      '--max-semi-space-size=1',
+      ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
+      ...(s.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${s.heapSnapshotDir}`] : []),
+    ];
     this.child = spawn(process.execPath, [
       ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false',
       ...(sim ? ['--probes', 'true', '--tokens', 'true', '--allow-loopback-probes', 'true', '--resolve', `${SIM_HOST}:443:127.0.0.1:${sim.httpsPort}`] : ['--probes', 'false']),
@@ -291,6 +299,19 @@ export class Operator {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** Asks for a heap snapshot and waits until its file in `dir` stops growing; returns its path. */
+  async heapSnapshot(dir: string): Promise<string> {
+    const before = new Set(await readdir(dir));
+    this.child.kill('SIGUSR2');
+    for (let size = -1; ; await sleep(2_000)) {
+      const name = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      if (!name) continue;
+      const now = (await stat(join(dir, name))).size;
+      if (now === size && now > 0) return join(dir, name);
+      size = now;
+    }
   }
 
   /** SIGTERM (the operator drains and exits; a CPU profile is written then), SIGKILL after 40 s. */
@@ -548,6 +569,7 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   const settledS = (performance.now() - started) / 1000;
   const rssSettled = rss.sample();
   rss.stop();
+  if (s.heapSnapshotDir) process.stderr.write(`heap snapshot: ${await operator.heapSnapshot(s.heapSnapshotDir)}\n`);
   return {
     ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
     apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
