@@ -120,6 +120,23 @@ describe('readRunConfig', () => {
     expect(() => readRunConfig(['--probes', 'false', '--service-cidr', '10.96.0.0'], {})).toThrow(/^--service-cidr/);
   });
 
+  it('reads the egress proxy from HTTPS_PROXY and NO_PROXY, the flags winning', () => {
+    const env = { HTTPS_PROXY: 'http://proxy.corp:3128', NO_PROXY: '.internal.example' };
+    expect(readRunConfig([], env).probes?.overrides.proxy).toMatchObject({ host: 'proxy.corp', port: 3128 });
+    const flagged = readRunConfig(['--https-proxy', 'http://other.corp:8080', '--no-proxy', '*'], env);
+    expect(flagged.probes?.overrides.proxy).toMatchObject({ host: 'other.corp', bypass: [{ kind: 'all' }] });
+    expect(readRunConfig([], {}).probes?.overrides.proxy).toBeUndefined();
+  });
+
+  it('refuses a proxy URL that is not http://, without repeating its password', () => {
+    const attempt = () => readRunConfig([], { HTTPS_PROXY: 'https://svc:pw-secret-9@proxy.corp:3128' });
+    expect(attempt).toThrow(
+      /^--https-proxy \(from HTTPS_PROXY\) must be an http:\/\/ URL .*, not 'https:\/\/proxy\.corp:3128'$/,
+    );
+    expect(attempt).not.toThrow(/pw-secret-9/);
+    expect(() => readRunConfig(['--no-proxy', 'a b!'], {})).toThrow(/^--no-proxy takes names, addresses and CIDRs/);
+  });
+
   it('has an environment variable for every flag, each its own', () => {
     const envs = Object.values(RUN_FLAGS).map((f) => f.env);
     expect(new Set(envs).size).toBe(envs.length);

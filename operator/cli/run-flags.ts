@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { goDurationMs } from '../api/duration.ts';
 import { HostOverrides, InvalidCidrError, parseCidr } from '../imanage/network.ts';
+import { type EgressProxy, parseEgressProxy, ProxySettingError, redactedUrl } from '../imanage/proxy.ts';
 import type { LogLevel } from '../runtime/log.ts';
 
 export class RunUsageError extends Error {
@@ -39,6 +40,9 @@ export const RUN_FLAGS = {
   'service-cidr': { env: 'IMANAGE_SERVICE_CIDRS', default: '', list: true },
   'allow-probe-cidr': { env: 'IMANAGE_ALLOW_PROBE_CIDRS', default: '', list: true },
   'certificate-expiry-warning-days': { env: 'IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS', default: '14' },
+  // The names every HTTP client reads, so that a cluster's usual proxy settings apply unchanged.
+  'https-proxy': { env: 'HTTPS_PROXY', default: '' },
+  'no-proxy': { env: 'NO_PROXY', default: '' },
   resolve: { env: 'IMANAGE_RESOLVE', default: '', list: true },
   'allow-loopback-probes': { env: 'IMANAGE_ALLOW_LOOPBACK_PROBES', default: 'false' },
   tokens: { env: 'IMANAGE_TOKENS', default: 'true' },
@@ -231,9 +235,10 @@ function probeFlags(f: Record<FlagName, Flag>): ProbeFlags {
   ) {
     throw secretRef.invalid('takes namespace/name of a Secret, such as imanage-system/imanage-app');
   }
+  const proxy = egressProxy(f['https-proxy'], f['no-proxy']);
   let overrides: HostOverrides;
   try {
-    overrides = new HostOverrides(f.resolve.items);
+    overrides = new HostOverrides(f.resolve.items, undefined, proxy);
   } catch {
     throw f.resolve.invalid('takes host:port:address[:port] entries, such as dms.example.com:443:127.0.0.1:8443');
   }
@@ -245,6 +250,18 @@ function probeFlags(f: Record<FlagName, Flag>): ProbeFlags {
     overrides,
     allowLoopback: boolean(f['allow-loopback-probes']),
   };
+}
+
+/** --https-proxy and --no-proxy; the error repeats the proxy URL without its password. */
+function egressProxy(url: Flag, noProxy: Flag): EgressProxy | undefined {
+  try {
+    return parseEgressProxy(url.value, noProxy.value);
+  } catch (error) {
+    if (!(error instanceof ProxySettingError)) throw error;
+    if (error.message.startsWith('NO_PROXY'))
+      throw noProxy.invalid(error.message.replace(/^NO_PROXY /, 'takes names, addresses and CIDRs; '));
+    throw url.invalid(error.message, redactedUrl(url.value));
+  }
 }
 
 const DAY_MS = 86_400_000;

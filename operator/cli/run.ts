@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../runtime/log.ts';
 import { createMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
 import { realClock } from '../runtime/clock.ts';
 import { ProbeGuard } from '../imanage/network.ts';
+import { describeProxy } from '../imanage/proxy.ts';
 import { HostPhases, ProbeCache } from '../imanage/probe-cache.ts';
 import type { ProbeContext } from '../controllers/connection/observe.ts';
 import type { ProbeSettings } from '../controllers/connection/probes.ts';
@@ -53,6 +54,9 @@ export const RUN_USAGE = `  run [options]
         --certificate-expiry-warning-days n  0 to 3650 [14]              (IMANAGE_CERTIFICATE_EXPIRY_WARNING_DAYS)
         --tokens true|false         obtain, encrypt, store and refresh each connection's tokens
                                     (needs probes) [true]                (IMANAGE_TOKENS)
+        --https-proxy url           HTTP CONNECT proxy for every request to iManage, e.g.
+                                    http://proxy.example.com:3128; TLS stays end to end (HTTPS_PROXY)
+        --no-proxy list             hosts, domains (.example.com), IPs and CIDRs reached directly (NO_PROXY)
       The interactive link (AuthorizationCode connections; needs probes and tokens):
         --callback-url url          the sign-in callback as registered with iManage, e.g.
                                     https://imanage-operator.example.com/oauth/callback;
@@ -75,6 +79,7 @@ async function probeGuard(flags: ProbeFlags, client: KubeClient, logger: Logger)
     source: found.source,
     allowedCidrs: flags.allowedCidrs,
     allowLoopback: flags.allowLoopback,
+    egressProxy: flags.overrides.proxy ? describeProxy(flags.overrides.proxy) : 'none',
   };
   if (serviceCidrs.length === 0) logger.warn(fields, 'probe guard: the service range is unknown; pass --service-cidr');
   else logger.info(fields, 'probe guard: service ranges refused');

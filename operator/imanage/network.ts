@@ -10,6 +10,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import type { EgressProxy } from './proxy.ts';
 
 export class ProbeTargetForbiddenError extends Error {
   override readonly name = 'ProbeTargetForbiddenError';
@@ -47,14 +48,18 @@ const systemLookup: LookupAddress = (host) => dnsLookup(host, { verbatim: true }
 /**
  * `host:port:address[:port2]` entries: curl's --resolve, and with a second port its
  * --connect-to, so that one simulator port can stand in for many hosts on 443. The TLS name and
- * the Host header stay the original host's. Names without an entry go to `lookup` (DNS).
+ * the Host header stay the original host's. Names without an entry go to `lookup` (DNS). The
+ * egress proxy rides along here because every request to iManage already carries this table.
  */
 export class HostOverrides {
   readonly #entries = new Map<string, Destination>();
   readonly lookup: LookupAddress;
+  /** HTTPS_PROXY / --https-proxy: where sockets to iManage hosts are tunnelled through (proxy.ts). */
+  readonly proxy: EgressProxy | undefined;
 
-  constructor(entries: readonly string[] = [], lookup: LookupAddress = systemLookup) {
+  constructor(entries: readonly string[] = [], lookup: LookupAddress = systemLookup, proxy?: EgressProxy) {
     this.lookup = lookup;
+    this.proxy = proxy;
     for (const entry of entries) {
       const match = /^([^:]+):(\d+):(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
       const address = match?.[3]!.replace(/^\[|\]$/g, '') ?? '';
@@ -130,7 +135,7 @@ export function parseCidr(text: string): Cidr {
   return { ...ip, bits, text: text.trim() };
 }
 
-function contains(cidr: Cidr, ip: Ip): boolean {
+export function contains(cidr: Cidr, ip: Ip): boolean {
   if (cidr.family !== ip.family) return false;
   const shift = BigInt((ip.family === 4 ? 32 : 128) - cidr.bits);
   return cidr.value >> shift === ip.value >> shift;

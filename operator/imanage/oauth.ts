@@ -14,18 +14,11 @@
 // (rotating: each response's refresh token replaces the presented one), and revocation.
 // Failures become the typed errors of oauth-errors.ts.
 
-import { request } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
+import { type Agent, request } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
-import {
-  type Destination,
-  type HostOverrides,
-  type ProbeGuard,
-  ProbeTargetForbiddenError,
-  resolveTarget,
-  tlsIdentity,
-} from './network.ts';
+import { sharedAgents } from './agents.ts';
+import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError } from './network.ts';
 import { InvalidRequest, ServerError, StateMismatch, TransportFailure, toOAuthError } from './oauth-errors.ts';
 
 /** How the client reaches iManage: the probes' host overrides and SSRF guard, and a time limit. */
@@ -211,22 +204,16 @@ function sameState(received: string | null, expected: string): boolean {
 
 type FetchInput = Parameters<client.CustomFetch>;
 
-/** A fetch that connects only to the address the SSRF guard approved, over verified TLS; work.ts reuses it. */
+/** A fetch that connects only to addresses the SSRF guard approved, over verified TLS, on kept-alive sockets (agents.ts); work.ts reuses it. */
 export function pinnedFetch(network: OAuthNetwork, ca: string | undefined): client.CustomFetch {
   return async (url: string, options: FetchInput[1]): Promise<Response> => {
     const target = new URL(url);
-    const port = Number(target.port || 443);
-    let to: Destination;
-    try {
-      to = await resolveTarget(target.hostname, port, network.overrides, network.guard);
-    } catch (error) {
-      throw new TransportFailure((error as Error).message, error instanceof ProbeTargetForbiddenError, error);
-    }
-    return send(target, to, options, ca);
+    const route = { host: target.hostname, port: Number(target.port || 443), ca, ...network };
+    return send(target, sharedAgents.agentFor(route), options);
   };
 }
 
-function send(target: URL, to: Destination, options: FetchInput[1], ca: string | undefined): Promise<Response> {
+function send(target: URL, agent: Agent, options: FetchInput[1]): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -235,8 +222,7 @@ function send(target: URL, to: Destination, options: FetchInput[1], ca: string |
         path: `${target.pathname}${target.search}`,
         method: options.method,
         headers: options.headers,
-        createConnection: () =>
-          tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(target.hostname), ...(ca ? { ca } : {}) }),
+        agent,
         ...(options.signal ? { signal: options.signal } : {}),
       },
       (res) => {
@@ -264,6 +250,9 @@ function send(target: URL, to: Destination, options: FetchInput[1], ca: string |
 
 function transportError(error: Error, target: URL, signal: AbortSignal | undefined): unknown {
   if (error instanceof ServerError) return error;
+  // The agent's new socket was refused by the SSRF guard, or its name did not resolve.
+  if (error instanceof ProbeTargetForbiddenError || error instanceof DnsLookupError)
+    return new TransportFailure(error.message, error instanceof ProbeTargetForbiddenError, error);
   // An abort from openid-client's timeout: hand back its reason (a TimeoutError) as fetch would.
   if (signal?.aborted) return signal.reason;
   const what = (error as NodeJS.ErrnoException).code ?? error.message;

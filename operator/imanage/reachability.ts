@@ -3,10 +3,11 @@
 // reads, are the connection controller's decide (controllers/connection/outcomes.ts).
 // (createConnection is honoured only when no agent is given: each probe brings its own socket.)
 
-import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'node:https';
 import { retryAfterMs } from './delays.ts';
+import { openSocket, ProxyTunnelError } from './proxy.ts';
 import {
   DnsLookupError,
   type HostOverrides,
@@ -90,15 +91,6 @@ function withDeadline<T>(step: ProbeStep, deadline: number, work: (done: AbortSi
   });
 }
 
-function openTcp(address: string, port: number, signal: AbortSignal): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host: address, port });
-    signal.addEventListener('abort', () => socket.destroy(), { once: true });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
 function openTls(socket: Socket, target: ReachabilityTarget, signal: AbortSignal): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const tls = tlsConnect({
@@ -161,7 +153,9 @@ export async function probeReachability(
       resolveTarget(target.host, target.port, options.overrides, options.blocked),
     );
     address = resolved.address;
-    const socket = await withDeadline('TCP connect', deadline, (s) => openTcp(resolved.address, resolved.port, s));
+    const socket = await withDeadline('TCP connect', deadline, (s) =>
+      openSocket(target.host, target.port, resolved, options.overrides.proxy, s),
+    );
     tls = await withDeadline('TLS handshake', deadline, (s) => openTls(socket, target, s));
     certificateNotAfter = new Date(tls.getPeerCertificate().valid_to).toISOString();
     const http = await withDeadline('GET /api', deadline, (s) => getApi(tls!, target, s));
@@ -190,6 +184,9 @@ function failure(error: unknown): ReachabilityOutcome {
   const cause = error instanceof StepFailure ? error.cause : error;
   if (cause instanceof ProbeTargetForbiddenError) return { kind: 'Forbidden', verdict: cause.verdict };
   if (cause instanceof DnsLookupError) return { kind: 'DnsFailed', ...(cause.code ? { code: cause.code } : {}) };
+  // Through an egress proxy the TCP step is the tunnel: a proxy's refusal is a connect failure.
+  if (cause instanceof ProxyTunnelError)
+    return { kind: 'ConnectFailed', code: `PROXY_${cause.httpStatus ?? 'FAILED'}` };
   const code = (cause as NodeJS.ErrnoException).code ?? 'failed';
   if (step === 'TCP connect') return { kind: 'ConnectFailed', code };
   if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'Reset', step };

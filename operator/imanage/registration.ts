@@ -2,8 +2,8 @@
 // for a client id, without following redirects and without signing anyone in.
 
 import { request } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
-import { type Destination, type HostOverrides, type ProbeGuard, resolveTarget, tlsIdentity } from './network.ts';
+import { sharedAgents } from './agents.ts';
+import { DnsLookupError, type HostOverrides, type ProbeGuard, ProbeTargetForbiddenError } from './network.ts';
 import { retryAfterMs } from './delays.ts';
 import { excerpt, oauthErrorCode } from './excerpt.ts';
 
@@ -65,7 +65,6 @@ function authorizePath(req: AuthorizeRequest): string {
 function fetchAuthorize(
   req: AuthorizeRequest,
   network: ProbeNetwork,
-  to: Destination,
 ): Promise<{ status: number; location?: string; retryAfter?: string; body: string }> {
   const host = req.baseUrl.hostname;
   const port = Number(req.baseUrl.port || 443);
@@ -77,8 +76,7 @@ function fetchAuthorize(
         path: authorizePath(req),
         method: 'GET',
         timeout: network.timeoutMs,
-        createConnection: () =>
-          tlsConnect({ host: to.address, port: to.port, ...tlsIdentity(host), ...(req.ca ? { ca: req.ca } : {}) }),
+        agent: sharedAgents.agentFor({ host, port, ca: req.ca, overrides: network.overrides, guard: network.blocked }),
         headers: { accept: 'text/html,application/json', 'user-agent': 'imanage-operator-probe' },
       },
       (res) => {
@@ -131,16 +129,12 @@ export function classifyAuthorize(
 }
 
 export async function probeRegistration(req: AuthorizeRequest, network: ProbeNetwork): Promise<RegistrationOutcome> {
-  const port = Number(req.baseUrl.port || 443);
-  let to: Destination;
   try {
-    to = await resolveTarget(req.baseUrl.hostname, port, network.overrides, network.blocked);
+    return classifyAuthorize(await fetchAuthorize(req, network), req.redirectUri);
   } catch (error) {
-    return { kind: 'NotAsked', cause: (error as Error).name };
-  }
-  try {
-    return classifyAuthorize(await fetchAuthorize(req, network, to), req.redirectUri);
-  } catch (error) {
+    // The agent asks the SSRF guard before it opens a socket; a refusal means nothing was sent.
+    if (error instanceof ProbeTargetForbiddenError || error instanceof DnsLookupError)
+      return { kind: 'NotAsked', cause: error.name };
     const code = (error as NodeJS.ErrnoException).code;
     return { kind: 'NotAsked', cause: code && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'failed' };
   }
