@@ -105,7 +105,7 @@ const connectionName = (i: number): string => `conn-${i}`;
 // With tokens on: iManage is the simulator, one host on loopback (the operator's --resolve), one
 // password-grant application and user, and the workspace baseRepository's resolver names.
 const SIM_HOST = 'scale-bench.example';
-const SIM_SCENARIO = {
+export const SIM_SCENARIO = {
   hosts: [{ name: SIM_HOST, customers: ['100'] }],
   customers: [
     {
@@ -118,7 +118,7 @@ const SIM_SCENARIO = {
 } as Scenario;
 
 /** The Secrets every connection names when tokens are on (shared: one of each in the namespace). */
-function referencedSecrets(sim: RunningSimulator, namespace: string): KubeObject[] {
+export function referencedSecrets(sim: RunningSimulator, namespace: string): KubeObject[] {
   const tls = tlsSecretData('rsa');
   const secret = (name: string, stringData: Record<string, string>, type = 'Opaque'): KubeObject => ({ metadata: { name, namespace }, type, stringData }) as KubeObject;
   return [
@@ -343,7 +343,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const cores = availableParallelism();
 
 /** CPU seconds (user + system) of a process, or undefined once it is gone. */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -353,7 +353,7 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function rssMiB(pid: number): number | undefined {
+export function rssMiB(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
