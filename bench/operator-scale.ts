@@ -583,6 +583,8 @@ interface RawFigures {
   readonly writeS: readonly number[];
   /** Token Secrets created per pass (one per connection the operator gave one). */
   readonly tokenSecrets: number;
+  /** Mean JSON bytes of a stored object as the operator left it, by kind (for etcd sizing). */
+  readonly meanBytes: Readonly<Record<string, number>>;
   /** Finalizers added per pass (PATCH, one per connection the operator gave its revoke finalizer). */
   readonly finalizers: number;
   /** CPU per pass (mean over the passes). */
@@ -657,7 +659,11 @@ async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Prom
     writeS.push((performance.now() - started) / 1000);
   }
   const cpu = Object.fromEntries(Object.entries(cpuDelta(cpuBefore, cpuTimes(pids))).map(([name, sec]) => [name, sec / RAW_PASSES]));
-  return { objects, createS, writeS, tokenSecrets: tokenSecrets.size, finalizers: finalizers.size, cpu };
+  const meanBytes: Record<string, number> = {};
+  for (const [kind, items] of [['IManageConnection', twins.filter((o) => o.kind === 'IManageConnection')], ['WorkspaceRepository', twins.filter((o) => o.kind === 'WorkspaceRepository')], ['token Secret', [...tokenSecrets.values()]]] as const) {
+    if (items.length > 0) meanBytes[kind] = items.reduce((sum, o) => sum + JSON.stringify(o).length, 0) / items.length;
+  }
+  return { objects, createS, writeS, tokenSecrets: tokenSecrets.size, finalizers: finalizers.size, meanBytes, cpu };
 }
 
 /** The first object of a kind makes the API server build that CRD's handler (a second or more). */
@@ -723,6 +729,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
   const mib = (name: string): string => fmt(total(m, name) / 2 ** 20, 0);
   out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
+  out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
   out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);

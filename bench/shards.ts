@@ -24,15 +24,12 @@ import {
 } from './operator-scale.ts';
 import { workspaceRepositories } from '../operator/api/kinds.ts';
 
-/** docs/scale.md's model, from bench/operator-scale.ts 1000 16 with tokens on (encrypted). */
-export const MODEL = {
-  /** RSS of an operator watching nothing yet. */
-  idleMiB: 100,
-  /** RSS per connection with its 5 repositories and tokens on, settled. */
-  perConnectionKiB: 100,
-  /** Seconds until all Ready per 1,000 connections (and 5,000 repositories) on one shard alone. */
-  readySecondsPer1000: 40,
-};
+/**
+ * docs/scale.md's model, from bench/operator-scale.ts 200 16 with tokens on (encrypted) on this
+ * 2-core machine while other work loaded it (load average 25–33): RSS idle and per connection
+ * with its 5 repositories, and the time until all Ready per 1,000 connections for one operator.
+ */
+export const MODEL = { idleMiB: 107, perConnectionKiB: 512, readySecondsPer1000: 270 };
 
 const SHARDS = ['a', 'b'] as const;
 const LABEL = 'bench.imanage.operator.dev/shard';
