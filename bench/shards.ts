@@ -25,11 +25,13 @@ import {
 import { workspaceRepositories } from '../operator/api/kinds.ts';
 
 /**
- * docs/scale.md's model, from bench/operator-scale.ts 200 16 with tokens on (encrypted) on this
- * 2-core machine while other work loaded it (load average 25–33): RSS idle and per connection
- * with its 5 repositories, and the time until all Ready per 1,000 connections for one operator.
+ * docs/scale.md's model, from bench/operator-scale.ts with tokens on (encrypted) on this 2-core
+ * machine while other work loaded it: one TypeScript operator settled at 268 MiB with 600
+ * connections (3,600 objects) and grows about 240 KiB per connection with its 5 repositories; all
+ * Ready took 207 s per 1,000 connections (124 s for 600).
  */
-export const MODEL = { idleMiB: 107, perConnectionKiB: 512, readySecondsPer1000: 270 };
+export const MODEL = { atMiB: 268, atConnections: 600, perConnectionKiB: 240, readySecondsPer1000: 207 };
+const modelRssMiB = (n: number): number => MODEL.atMiB + ((n - MODEL.atConnections) * MODEL.perConnectionKiB) / 1024;
 
 const SHARDS = ['a', 'b'] as const;
 const LABEL = 'bench.imanage.operator.dev/shard';
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
       const op = ops.get(shard)!;
       const rss = rssMiB(op.pid) ?? 0;
       const n = connections / 2;
-      const modelRss = MODEL.idleMiB + (n * MODEL.perConnectionKiB) / 1024;
+      const modelRss = modelRssMiB(n);
       const modelS = (MODEL.readySecondsPer1000 * n) / 1000;
       say(`  shard ${shard}: ${holders[k]!.size} connections; all Ready after ${fmt(readyAt.get(shard)!)} s (model ${fmt(modelS)} s alone on the machine, ${fmt(readyAt.get(shard)! / modelS, 2)}×); RSS settled ${fmt(rss, 0)} MiB (idle ${fmt(rssIdle.get(shard)!, 0)}; model ${fmt(modelRss, 0)} MiB, ${fmt(rss / modelRss, 2)}×)`);
     }
