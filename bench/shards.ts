@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     const rssIdle = new Map([...ops].map(([shard, op]) => [shard, rssMiB(op.pid) ?? 0]));
 
     const started = performance.now();
+    const startedAt = Date.now();
     const objects = labelled();
     await pool(objects, CLIENT_CONCURRENCY, async (object) => {
       await client.create(object.kind === 'IManageConnection' ? imanageConnections : workspaceRepositories, object);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     const union = new Set([...holders[0]!, ...holders[1]!]);
     const wrongShard = SHARDS.flatMap((shard, k) => [...holders[k]!].filter((name) => shardOf(Number(/(\d+)$/.exec(name)?.[1])) !== shard));
     const grantsBefore = SHARDS.map((shard) => grants(text.get(shard)!));
-    const simGrants = sim.requestLog({ method: 'POST', path: '/auth/oauth2/token' }).length;
+    const simGrants = sim.requestLog({ method: 'POST', path: '/auth/oauth2/token' }).filter((e) => Date.parse(e.time) >= startedAt).length;
     say(`shards: ${connections} connections and ${connections * 5} repositories over 2 shards (label ${LABEL}), concurrency ${concurrency} each, probes and tokens on (encrypted)`);
     say(`  handled twice: ${both.length} connections held by both shards; ${wrongShard.length} by the wrong shard; ${union.size}/${connections} held in all`);
     say(`  token grants: ${grantsBefore.join(' + ')} by the shards, ${simGrants} seen by iManage (1 per connection: ${connections})`);
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     }
 
     const versions = await tokenSecretVersions(client);
-    const simBefore = sim.requestLog({ method: 'POST', path: '/auth/oauth2/token' }).length;
+    const killedAt = Date.now();
     ops.get('a')!.child.kill('SIGKILL');
     await ops.get('a')!.exited;
     const restarted = start('a', cp.kubeconfigPath, sim);
@@ -148,8 +149,10 @@ async function main(): Promise<void> {
     const after = await tokenSecretVersions(client);
     const lost = [...versions.keys()].filter((name) => !after.has(name));
     const rewritten = [...versions].filter(([name, rv]) => after.get(name) !== undefined && after.get(name) !== rv);
-    const again = sim.requestLog({ method: 'POST', path: '/auth/oauth2/token' }).length - simBefore;
-    say(`  shard a killed and restarted: its ${connections / 2} connections reconciled again in ${fmt((performance.now() - restartedAt) / 1000)} s; token Secrets lost ${lost.length}, rewritten ${rewritten.length}; token requests to iManage since the kill ${again} (0: none obtained or refreshed twice)`);
+    // The simulator's log keeps recent entries only: count by time, and by the new process's own counter.
+    const again = sim.requestLog({ method: 'POST', path: '/auth/oauth2/token' }).filter((e) => Date.parse(e.time) >= killedAt).length;
+    const restartedGrants = grants(await metricsOf(restarted));
+    say(`  shard a killed and restarted: its ${connections / 2} connections reconciled again in ${fmt((performance.now() - restartedAt) / 1000)} s; token Secrets lost ${lost.length}, rewritten ${rewritten.length}; token requests to iManage since the kill ${again}, by the restarted shard ${restartedGrants} (0: none obtained or refreshed twice)`);
     say(`  operator warnings logged: ${[...ops.values()].map((op) => op.warnings).join(' + ')}`);
   } finally {
     await Promise.all([...ops.values()].map((op) => op.stop()));
