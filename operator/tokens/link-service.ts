@@ -28,9 +28,9 @@ export class InteractiveLink implements LinkService {
     this.#network = network;
   }
 
-  async signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date): Promise<SignIn> {
+  async signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date, generation = 0): Promise<SignIn> {
     const key = await this.#store.key();
-    const { state, expiresAt } = issueState(key, connection, now);
+    const { state, expiresAt } = issueState(key, connection, now, generation);
     const application = { baseUrl: server.baseUrl, clientId: server.clientId, clientSecret: NO_SECRET_NEEDED };
     const pending = await new IManageOAuthClient(application, this.#network).beginAuthorization({
       redirectUri: this.callbackUrl,

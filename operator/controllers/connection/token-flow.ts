@@ -20,6 +20,7 @@ import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import type { AccessTokens } from '../../tokens/access.ts';
 import { EncryptionKeyChanged, TokensUnreadable } from '../../tokens/envelope.ts';
 import { EncryptionKeyError } from '../../tokens/keys.ts';
+import { lastLink } from '../../tokens/link-annotations.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
 import type { GrantKind, TokenObservation } from './observed.ts';
@@ -332,7 +333,7 @@ class TokenPass {
       clientId: this.#input.application?.clientId ?? '',
       scope: c.spec.auth?.scope ?? 'user',
     };
-    const signIn: SignIn = await link.signInUrl(identity, server, now);
+    const signIn: SignIn = await link.signInUrl(identity, server, now, lastLink(c).generation);
     return { signIn };
   }
 
