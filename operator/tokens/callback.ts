@@ -235,7 +235,7 @@ function checkExpected(
   oauth: IManageOAuthClient,
   connection: ConnectionIdentity,
 ): void {
-  const expected = (object.spec.auth as { expectedAccount?: string } | undefined)?.expectedAccount;
+  const expected = object.spec.auth?.expectedAccount;
   if (expected === undefined || account?.toUpperCase() === expected.toUpperCase()) return;
   void oauth.revoke(tokens.accessToken, 'access_token').catch(() => undefined);
   if (tokens.refreshToken) void oauth.revoke(tokens.refreshToken, 'refresh_token').catch(() => undefined);

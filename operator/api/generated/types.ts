@@ -124,6 +124,10 @@ export interface Auth {
    * Secret holding the fall-back account: keys username and password for Password; key refreshToken (from the interactive link) for AuthorizationCode. Not used by ClientCredentials.
    */
   credentialsSecretRef?: LocalObjectReference;
+  /**
+   * AuthorizationCode: the iManage user id that may link this connection (as GET /api names it, e.g. SVC-CLIO; compared without regard to case). A sign-in as another account is refused on the page and its tokens revoked. Unset: any account that signs in with the sign-in URL.
+   */
+  expectedAccount?: string;
 }
 /**
  * Where and how the operator keeps the OAuth tokens it obtains.

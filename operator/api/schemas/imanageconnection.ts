@@ -147,6 +147,12 @@ const auth = obj(
       'Secret holding the fall-back account: keys username and password for Password; key refreshToken ' +
         '(from the interactive link) for AuthorizationCode. Not used by ClientCredentials.',
     ),
+    expectedAccount: str(
+      'AuthorizationCode: the iManage user id that may link this connection (as GET /api names it, e.g. ' +
+        'SVC-CLIO; compared without regard to case). A sign-in as another account is refused on the page and ' +
+        'its tokens revoked. Unset: any account that signs in with the sign-in URL.',
+      { minLength: 1, maxLength: 128, pattern: '^[!-~]+$', [FIX]: 'give the user id only, without spaces' },
+    ),
   },
   {
     default: { grant: 'AuthorizationCode', scope: 'user' },
