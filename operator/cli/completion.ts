@@ -19,7 +19,7 @@ export const COMPLETIONS: Readonly<Record<string, { readonly flags: string; read
       `-f --filename ${KUBE} -o --output --out --environment --create-secret --replace-credentials ` +
       '--secret-out --id --name --publisher --organization --app-version -h --help',
   },
-  link: { flags: `${KUBE} -o --output --timeout -h --help` },
+  link: { flags: `${KUBE} -o --output --timeout --relink -h --help` },
   completion: { flags: 'bash zsh -h --help' },
   run: {
     flags: '--namespaces --label-selector --health-address --kubeconfig --context --log-level --probes -h --help',

@@ -4,13 +4,23 @@
 import { describe, expect, it } from 'vitest';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { NotFoundError } from '../runtime/kube/errors.ts';
+import {
+  LINK_FAILURE_ANNOTATION,
+  LINK_GENERATION_ANNOTATION,
+  LINKED_ACCOUNT_ANNOTATION,
+} from '../tokens/link-annotations.ts';
 import { waitForLink } from './link.ts';
 
 type Answer = IManageConnection | 'gone';
 
-function connection(uid: string, status: Record<string, unknown> = {}, grant = 'AuthorizationCode'): Answer {
+function connection(
+  uid: string,
+  status: Record<string, unknown> = {},
+  grant = 'AuthorizationCode',
+  annotations: Record<string, string> = {},
+): Answer {
   return {
-    metadata: { name: 'acme', namespace: 'clio', uid, generation: 1 },
+    metadata: { name: 'acme', namespace: 'clio', uid, generation: 1, annotations },
     spec: { connectionType: 'Hosted', url: 'https://acme.cloudimanage.com', auth: { grant } },
     status,
   } as unknown as IManageConnection;
@@ -25,7 +35,7 @@ const tokensReady = (status: string, reason: string, message = '') => ({
   conditions: [{ type: 'TokensReady', status, reason, message, observedGeneration: 1 }],
 });
 
-async function run(answers: Answer[], timeoutMs = 60_000) {
+async function run(answers: Answer[], timeoutMs = 60_000, linkedAfter?: number) {
   const shown: string[] = [];
   let i = 0;
   const client = {
@@ -42,6 +52,7 @@ async function run(answers: Answer[], timeoutMs = 60_000) {
     deadline: Date.now() + timeoutMs,
     pollMs: 1,
     onSignInUrl: (url) => shown.push(url),
+    ...(linkedAfter !== undefined ? { linkedAfter } : {}),
   });
   return { outcome, shown };
 }
@@ -70,6 +81,43 @@ describe('link waits', () => {
     ['a re-created connection', [connection('u1', notLinked('https://a/1')), connection('u2')], 'Recreated'],
   ])('ends not linked on %s', async (_what, answers, reason) => {
     expect((await run(answers)).outcome).toMatchObject({ linked: false, reason });
+  });
+
+  it('ends not linked, naming it, when the callback recorded a failure for a URL it showed', async () => {
+    const state = (nonce: string) => `v1.${Buffer.from(JSON.stringify({ nonce })).toString('base64url')}.mac`;
+    const url = `https://a/1?state=${state('n-shown')}`;
+    const failed = (nonce: string) => ({
+      [LINK_FAILURE_ANNOTATION]: JSON.stringify({ reason: 'Denied', message: 'declined', nonce, at: 'now' }),
+    });
+    const { outcome } = await run([
+      connection('u1', notLinked(url), 'AuthorizationCode', failed('n-of-another-url')),
+      connection('u1', notLinked(url), 'AuthorizationCode', failed('n-shown')),
+    ]);
+    expect(outcome).toMatchObject({ linked: false, reason: 'Denied', message: 'declined' });
+  });
+
+  it('--relink waits past the link in place for a newer one, and names its account', async () => {
+    const linked = (generation: string, account: string) => ({
+      [LINK_GENERATION_ANNOTATION]: generation,
+      [LINKED_ACCOUNT_ANNOTATION]: account,
+    });
+    const ready = tokensReady('True', 'Linked');
+    const { outcome, shown } = await run(
+      [
+        connection('u1', ready, 'AuthorizationCode', linked('3', 'JSMITH')),
+        connection(
+          'u1',
+          { ...ready, tokens: { signInUrl: 'https://a/2' } },
+          'AuthorizationCode',
+          linked('3', 'JSMITH'),
+        ),
+        connection('u1', ready, 'AuthorizationCode', linked('4', 'SVC')),
+      ],
+      60_000,
+      3,
+    );
+    expect(shown).toEqual(['https://a/2']);
+    expect(outcome).toMatchObject({ linked: true, account: 'SVC' });
   });
 
   it('keeps waiting through a retried refresh failure, then gives up at the timeout', async () => {

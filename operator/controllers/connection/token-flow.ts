@@ -20,7 +20,7 @@ import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import type { AccessTokens } from '../../tokens/access.ts';
 import { EncryptionKeyChanged, TokensUnreadable } from '../../tokens/envelope.ts';
 import { EncryptionKeyError } from '../../tokens/keys.ts';
-import { lastLink } from '../../tokens/link-annotations.ts';
+import { lastLink, RELINK_ANNOTATION } from '../../tokens/link-annotations.ts';
 import type { LinkService, SignIn } from '../../tokens/ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
 import type { GrantKind, TokenObservation } from './observed.ts';
@@ -84,7 +84,10 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   }
   const pass = new TokenPass(deps, input, input.material);
   try {
-    return { ...base, ...(await pass.run()) };
+    const done = await pass.run();
+    const relink = relinkAsked(connection) && done.payload && !done.notLinked && !done.failure;
+    const signIn = relink ? (await pass.signIn())?.signIn : undefined;
+    return { ...base, ...done, ...(signIn ? { relinkSignIn: signIn } : {}) };
   } catch (error) {
     const failure = failureOf(error, pass.grantInFlight, pass.seedInFlight);
     if (!failure) throw error;
@@ -174,7 +177,7 @@ class TokenPass {
 
   async #withoutTokens(): Promise<Partial<TokenObservation>> {
     if (this.#grant() !== 'AuthorizationCode') return this.#finish(await this.#obtain({}));
-    return { notLinked: await this.#signIn() };
+    return { notLinked: await this.signIn() };
   }
 
   async #afterRefusal(loaded: Held): Promise<Partial<TokenObservation>> {
@@ -313,7 +316,8 @@ class TokenPass {
     return { payload, resourceVersion: held.resourceVersion, ...(next ? { nextRefreshAt: next } : {}), ...extra };
   }
 
-  async #signIn(): Promise<TokenObservation['notLinked']> {
+  /** A sign-in URL: the one in status while it has over a minute to go, else a new one. */
+  async signIn(): Promise<TokenObservation['notLinked']> {
     const link = this.#deps.link;
     if (!link) return { problem: 'NoLinkService' };
     const previous = this.#input.connection.status?.tokens;
@@ -362,7 +366,12 @@ class TokenPass {
   }
 }
 
-/** This replica no longer leads: it sends nothing; the new leader takes over. */
+/** `imanage-operator link --relink` asked for a new sign-in (link-annotations.ts); a link clears it. */
+function relinkAsked(connection: IManageConnection): boolean {
+  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
+  return grant === 'AuthorizationCode' && connection.metadata.annotations?.[RELINK_ANNOTATION] !== undefined;
+}
+
 /** The token endpoint's host, as the probes key it (host:port of spec.url). */
 function tokenHost(connection: IManageConnection): string {
   const url = URL.parse(connection.spec.url);
@@ -379,6 +388,7 @@ export class HostBackingOff extends Error {
   }
 }
 
+/** This replica no longer leads: it sends nothing; the new leader takes over. */
 export class NotLeading extends Error {
   override readonly name = 'NotLeading';
 }

@@ -101,4 +101,12 @@ describe('token outcomes and health', () => {
     expect(d.failure).toMatchObject({ reason: 'ApiAccessDenied', fieldPath: 'spec.url' });
     expect(byType['Ready']?.message).toMatch(/may not use the Work API: allow it in iManage, or link another account$/);
   });
+
+  it('a relink asked for keeps the account Linked and Ready, and shows the new sign-in URL beside it', () => {
+    const { d, byType } = decide(tokens({ payload: payload(), discovery, relinkSignIn: signIn }));
+    expect(byType['TokensReady']).toMatchObject({ status: 'True', reason: 'Linked' });
+    expect(byType['TokensReady']?.message).toMatch(/link acme --relink\): the account stays linked until it succeeds/);
+    expect(byType['Ready']).toMatchObject({ status: 'True' });
+    expect(d.status?.tokens).toMatchObject({ signInUrl: signIn.url, account: 'JSMITH' });
+  });
 });

@@ -62,7 +62,11 @@ export function tokensVerdict(
     const message = `tokens are held in ${stored}; ${mismatchWords(mismatches, application)}`;
     return { ready: true, retried: false, reason: 'ApplicationSettingsMismatch', message };
   }
-  return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}` };
+  const relink = t.relinkSignIn
+    ? `; a new sign-in was asked for (imanage-operator link ${connection.metadata.name} --relink): the account ` +
+      `stays linked until it succeeds (the sign-in URL is valid until ${t.relinkSignIn.expiresAt.toISOString()})`
+    : '';
+  return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}${relink}` };
 }
 
 function seedWords(connection: IManageConnection): string {
@@ -186,7 +190,7 @@ export function tokensStatus(
 ): IManageConnectionStatus['tokens'] {
   if (!t) return previous;
   const p = t.payload;
-  const signIn = t.notLinked?.signIn;
+  const signIn = t.notLinked?.signIn ?? t.relinkSignIn;
   return {
     secretName: t.secretName,
     encrypted: t.encrypted,
