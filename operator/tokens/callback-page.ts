@@ -25,9 +25,9 @@ const STYLE =
   'border-top:.4rem solid #6b7280;box-shadow:0 1px 3px rgba(0,0,0,.12)}' +
   'main.ok{border-top-color:#15803d}main.warn{border-top-color:#b45309}main.bad{border-top-color:#b91c1c}' +
   'h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}' +
-  'pre{background:#111827;color:#f9fafb;padding:.6rem .8rem;border-radius:.3rem;overflow-x:auto;white-space:pre}' +
+  'pre{background:#111827;color:#f9fafb;padding:.6rem .8rem;border-radius:.3rem;overflow-x:auto;white-space:pre;font-size:.85rem}' +
   'small{display:block;margin-top:1.25rem;color:#6b7280;font-size:.8rem;overflow-wrap:anywhere}' +
-  '@media (max-width:36rem){main{margin:0;border-radius:0;min-height:100vh;box-sizing:border-box}}';
+  '@media (max-width:36rem){main{margin:0;border-radius:0}}';
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
@@ -123,11 +123,7 @@ const TITLES: Readonly<Record<Failed['reason'], [number, string]>> = {
 function failedPage(outcome: Failed): Page {
   const [status, title] = TITLES[outcome.reason];
   const c = outcome.connection;
-  const lines = [
-    ...(c ? [`Connection: ${named(c)}.`] : []),
-    `${capital(outcome.message)}.`,
-    ...(outcome.reason === 'Expired' ? ['You have not signed in with it: no password was used.'] : []),
-  ];
+  const lines = [...(c ? [`Connection: ${named(c)}.`] : []), `${capital(outcome.message)}.`];
   const retry = outcome.reason === 'WrongAccount' || outcome.reason === 'ExchangeFailed';
   const next = c
     ? {
@@ -147,7 +143,8 @@ function failedPage(outcome: Failed): Page {
   };
 }
 
-const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** The first letter up, except for names written lower-case (iManage). */
+const capital = (text: string) => (text.startsWith('iManage') ? text : text.charAt(0).toUpperCase() + text.slice(1));
 
 /** Pages answered without looking at the sign-in. */
 export const PLAIN_PAGES = {

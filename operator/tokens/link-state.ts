@@ -70,12 +70,16 @@ const mac = (key: Buffer, label: string, text: string): Buffer =>
     .update(label + text)
     .digest();
 
-/** A new state for `connection` at link generation `generation`, valid for 10 minutes from `now`. */
+/**
+ * A new state for `connection` at link generation `generation`, valid for 10 minutes from `now`.
+ * `nonce`: a fresh one unless given (a test re-issues a state under the nonce `link` printed).
+ */
 export function issueState(
   key: Buffer,
   connection: ConnectionIdentity,
   now: Date,
   generation = 0,
+  nonce = randomBytes(16).toString('base64url'),
 ): { state: string; expiresAt: Date } {
   const expires = Math.floor((now.getTime() + SIGN_IN_LIFETIME_MS) / 1000);
   const payload: Payload = {
@@ -83,7 +87,7 @@ export function issueState(
     name: connection.name,
     uid: connection.uid,
     expires,
-    nonce: randomBytes(16).toString('base64url'),
+    nonce,
     gen: generation,
   };
   const signed = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;

@@ -4,13 +4,12 @@
 // browser to the callback, which here reaches the replica that does NOT lead; it stores the
 // tokens, and the connection becomes TokensReady=True and Ready with its token Secret. Every
 // request stays on 127.0.0.1.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { signInThroughBrowser } from '../../simulator/testing/browser.ts';
 import { send } from '../../simulator/testing/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
+import { runLink } from './link-cli.ts';
 import {
   getObject,
   type KubeJson,
@@ -94,21 +93,6 @@ async function leaderAndFollower(): Promise<[OperatorProcess, OperatorProcess]> 
     200,
     'exactly one leader',
   );
-}
-
-/** `imanage-operator link` as a user runs it, its output collected as it comes. */
-function runLink(args: readonly string[]) {
-  const main = join(import.meta.dirname, '..', '..', 'operator', 'cli', 'main.ts');
-  const child = spawn(process.execPath, [main, 'link', ...args, '--kubeconfig', inject('kubeconfigPath')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  afterAll(() => void child.kill('SIGKILL'));
-  return { exited, out: () => stdout, err: () => stderr };
 }
 
 beforeAll(async () => {
