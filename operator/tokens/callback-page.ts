@@ -97,7 +97,8 @@ export function outcomePage(outcome: CallbackOutcome): Page {
         title: 'Already linked',
         lines: [
           `The connection ${named(connection)} is linked to the iManage account ${link.account ?? '(not named)'}${since}.`,
-          'This sign-in link was issued before that, so it was not used: an old link never replaces the account.',
+          'This sign-in link belongs to that link or an earlier one, so it cannot be used again: an old link never ' +
+            'replaces the account.',
         ],
         next: { words: 'To link another account instead:', command: linkCommand(connection, ' --relink') },
         fine: 'OAuth state issued before the last link',

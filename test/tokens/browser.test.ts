@@ -214,6 +214,8 @@ describe('the interactive link in Chromium', () => {
     expect(shown.title).toBe('This sign-in link expired');
     expect(shown.text).toContain(`Connection: ${ns.name}/expired.`);
     expect(shown.text).toContain(`imanage-operator link expired -n ${ns.name}`);
+    await page.setViewportSize({ width: 390, height: 640 }); // a phone: the viewport meta tag makes it readable
+    await page.screenshot({ path: join(SHOTS, 'expired-phone.png') });
     expect(await link.exited).toBe(1);
     expect(link.err()).toContain(`Not linked ${ns.name}/expired: Expired`);
   });
