@@ -64,21 +64,30 @@ async function withProgress<T>(work: Promise<T>, what: () => string | Promise<st
   }
 }
 
+const SHORT_KINDS: Readonly<Record<string, string>> = { IManageConnection: 'imc', WorkspaceRepository: 'wsr' };
+/** RESOLVED TO in the table; the Repositories lines below say it whole. */
+const RESOLVED_WIDTH = 24;
+
 /**
- * The table cut to the terminal's width: a message too long for it ends in … there and is
- * printed whole below the table (as the repositories' lines are).
+ * The table cut to the terminal's width: kinds by their short names, RESOLVED TO and a message too
+ * long for the room left end in …; the messages cut are printed whole below the table (as the
+ * repositories' lines are).
  */
 function fittedTable(rows: readonly StatusRow[]): { table: string; messages: string[] } {
   const width = process.stdout.columns || 160;
-  const header = statusTable(rows.map((r) => ({ ...r, message: '' }))).split('\n')[0] ?? '';
+  const ellipsis = (text: string, room: number) => (text.length <= room ? text : `${text.slice(0, room - 1)}…`);
+  const short = rows.map((r) => ({
+    ...r,
+    kind: SHORT_KINDS[r.kind] ?? r.kind,
+    ...(r.resolvedTo ? { resolvedTo: ellipsis(r.resolvedTo, RESOLVED_WIDTH) } : {}),
+  }));
+  const header = statusTable(short.map((r) => ({ ...r, message: '' }))).split('\n')[0] ?? '';
   const room = Math.max(20, width - header.indexOf('MESSAGE'));
-  const messages: string[] = [];
-  const cut = rows.map((r) => {
-    if (r.message.length <= room) return r;
-    messages.push(`${r.namespace}/${r.name} (${r.kind}): ${r.message}`);
-    return { ...r, message: `${r.message.slice(0, room - 1)}…` };
-  });
-  return { table: statusTable(cut), messages: messages.sort() };
+  const messages = rows
+    .filter((r) => r.message.length > room)
+    .map((r) => `${r.namespace}/${r.name} (${r.kind}): ${r.message}`);
+  const table = statusTable(short.map((r) => ({ ...r, message: ellipsis(r.message, room) })));
+  return { table, messages: messages.sort() };
 }
 
 function startOperator(

@@ -15,8 +15,8 @@ import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { createAuthority, currentValidity, issueServerCertificate } from '../../simulator/tls/certs.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import { getObject, type OperatorProcess, startOperator, waitFor } from '../harness/operator.ts';
-import { caSecret, connection, list, resolveToSimulator, secret, startFileSimulator } from '../probes/helpers.ts';
-import { type RunningLink, runLink } from './link-cli.ts';
+import { caSecret, connection, list, secret, startFileSimulator } from '../probes/helpers.ts';
+import { callbackOperatorArgs, callbackPort, type RunningLink, runLink } from './link-cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const SHOTS = join(root, 'docs', 'screenshots');
@@ -81,16 +81,9 @@ beforeAll(async () => {
     namespace: ns.name,
     probes: true,
     tokens: true,
-    extraArgs: [
-      ...resolveToSimulator(sim, [HOST]).flatMap((r) => ['--resolve', r]),
-      '--allow-loopback-probes=true',
-      `--callback-url=${CALLBACK}`,
-      '--callback-address=127.0.0.1:0',
-      ...callbackTls(work),
-    ],
+    extraArgs: [...callbackOperatorArgs(sim, [HOST], CALLBACK), ...callbackTls(work)],
   });
-  const served = await operator.waitForLog((e) => e?.msg === 'sign-in callback served', 30_000);
-  const callbackPort = Number(/:(\d+)$/.exec(String(served['address']))?.[1]);
+  const port = await callbackPort(operator);
   browser = await chromium.launchPersistentContext(join(work, 'profile'), {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -103,7 +96,7 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--host-resolver-rules=MAP ${HOST} 127.0.0.1:${sim.httpsPort}, MAP ${CALLBACK_HOST} 127.0.0.1:${callbackPort}`,
+      `--host-resolver-rules=MAP ${HOST} 127.0.0.1:${sim.httpsPort}, MAP ${CALLBACK_HOST} 127.0.0.1:${port}`,
       // Test certificates of two throwaway CAs; the demo prints how to trust its CA instead.
       '--ignore-certificate-errors',
     ],

@@ -1,8 +1,27 @@
-// `imanage-operator link` as a user runs it, its output collected as it comes; killed with the
-// test file. Shared by the link tests.
+// What the link tests share: `imanage-operator link` as a user runs it (its output collected as it
+// comes; killed with the test file), and the flags and port of an operator serving the callback.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, inject } from 'vitest';
+import type { RunningSimulator } from '../../simulator/index.ts';
+import type { OperatorProcess } from '../harness/operator.ts';
+import { resolveToSimulator } from '../probes/helpers.ts';
+
+/** `run` flags: the simulator plays `hosts`, and the callback is served on a loopback port. */
+export function callbackOperatorArgs(sim: RunningSimulator, hosts: readonly string[], callbackUrl: string): string[] {
+  return [
+    ...resolveToSimulator(sim, hosts).flatMap((r) => ['--resolve', r]),
+    '--allow-loopback-probes=true',
+    `--callback-url=${callbackUrl}`,
+    '--callback-address=127.0.0.1:0',
+  ];
+}
+
+/** The loopback port an operator serves the callback on; its log says. */
+export async function callbackPort(op: OperatorProcess, timeoutMs = 30_000): Promise<number> {
+  const served = await op.waitForLog((e) => e?.msg === 'sign-in callback served', timeoutMs);
+  return Number(/:(\d+)$/.exec(String(served['address']))?.[1]);
+}
 
 export interface RunningLink {
   readonly exited: Promise<number | null>;

@@ -9,7 +9,7 @@ import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { signInThroughBrowser } from '../../simulator/testing/browser.ts';
 import { send } from '../../simulator/testing/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
-import { runLink } from './link-cli.ts';
+import { callbackOperatorArgs, callbackPort, runLink } from './link-cli.ts';
 import {
   getObject,
   type KubeJson,
@@ -23,7 +23,6 @@ import {
   condition,
   connection,
   list,
-  resolveToSimulator,
   secret,
   startFileSimulator,
 } from '../probes/helpers.ts';
@@ -58,11 +57,6 @@ interface TokensStatus {
 }
 const tokensOf = (object: KubeJson | undefined) => (object?.status?.['tokens'] ?? {}) as TokensStatus;
 
-async function callbackPort(op: OperatorProcess): Promise<number> {
-  const served = await op.waitForLog((e) => e?.msg === 'sign-in callback served', 10_000);
-  return Number(/:(\d+)$/.exec(String(served['address']))?.[1]);
-}
-
 function startReplica(identity: string): Promise<OperatorProcess> {
   return startOperator({
     namespace: ns.name,
@@ -70,12 +64,7 @@ function startReplica(identity: string): Promise<OperatorProcess> {
     leaderElectionId: LEASE,
     probes: true,
     tokens: true,
-    extraArgs: [
-      ...resolveToSimulator(sim, [HOST]).flatMap((r) => ['--resolve', r]),
-      '--allow-loopback-probes=true',
-      `--callback-url=${CALLBACK}`,
-      '--callback-address=127.0.0.1:0',
-    ],
+    extraArgs: callbackOperatorArgs(sim, [HOST], CALLBACK),
   });
 }
 
