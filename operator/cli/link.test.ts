@@ -26,8 +26,9 @@ function connection(
   } as unknown as IManageConnection;
 }
 
+/** `url`: what the sign-in Secret the status names holds (the fake API answers it). */
 const notLinked = (url: string) => ({
-  tokens: { signInUrl: url, signInUrlExpiresAt: '2025-06-01T12:10:00Z' },
+  tokens: { signInSecret: 'acme-sign-in', url },
   conditions: [{ type: 'TokensReady', status: 'False', reason: 'NotLinked', observedGeneration: 1 }],
 });
 const tokensReady = (status: string, reason: string, message = '') => ({
@@ -35,13 +36,27 @@ const tokensReady = (status: string, reason: string, message = '') => ({
   conditions: [{ type: 'TokensReady', status, reason, message, observedGeneration: 1 }],
 });
 
+function signInSecret(answer: Answer | undefined) {
+  if (answer === undefined || answer === 'gone')
+    throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+  const url = (answer.status?.tokens as { url?: string } | undefined)?.url ?? '';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return {
+    metadata: { name: 'acme-sign-in', ownerReferences: [{ controller: true, uid: answer.metadata.uid }] },
+    data: { url: b64(url), expiresAt: b64('2025-06-01T12:10:00Z') },
+  };
+}
+
 async function run(answers: Answer[], timeoutMs = 60_000, linkedAfter?: number) {
   const shown: string[] = [];
   let i = 0;
+  let last: Answer | undefined;
   const client = {
-    get: async () => {
+    get: async (resource: { plural: string }) => {
+      if (resource.plural === 'secrets') return signInSecret(last);
       const answer = answers[Math.min(i++, answers.length - 1)]!;
       if (answer === 'gone') throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+      last = answer;
       return answer;
     },
   } as never;
@@ -107,7 +122,7 @@ describe('link waits', () => {
         connection('u1', ready, 'AuthorizationCode', linked('3', 'JSMITH')),
         connection(
           'u1',
-          { ...ready, tokens: { signInUrl: 'https://a/2' } },
+          { ...ready, tokens: { signInSecret: 'acme-sign-in', url: 'https://a/2' } },
           'AuthorizationCode',
           linked('3', 'JSMITH'),
         ),

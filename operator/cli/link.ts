@@ -1,6 +1,6 @@
-// `imanage-operator link NAME`: the interactive link from a terminal. The operator puts a one-time
-// sign-in URL in the connection's status (status.tokens.signInUrl) while it is not linked; this
-// prints it, then waits until an admin has signed in with it and the operator holds the tokens
+// `imanage-operator link NAME`: the interactive link from a terminal. The operator keeps a one-time
+// sign-in URL in the Secret status.tokens.signInSecret names (`NAME-sign-in`: RBAC on Secrets
+// decides who may read it) while the connection is not linked; this prints it, then waits until an admin has signed in with it and the operator holds the tokens
 // (TokensReady=True), or until something says it will not happen: a failure the callback recorded
 // for a URL it printed (a decline, a wrong account, an expired URL...) ends it at once, naming it.
 // With --relink it first asks the operator for a new sign-in on a linked connection (an
@@ -15,13 +15,15 @@ import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { lastLink, linkFailure, nonceOfState, RELINK_ANNOTATION } from '../tokens/link-annotations.ts';
+import type { SignIn } from '../tokens/ports.ts';
+import { readSignIn } from '../tokens/sign-in-secret.ts';
 import { NotFoundError } from '../runtime/kube/errors.ts';
 import { CliUsageError, connect, KUBE_FLAGS_USAGE, KUBE_OPTIONS, kubeTarget, outputFormat } from './kube-flags.ts';
 import type { CommandIo } from './validate.ts';
 
 export const LINK_USAGE = `  link NAME [-n ns] [-o json] [--timeout d] [--relink]
       Link an AuthorizationCode connection's fall-back account: prints the one-time sign-in URL
-      from its status, then waits until someone has signed in with it and the operator holds
+      from the Secret its status names (NAME-sign-in: needs get on it), then waits until someone has signed in with it and the operator holds
       the tokens (TokensReady=True). Exit status: 0 linked, 1 not linked (a failure in the
       browser, the timeout, or a connection that does not link interactively), 2 usage error.
 ${KUBE_FLAGS_USAGE}        -o, --output json           one JSON object at the end instead of text
@@ -143,12 +145,12 @@ export async function waitForLink(watch: Watch): Promise<LinkOutcome> {
     if (failed && nonces.has(failed.nonce)) return failure(watch, failed.reason, failed.message);
     const verdict = verdictOf(watch, connection);
     if (verdict) return verdict;
-    const tokens = connection.status?.tokens as { signInUrl?: string; signInUrlExpiresAt?: string } | undefined;
-    if (tokens?.signInUrl && tokens.signInUrl !== shown) {
-      shown = tokens.signInUrl;
+    const signIn = await signInOf(watch, connection);
+    if (signIn && signIn.url !== shown) {
+      shown = signIn.url;
       const nonce = nonceOfState(URL.parse(shown)?.searchParams.get('state') ?? '');
       if (nonce) nonces.add(nonce);
-      watch.onSignInUrl(shown, tokens.signInUrlExpiresAt);
+      watch.onSignInUrl(shown, signIn.expiresAt.toISOString());
     }
     if (Date.now() >= watch.deadline) {
       const why = shown ? 'nobody finished the sign-in' : 'the operator showed no sign-in URL (is it running?)';
@@ -184,6 +186,13 @@ function verdictOf(watch: Watch, connection: IManageConnection): LinkOutcome | u
     return failure(watch, ready.reason ?? 'Unknown', ready.message ?? '');
   }
   return undefined;
+}
+
+/** The sign-in URL in the Secret status names; reading it needs `get` on that Secret. */
+async function signInOf(watch: Watch, connection: IManageConnection): Promise<SignIn | undefined> {
+  if (!connection.status?.tokens?.signInSecret) return undefined;
+  const identity = { namespace: watch.namespace, name: watch.name, uid: connection.metadata.uid ?? '' };
+  return readSignIn(watch.client, identity);
 }
 
 async function read(watch: Pick<Watch, 'client' | 'namespace' | 'name'>): Promise<IManageConnection | undefined> {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CallbackOutcome } from './callback.ts';
 import type { ConnectionIdentity } from './ports.ts';
+import { signInSecretName } from './sign-in-secret.ts';
 
 export interface Page {
   readonly status: number;
@@ -130,7 +131,8 @@ function failedPage(outcome: Failed): Page {
     ? {
         words: retry
           ? 'Or, for a new sign-in link, run:'
-          : 'The current sign-in link is printed by this command (it also waits for the sign-in):',
+          : `The current sign-in link is kept in the Secret ${signInSecretName(c.name)} of namespace ${c.namespace}; ` +
+            'this command prints it (and waits for the sign-in):',
         command: linkCommand(c),
       }
     : undefined;

@@ -94,7 +94,7 @@ beforeAll(async () => {
   });
   api.put(secrets, { metadata: { name: 'sim-ca', namespace: 'clio' }, data: { 'ca.crt': b64(sim.caPem) } });
   sink = new RecordingSink();
-  replicaA = new InteractiveLink(CALLBACK, new LinkStore(api, OPERATOR_NS), network());
+  replicaA = new InteractiveLink(CALLBACK, new LinkStore(api, OPERATOR_NS), network(), api);
   replicaB = await startCallbackServer({
     address: { host: '127.0.0.1', port: 0 },
     callbackUrl: CALLBACK,

@@ -15,6 +15,8 @@ export interface ConnectionIdentity {
 export interface SignIn {
   readonly url: string;
   readonly expiresAt: Date;
+  /** The Secret that holds it (sign-in-secret.ts), once published. */
+  readonly secretName?: string;
 }
 
 /** What the connection controller needs to show a connection that is not linked yet. */
@@ -25,6 +27,8 @@ export interface LinkService {
    * connection's link generation now (link-annotations.ts); a link since makes the URL void.
    */
   signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date, generation?: number): Promise<SignIn>;
+  /** The sign-in URL published for the connection, with the link generation its state carries. */
+  current(connection: ConnectionIdentity): Promise<(SignIn & { readonly generation: number }) | undefined>;
   /** The redirect URI the callback is served at: it must be registered like any other. */
   readonly callbackUrl: string;
 }

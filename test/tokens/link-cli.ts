@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, inject } from 'vitest';
 import type { RunningSimulator } from '../../simulator/index.ts';
-import type { OperatorProcess } from '../harness/operator.ts';
+import { getObject, type OperatorProcess } from '../harness/operator.ts';
 import { resolveToSimulator } from '../probes/helpers.ts';
 
 /** `run` flags: the simulator plays `hosts`, and the callback is served on a loopback port. */
@@ -15,6 +15,12 @@ export function callbackOperatorArgs(sim: RunningSimulator, hosts: readonly stri
     `--callback-url=${callbackUrl}`,
     '--callback-address=127.0.0.1:0',
   ];
+}
+
+/** The sign-in URL the operator keeps in the connection's Secret `<name>-sign-in` (status names it). */
+export async function signInUrlOf(namespace: string, connection: string): Promise<string | undefined> {
+  const secret = await getObject<{ data?: { url?: string } }>(namespace, 'secret', `${connection}-sign-in`);
+  return secret?.data?.url === undefined ? undefined : Buffer.from(secret.data.url, 'base64').toString();
 }
 
 /** The loopback port an operator serves the callback on; its log says. */

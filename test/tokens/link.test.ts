@@ -9,7 +9,7 @@ import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { signInThroughBrowser } from '../../simulator/testing/browser.ts';
 import { send } from '../../simulator/testing/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
-import { callbackOperatorArgs, callbackPort, runLink } from './link-cli.ts';
+import { callbackOperatorArgs, callbackPort, runLink, signInUrlOf } from './link-cli.ts';
 import {
   getObject,
   type KubeJson,
@@ -51,7 +51,7 @@ let replicas: OperatorProcess[];
 
 /** Each replica serves the callback on its own loopback port; its log says which. */
 interface TokensStatus {
-  readonly signInUrl?: string;
+  readonly signInSecret?: string;
   readonly secretName?: string;
   readonly account?: string;
 }
@@ -105,10 +105,10 @@ describe('interactive link with two replicas', () => {
   it('status URL → link prints it → sign-in → callback on the non-leader → Secret → TokensReady and Ready', async () => {
     const [leader, follower] = await leaderAndFollower();
     const signInUrl = await waitFor(
-      async () => tokensOf(await getObject<KubeJson>(ns.name, 'imc', NAME)).signInUrl,
+      async () => tokensOf(await getObject<KubeJson>(ns.name, 'imc', NAME)).signInSecret && signInUrlOf(ns.name, NAME),
       60_000,
       250,
-      'status.tokens.signInUrl',
+      'the sign-in URL in the Secret status.tokens.signInSecret names',
     );
     expect(new URL(signInUrl).searchParams.get('redirect_uri')).toBe(CALLBACK);
 
@@ -139,7 +139,7 @@ describe('interactive link with two replicas', () => {
     );
     const secretName = tokensOf(linked).secretName ?? `${NAME}-tokens`;
     expect(await getObject(ns.name, 'secret', secretName)).toBeDefined();
-    expect(tokensOf(linked).signInUrl).toBeUndefined();
+    expect(tokensOf(linked).signInSecret).toBeUndefined();
     // No token response names the user: GET /api does, and the plain/v1 Secret records it for the product.
     expect(tokensOf(linked).account).toBe('JSMITH');
     const stored = await waitFor(

@@ -229,11 +229,11 @@ export interface IManageConnectionStatus {
      */
     lastRefreshAt?: string;
     /**
-     * While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).
+     * While not linked (or while a relink is asked for): the Secret in this namespace that holds the one-time sign-in URL (key url). Not in status, because whoever opens it may link an account: RBAC on Secrets decides who may read it. imanage-operator link prints it.
      */
-    signInUrl?: string;
+    signInSecret?: string;
     /**
-     * When signInUrl stops working; the operator issues a new one after that.
+     * When the sign-in URL stops working; the operator issues a new one after that.
      */
     signInUrlExpiresAt?: string;
   };

@@ -392,10 +392,12 @@ const tokensStatus = obj(
       { format: 'date-time' },
     ),
     lastRefreshAt: str('When the operator last obtained or refreshed the tokens.', { format: 'date-time' }),
-    signInUrl: str(
-      'While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).',
+    signInSecret: str(
+      'While not linked (or while a relink is asked for): the Secret in this namespace that holds the one-time ' +
+        'sign-in URL (key url). Not in status, because whoever opens it may link an account: RBAC on Secrets ' +
+        'decides who may read it. imanage-operator link prints it.',
     ),
-    signInUrlExpiresAt: str('When signInUrl stops working; the operator issues a new one after that.', {
+    signInUrlExpiresAt: str('When the sign-in URL stops working; the operator issues a new one after that.', {
       format: 'date-time',
     }),
   },

@@ -320,24 +320,25 @@ class TokenPass {
   async signIn(): Promise<TokenObservation['notLinked']> {
     const link = this.#deps.link;
     if (!link) return { problem: 'NoLinkService' };
-    const previous = this.#input.connection.status?.tokens;
     const now = this.#deps.now();
-    const stillValid = previous?.signInUrlExpiresAt && Date.parse(previous.signInUrlExpiresAt) - now.getTime() > 60_000;
-    if (previous?.signInUrl && stillValid) {
-      return { signIn: { url: previous.signInUrl, expiresAt: new Date(previous.signInUrlExpiresAt!) } };
-    }
     const c = this.#input.connection;
     const identity = {
       namespace: c.metadata.namespace ?? 'default',
       name: c.metadata.name ?? '',
       uid: c.metadata.uid ?? '',
     };
+    const generation = lastLink(c).generation;
+    // Reused while it has over a minute to go and no link happened since it was made.
+    const previous = c.status?.tokens?.signInSecret ? await link.current(identity) : undefined;
+    if (previous && previous.generation === generation && previous.expiresAt.getTime() - now.getTime() > 60_000) {
+      return { signIn: previous };
+    }
     const server = {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
       scope: c.spec.auth?.scope ?? 'user',
     };
-    const signIn: SignIn = await link.signInUrl(identity, server, now, lastLink(c).generation);
+    const signIn: SignIn = await link.signInUrl(identity, server, now, generation);
     return { signIn };
   }
 

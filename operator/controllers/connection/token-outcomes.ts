@@ -81,8 +81,9 @@ function seedWords(connection: IManageConnection): string {
 function notLinkedVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
   const name = connection.metadata.name;
   const how = t.notLinked?.signIn
-    ? `open status.tokens.signInUrl (valid until ${t.notLinked.signIn.expiresAt.toISOString()}) and sign in as the ` +
-      `fall-back account, or run: imanage-operator link ${name}`
+    ? `run imanage-operator link ${name}, which prints the sign-in URL (kept in Secret ` +
+      `'${t.notLinked.signIn.secretName ?? `${name}-sign-in`}', valid until ${t.notLinked.signIn.expiresAt.toISOString()}), ` +
+      'and sign in with it as the fall-back account'
     : 'the operator serves no sign-in callback (--callback-url is not set); put a refresh token in the Secret named ' +
       'by spec.auth.credentialsSecretRef, key refreshToken, or give the operator a callback URL';
   return {
@@ -199,7 +200,8 @@ export function tokensStatus(
     ...(p?.access_token_expires_at ? { accessTokenExpiresAt: p.access_token_expires_at } : {}),
     ...(p?.refresh_token_expires_at ? { refreshTokenExpiresAt: p.refresh_token_expires_at } : {}),
     ...(p?.obtained_at ? { lastRefreshAt: p.obtained_at } : {}),
-    ...(signIn ? { signInUrl: signIn.url, signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
+    ...(signIn?.secretName ? { signInSecret: signIn.secretName } : {}),
+    ...(signIn ? { signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
   };
 }
 
