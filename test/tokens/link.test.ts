@@ -156,5 +156,9 @@ describe('interactive link with two replicas', () => {
     expect(answered(follower).map((e) => e['result'])).toEqual(['Linked']);
     expect(answered(leader)).toEqual([]);
     for (const op of replicas) expect(op.logs().join('\n')).not.toContain(callback.searchParams.get('code')!);
+    // Each line names the connection once: JSON tools keep only one of two `name` keys (issue 23).
+    const linkLines = replicas.flatMap((op) => op.logs()).filter((l) => l.includes('"msg":"link:'));
+    expect(linkLines.length).toBeGreaterThan(0);
+    for (const line of linkLines) expect(line.match(/"name":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
   });
 });
