@@ -178,6 +178,18 @@ describe('the interactive link in Chromium', () => {
     expect(again.text).toContain(`imanage-operator link happy -n ${ns.name} --relink`);
   });
 
+  it('--relink on the linked connection: a new URL, another account signs in, and replaces the first', async () => {
+    const link = runLink(['happy', '-n', ns.name, '--timeout', '4m', '--relink']);
+    const url = await waitFor(() => /^\s+(https:\/\/\S+)$/m.exec(link.out())?.[1], 120_000, 200, 'link --relink URL');
+    const page = await newPage();
+    await page.goto(url);
+    await submit(page, users[1]);
+    const shown = await read(page);
+    expect(shown.text).toContain(`The connection ${ns.name}/happy is now linked to the iManage account SVC-LINK`);
+    expect(await link.exited).toBe(0);
+    expect(link.out()).toContain(`Linked ${ns.name}/happy as SVC-LINK`);
+  });
+
   it('a second tab with the same URL: the first links, the second says the connection is linked', async () => {
     const { link, url } = await startLink('tabs');
     const [first, second] = [await newPage(), await newPage()];
