@@ -72,7 +72,7 @@ const named = (c: ConnectionIdentity) => `${c.namespace}/${c.name}`;
 const linkCommand = (c: ConnectionIdentity, more = '') => `imanage-operator link ${c.name} -n ${c.namespace}${more}`;
 
 /** The page for what the callback did. */
-export function outcomePage(outcome: CallbackOutcome): Page {
+export function outcomePage(outcome: Exclude<CallbackOutcome, { kind: 'Start' }>): Page {
   switch (outcome.kind) {
     case 'Linked':
       return {

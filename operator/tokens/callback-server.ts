@@ -3,7 +3,9 @@
 // nothing else:
 // - no token, code or state in the page, and no query value reflected (the page's words are ours;
 //   the connection's name comes from the authenticated state and is escaped all the same);
-// - never a redirect, so it cannot serve as an open redirect;
+// - one redirect only: the sign-in URL (the state alone, checked first, so an expired or replaced
+//   URL says so before any password) goes on to iManage's page, to the URL the connection's own
+//   sign-in Secret holds for that same state; never anywhere a request chose (no open redirect);
 // - bounded, because anyone may call it (issue 18, finding 4): request line and headers within
 //   16 KiB and within LIMITS.headersMs (checked every LIMITS.checkMs, so a slow client is cut off
 //   within seconds), the whole request within LIMITS.requestMs, no request body, at most
@@ -133,6 +135,10 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: Callb
     return answer(res, PLAIN_PAGES.broken);
   }
   if (outcome === 'late') return answer(res, PLAIN_PAGES.late);
+  if (outcome.kind === 'Start') {
+    res.writeHead(302, { ...SECURITY_HEADERS, location: outcome.location, 'content-length': 0 });
+    return void res.end();
+  }
   const c = outcome.kind === 'Failed' ? outcome.connection : outcome.connection;
   const result = outcome.kind === 'Failed' ? outcome.reason : outcome.kind;
   context.logger.info({ ...(c ? { connection: `${c.namespace}/${c.name}` } : {}), result }, 'link: callback answered');

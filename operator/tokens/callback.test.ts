@@ -126,7 +126,7 @@ const server = { baseUrl: new URL(`https://${VANITY}`), clientId: 'link-app' };
 async function signedIn(user = JSMITH): Promise<URL> {
   const generation = lastLink(await api.get(imanageConnections, CONNECTION)).generation;
   const signIn = await replicaA.signInUrl(CONNECTION, server, now, generation);
-  return signInThroughBrowser(vanity, signIn.url, user);
+  return signInThroughBrowser(vanity, signIn.authorizeUrl!, user);
 }
 
 /** The browser reaching replica B with the callback's path and query (TLS ends at the Ingress). */
@@ -141,7 +141,7 @@ function tokenRequests(): number {
 
 describe('the sign-in URL', () => {
   it('names the callback, PKCE S256 and a state, and no secret', async () => {
-    const { url, expiresAt } = await replicaA.signInUrl(CONNECTION, server, now);
+    const { authorizeUrl: url = '', expiresAt } = await replicaA.signInUrl(CONNECTION, server, now);
     const query = new URL(url).searchParams;
     expect(Object.fromEntries(query)).toMatchObject({
       client_id: 'link-app',
@@ -175,6 +175,22 @@ describe('the callback on the other replica', () => {
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers.location).toBeUndefined();
+  });
+
+  it('opens the sign-in URL through the callback: a current state goes on to iManage, an expired one stops first', async () => {
+    const signIn = await replicaA.signInUrl(CONNECTION, server, now);
+    expect(new URL(signIn.url).origin + new URL(signIn.url).pathname).toBe(CALLBACK);
+    const start = await deliver(signIn.url);
+    expect(start.status).toBe(302);
+    expect(start.headers.location).toBe(signIn.authorizeUrl);
+    const replaced = await replicaA.signInUrl(CONNECTION, server, now); // the Secret now holds a newer URL
+    expect((await deliver(signIn.url)).text).toContain('A newer sign-in link replaced this one');
+    now = new Date(now.getTime() + 10 * 60_000);
+    const before = sim.requestLog({}).length;
+    const expired = await deliver(replaced.url);
+    expect(expired.status).toBe(400);
+    expect(expired.text).toContain('This sign-in link expired');
+    expect(sim.requestLog({}).length).toBe(before); // nothing at iManage: no password asked for
   });
 
   it('answers a reload of the success page with who is linked since when, without asking iManage', async () => {
@@ -249,7 +265,7 @@ describe('the callback on the other replica', () => {
   });
 
   it('reports a refusal at iManage as Denied, naming only a well-formed error code', async () => {
-    const { url } = await replicaA.signInUrl(CONNECTION, server, now);
+    const { authorizeUrl: url = '' } = await replicaA.signInUrl(CONNECTION, server, now);
     const state = new URL(url).searchParams.get('state')!;
     const denied = new URL(CALLBACK);
     denied.search = new URLSearchParams({ error: 'access_denied', state }).toString();
@@ -265,14 +281,14 @@ describe('the callback on the other replica', () => {
 
   it('keeps the URL usable after a failed exchange or store: the admin signs in again with it', async () => {
     const signIn = await replicaA.signInUrl(CONNECTION, server, now);
-    const first = await signInThroughBrowser(vanity, signIn.url, JSMITH);
+    const first = await signInThroughBrowser(vanity, signIn.authorizeUrl!, JSMITH);
     first.searchParams.set('code', 'canary-not-a-code');
     const failed = await deliver(first);
     expect(failed.status).toBe(400);
     expect(failed.text).not.toContain('canary-not-a-code');
     sink.failNext = true;
-    expect((await deliver(await signInThroughBrowser(vanity, signIn.url, JSMITH))).status).toBe(409);
-    const again = await deliver(await signInThroughBrowser(vanity, signIn.url, JSMITH));
+    expect((await deliver(await signInThroughBrowser(vanity, signIn.authorizeUrl!, JSMITH))).status).toBe(409);
+    const again = await deliver(await signInThroughBrowser(vanity, signIn.authorizeUrl!, JSMITH));
     expect(again.status).toBe(200);
     expect(sink.stored).toHaveLength(1);
   });

@@ -3,7 +3,9 @@
 // shared key and spent states (link-store.ts), and the connection and its Secrets read through the
 // API server now (never a controller's cache, which a standby replica does not fill).
 //
-// Order: the state's shape, MAC and expiry first, with the key held in memory (a forged or stale
+// The sign-in URL a person opens is this endpoint with the state alone (a start): once the state
+// checks out it leads on to iManage's page (startOf), so an expired or replaced URL says so before
+// any password. Order: the state's shape, MAC and expiry first, with the key held in memory (a forged or stale
 // callback costs no API call: issue 18, finding 4); then the connection (its uid: deleted and
 // re-created is refused; its link generation: a state issued before the last link is refused,
 // finding 7); then the authorization response's error; then the one-time claim, the code
@@ -27,6 +29,7 @@ import type { Logger } from '../runtime/log.ts';
 import { type LastLink, LINK_FAILURE_ANNOTATION, lastLink } from './link-annotations.ts';
 import { checkStateShape, LinkStateError, type LinkState, verifierFor, verifyState } from './link-state.ts';
 import type { LinkStore } from './link-store.ts';
+import { readSignIn } from './sign-in-secret.ts';
 import type { ConnectionIdentity, LinkFailureReason, TokenSink } from './ports.ts';
 
 export interface CallbackContext {
@@ -49,6 +52,13 @@ export type CallbackOutcome =
       readonly connection: ConnectionIdentity;
       readonly account?: string;
       readonly since: string;
+    }
+  | {
+      /** The sign-in URL opened: its state is current, so the browser goes on to iManage's page. */
+      readonly kind: 'Start';
+      readonly connection: ConnectionIdentity;
+      /** iManage's authorization URL, from the connection's own sign-in Secret, for this very state. */
+      readonly location: string;
     }
   | {
       /** A state issued before the last link, or spent by it: the connection is linked already. */
@@ -103,6 +113,7 @@ async function finish(query: URLSearchParams, state: LinkState, context: Callbac
   const before = lastLink(object);
   if (state.generation < before.generation) return { kind: 'AlreadyLinked', connection, link: before };
   const denied = query.get('error');
+  if (denied === null && query.get('code') === null) return startOf(query.get('state')!, connection, context);
   if (denied !== null) {
     const code = oauthErrorCode(denied) ?? 'unrecognised';
     const words =
@@ -124,6 +135,24 @@ async function finish(query: URLSearchParams, state: LinkState, context: Callbac
     await context.store.release(state.nonce);
     throw error;
   }
+}
+
+/**
+ * The sign-in URL itself (the state alone): on to iManage's page, to the URL the connection's
+ * sign-in Secret holds for this same state, so the redirect goes nowhere an outsider chose.
+ */
+async function startOf(
+  state: string,
+  connection: ConnectionIdentity,
+  context: CallbackContext,
+): Promise<CallbackOutcome> {
+  const published = await readSignIn(context.client, connection);
+  const location = published?.authorizeUrl;
+  if (!location || URL.parse(location)?.searchParams.get('state') !== state) {
+    const words = 'a newer sign-in link replaced this one: get the current one with `imanage-operator link`';
+    throw fail('StateMismatch', words, { connection, term: 'OAuth state replaced' });
+  }
+  return { kind: 'Start', connection, location };
 }
 
 async function verified(state: string | null, context: CallbackContext): Promise<LinkState> {

@@ -55,8 +55,11 @@ export class InteractiveLink implements LinkService {
       scope: server.scope ?? 'user',
       codeVerifier: verifierFor(key, state),
     });
-    const secretName = await publishSignIn(this.#client, connection, { url: pending.url, expiresAt });
-    return { url: pending.url, expiresAt, secretName };
+    const start = new URL(this.callbackUrl);
+    start.search = new URLSearchParams({ state }).toString();
+    const signIn = { url: start.href, authorizeUrl: pending.url, expiresAt };
+    const secretName = await publishSignIn(this.#client, connection, signIn);
+    return { ...signIn, secretName };
   }
 }
 

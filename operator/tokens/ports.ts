@@ -13,7 +13,13 @@ export interface ConnectionIdentity {
 
 /** A one-time sign-in URL for the fall-back account; it carries PKCE S256 and a state bound to the uid. */
 export interface SignIn {
+  /**
+   * What a person opens: the operator's callback with the state alone (it checks the state first,
+   * so an expired or replaced URL says so before any password), which redirects to `authorizeUrl`.
+   */
   readonly url: string;
+  /** iManage's authorization URL (PKCE S256, the state). */
+  readonly authorizeUrl?: string;
   readonly expiresAt: Date;
   /** The Secret that holds it (sign-in-secret.ts), once published. */
   readonly secretName?: string;

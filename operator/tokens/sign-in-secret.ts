@@ -1,5 +1,5 @@
 // Where the sign-in URL lives: a Secret `<connection>-sign-in` in the connection's namespace
-// (key `url`), not status. Whoever opens the URL may link their own account, and status is shown
+// (key `url`, what a person opens; key `authorizeUrl`, iManage's URL it leads to), not status. Whoever opens the URL may link their own account, and status is shown
 // to everyone who may read the connection (the `view` role, Argo CD, Flux); a Secret is read only
 // by whom RBAC lets read Secrets there (issue 18, finding 7). Status names the Secret; the
 // operator writes it, `imanage-operator link` reads it. Owned by the connection (deleted with
@@ -51,6 +51,7 @@ function body(connection: ConnectionIdentity, signIn: SignIn): Secret {
     },
     data: {
       url: Buffer.from(signIn.url).toString('base64'),
+      ...(signIn.authorizeUrl ? { authorizeUrl: Buffer.from(signIn.authorizeUrl).toString('base64') } : {}),
       expiresAt: Buffer.from(signIn.expiresAt.toISOString()).toString('base64'),
     },
   } as Secret;
@@ -95,6 +96,8 @@ export async function readSignIn(
   const found = await current(client, connection);
   if (!found || !ownedBy(found, connection)) return undefined;
   const url = decode(found.data?.['url']);
+  const authorizeUrl = decode(found.data?.['authorizeUrl']);
   const expiresAt = Date.parse(decode(found.data?.['expiresAt']) ?? '');
-  return url && Number.isFinite(expiresAt) ? { url, expiresAt: new Date(expiresAt) } : undefined;
+  if (!url || !Number.isFinite(expiresAt)) return undefined;
+  return { url, expiresAt: new Date(expiresAt), ...(authorizeUrl ? { authorizeUrl } : {}) };
 }

@@ -17,10 +17,18 @@ export function callbackOperatorArgs(sim: RunningSimulator, hosts: readonly stri
   ];
 }
 
-/** The sign-in URL the operator keeps in the connection's Secret `<name>-sign-in` (status names it). */
-export async function signInUrlOf(namespace: string, connection: string): Promise<string | undefined> {
-  const secret = await getObject<{ data?: { url?: string } }>(namespace, 'secret', `${connection}-sign-in`);
-  return secret?.data?.url === undefined ? undefined : Buffer.from(secret.data.url, 'base64').toString();
+/**
+ * A URL the operator keeps in the connection's Secret `<name>-sign-in` (status names it): by
+ * default iManage's authorization URL; `url` is what a person opens (the callback, which leads there).
+ */
+export async function signInUrlOf(
+  namespace: string,
+  connection: string,
+  key: 'authorizeUrl' | 'url' = 'authorizeUrl',
+): Promise<string | undefined> {
+  const secret = await getObject<{ data?: Record<string, string> }>(namespace, 'secret', `${connection}-sign-in`);
+  const value = secret?.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString();
 }
 
 /** The loopback port an operator serves the callback on; its log says. */

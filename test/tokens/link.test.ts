@@ -113,7 +113,8 @@ describe('interactive link with two replicas', () => {
     expect(new URL(signInUrl).searchParams.get('redirect_uri')).toBe(CALLBACK);
 
     const link = runLink([NAME, '-n', ns.name, '--timeout', '2m']);
-    await waitFor(async () => link.out().includes(signInUrl), 30_000, 100, '`link` printing the sign-in URL');
+    const opened = (await signInUrlOf(ns.name, NAME, 'url'))!; // the callback, which leads to signInUrl
+    await waitFor(async () => link.out().includes(opened), 30_000, 100, '`link` printing the sign-in URL');
 
     const callback = await signInThroughBrowser({ port: sim.httpsPort, host: HOST, ca: sim.caPem }, signInUrl, {
       username: 'jsmith',
