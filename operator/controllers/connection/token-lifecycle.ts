@@ -11,6 +11,7 @@ import type { TokenExpiry } from '../../runtime/metrics.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
 import { refOf } from '../../runtime/watch.ts';
 import type { AccessTokens } from '../../tokens/access.ts';
+import { RELINK_ANNOTATION } from '../../tokens/link-annotations.ts';
 import type { LinkService } from '../../tokens/ports.ts';
 import type { TokenObservation } from './observed.ts';
 import type { ProbeContext } from './observe.ts';
@@ -89,8 +90,9 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
       options.accessTokens.forget(connectionKey(connection));
     },
     onUpdate(old, current) {
-      const annotation = (o: IManageConnection) => o.metadata.annotations?.[LINKED_AT_ANNOTATION];
-      if (annotation(old) !== annotation(current)) engine.enqueue('IManageConnection', refOf(current));
+      const watched = (o: IManageConnection) =>
+        [LINKED_AT_ANNOTATION, RELINK_ANNOTATION].map((a) => o.metadata.annotations?.[a]).join('|');
+      if (watched(old) !== watched(current)) engine.enqueue('IManageConnection', refOf(current));
     },
   };
 }
