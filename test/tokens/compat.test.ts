@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import { type OperatorProcess, startOperator } from '../harness/operator.ts';
+import { signInUrlOf } from './link-cli.ts';
 import {
   caSecret,
   condition,
@@ -132,8 +133,9 @@ describe('tokens and discovery as public clients see them', () => {
   });
 
   it('offers a sign-in URL without PKCE when spec.auth.pkce is Disabled', async () => {
-    const object = await waitForCondition(ns.name, 'imc', 'no-pkce', 'TokensReady', 'False', 'NotLinked');
-    const url = new URL((object.status?.['tokens'] as { signInUrl?: string }).signInUrl ?? '');
+    await waitForCondition(ns.name, 'imc', 'no-pkce', 'TokensReady', 'False', 'NotLinked');
+    // The authorization URL the sign-in leads to, kept in the connection's Secret (not in status).
+    const url = new URL((await signInUrlOf(ns.name, 'no-pkce')) ?? '');
     expect(url.host).toBe(HOSTS.strict);
     expect(url.searchParams.has('code_challenge')).toBe(false);
     expect(url.searchParams.has('code_challenge_method')).toBe(false);

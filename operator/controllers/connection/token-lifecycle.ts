@@ -42,6 +42,27 @@ export interface TokenLifecycle {
   track(connection: IManageConnection, observed: TokenObservation | undefined): void;
   forget(connection: IManageConnection): void;
   onUpdate(old: IManageConnection, current: IManageConnection): void;
+  /**
+   * Connections (uid) whose tokens this process already revoked on deletion: a reconcile that reads
+   * a cache still showing the finalizer it removed must not revoke a second time.
+   */
+  readonly revoked: BoundedSet;
+}
+
+/** A set that forgets its oldest entry past `cap`: memory stays flat however many deletions. */
+export class BoundedSet {
+  readonly #items = new Set<string>();
+  readonly #cap: number;
+  constructor(cap: number) {
+    this.#cap = cap;
+  }
+  has(item: string): boolean {
+    return this.#items.has(item);
+  }
+  add(item: string): void {
+    this.#items.add(item);
+    if (this.#items.size > this.#cap) this.#items.delete(this.#items.values().next().value!);
+  }
 }
 
 export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, options: TokenOptions): TokenLifecycle {
@@ -66,6 +87,7 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
   return {
     context,
     options,
+    revoked: new BoundedSet(10_000),
     ...(probes.defaultClientSecret ? { defaultClientSecret: probes.defaultClientSecret } : {}),
     track(connection, observed) {
       const payload = observed?.payload;
@@ -118,6 +140,9 @@ export async function releaseTokens(
   const finalizers = connection.metadata.finalizers ?? [];
   tokens.forget(connection);
   if (!finalizers.includes(REVOKE_FINALIZER)) return;
+  const uid = connection.metadata.uid ?? '';
+  if (tokens.revoked.has(uid)) return dropFinalizer(ctx, connection);
+  tokens.revoked.add(uid);
   const revoked = await Promise.race([
     revokeAll(ctx, tokens, connection).then(
       () => 'revoked' as const,
