@@ -29,6 +29,37 @@ describe('CEL rules on the API server', () => {
     expect(result.code).toBe(0);
   });
 
+  it.each([
+    ['a number', 4021],
+    ['a string', '4021'],
+  ])('accepts spec.customerId as %s, which the Cloud rule reads as present', async (_title, customerId) => {
+    const doc = mergePatch(baseConnection(`customer-${typeof customerId}`), { spec: { customerId } });
+    const created = await ns.kubectl(['apply', '-f', '-'], { input: json(doc) });
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const stored = await ns.kubectl(['get', 'imc', doc.metadata.name!, '-o', 'json']);
+    expect(JSON.parse(stored.stdout).spec.customerId).toBe(customerId);
+  });
+
+  it('accepts a bare number in YAML (customerId: 4021)', async () => {
+    const yaml = `apiVersion: ${baseConnection().apiVersion}\nkind: IManageConnection\nmetadata:\n  name: bare\nspec:\n  connectionType: Cloud\n  url: https://acme.cloudimanage.com\n  customerId: 4021\n`;
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it.each([
+    [4021.5, /spec.customerId/],
+    [true, /spec.customerId/],
+    ['', /spec.customerId/],
+    [-1, /spec.customerId/],
+  ])('refuses spec.customerId %j', async (customerId, message) => {
+    const doc = mergePatch(baseConnection('bad-customer'), { spec: { customerId } });
+    const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(doc) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
   it('refuses an unknown field (strict field validation)', async () => {
     const result = await ns.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: json(mergePatch(baseConnection(), { spec: { customerID: '1' } })) });
     expect(result.code).not.toBe(0);

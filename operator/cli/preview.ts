@@ -13,6 +13,7 @@ import { load as loadYaml } from 'js-yaml';
 import type { IManageConnection, ResolverEntry } from '../api/generated/types.ts';
 import { lookupWorkItemPath, suggestWorkItemPath, WORK_ITEM_ROOT } from '../api/resolver/index.ts';
 import { realClock } from '../runtime/clock.ts';
+import { specCustomerId } from '../api/customer-id.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import { KubeClient, NotFoundError, secrets } from '../runtime/kube/index.ts';
 import { HostOverrides, PRIVATE, ProbeGuard } from '../imanage/network.ts';
@@ -188,7 +189,7 @@ async function clusterTarget(values: Values): Promise<Target> {
   const namespace = values.namespace ?? kube.namespace;
   const name = values.connection!;
   const connection = await kube.get(imanageConnections, { namespace, name });
-  const customerId = connection.spec.customerId ?? connection.status?.server?.customerId;
+  const customerId = specCustomerId(connection.spec) ?? connection.status?.server?.customerId;
   const library = values.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
   if (!customerId || !library) {
     throw new PreviewUsageError(`connection ${namespace}/${name} has no customer id or library yet; give --library`);

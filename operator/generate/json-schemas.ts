@@ -6,7 +6,7 @@
 
 import { API_VERSION, FIX, KINDS, type KindDefinition, TS_TYPE, objectSchema } from '../api/schemas/index.ts';
 import { type CelValidation, celTwin } from '../api/schemas/cel.ts';
-import { closeObjects } from '../api/schemas/closed.ts';
+import { offlineSchema } from '../api/schemas/closed.ts';
 import { METADATA } from '../api/validation/schema-validator.ts';
 
 type Json = Record<string, unknown>;
@@ -34,7 +34,7 @@ function forEditors(node: unknown): unknown {
 }
 
 export function kindJsonSchema(kind: KindDefinition): Json {
-  const schema = closeObjects(objectSchema(kind)) as Json;
+  const schema = offlineSchema(objectSchema(kind)) as Json;
   const properties = schema['properties'] as Json;
   properties['metadata'] = METADATA;
   properties['apiVersion'] = { ...(properties['apiVersion'] as Json), const: API_VERSION };

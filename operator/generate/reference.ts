@@ -2,13 +2,14 @@
 // drift from the API.
 
 import { KINDS, type KindDefinition } from '../api/schemas/index.ts';
-import type { Schema } from '../api/schemas/common.ts';
+import { INT_OR_STRING, type Schema } from '../api/schemas/common.ts';
 
 function typeOf(s: Schema): string {
   if (Array.isArray(s['enum'])) return (s['enum'] as string[]).map((v) => `\`${v}\``).join(' \\| ');
   if (s['type'] === 'array') return `[]${typeOf(s['items'] as Schema)}`;
   if (s['format'] === 'date-time') return 'RFC 3339 time';
   if (s['pattern'] && String(s['pattern']).includes('ns|us')) return 'duration';
+  if (s[INT_OR_STRING] === true) return 'integer or string';
   return String(s['type'] ?? 'object');
 }
 

@@ -3,7 +3,7 @@
 import { compile } from 'json-schema-to-typescript';
 import { API_VERSION, type KindDefinition, KINDS, TS_TYPE, objectSchema } from '../api/schemas/index.ts';
 import type { Schema } from '../api/schemas/common.ts';
-import { closeObjects } from '../api/schemas/closed.ts';
+import { offlineSchema } from '../api/schemas/closed.ts';
 import { stripOfflineKeywords } from './strip.ts';
 
 export const TYPES_HEADER = '// generated from operator/api/schemas by `npm run generate` — do not edit\n';
@@ -71,7 +71,7 @@ async function compileOne(schema: Schema, name: string): Promise<string> {
 }
 
 function kindSchema(k: KindDefinition, shared: Map<string, Schema>): Schema {
-  const base = closeObjects(objectSchema(k));
+  const base = offlineSchema(objectSchema(k));
   const props = base['properties'] as Record<string, Schema>;
   const typed: Schema = {
     ...base,

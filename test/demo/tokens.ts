@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
+import { specCustomerId } from '../../operator/api/customer-id.ts';
 import { send } from '../../simulator/testing/client.ts';
 import type { ControlPlane } from '../harness/controlplane.ts';
 
@@ -18,7 +19,7 @@ interface Doc {
   readonly data?: Record<string, string>;
   readonly spec?: {
     readonly url?: string;
-    readonly customerId?: string;
+    readonly customerId?: number | string;
     readonly clientSecretRef?: { readonly name: string };
     readonly auth?: { readonly credentialsSecretRef?: { readonly name: string } };
   };
@@ -40,7 +41,7 @@ async function docsOf(folder: string): Promise<Doc[]> {
 /** A refresh token for the customer's first user, issued to `app` by the simulator. */
 async function refreshTokenFor(sim: RunningSimulator, scenario: Scenario, doc: Doc, app: Application): Promise<string> {
   const host = new URL(doc.spec!.url!).hostname;
-  const customerId = doc.spec?.customerId ?? scenario.hosts?.find((h) => h.name === host)?.customers?.[0];
+  const customerId = specCustomerId(doc.spec ?? {}) ?? scenario.hosts?.find((h) => h.name === host)?.customers?.[0];
   const user = scenario.customers?.find((c) => c.id === customerId)?.users?.[0];
   if (!user) throw new Error(`examples.yaml has no user of customer ${customerId} for ${doc.metadata?.name}`);
   const form = new URLSearchParams({

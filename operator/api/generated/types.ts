@@ -48,9 +48,9 @@ export interface IManageConnectionSpec {
    */
   allowNonStandardPort?: boolean;
   /**
-   * The iManage customer id (required for Cloud); iManage registers redirect URIs against it.
+   * The iManage customer id (required for Cloud), as a number or a string: 4021 and "4021" are the same customer. iManage registers redirect URIs against it.
    */
-  customerId?: string;
+  customerId?: number | string;
   /**
    * The preferred library (Clio Operate calls it the preferred database), for example ACTIVE_US.
    */

@@ -23,6 +23,17 @@ export function str(description: string, extra: Schema = {}): Schema {
   return { type: 'string', description, ...extra };
 }
 
+/**
+ * Kubernetes' int-or-string: a structural schema allows no `type` beside it, so the CRD carries
+ * the keyword alone; the validator, the TypeScript types and the editors' schemas read it as
+ * `type: [integer, string]` (offlineSchema). String keywords apply to strings, number keywords to numbers.
+ */
+export const INT_OR_STRING = 'x-kubernetes-int-or-string';
+
+export function intOrString(description: string, extra: Schema = {}): Schema {
+  return { [INT_OR_STRING]: true, description, ...extra };
+}
+
 export function bool(description: string, defaultValue: boolean): Schema {
   return { type: 'boolean', description, default: defaultValue };
 }

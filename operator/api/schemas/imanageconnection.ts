@@ -13,6 +13,7 @@ import {
   bool,
   conditionsSchema,
   duration,
+  intOrString,
   localObjectRef,
   obj,
   observedGenerationSchema,
@@ -271,14 +272,19 @@ export const iManageConnectionSpec: Schema = obj(
       'Allow a port other than 443 in url and apiUrl. Legatics notes that arbitrary ports need extra configuration on the iManage side.',
       false,
     ),
-    customerId: str('The iManage customer id (required for Cloud); iManage registers redirect URIs against it.', {
-      minLength: 1,
-      maxLength: 64,
-      pattern: '^[A-Za-z0-9_-]+$',
-      [FIX]:
-        'copy the customer id from your iManage onboarding documents, as a string in quotes: customerId: "100" ' +
-        '(YAML reads a bare 100 as a number)',
-    }),
+    customerId: intOrString(
+      'The iManage customer id (required for Cloud), as a number or a string: 4021 and "4021" are the same ' +
+        'customer. iManage registers redirect URIs against it.',
+      {
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_-]+$',
+        // Whole numbers only, and ones JavaScript holds exactly, so the text the operator uses is the one written.
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        [FIX]: 'copy the customer id from your iManage onboarding documents, for example customerId: 4021',
+      },
+    ),
     library: str('The preferred library (Clio Operate calls it the preferred database), for example ACTIVE_US.', {
       minLength: 1,
       maxLength: 64,

@@ -4,9 +4,9 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type KeywordDefinition, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { celTwin, type CelValidation } from '../schemas/cel.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../schemas/common.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, INT_OR_STRING } from '../schemas/common.ts';
 import { API_VERSION, FIX, type KindDefinition, TS_TYPE, objectSchema } from '../schemas/index.ts';
-import { closeObjects } from '../schemas/closed.ts';
+import { offlineSchema } from '../schemas/closed.ts';
 import { nearest } from '../resolver/edit-distance.ts';
 import { type Problem, excerpt, fieldPath, joinPath } from './problems.ts';
 
@@ -96,7 +96,7 @@ const validationsKeyword: KeywordDefinition = {
 };
 
 function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose: true });
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, useDefaults: true, verbose: true });
   addFormats(ajv, ['date-time']);
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
   ajv.addKeyword(listTypeKeyword);
@@ -106,6 +106,7 @@ function newAjv(): Ajv {
     metaSchema: { type: 'array', items: { type: 'string' } },
   });
   ajv.addKeyword({ keyword: 'x-kubernetes-preserve-unknown-fields', schemaType: 'boolean' });
+  ajv.addKeyword({ keyword: INT_OR_STRING, schemaType: 'boolean' });
   ajv.addKeyword(validationsKeyword);
   ajv.addKeyword({ keyword: FIX, schemaType: 'string' });
   ajv.addKeyword({ keyword: TS_TYPE, schemaType: 'string' });
@@ -137,7 +138,7 @@ export interface SchemaValidator {
 }
 
 export function compileSchemaValidator(kind: KindDefinition, ajv: Ajv = newAjv()): SchemaValidator {
-  const schema = closeObjects(objectSchema(kind));
+  const schema = offlineSchema(objectSchema(kind));
   const properties = schema['properties'] as Record<string, unknown>;
   properties['metadata'] = METADATA;
   properties['apiVersion'] = { ...(properties['apiVersion'] as object), const: API_VERSION };
@@ -188,6 +189,8 @@ function describeError(e: ErrorObject, root: Record<string, unknown>): Problem {
         code: 'FieldValueNotSupported',
       };
     }
+    case 'type':
+      return { path, message: `must be ${[p['type']].flat().join(' or ')}`, fix, code: 'FieldValueTypeInvalid' };
     case 'const':
       return { path, message: `must be ${JSON.stringify(p['allowedValue'])}`, code: 'FieldValueInvalid' };
     case 'x-kubernetes-validations':

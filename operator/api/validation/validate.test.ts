@@ -197,6 +197,26 @@ describe('validateResource rejects, naming the field path', () => {
   });
 });
 
+describe('spec.customerId, a number or a string', () => {
+  it.each([4021, '4021', 0, 'acme_01'])('accepts %j', (customerId) => {
+    expect(validateResource(connection({ spec: { customerId } })).problems).toEqual([]);
+  });
+
+  it.each([
+    [4021.5, /must be integer or string/],
+    [true, /must be integer or string/],
+    ['', /fewer than 1 characters/],
+    [-4021, /must be >= 0/],
+    [2 ** 53, /must be <= 9007199254740991/],
+    ['40 21', /must match pattern/],
+  ])('refuses %j at spec.customerId', (customerId, message) => {
+    const problems = validateResource(connection({ spec: { customerId } })).problems;
+    expect(new Set(problems.map((p) => p.path))).toEqual(new Set(['spec.customerId']));
+    expect(problems.map((p) => p.message)).toContainEqual(expect.stringMatching(message));
+    expect(problems[0]?.fix).toMatch(/customerId: 4021$/);
+  });
+});
+
 describe('every CEL rule has a twin that rejects its own examples', () => {
   const cases = allCelRules()
     .filter((r) => !r.transition)

@@ -3,6 +3,7 @@
 // whether probes are due (probesDue). Status holds outcomes, not measurements: a healthy,
 // unchanged connection gets the same status from every probe, so nothing is written.
 
+import { specCustomerId } from '../../api/customer-id.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { MIN_PASSPHRASE_LENGTH, PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE } from '../../api/validation/index.ts';
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
@@ -278,12 +279,13 @@ function inputOf(
   options: DecideOptions,
 ): Input {
   const spec = connection.spec;
+  const customerId = specCustomerId(spec);
   const context = {
     now,
     clientIdSource: observed.clientIdSource ?? 'the client Secret',
     authorizeHost: facts.authorization?.hostPort ?? spec.url,
     ...(spec.registration?.requestedAt ? { requestedAt: spec.registration.requestedAt } : {}),
-    ...(spec.customerId ? { customerId: spec.customerId } : {}),
+    ...(customerId ? { customerId } : {}),
   };
   const reach = observed.reachability;
   const reachability =

@@ -10,6 +10,7 @@
 // shows RefreshTokenRevoked with what to do. No order of steps can avoid that with strict rotation.
 
 import type { IManageConnection } from '../../api/generated/types.ts';
+import { specCustomerId } from '../../api/customer-id.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../../imanage/oauth.ts';
 import type { HostPhases } from '../../imanage/probe-cache.ts';
@@ -343,11 +344,12 @@ class TokenPass {
     this.#held = held;
     const { payload } = held;
     const now = this.#deps.now();
+    const customerId = specCustomerId(this.#input.connection.spec);
     if (accessTokenValid(payload, now) && payload.access_token_expires_at) {
       this.#deps.accessTokens.set(this.#key, {
         accessToken: payload.access_token,
         expiresAt: new Date(payload.access_token_expires_at),
-        ...(this.#input.connection.spec.customerId ? { customerId: this.#input.connection.spec.customerId } : {}),
+        ...(customerId ? { customerId } : {}),
       });
     } else if (!accessTokenValid(payload, now)) {
       this.#deps.accessTokens.forget(this.#key);

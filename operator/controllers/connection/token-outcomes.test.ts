@@ -117,3 +117,28 @@ describe('token outcomes and health', () => {
     expect(JSON.stringify(d.status)).not.toContain(signIn.url); // status is shown to every reader: never the URL
   });
 });
+
+// YAML reads `customerId: 4021` as a number; discover() gives the server's customer_id as text
+// whether it came as 4021 or "4021" (operator/imanage/compat.test.ts). Equal as text, equal here.
+describe('spec.customerId, a number or a string, against the customer id the server reports', () => {
+  it.each([
+    [4021, 'Connected'],
+    ['4021', 'Connected'],
+    [4022, 'CustomerIdMismatch'],
+    ['40210', 'CustomerIdMismatch'],
+  ] as const)('spec %j, server "4021": %s', (customerId, reason) => {
+    const withCustomer = mergePatch(connection, { spec: { customerId } });
+    const t = tokens({ payload: payload(), discovery: { ...discovery, customerId: '4021' } });
+    const d = decideConnection(withCustomer, { ...probed, tokens: t }, now);
+    expect(d.conditions.set.find((c) => c.type === 'Ready')).toMatchObject({ reason });
+  });
+
+  it('names both ids as text when they differ', () => {
+    const withCustomer = mergePatch(connection, { spec: { customerId: 4022 } });
+    const t = tokens({ payload: payload(), discovery: { ...discovery, customerId: '4021' } });
+    const ready = decideConnection(withCustomer, { ...probed, tokens: t }, now).conditions.set.find(
+      (c) => c.type === 'Ready',
+    );
+    expect(ready?.message).toMatch(/belongs to customer 4021, not 4022; correct spec\.customerId/);
+  });
+});

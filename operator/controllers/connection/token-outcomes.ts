@@ -2,6 +2,7 @@
 // status.tokens block, and the checks that need a token (customer id, library). Pure. Never a
 // token value: only times, the account, the Secret's name and the key fingerprint leave the payload.
 
+import { specCustomerId } from '../../api/customer-id.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { applicationMismatches, mismatchWords } from './application-settings.ts';
 import type { RecordedEvent } from '../../runtime/events.ts';
@@ -278,7 +279,8 @@ export function serverMatchProblem(
 ): { reason: string; fieldPath: string; message: string } | undefined {
   const found = t?.discovery;
   if (!found) return undefined;
-  const { customerId, library } = connection.spec;
+  const { library } = connection.spec;
+  const customerId = specCustomerId(connection.spec);
   if (customerId !== undefined && customerId !== found.customerId) {
     return {
       reason: 'CustomerIdMismatch',

@@ -4,6 +4,7 @@
 // shared with the probes). Without a token nothing is sent: the repository waits for its connection.
 
 import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../../api/generated/types.ts';
+import { specCustomerId } from '../../api/customer-id.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
 import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
@@ -87,7 +88,7 @@ export async function observeResolution(
     if (!(error instanceof NoAccessToken)) throw error;
     return { kind: 'NoAccessToken', reason: error.reason, message: error.message };
   }
-  customerId ??= connection.spec.customerId ?? connection.status?.server?.customerId;
+  customerId ??= specCustomerId(connection.spec) ?? connection.status?.server?.customerId;
   const library = repository.spec.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
   if (!customerId) return { kind: 'NoTarget', missing: 'customerId' };
   if (!library) return { kind: 'NoTarget', missing: 'library' };
