@@ -22,23 +22,6 @@ import {
 
 export const KIND = 'IManageConnection';
 
-/** Failures rechecked with backoff: most are fixed by a change to a Secret (read on demand, not watched). */
-const SECRET_REASONS = new Set([
-  'SecretNotFound',
-  'SecretMissingKey',
-  'PassphraseTooShort',
-  'PassphraseTooWeak',
-  'CertificateInvalid',
-  'CertificateExpired',
-  'InvalidCredentials',
-  'EncryptionKeyChanged',
-  'TokenSecretNotOwned',
-  'RefreshTokenRevoked',
-  'RefreshFailed',
-  'AccessTokenExpiresAtOnce',
-  'ApiUnavailable',
-]);
-
 export interface ConnectionControllerOptions {
   /** Probes of iManage; without them Ready means only that the spec and Secrets are valid. */
   readonly probes?: ProbeContext;
@@ -109,9 +92,9 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       const decision = decide(connection, observed);
       await commitStatus(ctx, imanageConnections, connection, decision);
       if (!observed.reachability) release(ref);
-      // A missing or malformed Secret is not watched: look again, with backoff, until it is fixed.
-      if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
-      if (observed.reachability) {
+      // A missing or malformed Secret is not watched: decide says to look again, with backoff.
+      if (decision.next === 'recheck') return { recheck: true };
+      if (decision.next === 'probe' && observed.reachability) {
         const probeIn = nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now());
         return { requeueAfter: nextLookInMs(probeIn, observed.tokens?.nextRefreshAt, ctx.clock.now()) };
       }

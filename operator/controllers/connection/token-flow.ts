@@ -100,7 +100,7 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   if (input.material instanceof EncryptionKeyError) {
     return {
       ...base,
-      failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath },
+      failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath, problem: input.material.problem },
     };
   }
   if (deps.requireEncryption && !base.encrypted) {
