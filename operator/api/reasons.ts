@@ -53,6 +53,13 @@ const SHARED = {
     'Whether the suspension is still wanted.',
     'Set spec.suspend to false to resume.',
   ),
+  ProgressingWithRetry: entry(
+    'InProgress',
+    ['Reconciling'],
+    "Reconciling's reason while a failure the operator retries by itself lasts; Ready=False names the failure.",
+    "Ready's reason and message.",
+    "What Ready's reason says; most of these clear by themselves.",
+  ),
   InvalidSpec: entry(
     'Failed',
     READY,
@@ -255,7 +262,7 @@ const CONNECTION_TOKENS = {
     'Link the account again before then: `imanage-operator link <connection>`.',
   ),
   ApplicationSettingsMismatch: entry(
-    EITHER,
+    ['Current', 'Failed'],
     TOKENS,
     "The application's settings in iManage differ from what the product's guide expects; False when the " +
       'tokens cannot work (no refresh token issued), True as a warning otherwise.',
@@ -313,7 +320,7 @@ const CONNECTION_TOKENS = {
     'Failed',
     TOKENS,
     'The token Secret was encrypted under another certificate key or passphrase than the spec names now.',
-    `${CERT} and the passphrase Secret: was either replaced?`,
+    `Whether ${CERT} or the passphrase Secret was replaced.`,
     'Restore the previous key or passphrase, or name the old passphrase as previousPassphraseSecretRef.',
     RECHECK,
   ),
