@@ -35,7 +35,10 @@ const entry = (
   check: string,
   fix: string,
   flags: { recheck?: true; linkWaits?: true } = {},
-): ReasonEntry => ({ kstatus: typeof kstatus === 'string' ? [kstatus] : kstatus, conditions, means, check, fix, ...flags });
+): ReasonEntry => {
+  const statuses = typeof kstatus === 'string' ? [kstatus] : kstatus;
+  return { kstatus: statuses, conditions, means, check, fix, ...flags };
+};
 
 const READY = ['Ready'];
 const REACHABLE = ['Ready', 'Reachable'];
@@ -591,7 +594,8 @@ export function repositoryReason(reason: string): ReasonEntry | undefined {
 }
 
 export function connectionReason(reason: string): ReasonEntry | undefined {
-  return Object.hasOwn(CONNECTION_REASONS, reason) ? (CONNECTION_REASONS as Record<string, ReasonEntry>)[reason] : undefined;
+  if (!Object.hasOwn(CONNECTION_REASONS, reason)) return undefined;
+  return (CONNECTION_REASONS as Record<string, ReasonEntry>)[reason];
 }
 
 /** Whether `imanage-operator link` keeps waiting on a TokensReady=False reason. */

@@ -9,6 +9,7 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts } from './facts.ts';
+import { lostTokenLine } from './lost-tokens.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
@@ -90,6 +91,8 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       });
       tokens?.track(connection, observed.tokens);
       const decision = decide(connection, observed);
+      const lost = lostTokenLine(connection, observed.tokens);
+      if (lost) ctx.logger.warn(lost.fields, lost.message);
       await commitStatus(ctx, imanageConnections, connection, decision);
       if (!observed.reachability) release(ref);
       // A missing or malformed Secret is not watched: decide says to look again, with backoff.

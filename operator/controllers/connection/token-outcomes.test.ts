@@ -98,7 +98,8 @@ describe('token outcomes and health', () => {
 
   it('an Ed25519 certificate, never used before, shows EncryptionKeyUnsupported, not EncryptionKeyChanged', () => {
     const problem = keyProblemOf(() => readCertificateKey(tlsSecretData('ed25519')));
-    const failure = { kind: 'KeyUnusable', detail: problem.message, field: problem.fieldPath, problem: problem.problem };
+    const { message: detail, fieldPath: field } = problem;
+    const failure = { kind: 'KeyUnusable', detail, field, problem: problem.problem };
     const { byType } = decide(tokens({ failure } as Partial<TokenObservation>));
     expect(byType['TokensReady']).toMatchObject({ status: 'False', reason: 'EncryptionKeyUnsupported' });
     expect(byType['Stalled']).toMatchObject({ status: 'True', reason: 'EncryptionKeyUnsupported' });
