@@ -12,6 +12,7 @@ import {
   CONNECTION_REASONS,
   connectionReason,
   type KStatus,
+  LINK_REASONS,
   linkWaitsOn,
   REPOSITORY_REASONS,
   repositoryReason,
@@ -150,6 +151,10 @@ describe('every reason a controller sets is in the catalogue', () => {
 
 describe('the catalogue', () => {
   const all = [...Object.entries(CONNECTION_REASONS), ...Object.entries(REPOSITORY_REASONS)];
+  it.each(Object.entries(LINK_REASONS))('link reason %s says what it means, what to check, what fixes it', (r, e) => {
+    expect(r).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+    for (const text of [e.means, e.check, e.fix]) expect(text).toMatch(/^\S.*\.$/);
+  });
   it.each(all)('%s says what it means, what to check and what fixes it, in PascalCase', (reason, entry) => {
     expect(reason).toMatch(/^[A-Z][A-Za-z0-9]*$/);
     expect(entry.kstatus.length).toBeGreaterThan(0);
@@ -269,6 +274,15 @@ describe('the CLI', () => {
     expect(waits.sort()).toEqual(['NotLinked', 'RefreshFailed']);
     expect(waits.every((r) => connectionReason(r)!.conditions.includes('TokensReady'))).toBe(true);
     expect(linkWaitsOn('EncryptionKeyUnsupported')).toBe(false);
+  });
+
+  it('every reason link ends with is a condition reason or in LINK_REASONS: the callback\'s and its own', () => {
+    const callback = unionOf(read('tokens/ports.ts'), 'LinkFailureReason');
+    const own = [...read('cli/link.ts').matchAll(/failure\(watch, '([A-Z]\w+)'/g)].map((m) => m[1]!);
+    expect(callback.length).toBeGreaterThan(3);
+    expect(own.length).toBeGreaterThan(2);
+    expect([...callback, ...own].filter((r) => !Object.hasOwn(LINK_REASONS, r))).toEqual([]);
+    expect(read('cli/link.ts')).toMatch(/failure\(watch, ready\.reason/);
   });
 
   it('compares no condition reason of the catalogue by its literal', () => {

@@ -602,3 +602,72 @@ export function connectionReason(reason: string): ReasonEntry | undefined {
 export function linkWaitsOn(reason: string | undefined): boolean {
   return reason !== undefined && connectionReason(reason)?.linkWaits === true;
 }
+
+/** A reason `imanage-operator link` ends with that is no condition's: the sign-in page's, or the CLI's own. */
+export interface LinkReasonEntry {
+  readonly means: string;
+  readonly check: string;
+  readonly fix: string;
+}
+
+/**
+ * Why a link did not happen, as the callback's page and `imanage-operator link` name it (beside a
+ * TokensReady=False reason, which link prints as it is). None of these is a condition's reason.
+ */
+export const LINK_REASONS = {
+  Expired: {
+    means: 'The sign-in URL expired (they last 10 minutes; the operator issues a new one when one ends).',
+    check: 'Whether `imanage-operator link` is still running: it prints the new URL.',
+    fix: 'Open the new sign-in URL.',
+  },
+  StateMismatch: {
+    means: 'The sign-in was not started by this operator, was altered on the way, or its sign-in key was replaced.',
+    check: "The address opened: the operator's current sign-in URL, in full.",
+    fix: 'Open the current sign-in URL again.',
+  },
+  Denied: {
+    means: 'iManage did not let the account link: the sign-in was declined, or the account may not use the app.',
+    check: "The account's access to the application in Control Center.",
+    fix: 'Sign in again as the fall-back account.',
+  },
+  AlreadyUsed: {
+    means: 'The sign-in URL was used in another tab or window, which is finishing or has finished it.',
+    check: "What `imanage-operator link` says, or the connection's TokensReady.",
+    fix: 'Nothing, if the other tab linked; else run link again.',
+  },
+  WrongAccount: {
+    means: 'The account signed in is not spec.auth.expectedAccount.',
+    check: 'spec.auth.expectedAccount and the account signed in to iManage.',
+    fix: 'Sign out of iManage, open the same URL again and sign in as the expected account.',
+  },
+  ExchangeFailed: {
+    means: 'iManage did not accept the sign-in when the operator asked for the tokens, or the application is not set.',
+    check: "spec.clientSecretRef and its keys; the operator's log for the OAuth error.",
+    fix: 'Correct the client Secret if the message names it, then sign in again with the same URL while it is valid.',
+  },
+  StoreFailed: {
+    means: 'The operator could not store the tokens (another sign-in may have finished first).',
+    check: 'Run `imanage-operator link` to see where the connection stands.',
+    fix: 'Run link again if the connection is still not linked.',
+  },
+  NotFound: {
+    means: 'The connection named does not exist.',
+    check: 'The namespace and name given to link.',
+    fix: 'Correct them.',
+  },
+  Recreated: {
+    means: 'The connection was deleted and created again while link waited.',
+    check: 'Who re-created it.',
+    fix: 'Run link again.',
+  },
+  NotInteractive: {
+    means: 'The connection uses a grant other than AuthorizationCode, which has no interactive sign-in.',
+    check: 'spec.auth.grant.',
+    fix: 'Nothing to link: the operator obtains tokens by itself with that grant.',
+  },
+  Timeout: {
+    means: 'Nobody finished the sign-in before --timeout, or the operator showed no sign-in URL.',
+    check: 'Whether the operator runs with --callback-url, and the connection\'s TokensReady.',
+    fix: 'Run link again and finish the sign-in in time.',
+  },
+} as const satisfies Record<string, LinkReasonEntry>;

@@ -1,7 +1,13 @@
 // Generates docs/troubleshooting.md from the reason catalogue (operator/api/reasons.ts): one entry
 // per reason, so that the page lists exactly what the operator can write, and says the same.
 
-import { CONNECTION_REASONS, type ReasonEntry, REPOSITORY_REASONS } from '../api/reasons.ts';
+import {
+  CONNECTION_REASONS,
+  LINK_REASONS,
+  type LinkReasonEntry,
+  type ReasonEntry,
+  REPOSITORY_REASONS,
+} from '../api/reasons.ts';
 
 const KSTATUS_WORDS = {
   Current: 'Ready (Current)',
@@ -18,12 +24,15 @@ function section(reason: string, e: ReasonEntry): string {
     '',
     `Read as ${read}; set on ${on}.${next}`,
     '',
-    `- **What it means:** ${e.means}`,
-    `- **What to check:** ${e.check}`,
-    `- **What fixes it:** ${e.fix}`,
-    '',
+    ...advice(e),
   ].join('\n');
 }
+
+function advice(e: LinkReasonEntry): string[] {
+  return [`- **What it means:** ${e.means}`, `- **What to check:** ${e.check}`, `- **What fixes it:** ${e.fix}`, ''];
+}
+
+const linkSection = (reason: string, e: LinkReasonEntry) => [`### ${reason}`, '', ...advice(e)].join('\n');
 
 const sections = (catalogue: Record<string, ReasonEntry>) =>
   Object.entries(catalogue)
@@ -50,6 +59,12 @@ export function troubleshootingPage(): string {
     'fix the connection as its own reason says above.',
     '',
     ...sections(REPOSITORY_REASONS),
+    '## imanage-operator link',
+    '',
+    'When a link fails, `imanage-operator link` names the connection\'s TokensReady reason (above), or one',
+    'of these: the sign-in page\'s, or its own.',
+    '',
+    ...Object.entries(LINK_REASONS).map(([reason, e]) => linkSection(reason, e)),
   ]
     .join('\n')
     .replace(/\n+$/, '\n');
