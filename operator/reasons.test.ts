@@ -180,6 +180,17 @@ function healthTable(): { reasons: string[]; kstatus: string; argo: string }[] {
     }));
 }
 
+/** The conditions table of docs/operations.md: a part condition's row, its kind, and the reasons it names. */
+function conditionRows(): { type: string; kind: string; reasons: string[] }[] {
+  const text = readFileSync(join(root, 'docs/operations.md'), 'utf8');
+  const rows = [...text.matchAll(/^\| `(\w+)` \| (connection|repository)[:,]([^\n]*)\|$/gm)];
+  return rows.map(([, type, kind, rest]) => ({
+    type: type!,
+    kind: kind!,
+    reasons: [...rest!.matchAll(/`([A-Z][A-Za-z0-9]*)`/g)].map((m) => m[1]!),
+  }));
+}
+
 const ARGO: Record<KStatus, string> = { Current: 'Healthy', InProgress: 'Progressing', Failed: 'Degraded' };
 
 describe("docs/operations.md's health table", () => {
@@ -209,6 +220,23 @@ describe("docs/operations.md's health table", () => {
         .map((k) => `${reason} (${k})`),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe("docs/operations.md's conditions table", () => {
+  const rows = conditionRows();
+  it('has a row for each condition a part of the check chain carries', () => {
+    expect(rows.map((r) => r.type).sort()).toEqual(
+      ['AccessVerified', 'ConnectionReady', 'Reachable', 'Registered', 'Resolved', 'ResolverValid', 'TokensReady'],
+    );
+  });
+
+  const byType = rows.map((r) => [r.type, r] as const);
+  it.each(byType)('%s names exactly the reasons the catalogue puts on it', (type, row) => {
+    const catalogue = row.kind === 'connection' ? CONNECTION_REASONS : REPOSITORY_REASONS;
+    const carried = Object.entries(catalogue).filter(([, e]) => (e.conditions as readonly string[]).includes(type));
+    const named = row.reasons.filter((r) => r !== type || carried.some(([c]) => c === r));
+    expect([...new Set(named)].sort()).toEqual(carried.map(([r]) => r).sort());
   });
 });
 

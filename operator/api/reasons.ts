@@ -424,6 +424,7 @@ const RESOLVED = ['Ready', 'Resolved'];
 
 export const REPOSITORY_REASONS = {
   ...SHARED,
+  InvalidSpec: { ...SHARED.InvalidSpec, conditions: ['Ready', 'ResolverValid'] },
   Configured: entry(
     'Current',
     READY,
