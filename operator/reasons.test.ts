@@ -3,7 +3,7 @@
 // CLI. Literal reasons are found by scanning the controllers' sources; reasons that are computed
 // (a token failure, a Work API error, a connection's reason carried by a repository) are found by
 // driving decide with every value of the type they come from.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
@@ -52,9 +52,10 @@ function literalReasons(file: string): string[] {
 
 /**
  * Literals in a reason's position that are not condition reasons: an Event's reason (Events are
- * listed in docs/monitoring.md), and the reason of a Kubernetes API error the token code raises.
+ * listed in docs/monitoring.md), the reason of a Kubernetes API error the token code raises, and
+ * why the access-token port holds no token (the repository shows WaitingForAccessToken for it).
  */
-const NOT_CONDITION_REASONS = new Set(['TokensNotEncrypted', 'Conflict']);
+const NOT_CONDITION_REASONS = new Set(['TokensNotEncrypted', 'Conflict', 'NotYetObtained']);
 
 const readyReason = (conditions: { set: readonly { type: string; reason: string }[] }) =>
   conditions.set.find((c) => c.type === 'Ready')?.reason;
@@ -62,6 +63,8 @@ const readyReason = (conditions: { set: readonly { type: string; reason: string 
 describe('every reason a controller sets is in the catalogue', () => {
   it.each([
     ['controllers/connection', connectionReason],
+    // The token code (its outcomes move here from controllers/connection/), and the sign-in's failures.
+    ['tokens', (r: string) => connectionReason(r) ?? (Object.hasOwn(LINK_REASONS, r) || undefined)],
     ['controllers/repository', repositoryReason],
     ['controllers/shared.ts', (r: string) => connectionReason(r) && repositoryReason(r)],
     ['runtime/readiness.ts', (r: string) => connectionReason(r) && repositoryReason(r)],
@@ -84,8 +87,16 @@ describe('every reason a controller sets is in the catalogue', () => {
     expect(reasons.filter((r) => !connectionReason(r))).toEqual([]);
   });
 
-  const failureKinds = unionOf(read('controllers/connection/observed.ts'), 'TokenFailureKind');
   const keyProblems = unionOf(read('tokens/keys.ts'), 'KeyProblem');
+  // Where the token observation's types are declared (they move with the token code into tokens/).
+  const declaring = ['controllers/connection/observed.ts', 'tokens/observation.ts'].filter((f) =>
+    existsSync(join(here, f)),
+  );
+  const failureKinds = declaring.flatMap((f) => unionOf(read(f), 'TokenFailureKind'));
+  it('finds the token failure kinds and key problems to drive decide with', () => {
+    expect(failureKinds.length).toBeGreaterThan(5);
+    expect(keyProblems.length).toBeGreaterThan(2);
+  });
   it.each(failureKinds.flatMap((kind) => (kind === 'KeyUnusable' ? keyProblems : [undefined]).map((p) => [kind, p])))(
     'a token failure %s (%s), through decide',
     (kind, problem) => {
