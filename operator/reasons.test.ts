@@ -162,6 +162,17 @@ describe('every reason a controller sets is in the catalogue', () => {
 
 describe('the catalogue', () => {
   const all = [...Object.entries(CONNECTION_REASONS), ...Object.entries(REPOSITORY_REASONS)];
+  it("rechecks what the controller's SECRET_REASONS did, and the reasons split from EncryptionKeyChanged", () => {
+    const before = [
+      ...['SecretNotFound', 'SecretMissingKey', 'PassphraseTooShort', 'PassphraseTooWeak', 'CertificateInvalid'],
+      ...['CertificateExpired', 'InvalidCredentials', 'EncryptionKeyChanged', 'TokenSecretNotOwned'],
+      ...['RefreshTokenRevoked', 'RefreshFailed', 'AccessTokenExpiresAtOnce', 'ApiUnavailable'],
+    ];
+    const split = ['EncryptionKeyUnsupported', 'EncryptionKeyUnusable', 'TokenSecretUnreadable'];
+    split.push('TokenEncryptionRemoved');
+    const rechecked = Object.entries(CONNECTION_REASONS).filter(([, e]) => 'recheck' in e && e.recheck);
+    expect(rechecked.map(([r]) => r).sort()).toEqual([...before, ...split].sort());
+  });
   it.each(Object.entries(LINK_REASONS))('link reason %s says what it means, what to check, what fixes it', (r, e) => {
     expect(r).toMatch(/^[A-Z][A-Za-z0-9]*$/);
     for (const text of [e.means, e.check, e.fix]) expect(text).toMatch(/^\S.*\.$/);
