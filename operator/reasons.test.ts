@@ -168,8 +168,10 @@ describe('the catalogue', () => {
       ...['CertificateExpired', 'InvalidCredentials', 'EncryptionKeyChanged', 'TokenSecretNotOwned'],
       ...['RefreshTokenRevoked', 'RefreshFailed', 'AccessTokenExpiresAtOnce', 'ApiUnavailable'],
     ];
-    const split = ['EncryptionKeyUnsupported', 'EncryptionKeyUnusable', 'TokenSecretUnreadable'];
-    split.push('TokenEncryptionRemoved');
+    const split = [
+      ...['EncryptionKeyUnsupported', 'EncryptionKeyUnusable'],
+      ...['TokenSecretUnreadable', 'TokenEncryptionRemoved'],
+    ];
     const rechecked = Object.entries(CONNECTION_REASONS).filter(([, e]) => 'recheck' in e && e.recheck);
     expect(rechecked.map(([r]) => r).sort()).toEqual([...before, ...split].sort());
   });
