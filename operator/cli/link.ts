@@ -8,6 +8,7 @@
 // far stays until the new sign-in succeeds. It reads the connection (and writes that annotation);
 // the callback endpoint of the operator does the exchange.
 
+import { linkWaitsOn } from '../api/reasons.ts';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { goDurationMs } from '../api/duration.ts';
@@ -34,8 +35,6 @@ ${KUBE_FLAGS_USAGE}        -o, --output json           one JSON object at the en
 
 const LINK_OPTIONS = { ...KUBE_OPTIONS, timeout: { type: 'string' }, relink: { type: 'boolean' } } as const;
 
-/** TokensReady reasons that leave the link to be done: keep waiting. Any other False reason is a failure. */
-const STILL_WAITING = new Set(['NotLinked', 'RefreshFailed']);
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface LinkOutcome {
@@ -182,7 +181,8 @@ function verdictOf(watch: Watch, connection: IManageConnection): LinkOutcome | u
       ...(account ? { account } : {}),
     };
   }
-  if (ready.status === 'False' && !STILL_WAITING.has(ready.reason ?? '')) {
+  // The catalogue says which TokensReady reasons leave the link to be done; any other is a failure.
+  if (ready.status === 'False' && !linkWaitsOn(ready.reason)) {
     return failure(watch, ready.reason ?? 'Unknown', ready.message ?? '');
   }
   return undefined;

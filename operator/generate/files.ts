@@ -6,6 +6,7 @@ import { chartCrdTemplate } from './chart-crds.ts';
 import { crdFileName, synthesizeCrd } from './crd.ts';
 import { rbacManifest } from './rbac.ts';
 import { fieldReferencePage } from './reference.ts';
+import { troubleshootingPage } from './troubleshooting.ts';
 import { generateTypes } from './types.ts';
 
 /** Paths relative to the repository root, mapped to their content. */
@@ -16,5 +17,6 @@ export async function generatedFiles(): Promise<Map<string, string>> {
   files.set('charts/imanage-operator/templates/crds.yaml', chartCrdTemplate(KINDS));
   files.set('charts/imanage-operator/templates/rbac.yaml', rbacManifest());
   files.set('docs/reference.md', fieldReferencePage());
+  files.set('docs/troubleshooting.md', troubleshootingPage());
   return files;
 }

@@ -13,10 +13,13 @@ export interface HeldAccessToken {
   readonly customerId?: string;
 }
 
-/** Why no token can be had; the reader reports it and waits for the connection to change. */
+/**
+ * Why no token can be had; the reader reports it and waits for the connection to change. (An
+ * account not linked is not a reason here: its connection is not Ready, and a reader sees that first.)
+ */
 export class NoAccessToken extends Error {
   override readonly name = 'NoAccessToken';
-  readonly reason: 'NotLinked' | 'NotYetObtained' | 'Expired';
+  readonly reason: 'NotYetObtained' | 'Expired';
   constructor(reason: NoAccessToken['reason'], message: string) {
     super(message);
     this.reason = reason;

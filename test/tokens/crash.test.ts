@@ -11,16 +11,24 @@
 // Grace rotation: no token is lost. Every connection ends TokensReady=True, refreshed after the
 // last kill, with a stored refresh token the simulator accepts. Strict rotation: a kill in that
 // window loses the token; the test prints how many were lost and asserts that each of them says
-// RefreshTokenRevoked with what to do, and that every other one holds a token the simulator accepts.
-import { randomInt } from 'node:crypto';
+// RefreshTokenRevoked with what to do, that the operator logged each loss at warn, and that every
+// other one holds a token the simulator accepts.
+//
+// Half the connections of each rotation store their tokens encrypted (nested-jwe/v1), half plain, so
+// the figures cover both: the test reads an encrypted Secret's refresh token as a product would,
+// with examples/decrypt. CRASH_KILLS lowers the number of kills for a quick local run.
+import { createPrivateKey, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptTokenSecret } from '../../examples/decrypt/decrypt.ts';
+import { PASSPHRASE, tlsSecretData } from '../../operator/tokens/testdata/fixtures.ts';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import {
   getObject,
   type KubeJson,
   listObjects,
+  type LogEntry,
   type OperatorProcess,
   startOperator,
   waitFor,
@@ -38,7 +46,7 @@ import { getJson, refreshWith } from './sim-client.ts';
 
 const HOST = 'crash.example';
 const PER_ROTATION = 20;
-const KILLS = 100;
+const KILLS = Number(process.env['CRASH_KILLS'] ?? 100);
 const ROTATIONS = ['grace', 'strict'] as const;
 type Rotation = (typeof ROTATIONS)[number];
 
@@ -66,9 +74,16 @@ const ns = useTestNamespace('crash');
 let sim: RunningSimulator;
 let op: OperatorProcess | undefined;
 
+const STORAGES = ['plain', 'encrypted'] as const;
+type Storage = (typeof STORAGES)[number];
 const names = (rotation: Rotation) =>
-  Array.from({ length: PER_ROTATION }, (_, i) => `${rotation}-${String(i).padStart(2, '0')}`);
+  Array.from({ length: PER_ROTATION }, (_, i) => `${rotation}-${STORAGES[i % 2]}-${String(i).padStart(2, '0')}`);
 const rotationOf = (name: string): Rotation => (name.startsWith('grace') ? 'grace' : 'strict');
+const storageOf = (name: string): Storage => (name.includes('-encrypted-') ? 'encrypted' : 'plain');
+const tls = tlsSecretData('rsa');
+const encryption = {
+  encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'token-cert' } },
+};
 
 async function seededConnection(name: string): Promise<object[]> {
   const rotation = rotationOf(name);
@@ -82,7 +97,7 @@ async function seededConnection(name: string): Promise<object[]> {
       extraSpec: {
         library: 'ACTIVE_US',
         auth: { grant: 'AuthorizationCode', credentialsSecretRef: { name: `${name}-seed` } },
-        tokens: { refreshBefore: '55s' },
+        tokens: { refreshBefore: '55s', ...(storageOf(name) === 'encrypted' ? encryption : {}) },
       },
     }),
   ];
@@ -106,6 +121,8 @@ beforeAll(async () => {
       secret('grace', { clientId: 'grace', clientSecret: 'grace-secret' }),
       secret('strict', { clientId: 'strict', clientSecret: 'strict-secret' }),
       caSecret('imanage-ca', sim),
+      secret('passphrase', { passphrase: PASSPHRASE }),
+      secret('token-cert', { 'tls.crt': String(tls['tls.crt']), 'tls.key': String(tls['tls.key']) }, 'kubernetes.io/tls'),
       ...connections.flat(),
     ),
   );
@@ -135,6 +152,9 @@ interface KillFigures {
   lastKillAt: string;
 }
 
+/** The log entries of every operator process the test started, killed or not. */
+const logsOfKilled: LogEntry[] = [];
+
 /** Starts, kills, restarts at once, until KILLS kills: alternately at a random time and right after an answer. */
 async function killRepeatedly(): Promise<KillFigures> {
   const figures: KillFigures = { atRandomTime: 0, afterAnswer: 0, lastKillAt: '' };
@@ -149,6 +169,7 @@ async function killRepeatedly(): Promise<KillFigures> {
       figures.atRandomTime++;
     }
     await op.kill();
+    logsOfKilled.push(...op.entries());
     figures.lastKillAt = new Date().toISOString();
   }
   return figures;
@@ -178,9 +199,21 @@ async function settled(lastKillAt: string): Promise<Map<string, KubeJson>> {
   );
 }
 
+/** The stored refresh token, read as a product reads it: decrypted with examples/decrypt when encrypted. */
 async function storedRefreshToken(name: string): Promise<string> {
   const stored = await getObject<{ data: Record<string, string> }>(ns.name, 'secret', `${name}-tokens`);
-  return Buffer.from(stored?.data['refresh_token'] ?? '', 'base64').toString();
+  if (!stored) return '';
+  if (storageOf(name) === 'plain') return Buffer.from(stored.data['refresh_token'] ?? '', 'base64').toString();
+  const payload = (await decryptTokenSecret(stored, createPrivateKey(tls['tls.key']), PASSPHRASE)) as {
+    refresh_token?: string;
+  };
+  return payload.refresh_token ?? '';
+}
+
+/** The connections some operator process said, at warn, had lost their token. */
+function loggedLosses(entries: readonly LogEntry[]): Set<string> {
+  const lost = entries.filter((e) => e['level'] === 'warn' && String(e.msg).startsWith('token lost'));
+  return new Set(lost.map((e) => String(e['connection'])));
 }
 
 async function accepted(name: string): Promise<boolean> {
@@ -206,19 +239,28 @@ describe('SIGKILL during refreshes', () => {
     await op.stop();
     const strict = names('strict').map((n) => objects.get(n)!);
     const lost = strict.filter((o) => outcomeOf(o, kills.lastKillAt) === 'revoked');
+    const warned = loggedLosses([...logsOfKilled, ...op.entries()]);
     for (const object of lost) {
       expect(condition(object, 'TokensReady')?.message).toMatch(/Link the account again: run imanage-operator link/);
       expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'RefreshTokenRevoked' });
+      expect(warned, `a warn line for ${object.metadata.name}`).toContain(`${ns.name}/${object.metadata.name}`);
     }
+    expect([...warned].filter((key) => !lost.some((o) => key === `${ns.name}/${o.metadata.name}`))).toEqual([]);
     for (const object of strict.filter((o) => !lost.includes(o))) {
       expect(await accepted(object.metadata.name), `${object.metadata.name} holds a live refresh token`).toBe(true);
     }
+    const count = (objects: KubeJson[], storage: Storage) =>
+      objects.filter((o) => storageOf(o.metadata.name) === storage).length;
+    const byStorage = (lostOnes: KubeJson[]) =>
+      STORAGES.map((st) => `${count(lostOnes, st)} of ${PER_ROTATION / 2} ${st}`).join(', ');
     process.stdout.write(
       `[crash] ${kills.atRandomTime + kills.afterAnswer} SIGKILLs in ${killSeconds.toFixed(0)} s ` +
         `(${kills.atRandomTime} at a random time, ${kills.afterAnswer} 0–15 ms after a token answer); ` +
-        `${answersDuringKills} token requests answered meanwhile; ${PER_ROTATION} connections per rotation.\n` +
-        `[crash] grace rotation: 0 of ${PER_ROTATION} lost. strict rotation: ${lost.length} of ${PER_ROTATION} lost ` +
-        `(${lost.map((o) => o.metadata.name).join(', ') || 'none'}), each RefreshTokenRevoked.\n`,
+        `${answersDuringKills} token requests answered meanwhile; ${PER_ROTATION} connections per rotation, ` +
+        `half of them encrypted.\n` +
+        `[crash] grace rotation: 0 lost (${byStorage([])}). strict rotation: ${lost.length} of ${PER_ROTATION} lost ` +
+        `(${byStorage(lost)}: ${lost.map((o) => o.metadata.name).join(', ') || 'none'}), each RefreshTokenRevoked ` +
+        'and logged at warn.\n',
     );
   }, 900_000);
 });

@@ -174,7 +174,8 @@ describe('encryption removed', () => {
     await waitForCondition(ns.name, 'imc', 'encrypted', 'TokensReady', 'True', 'Linked');
     const before = await storedTokens('encrypted');
     await ns.apply(list(encryptedConnection({})));
-    const object = await waitForCondition(ns.name, 'imc', 'encrypted', 'TokensReady', 'False', 'EncryptionKeyChanged');
+    const removed = 'TokenEncryptionRemoved';
+    const object = await waitForCondition(ns.name, 'imc', 'encrypted', 'TokensReady', 'False', removed);
     const message = condition(object, 'TokensReady')?.message ?? '';
     expect(message).toMatch(/spec\.tokens\.encryption was removed, so the operator cannot read them/);
     expect(message).not.toMatch(/certificate key/);

@@ -9,6 +9,7 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts } from './facts.ts';
+import { lostTokenLine } from './lost-tokens.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
@@ -21,23 +22,6 @@ import {
 } from './token-lifecycle.ts';
 
 export const KIND = 'IManageConnection';
-
-/** Failures rechecked with backoff: most are fixed by a change to a Secret (read on demand, not watched). */
-const SECRET_REASONS = new Set([
-  'SecretNotFound',
-  'SecretMissingKey',
-  'PassphraseTooShort',
-  'PassphraseTooWeak',
-  'CertificateInvalid',
-  'CertificateExpired',
-  'InvalidCredentials',
-  'EncryptionKeyChanged',
-  'TokenSecretNotOwned',
-  'RefreshTokenRevoked',
-  'RefreshFailed',
-  'AccessTokenExpiresAtOnce',
-  'ApiUnavailable',
-]);
 
 export interface ConnectionControllerOptions {
   /** Probes of iManage; without them Ready means only that the spec and Secrets are valid. */
@@ -107,11 +91,13 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       });
       tokens?.track(connection, observed.tokens);
       const decision = decide(connection, observed);
+      const lost = lostTokenLine(connection, observed.tokens);
+      if (lost) ctx.logger.warn(lost.fields, lost.message);
       await commitStatus(ctx, imanageConnections, connection, decision);
       if (!observed.reachability) release(ref);
-      // A missing or malformed Secret is not watched: look again, with backoff, until it is fixed.
-      if (decision.failure && SECRET_REASONS.has(decision.failure.reason)) return { recheck: true };
-      if (observed.reachability) {
+      // A missing or malformed Secret is not watched: decide says to look again, with backoff.
+      if (decision.next === 'recheck') return { recheck: true };
+      if (decision.next === 'probe' && observed.reachability) {
         const probeIn = nextProbeInMs({ ...observed, reachability: observed.reachability }, ctx.clock.now());
         return { requeueAfter: nextLookInMs(probeIn, observed.tokens?.nextRefreshAt, ctx.clock.now()) };
       }

@@ -41,6 +41,14 @@ describe('decideConnection', () => {
   });
 
   it.each([
+    ['a missing Secret, which is not watched', { clientSecret: secret('app', [], false) }, 'recheck'],
+    ['a valid spec and Secrets, with probes off', {}, 'wait'],
+  ] as const)('says what happens next: %s', (_, observed, next) => {
+    const connection = withGeneration({ spec: { connectionType: 'Hosted', clientSecretRef: { name: 'app' } } });
+    expect(decideConnection(connection, observed, now).next).toBe(next);
+  });
+
+  it.each([
     [
       'an invalid spec',
       withGeneration({ spec: { url: 'http://acme.cloudimanage.com' } }),

@@ -5,6 +5,7 @@
 
 import { specCustomerId } from '../../api/customer-id.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import { connectionReason } from '../../api/reasons.ts';
 import { MIN_PASSPHRASE_LENGTH, PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE } from '../../api/validation/index.ts';
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
@@ -46,8 +47,22 @@ export interface ConnectionDecision {
   /** Everything in status except conditions, which the update describes. */
   readonly status: Omit<IManageConnectionStatus, 'conditions'>;
   readonly conditions: ConditionUpdate;
-  /** Set when the object cannot progress until something changes; the caller re-checks later. */
+  /** Set when the object cannot progress until something changes. */
   readonly failure?: CheckFailure;
+  /** What the controller does next: look again with backoff, at the next probe, or wait for a change. */
+  readonly next: NextStep;
+}
+
+/**
+ * `recheck`: the failure is fixed by a change the operator is not told about (a Secret read on
+ * demand, iManage's answer), so look again with backoff; `probe`: at the next probe or refresh;
+ * `wait`: until the object changes.
+ */
+export type NextStep = 'recheck' | 'probe' | 'wait';
+
+function nextStep(failure: CheckFailure | undefined, observed: ObservedConnection): NextStep {
+  if (failure && connectionReason(failure.reason)?.recheck) return 'recheck';
+  return observed.reachability ? 'probe' : 'wait';
 }
 
 /** One row per environment: the spec's redirect URI, this reconcile's probe, and what status said. */
@@ -322,7 +337,8 @@ export function decideConnection(
   const generation = connection.metadata?.generation ?? 0;
   if (connection.spec.suspend === true) {
     const { conditions: _kept, ...rest } = connection.status ?? {};
-    return { status: { ...rest, observedGeneration: generation }, conditions: suspendedConditions(generation) };
+    const status = { ...rest, observedGeneration: generation };
+    return { status, conditions: suspendedConditions(generation), next: 'wait' };
   }
   const input = inputOf(connection, facts, observed, now, options);
   const failure = firstFailure(CHECKS, input);
@@ -330,7 +346,8 @@ export function decideConnection(
     readinessConditions(generation, failure, readiness(input)),
     ...probeConditions(input),
   );
-  return { status: statusOf(input, generation), conditions, ...(failure ? { failure } : {}) };
+  const next = nextStep(failure, observed);
+  return { status: statusOf(input, generation), conditions, next, ...(failure ? { failure } : {}) };
 }
 
 /** Connected when the probes ran and passed; Configured when probes are off (--probes=false). */

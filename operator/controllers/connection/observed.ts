@@ -96,6 +96,8 @@ export interface TokenObservation {
     readonly retryAfterMs?: number;
     readonly changed?: 'passphrase' | 'certificate key';
     readonly field?: string;
+    /** KeyUnusable: what is wrong with the key material. */
+    readonly problem?: import('../../tokens/keys.ts').KeyProblem;
     /** The refused refresh token is the one seeded in spec.auth.credentialsSecretRef, not a stored one. */
     readonly seed?: boolean;
   };

@@ -106,10 +106,8 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
     grant: connection.spec.auth?.grant ?? 'AuthorizationCode',
   } as const;
   if (input.material instanceof EncryptionKeyError) {
-    return {
-      ...base,
-      failure: { kind: 'KeyUnusable', detail: input.material.message, field: input.material.fieldPath },
-    };
+    const { message: detail, fieldPath: field, problem } = input.material;
+    return { ...base, failure: { kind: 'KeyUnusable', detail, field, problem } };
   }
   if (deps.requireEncryption && !base.encrypted) {
     return { ...base, failure: { kind: 'EncryptionRequired', detail: 'the operator stores no token unencrypted' } };

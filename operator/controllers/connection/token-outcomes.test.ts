@@ -3,6 +3,9 @@
 // which keep Ready=True; and the words of the outcomes a reader could misread.
 import { describe, expect, it } from 'vitest';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
+import { CONNECTION_REASONS } from '../../api/reasons.ts';
+import { EncryptionKeyError, readCertificateKey } from '../../tokens/keys.ts';
+import { tlsSecretData } from '../../tokens/testdata/fixtures.ts';
 import { decideConnection } from './decide.ts';
 import type { ObservedConnection, TokenObservation } from './observed.ts';
 
@@ -41,6 +44,16 @@ const signIn = {
   secretName: 'acme-sign-in',
 };
 
+function keyProblemOf(read: () => unknown): EncryptionKeyError {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof EncryptionKeyError) return error;
+    throw error;
+  }
+  throw new Error('the key was accepted');
+}
+
 function decide(t: TokenObservation) {
   const d = decideConnection(connection, { ...probed, tokens: t }, now);
   const byType = Object.fromEntries(d.conditions.set.map((c) => [c.type, c]));
@@ -57,7 +70,13 @@ describe('token outcomes and health', () => {
       tokens({ failure: { kind: 'EncryptionKeyChanged', detail: 'another passphrase' } }),
       'stalled',
     ],
-    ['EncryptionKeyChanged', tokens({ failure: { kind: 'EncryptionRemoved', detail: 'removed' } }), 'stalled'],
+    ['TokenEncryptionRemoved', tokens({ failure: { kind: 'EncryptionRemoved', detail: 'removed' } }), 'stalled'],
+    ['TokenSecretUnreadable', tokens({ failure: { kind: 'Unreadable', detail: 'damaged' } }), 'stalled'],
+    [
+      'EncryptionKeyUnusable',
+      tokens({ failure: { kind: 'KeyUnusable', detail: 'no pair', problem: 'KeyDoesNotMatchCertificate' } }),
+      'stalled',
+    ],
     ['TokenSecretNotOwned', tokens({ failure: { kind: 'NotOwned', detail: "Secret 'a-tokens' …" } }), 'stalled'],
     ['RefreshTokenRevoked', tokens({ failure: { kind: 'RefreshTokenRevoked', detail: 'invalid_grant' } }), 'stalled'],
     ['RefreshFailed', tokens({ failure: { kind: 'Transient', detail: 'HTTP 503' } }), 'retrying'],
@@ -73,10 +92,22 @@ describe('token outcomes and health', () => {
       'stalled',
     ],
   ] as const)('%s: Ready=False, %s', (reason, observed, kind) => {
-    const { byType } = decide(observed);
+    const { byType, d } = decide(observed);
     expect(byType['Ready']).toMatchObject({ status: 'False', reason });
+    // Decide says what comes next, from the catalogue: look again with backoff, or at the next probe.
+    expect(d.next).toBe(CONNECTION_REASONS[reason].recheck ? 'recheck' : 'probe');
     if (kind === 'stalled') expect(byType['Stalled']).toMatchObject({ status: 'True', reason });
     else expect(byType['Reconciling']).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry' });
+  });
+
+  it('an Ed25519 certificate, never used before, shows EncryptionKeyUnsupported, not EncryptionKeyChanged', () => {
+    const problem = keyProblemOf(() => readCertificateKey(tlsSecretData('ed25519')));
+    const { message: detail, fieldPath: field } = problem;
+    const failure = { kind: 'KeyUnusable', detail, field, problem: problem.problem };
+    const { byType } = decide(tokens({ failure } as Partial<TokenObservation>));
+    expect(byType['TokensReady']).toMatchObject({ status: 'False', reason: 'EncryptionKeyUnsupported' });
+    expect(byType['Stalled']).toMatchObject({ status: 'True', reason: 'EncryptionKeyUnsupported' });
+    expect(byType['TokensReady']?.message).toMatch(/needs RSA \(2048 bits or more\) or EC/);
   });
 
   it('RefreshTokenExpiring warns in TokensReady and keeps Ready=True', () => {

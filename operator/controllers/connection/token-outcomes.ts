@@ -6,6 +6,7 @@ import { specCustomerId } from '../../api/customer-id.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { applicationMismatches, mismatchWords } from './application-settings.ts';
 import type { RecordedEvent } from '../../runtime/events.ts';
+import type { KeyProblem } from '../../tokens/keys.ts';
 import type { TokenObservation } from './observed.ts';
 import { refreshTokenEndsSoon } from './token-schedule.ts';
 
@@ -17,6 +18,12 @@ export type TokensReason =
   | 'GrantNotSupported'
   | 'InvalidCredentials'
   | 'EncryptionKeyChanged'
+  | 'EncryptionKeyUnsupported'
+  | 'EncryptionKeyUnusable'
+  | 'PassphraseTooShort'
+  | 'PassphraseTooWeak'
+  | 'TokenSecretUnreadable'
+  | 'TokenEncryptionRemoved'
   | 'TokenSecretNotOwned'
   | 'TokenEncryptionRequired'
   | 'RefreshTokenExpiring'
@@ -33,6 +40,15 @@ export interface TokensVerdict {
 }
 
 const CERT_FIELD = 'spec.tokens.encryption';
+
+/** Each problem of the key material has its own reason: an Ed25519 key is not a changed key. */
+const KEY_PROBLEM_REASON: Readonly<Record<KeyProblem, TokensReason>> = {
+  KeyUnsupported: 'EncryptionKeyUnsupported',
+  CertificateUnreadable: 'EncryptionKeyUnusable',
+  KeyDoesNotMatchCertificate: 'EncryptionKeyUnusable',
+  PassphraseTooShort: 'PassphraseTooShort',
+  PassphraseTooWeak: 'PassphraseTooWeak',
+};
 
 /** `application`: where the client id is kept, in words (never the id). */
 export function tokensVerdict(
@@ -134,12 +150,12 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
     case 'EncryptionKeyChanged':
       return stall('EncryptionKeyChanged', CERT_FIELD, `${f.detail}; Secret '${t.secretName}' is left as it is`);
     case 'EncryptionRemoved':
-      return stall('EncryptionKeyChanged', CERT_FIELD, encryptionRemovedWords(t));
+      return stall('TokenEncryptionRemoved', CERT_FIELD, encryptionRemovedWords(t));
     case 'KeyUnusable':
-      return stall('EncryptionKeyChanged', f.field ?? CERT_FIELD, f.detail);
+      return stall(KEY_PROBLEM_REASON[f.problem ?? 'CertificateUnreadable'], f.field ?? CERT_FIELD, f.detail);
     case 'Unreadable':
       return stall(
-        'EncryptionKeyChanged',
+        'TokenSecretUnreadable',
         CERT_FIELD,
         `Secret '${t.secretName}' cannot be read (${f.detail}); delete it to obtain new tokens, or restore it`,
       );

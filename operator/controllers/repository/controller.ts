@@ -79,14 +79,14 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
   }
 
   /**
-   * After asking iManage: a failure it may get over is retried with the queue's backoff (the shared
-   * searches hold their answer meanwhile, so a retry sends nothing before the host's backoff ends);
-   * anything else is re-checked at the connection's interval, jittered ±10% so that a thousand
+   * Decide says when to look again: a retried failure with the queue's backoff (the shared searches
+   * hold their answer meanwhile, so a retry sends nothing before the host's backoff ends); anything
+   * else after iManage was asked at the connection's interval, jittered ±10% so that a thousand
    * repositories do not fall due together. Before asking, the connection's changes requeue.
    */
   function next(decision: RepositoryDecision, observed: ObservedRepository): HandlerResult | void {
-    if (!observed.resolution || !observed.connection) return;
-    if (decision.failure?.kind === 'retrying') return { recheck: true };
+    if (decision.next === 'recheck') return { recheck: true };
+    if (decision.next !== 'interval' || !observed.connection) return;
     return { requeueAfter: Math.round(connectionIntervalMs(observed.connection) * (0.9 + 0.2 * random())) };
   }
 
@@ -118,7 +118,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       const connection = connectionName ? connections.get(ref.namespace, connectionName) : undefined;
       const observed = await observe(repository, connection);
       const decision = decideRepository(repository, observed, { resolving: deps !== undefined });
-      if (decision.failure?.reason === 'WaitingForConnection' && awaitingFirstStatus(connection)) return;
+      if (decision.next === 'awaitConnection' && awaitingFirstStatus(connection)) return;
       await commitStatus(ctx, workspaceRepositories, repository, decision);
       return next(decision, observed);
     },

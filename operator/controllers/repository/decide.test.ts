@@ -389,7 +389,6 @@ describe('decideRepository, resolving', () => {
   it.each([
     ['NotYetObtained', 'reconciling', 'WaitingForAccessToken', 'Unknown'],
     ['Expired', 'reconciling', 'WaitingForAccessToken', 'Unknown'],
-    ['NotLinked', 'stalled', 'ConnectionNotLinked', 'False'],
   ] as const)(
     'waits for the connection without a token (%s): ConnectionReady says why',
     (tokenReason, kind, reason, status) => {
@@ -405,6 +404,20 @@ describe('decideRepository, resolving', () => {
       expect(d.status.resolvers?.[0]?.resolution).toBeUndefined();
     },
   );
+
+  it('shows a connection whose account is not linked as ConnectionNotLinked, before any token is asked for', () => {
+    const resolution = { kind: 'NoAccessToken' as const, reason: 'NotYetObtained' as const, message: 'no token' };
+    const d = decideResolving({ connection: connection('False', { reason: 'NotLinked' }), resolution });
+    expect(d.failure).toMatchObject({ kind: 'stalled', reason: 'ConnectionNotLinked' });
+    expect(conditionOf(d, 'ConnectionReady')).toMatchObject({ status: 'False', reason: 'ConnectionNotLinked' });
+  });
+
+  it.each([
+    ['a failure iManage may get over', (): EntryResult => ({ kind: 'Unavailable', error: new ServerError('HTTP 503') as never }), 'recheck'],
+    ['an answer', () => RESOLVED, 'interval'],
+  ] as const)('after asking iManage, says when to look again: %s', (_, entry, next) => {
+    expect(decideResolving(resolvedWith([entry()])).next).toBe(next);
+  });
 
   it('stalls naming spec.library when no library is known', () => {
     const d = decideResolving({ connection: connection('True'), resolution: { kind: 'NoTarget', missing: 'library' } });

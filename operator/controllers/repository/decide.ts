@@ -9,6 +9,7 @@ import type {
   WorkspaceRepository,
   WorkspaceRepositoryStatus,
 } from '../../api/generated/types.ts';
+import type { RepositoryReason } from '../../api/reasons.ts';
 import { describeResolver, parseResolver, formatResolver } from '../../api/resolver/index.ts';
 import { invalidSpec } from '../shared.ts';
 import { formatProblem } from '../../api/validation/index.ts';
@@ -41,7 +42,23 @@ export interface RepositoryDecision {
   readonly status: Omit<WorkspaceRepositoryStatus, 'conditions'>;
   readonly conditions: ConditionUpdate;
   readonly failure?: CheckFailure;
+  /** What the controller does next. */
+  readonly next: NextStep;
 }
+
+/**
+ * After iManage was asked: `recheck` a failure it may get over, with the queue's backoff; else
+ * look again at the connection's `interval`. Before asking: `awaitConnection` while the connection
+ * has not been reconciled (its change requeues), else `wait` for a change.
+ */
+export type NextStep = 'recheck' | 'interval' | 'awaitConnection' | 'wait';
+
+function nextStep(failure: CheckFailure | undefined, observed: ObservedRepository): NextStep {
+  if (observed.resolution && observed.connection) return failure?.kind === 'retrying' ? 'recheck' : 'interval';
+  return failure?.reason === WAITING_FOR_CONNECTION ? 'awaitConnection' : 'wait';
+}
+
+const WAITING_FOR_CONNECTION: RepositoryReason = 'WaitingForConnection';
 
 export interface DecideOptions {
   /** The operator resolves against iManage (probes on); off, Ready means the spec and connection are fine. */
@@ -105,7 +122,7 @@ const connectionIsReady: Check<Input> = (input) => {
     );
   }
   if (!ready || ready.status === 'Unknown') {
-    return reconciling('WaitingForConnection', `waiting for IManageConnection '${name}' to be reconciled`);
+    return reconciling(WAITING_FOR_CONNECTION, `waiting for IManageConnection '${name}' to be reconciled`);
   }
   if (ready.status === 'False') {
     // A failure the connection retries by itself is retried here too: an outage stalls neither.
@@ -120,22 +137,16 @@ const connectionIsReady: Check<Input> = (input) => {
   return undefined;
 };
 
-/** No token, no iManage call: a connection never linked needs a person; the others fill in by themselves. */
+/**
+ * No token, no iManage call. A connection whose account is not linked is not Ready, so
+ * connectionIsReady already showed ConnectionNotLinked; here the token only has to arrive.
+ */
 const accessTokenHeld: Check<Input> = (input) => {
   const resolution = input.observed.resolution;
   if (resolution?.kind !== 'NoAccessToken') return undefined;
-  const name = connectionName(input);
-  if (resolution.reason === 'NotLinked') {
-    return stalled(
-      'ConnectionNotLinked',
-      'spec.connectionRef.name',
-      `IManageConnection '${name}' holds no tokens: its account is not linked yet; ` +
-        'link it and this repository resolves',
-    );
-  }
   return reconciling(
     'WaitingForAccessToken',
-    `${resolution.message}; resolving once IManageConnection '${name}' has one`,
+    `${resolution.message}; resolving once IManageConnection '${connectionName(input)}' has one`,
   );
 };
 
@@ -144,7 +155,7 @@ const targetIsKnown: Check<Input> = (input) => {
   if (resolution?.kind !== 'NoTarget') return undefined;
   const name = connectionName(input);
   if (resolution.missing === 'customerId') {
-    return reconciling('WaitingForConnection', `IManageConnection '${name}' has not reported its customer id yet`);
+    return reconciling(WAITING_FOR_CONNECTION, `IManageConnection '${name}' has not reported its customer id yet`);
   }
   return stalled(
     'LibraryUnknown',
@@ -266,7 +277,8 @@ export function decideRepository(
   const generation = repository.metadata?.generation ?? 0;
   if (repository.spec.suspend === true) {
     const { conditions: _kept, ...rest } = repository.status ?? {};
-    return { status: { ...rest, observedGeneration: generation }, conditions: suspendedConditions(generation) };
+    const status = { ...rest, observedGeneration: generation };
+    return { status, conditions: suspendedConditions(generation), next: 'wait' };
   }
   const resolution = observed.resolution?.kind === 'Resolved' ? observed.resolution : undefined;
   const statuses = resolution?.entries.map((e, i) => resolutionStatus(e, `spec.resolvers[${i}]`));
@@ -285,6 +297,7 @@ export function decideRepository(
   return {
     status: { observedGeneration: generation, ...(resolvers.length ? { resolvers } : {}), ...previews },
     conditions: { ...withConditions(conditions, ...parts.set), remove: [...conditions.remove, ...parts.remove] },
+    next: nextStep(failure, observed),
     ...(failure ? { failure } : {}),
   };
 }
