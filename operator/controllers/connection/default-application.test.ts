@@ -19,10 +19,10 @@ import type { Secret } from '../../runtime/kube/resources.ts';
 import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { connectionFacts } from './facts.ts';
-import { MemorySecrets } from './memory-secrets-testing.ts';
+import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 import { observeConnection } from './observe.ts';
-import type { TokenContext } from './token-observe.ts';
-import { TokenStore } from './token-store.ts';
+import type { TokenContext } from '../../tokens/observe.ts';
+import { TokenStore } from '../../tokens/store.ts';
 
 const HOST = 'acme.cloudimanage.com';
 const DEFAULT_SECRET = 'canary-operator-default-secret-7f2a';

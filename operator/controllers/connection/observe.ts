@@ -20,7 +20,7 @@ import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { observeTokens, type TokenContext } from './token-observe.ts';
+import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 

@@ -1,7 +1,7 @@
 // The token Secret of one connection, read and written by the one store the controller and the
 // interactive link share. Every write is conditional: a create fails if the Secret appeared, a
 // replace carries the resourceVersion it read, so two writers (the leader refreshing, a replica
-// finishing a sign-in) never overwrite each other's tokens unseen (token-flow.ts decides what a
+// finishing a sign-in) never overwrite each other's tokens unseen (flow.ts decides what a
 // conflict means). The key material is read on demand, like every Secret the connection names.
 //
 // Ownership: a connection's author may name any Secret as spec.tokens.secretName, including another
@@ -10,17 +10,17 @@
 // annotation adopts it for this connection by name. Anything else is TokenSecretNotOwned: nothing is
 // read from it, sent anywhere, or changed (issue 18: connection B read and took over A's tokens).
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { imanageConnections } from '../../api/kinds.ts';
-import type { IssuedTokens } from '../../imanage/oauth.ts';
-import type { KubeClient } from '../../runtime/kube/client.ts';
-import { NotFoundError } from '../../runtime/kube/errors.ts';
-import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from '../../tokens/envelope.ts';
-import { type CertificateKey, readCertificateKey } from '../../tokens/keys.ts';
-import type { ConnectionIdentity, TokenSink } from '../../tokens/ports.ts';
-import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from '../../tokens/stored.ts';
-import { payloadOf } from './token-schedule.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { imanageConnections } from '../api/kinds.ts';
+import type { IssuedTokens } from '../imanage/oauth.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import { NotFoundError } from '../runtime/kube/errors.ts';
+import { type Secret, secrets } from '../runtime/kube/resources.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from './envelope.ts';
+import { type CertificateKey, readCertificateKey } from './keys.ts';
+import type { ConnectionIdentity, TokenSink } from './ports.ts';
+import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from './stored.ts';
+import { payloadOf } from './schedule.ts';
 
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
 export const LINKED_AT_ANNOTATION = `${imanageConnections.group}/linked-at`;

@@ -2,22 +2,23 @@
 // tokens at iManage when the connection is deleted (best effort, bounded, never blocking for
 // long), the metrics of held tokens, and a reconcile when a sign-in finished on any replica.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { imanageConnections } from '../../api/kinds.ts';
-import { IManageOAuthClient } from '../../imanage/oauth.ts';
-import type { EngineContext } from '../../runtime/engine.ts';
-import { targetOf } from '../../runtime/events.ts';
-import type { TokenExpiry } from '../../runtime/metrics.ts';
-import { secrets } from '../../runtime/kube/resources.ts';
-import { refOf } from '../../runtime/watch.ts';
-import type { AccessTokens } from '../../tokens/access.ts';
-import type { LinkService } from '../../tokens/ports.ts';
-import type { TokenObservation } from './observed.ts';
-import type { ProbeContext } from './observe.ts';
-import { connectionKey } from './token-flow.ts';
-import type { TokenContext } from './token-observe.ts';
-import { plainTokensEvent } from './token-outcomes.ts';
-import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './token-store.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { imanageConnections } from '../api/kinds.ts';
+import { IManageOAuthClient } from '../imanage/oauth.ts';
+import type { EngineContext } from '../runtime/engine.ts';
+import { targetOf } from '../runtime/events.ts';
+import type { TokenExpiry } from '../runtime/metrics.ts';
+import { secrets } from '../runtime/kube/resources.ts';
+import { refOf } from '../runtime/watch.ts';
+import type { AccessTokens } from './access.ts';
+import type { LinkService } from './ports.ts';
+import type { TokenObservation } from './observation.ts';
+import type { HostOverrides, ProbeGuard } from '../imanage/network.ts';
+import type { HostPhases } from '../imanage/probe-cache.ts';
+import { connectionKey } from './flow.ts';
+import type { TokenContext } from './observe.ts';
+import { plainTokensEvent } from './outcomes.ts';
+import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './store.ts';
 
 export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
@@ -32,17 +33,28 @@ export interface TokenOptions {
   readonly requireEncryption?: boolean;
 }
 
+/** What tokens share with the probes: the network settings, and where the operator's default application is. */
+export interface TokenNetwork {
+  readonly settings: {
+    readonly overrides: HostOverrides;
+    readonly blocked: ProbeGuard;
+    readonly hosts?: HostPhases;
+  };
+  /** The operator-wide application of Cloud connections without clientSecretRef. */
+  readonly defaultClientSecret?: { readonly namespace: string; readonly name: string };
+}
+
 export interface TokenLifecycle {
   readonly context: TokenContext;
   readonly options: TokenOptions;
   /** Where the operator's default application is (Cloud connections without clientSecretRef). */
-  readonly defaultClientSecret?: ProbeContext['defaultClientSecret'];
+  readonly defaultClientSecret?: TokenNetwork['defaultClientSecret'];
   track(connection: IManageConnection, observed: TokenObservation | undefined): void;
   forget(connection: IManageConnection): void;
   onUpdate(old: IManageConnection, current: IManageConnection): void;
 }
 
-export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, options: TokenOptions): TokenLifecycle {
+export function tokenLifecycle(engine: EngineContext, probes: TokenNetwork, options: TokenOptions): TokenLifecycle {
   const expiries = new Map<string, TokenExpiry[]>();
   /** Connections (uid) already warned that their tokens are stored unencrypted: one Event each per process. */
   const warnedPlain = new Set<string>();

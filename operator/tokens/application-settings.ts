@@ -5,9 +5,9 @@
 // cannot be compared: status.tokens.refreshTokenExpiresAt assumes iManage's default of 365 days.
 // Pure: it reads only the stored payload, where both answers are recorded.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { guideSays, type Profile, type SeedRule } from '../../api/schemas/profiles.ts';
-import type { StoredPayload } from '../../tokens/stored.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { guideSays, type Profile, type SeedRule } from '../api/schemas/profiles.ts';
+import type { StoredPayload } from './stored.ts';
 
 export interface SettingMismatch {
   /** The Control Center setting to change, as Control Center names it. */

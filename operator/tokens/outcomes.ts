@@ -2,11 +2,11 @@
 // status.tokens block, and the checks that need a token (customer id, library). Pure. Never a
 // token value: only times, the account, the Secret's name and the key fingerprint leave the payload.
 
-import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import type { IManageConnection, IManageConnectionStatus } from '../api/generated/types.ts';
 import { applicationMismatches, mismatchWords } from './application-settings.ts';
-import type { RecordedEvent } from '../../runtime/events.ts';
-import type { TokenObservation } from './observed.ts';
-import { refreshTokenEndsSoon } from './token-schedule.ts';
+import type { RecordedEvent } from '../runtime/events.ts';
+import type { TokenObservation } from './observation.ts';
+import { refreshTokenEndsSoon } from './schedule.ts';
 
 export type TokensReason =
   | 'Linked'

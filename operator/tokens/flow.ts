@@ -9,20 +9,20 @@
 // works and the next leader refreshes with it; with strict rotation it is dead and the connection
 // shows RefreshTokenRevoked with what to do. No order of steps can avoid that with strict rotation.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { goDurationMs } from '../../api/duration.ts';
-import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../../imanage/oauth.ts';
-import type { HostPhases } from '../../imanage/probe-cache.ts';
-import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../../imanage/oauth-errors.ts';
-import { ConflictError } from '../../runtime/kube/errors.ts';
-import type { Logger } from '../../runtime/log.ts';
-import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import type { AccessTokens } from '../../tokens/access.ts';
-import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from '../../tokens/envelope.ts';
-import { EncryptionKeyError } from '../../tokens/keys.ts';
-import type { LinkService, SignIn } from '../../tokens/ports.ts';
-import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
-import type { GrantKind, TokenObservation } from './observed.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { goDurationMs } from '../api/duration.ts';
+import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../imanage/oauth.ts';
+import type { HostPhases } from '../imanage/probe-cache.ts';
+import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../imanage/oauth-errors.ts';
+import { ConflictError } from '../runtime/kube/errors.ts';
+import type { Logger } from '../runtime/log.ts';
+import type { OperatorMetrics } from '../runtime/metrics.ts';
+import type { AccessTokens } from './access.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from './envelope.ts';
+import { EncryptionKeyError } from './keys.ts';
+import type { LinkService, SignIn } from './ports.ts';
+import { type StoredPayload, UnknownTokenSecret } from './stored.ts';
+import type { GrantKind, TokenObservation } from './observation.ts';
 import {
   EncryptionRemoved,
   type KeyMaterial,
@@ -30,7 +30,7 @@ import {
   tokenSecretName,
   TokenSecretNotOwned,
   type TokenStore,
-} from './token-store.ts';
+} from './store.ts';
 import {
   accessTokenValid,
   payloadOf,
@@ -38,7 +38,7 @@ import {
   refreshAt,
   sha256,
   uselessLifeSeconds,
-} from './token-schedule.ts';
+} from './schedule.ts';
 
 export interface TokenDeps {
   readonly store: TokenStore;
