@@ -10,14 +10,21 @@
 // Environment:
 //   BENCH_ORDER=connections-first|interleaved|repositories-first   creation order [connections-first]
 //   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
+//   BENCH_HEAP_SNAPSHOT=<dir>  once settled, the operator writes a heap snapshot there (SIGUSR2);
+//                              node bench/heap-summary.ts <file> lists what holds the memory
 //   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
 //   BENCH_OPERATOR_ARGS='…'    extra flags for the operator, after the bench's own (the last wins).
-//                              The bench runs it with --probes false: the probes would call the
-//                              iManage servers the connections name, which the bench has not.
+//   BENCH_TOKENS=off|encrypted|plain   [off] off: --probes false (the probes would call the iManage
+//                              servers the connections name, which the bench has not). encrypted or
+//                              plain: probes and tokens on, the simulator plays iManage on loopback,
+//                              every connection obtains a token by password grant and keeps it in a
+//                              token Secret (encrypted with a certificate and passphrase, or not),
+//                              and every repository resolves its workspace there. The raw pass then
+//                              also creates one token Secret per connection, as the operator must.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { availableParallelism } from 'node:os';
@@ -26,10 +33,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import type { IManageConnection, WorkspaceRepository } from '../operator/api/generated/types.ts';
-import { baseConnection, baseRepository } from '../operator/api/validation/fixtures.ts';
+import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
 import { imanageConnections, workspaceRepositories } from '../operator/api/kinds.ts';
-import { type KubeObject, namespaces, type Resource } from '../operator/runtime/kube/resources.ts';
+import { type KubeObject, namespaces, type Resource, secrets } from '../operator/runtime/kube/resources.ts';
+import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
+import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
 
@@ -42,6 +51,8 @@ const POLL_MS = 500;
 const LIST_EVERY_TICKS_BEFORE = 10;
 const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as const;
 type Order = (typeof ORDERS)[number];
+const TOKEN_MODES = ['off', 'encrypted', 'plain'] as const;
+export type TokenMode = (typeof TOKEN_MODES)[number];
 
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
@@ -56,22 +67,28 @@ export interface Settings {
   readonly concurrency: number;
   readonly order: Order;
   readonly cpuProfDir: string | undefined;
+  readonly heapSnapshotDir: string | undefined;
   readonly operatorMain: string;
   readonly operatorArgs: readonly string[];
+  readonly tokens: TokenMode;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
   const connections = Number(argv[0] ?? 200);
   const concurrency = Number(argv[1] ?? 4);
   const order = (env['BENCH_ORDER'] ?? 'connections-first') as Order;
+  const tokens = (env['BENCH_TOKENS'] || 'off') as TokenMode;
+  if (!TOKEN_MODES.includes(tokens)) throw new BenchUsageError(`BENCH_TOKENS must be one of ${TOKEN_MODES.join(', ')}`);
   if (!Number.isInteger(connections) || connections < 1) throw new BenchUsageError(`connections must be a positive integer, not '${argv[0]}'`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
   if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
   return {
     connections, concurrency, order,
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
+    heapSnapshotDir: env['BENCH_HEAP_SNAPSHOT'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
+    tokens,
   };
 }
 
@@ -85,8 +102,46 @@ interface Planned {
 
 const connectionName = (i: number): string => `conn-${i}`;
 
-function plannedConnection(i: number): Planned {
-  const object: IManageConnection = baseConnection(connectionName(i));
+// With tokens on: iManage is the simulator, one host on loopback (the operator's --resolve), one
+// password-grant application and user, and the workspace baseRepository's resolver names.
+const SIM_HOST = 'scale-bench.example';
+export const SIM_SCENARIO = {
+  hosts: [{ name: SIM_HOST, customers: ['100'] }],
+  customers: [
+    {
+      id: '100',
+      libraries: [{ id: 'ACTIVE_US', workspaces: [{ name: 'Clio Operate Document Templates', folders: [{ name: 'Document Templates' }] }] }],
+      users: [{ username: 'bench', password: 'bench-pass' }],
+      applications: [{ clientId: 'app', clientSecret: 'app-secret', grants: ['password'], allowRefreshToken: true, accessTokenMinutes: 30 }],
+    },
+  ],
+} as Scenario;
+
+/** The Secrets every connection names when tokens are on (shared: one of each in the namespace). */
+export function referencedSecrets(sim: RunningSimulator, namespace: string): KubeObject[] {
+  const tls = tlsSecretData('rsa');
+  const secret = (name: string, stringData: Record<string, string>, type = 'Opaque'): KubeObject => ({ metadata: { name, namespace }, type, stringData }) as KubeObject;
+  return [
+    secret('app', { clientId: 'app', clientSecret: 'app-secret' }),
+    secret('bench-user', { username: 'bench', password: 'bench-pass' }),
+    secret('imanage-ca', { 'ca.crt': sim.caPem }),
+    secret('passphrase', { passphrase: PASSPHRASE }),
+    secret('token-cert', { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() }, 'kubernetes.io/tls'),
+  ];
+}
+
+function plannedConnection(i: number, tokens: TokenMode = 'off'): Planned {
+  let object: IManageConnection = baseConnection(connectionName(i));
+  if (tokens !== 'off') {
+    object = mergePatch(object, {
+      spec: {
+        connectionType: 'OnPremise', url: `https://${SIM_HOST}`, customerId: null, environments: null,
+        clientSecretRef: { name: 'app' }, caBundleSecretRef: { name: 'imanage-ca', key: 'ca.crt' },
+        auth: { grant: 'Password', credentialsSecretRef: { name: 'bench-user' } },
+        ...(tokens === 'encrypted' ? { tokens: { encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'token-cert' } } } } : {}),
+      },
+    });
+  }
   object.metadata = { ...object.metadata, namespace: NAMESPACE };
   return { resource: imanageConnections, object: object as KubeObject };
 }
@@ -99,8 +154,8 @@ function plannedRepository(i: number): Planned {
 }
 
 /** Every object, in the order they are sent. */
-export function plan(connections: number, order: Order): Planned[] {
-  const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i));
+export function plan(connections: number, order: Order, tokens: TokenMode = 'off'): Planned[] {
+  const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i, tokens));
   const repos = Array.from({ length: connections * REPOSITORIES_PER_CONNECTION }, (_, i) => plannedRepository(i));
   if (order === 'connections-first') return [...conns, ...repos];
   if (order === 'repositories-first') return [...repos, ...conns];
@@ -203,11 +258,16 @@ export class Operator {
   #exited = false;
   readonly exited: Promise<void>;
 
-  constructor(s: Settings, kubeconfig: string) {
+  constructor(s: Settings, kubeconfig: string, sim?: RunningSimulator) {
     // As the program's own shebang runs it (operator/cli/main.ts).
-    const profile = ['--max-semi-space-size=1', ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : [])];
+    const profile = [
+      '--max-semi-space-size=1',
+      ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
+      ...(s.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${s.heapSnapshotDir}`] : []),
+    ];
     this.child = spawn(process.execPath, [
-      ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false', '--probes', 'false',
+      ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false',
+      ...(sim ? ['--probes', 'true', '--tokens', 'true', '--allow-loopback-probes', 'true', '--resolve', `${SIM_HOST}:443:127.0.0.1:${sim.httpsPort}`] : ['--probes', 'false']),
       // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
       // carries the probe address.
       '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency), ...s.operatorArgs,
@@ -220,7 +280,7 @@ export class Operator {
     this.probes = Promise.race([new Promise<string>((done) => (onProbes = done)), failed]);
     this.synced = Promise.race([new Promise<void>((done) => (onSynced = done)), failed]);
     this.#readLines(this.child.stdout!, (line) => {
-      let entry: { level?: number; msg?: string; probes?: string };
+      let entry: { level?: unknown; msg?: string; probes?: string };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -229,7 +289,7 @@ export class Operator {
       }
       if (entry.msg === 'operator starting' && entry.probes) onProbes(entry.probes);
       if (entry.msg === 'caches synced') onSynced();
-      if ((entry.level ?? 0) >= 40) {
+      if (loggedAtWarnOrAbove(entry.level)) {
         this.warnings++;
         if (this.warnings <= 20) process.stderr.write(`[operator] ${line}\n`);
       }
@@ -239,6 +299,19 @@ export class Operator {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** Asks for a heap snapshot and waits until its file in `dir` stops growing; returns its path. */
+  async heapSnapshot(dir: string): Promise<string> {
+    const before = new Set(await readdir(dir));
+    this.child.kill('SIGUSR2');
+    for (let size = -1; ; await sleep(2_000)) {
+      const name = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      if (!name) continue;
+      const now = (await stat(join(dir, name))).size;
+      if (now === size && now > 0) return join(dir, name);
+      size = now;
+    }
   }
 
   /** SIGTERM (the operator drains and exits; a CPU profile is written then), SIGKILL after 40 s. */
@@ -261,11 +334,16 @@ export class Operator {
   }
 }
 
+/** The operator logs level names (log.ts formats them so); a number is pino's default, kept for other entry points. */
+export function loggedAtWarnOrAbove(level: unknown): boolean {
+  return typeof level === 'number' ? level >= 40 : level === 'warn' || level === 'error' || level === 'fatal';
+}
+
 const CLOCK_TICKS_PER_SECOND = 100;
 const cores = availableParallelism();
 
 /** CPU seconds (user + system) of a process, or undefined once it is gone. */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -275,7 +353,7 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function rssMiB(pid: number): number | undefined {
+export function rssMiB(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
@@ -474,7 +552,7 @@ async function apiRequestsNow(apiMetrics: Target): Promise<Map<string, number>> 
 
 /** Creates everything with the operator running, and measures until all is Ready and settled. */
 async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
-  const objects = plan(s.connections, s.order);
+  const objects = plan(s.connections, s.order, s.tokens);
   const apiMetrics = await apiServerMetricsTarget(cp);
   const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
   const apiBefore = await apiRequestsNow(apiMetrics);
@@ -491,6 +569,7 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   const settledS = (performance.now() - started) / 1000;
   const rssSettled = rss.sample();
   rss.stop();
+  if (s.heapSnapshotDir) process.stderr.write(`heap snapshot: ${await operator.heapSnapshot(s.heapSnapshotDir)}\n`);
   return {
     ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
     apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
@@ -502,6 +581,12 @@ interface RawFigures {
   /** Seconds per pass, in order. */
   readonly createS: readonly number[];
   readonly writeS: readonly number[];
+  /** Token Secrets created per pass (one per connection the operator gave one). */
+  readonly tokenSecrets: number;
+  /** Mean JSON bytes of a stored object as the operator left it, by kind (for etcd sizing). */
+  readonly meanBytes: Readonly<Record<string, number>>;
+  /** Finalizers added per pass (PATCH, one per connection the operator gave its revoke finalizer). */
+  readonly finalizers: number;
   /** CPU per pass (mean over the passes). */
   readonly cpu: CpuTimes;
 }
@@ -518,14 +603,31 @@ async function timed<T, R>(items: readonly T[], call: (item: T) => Promise<R>): 
   return { results, seconds: (performance.now() - started) / 1000 };
 }
 
+/** The token Secrets the operator wrote, by connection name, as a create of a copy would send them. */
+async function tokenSecretsWritten(client: KubeClient): Promise<Map<string, KubeObject>> {
+  const { items } = await client.list(secrets, { namespace: NAMESPACE });
+  const byConnection = new Map<string, KubeObject>();
+  for (const secret of items as (KubeObject & { type?: string; data?: Record<string, string> })[]) {
+    const owner = secret.metadata.ownerReferences?.find((o) => o.kind === 'IManageConnection');
+    if (!owner) continue;
+    byConnection.set(owner.name, { metadata: { name: secret.metadata.name, labels: secret.metadata.labels ?? {}, annotations: secret.metadata.annotations ?? {} }, type: secret.type, data: secret.data } as KubeObject);
+  }
+  return byConnection;
+}
+
 /**
  * The API server's own speed for the same work, with the operator stopped, RAW_PASSES times (the
- * median is reported): the same objects created in a namespace of their own, then each given,
- * by PUT /status, the status the operator wrote for its twin (a first status write on a fresh
- * object, as the operator's).
+ * median is reported): the same objects created in a namespace of their own (CLIENT_CONCURRENCY
+ * at a time, as the bench creates them for the operator), then, at the operator's concurrency,
+ * the writes the operator had to make: each object given, by PUT /status, the status the operator
+ * wrote for its twin (a first status write on a fresh object, as the operator's), and before
+ * that each connection's token Secret created as the operator wrote it.
  */
 async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Promise<RawFigures> {
-  const written = new Map((await listAll(client)).map((o) => [`${o.kind}/${o.metadata.name}`, o.status]));
+  const twins = await listAll(client);
+  const written = new Map(twins.map((o) => [`${o.kind}/${o.metadata.name}`, o.status]));
+  const finalizers = new Map(twins.filter((o) => o.metadata.finalizers?.length).map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.finalizers!]));
+  const tokenSecrets = await tokenSecretsWritten(client);
   const pids = await controlPlanePids(cp);
   const cpuBefore = cpuTimes(pids);
   const createS: number[] = [];
@@ -534,7 +636,7 @@ async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Prom
   for (let pass = 1; pass <= RAW_PASSES; pass++) {
     const namespace = `${RAW_NAMESPACE}-${pass}`;
     await client.create(namespaces, { metadata: { name: namespace } });
-    const planned = plan(s.connections, s.order).map(({ resource, object }) => ({ resource, object: { ...object, metadata: { ...object.metadata, namespace } } }));
+    const planned = plan(s.connections, s.order, s.tokens).map(({ resource, object }) => ({ resource, object: { ...object, metadata: { ...object.metadata, namespace } } }));
     objects = planned.length;
     const created = await timed(planned, ({ resource, object }) => client.create(resource, object));
     createS.push(created.seconds);
@@ -542,10 +644,26 @@ async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Prom
       const { managedFields: _dropped, ...metadata } = object.metadata;
       return { resource: planned[i]!.resource, object: { ...object, metadata, status: written.get(`${object.kind}/${metadata.name}`) } as KubeObject };
     });
-    writeS.push((await timed(bodies, ({ resource, object }) => client.replaceStatus(resource, object))).seconds);
+    const started = performance.now();
+    await pool(bodies, s.concurrency, async ({ resource, object }) => {
+      const name = object.metadata.name ?? '';
+      const finalizer = finalizers.get(`${object.kind}/${name}`);
+      if (finalizer) {
+        const patched = await client.patch(resource, { namespace, name }, { metadata: { finalizers: finalizer, resourceVersion: object.metadata.resourceVersion } });
+        object.metadata.resourceVersion = patched.metadata.resourceVersion;
+      }
+      const token = tokenSecrets.get(name);
+      if (resource === imanageConnections && token) await client.create(secrets, { ...token, metadata: { ...token.metadata, namespace } });
+      await client.replaceStatus(resource, object);
+    });
+    writeS.push((performance.now() - started) / 1000);
   }
   const cpu = Object.fromEntries(Object.entries(cpuDelta(cpuBefore, cpuTimes(pids))).map(([name, sec]) => [name, sec / RAW_PASSES]));
-  return { objects, createS, writeS, cpu };
+  const meanBytes: Record<string, number> = {};
+  for (const [kind, items] of [['IManageConnection', twins.filter((o) => o.kind === 'IManageConnection')], ['WorkspaceRepository', twins.filter((o) => o.kind === 'WorkspaceRepository')], ['token Secret', [...tokenSecrets.values()]]] as const) {
+    if (items.length > 0) meanBytes[kind] = items.reduce((sum, o) => sum + JSON.stringify(o).length, 0) / items.length;
+  }
+  return { objects, createS, writeS, tokenSecrets: tokenSecrets.size, finalizers: finalizers.size, meanBytes, cpu };
 }
 
 /** The first object of a kind makes the API server build that CRD's handler (a second or more). */
@@ -588,23 +706,30 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   };
   const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
   const half = run.progress.find((p) => p.writes >= run.objects / 2);
-  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}\n`;
+  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens})`}\n`;
   out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
   out += line('creates done after', `${fmt(run.createS)} s  (${run.objects} POST, ${CLIENT_CONCURRENCY} in parallel)`);
   out += line('half written after', half ? `${fmt(half.atS)} s  (status writes ≥ half the objects)` : '-');
   const rawWrite = median(raw.writeS);
   const rawCreate = median(raw.createS);
   const passes = (values: readonly number[]): string => `median of ${values.map((v) => fmt(v)).join(', ')}`;
-  out += line('raw status writes', `${fmt(rawWrite)} s   (${raw.objects} PUT /status, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.writeS)})`);
+  out += line('raw writes', `${fmt(rawWrite)} s   (${raw.objects} PUT /status, ${raw.tokenSecrets} token Secret POST and ${raw.finalizers} finalizer PATCH, ${s.concurrency} in parallel as the operator, operator stopped; ${passes(raw.writeS)})`);
   out += line('raw creates', `${fmt(rawCreate)} s   (${raw.objects} POST, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.createS)})`);
-  out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw status writes)`);
-  out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw status writes))`);
+  out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw writes)`);
+  out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw writes))`);
   out += line('status writes per object', `${fmt(writes / run.objects, 2)}  (connections ${perKind('imanage_operator_status_writes_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_status_writes_total', 'WorkspaceRepository', repos)})`);
+  const secretRequests = (verb: string): number => run.apiRequests.get(`${verb} secrets`) ?? 0;
+  const secretWrites = secretRequests('POST') + secretRequests('PUT') + secretRequests('PATCH');
+  const metadataWrites = ['PATCH', 'PUT'].reduce((sum, verb) => sum + (run.apiRequests.get(`${verb} imanageconnections`) ?? 0) + (run.apiRequests.get(`${verb} workspacerepositories`) ?? 0), 0);
+  out += line('token Secret writes', `${fmt(secretWrites / conns, 2)} per connection (POST ${secretRequests('POST')}, PUT ${secretRequests('PUT')}, PATCH ${secretRequests('PATCH')}); object writes (finalizers) ${metadataWrites}`);
+  out += line('writes per object', `${fmt((writes + secretWrites + metadataWrites) / run.objects, 2)}  (status + token Secret + finalizer; the bar: ${fmt((run.objects + (s.tokens === 'off' ? 0 : conns)) / run.objects, 2)}, one status write per object and one token Secret per connection)`);
+  out += line('Secret reads', `${fmt(secretRequests('GET') / conns, 2)} GET per connection (${secretRequests('GET')}), LIST ${secretRequests('LIST')}, WATCH ${secretRequests('WATCH')}`);
   out += line('reconciles per object', `${fmt(reconciles / run.objects, 2)}  (connections ${perKind('imanage_operator_reconcile_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_reconcile_total', 'WorkspaceRepository', repos)}; results: ${byLabel(m, 'imanage_operator_reconcile_total', 'result')})`);
   out += line('reconcile time (mean)', `connection ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'WorkspaceRepository')}`);
   out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
   const mib = (name: string): string => fmt(total(m, name) / 2 ** 20, 0);
   out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
+  out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
   out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
@@ -622,6 +747,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane();
   let operator: Operator | undefined;
   let client: KubeClient | undefined;
+  let sim: RunningSimulator | undefined;
   const interrupted = (): void => void operator?.stop();
   process.once('SIGINT', interrupted);
   try {
@@ -629,7 +755,11 @@ async function main(): Promise<void> {
     client = await KubeClient.load({ kubeconfig: cp.kubeconfigPath });
     await client.create(namespaces, { metadata: { name: NAMESPACE } });
     await warmUp(client);
-    operator = new Operator(s, cp.kubeconfigPath);
+    if (s.tokens !== 'off') {
+      sim = await startSimulator(SIM_SCENARIO, { httpPort: false, adminPort: false });
+      for (const secret of referencedSecrets(sim, NAMESPACE)) await client.create(secrets, secret);
+    }
+    operator = new Operator(s, cp.kubeconfigPath, sim);
     const operatorMetrics: Target = { url: `http://${await operator.probes}/metrics` };
     await operator.synced;
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
@@ -642,6 +772,7 @@ async function main(): Promise<void> {
     process.off('SIGINT', interrupted);
     await operator?.stop();
     client?.close();
+    await sim?.stop();
     await cp.stop();
   }
 }

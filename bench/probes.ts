@@ -24,6 +24,7 @@ import { type KubeObject, namespaces, secrets } from '../operator/runtime/kube/r
 import { type RequestLogEntry, type RunningSimulator, startSimulator } from '../simulator/index.ts';
 import { startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
+import { loggedAtWarnOrAbove } from './operator-scale.ts';
 
 const NAMESPACE = 'bench-probes';
 const INTERVAL_S = 10;
@@ -107,7 +108,9 @@ class Operator {
     this.child = spawn(process.execPath, [
       main, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false',
       '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(concurrency),
-      '--probes', 'true', '--resolve', resolve, '--allow-loopback-probes', 'true',
+      // Probes only: these connections name no account (no spec.auth), so with tokens on (the
+      // default) every one would stay NotLinked and never Ready.
+      '--probes', 'true', '--tokens', 'false', '--resolve', resolve, '--allow-loopback-probes', 'true',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let found: (address: string) => void = () => {};
     this.address = new Promise((done, fail) => {
@@ -121,9 +124,9 @@ class Operator {
       pending = lines.pop()!;
       for (const line of lines) {
         try {
-          const entry = JSON.parse(line) as { msg?: string; probes?: string; level?: number };
+          const entry = JSON.parse(line) as { msg?: string; probes?: string; level?: unknown };
           if (entry.msg === 'operator starting' && entry.probes) found(entry.probes);
-          if ((entry.level ?? 0) >= 40 && ++this.warnings <= 10) note(`[operator] ${line}`);
+          if (loggedAtWarnOrAbove(entry.level) && ++this.warnings <= 10) note(`[operator] ${line}`);
         } catch {
           note(`[operator] ${line}`);
         }

@@ -30,6 +30,7 @@ import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.
 import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
+import { loggedAtWarnOrAbove } from './operator-scale.ts';
 
 const MATERIALIZE = Number(process.argv[2] ?? 500);
 const REFRESHING = Number(process.argv[3] ?? 1000);
@@ -282,7 +283,18 @@ try {
       `obtained in ${obtained.toFixed(1)} s, then ${SCALED_SECONDS} s: highest ${rates.peak} token requests/s, mean ` +
       `${rates.mean.toFixed(1)}/s (needed ≈ ${(REFRESHING / 31.5).toFixed(1)}/s); ${expired} access tokens expired at the end`,
   );
-  if (log.some((l) => /"level":(50|60)/.test(l))) say('operator errors were logged: see the run');
+  const warnings = log
+    .join('')
+    .split('\n')
+    .filter((l) => {
+      try {
+        return loggedAtWarnOrAbove((JSON.parse(l) as { level?: unknown }).level);
+      } catch {
+        return false; // not a log entry (stderr text)
+      }
+    });
+  say(`operator warnings logged: ${warnings.length}`);
+  for (const l of warnings.slice(0, 10)) say(`  ${l}`);
 } finally {
   for (const child of operators) child.kill('SIGTERM');
   await sim.stop();

@@ -1,7 +1,9 @@
-// The README's Install section, run as written: every `sh` block in it, in order, by bash, against
-// a control plane of its own started as `npm run controlplane -- --without-crds` starts it (no
-// CRDs, as on a new cluster), with kubectl and helm on the PATH. There is no kubelet, so the pods
-// never run; the test checks what the API server holds afterwards.
+// The README's Install section, run as written: every `sh` block in it, in order, by bash, in a
+// release folder that `npm run release` built (tools/release/build.sh with DIST; its image and
+// executables are cached per input hash, so the release test and this one build them once),
+// against a control plane of its own started as `npm run controlplane -- --without-crds` starts it
+// (no CRDs, as on a new cluster), with kubectl and helm on the PATH. There is no kubelet, so the
+// pods never run; the test checks what the API server holds afterwards.
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,10 +26,17 @@ function shellBlocks(markdown: string, heading: string): string[] {
 describe("the README's Install commands, as written", () => {
   let cp: ControlPlane;
   let home: string;
+  let release: string;
   beforeAll(async () => {
     cp = await startControlPlane();
     home = await mkdtemp(join(tmpdir(), 'readme-install-'));
-  });
+    release = join(home, 'release');
+    const built = await run('bash', [join(root, 'tools', 'release', 'build.sh')], {
+      env: { ...process.env, DIST: release },
+      cwd: root,
+    });
+    if (built.code !== 0) throw new Error(`npm run release failed:\n${built.stderr.slice(-4000)}`);
+  }, 1_200_000);
   afterAll(async () => {
     await cp?.stop();
     await rm(home, { recursive: true, force: true });
@@ -52,7 +61,7 @@ describe("the README's Install commands, as written", () => {
       HELM_DATA_HOME: join(home, 'data'),
     };
     for (const block of blocks) {
-      const result = await run('bash', ['-euo', 'pipefail', '-c', block], { env, cwd: root });
+      const result = await run('bash', ['-euo', 'pipefail', '-c', block], { env, cwd: release });
       expect(result.code, `${block}\n${result.stdout}\n${result.stderr}`).toBe(0);
     }
     const crds = ['imanageconnections.imanage.operator.dev', 'workspacerepositories.imanage.operator.dev'];
@@ -66,7 +75,9 @@ describe("the README's Install commands, as written", () => {
     const deployment = JSON.parse(
       (await cp.kubectl(['get', 'deployment', 'imanage-operator', '-n', 'imanage-system', '-o', 'json'])).stdout,
     );
-    expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/imanage-operator:0.1.0');
+    expect(deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/imanage-operator/imanage-operator:0.1.0');
+    const plugin = await run(join(home, '.local', 'bin', 'kubectl-imanage'), ['--version'], { env: { PATH: '' } });
+    expect(plugin.code).toBe(0);
     const history = await cp.kubectl([
       'get',
       'secret',

@@ -1,5 +1,6 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushMicrotasks } from './clock.ts';
+import { FakeClock, flushMicrotasks, type Clock } from './clock.ts';
 import { ConfigurationError, GoneError, TransientError } from './errors.ts';
 import {
   backoffDelay,
@@ -434,6 +435,24 @@ describe('addAfter', () => {
     expect(await takeAll(queue)).toEqual(['a']);
     await clock.advance(10_000);
     expect(queue.depth()).toBe(0);
+  });
+
+  // Issue 22: a sleep per key, each with an abort listener on one shared signal, cost N².
+  it('parks a thousand keys on one timer with one abort listener, and hands every one out', async () => {
+    const clock = new FakeClock(0);
+    const signals = new Set<AbortSignal>();
+    const spy: Clock = {
+      now: () => clock.now(),
+      sleep: (ms, signal) => (signal && signals.add(signal), clock.sleep(ms, signal)),
+    };
+    const queue = new WorkQueue({ clock: spy, rateLimit: false });
+    for (let i = 0; i < 1000; i++) queue.addAfter(`k${i}`, 60_000 - i * 10);
+    const listeners = [...signals].reduce((sum, s) => sum + getEventListeners(s, 'abort').length, 0);
+    expect(clock.pending()).toBe(1);
+    expect(listeners).toBe(1);
+    await clock.advance(60_000);
+    expect(queue.depth()).toBe(1000);
+    expect(queue.delayed()).toBe(0);
   });
 
   it('adds at once for a non-positive delay', () => {

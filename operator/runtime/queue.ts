@@ -12,6 +12,7 @@
 // days.
 import { realClock, type Clock } from './clock.ts';
 import { classify, retryAfterMsOf, type ErrorClass } from './errors.ts';
+import { TimerWheel } from './timer-wheel.ts';
 
 /**
  * `edit`: a new generation of an object this operator reconciled before; `change`: first-time
@@ -176,6 +177,8 @@ export class WorkQueue {
   readonly #delayed = new Map<string, Delayed>();
   readonly #failures = new Map<string, number>();
   readonly #stop = new AbortController();
+  /** One timer for every delayed key (timer-wheel.ts says why). */
+  readonly #wheel: TimerWheel<{ readonly key: string; readonly entry: Delayed }>;
   #wakers: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
 
@@ -187,6 +190,11 @@ export class WorkQueue {
     this.#bucket = limit === false ? undefined : new TokenBucket(limit, this.#nowMs());
     this.#random = options.random ?? Math.random;
     this.#observer = options.observer ?? {};
+    this.#wheel = new TimerWheel(this.#clock, this.#stop.signal, ({ key, entry }) => {
+      if (this.#delayed.get(key) !== entry) return; // superseded by an earlier delay that already fired
+      this.#delayed.delete(key);
+      this.add(key, { priority: entry.priority });
+    });
   }
 
   /** Queues `key`. A key already waiting is merged (its lane may be raised to `change`). */
@@ -230,11 +238,7 @@ export class WorkQueue {
     }
     const entry: Delayed = { dueMs, priority: existing ? higher(existing.priority, priority) : priority };
     this.#delayed.set(key, entry);
-    void this.#clock.sleep(delayMs, this.#stop.signal).then(() => {
-      if (this.#delayed.get(key) !== entry) return; // superseded by an earlier delay that already fired
-      this.#delayed.delete(key);
-      this.add(key, { priority: entry.priority });
-    });
+    this.#wheel.schedule(dueMs, { key, entry });
   }
 
   /** Queues `key` after its per-key exponential backoff (and at least `minDelayMs`). */

@@ -58,6 +58,12 @@ export interface TokenDeps {
    * until the Secret's value or the spec changes. In memory: a restarted operator asks once more.
    */
   readonly refusedSeeds?: Map<string, string>;
+  /**
+   * The account a new access token acts as (iManage's GET /api), asked before the tokens are
+   * stored without one, so that one Secret write carries both (issue 22: the account used to be
+   * a second write). Undefined when it cannot be told now: the next pass records it then.
+   */
+  readonly accountOf?: (accessToken: string) => Promise<string | undefined>;
 }
 
 export interface TokenInputs {
@@ -286,7 +292,8 @@ class TokenPass {
     before: Held | undefined,
     options: { fresh?: boolean } = {},
   ): Promise<Held> {
-    const payload = payloadOf(tokens, options.fresh ? undefined : before?.payload, extras);
+    const account = extras.account ?? (options.fresh ? undefined : before?.payload.account) ?? (await this.#accountOf(tokens));
+    const payload = payloadOf(tokens, options.fresh ? undefined : before?.payload, account === undefined ? extras : { ...extras, account });
     for (let attempt = 0; ; attempt++) {
       try {
         const saved = await this.#deps.store.save(
@@ -304,6 +311,14 @@ class TokenPass {
         if (!unchanged || !current) return this.#yieldTo(current, payload);
         before = current;
       }
+    }
+  }
+
+  async #accountOf(tokens: IssuedTokens | RefreshedTokens): Promise<string | undefined> {
+    try {
+      return await this.#deps.accountOf?.(tokens.accessToken);
+    } catch {
+      return undefined; // the tokens are stored all the same; discovery reports its own failure
     }
   }
 

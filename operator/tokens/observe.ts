@@ -46,7 +46,8 @@ export async function observeTokens(
 ): Promise<TokenObservation> {
   const material = await keyMaterialOrError(client, connection);
   const credentials = Object.fromEntries(Object.entries(inputs.credentials).filter(([, v]) => v !== undefined));
-  const observed = await maintainTokens(context, {
+  const accountOf = async (accessToken: string) => (await discoverWith(context, connection, inputs, accessToken)).userId;
+  const observed = await maintainTokens({ ...context, accountOf }, {
     connection,
     credentials,
     material,
@@ -92,6 +93,16 @@ async function keyMaterialOrError(
   }
 }
 
+/** GET /api with `accessToken`, remembered for the connection (discoveryOf reuses it). */
+async function discoverWith(context: TokenContext, connection: IManageConnection, inputs: TokenObserveInputs, accessToken: string) {
+  const apiBase = new URL(connection.spec.apiUrl ?? connection.spec.url);
+  const network = { ...context.network, timeoutMs: inputs.facts.timeoutMs };
+  const at = context.now().getTime();
+  const found = await discover(apiBase, accessToken, network, inputs.ca, context.now);
+  context.discoveries.set(connection.metadata.uid ?? '', { token: sha256(accessToken), at, found });
+  return found;
+}
+
 async function discoveryOf(
   context: TokenContext,
   connection: IManageConnection,
@@ -107,12 +118,8 @@ async function discoveryOf(
   if (cached && cached.token === token && now.getTime() - cached.at < inputs.facts.intervalMs) {
     return { discovery: cached.found };
   }
-  const apiBase = new URL(connection.spec.apiUrl ?? connection.spec.url);
-  const network = { ...context.network, timeoutMs: inputs.facts.timeoutMs };
   try {
-    const found = await discover(apiBase, payload.access_token, network, inputs.ca, context.now);
-    context.discoveries.set(uid, { token, at: now.getTime(), found });
-    return { discovery: found };
+    return { discovery: await discoverWith(context, connection, inputs, payload.access_token) };
   } catch (error) {
     if (!(error instanceof WorkApiError)) throw error;
     return { discoveryError: { detail: error.message, retryable: error.retryable, failure: error.failure } };

@@ -46,6 +46,8 @@ const goneStatus = {
 export class WatchFaultProxy {
   readonly url: string;
   readonly seen: SeenRequest[] = [];
+  /** Every request, as `METHOD path` (no query): what a test counts the client's calls by. */
+  readonly requests: string[] = [];
   readonly #server: Server;
   readonly #upstream: URL;
   readonly #ca: string;
@@ -141,6 +143,7 @@ export class WatchFaultProxy {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
     const isWatch = url.searchParams.get('watch') === 'true';
+    this.requests.push(`${req.method ?? 'GET'} ${url.pathname}`);
     // Requests to resources only: a client's GET /readyz (asked while it thinks the server is down) is no list.
     if (req.method === 'GET' && url.pathname.startsWith('/api')) {
       this.seen.push({ kind: isWatch ? 'watch' : 'list', resourceVersion: url.searchParams.get('resourceVersion') ?? undefined });

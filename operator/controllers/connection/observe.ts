@@ -24,6 +24,24 @@ import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
+/**
+ * `client`, except that each Secret is read at most once for as long as the result lives (one
+ * reconcile): the connection's own reads, the client id's and the token key material's each
+ * named the same Secrets again (issue 22 counted 13 GETs per connection, with 2–5 Secrets named).
+ */
+export function readingSecretsOnce(client: SecretReader): SecretReader {
+  const reads = new Map<string, Promise<unknown>>();
+  return {
+    get: ((resource, ref, options) => {
+      if (resource !== secrets) return client.get(resource, ref, options);
+      const key = `${ref.namespace ?? ''}/${ref.name}`;
+      let read = reads.get(key);
+      if (!read) reads.set(key, (read = client.get(resource, ref, options)));
+      return read;
+    }) as SecretReader['get'],
+  };
+}
+
 async function readSecret(
   client: SecretReader,
   namespace: string,
@@ -96,6 +114,7 @@ export async function observeConnection(
   context: ObserveContext,
 ): Promise<ObservedConnection> {
   const { facts, signal, probes } = context;
+  client = readingSecretsOnce(client);
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
   const read = (name: string | undefined) =>

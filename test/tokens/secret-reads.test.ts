@@ -1,0 +1,81 @@
+// Secret reads per reconcile (issue 22): the operator, with probes and tokens on, reads each
+// Secret a connection names at most once per reconcile. It used to read the key material's two
+// Secrets twice (once to observe them, once to seal the tokens), and 13 GETs per connection were
+// counted at scale. The operator talks to the real API server through a proxy that records every
+// request; reconciles are counted from the operator's own metrics.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadClusterConfig } from '../../operator/runtime/kube/config.ts';
+import { PASSPHRASE, tlsSecretData } from '../../operator/tokens/testdata/fixtures.ts';
+import type { RunningSimulator } from '../../simulator/index.ts';
+import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
+import { kubeconfigThrough } from '../engine/objects.ts';
+import { metricValue, type OperatorProcess, startOperator } from '../harness/operator.ts';
+import { useTestNamespace } from '../harness/namespace.ts';
+import { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
+import { caSecret, connection, list, resolveToSimulator, secret, startFileSimulator, waitForCondition } from '../probes/helpers.ts';
+
+const HOST = VANITY;
+/** The five Secrets each connection names: application, credentials, CA, passphrase, certificate. */
+const REFERENCED = ['app', 'jsmith', 'imanage-ca', 'passphrase', 'token-cert'];
+const CONNECTIONS = ['one', 'two', 'three'];
+
+const ns = useTestNamespace('secret-reads');
+let sim: RunningSimulator;
+let proxy: WatchFaultProxy;
+let op: OperatorProcess;
+
+beforeAll(async () => {
+  sim = await startFileSimulator(scenario);
+  const tls = tlsSecretData('rsa');
+  await ns.apply(
+    list(
+      secret('app', { clientId: 'web-app', clientSecret: SECRETS.webApp }),
+      secret('jsmith', { username: 'jsmith', password: SECRETS.jsmith }),
+      caSecret('imanage-ca', sim),
+      secret('passphrase', { passphrase: PASSPHRASE }),
+      secret('token-cert', { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() }, 'kubernetes.io/tls'),
+      ...CONNECTIONS.map((name) =>
+        connection(name, `https://${HOST}`, {
+          clientSecretRef: 'app',
+          caSecret: 'imanage-ca',
+          extraSpec: {
+            library: 'ACTIVE_US',
+            auth: { grant: 'Password', credentialsSecretRef: { name: 'jsmith' } },
+            tokens: { encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'token-cert' } } },
+          },
+        }),
+      ),
+    ),
+  );
+  const config = await loadClusterConfig({ kubeconfig: inject('kubeconfigPath'), env: {} });
+  proxy = await WatchFaultProxy.start(inject('server'), config.ca!);
+  op = await startOperator({
+    namespace: ns.name,
+    probes: true,
+    tokens: true,
+    leaderElect: false,
+    kubeconfigPath: await kubeconfigThrough(inject('kubeconfigPath'), proxy.url),
+    extraArgs: ['--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [HOST]).join(',')],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await op?.stop();
+  await proxy?.close();
+  await sim?.stop();
+});
+
+describe('Secret reads', () => {
+  it('reads each Secret a connection names at most once per connection reconcile', async () => {
+    for (const name of CONNECTIONS) await waitForCondition(ns.name, 'imc', name, 'TokensReady', 'True', 'Linked');
+    // The counts are read in this order so that a reconcile running meanwhile adds to the
+    // reconciles (read last) no later than to the GETs.
+    const gets = (name: string) => proxy.requests.filter((r) => r === `GET /api/v1/namespaces/${ns.name}/secrets/${name}`).length;
+    const perSecret = Object.fromEntries(REFERENCED.map((name) => [name, gets(name)]));
+    const reconciles = metricValue(await op.metrics(), 'imanage_operator_reconcile_total', { kind: 'IManageConnection' });
+    expect(reconciles).toBeGreaterThanOrEqual(CONNECTIONS.length);
+    for (const name of REFERENCED) expect(perSecret[name], `GETs of Secret '${name}'`).toBeLessThanOrEqual(reconciles);
+    const total = REFERENCED.reduce((sum, name) => sum + perSecret[name]!, 0);
+    expect(total).toBeLessThanOrEqual(reconciles * REFERENCED.length);
+  });
+});
