@@ -18,6 +18,7 @@ import { NotFoundError } from '../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../runtime/kube/resources.ts';
 import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from './envelope.ts';
 import { type CertificateKey, readCertificateKey } from './keys.ts';
+import type { RewriteReason } from './plan.ts';
 import type { ConnectionIdentity, TokenSink } from './ports.ts';
 import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from './stored.ts';
 import { payloadOf } from './schedule.ts';
@@ -41,7 +42,7 @@ export interface LoadedTokens {
    * Stored in another format or under the previous passphrase, or adopted (no owner yet): rewrite it in
    * the current one, with this connection as its controller.
    */
-  readonly rewrite: boolean;
+  readonly rewrite?: RewriteReason | undefined;
   /** The key fingerprint the Secret records, when encrypted. */
   readonly fingerprint?: string;
 }
@@ -73,24 +74,29 @@ export class TokenStore implements TokenSink {
     if (!secret) return undefined;
     const adopted = ownership(secret, connection) === 'adopted';
     const loaded = await this.#open(secret, name, material);
-    return adopted ? { ...loaded, rewrite: true } : loaded;
+    return adopted ? { ...loaded, rewrite: 'Adopted' } : loaded;
   }
 
   async #open(secret: Secret, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
-    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
+    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, ...(material ? { rewrite: 'Encrypt' } : {}) };
     if (!material) throw new EncryptionRemoved(name);
     const { fingerprint } = stored.sealed;
     // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
     const verifier = hasPassphraseVerifier(stored.sealed);
     try {
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: verifier, fingerprint };
+      return {
+        payload: payload as StoredPayload,
+        resourceVersion,
+        ...(verifier ? { rewrite: 'PassphraseVerifier' as const } : {}),
+        fingerprint,
+      };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: true, fingerprint };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: 'PreviousPassphrase', fingerprint };
     }
   }
 
