@@ -9,6 +9,7 @@
 // works and the next leader refreshes with it; with strict rotation it is dead and the connection
 // shows RefreshTokenRevoked with what to do. No order of steps can avoid that with strict rotation.
 
+import { connectionKeyOf, grantOf, pkceOf, refreshBeforeMsOf, scopeOf, tokenSecretNameOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { goDurationMs } from '../api/duration.ts';
 import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../imanage/oauth.ts';
@@ -37,7 +38,6 @@ import {
   EncryptionRemoved,
   type KeyMaterial,
   type LoadedTokens,
-  tokenSecretName,
   TokenSecretNotOwned,
   type TokenStore,
 } from './store.ts';
@@ -104,14 +104,13 @@ const heldIn = (held: Held) => ({
     : {}),
 });
 
-export const connectionKey = (c: IManageConnection) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
 
 export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promise<TokenObservation> {
   const { connection } = input;
   const base = {
-    secretName: tokenSecretName(connection),
+    secretName: tokenSecretNameOf(connection),
     encrypted: connection.spec.tokens?.encryption !== undefined,
-    grant: connection.spec.auth?.grant ?? 'AuthorizationCode',
+    grant: grantOf(connection),
   } as const;
   if (input.material instanceof EncryptionKeyError) {
     return {
@@ -128,7 +127,7 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   } catch (error) {
     const failure = failureOf(error, pass.grantInFlight, pass.seedInFlight);
     if (!failure) throw error;
-    if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKey(connection));
+    if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKeyOf(connection));
     return { ...base, ...pass.heldSoFar(), failure };
   }
 }
@@ -147,7 +146,7 @@ class TokenPass {
     this.#deps = deps;
     this.#input = input;
     this.#material = material;
-    this.#key = connectionKey(input.connection);
+    this.#key = connectionKeyOf(input.connection);
   }
 
   heldSoFar(): Partial<TokenObservation> {
@@ -259,7 +258,7 @@ class TokenPass {
   async #obtain(options: { seed?: string }): Promise<Held> {
     const oauth = this.#client();
     const { username = '', password = '' } = this.#input.credentials;
-    const scope = this.#input.connection.spec.auth?.scope ?? 'user';
+    const scope = scopeOf(this.#input.connection);
     if (options.seed !== undefined) {
       const tokens = await this.#send('refresh_token', () => oauth.refresh(options.seed!));
       // A new lineage: nothing of the stored payload carries over, but its Secret is replaced, not re-created.
@@ -405,8 +404,8 @@ class TokenPass {
     const server = {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
-      scope: c.spec.auth?.scope ?? 'user',
-      pkce: c.spec.auth?.pkce !== 'Disabled',
+      scope: scopeOf(c),
+      pkce: pkceOf(c),
     };
     const signIn: SignIn = await link.signInUrl(identity, server, now);
     return { signIn };
@@ -425,11 +424,11 @@ class TokenPass {
   }
 
   #grant(): string {
-    return this.#input.connection.spec.auth?.grant ?? 'AuthorizationCode';
+    return grantOf(this.#input.connection);
   }
 
   #refreshBeforeMs(): number {
-    return goDurationMs(this.#input.connection.spec.tokens?.refreshBefore ?? '5m');
+    return refreshBeforeMsOf(this.#input.connection);
   }
 
   #jitterKey(): string {

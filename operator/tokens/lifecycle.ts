@@ -2,6 +2,7 @@
 // tokens at iManage when the connection is deleted (best effort, bounded, never blocking for
 // long), the metrics of held tokens, and a reconcile when a sign-in finished on any replica.
 
+import { applicationSourceOf, caBundleRefOf, connectionKeyOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import { IManageOAuthClient } from '../imanage/oauth.ts';
@@ -15,7 +16,6 @@ import type { LinkService } from './ports.ts';
 import type { TokenObservation } from './observation.ts';
 import type { HostOverrides, ProbeGuard } from '../imanage/network.ts';
 import type { HostPhases } from '../imanage/probe-cache.ts';
-import { connectionKey } from './flow.ts';
 import type { TokenContext } from './observe.ts';
 import { plainTokensEvent } from './outcomes.ts';
 import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './store.ts';
@@ -88,17 +88,17 @@ export function tokenLifecycle(engine: EngineContext, probes: TokenNetwork, opti
       const { namespace, name } = refOf(connection);
       const of = (token: TokenExpiry['token'], at: string | undefined): TokenExpiry[] =>
         at ? [{ namespace, name, token, expiresAt: new Date(at) }] : [];
-      expiries.set(connectionKey(connection), [
+      expiries.set(connectionKeyOf(connection), [
         ...of('access', payload?.access_token_expires_at),
         ...of('refresh', payload?.refresh_token ? payload.refresh_token_expires_at : undefined),
       ]);
     },
     forget(connection) {
-      expiries.delete(connectionKey(connection));
+      expiries.delete(connectionKeyOf(connection));
       context.discoveries.delete(connection.metadata.uid ?? '');
       context.refusedSeeds?.delete(connection.metadata.uid ?? '');
       warnedPlain.delete(connection.metadata.uid ?? '');
-      options.accessTokens.forget(connectionKey(connection));
+      options.accessTokens.forget(connectionKeyOf(connection));
     },
     onUpdate(old, current) {
       const annotation = (o: IManageConnection) => o.metadata.annotations?.[LINKED_AT_ANNOTATION];
@@ -135,7 +135,7 @@ export async function releaseTokens(
     new Promise<'timeout'>((resolve) => setTimeout(resolve, REVOKE_BOUND_MS, 'timeout').unref()),
   ]);
   if (revoked !== 'revoked')
-    ctx.logger.info({ connection: connectionKey(connection), err: revoked }, 'tokens not revoked at iManage');
+    ctx.logger.info({ connection: connectionKeyOf(connection), err: revoked }, 'tokens not revoked at iManage');
   const metadata = {
     finalizers: finalizers.filter((f) => f !== REVOKE_FINALIZER),
     resourceVersion: connection.metadata.resourceVersion,
@@ -160,11 +160,9 @@ async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection:
 
 /** The client id and secret the tokens were issued to: the connection's own, or for Cloud the operator's default. */
 async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection) {
-  const ref = connection.spec.clientSecretRef;
-  const fallback = connection.spec.connectionType === 'Cloud' ? tokens.defaultClientSecret : undefined;
-  const where = ref ? { namespace: connection.metadata.namespace ?? 'default', name: ref.name } : fallback;
+  const where = applicationSourceOf(connection, tokens.defaultClientSecret);
   if (!where) return undefined;
-  const secret = await ctx.client.get(secrets, where);
+  const secret = await ctx.client.get(secrets, { namespace: where.namespace, name: where.name });
   const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
   const clientSecret = read('clientSecret');
   return { clientId: read('clientId'), ...(clientSecret ? { clientSecret } : {}) };
@@ -172,12 +170,12 @@ async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connect
 
 /** The CA bundle iManage's certificate is checked against, as for every other call to it. */
 async function caBundleOf(ctx: EngineContext, connection: IManageConnection): Promise<string | undefined> {
-  const ref = connection.spec.caBundleSecretRef;
+  const ref = caBundleRefOf(connection);
   if (!ref) return undefined;
   const secret = await ctx.client.get(secrets, {
     namespace: connection.metadata.namespace ?? 'default',
     name: ref.name,
   });
-  const value = secret.data?.[ref.key ?? 'ca.crt'];
+  const value = secret.data?.[ref.key];
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }

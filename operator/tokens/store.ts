@@ -10,6 +10,8 @@
 // annotation adopts it for this connection by name. Anything else is TokenSecretNotOwned: nothing is
 // read from it, sent anywhere, or changed (issue 18: connection B read and took over A's tokens).
 
+import { encryptionRefsOf } from '../api/connection.ts';
+import { tokenSecretNameOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import type { IssuedTokens } from '../imanage/oauth.ts';
@@ -49,9 +51,6 @@ export interface LoadedTokens {
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
-export function tokenSecretName(connection: IManageConnection): string {
-  return connection.spec.tokens?.secretName ?? `${connection.metadata.name}-tokens`;
-}
 
 export class TokenStore implements TokenSink {
   readonly #client: SecretClient & Pick<KubeClient, 'patch'>;
@@ -69,7 +68,7 @@ export class TokenStore implements TokenSink {
    * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable.
    */
   async load(connection: IManageConnection, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
-    const name = tokenSecretName(connection);
+    const name = tokenSecretNameOf(connection);
     const secret = await getOrUndefined(this.#client, connection.metadata.namespace ?? 'default', name);
     if (!secret) return undefined;
     const adopted = ownership(secret, connection) === 'adopted';
@@ -108,7 +107,7 @@ export class TokenStore implements TokenSink {
     resourceVersion: string | undefined,
   ): Promise<{ resourceVersion: string; fingerprint?: string }> {
     const namespace = connection.metadata.namespace ?? 'default';
-    const name = tokenSecretName(connection);
+    const name = tokenSecretNameOf(connection);
     const owner = {
       apiVersion: `${imanageConnections.group}/${imanageConnections.version}`,
       kind: imanageConnections.kind,
@@ -212,7 +211,8 @@ export async function readKeyMaterial(
   connection: IManageConnection,
 ): Promise<KeyMaterial | undefined> {
   const encryption = connection.spec.tokens?.encryption;
-  if (!encryption) return undefined;
+  const refs = encryptionRefsOf(connection);
+  if (!encryption || !refs) return undefined;
   const namespace = connection.metadata.namespace ?? 'default';
   const read = (name: string) => getOrUndefined(client, namespace, name);
   const previousRef = encryption.previousPassphraseSecretRef;
@@ -222,10 +222,10 @@ export async function readKeyMaterial(
     previousRef ? read(previousRef.name) : Promise.resolve(undefined),
   ]);
   const tls = { 'tls.crt': decoded(certificate, 'tls.crt') ?? '', 'tls.key': decoded(certificate, 'tls.key') ?? '' };
-  const previousPassphrase = previousRef ? decoded(previous, previousRef.key ?? 'passphrase') : undefined;
+  const previousPassphrase = previousRef ? decoded(previous, refs.previousPassphrase!.key) : undefined;
   return {
     certificate: readCertificateKey(tls),
-    passphrase: decoded(passphrase, encryption.passphraseSecretRef.key ?? 'passphrase') ?? '',
+    passphrase: decoded(passphrase, refs.passphrase.key) ?? '',
     ...(previousPassphrase !== undefined ? { previousPassphrase } : {}),
   };
 }
