@@ -34,6 +34,8 @@ const EVERY_VALUE = [
   ...set('imanageProbes.serviceCidrs={10.96.0.0/12}', 'imanageProbes.allowCidrs={10.20.0.0/16,fd00::/8}'),
   ...set(`image.digest=sha256:${'ab'.repeat(32)}`, 'callbackUrl=https://imanage-operator.example.com/oauth/callback'),
   ...['--set-string', 'labelSelector=shard in (a\\, b)'],
+  ...set('egressProxy.httpsProxy=http://proxy.example.com:3128', 'egressProxy.noProxy={.svc,10.0.0.0/8}'),
+  ...set('tokens.requireEncryption=true'),
 ];
 /** The Prometheus Operator's kinds, as a cluster that has its CRDs serves them. */
 const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
@@ -156,8 +158,12 @@ describe('the chart, rendered', () => {
       { name: 'health', containerPort: 8080, protocol: 'TCP' },
       { name: 'callback', containerPort: 8081, protocol: 'TCP' },
     ]);
-    expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '320Mi' } });
+    expect(container.env).toEqual([
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=128' },
+    ]);
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '384Mi' } });
+
     expect(pod.terminationGracePeriodSeconds).toBe(40); // --shutdown-grace 30s, plus 10
   });
 
@@ -185,7 +191,7 @@ describe('the chart, rendered', () => {
         expiryWarningDays: 14,
       },
     });
-    expect(container.image).toBe(`imanage-operator@sha256:${'ab'.repeat(32)}`);
+    expect(container.image).toBe(`ghcr.io/imanage-operator/imanage-operator@sha256:${'ab'.repeat(32)}`);
   });
 
   it('grants and watches the same namespaces, from the one value watchNamespaces', async () => {

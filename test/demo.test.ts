@@ -29,10 +29,15 @@ function tableRows(lines: readonly string[]): Row[] {
   const columns = ['NAMESPACE', 'KIND', 'NAME', 'READY', 'REASON', 'RESOLVED TO', 'MESSAGE'];
   // Each title starts after a space (NAME is also the start of NAMESPACE).
   const starts = columns.map((c, i) => (i === 0 ? 0 : header.indexOf(` ${c}`) + 1));
-  const body = lines.filter((l) => /^\S+\s+(IManageConnection|WorkspaceRepository)\s/.test(l));
+  const body = lines.filter((l) => /^\S+\s+(imc|wsr)\s/.test(l));
+  const kinds: Record<string, string> = { imc: 'IManageConnection', wsr: 'WorkspaceRepository' };
   return body.map((line) => {
     const cell = (i: number) => line.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
-    const [namespace, kind, name, ready, reason, resolvedTo, message] = columns.map((_, i) => cell(i)) as string[];
+    const [namespace, short, name, ready, reason, resolvedTo, cut] = columns.map((_, i) => cell(i)) as string[];
+    const kind = kinds[short!]!;
+    // A message too long for the terminal ends in … in the table and is printed whole below it.
+    const whole = lines.find((l) => l.startsWith(`  ${namespace}/${name} (${kind}): `));
+    const message = cut?.endsWith('…') && whole ? whole.slice(whole.indexOf('): ') + 3) : cut;
     return { namespace, kind, name, ready, reason, resolvedTo, message, line } as Row;
   });
 }
@@ -60,6 +65,18 @@ describe('npm run demo', () => {
     expect(stdout).not.toMatch(/seeds? \d{3}/i);
   });
 
+  it('marks simulated answers, and fits its table to the terminal (long messages in full below it)', () => {
+    expect(stdout).toContain('Status (from the simulated iManage hosts):');
+    const table = stdout.slice(stdout.indexOf('NAMESPACE'), stdout.indexOf('\n\n', stdout.indexOf('NAMESPACE')));
+    for (const line of table.split('\n')) expect(line.length, line).toBeLessThanOrEqual(160);
+  });
+
+  it('prints how to finish the unlinked sign-in in a desktop browser, over TLS as the callback URL says', () => {
+    expect(stdout).toContain('legatics/legatics-onprem waits for a sign-in. To finish it in a desktop browser:');
+    expect(stdout).toMatch(/link legatics-onprem -n legatics --kubeconfig \S+/);
+    expect(stdout).toMatch(/--host-resolver-rules="MAP \S+ 127\.0\.0\.1:\d+, .*MAP imanage-operator\.demo\.example 127\.0\.0\.1:\d+"/);
+  });
+
   it('starts everything, applies every example, and everything not failing on purpose is Ready', () => {
     expect(rows.length).toBeGreaterThanOrEqual(15);
     for (const row of rows) {
@@ -82,8 +99,8 @@ describe('npm run demo', () => {
     ]);
     expect(hosted[0]!.message).toMatch(/^spec\.environments: uat: Overdue — /);
     const unlinked = connections.find((r) => r.name === 'legatics-onprem')!;
-    expect(unlinked.message).toMatch(/^spec\.auth: no account is linked yet: open status\.tokens\.signInUrl/);
-    expect(unlinked.message).toMatch(/or run: imanage-operator link legatics-onprem$/);
+    expect(unlinked.message).toMatch(/^spec\.auth: no account is linked yet: run imanage-operator link legatics-onprem, /);
+    expect(unlinked.message).toMatch(/kept in Secret 'legatics-onprem-sign-in'.*and sign in with it as the fall-back account$/);
   });
 
   it("shows the workspace and folder each of the seven Clio Operate areas resolved to (seed 000)", async () => {
@@ -94,7 +111,11 @@ describe('npm run demo', () => {
       const row = rows.find((x) => x.name === r.metadata.name)!;
       const entry = r.spec.resolvers.find((e) => e.workType === '*')!;
       expect([row.ready, row.reason], row.line).toEqual(['True', 'Resolved']);
-      expect(row.resolvedTo, row.line).toMatch(new RegExp(`^${entry.resolver} / ${entry.folder}(,|$)`));
+      // The table cuts RESOLVED TO to fit the terminal; the line below says it whole.
+      const target = `${entry.resolver} / ${entry.folder}`;
+      const shown = row.resolvedTo.replace(/…$/, '');
+      if (shown === row.resolvedTo) expect(row.resolvedTo, row.line).toMatch(new RegExp(`^${target}(,|$)`));
+      else expect(target.startsWith(shown) || shown.startsWith(target), row.line).toBe(true);
       const status = `clio-operate-cloud/${r.metadata.name}: * → ${entry.resolver} / ${entry.folder} (workspace `;
       expect(stdout).toContain(status);
     }
@@ -119,12 +140,14 @@ describe('npm run demo', () => {
     );
   });
 
-  it('shows the tokens: an encrypted token Secret materialized, and the sign-in URL of the unlinked one', () => {
+  it('shows the tokens: an encrypted token Secret materialized, and where the sign-in URL of the unlinked one is', () => {
     const materialized =
       'clio-operate-cloud/clio-operate-cloud: TokensReady=True Linked; ' +
       'Secret clio-operate-cloud-tokens (encrypted, nested-jwe/v1)';
     expect(stdout).toContain(materialized);
-    const signIn = /legatics\/legatics-onprem: TokensReady=False NotLinked; sign in at (\S+)/.exec(stdout)?.[1] ?? '';
-    expect(signIn).toMatch(/^https:\/\/imanage\.firm\.example\/auth\/oauth2\/authorize\?\S*code_challenge_method=S256/);
+    expect(stdout).toContain(
+      'legatics/legatics-onprem: TokensReady=False NotLinked; its sign-in URL is in Secret legatics-onprem-sign-in',
+    );
+    expect(stdout).not.toMatch(/https:\/\/imanage\.firm\.example\/auth\/oauth2\/authorize\?/); // not printed by the demo
   });
 });

@@ -4,20 +4,31 @@
 import { describe, expect, it } from 'vitest';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { NotFoundError } from '../runtime/kube/errors.ts';
+import {
+  LINK_FAILURE_ANNOTATION,
+  LINK_GENERATION_ANNOTATION,
+  LINKED_ACCOUNT_ANNOTATION,
+} from '../tokens/link-annotations.ts';
 import { waitForLink } from './link.ts';
 
 type Answer = IManageConnection | 'gone';
 
-function connection(uid: string, status: Record<string, unknown> = {}, grant = 'AuthorizationCode'): Answer {
+function connection(
+  uid: string,
+  status: Record<string, unknown> = {},
+  grant = 'AuthorizationCode',
+  annotations: Record<string, string> = {},
+): Answer {
   return {
-    metadata: { name: 'acme', namespace: 'clio', uid, generation: 1 },
+    metadata: { name: 'acme', namespace: 'clio', uid, generation: 1, annotations },
     spec: { connectionType: 'Hosted', url: 'https://acme.cloudimanage.com', auth: { grant } },
     status,
   } as unknown as IManageConnection;
 }
 
+/** `url`: what the sign-in Secret the status names holds (the fake API answers it). */
 const notLinked = (url: string) => ({
-  tokens: { signInUrl: url, signInUrlExpiresAt: '2025-06-01T12:10:00Z' },
+  tokens: { signInSecret: 'acme-sign-in', url },
   conditions: [{ type: 'TokensReady', status: 'False', reason: 'NotLinked', observedGeneration: 1 }],
 });
 const tokensReady = (status: string, reason: string, message = '') => ({
@@ -25,13 +36,27 @@ const tokensReady = (status: string, reason: string, message = '') => ({
   conditions: [{ type: 'TokensReady', status, reason, message, observedGeneration: 1 }],
 });
 
-async function run(answers: Answer[], timeoutMs = 60_000) {
+function signInSecret(answer: Answer | undefined) {
+  if (answer === undefined || answer === 'gone')
+    throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+  const url = (answer.status?.tokens as { url?: string } | undefined)?.url ?? '';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return {
+    metadata: { name: 'acme-sign-in', ownerReferences: [{ controller: true, uid: answer.metadata.uid }] },
+    data: { url: b64(url), expiresAt: b64('2025-06-01T12:10:00Z') },
+  };
+}
+
+async function run(answers: Answer[], timeoutMs = 60_000, linkedAfter?: number) {
   const shown: string[] = [];
   let i = 0;
+  let last: Answer | undefined;
   const client = {
-    get: async () => {
+    get: async (resource: { plural: string }) => {
+      if (resource.plural === 'secrets') return signInSecret(last);
       const answer = answers[Math.min(i++, answers.length - 1)]!;
       if (answer === 'gone') throw new NotFoundError('not found', { status: 404, reason: 'NotFound' });
+      last = answer;
       return answer;
     },
   } as never;
@@ -42,6 +67,7 @@ async function run(answers: Answer[], timeoutMs = 60_000) {
     deadline: Date.now() + timeoutMs,
     pollMs: 1,
     onSignInUrl: (url) => shown.push(url),
+    ...(linkedAfter !== undefined ? { linkedAfter } : {}),
   });
   return { outcome, shown };
 }
@@ -70,6 +96,43 @@ describe('link waits', () => {
     ['a re-created connection', [connection('u1', notLinked('https://a/1')), connection('u2')], 'Recreated'],
   ])('ends not linked on %s', async (_what, answers, reason) => {
     expect((await run(answers)).outcome).toMatchObject({ linked: false, reason });
+  });
+
+  it('ends not linked, naming it, when the callback recorded a failure for a URL it showed', async () => {
+    const state = (nonce: string) => `v1.${Buffer.from(JSON.stringify({ nonce })).toString('base64url')}.mac`;
+    const url = `https://a/1?state=${state('n-shown')}`;
+    const failed = (nonce: string) => ({
+      [LINK_FAILURE_ANNOTATION]: JSON.stringify({ reason: 'Denied', message: 'declined', nonce, at: 'now' }),
+    });
+    const { outcome } = await run([
+      connection('u1', notLinked(url), 'AuthorizationCode', failed('n-of-another-url')),
+      connection('u1', notLinked(url), 'AuthorizationCode', failed('n-shown')),
+    ]);
+    expect(outcome).toMatchObject({ linked: false, reason: 'Denied', message: 'declined' });
+  });
+
+  it('--relink waits past the link in place for a newer one, and names its account', async () => {
+    const linked = (generation: string, account: string) => ({
+      [LINK_GENERATION_ANNOTATION]: generation,
+      [LINKED_ACCOUNT_ANNOTATION]: account,
+    });
+    const ready = tokensReady('True', 'Linked');
+    const { outcome, shown } = await run(
+      [
+        connection('u1', ready, 'AuthorizationCode', linked('3', 'JSMITH')),
+        connection(
+          'u1',
+          { ...ready, tokens: { signInSecret: 'acme-sign-in', url: 'https://a/2' } },
+          'AuthorizationCode',
+          linked('3', 'JSMITH'),
+        ),
+        connection('u1', ready, 'AuthorizationCode', linked('4', 'SVC')),
+      ],
+      60_000,
+      3,
+    );
+    expect(shown).toEqual(['https://a/2']);
+    expect(outcome).toMatchObject({ linked: true, account: 'SVC' });
   });
 
   it('keeps waiting through a retried refresh failure, then gives up at the timeout', async () => {

@@ -23,7 +23,13 @@ afterAll(() => sim.stop());
 
 const connection: IManageConnection = mergePatch(baseConnection(), {
   metadata: { namespace: 'ns', uid: 'uid-1', generation: 1 },
-  spec: { environments: null, auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } } },
+  // A generous request timeout: on a loaded machine a token request that takes a few seconds must
+  // not turn into a transient failure the test reads as a behaviour.
+  spec: {
+    environments: null,
+    auth: { grant: 'Password', credentialsSecretRef: { name: 'svc' } },
+    probes: { interval: '10m', timeout: '30s' },
+  },
 });
 
 function setup(options: { hosts?: HostPhases } = {}) {

@@ -21,6 +21,7 @@ import type { OperatorMetrics } from '../runtime/metrics.ts';
 import type { AccessTokens } from './access.ts';
 import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from './envelope.ts';
 import { EncryptionKeyError } from './keys.ts';
+import { lastLink, RELINK_ANNOTATION } from './link-annotations.ts';
 import type { LinkService, SignIn } from './ports.ts';
 import { type StoredPayload, UnknownTokenSecret } from './stored.ts';
 import type { GrantKind, TokenObservation } from './observation.ts';
@@ -123,7 +124,10 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   }
   const pass = new TokenPass(deps, input, input.material);
   try {
-    return { ...base, ...(await pass.run()) };
+    const done = await pass.run();
+    const relink = relinkAsked(connection) && done.payload && !done.notLinked && !done.failure;
+    const signIn = relink ? (await pass.signIn())?.signIn : undefined;
+    return { ...base, ...done, ...(signIn ? { relinkSignIn: signIn } : {}) };
   } catch (error) {
     const failure = failureOf(error, pass.grantInFlight, pass.seedInFlight);
     if (!failure) throw error;
@@ -205,7 +209,7 @@ class TokenPass {
       this.seedInFlight = true;
       throw new SeedRefusedBefore();
     }
-    if (reason === 'NotLinked' || !loaded) return { notLinked: await this.#signIn() };
+    if (reason === 'NotLinked' || !loaded) return { notLinked: await this.signIn() };
     if (reason === 'RefreshTokenRefused') {
       this.#deps.accessTokens.forget(this.#key);
       const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
@@ -386,28 +390,30 @@ class TokenPass {
     return { ...heldIn(held), ...(next ? { nextRefreshAt: next } : {}), ...extra, ...failure };
   }
 
-  async #signIn(): Promise<TokenObservation['notLinked']> {
+  /** A sign-in URL: the one in status while it has over a minute to go, else a new one. */
+  async signIn(): Promise<TokenObservation['notLinked']> {
     const link = this.#deps.link;
     if (!link) return { problem: 'NoLinkService' };
-    const previous = this.#input.connection.status?.tokens;
     const now = this.#deps.now();
-    const stillValid = previous?.signInUrlExpiresAt && Date.parse(previous.signInUrlExpiresAt) - now.getTime() > 60_000;
-    if (previous?.signInUrl && stillValid) {
-      return { signIn: { url: previous.signInUrl, expiresAt: new Date(previous.signInUrlExpiresAt!) } };
-    }
     const c = this.#input.connection;
     const identity = {
       namespace: c.metadata.namespace ?? 'default',
       name: c.metadata.name ?? '',
       uid: c.metadata.uid ?? '',
     };
+    const generation = lastLink(c).generation;
+    // Reused while it has over a minute to go and no link happened since it was made.
+    const previous = c.status?.tokens?.signInSecret ? await link.current(identity) : undefined;
+    if (previous && previous.generation === generation && previous.expiresAt.getTime() - now.getTime() > 60_000) {
+      return { signIn: previous };
+    }
     const server = {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
       scope: scopeOf(c),
       pkce: pkceOf(c),
     };
-    const signIn: SignIn = await link.signInUrl(identity, server, now);
+    const signIn: SignIn = await link.signInUrl(identity, server, now, generation);
     return { signIn };
   }
 
@@ -436,7 +442,11 @@ class TokenPass {
   }
 }
 
-/** This replica no longer leads: it sends nothing; the new leader takes over. */
+/** `imanage-operator link --relink` asked for a new sign-in (link-annotations.ts); a link clears it. */
+function relinkAsked(connection: IManageConnection): boolean {
+  return grantOf(connection) === 'AuthorizationCode' && connection.metadata.annotations?.[RELINK_ANNOTATION] !== undefined;
+}
+
 /** The token endpoint's host, as the probes key it (host:port of spec.url). */
 function tokenHost(connection: IManageConnection): string {
   const url = URL.parse(connection.spec.url);
@@ -453,6 +463,7 @@ export class HostBackingOff extends Error {
   }
 }
 
+/** This replica no longer leads: it sends nothing; the new leader takes over. */
 export class NotLeading extends Error {
   override readonly name = 'NotLeading';
 }

@@ -9,9 +9,11 @@ import { IManageOAuthClient } from '../imanage/oauth.ts';
 import type { EngineContext } from '../runtime/engine.ts';
 import { targetOf } from '../runtime/events.ts';
 import type { TokenExpiry } from '../runtime/metrics.ts';
+import { ConflictError, NotFoundError } from '../runtime/kube/errors.ts';
 import { secrets } from '../runtime/kube/resources.ts';
 import { refOf } from '../runtime/watch.ts';
 import type { AccessTokens } from './access.ts';
+import { RELINK_ANNOTATION } from './link-annotations.ts';
 import type { LinkService } from './ports.ts';
 import type { TokenObservation } from './observation.ts';
 import type { HostOverrides, ProbeGuard } from '../imanage/network.ts';
@@ -101,8 +103,9 @@ export function tokenLifecycle(engine: EngineContext, probes: TokenNetwork, opti
       options.accessTokens.forget(connectionKeyOf(connection));
     },
     onUpdate(old, current) {
-      const annotation = (o: IManageConnection) => o.metadata.annotations?.[LINKED_AT_ANNOTATION];
-      if (annotation(old) !== annotation(current)) engine.enqueue('IManageConnection', refOf(current));
+      const watched = (o: IManageConnection) =>
+        [LINKED_AT_ANNOTATION, RELINK_ANNOTATION].map((a) => o.metadata.annotations?.[a]).join('|');
+      if (watched(old) !== watched(current)) engine.enqueue('IManageConnection', refOf(current));
     },
   };
 }
@@ -136,11 +139,36 @@ export async function releaseTokens(
   ]);
   if (revoked !== 'revoked')
     ctx.logger.info({ connection: connectionKeyOf(connection), err: revoked }, 'tokens not revoked at iManage');
-  const metadata = {
-    finalizers: finalizers.filter((f) => f !== REVOKE_FINALIZER),
-    resourceVersion: connection.metadata.resourceVersion,
-  };
-  await ctx.client.patch(imanageConnections, refOf(connection), { metadata });
+  await dropFinalizer(ctx, connection);
+}
+
+/**
+ * Removes the revoke finalizer, guarded by the resourceVersion so that a finalizer someone else
+ * added meanwhile is kept. A conflict re-reads the object and tries again, rather than failing
+ * the reconcile, which would revoke the tokens at iManage a second time.
+ */
+async function dropFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<void> {
+  let current = connection;
+  for (let attempt = 1; ; attempt++) {
+    const finalizers = current.metadata.finalizers ?? [];
+    if (!finalizers.includes(REVOKE_FINALIZER)) return;
+    const metadata = {
+      finalizers: finalizers.filter((f) => f !== REVOKE_FINALIZER),
+      resourceVersion: current.metadata.resourceVersion,
+    };
+    try {
+      await ctx.client.patch(imanageConnections, refOf(current), { metadata });
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      try {
+        current = await ctx.client.get(imanageConnections, refOf(current));
+      } catch (gone) {
+        if (gone instanceof NotFoundError) return;
+        throw gone;
+      }
+    }
+  }
 }
 
 async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {

@@ -8,6 +8,7 @@ import type { Logger } from '../runtime/log.ts';
 import { readFile } from 'node:fs/promises';
 import { type CallbackServer, startCallbackServer, type CallbackTls } from './callback-server.ts';
 import { issueState, verifierFor } from './link-state.ts';
+import { publishSignIn, readSignIn, signInSecretName } from './sign-in-secret.ts';
 import { LinkStore } from './link-store.ts';
 import type { ConnectionIdentity, LinkServer, LinkService, SignIn, TokenSink } from './ports.ts';
 
@@ -21,16 +22,32 @@ export class InteractiveLink implements LinkService {
   readonly callbackUrl: string;
   readonly #store: LinkStore;
   readonly #network: OAuthNetwork;
+  /** Writes and reads the connections' sign-in Secrets. */
+  readonly #client: Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
-  constructor(callbackUrl: string, store: LinkStore, network: OAuthNetwork) {
+  constructor(
+    callbackUrl: string,
+    store: LinkStore,
+    network: OAuthNetwork,
+    client: Pick<KubeClient, 'get' | 'create' | 'replace'>,
+  ) {
     this.callbackUrl = callbackUrl;
     this.#store = store;
     this.#network = network;
+    this.#client = client;
   }
 
-  async signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date): Promise<SignIn> {
+  async current(connection: ConnectionIdentity): Promise<(SignIn & { generation: number }) | undefined> {
+    const found = await readSignIn(this.#client, connection);
+    const state = found ? URL.parse(found.url)?.searchParams.get('state') : undefined;
+    const generation = state ? generationOfState(state) : undefined;
+    if (!found || generation === undefined) return undefined;
+    return { ...found, secretName: signInSecretName(connection.name), generation };
+  }
+
+  async signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date, generation = 0): Promise<SignIn> {
     const key = await this.#store.key();
-    const { state, expiresAt } = issueState(key, connection, now);
+    const { state, expiresAt } = issueState(key, connection, now, generation);
     const application = { baseUrl: server.baseUrl, clientId: server.clientId, clientSecret: NO_SECRET_NEEDED };
     const pending = await new IManageOAuthClient(application, this.#network).beginAuthorization({
       redirectUri: this.callbackUrl,
@@ -39,7 +56,23 @@ export class InteractiveLink implements LinkService {
       pkce: server.pkce ?? true,
       codeVerifier: verifierFor(key, state),
     });
-    return { url: pending.url, expiresAt };
+    const start = new URL(this.callbackUrl);
+    start.search = new URLSearchParams({ state }).toString();
+    const signIn = { url: start.href, authorizeUrl: pending.url, expiresAt };
+    const secretName = await publishSignIn(this.#client, connection, signIn);
+    return { ...signIn, secretName };
+  }
+}
+
+/** The generation a state carries, read without the key (only to decide whether to reuse its URL). */
+function generationOfState(state: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(state.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      gen?: unknown;
+    };
+    return typeof payload.gen === 'number' ? payload.gen : 0;
+  } catch {
+    return undefined;
   }
 }
 
@@ -70,7 +103,7 @@ export interface RunningLink {
 /** The LinkService and its callback server, listening. */
 export async function startInteractiveLink(settings: LinkSettings, deps: LinkDependencies): Promise<RunningLink> {
   const store = new LinkStore(deps.client, deps.namespace);
-  const service = new InteractiveLink(settings.callbackUrl, store, deps.network);
+  const service = new InteractiveLink(settings.callbackUrl, store, deps.network, deps.client);
   const tls = settings.tls && (await readTls(settings.tls));
   const server = await startCallbackServer({
     address: settings.address,

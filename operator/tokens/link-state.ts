@@ -4,7 +4,8 @@
 // Design (a stateless, authenticated state, as OWASP's "signed double-submit" and many OAuth
 // gateways do it):
 // - state = `v1.<payload>.<mac>`: payload is base64url JSON {namespace, name, uid, expires (epoch
-//   seconds), nonce (128 random bits)}; mac is HMAC-SHA256 over `v1.<payload>` with a key every
+//   seconds), nonce (128 random bits), gen (the connection's link generation when it was made)};
+//   mac is HMAC-SHA256 over `v1.<payload>` with a key every
 //   replica shares (link-store.ts keeps it in a Secret of the operator's namespace). The state
 //   binds the connection's uid, so a connection deleted and re-created under the same name refuses
 //   a sign-in begun for the old one; it expires 10 minutes after it was made.
@@ -12,7 +13,10 @@
 //   7636's alphabet. Any replica recomputes it from the state; nobody without the key can, so a
 //   code intercepted on its way to the callback is useless to whoever intercepted it (the point
 //   of PKCE). Domain-separation prefixes keep the two MACs from standing in for each other.
-// - One-time use is not decided here: link-store.ts records spent states (their nonces).
+// - One-time use is not decided here: link-store.ts records spent states (their nonces), and the
+//   callback refuses a state whose `gen` is older than the connection's (a link happened since).
+// - The MAC is checked before anything else is read: a forged state costs no API-server call. Its
+//   shape is checked before that, so a malformed one does not even need the key.
 // The state carries no secret (it sits in status, in browsers' history and in iManage's logs).
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -35,14 +39,19 @@ export type LinkStateProblem = 'Malformed' | 'Tampered' | 'Expired';
 export class LinkStateError extends Error {
   override readonly name = 'LinkStateError';
   readonly problem: LinkStateProblem;
-  constructor(problem: LinkStateProblem, message: string) {
+  /** Expired only: what the (authentic) state binds, so the page can name the connection. */
+  readonly state?: LinkState;
+  constructor(problem: LinkStateProblem, message: string, state?: LinkState) {
     super(message);
     this.problem = problem;
+    if (state) this.state = state;
   }
 }
 
 export interface LinkState extends ConnectionIdentity {
   readonly expiresAt: Date;
+  /** The connection's link generation when the state was made (0 before its first link). */
+  readonly generation: number;
   /** base64url, 22 characters: names this sign-in in the spent-state record. */
   readonly nonce: string;
 }
@@ -53,6 +62,7 @@ interface Payload {
   readonly uid: string;
   readonly expires: number;
   readonly nonce: string;
+  readonly gen?: number;
 }
 
 const mac = (key: Buffer, label: string, text: string): Buffer =>
@@ -60,15 +70,25 @@ const mac = (key: Buffer, label: string, text: string): Buffer =>
     .update(label + text)
     .digest();
 
-/** A new state for `connection`, valid for 10 minutes from `now`. */
-export function issueState(key: Buffer, connection: ConnectionIdentity, now: Date): { state: string; expiresAt: Date } {
+/**
+ * A new state for `connection` at link generation `generation`, valid for 10 minutes from `now`.
+ * `nonce`: a fresh one unless given (a test re-issues a state under the nonce `link` printed).
+ */
+export function issueState(
+  key: Buffer,
+  connection: ConnectionIdentity,
+  now: Date,
+  generation = 0,
+  nonce = randomBytes(16).toString('base64url'),
+): { state: string; expiresAt: Date } {
   const expires = Math.floor((now.getTime() + SIGN_IN_LIFETIME_MS) / 1000);
   const payload: Payload = {
     namespace: connection.namespace,
     name: connection.name,
     uid: connection.uid,
     expires,
-    nonce: randomBytes(16).toString('base64url'),
+    nonce,
+    gen: generation,
   };
   const signed = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return {
@@ -82,15 +102,21 @@ export function verifierFor(key: Buffer, state: string): string {
   return mac(key, PKCE_LABEL, state).toString('base64url');
 }
 
+const MALFORMED = 'the state is not one this operator makes: open the sign-in URL again';
+
+/** The state's shape, checked without the key: a malformed state costs nothing more. */
+export function checkStateShape(state: string): void {
+  const parts = state.length <= MAX_STATE_LENGTH ? state.split('.') : [];
+  if (parts.length !== 3 || parts[0] !== VERSION) throw new LinkStateError('Malformed', MALFORMED);
+}
+
 /**
  * Checks the state's MAC and expiry, and returns what it binds. Throws LinkStateError; the
- * connection's uid and whether the state was spent are the caller's to check.
+ * connection's uid, its link generation and whether the state was spent are the caller's to check.
  */
 export function verifyState(key: Buffer, state: string, now: Date): LinkState {
-  const parts = state.length <= MAX_STATE_LENGTH ? state.split('.') : [];
-  if (parts.length !== 3 || parts[0] !== VERSION) {
-    throw new LinkStateError('Malformed', 'the state is not one this operator makes: open the sign-in URL again');
-  }
+  checkStateShape(state);
+  const parts = state.split('.');
   const signed = `${parts[0]}.${parts[1]}`;
   const given = Buffer.from(parts[2]!, 'base64url');
   const expected = mac(key, STATE_LABEL, signed);
@@ -100,12 +126,13 @@ export function verifyState(key: Buffer, state: string, now: Date): LinkState {
       'the state was not made by this operator (or its key was replaced): open the current sign-in URL again',
     );
   }
-  const payload = parsePayload(parts[1]!);
-  if (now.getTime() >= payload.expires * 1000) {
-    throw new LinkStateError('Expired', 'the sign-in URL expired (they last 10 minutes): open the current one again');
+  const { expires, gen, ...rest } = parsePayload(parts[1]!);
+  const bound: LinkState = { ...rest, generation: gen ?? 0, expiresAt: new Date(expires * 1000) };
+  if (now.getTime() >= expires * 1000) {
+    const words = 'the sign-in URL expired (they last 10 minutes): open the current one again';
+    throw new LinkStateError('Expired', words, bound);
   }
-  const { expires, ...rest } = payload;
-  return { ...rest, expiresAt: new Date(expires * 1000) };
+  return bound;
 }
 
 /** Authenticated, so only a bug of ours makes it malformed; checked all the same. */
@@ -118,8 +145,7 @@ function parsePayload(encoded: string): Payload {
   }
   const p = value as Partial<Payload> | undefined;
   const strings = [p?.namespace, p?.name, p?.uid, p?.nonce].every((s) => typeof s === 'string' && s !== '');
-  if (!strings || !Number.isSafeInteger(p?.expires)) {
-    throw new LinkStateError('Malformed', 'the state is not one this operator makes: open the sign-in URL again');
-  }
+  const gen = p?.gen === undefined || (Number.isSafeInteger(p.gen) && p.gen >= 0);
+  if (!strings || !gen || !Number.isSafeInteger(p?.expires)) throw new LinkStateError('Malformed', MALFORMED);
   return p as Payload;
 }

@@ -4,8 +4,10 @@
 //   with create-if-absent semantics: every replica reads it; when it is missing, each tries to
 //   create one, the API server lets exactly one create win (409 AlreadyExists for the others), and
 //   the losers read the winner's. No setup for the admin, and nothing to keep in sync between
-//   Deployments. Deleting the Secret rotates the key: sign-in URLs already shown stop working
-//   (they say so), and the next URL uses the new key. A key from a flag-named Secret would need
+//   Deployments. Deleting the Secret rotates the key: within KEY_CACHE_MS every replica reads the
+//   new one, sign-in URLs already shown stop working (they say so), and the next URL uses it. The
+//   key is held in memory for KEY_CACHE_MS, one read at a time: the callback is unauthenticated,
+//   and a flood of forged states must not become a flood of Secret GETs (issue 18, finding 4). A key from a flag-named Secret would need
 //   the admin to make and rotate it by hand for no gain: the key never leaves the cluster.
 // - the spent states, in the ConfigMap `imanage-operator-link-spent`: one entry per state
 //   (its nonce → its expiry), claimed with optimistic concurrency (a replace conditional on
@@ -25,6 +27,8 @@ export const LINK_KEY_SECRET = 'imanage-operator-link-key';
 export const SPENT_STATES_CONFIGMAP = 'imanage-operator-link-spent';
 const KEY_FIELD = 'hmacKey';
 const LABELS = { 'app.kubernetes.io/managed-by': 'imanage-operator', 'app.kubernetes.io/component': 'link' };
+/** How long a replica uses the key it read before reading it again (a rotation shows within this). */
+export const KEY_CACHE_MS = 60_000;
 /** Conflicts mean another replica wrote at the same moment; a few retries settle it. */
 const MAX_CLAIM_ATTEMPTS = 8;
 
@@ -45,14 +49,35 @@ export class LinkKeyError extends Error {
 export class LinkStore {
   readonly #client: LinkStoreClient;
   readonly #namespace: string;
+  readonly #now: () => Date;
+  #cached: { readonly key: Buffer; readonly at: number } | undefined;
+  #reading: Promise<Buffer> | undefined;
 
-  constructor(client: LinkStoreClient, namespace: string) {
+  constructor(client: LinkStoreClient, namespace: string, now: () => Date = () => new Date()) {
     this.#client = client;
     this.#namespace = namespace;
+    this.#now = now;
   }
 
-  /** The shared key, made by whichever replica first needs it. Read each time: a rotation shows at once. */
+  /** The shared key, made by whichever replica first needs it; held for KEY_CACHE_MS, read once at a time. */
   async key(): Promise<Buffer> {
+    const now = this.#now().getTime();
+    if (this.#cached && now - this.#cached.at >= 0 && now - this.#cached.at < KEY_CACHE_MS) return this.#cached.key;
+    this.#reading ??= this.#readKey().then(
+      (key) => {
+        this.#cached = { key, at: now };
+        this.#reading = undefined;
+        return key;
+      },
+      (error: unknown) => {
+        this.#reading = undefined;
+        throw error;
+      },
+    );
+    return this.#reading;
+  }
+
+  async #readKey(): Promise<Buffer> {
     const found = await this.#get(secrets, LINK_KEY_SECRET);
     if (found) return this.#keyOf(found);
     const made: Secret = {

@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError } from '../runtime/kube/errors.ts';
 import type { LinkStoreClient } from './link-store.ts';
 
 export class MemoryApi implements LinkStoreClient {
+  /** Reads answered, by kind (plural): what a flood of callbacks costs the API server. */
+  readonly reads = new Map<string, number>();
   readonly #objects = new Map<string, KubeObject>();
   #version = 0;
   /** Writes accepted, by kind (plural). */
@@ -30,6 +32,7 @@ export class MemoryApi implements LinkStoreClient {
   }
 
   async get<T extends KubeObject>(resource: Resource<T>, ref: { namespace?: string; name: string }): Promise<T> {
+    this.reads.set(resource.plural, (this.reads.get(resource.plural) ?? 0) + 1);
     const found = this.#objects.get(this.#key(resource, ref.namespace, ref.name));
     if (!found)
       throw new NotFoundError(`${resource.plural} "${ref.name}" not found`, { status: 404, reason: 'NotFound' });
@@ -57,6 +60,14 @@ export class MemoryApi implements LinkStoreClient {
     return this.#store(resource, key, object);
   }
 
+  /** A merge patch (RFC 7386: null removes a key), as the link patches annotations. */
+  async patch<T extends KubeObject>(resource: Resource<T>, ref: { namespace?: string; name: string }, patch: unknown) {
+    const key = this.#key(resource, ref.namespace, ref.name);
+    const current = this.#objects.get(key);
+    if (!current) throw new NotFoundError(`${resource.plural} not found`, { status: 404, reason: 'NotFound' });
+    return this.#store(resource, key, merged(current, patch) as T);
+  }
+
   #store<T extends KubeObject>(resource: Resource<T>, key: string, object: T): T {
     const stored = structuredClone({ ...object, metadata: { ...object.metadata, resourceVersion: this.#next() } });
     this.#objects.set(key, stored);
@@ -68,4 +79,14 @@ export class MemoryApi implements LinkStoreClient {
     this.#version += 1;
     return String(this.#version);
   }
+}
+
+function merged(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = merged(out[k], v);
+  }
+  return out;
 }

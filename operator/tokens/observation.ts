@@ -33,6 +33,8 @@ export interface TokenObservation {
   readonly nextRefreshAt?: Date;
   /** A seeded refresh token was taken over in this pass: the seed no longer works. */
   readonly seedSpent?: boolean;
+  /** Linked, and `link --relink` asked for a new sign-in: the account stays until it succeeds. */
+  readonly relinkSignIn?: import('./ports.ts').SignIn;
   readonly notLinked?: {
     readonly signIn?: import('./ports.ts').SignIn;
     readonly problem?: 'NoLinkService';

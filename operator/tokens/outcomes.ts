@@ -67,7 +67,11 @@ export function tokensVerdict(
     const message = `tokens are held in ${stored}; ${mismatchWords(mismatches, application)}`;
     return { ready: true, retried: false, reason: 'ApplicationSettingsMismatch', message };
   }
-  return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}` };
+  const relink = t.relinkSignIn
+    ? `; a new sign-in was asked for (imanage-operator link ${connection.metadata.name} --relink): the account ` +
+      `stays linked until it succeeds (the sign-in URL is valid until ${t.relinkSignIn.expiresAt.toISOString()})`
+    : '';
+  return { ready: true, retried: false, reason: 'Linked', message: `tokens are held in ${stored}${seed}${relink}` };
 }
 
 function seedWords(connection: IManageConnection): string {
@@ -82,8 +86,9 @@ function seedWords(connection: IManageConnection): string {
 function notLinkedVerdict(t: TokenObservation, connection: IManageConnection): TokensVerdict {
   const name = connection.metadata.name;
   const how = t.notLinked?.signIn
-    ? `open status.tokens.signInUrl (valid until ${t.notLinked.signIn.expiresAt.toISOString()}) and sign in as the ` +
-      `fall-back account, or run: imanage-operator link ${name}`
+    ? `run imanage-operator link ${name}, which prints the sign-in URL (kept in Secret ` +
+      `'${t.notLinked.signIn.secretName ?? `${name}-sign-in`}', valid until ${t.notLinked.signIn.expiresAt.toISOString()}), ` +
+      'and sign in with it as the fall-back account'
     : 'the operator serves no sign-in callback (--callback-url is not set); put a refresh token in the Secret named ' +
       'by spec.auth.credentialsSecretRef, key refreshToken, or give the operator a callback URL';
   return {
@@ -232,7 +237,7 @@ export function tokensStatus(
 ): IManageConnectionStatus['tokens'] {
   if (!t) return previous;
   const p = t.payload;
-  const signIn = t.notLinked?.signIn;
+  const signIn = t.notLinked?.signIn ?? t.relinkSignIn;
   return {
     secretName: t.secretName,
     encrypted: t.encrypted,
@@ -241,7 +246,8 @@ export function tokensStatus(
     ...(p?.access_token_expires_at ? { accessTokenExpiresAt: p.access_token_expires_at } : {}),
     ...(p?.refresh_token_expires_at ? { refreshTokenExpiresAt: p.refresh_token_expires_at } : {}),
     ...(p?.obtained_at ? { lastRefreshAt: p.obtained_at } : {}),
-    ...(signIn ? { signInUrl: signIn.url, signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
+    ...(signIn?.secretName ? { signInSecret: signIn.secretName } : {}),
+    ...(signIn ? { signInUrlExpiresAt: signIn.expiresAt.toISOString() } : {}),
   };
 }
 

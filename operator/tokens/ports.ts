@@ -13,17 +13,28 @@ export interface ConnectionIdentity {
 
 /** A one-time sign-in URL for the fall-back account; it carries PKCE S256 and a state bound to the uid. */
 export interface SignIn {
+  /**
+   * What a person opens: the operator's callback with the state alone (it checks the state first,
+   * so an expired or replaced URL says so before any password), which redirects to `authorizeUrl`.
+   */
   readonly url: string;
+  /** iManage's authorization URL (PKCE S256, the state). */
+  readonly authorizeUrl?: string;
   readonly expiresAt: Date;
+  /** The Secret that holds it (sign-in-secret.ts), once published. */
+  readonly secretName?: string;
 }
 
 /** What the connection controller needs to show a connection that is not linked yet. */
 export interface LinkService {
   /**
    * A sign-in URL valid for 10 minutes, for the connection's iManage and application. Any replica
-   * can finish it: nothing about it is kept in one process's memory.
+   * can finish it: nothing about it is kept in one process's memory. `generation`: the
+   * connection's link generation now (link-annotations.ts); a link since makes the URL void.
    */
-  signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date): Promise<SignIn>;
+  signInUrl(connection: ConnectionIdentity, server: LinkServer, now: Date, generation?: number): Promise<SignIn>;
+  /** The sign-in URL published for the connection, with the link generation its state carries. */
+  current(connection: ConnectionIdentity): Promise<(SignIn & { readonly generation: number }) | undefined>;
   /** The redirect URI the callback is served at: it must be registered like any other. */
   readonly callbackUrl: string;
 }
@@ -37,14 +48,9 @@ export interface LinkServer {
   readonly pkce?: boolean;
 }
 
-/** The outcome of a finished sign-in, as `imanage-operator link` reports it. */
-export type LinkResult =
-  | { readonly ok: true; readonly account?: string }
-  | {
-      readonly ok: false;
-      readonly reason: 'Expired' | 'StateMismatch' | 'Denied' | 'ExchangeFailed' | 'StoreFailed';
-      readonly message: string;
-    };
+/** Why a sign-in did not link, as the page and `imanage-operator link` name it. */
+export type LinkFailureReason =
+  'Expired' | 'StateMismatch' | 'Denied' | 'AlreadyUsed' | 'WrongAccount' | 'ExchangeFailed' | 'StoreFailed';
 
 /**
  * Where the callback hands the tokens it obtained: the connection controller's token store, which
@@ -52,5 +58,14 @@ export type LinkResult =
  * received the callback; it must fail (not overwrite) if the connection's uid no longer matches.
  */
 export interface TokenSink {
-  storeLinkedTokens(connection: ConnectionIdentity, tokens: IssuedTokens, account: string | undefined): Promise<void>;
+  /**
+   * `generation`: the connection's link generation the sign-in began at; the store refuses (throws)
+   * when another link happened since, and records this one as the next generation.
+   */
+  storeLinkedTokens(
+    connection: ConnectionIdentity,
+    tokens: IssuedTokens,
+    account: string | undefined,
+    generation: number,
+  ): Promise<void>;
 }

@@ -20,13 +20,14 @@ import { NotFoundError } from '../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../runtime/kube/resources.ts';
 import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from './envelope.ts';
 import { type CertificateKey, readCertificateKey } from './keys.ts';
+import { lastLink, linkedAnnotations } from './link-annotations.ts';
 import type { RewriteReason } from './plan.ts';
 import type { ConnectionIdentity, TokenSink } from './ports.ts';
 import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from './stored.ts';
 import { payloadOf } from './schedule.ts';
 
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
-export const LINKED_AT_ANNOTATION = `${imanageConnections.group}/linked-at`;
+export { LINKED_AT_ANNOTATION } from './link-annotations.ts';
 
 /** On a token Secret with no controller owner: the name of the connection that may take it over. */
 export const ADOPT_BY_ANNOTATION = `${imanageConnections.group}/adopt-by`;
@@ -131,11 +132,15 @@ export class TokenStore implements TokenSink {
     };
   }
 
-  /** TokenSink: the interactive link's tokens, from whichever replica received the callback. */
+  /**
+   * TokenSink: the interactive link's tokens, from whichever replica received the callback. Refused
+   * when the connection was replaced or linked again since the sign-in began (its generation moved).
+   */
   async storeLinkedTokens(
     identity: ConnectionIdentity,
     tokens: IssuedTokens,
     account: string | undefined,
+    generation: number,
   ): Promise<void> {
     const ref = { namespace: identity.namespace, name: identity.name };
     const connection = (await this.#client.get(imanageConnections, ref)) as IManageConnection;
@@ -144,11 +149,15 @@ export class TokenStore implements TokenSink {
         `IManageConnection ${ref.namespace}/${ref.name} was replaced since the sign-in began`,
       );
     }
+    const previous = lastLink(connection);
+    if (previous.generation !== generation) {
+      throw new LinkTargetChanged(`IManageConnection ${ref.namespace}/${ref.name} was linked since the sign-in began`);
+    }
     const material = await readKeyMaterial(this.#client, connection);
     const before = await this.load(connection, material);
     const payload = payloadOf(tokens, undefined, account === undefined ? {} : { account });
     await this.save(connection, payload, material, before?.resourceVersion);
-    const annotations = { [LINKED_AT_ANNOTATION]: this.#now().toISOString() };
+    const annotations = linkedAnnotations(previous, this.#now(), account);
     await this.#client.patch(imanageConnections, ref, { metadata: { annotations } });
   }
 }

@@ -73,6 +73,8 @@ export async function signIn(ctx: RequestContext, signIns: SignInRequests): Prom
   const id = form.get('request') ?? '';
   const request = signIns.get(id, ctx.host.name);
   if (!request) throw expiredSignIn();
+  // The admin declined on iManage's page: the client hears access_denied (RFC 6749 §4.1.2.1).
+  if (form.get('decline') !== null) return finish(signIns, id, request, { error: 'access_denied' });
   const found = ctx.world.userOn(ctx.host, form.get('username') ?? '');
   if (!found || !sameSecret(form.get('password') ?? '', found.item.password)) {
     return html(401, signInForm(id, 'The user name or password is incorrect.'));
@@ -117,6 +119,6 @@ function signInForm(id: string, problem?: string): string {
       `<input type="hidden" name="request" value="${escapeHtml(id)}">` +
       '<label>User name <input name="username" autocomplete="username"></label>' +
       '<label>Password <input name="password" type="password" autocomplete="current-password"></label>' +
-      '<button type="submit">Sign in</button></form>',
+      '<button type="submit">Sign in</button> <button type="submit" name="decline" value="1">Decline</button></form>',
   );
 }

@@ -14,6 +14,7 @@ import { statusRow, statusTable, type StatusRow } from '../../operator/cli/statu
 import { seedRefreshTokens, tokenLines } from './tokens.ts';
 import { repositoryLines } from './repositories.ts';
 import { deliberateLines } from './exceptions.ts';
+import { browserInstructions, callbackPort, callbackTls } from './browser.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const workDir = join(root, '.cache', 'demo');
@@ -53,7 +54,48 @@ async function createDefaultApplication(cp: ControlPlane): Promise<string> {
   return 'imanage-system/clio-operate-global-application';
 }
 
-function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: string }, defaultApp: string): ChildProcess {
+/** Says every `everyMs` that `what` is still going, until `work` settles. */
+async function withProgress<T>(work: Promise<T>, what: () => string | Promise<string>, everyMs = 15_000): Promise<T> {
+  const ticker = setInterval(() => void Promise.resolve(what()).then((line) => say(`  … ${line}`)), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+const SHORT_KINDS: Readonly<Record<string, string>> = { IManageConnection: 'imc', WorkspaceRepository: 'wsr' };
+/** RESOLVED TO in the table; the Repositories lines below say it whole. */
+const RESOLVED_WIDTH = 24;
+
+/**
+ * The table cut to the terminal's width: kinds by their short names, RESOLVED TO and a message too
+ * long for the room left end in …; the messages cut are printed whole below the table (as the
+ * repositories' lines are).
+ */
+function fittedTable(rows: readonly StatusRow[]): { table: string; messages: string[] } {
+  const width = process.stdout.columns || 160;
+  const ellipsis = (text: string, room: number) => (text.length <= room ? text : `${text.slice(0, room - 1)}…`);
+  const short = rows.map((r) => ({
+    ...r,
+    kind: SHORT_KINDS[r.kind] ?? r.kind,
+    ...(r.resolvedTo ? { resolvedTo: ellipsis(r.resolvedTo, RESOLVED_WIDTH) } : {}),
+  }));
+  const header = statusTable(short.map((r) => ({ ...r, message: '' }))).split('\n')[0] ?? '';
+  const room = Math.max(20, width - header.indexOf('MESSAGE'));
+  const messages = rows
+    .filter((r) => r.message.length > room)
+    .map((r) => `${r.namespace}/${r.name} (${r.kind}): ${r.message}`);
+  const table = statusTable(short.map((r) => ({ ...r, message: ellipsis(r.message, room) })));
+  return { table, messages: messages.sort() };
+}
+
+function startOperator(
+  cp: ControlPlane,
+  imanage: { caFile: string; resolve: string },
+  defaultApp: string,
+  tlsArgs: readonly string[],
+): ChildProcess {
   const log = createWriteStream(join(workDir, 'operator.log'));
   const child = spawn(process.execPath, [
     '--max-semi-space-size=1', join(root, 'operator', 'cli', 'main.ts'), 'run', '--kubeconfig', cp.kubeconfigPath,
@@ -61,7 +103,7 @@ function startOperator(cp: ControlPlane, imanage: { caFile: string; resolve: str
     // Demo only: the simulator's hosts on loopback, and its CA trusted like a system root.
     '--resolve', imanage.resolve, '--allow-loopback-probes', 'true', '--default-client-secret', defaultApp,
     // The interactive link's callback, served on loopback here (an ingress would expose it).
-    '--callback-url', CALLBACK_URL, '--callback-address', '127.0.0.1:0',
+    '--callback-url', CALLBACK_URL, '--callback-address', '127.0.0.1:0', ...tlsArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: imanage.caFile } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -102,7 +144,9 @@ const started = performance.now();
 await rm(workDir, { recursive: true, force: true });
 await mkdir(workDir, { recursive: true });
 say('starting the control plane (kube-apiserver 1.37 + etcd 3.7; the first run builds them, about 6 minutes)…');
-const cp = await startControlPlane({ workDir: join(workDir, 'controlplane') });
+const cpStarted = performance.now();
+const cp = await withProgress(startControlPlane({ workDir: join(workDir, 'controlplane') }), () =>
+  `still starting the control plane (${((performance.now() - cpStarted) / 1000).toFixed(0)} s; a cold build compiles kube-apiserver and etcd)`);
 let operator: ChildProcess | undefined;
 let simulator: RunningSimulator | undefined;
 let stopping = false;
@@ -122,7 +166,7 @@ try {
   await installCrds(cp, join(root, 'crds'), await readdir(join(root, 'crds')));
   const imanage = await startImanage();
   simulator = imanage.sim;
-  say(`iManage simulator on https://127.0.0.1:${imanage.sim.httpsPort} (admin http://127.0.0.1:${imanage.sim.adminPort}/_admin), playing ${imanage.resolve.split(',').length} hosts`);
+  say(`iManage simulator on https://127.0.0.1:${imanage.sim.httpsPort} (admin http://127.0.0.1:${imanage.sim.adminPort}/_admin), playing ${imanage.resolve.split(',').length} hosts: every iManage answer below is simulated`);
   const defaultApp = await createDefaultApplication(cp);
   let seeded = 0;
   for (const folder of await exampleFolders()) {
@@ -132,17 +176,30 @@ try {
   }
   say(`applied every example from examples/ (one namespace per product); ${seeded} fall-back accounts linked ` +
     'as an administrator would (a refresh token from the simulator in place of each FAKE placeholder)');
-  operator = startOperator(cp, imanage, defaultApp);
+  const tls = await callbackTls(workDir, CALLBACK_URL);
+  operator = startOperator(cp, imanage, defaultApp, tls.args);
   operator.once('exit', (code) => { if (!stopping) { say(`the operator exited (${code}); see ${join(workDir, 'operator.log')}`); void shutdown(1); } });
   say(`started the operator; waiting for the examples to settle…\n`);
-  const table = await waitUntilSettled(cp, 120_000);
-  say(statusTable(table));
+  const table = await withProgress(waitUntilSettled(cp, 120_000), async () => {
+    const now = await rows(cp).catch(() => []);
+    return `${now.filter((r) => r.ready === 'True').length} of ${now.length} Ready so far; waiting for the rest to settle`;
+  }, 10_000);
+  const fitted = fittedTable(table);
+  say('Status (from the simulated iManage hosts):');
+  say(fitted.table);
+  if (fitted.messages.length > 0) say(`\nMessages in full:\n${fitted.messages.map((l) => `  ${l}`).join('\n')}`);
   const indented = (lines: readonly string[]) => lines.map((l) => `  ${l}`).join('\n');
-  say(`\nRepositories (status.resolvers[].resolution, status.previews):\n${indented(await repositoryLines(cp))}`);
-  say(`\nTokens (status.tokens; the operator never prints a token):\n${indented(await tokenLines(cp))}`);
+  say(`\nRepositories (status.resolvers[].resolution, status.previews; simulated workspaces and folders):\n${indented(await repositoryLines(cp))}`);
+  say(`\nTokens (status.tokens, issued by the simulator; the operator never prints a token):\n${indented(await tokenLines(cp))}`);
   say(`\nDeliberately not Ready:\n${indented(deliberateLines())}`);
   const ready = table.filter((r) => r.ready === 'True').length;
   say(`\n${ready} of ${table.length} Ready, ${((performance.now() - started) / 1000).toFixed(1)} s after start; operator RSS ${await rssMiB(operator.pid)} MiB.`);
+  const port = await callbackPort(join(workDir, 'operator.log'));
+  const howTo = port === undefined ? [] : await browserInstructions({
+    cp, scenario, hosts: imanage.sim.admin.summary().hosts.map((h) => h.name), simPort: imanage.sim.httpsPort,
+    simCaFile: imanage.caFile, callbackUrl: CALLBACK_URL, callbackPort: port, callbackCaFile: tls.caFile, root,
+  });
+  if (howTo.length > 0) say(`\n${howTo.join('\n')}`);
   if (once) await shutdown(table.every((r) => r.settled) ? 0 : 1);
   say(`
 The operator runs against this control plane until Ctrl-C. Point kubectl at it:

@@ -96,7 +96,7 @@ interface TokensObject {
   readonly metadata: { readonly namespace: string; readonly name: string };
   readonly status?: {
     readonly conditions?: readonly { type: string; status: string; reason: string }[];
-    readonly tokens?: { secretName?: string; encrypted?: boolean; account?: string; signInUrl?: string };
+    readonly tokens?: { secretName?: string; encrypted?: boolean; account?: string; signInSecret?: string };
   };
 }
 
@@ -110,7 +110,7 @@ export async function tokenLines(cp: Pick<ControlPlane, 'kubectl'>): Promise<str
       const ready = o.status?.conditions?.find((c) => c.type === 'TokensReady');
       const t = o.status?.tokens;
       const where = `${o.metadata.namespace}/${o.metadata.name}: TokensReady=${ready?.status ?? '-'} ${ready?.reason ?? ''}`;
-      if (t?.signInUrl) return `${where}; sign in at ${t.signInUrl}`;
+      if (t?.signInSecret) return `${where}; its sign-in URL is in Secret ${t.signInSecret} (link prints it)`;
       if (ready?.status !== 'True' || !t?.secretName) return where;
       const format = t.encrypted ? 'encrypted, nested-jwe/v1' : 'not encrypted, plain/v1';
       return `${where}; Secret ${t.secretName} (${format}) holds the tokens of ${t.account ?? 'the account'}`;

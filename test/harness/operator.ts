@@ -16,6 +16,8 @@ import { spawnWatchdog } from './processes.ts';
 export interface OperatorOptions {
   /** Watched namespace; also where the leader-election Lease lives. */
   readonly namespace: string;
+  /** Every namespace to watch, when more than `namespace`. */
+  readonly watchNamespaces?: readonly string[];
   /** Another control plane's kubeconfig (a private one). Default: the shared control plane's admin. */
   readonly kubeconfigPath?: string;
   /** Leader-election identity (POD_NAME). Default: `op-<random>`. */
@@ -282,7 +284,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorProc
   const args = [
     'run',
     '--kubeconfig', opts.kubeconfigPath ?? inject('kubeconfigPath'),
-    '--namespaces', opts.namespace,
+    '--namespaces', (opts.watchNamespaces ?? [opts.namespace]).join(','),
     '--leader-elect', String(opts.leaderElect ?? true),
     '--leader-election-namespace', opts.namespace,
     '--health-address', '127.0.0.1:0',

@@ -9,6 +9,7 @@ import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { signInThroughBrowser } from '../../simulator/testing/browser.ts';
 import { send } from '../../simulator/testing/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
+import { signInUrlOf } from './link-cli.ts';
 import { type KubeJson, type OperatorProcess, startOperator } from '../harness/operator.ts';
 import {
   caSecret,
@@ -149,7 +150,8 @@ describe('ApplicationSettingsMismatch', () => {
 
   it('an account linked on an application without refresh tokens cannot be renewed: Ready=False', async () => {
     const waiting = await conditionOf('linked-no-refresh', 'Ready', 'False', 'NotLinked');
-    const signInUrl = String((waiting.status?.['tokens'] as { signInUrl?: string } | undefined)?.signInUrl);
+    expect(waiting.status?.['tokens']).toMatchObject({ signInSecret: 'linked-no-refresh-sign-in' });
+    const signInUrl = String(await signInUrlOf(ns.name, 'linked-no-refresh'));
     const callback = await signInThroughBrowser({ port: sim.httpsPort, host: ONPREM, ca: sim.caPem }, signInUrl, {
       username: 'jsmith',
       password: 'jsmith-pass',

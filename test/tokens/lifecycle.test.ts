@@ -22,6 +22,7 @@ import {
   startFileSimulator,
   waitForCondition,
 } from '../probes/helpers.ts';
+import { signInUrlOf } from './link-cli.ts';
 import { getJson, refreshWith } from './sim-client.ts';
 
 const CLOUD = 'lifecycle.cloudimanage.com';
@@ -150,10 +151,12 @@ describe('deletion', () => {
 });
 
 describe('not linked', () => {
-  it('waits NotLinked with a one-time sign-in URL (PKCE S256, state) from the LinkService in status', async () => {
+  it('waits NotLinked with a one-time sign-in URL (PKCE S256, state) in the Secret status names, never in status', async () => {
     const object = await waitForCondition(ns.name, 'imc', 'unlinked', 'TokensReady', 'False', 'NotLinked');
-    const tokens = object.status?.['tokens'] as { signInUrl?: string; signInUrlExpiresAt?: string };
-    const url = new URL(tokens.signInUrl ?? '');
+    const tokens = object.status?.['tokens'] as { signInSecret?: string; signInUrlExpiresAt?: string };
+    expect(tokens.signInSecret).toBe('unlinked-sign-in');
+    const url = new URL((await signInUrlOf(ns.name, 'unlinked')) ?? '');
+    expect(JSON.stringify(object.status)).not.toContain(url.searchParams.get('state'));
     expect(`${url.origin}${url.pathname}`).toBe(`https://${ONPREM}/auth/oauth2/authorize`);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('redirect_uri')).toBe(CALLBACK);
@@ -161,7 +164,7 @@ describe('not linked', () => {
     expect(Date.parse(tokens.signInUrlExpiresAt ?? '') - Date.now()).toBeGreaterThan(60_000);
     expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'NotLinked' });
     expect(condition(object, 'Ready')?.message).toMatch(
-      /open status\.tokens\.signInUrl .* imanage-operator link unlinked/,
+      /run imanage-operator link unlinked, which prints the sign-in URL \(kept in Secret 'unlinked-sign-in'/,
     );
   });
 });

@@ -4,13 +4,12 @@
 // browser to the callback, which here reaches the replica that does NOT lead; it stores the
 // tokens, and the connection becomes TokensReady=True and Ready with its token Secret. Every
 // request stays on 127.0.0.1.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { signInThroughBrowser } from '../../simulator/testing/browser.ts';
 import { send } from '../../simulator/testing/client.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
+import { callbackOperatorArgs, callbackPort, runLink, signInUrlOf } from './link-cli.ts';
 import {
   getObject,
   type KubeJson,
@@ -24,7 +23,6 @@ import {
   condition,
   connection,
   list,
-  resolveToSimulator,
   secret,
   startFileSimulator,
 } from '../probes/helpers.ts';
@@ -53,16 +51,11 @@ let replicas: OperatorProcess[];
 
 /** Each replica serves the callback on its own loopback port; its log says which. */
 interface TokensStatus {
-  readonly signInUrl?: string;
+  readonly signInSecret?: string;
   readonly secretName?: string;
   readonly account?: string;
 }
 const tokensOf = (object: KubeJson | undefined) => (object?.status?.['tokens'] ?? {}) as TokensStatus;
-
-async function callbackPort(op: OperatorProcess): Promise<number> {
-  const served = await op.waitForLog((e) => e?.msg === 'sign-in callback served', 10_000);
-  return Number(/:(\d+)$/.exec(String(served['address']))?.[1]);
-}
 
 function startReplica(identity: string): Promise<OperatorProcess> {
   return startOperator({
@@ -71,12 +64,7 @@ function startReplica(identity: string): Promise<OperatorProcess> {
     leaderElectionId: LEASE,
     probes: true,
     tokens: true,
-    extraArgs: [
-      ...resolveToSimulator(sim, [HOST]).flatMap((r) => ['--resolve', r]),
-      '--allow-loopback-probes=true',
-      `--callback-url=${CALLBACK}`,
-      '--callback-address=127.0.0.1:0',
-    ],
+    extraArgs: callbackOperatorArgs(sim, [HOST], CALLBACK),
   });
 }
 
@@ -94,21 +82,6 @@ async function leaderAndFollower(): Promise<[OperatorProcess, OperatorProcess]> 
     200,
     'exactly one leader',
   );
-}
-
-/** `imanage-operator link` as a user runs it, its output collected as it comes. */
-function runLink(args: readonly string[]) {
-  const main = join(import.meta.dirname, '..', '..', 'operator', 'cli', 'main.ts');
-  const child = spawn(process.execPath, [main, 'link', ...args, '--kubeconfig', inject('kubeconfigPath')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  afterAll(() => void child.kill('SIGKILL'));
-  return { exited, out: () => stdout, err: () => stderr };
 }
 
 beforeAll(async () => {
@@ -132,15 +105,16 @@ describe('interactive link with two replicas', () => {
   it('status URL → link prints it → sign-in → callback on the non-leader → Secret → TokensReady and Ready', async () => {
     const [leader, follower] = await leaderAndFollower();
     const signInUrl = await waitFor(
-      async () => tokensOf(await getObject<KubeJson>(ns.name, 'imc', NAME)).signInUrl,
+      async () => tokensOf(await getObject<KubeJson>(ns.name, 'imc', NAME)).signInSecret && signInUrlOf(ns.name, NAME),
       60_000,
       250,
-      'status.tokens.signInUrl',
+      'the sign-in URL in the Secret status.tokens.signInSecret names',
     );
     expect(new URL(signInUrl).searchParams.get('redirect_uri')).toBe(CALLBACK);
 
     const link = runLink([NAME, '-n', ns.name, '--timeout', '2m']);
-    await waitFor(async () => link.out().includes(signInUrl), 30_000, 100, '`link` printing the sign-in URL');
+    const opened = (await signInUrlOf(ns.name, NAME, 'url'))!; // the callback, which leads to signInUrl
+    await waitFor(async () => link.out().includes(opened), 30_000, 100, '`link` printing the sign-in URL');
 
     const callback = await signInThroughBrowser({ port: sim.httpsPort, host: HOST, ca: sim.caPem }, signInUrl, {
       username: 'jsmith',
@@ -166,7 +140,7 @@ describe('interactive link with two replicas', () => {
     );
     const secretName = tokensOf(linked).secretName ?? `${NAME}-tokens`;
     expect(await getObject(ns.name, 'secret', secretName)).toBeDefined();
-    expect(tokensOf(linked).signInUrl).toBeUndefined();
+    expect(tokensOf(linked).signInSecret).toBeUndefined();
     // No token response names the user: GET /api does, and the plain/v1 Secret records it for the product.
     expect(tokensOf(linked).account).toBe('JSMITH');
     const stored = await waitFor(
@@ -183,5 +157,9 @@ describe('interactive link with two replicas', () => {
     expect(answered(follower).map((e) => e['result'])).toEqual(['Linked']);
     expect(answered(leader)).toEqual([]);
     for (const op of replicas) expect(op.logs().join('\n')).not.toContain(callback.searchParams.get('code')!);
+    // Each line names the connection once: JSON tools keep only one of two `name` keys (issue 23).
+    const linkLines = replicas.flatMap((op) => op.logs()).filter((l) => l.includes('"msg":"link:'));
+    expect(linkLines.length).toBeGreaterThan(0);
+    for (const line of linkLines) expect(line.match(/"name":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
   });
 });

@@ -98,6 +98,13 @@ fromYamlArray.
 - {{ printf "--log-level=%s" $v.logLevel | quote }}
 - {{ printf "--probes=%t" $v.imanageProbes.enabled | quote }}
 - {{ printf "--tokens=%t" $v.tokens.enabled | quote }}
+- {{ printf "--require-token-encryption=%t" $v.tokens.requireEncryption | quote }}
+{{- with $v.egressProxy.httpsProxy }}
+- {{ printf "--https-proxy=%s" . | quote }}
+{{- end }}
+{{- with $v.egressProxy.noProxy }}
+- {{ printf "--no-proxy=%s" (join "," .) | quote }}
+{{- end }}
 {{- with $v.defaultClientSecret }}
 - {{ printf "--default-client-secret=%s" . | quote }}
 {{- end }}

@@ -128,6 +128,10 @@ export interface Auth {
    * PKCE on the interactive sign-in (AuthorizationCode): S256 sends code_challenge and code_verifier, as RFC 9700 recommends; Disabled sends neither, as every public iManage client does. Whether iManage accepts them is not published: turn it off if the sign-in comes back with invalid_request.
    */
   pkce?: "S256" | "Disabled";
+  /**
+   * AuthorizationCode: the iManage user id that may link this connection (as GET /api names it, e.g. SVC-CLIO; compared without regard to case). A sign-in as another account is refused on the page and its tokens revoked. Unset: any account that signs in with the sign-in URL.
+   */
+  expectedAccount?: string;
 }
 /**
  * Where and how the operator keeps the OAuth tokens it obtains.
@@ -229,11 +233,11 @@ export interface IManageConnectionStatus {
      */
     lastRefreshAt?: string;
     /**
-     * While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).
+     * While not linked (or while a relink is asked for): the Secret in this namespace that holds the one-time sign-in URL (key url). Not in status, because whoever opens it may link an account: RBAC on Secrets decides who may read it. imanage-operator link prints it.
      */
-    signInUrl?: string;
+    signInSecret?: string;
     /**
-     * When signInUrl stops working; the operator issues a new one after that.
+     * When the sign-in URL stops working; the operator issues a new one after that.
      */
     signInUrlExpiresAt?: string;
   };

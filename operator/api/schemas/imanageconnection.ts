@@ -157,6 +157,12 @@ const auth = obj(
         'published: turn it off if the sign-in comes back with invalid_request.',
       { enum: ['S256', 'Disabled'], default: 'S256' },
     ),
+    expectedAccount: str(
+      'AuthorizationCode: the iManage user id that may link this connection (as GET /api names it, e.g. ' +
+        'SVC-CLIO; compared without regard to case). A sign-in as another account is refused on the page and ' +
+        'its tokens revoked. Unset: any account that signs in with the sign-in URL.',
+      { minLength: 1, maxLength: 128, pattern: '^[!-~]+$', [FIX]: 'give the user id only, without spaces' },
+    ),
   },
   {
     default: { grant: 'AuthorizationCode', scope: 'user', pkce: 'S256' },
@@ -437,10 +443,12 @@ const tokensStatus = obj(
       { format: 'date-time' },
     ),
     lastRefreshAt: str('When the operator last obtained or refreshed the tokens.', { format: 'date-time' }),
-    signInUrl: str(
-      'While not linked: a one-time sign-in URL for the fall-back account (no secret in it: state and code_challenge only).',
+    signInSecret: str(
+      'While not linked (or while a relink is asked for): the Secret in this namespace that holds the one-time ' +
+        'sign-in URL (key url). Not in status, because whoever opens it may link an account: RBAC on Secrets ' +
+        'decides who may read it. imanage-operator link prints it.',
     ),
-    signInUrlExpiresAt: str('When signInUrl stops working; the operator issues a new one after that.', {
+    signInUrlExpiresAt: str('When the sign-in URL stops working; the operator issues a new one after that.', {
       format: 'date-time',
     }),
   },

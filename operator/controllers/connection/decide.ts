@@ -200,7 +200,7 @@ function registrationSummary(
  */
 function needsLink(observed: ObservedConnection, connection: IManageConnection): boolean {
   const t = observed.tokens;
-  if (!t) return connection.status?.tokens?.signInUrl !== undefined;
+  if (!t) return connection.status?.tokens?.signInSecret !== undefined;
   return t.notLinked !== undefined || t.failure?.kind === 'RefreshTokenRevoked';
 }
 

@@ -35,7 +35,11 @@ const tokens = (t: Partial<TokenObservation>): TokenObservation => ({
   grant: 'AuthorizationCode',
   ...t,
 });
-const signIn = { url: 'https://acme.cloudimanage.com/auth/oauth2/authorize?state=s', expiresAt: now };
+const signIn = {
+  url: 'https://acme.cloudimanage.com/auth/oauth2/authorize?state=s',
+  expiresAt: now,
+  secretName: 'acme-sign-in',
+};
 
 function decide(t: TokenObservation) {
   const d = decideConnection(connection, { ...probed, tokens: t }, now);
@@ -102,5 +106,14 @@ describe('token outcomes and health', () => {
     expect(byType['TokensReady']).toMatchObject({ status: 'True', reason: 'Linked' });
     expect(d.failure).toMatchObject({ reason: 'ApiAccessDenied', fieldPath: 'spec.url' });
     expect(byType['Ready']?.message).toMatch(/may not use the Work API: allow it in iManage, or link another account$/);
+  });
+
+  it('a relink asked for keeps the account Linked and Ready, and shows the new sign-in URL beside it', () => {
+    const { d, byType } = decide(tokens({ payload: payload(), discovery, relinkSignIn: signIn }));
+    expect(byType['TokensReady']).toMatchObject({ status: 'True', reason: 'Linked' });
+    expect(byType['TokensReady']?.message).toMatch(/link acme --relink\): the account stays linked until it succeeds/);
+    expect(byType['Ready']).toMatchObject({ status: 'True' });
+    expect(d.status?.tokens).toMatchObject({ signInSecret: 'acme-sign-in', account: 'JSMITH' });
+    expect(JSON.stringify(d.status)).not.toContain(signIn.url); // status is shown to every reader: never the URL
   });
 });
