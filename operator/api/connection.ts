@@ -4,15 +4,10 @@
 // CLI and the token part read these here instead of re-typing a default with `??` (issue 20; a
 // test greps for re-typed defaults outside operator/api/).
 
-import {
-  boundedDelay,
-  goDurationMs,
-  MAX_PROBE_DELAY_MS,
-  MAX_PROBE_TIMEOUT_MS,
-} from "./duration.ts";
-import type { IManageConnection } from "./generated/types.ts";
+import { boundedDelay, goDurationMs, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from './duration.ts';
+import type { IManageConnection } from './generated/types.ts';
 
-export type Grant = "AuthorizationCode" | "Password" | "ClientCredentials";
+export type Grant = 'AuthorizationCode' | 'Password' | 'ClientCredentials';
 
 /** A Secret the connection names, and the key read from it. */
 export interface SecretKeyRef {
@@ -21,56 +16,37 @@ export interface SecretKeyRef {
 }
 
 /** `namespace/name`: how the operator keys what it holds per connection (access tokens, metrics). */
-export const connectionKey = (
-  namespace: string | undefined,
-  name: string | undefined,
-): string => `${namespace ?? "default"}/${name ?? ""}`;
+export const connectionKey = (namespace: string | undefined, name: string | undefined): string =>
+  `${namespace ?? 'default'}/${name ?? ''}`;
 
-export const connectionKeyOf = (c: IManageConnection): string =>
-  connectionKey(c.metadata.namespace, c.metadata.name);
+export const connectionKeyOf = (c: IManageConnection): string => connectionKey(c.metadata.namespace, c.metadata.name);
 
-export const grantOf = (c: IManageConnection): Grant =>
-  c.spec.auth?.grant ?? "AuthorizationCode";
-export const scopeOf = (c: IManageConnection): string =>
-  c.spec.auth?.scope ?? "user";
-export const pkceOf = (c: IManageConnection): boolean =>
-  c.spec.auth?.pkce !== "Disabled";
-export type Profile = NonNullable<IManageConnection["spec"]["profile"]>;
-export const profileOf = (c: IManageConnection): Profile =>
-  c.spec.profile ?? "Generic";
+export const grantOf = (c: IManageConnection): Grant => c.spec.auth?.grant ?? 'AuthorizationCode';
+export const scopeOf = (c: IManageConnection): string => c.spec.auth?.scope ?? 'user';
+export const pkceOf = (c: IManageConnection): boolean => c.spec.auth?.pkce !== 'Disabled';
+export type Profile = NonNullable<IManageConnection['spec']['profile']>;
+export const profileOf = (c: IManageConnection): Profile => c.spec.profile ?? 'Generic';
 /** The Work API's base: apiUrl when set apart (Legatics), else url. */
-export const apiBaseOf = (c: IManageConnection): string =>
-  c.spec.apiUrl ?? c.spec.url;
-export const refreshBeforeMsOf = (c: IManageConnection): number =>
-  goDurationMs(c.spec.tokens?.refreshBefore ?? "5m");
+export const apiBaseOf = (c: IManageConnection): string => c.spec.apiUrl ?? c.spec.url;
+export const refreshBeforeMsOf = (c: IManageConnection): number => goDurationMs(c.spec.tokens?.refreshBefore ?? '5m');
 
 /**
  * Bounded: an interval over MAX_PROBE_DELAY_MS is probed every MAX_PROBE_DELAY_MS. The schema's
  * minimums (10s, and a timeout under the interval) hold for a valid spec.
  */
 export const probeIntervalMsOf = (c: IManageConnection): number =>
-  boundedDelay(
-    goDurationMs(c.spec.probes?.interval ?? "5m"),
-    MAX_PROBE_DELAY_MS,
-    10_000,
-  );
+  boundedDelay(goDurationMs(c.spec.probes?.interval ?? '5m'), MAX_PROBE_DELAY_MS, 10_000);
 export const probeTimeoutMsOf = (c: IManageConnection): number =>
-  boundedDelay(
-    goDurationMs(c.spec.probes?.timeout ?? "10s"),
-    MAX_PROBE_TIMEOUT_MS,
-    1_000,
-  );
+  boundedDelay(goDurationMs(c.spec.probes?.timeout ?? '10s'), MAX_PROBE_TIMEOUT_MS, 1_000);
 
 /** The CA bundle iManage's certificate is checked against, when the connection names one. */
 export function caBundleRefOf(c: IManageConnection): SecretKeyRef | undefined {
   const ref = c.spec.caBundleSecretRef;
-  return ref ? { name: ref.name, key: ref.key ?? "ca.crt" } : undefined;
+  return ref ? { name: ref.name, key: ref.key ?? 'ca.crt' } : undefined;
 }
 
 /** The Secrets of spec.tokens.encryption with their keys; undefined when tokens are stored plain. */
-export function encryptionRefsOf(
-  c: IManageConnection,
-):
+export function encryptionRefsOf(c: IManageConnection):
   | {
       passphrase: SecretKeyRef;
       certificate: { name: string };
@@ -83,14 +59,14 @@ export function encryptionRefsOf(
   return {
     passphrase: {
       name: encryption.passphraseSecretRef.name,
-      key: encryption.passphraseSecretRef.key ?? "passphrase",
+      key: encryption.passphraseSecretRef.key ?? 'passphrase',
     },
     certificate: { name: encryption.certificateSecretRef.name },
     ...(previous
       ? {
           previousPassphrase: {
             name: previous.name,
-            key: previous.key ?? "passphrase",
+            key: previous.key ?? 'passphrase',
           },
         }
       : {}),
@@ -108,8 +84,7 @@ export const tokenSecretNameOf = (c: IManageConnection): string =>
  */
 export function applicationSourceOf(
   c: IManageConnection,
-  operatorDefault:
-    { readonly namespace: string; readonly name: string } | undefined,
+  operatorDefault: { readonly namespace: string; readonly name: string } | undefined,
 ):
   | {
       readonly namespace: string;
@@ -120,10 +95,10 @@ export function applicationSourceOf(
   const ref = c.spec.clientSecretRef;
   if (ref)
     return {
-      namespace: c.metadata.namespace ?? "default",
+      namespace: c.metadata.namespace ?? 'default',
       name: ref.name,
       operators: false,
     };
-  if (c.spec.connectionType !== "Cloud" || !operatorDefault) return undefined;
+  if (c.spec.connectionType !== 'Cloud' || !operatorDefault) return undefined;
   return { ...operatorDefault, operators: true };
 }

@@ -3,32 +3,28 @@
 // owns one (the token Secret). A reconcile that finds the tokens fresh reads each once: 4 GETs.
 // It was 6: observe read the passphrase and the certificate, then the token store read both again
 // to open the token Secret. Everything is in memory; the probes are stubbed; nothing is sent.
-import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
-import type { IManageConnection } from "../../api/generated/types.ts";
-import { baseConnection, mergePatch } from "../../api/validation/fixtures.ts";
-import { HostOverrides, ProbeGuard } from "../../imanage/network.ts";
-import { ProbeCache } from "../../imanage/probe-cache.ts";
-import type { ReachabilityResult } from "../../imanage/reachability.ts";
-import type { RegistrationOutcome } from "../../imanage/registration.ts";
-import { FakeClock } from "../../runtime/clock.ts";
-import type { Secret } from "../../runtime/kube/resources.ts";
-import { AccessTokens } from "../../tokens/access.ts";
-import { Keyrings } from "../../tokens/envelope.ts";
-import { MemorySecrets } from "../../tokens/memory-secrets-testing.ts";
-import type { TokenContext } from "../../tokens/observe.ts";
-import { readKeyMaterial, TokenStore } from "../../tokens/store.ts";
-import { PASSPHRASE, tlsSecretData } from "../../tokens/testdata/fixtures.ts";
-import { connectionFacts } from "./facts.ts";
-import { observeConnection } from "./observe.ts";
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { IManageConnection } from '../../api/generated/types.ts';
+import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
+import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
+import { ProbeCache } from '../../imanage/probe-cache.ts';
+import type { ReachabilityResult } from '../../imanage/reachability.ts';
+import type { RegistrationOutcome } from '../../imanage/registration.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import type { Secret } from '../../runtime/kube/resources.ts';
+import { AccessTokens } from '../../tokens/access.ts';
+import { Keyrings } from '../../tokens/envelope.ts';
+import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
+import type { TokenContext } from '../../tokens/observe.ts';
+import { readKeyMaterial, TokenStore } from '../../tokens/store.ts';
+import { PASSPHRASE, tlsSecretData } from '../../tokens/testdata/fixtures.ts';
+import { connectionFacts } from './facts.ts';
+import { observeConnection } from './observe.ts';
+import { answeringProbes } from './probe-stubs-testing.ts';
 
 const data = (values: Record<string, string>) =>
-  Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [
-      k,
-      Buffer.from(v).toString("base64"),
-    ]),
-  );
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
 /** MemorySecrets that counts GETs per Secret name. */
 class CountingSecrets extends MemorySecrets {
@@ -40,14 +36,14 @@ class CountingSecrets extends MemorySecrets {
 }
 
 const connection: IManageConnection = mergePatch(baseConnection(), {
-  metadata: { namespace: "team", name: "acme", uid: "uid-acme", generation: 1 },
+  metadata: { namespace: 'team', name: 'acme', uid: 'uid-acme', generation: 1 },
   spec: {
     environments: null,
-    clientSecretRef: { name: "app" },
+    clientSecretRef: { name: 'app' },
     tokens: {
       encryption: {
-        passphraseSecretRef: { name: "passphrase" },
-        certificateSecretRef: { name: "cert" },
+        passphraseSecretRef: { name: 'passphrase' },
+        certificateSecretRef: { name: 'cert' },
       },
     },
   },
@@ -56,54 +52,45 @@ const connection: IManageConnection = mergePatch(baseConnection(), {
 async function linkedConnection() {
   const clock = new FakeClock(Date.now());
   const secrets = new CountingSecrets();
-  const tls = tlsSecretData("rsa");
+  const tls = tlsSecretData('rsa');
   for (const [name, values] of Object.entries<Record<string, string>>({
-    app: { clientId: "web-app", clientSecret: "canary-app-secret" },
+    app: { clientId: 'web-app', clientSecret: 'canary-app-secret' },
     passphrase: { passphrase: PASSPHRASE },
     cert: {
-      "tls.crt": tls["tls.crt"].toString(),
-      "tls.key": tls["tls.key"].toString(),
+      'tls.crt': tls['tls.crt'].toString(),
+      'tls.key': tls['tls.key'].toString(),
     },
   })) {
     await secrets.create(undefined, {
-      metadata: { name, namespace: "team" },
+      metadata: { name, namespace: 'team' },
       data: data(values),
     } as Secret);
   }
-  const store = new TokenStore(secrets as never, new Keyrings(), () =>
-    clock.now(),
-  );
+  const store = new TokenStore(secrets as never, new Keyrings(), () => clock.now());
   const now = clock.now();
   const payload = {
-    access_token: "canary-access",
-    token_type: "Bearer",
+    access_token: 'canary-access',
+    token_type: 'Bearer',
     obtained_at: now.toISOString(),
     access_token_expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
-    refresh_token: "canary-refresh",
+    refresh_token: 'canary-refresh',
   };
-  await store.save(
-    connection,
-    payload,
-    await readKeyMaterial(secrets as never, connection),
-    undefined,
-  );
+  await store.save(connection, payload, await readKeyMaterial(secrets as never, connection), undefined);
   return { clock, secrets, store, payload };
 }
 
-describe("Secret reads per connection reconcile", () => {
-  it("reads each Secret once: 4 GETs for a linked connection with encrypted tokens", async () => {
+describe('Secret reads per connection reconcile', () => {
+  it('reads each Secret once: 4 GETs for a linked connection with encrypted tokens', async () => {
     const { clock, secrets, store, payload } = await linkedConnection();
     const network = {
       overrides: new HostOverrides([]),
       guard: new ProbeGuard({ allowLoopback: true, serviceCidrs: [] }),
     };
-    const token = createHash("sha256")
-      .update(payload.access_token)
-      .digest("base64url");
+    const token = createHash('sha256').update(payload.access_token).digest('base64url');
     const found = {
-      userId: "jsmith",
-      customerId: "1",
-      libraries: ["ACTIVE_US"],
+      userId: 'jsmith',
+      customerId: '1',
+      libraries: ['ACTIVE_US'],
     } as never;
     const tokens: TokenContext = {
       store,
@@ -112,28 +99,10 @@ describe("Secret reads per connection reconcile", () => {
       isLeading: () => true,
       now: () => clock.now(),
       // GET /api answered moments ago for this access token: not asked again in this reconcile.
-      discoveries: new Map([
-        ["uid-acme", { token, at: clock.now().getTime(), found }],
-      ]),
+      discoveries: new Map([['uid-acme', { token, at: clock.now().getTime(), found }]]),
       refusedSeeds: new Map(),
     };
-    const settings = {
-      reachability: new ProbeCache<ReachabilityResult>({ clock }),
-      registration: new ProbeCache<RegistrationOutcome>({ clock }),
-      overrides: network.overrides,
-      blocked: network.guard,
-      expiryWarningDays: 14,
-      now: () => clock.now(),
-      send: {
-        reachability: async () =>
-          ({
-            outcome: { kind: "Answered", httpStatus: 401 },
-            latencyMs: 1,
-          }) as ReachabilityResult,
-        registration: async () =>
-          ({ kind: "Registered", via: "redirect" }) as const,
-      },
-    };
+    const settings = answeringProbes(clock, network);
     secrets.gets.clear();
     const observed = await observeConnection(secrets as never, connection, {
       facts: connectionFacts(connection),
@@ -142,15 +111,13 @@ describe("Secret reads per connection reconcile", () => {
       tokens,
     });
     expect(observed.tokens?.failure).toBeUndefined();
-    expect(observed.tokens?.payload?.access_token).toBe("canary-access");
+    expect(observed.tokens?.payload?.access_token).toBe('canary-access');
     expect(Object.fromEntries(secrets.gets)).toEqual({
       app: 1,
       passphrase: 1,
       cert: 1,
-      "acme-tokens": 1,
+      'acme-tokens': 1,
     });
-    expect(
-      [...secrets.gets.values()].reduce((a, b) => a + b, 0),
-    ).toBeLessThanOrEqual(4);
+    expect([...secrets.gets.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4);
   });
 });

@@ -1,11 +1,11 @@
 // The one way the operator reads a Secret it is pointed at: a GET on demand (never a cache, so memory
 // does not grow with the Secrets in the cluster), a missing Secret as undefined, values decoded.
 
-import type { KubeClient } from "./client.ts";
-import { NotFoundError } from "./errors.ts";
-import { type Secret, secrets } from "./resources.ts";
+import type { KubeClient } from './client.ts';
+import { NotFoundError } from './errors.ts';
+import { type Secret, secrets } from './resources.ts';
 
-export type SecretReader = Pick<KubeClient, "get">;
+export type SecretReader = Pick<KubeClient, 'get'>;
 
 /** The Secret, or undefined when it does not exist; other failures are thrown. */
 export async function readSecret(
@@ -14,11 +14,7 @@ export async function readSecret(
   signal?: AbortSignal,
 ): Promise<Secret | undefined> {
   try {
-    return await client.get(
-      secrets,
-      { namespace: ref.namespace, name: ref.name },
-      signal ? { signal } : {},
-    );
+    return await client.get(secrets, { namespace: ref.namespace, name: ref.name }, signal ? { signal } : {});
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
@@ -26,14 +22,9 @@ export async function readSecret(
 }
 
 /** One value of a Secret, decoded as UTF-8; undefined when the Secret or the key is missing. */
-export function secretValue(
-  secret: Pick<Secret, "data"> | undefined,
-  key: string,
-): string | undefined {
+export function secretValue(secret: Pick<Secret, 'data'> | undefined, key: string): string | undefined {
   const value = secret?.data?.[key];
-  return value === undefined
-    ? undefined
-    : Buffer.from(value, "base64").toString("utf8");
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }
 
 /** One value of one Secret: `readSecret` then `secretValue`. */
