@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
+import { signInUrlOf } from './link-cli.ts';
 import { type OperatorProcess, startOperator } from '../harness/operator.ts';
 import {
   caSecret,
@@ -132,8 +133,9 @@ describe('tokens and discovery as public clients see them', () => {
   });
 
   it('offers a sign-in URL without PKCE when spec.auth.pkce is Disabled', async () => {
-    const object = await waitForCondition(ns.name, 'imc', 'no-pkce', 'TokensReady', 'False', 'NotLinked');
-    const url = new URL((object.status?.['tokens'] as { signInUrl?: string }).signInUrl ?? '');
+    await waitForCondition(ns.name, 'imc', 'no-pkce', 'TokensReady', 'False', 'NotLinked');
+    // The sign-in URL is kept in the Secret <name>-sign-in (status.tokens.signInSecret names it).
+    const url = new URL((await signInUrlOf(ns.name, 'no-pkce')) ?? '');
     expect(url.host).toBe(HOSTS.strict);
     expect(url.searchParams.has('code_challenge')).toBe(false);
     expect(url.searchParams.has('code_challenge_method')).toBe(false);
