@@ -102,3 +102,17 @@ export function applicationSourceOf(
   if (c.spec.connectionType !== 'Cloud' || !operatorDefault) return undefined;
   return { ...operatorDefault, operators: true };
 }
+
+/**
+ * The customer id and library a repository's requests name: the repository's library, else the
+ * connection's, else the first library the server listed; the customer id the connection was given,
+ * else the one the server said. `tokenCustomerId` (what the access token was issued for) wins when known.
+ */
+export function targetOf(
+  c: IManageConnection,
+  options: { readonly library?: string | undefined; readonly tokenCustomerId?: string | undefined } = {},
+): { readonly customerId?: string; readonly library?: string } {
+  const customerId = options.tokenCustomerId ?? c.spec.customerId ?? c.status?.server?.customerId;
+  const library = options.library ?? c.spec.library ?? c.status?.server?.libraries?.[0];
+  return { ...(customerId ? { customerId } : {}), ...(library ? { library } : {}) };
+}

@@ -7,7 +7,7 @@
 //       connection's key material when the user may read it: connection-token.ts).
 // Nothing is written to iManage: preview only searches and lists folders.
 
-import { caBundleRefOf } from '../api/connection.ts';
+import { caBundleRefOf, targetOf } from '../api/connection.ts';
 import { readSecretKey } from '../runtime/kube/secrets.ts';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -190,8 +190,7 @@ async function clusterTarget(values: Values): Promise<Target> {
   const namespace = values.namespace ?? kube.namespace;
   const name = values.connection!;
   const connection = await kube.get(imanageConnections, { namespace, name });
-  const customerId = connection.spec.customerId ?? connection.status?.server?.customerId;
-  const library = values.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
+  const { customerId, library } = targetOf(connection, { library: values.library });
   if (!customerId || !library) {
     throw new PreviewUsageError(`connection ${namespace}/${name} has no customer id or library yet; give --library`);
   }

@@ -3,7 +3,7 @@
 // SearchLoad (identical searches shared, a concurrency limit per connection, per-host backoff
 // shared with the probes). Without a token nothing is sent: the repository waits for its connection.
 
-import { caBundleRefOf, connectionKey, probeIntervalMsOf, probeTimeoutMsOf } from '../../api/connection.ts';
+import { caBundleRefOf, connectionKey, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
 import { readSecretKey } from '../../runtime/kube/secrets.ts';
 import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
@@ -75,15 +75,14 @@ export async function observeResolution(
 ): Promise<Resolution> {
   const namespace = repository.metadata.namespace ?? 'default';
   const key = connectionKey(namespace, connection.metadata.name ?? '');
-  let customerId: string | undefined;
+  let tokenCustomerId: string | undefined;
   try {
-    customerId = deps.tokens.get(key, io.clock.now()).customerId;
+    tokenCustomerId = deps.tokens.get(key, io.clock.now()).customerId;
   } catch (error) {
     if (!(error instanceof NoAccessToken)) throw error;
     return { kind: 'NoAccessToken', reason: error.reason, message: error.message };
   }
-  customerId ??= connection.spec.customerId ?? connection.status?.server?.customerId;
-  const library = repository.spec.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
+  const { customerId, library } = targetOf(connection, { library: repository.spec.library, tokenCustomerId });
   if (!customerId) return { kind: 'NoTarget', missing: 'customerId' };
   if (!library) return { kind: 'NoTarget', missing: 'library' };
   const ctx = await resolveContext(repository, connection, { key, customerId, library }, deps, io);
