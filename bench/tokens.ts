@@ -6,7 +6,7 @@
 //      the operator starts, and the clock runs until each has TokensReady=True with its encrypted
 //      (nested-jwe/v1) Secret. Password grant; all share one certificate and passphrase;
 //   3. the highest refresh rate per second over an hour of 1,000 connections, two ways:
-//      - demand, from the operator's own schedule (token-schedule.ts refreshAt) on a fake clock:
+//      - demand, from the operator's own schedule (operator/tokens/schedule.ts refreshAt) on a fake clock:
 //        1,000 connections obtained within the measured materialization time, iManage's default
 //        30-minute access tokens, refreshBefore 5m, an hour in one-second buckets;
 //      - capacity, a scaled run: 1,000 connections with 1-minute tokens (the simulator's minimum)
@@ -23,7 +23,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { refreshAt } from '../operator/controllers/connection/token-schedule.ts';
+import { refreshAt } from '../operator/tokens/schedule.ts';
 import { Keyrings } from '../operator/tokens/envelope.ts';
 import { PBKDF2_ITERATIONS, readCertificateKey } from '../operator/tokens/keys.ts';
 import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';

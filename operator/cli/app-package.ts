@@ -4,6 +4,7 @@
 // connection's client Secret (in the cluster, or a manifest file with --secret-out); the secret is
 // never printed, and the ZIP, which holds it, is written for its owner only.
 
+import { profileOf } from '../api/connection.ts';
 import { randomBytes } from 'node:crypto';
 import { access, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -113,7 +114,7 @@ function checkedConnection(connection: IManageConnection): IManageConnection {
 }
 
 function applicationFields(values: Values, connection: IManageConnection): ApplicationFields {
-  const defaults = APPLICATION_DEFAULTS[connection.spec.profile ?? 'Generic'];
+  const defaults = APPLICATION_DEFAULTS[profileOf(connection) as keyof typeof APPLICATION_DEFAULTS];
   const given = {
     id: values.id ?? defaults?.id,
     name: values.name ?? defaults?.name,

@@ -4,6 +4,7 @@
 // key and passphrase, so only someone allowed to read those Secrets can use it, as RBAC intends.
 // No value read here ever appears in an error.
 
+import { encryptionRefsOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { ForbiddenError } from '../runtime/kube/errors.ts';
 import { EncryptionKeyChanged, Keyrings, TokensUnreadable } from '../tokens/envelope.ts';
@@ -51,7 +52,7 @@ async function open(connection: IManageConnection, sealed: Parameters<Keyrings['
     throw new TokenSecretUnusable(`the token Secret is encrypted but spec.tokens.encryption is not set, ${INSTEAD}`);
   }
   const certificate = await requireSecret(read, encryption.certificateSecretRef.name, 'the encryption certificate');
-  const passphraseRef = encryption.passphraseSecretRef;
+  const passphraseRef = encryptionRefsOf(connection)!.passphrase;
   const passphraseSecret = await requireSecret(read, passphraseRef.name, 'the encryption passphrase');
   const text = (s: SecretLike, key: string) => Buffer.from(s.data?.[key] ?? '', 'base64').toString('utf8');
   try {
@@ -59,7 +60,7 @@ async function open(connection: IManageConnection, sealed: Parameters<Keyrings['
       'tls.crt': text(certificate, 'tls.crt'),
       'tls.key': text(certificate, 'tls.key'),
     });
-    return await new Keyrings().open(sealed, key, text(passphraseSecret, passphraseRef.key ?? 'passphrase'));
+    return await new Keyrings().open(sealed, key, text(passphraseSecret, passphraseRef.key));
   } catch (error) {
     if (
       error instanceof EncryptionKeyChanged ||

@@ -4,6 +4,7 @@
 // report), pairs repositories with connections of the same namespace and name at the end, and
 // reports nothing for a repository whose connection is not in the input.
 
+import { profileOf } from '../api/connection.ts';
 import type { IManageConnection, WorkspaceRepository, WorkspaceRepositorySpec } from '../api/generated/types.ts';
 import { type ConnectionFacts, repositoryProfileProblems } from '../api/validation/profiles.ts';
 import type { Problem } from '../api/validation/problems.ts';
@@ -43,7 +44,7 @@ export class CrossResourceChecks {
     if (value.kind === 'IManageConnection') {
       const spec = (value as IManageConnection).spec;
       this.#connections.set(keyOf(value.metadata?.namespace, value.metadata?.name), {
-        profile: spec.profile ?? 'Generic',
+        profile: profileOf(value as IManageConnection),
         ...(spec.library !== undefined ? { library: spec.library } : {}),
       });
       return;

@@ -9,6 +9,7 @@
 // the callback endpoint of the operator does the exchange.
 
 import { linkWaitsOn } from '../api/reasons.ts';
+import { grantOf } from '../api/connection.ts';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { goDurationMs } from '../api/duration.ts';
@@ -161,7 +162,7 @@ export async function waitForLink(watch: Watch): Promise<LinkOutcome> {
 
 /** Linked, failed, or undefined to keep waiting. */
 function verdictOf(watch: Watch, connection: IManageConnection): LinkOutcome | undefined {
-  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
+  const grant = grantOf(connection);
   if (grant !== 'AuthorizationCode') {
     return failure(watch, 'NotInteractive', `the connection uses auth.grant ${grant}; only AuthorizationCode links`);
   }

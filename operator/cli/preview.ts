@@ -7,6 +7,8 @@
 //       connection's key material when the user may read it: connection-token.ts).
 // Nothing is written to iManage: preview only searches and lists folders.
 
+import { caBundleRefOf, targetOf } from '../api/connection.ts';
+import { readSecretKey } from '../runtime/kube/secrets.ts';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { load as loadYaml } from 'js-yaml';
@@ -189,8 +191,7 @@ async function clusterTarget(values: Values): Promise<Target> {
   const namespace = values.namespace ?? kube.namespace;
   const name = values.connection!;
   const connection = await kube.get(imanageConnections, { namespace, name });
-  const customerId = specCustomerId(connection.spec) ?? connection.status?.server?.customerId;
-  const library = values.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
+  const { customerId, library } = targetOf(connection, { library: values.library });
   if (!customerId || !library) {
     throw new PreviewUsageError(`connection ${namespace}/${name} has no customer id or library yet; give --library`);
   }
@@ -209,14 +210,8 @@ async function clusterTarget(values: Values): Promise<Target> {
 
 /** The connection's CA bundle (caBundleSecretRef), or undefined for the system's roots. */
 async function connectionCa(kube: KubeClient, connection: IManageConnection): Promise<string | undefined> {
-  const ref = connection.spec.caBundleSecretRef;
-  if (!ref) return undefined;
-  const secret = await kube.get(secrets, {
-    namespace: connection.metadata.namespace ?? kube.namespace,
-    name: ref.name,
-  });
-  const data = secret.data?.[ref.key ?? 'ca.crt'];
-  return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+  const ref = caBundleRefOf(connection);
+  return ref ? readSecretKey(kube, { namespace: connection.metadata.namespace ?? kube.namespace, ...ref }) : undefined;
 }
 
 async function readSecret(kube: KubeClient, namespace: string, name: string) {

@@ -19,7 +19,7 @@ import { describeProxy } from '../imanage/proxy.ts';
 import { HostPhases, ProbeCache } from '../imanage/probe-cache.ts';
 import type { ProbeContext } from '../controllers/connection/observe.ts';
 import type { ProbeSettings } from '../controllers/connection/probes.ts';
-import { TokenStore } from '../controllers/connection/token-store.ts';
+import { TokenStore } from '../tokens/store.ts';
 import { AccessTokens } from '../tokens/access.ts';
 import { Keyrings } from '../tokens/envelope.ts';
 import { type RunningLink, startInteractiveLink } from '../tokens/link-service.ts';

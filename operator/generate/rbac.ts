@@ -170,7 +170,7 @@ function ownTokenSecret(o: string): string {
 
 /**
  * The annotation by which a Secret's owner lets one connection take it over as its token Secret
- * (docs/tokens.md); must equal ADOPT_BY_ANNOTATION in operator/controllers/connection/token-store.ts.
+ * (docs/tokens.md); must equal ADOPT_BY_ANNOTATION in operator/tokens/store.ts.
  */
 const ADOPT_BY = `${imanageConnections.group}/adopt-by`;
 

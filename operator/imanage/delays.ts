@@ -3,19 +3,15 @@
 // Unbounded, `Retry-After: 99999999` became a delay setTimeout cannot hold (over 2^31 − 1 ms),
 // which Node fires after 1 ms: 350 requeues a second for one key.
 
-/** The longest a probe is ever put off: an hour (documented in spec.probes.interval). */
-export const MAX_PROBE_DELAY_MS = 3_600_000;
-/** The longest one probe may take (documented in spec.probes.timeout). */
-export const MAX_PROBE_TIMEOUT_MS = 60_000;
-/** The shortest wait between two looks at one connection. */
-export const MIN_PROBE_DELAY_MS = 1_000;
+import { boundedDelay, MAX_PROBE_DELAY_MS } from '../api/duration.ts';
 
-/** `ms` within [min, max]; NaN and negative values become `min`, infinities the bound they lean to. */
-export function boundedDelay(ms: number, max = MAX_PROBE_DELAY_MS, min = 0): number {
-  if (Number.isNaN(ms)) return min;
-  return Math.min(max, Math.max(min, ms));
-}
-
+// The bounds themselves are part of the API (spec.probes documents them): operator/api/duration.ts.
+export {
+  boundedDelay,
+  MAX_PROBE_DELAY_MS,
+  MAX_PROBE_TIMEOUT_MS,
+  MIN_PROBE_DELAY_MS,
+} from '../api/duration.ts';
 /** Longer than any HTTP date (29 characters) or delay worth reading: only digits are looked at past it. */
 const MAX_RETRY_AFTER_CHARACTERS = 64;
 

@@ -120,7 +120,7 @@ beforeEach(() => {
   api.put(imanageConnections, connectionObject(CONNECTION.uid));
 });
 
-const server = { baseUrl: new URL(`https://${VANITY}`), clientId: 'link-app' };
+const server = { baseUrl: new URL(`https://${VANITY}`), clientId: 'link-app', scope: 'user' };
 
 /** Replica A's sign-in URL, signed in through the simulator: the callback URL the browser is sent to. */
 async function signedIn(user = JSMITH): Promise<URL> {

@@ -15,6 +15,7 @@
 // state for good. A failure with an authentic state is recorded on the connection (an
 // annotation), so that `imanage-operator link` stops waiting and names it.
 
+import { applicationSourceOf, caBundleRefOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import { discover } from '../imanage/discovery.ts';
@@ -282,8 +283,7 @@ function checkExpected(
 async function applicationOf(object: IManageConnection, context: CallbackContext): Promise<OAuthServer> {
   const spec = object.spec;
   const namespace = object.metadata?.namespace ?? '';
-  const own = spec.clientSecretRef ? { namespace, name: spec.clientSecretRef.name } : undefined;
-  const where = own ?? (spec.connectionType === 'Cloud' ? context.defaultClientSecret : undefined);
+  const where = applicationSourceOf(object, context.defaultClientSecret);
   if (!where) throw fail('ExchangeFailed', 'the connection names no clientSecretRef: set spec.clientSecretRef');
   const values = await secretValues(context, where);
   const clientId = values.get('clientId');
@@ -291,10 +291,8 @@ async function applicationOf(object: IManageConnection, context: CallbackContext
   if (!clientId || !clientSecret) {
     throw fail('ExchangeFailed', `Secret ${where.namespace}/${where.name} needs keys clientId and clientSecret`);
   }
-  const caRef = spec.caBundleSecretRef;
-  const ca = caRef
-    ? (await secretValues(context, { namespace, name: caRef.name })).get(caRef.key ?? 'ca.crt')
-    : undefined;
+  const caRef = caBundleRefOf(object);
+  const ca = caRef ? (await secretValues(context, { namespace, name: caRef.name })).get(caRef.key) : undefined;
   return { baseUrl: new URL(spec.url), clientId, clientSecret, ...(ca ? { ca } : {}) };
 }
 

@@ -1,6 +1,7 @@
 // The token envelope: round trips with RSA and EC certificate keys, neither key alone opens it,
 // a changed passphrase or key is reported (never overwritten), a renewed certificate with the
 // same key is no change, rotation re-encrypts, and the key derivation runs once per process.
+import { PASSPHRASE_TOO_SHORT } from '../api/validation/index.ts';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -189,6 +190,14 @@ describe('rotation', () => {
 });
 
 describe('key material', () => {
+  it('says a short passphrase is too short in the one wording status uses, without its length (issue 20)', async () => {
+    const error = await Promise.resolve()
+      .then(() => new Keyrings().fingerprint(rsa, 'x'.repeat(99)))
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain(`the passphrase ${PASSPHRASE_TOO_SHORT}`);
+    expect((error as Error).message).not.toMatch(/\b99\b/);
+  });
+
   it.each([
     ['a passphrase under 100 characters', () => new Keyrings().fingerprint(rsa, 'x'.repeat(99)), 'PassphraseTooShort'],
     ["'a' × 100", () => new Keyrings().fingerprint(rsa, 'a'.repeat(100)), 'PassphraseTooWeak'],

@@ -24,7 +24,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
 import { oneDerivationAtATime } from './derivations.ts';
-import { checkPassphrase, type CertificateKey, PBKDF2_ITERATIONS } from './keys.ts';
+import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
 export interface SealedTokens {
@@ -135,7 +135,7 @@ export class Keyrings {
 
   /** Only new material is held to the passphrase rules: a Secret sealed before stays readable. */
   #sealingKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
-    const id = materialId(certificate, checkPassphrase(passphrase));
+    const id = materialId(certificate, usablePassphrase(passphrase));
     return memo(this.#forSealing, id, () => newKeyring(certificate, passphrase));
   }
 

@@ -3,10 +3,7 @@
 // checked here, once, with errors that name the field and the fix.
 
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE, passphraseIsPredictable } from '../api/validation/index.ts';
-
-/** Seed 000: "a passphrase of over 100 characters". Counted in Unicode code points. */
-export const MIN_PASSPHRASE_CHARACTERS = 100;
+import { checkPassphrase } from '../api/validation/index.ts';
 
 /**
  * PBKDF2-HMAC-SHA512 iterations, for the PBES2 key wrap: OWASP's
@@ -103,23 +100,10 @@ function describeKey(key: KeyObject): string {
   return key.asymmetricKeyType ?? 'of an unknown type';
 }
 
-/** The passphrase as given, once it is long enough and not predictable (checked for new material only). */
-export function checkPassphrase(passphrase: string): string {
-  const length = [...passphrase].length;
-  if (length < MIN_PASSPHRASE_CHARACTERS) {
-    throw new EncryptionKeyError(
-      'PassphraseTooShort',
-      PASSPHRASE_FIELD,
-      `the passphrase has ${length} characters; it needs at least ${MIN_PASSPHRASE_CHARACTERS}. ` +
-        'Choose a new one before any tokens exist: once set, it must not change',
-    );
-  }
-  if (passphraseIsPredictable(passphrase)) {
-    throw new EncryptionKeyError(
-      'PassphraseTooWeak',
-      PASSPHRASE_FIELD,
-      `${PASSPHRASE_PREDICTABLE}; ${PASSPHRASE_ADVICE}`,
-    );
-  }
-  return passphrase;
+/** The passphrase as given, once the schema's rule holds (long enough, not predictable; checked for new material only). */
+export function usablePassphrase(passphrase: string): string {
+  const problem = checkPassphrase(passphrase, PASSPHRASE_FIELD);
+  if (!problem) return passphrase;
+  const kind = problem.code === 'PassphraseTooWeak' ? 'PassphraseTooWeak' : 'PassphraseTooShort';
+  throw new EncryptionKeyError(kind, PASSPHRASE_FIELD, `${problem.message}; ${problem.fix}`);
 }

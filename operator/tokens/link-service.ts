@@ -52,7 +52,7 @@ export class InteractiveLink implements LinkService {
     const pending = await new IManageOAuthClient(application, this.#network).beginAuthorization({
       redirectUri: this.callbackUrl,
       state,
-      scope: server.scope ?? 'user',
+      scope: server.scope,
       pkce: server.pkce ?? true,
       codeVerifier: verifierFor(key, state),
     });

@@ -42,8 +42,8 @@ export interface LinkService {
 export interface LinkServer {
   readonly baseUrl: URL;
   readonly clientId: string;
-  /** @default 'user' */
-  readonly scope?: string;
+  /** spec.auth.scope, defaulted (operator/api/connection.ts scopeOf). */
+  readonly scope: string;
   /** Send PKCE's code_challenge (spec.auth.pkce S256). @default true */
   readonly pkce?: boolean;
 }

@@ -6,7 +6,7 @@
 // is killed at least KILLS times and restarted at once under the same identity (a container
 // restart: it takes its own lease back without waiting): half the kills at a random time after it
 // started, half a random 0–15 ms after the simulator answered a token request, which lands inside
-// the window between iManage's answer and the Secret write that token-flow.ts cannot close.
+// the window between iManage's answer and the Secret write that operator/tokens/flow.ts cannot close.
 //
 // Grace rotation: no token is lost. Every connection ends TokensReady=True, refreshed after the
 // last kill, with a stored refresh token the simulator accepts. Strict rotation: a kill in that

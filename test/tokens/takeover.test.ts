@@ -4,7 +4,7 @@
 // or a revocation when B is deleted), and A's Secret keeps its content and its owner. An unowned
 // Secret is taken over only when an annotation on it names the connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADOPT_BY_ANNOTATION } from '../../operator/controllers/connection/token-store.ts';
+import { ADOPT_BY_ANNOTATION } from '../../operator/tokens/store.ts';
 import { TOKEN_SECRET_ANNOTATIONS } from '../../operator/tokens/format.ts';
 import { PLAIN_FORMAT } from '../../operator/tokens/stored.ts';
 import type { RunningSimulator, Scenario } from '../../simulator/index.ts';

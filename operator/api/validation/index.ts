@@ -13,6 +13,7 @@ export {
   effectiveRedirectUris,
   MIN_PASSPHRASE_LENGTH,
   PASSPHRASE_ADVICE,
+  PASSPHRASE_TOO_SHORT,
   PASSPHRASE_PREDICTABLE,
   passphraseIsPredictable,
   type EffectiveRedirectUri,

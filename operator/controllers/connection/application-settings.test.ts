@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import type { StoredPayload } from '../../tokens/stored.ts';
-import { applicationMismatches } from './application-settings.ts';
+import { applicationMismatches } from '../../tokens/application-settings.ts';
 import { decideConnection } from './decide.ts';
 import type { ObservedConnection } from './observed.ts';
 

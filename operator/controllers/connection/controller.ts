@@ -19,7 +19,7 @@ import {
   type TokenLifecycle,
   tokenLifecycle,
   type TokenOptions,
-} from './token-lifecycle.ts';
+} from '../../tokens/lifecycle.ts';
 
 export const KIND = 'IManageConnection';
 

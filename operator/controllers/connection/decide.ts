@@ -4,9 +4,15 @@
 // unchanged connection gets the same status from every probe, so nothing is written.
 
 import { specCustomerId } from '../../api/customer-id.ts';
+import { caBundleRefOf, encryptionRefsOf, grantOf } from '../../api/connection.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { connectionReason } from '../../api/reasons.ts';
-import { MIN_PASSPHRASE_LENGTH, PASSPHRASE_ADVICE, PASSPHRASE_PREDICTABLE } from '../../api/validation/index.ts';
+import {
+  MIN_PASSPHRASE_LENGTH,
+  PASSPHRASE_ADVICE,
+  PASSPHRASE_PREDICTABLE,
+  PASSPHRASE_TOO_SHORT,
+} from '../../api/validation/index.ts';
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { invalidSpec } from '../shared.ts';
@@ -31,7 +37,7 @@ import {
 import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import { type EnvironmentRegistration, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
-import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './token-outcomes.ts';
+import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from '../../tokens/outcomes.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
 export const CHECKED_AT_REFRESH_MS = 3_600_000;
@@ -127,7 +133,7 @@ const passphraseIsLongEnough: Check<Input> = ({ observed }) => {
   return stalled(
     'PassphraseTooShort',
     'spec.tokens.encryption.passphraseSecretRef',
-    `the passphrase in Secret '${p.name}' key '${p.key}' is too short: at least ${MIN_PASSPHRASE_LENGTH} characters are required. Generate one with: openssl rand -base64 96 | tr -d '\\n'`,
+    `the passphrase in Secret '${p.name}' key '${p.key}' ${PASSPHRASE_TOO_SHORT}; ${PASSPHRASE_ADVICE}`,
   );
 };
 
@@ -226,13 +232,13 @@ const CHECKS: readonly Check<Input>[] = [
   secretCheck(
     (o) => o.credentials,
     'spec.auth.credentialsSecretRef.name',
-    (i) => CREDENTIAL_KEYS[i.connection.spec.auth?.grant ?? 'AuthorizationCode'] ?? [],
+    (i) => CREDENTIAL_KEYS[grantOf(i.connection)] ?? [],
     'fall-back account',
   ),
   secretCheck(
     (o) => o.passphrase,
     'spec.tokens.encryption.passphraseSecretRef',
-    (i) => [i.observed.passphrase?.key ?? 'passphrase'],
+    (i) => [encryptionRefsOf(i.connection)?.passphrase.key ?? ''],
     'token-encryption passphrase',
   ),
   passphraseIsLongEnough,
@@ -247,7 +253,7 @@ const CHECKS: readonly Check<Input>[] = [
   secretCheck(
     (o) => o.caBundle,
     'spec.caBundleSecretRef',
-    (i) => [i.observed.caBundle?.key ?? 'ca.crt'],
+    (i) => [caBundleRefOf(i.connection)?.key ?? ''],
     'CA bundle',
   ),
   serverIsReachable,

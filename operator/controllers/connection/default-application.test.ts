@@ -10,19 +10,17 @@ import { createAuthority, currentValidity, issueServerCertificate } from '../../
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import { ProbeCache } from '../../imanage/probe-cache.ts';
-import type { ReachabilityResult } from '../../imanage/reachability.ts';
-import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import type { Secret } from '../../runtime/kube/resources.ts';
 import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { connectionFacts } from './facts.ts';
-import { MemorySecrets } from './memory-secrets-testing.ts';
+import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 import { observeConnection } from './observe.ts';
-import type { TokenContext } from './token-observe.ts';
-import { TokenStore } from './token-store.ts';
+import { answeringProbes } from './probe-stubs-testing.ts';
+import type { TokenContext } from '../../tokens/observe.ts';
+import { TokenStore } from '../../tokens/store.ts';
 
 const HOST = 'acme.cloudimanage.com';
 const DEFAULT_SECRET = 'canary-operator-default-secret-7f2a';
@@ -93,19 +91,7 @@ async function observe(spec: Record<string, unknown>) {
     discoveries: new Map(),
     refusedSeeds: new Map(),
   };
-  const settings = {
-    reachability: new ProbeCache<ReachabilityResult>({ clock }),
-    registration: new ProbeCache<RegistrationOutcome>({ clock }),
-    overrides: network.overrides,
-    blocked: network.guard,
-    expiryWarningDays: 14,
-    now: () => clock.now(),
-    send: {
-      reachability: async () =>
-        ({ outcome: { kind: 'Answered', httpStatus: 401 }, latencyMs: 1 }) as ReachabilityResult,
-      registration: async () => ({ kind: 'Registered', via: 'redirect' }) as const,
-    },
-  };
+  const settings = answeringProbes(clock, network);
   return observeConnection(client as never, connection, {
     facts: connectionFacts(connection),
     now: clock.now(),

@@ -8,10 +8,9 @@
 // row of status.environments, named CALLBACK_ROW. Environment names are DNS labels, so a name with
 // a colon can never clash with one of them.
 
+import { grantOf, probeIntervalMsOf, probeTimeoutMsOf, scopeOf } from '../../api/connection.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
-import { goDurationMs } from '../../api/duration.ts';
 import { effectiveRedirectUris } from '../../api/validation/index.ts';
-import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
 
 export type PreviousEnvironment = NonNullable<IManageConnectionStatus['environments']>[number];
 
@@ -71,7 +70,7 @@ export function connectionFacts(connection: IManageConnection, callbackUrl?: str
     return { name, redirectUri, ...(before?.redirectUri === redirectUri ? { previous: before } : {}) };
   };
   const environments = effectiveRedirectUris(spec).map(({ name, redirectUri }) => fact(name, redirectUri));
-  const linksInteractively = (spec.auth?.grant ?? 'AuthorizationCode') === 'AuthorizationCode';
+  const linksInteractively = grantOf(connection) === 'AuthorizationCode';
   const callback = callbackUrl && linksInteractively ? fact(CALLBACK_ROW, callbackUrl) : undefined;
   const probed = spec.apiUrl ? endpoint('spec.apiUrl', spec.apiUrl) : endpoint('spec.url', spec.url);
   const authorization = endpoint('spec.url', spec.url);
@@ -80,10 +79,9 @@ export function connectionFacts(connection: IManageConnection, callbackUrl?: str
     ...(authorization ? { authorization } : {}),
     environments,
     ...(callback ? { callback } : {}),
-    scope: spec.auth?.scope ?? 'user',
-    // The schema's minimums (10s, and a timeout under the interval) hold for a valid spec.
-    intervalMs: boundedDelay(goDurationMs(spec.probes?.interval ?? '5m'), MAX_PROBE_DELAY_MS, 10_000),
-    timeoutMs: boundedDelay(goDurationMs(spec.probes?.timeout ?? '10s'), MAX_PROBE_TIMEOUT_MS, 1_000),
+    scope: scopeOf(connection),
+    intervalMs: probeIntervalMsOf(connection),
+    timeoutMs: probeTimeoutMsOf(connection),
   };
 }
 

@@ -8,8 +8,9 @@ import type { IManageConnection } from '../../api/generated/types.ts';
 import { passphraseIsPredictable } from '../../api/validation/index.ts';
 import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
+import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
+import { applicationSourceOf, caBundleRefOf, encryptionRefsOf } from '../../api/connection.ts';
 import type {
   CertificateObservation,
   ObservedConnection,
@@ -20,7 +21,7 @@ import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { observeTokens, type TokenContext } from './token-observe.ts';
+import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -42,27 +43,8 @@ export function readingSecretsOnce(client: SecretReader): SecretReader {
   };
 }
 
-async function readSecret(
-  client: SecretReader,
-  namespace: string,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Secret | undefined> {
-  try {
-    return await client.get(secrets, { namespace, name }, signal ? { signal } : {});
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
-}
-
 function keysOf(secret: Secret | undefined): string[] {
   return Object.keys(secret?.data ?? {}).sort();
-}
-
-function decode(secret: Secret | undefined, key: string): string | undefined {
-  const value = secret?.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }
 
 function observeSecret(name: string, secret: Secret | undefined): SecretObservation {
@@ -70,7 +52,7 @@ function observeSecret(name: string, secret: Secret | undefined): SecretObservat
 }
 
 function observePassphrase(name: string, key: string, secret: Secret | undefined): PassphraseObservation {
-  const value = decode(secret, key);
+  const value = secretValue(secret, key);
   if (value === undefined) return { ...observeSecret(name, secret), key };
   const predictable = passphraseIsPredictable(value);
   return {
@@ -82,7 +64,7 @@ function observePassphrase(name: string, key: string, secret: Secret | undefined
 }
 
 function observeCertificate(name: string, secret: Secret | undefined): CertificateObservation {
-  const pem = decode(secret, 'tls.crt');
+  const pem = secretValue(secret, 'tls.crt');
   if (pem === undefined) return observeSecret(name, secret);
   try {
     return { ...observeSecret(name, secret), notAfter: new Date(new X509Certificate(pem).validTo).toISOString() };
@@ -118,7 +100,7 @@ export async function observeConnection(
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
   const read = (name: string | undefined) =>
-    name === undefined ? Promise.resolve(undefined) : readSecret(client, namespace, name, signal);
+    name === undefined ? Promise.resolve(undefined) : readSecret(client, { namespace, name }, signal);
   const encryption = spec.tokens?.encryption;
   const [clientSecret, credentials, passphrase, certificate, caBundle] = await Promise.all([
     read(spec.clientSecretRef?.name),
@@ -127,10 +109,11 @@ export async function observeConnection(
     read(encryption?.certificateSecretRef?.name),
     read(spec.caBundleSecretRef?.name),
   ]);
-  const secretsObserved = observeSecrets(spec, { clientSecret, credentials, passphrase, certificate, caBundle });
+  const secretsObserved = observeSecrets(connection, { clientSecret, credentials, passphrase, certificate, caBundle });
   if (!probes || !probesDue(connection, facts, secretsObserved, context.now)) return secretsObserved;
-  const application = await clientIdOf(client, spec, clientSecret, probes, signal);
-  const ca = spec.caBundleSecretRef ? decode(caBundle, spec.caBundleSecretRef.key ?? 'ca.crt') : undefined;
+  const application = await clientIdOf(client, connection, clientSecret, probes, signal);
+  const caRef = caBundleRefOf(connection);
+  const ca = caRef ? secretValue(caBundle, caRef.key) : undefined;
   const owner = `${namespace}/${connection.metadata?.name ?? ''}`;
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
@@ -146,9 +129,9 @@ export async function observeConnection(
       : {}),
     ...(tokenCa ? { ca: tokenCa } : {}),
     credentials: {
-      username: decode(credentials, 'username'),
-      password: decode(credentials, 'password'),
-      refreshToken: decode(credentials, 'refreshToken'),
+      username: secretValue(credentials, 'username'),
+      password: secretValue(credentials, 'password'),
+      refreshToken: secretValue(credentials, 'refreshToken'),
     },
   });
   return { ...probed, tokens };
@@ -157,27 +140,22 @@ export async function observeConnection(
 /** The client id to ask iManage with, and where it is kept (the words status may use). */
 async function clientIdOf(
   client: SecretReader,
-  spec: IManageConnection['spec'],
+  connection: IManageConnection,
   clientSecret: Secret | undefined,
   probes: ProbeContext,
   signal?: AbortSignal,
 ): Promise<{ id: string; secret?: string; source: string; operators?: true } | undefined> {
-  const own = decode(clientSecret, 'clientId');
-  const ownSecret = decode(clientSecret, 'clientSecret');
-  if (own !== undefined) {
-    return {
-      id: own,
-      ...(ownSecret !== undefined ? { secret: ownSecret } : {}),
-      source: `Secret '${spec.clientSecretRef!.name}' key clientId`,
-    };
-  }
-  if (spec.connectionType !== 'Cloud' || spec.clientSecretRef || !probes.defaultClientSecret) return undefined;
-  const { namespace, name } = probes.defaultClientSecret;
-  const found = await readSecret(client, namespace, name, signal);
-  const id = decode(found, 'clientId');
-  const secret = decode(found, 'clientSecret');
-  const source = "the operator's default application (--default-client-secret)";
-  return id === undefined ? undefined : { id, ...(secret !== undefined ? { secret } : {}), source, operators: true };
+  const where = applicationSourceOf(connection, probes.defaultClientSecret);
+  if (!where) return undefined;
+  // The connection's own Secret was read with the others; the operator's default is read now.
+  const found = where.operators ? await readSecret(client, where, signal) : clientSecret;
+  const id = secretValue(found, 'clientId');
+  const secret = secretValue(found, 'clientSecret');
+  if (id === undefined) return undefined;
+  const source = where.operators
+    ? "the operator's default application (--default-client-secret)"
+    : `Secret '${where.name}' key clientId`;
+  return { id, ...(secret !== undefined ? { secret } : {}), source, ...(where.operators ? { operators: true } : {}) };
 }
 
 interface ReadSecrets {
@@ -188,30 +166,21 @@ interface ReadSecrets {
   readonly caBundle?: Secret;
 }
 
-function observeSecrets(spec: IManageConnection['spec'], secrets: ReadSecrets): ObservedConnection {
+function observeSecrets(connection: IManageConnection, secrets: ReadSecrets): ObservedConnection {
   const { clientSecret, credentials, passphrase, certificate, caBundle } = secrets;
-  const encryption = spec.tokens?.encryption;
+  const spec = connection.spec;
+  const encryption = encryptionRefsOf(connection);
+  const caRef = caBundleRefOf(connection);
   return {
-    ...(spec.caBundleSecretRef
-      ? {
-          caBundle: {
-            ...observeSecret(spec.caBundleSecretRef.name, caBundle),
-            key: spec.caBundleSecretRef.key ?? 'ca.crt',
-          },
-        }
-      : {}),
+    ...(caRef ? { caBundle: { ...observeSecret(caRef.name, caBundle), key: caRef.key } } : {}),
     ...(spec.clientSecretRef ? { clientSecret: observeSecret(spec.clientSecretRef.name, clientSecret) } : {}),
     ...(spec.auth?.credentialsSecretRef
       ? { credentials: observeSecret(spec.auth.credentialsSecretRef.name, credentials) }
       : {}),
     ...(encryption
       ? {
-          passphrase: observePassphrase(
-            encryption.passphraseSecretRef.name,
-            encryption.passphraseSecretRef.key ?? 'passphrase',
-            passphrase,
-          ),
-          certificate: observeCertificate(encryption.certificateSecretRef.name, certificate),
+          passphrase: observePassphrase(encryption.passphrase.name, encryption.passphrase.key, passphrase),
+          certificate: observeCertificate(encryption.certificate.name, certificate),
         }
       : {}),
   };

@@ -13,11 +13,11 @@ import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { nextLookInMs } from './controller.ts';
 import { connectionFacts } from './facts.ts';
-import { type TokenContext, observeTokens } from './token-observe.ts';
-import { tokensVerdict } from './token-outcomes.ts';
-import { MIN_REFRESH_INTERVAL_MS } from './token-schedule.ts';
-import { TokenStore } from './token-store.ts';
-import { MemorySecrets } from './memory-secrets-testing.ts';
+import { type TokenContext, observeTokens } from '../../tokens/observe.ts';
+import { tokensVerdict } from '../../tokens/outcomes.ts';
+import { MIN_REFRESH_INTERVAL_MS } from '../../tokens/schedule.ts';
+import { TokenStore } from '../../tokens/store.ts';
+import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 
 const CLIENT = { clientId: 'instant-app', clientSecret: 'canary-instant-secret-5d1e' };
 

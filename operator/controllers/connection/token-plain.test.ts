@@ -7,8 +7,8 @@ import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import type { RecordedEvent } from '../../runtime/events.ts';
 import { decideConnection } from './decide.ts';
 import type { ObservedConnection, TokenObservation } from './observed.ts';
-import { maintainTokens, type TokenDeps } from './token-flow.ts';
-import { tokenLifecycle } from './token-lifecycle.ts';
+import { maintainTokens, type TokenDeps } from '../../tokens/flow.ts';
+import { tokenLifecycle } from '../../tokens/lifecycle.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const connection = mergePatch(baseConnection(), {

@@ -2,6 +2,7 @@
 // the connection's token) → decide → apply. Re-checked at its connection's probe interval with
 // jitter, and at once when the spec, the connection's readiness or the connection's token changes.
 
+import { connectionKey } from '../../api/connection.ts';
 import type { IManageConnection, WorkspaceRepository } from '../../api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
 import { findCondition, Ready, Reconciling } from '../../runtime/conditions.ts';
@@ -11,7 +12,7 @@ import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { refOf } from '../../runtime/watch.ts';
 import { blockedBeforeResolution, decideRepository, type RepositoryDecision } from './decide.ts';
-import { connectionIntervalMs, connectionKey, observeResolution, type ResolutionDeps } from './observe.ts';
+import { connectionIntervalMs, observeResolution, type ResolutionDeps } from './observe.ts';
 import type { ObservedRepository } from './observed.ts';
 
 export const KIND = 'WorkspaceRepository';
@@ -104,7 +105,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       if (!deps) return;
       repositories.addIndex(BY_CONNECTION, (r) => {
         const name = r.spec?.connectionRef?.name;
-        return name ? connectionKey(r.metadata.namespace ?? 'default', name) : undefined;
+        return name ? connectionKey(r.metadata.namespace, name) : undefined;
       });
       repositories.on({ delete: forget });
       deps.tokens.onChange((key) => {

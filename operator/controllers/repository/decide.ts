@@ -3,6 +3,7 @@
 // connection's decide.ts does); ConnectionReady, ResolverValid, Resolved and AccessVerified each
 // summarise their part of the chain, and Ready is over all of them.
 
+import { profileOf } from '../../api/connection.ts';
 import type {
   IManageConnection,
   Resolution as ResolutionStatus,
@@ -89,7 +90,7 @@ const specIsValid: Check<Input> = ({ repository }) => invalidSpec(repository);
 const profileRulesHold: Check<Input> = ({ repository, observed }) => {
   const spec = observed.connection?.spec;
   if (!spec) return undefined;
-  const facts = { profile: spec.profile ?? 'Generic', ...(spec.library ? { library: spec.library } : {}) };
+  const facts = { profile: profileOf(observed.connection!), ...(spec.library ? { library: spec.library } : {}) };
   const [first, ...rest] = repositoryProfileProblems(facts, repository.spec);
   if (!first) return undefined;
   const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';

@@ -3,8 +3,9 @@
 // SearchLoad (identical searches shared, a concurrency limit per connection, per-host backoff
 // shared with the probes). Without a token nothing is sent: the repository waits for its connection.
 
+import { caBundleRefOf, connectionKey, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
+import { readSecretKey } from '../../runtime/kube/secrets.ts';
 import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../../api/generated/types.ts';
-import { specCustomerId } from '../../api/customer-id.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
 import type { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
@@ -57,16 +58,9 @@ export function createResolutionDeps(options: {
   return { tokens, load, listings: new FolderListings(clock), network, accessChecks: new Map(), ...counted };
 }
 
-/** How often the connection is probed; the repository re-checks as often (schema default 5m). */
-export function connectionIntervalMs(connection: IManageConnection): number {
-  return boundedDelay(goDurationMs(connection.spec.probes?.interval ?? '5m'), MAX_PROBE_DELAY_MS, 10_000);
-}
-
-function timeoutMs(connection: IManageConnection): number {
-  return boundedDelay(goDurationMs(connection.spec.probes?.timeout ?? '10s'), MAX_PROBE_TIMEOUT_MS, 1_000);
-}
-
-export const connectionKey = (namespace: string, name: string) => `${namespace}/${name}`;
+/** How often the connection is probed; the repository re-checks as often. */
+export const connectionIntervalMs = probeIntervalMsOf;
+const timeoutMs = probeTimeoutMsOf;
 
 interface Io {
   readonly client: Pick<KubeClient, 'get'>;
@@ -81,15 +75,14 @@ export async function observeResolution(
 ): Promise<Resolution> {
   const namespace = repository.metadata.namespace ?? 'default';
   const key = connectionKey(namespace, connection.metadata.name ?? '');
-  let customerId: string | undefined;
+  let tokenCustomerId: string | undefined;
   try {
-    customerId = deps.tokens.get(key, io.clock.now()).customerId;
+    tokenCustomerId = deps.tokens.get(key, io.clock.now()).customerId;
   } catch (error) {
     if (!(error instanceof NoAccessToken)) throw error;
     return { kind: 'NoAccessToken', reason: error.reason, message: error.message };
   }
-  customerId ??= specCustomerId(connection.spec) ?? connection.status?.server?.customerId;
-  const library = repository.spec.library ?? connection.spec.library ?? connection.status?.server?.libraries?.[0];
+  const { customerId, library } = targetOf(connection, { library: repository.spec.library, tokenCustomerId });
   if (!customerId) return { kind: 'NoTarget', missing: 'customerId' };
   if (!library) return { kind: 'NoTarget', missing: 'library' };
   const ctx = await resolveContext(repository, connection, { key, customerId, library }, deps, io);
@@ -138,16 +131,8 @@ async function resolveContext(
  * Ready, and no resolution runs), so a Secret gone meanwhile means the system roots.
  */
 async function caBundle(client: Io['client'], connection: IManageConnection): Promise<string | undefined> {
-  const ref = connection.spec.caBundleSecretRef;
-  if (!ref) return undefined;
-  try {
-    const secret = await client.get(secrets, { namespace: connection.metadata.namespace ?? 'default', name: ref.name });
-    const value = secret.data?.[ref.key ?? 'ca.crt'];
-    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  const ref = caBundleRefOf(connection);
+  return ref ? readSecretKey(client, { namespace: connection.metadata.namespace ?? 'default', ...ref }) : undefined;
 }
 
 /** A static entry resolved (and its missing folders created with ensureFolders); a dynamic one only planned. */

@@ -2,24 +2,25 @@
 // tokens at iManage when the connection is deleted (best effort, bounded, never blocking for
 // long), the metrics of held tokens, and a reconcile when a sign-in finished on any replica.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { imanageConnections } from '../../api/kinds.ts';
-import { IManageOAuthClient } from '../../imanage/oauth.ts';
-import type { EngineContext } from '../../runtime/engine.ts';
-import { targetOf } from '../../runtime/events.ts';
-import type { TokenExpiry } from '../../runtime/metrics.ts';
-import { ConflictError, NotFoundError } from '../../runtime/kube/errors.ts';
-import { secrets } from '../../runtime/kube/resources.ts';
-import { refOf } from '../../runtime/watch.ts';
-import type { AccessTokens } from '../../tokens/access.ts';
-import { RELINK_ANNOTATION } from '../../tokens/link-annotations.ts';
-import type { LinkService } from '../../tokens/ports.ts';
-import type { TokenObservation } from './observed.ts';
-import type { ProbeContext } from './observe.ts';
-import { connectionKey } from './token-flow.ts';
-import type { TokenContext } from './token-observe.ts';
-import { plainTokensEvent } from './token-outcomes.ts';
-import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './token-store.ts';
+import { applicationSourceOf, caBundleRefOf, connectionKeyOf } from '../api/connection.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { imanageConnections } from '../api/kinds.ts';
+import { IManageOAuthClient } from '../imanage/oauth.ts';
+import type { EngineContext } from '../runtime/engine.ts';
+import { targetOf } from '../runtime/events.ts';
+import type { TokenExpiry } from '../runtime/metrics.ts';
+import { ConflictError, NotFoundError } from '../runtime/kube/errors.ts';
+import { secrets } from '../runtime/kube/resources.ts';
+import { refOf } from '../runtime/watch.ts';
+import type { AccessTokens } from './access.ts';
+import { RELINK_ANNOTATION } from './link-annotations.ts';
+import type { LinkService } from './ports.ts';
+import type { TokenObservation } from './observation.ts';
+import type { HostOverrides, ProbeGuard } from '../imanage/network.ts';
+import type { HostPhases } from '../imanage/probe-cache.ts';
+import type { TokenContext } from './observe.ts';
+import { plainTokensEvent } from './outcomes.ts';
+import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './store.ts';
 
 export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
@@ -34,11 +35,22 @@ export interface TokenOptions {
   readonly requireEncryption?: boolean;
 }
 
+/** What tokens share with the probes: the network settings, and where the operator's default application is. */
+export interface TokenNetwork {
+  readonly settings: {
+    readonly overrides: HostOverrides;
+    readonly blocked: ProbeGuard;
+    readonly hosts?: HostPhases;
+  };
+  /** The operator-wide application of Cloud connections without clientSecretRef. */
+  readonly defaultClientSecret?: { readonly namespace: string; readonly name: string };
+}
+
 export interface TokenLifecycle {
   readonly context: TokenContext;
   readonly options: TokenOptions;
   /** Where the operator's default application is (Cloud connections without clientSecretRef). */
-  readonly defaultClientSecret?: ProbeContext['defaultClientSecret'];
+  readonly defaultClientSecret?: TokenNetwork['defaultClientSecret'];
   track(connection: IManageConnection, observed: TokenObservation | undefined): void;
   forget(connection: IManageConnection): void;
   onUpdate(old: IManageConnection, current: IManageConnection): void;
@@ -65,7 +77,7 @@ export class BoundedSet {
   }
 }
 
-export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, options: TokenOptions): TokenLifecycle {
+export function tokenLifecycle(engine: EngineContext, probes: TokenNetwork, options: TokenOptions): TokenLifecycle {
   const expiries = new Map<string, TokenExpiry[]>();
   /** Connections (uid) already warned that their tokens are stored unencrypted: one Event each per process. */
   const warnedPlain = new Set<string>();
@@ -100,17 +112,17 @@ export function tokenLifecycle(engine: EngineContext, probes: ProbeContext, opti
       const { namespace, name } = refOf(connection);
       const of = (token: TokenExpiry['token'], at: string | undefined): TokenExpiry[] =>
         at ? [{ namespace, name, token, expiresAt: new Date(at) }] : [];
-      expiries.set(connectionKey(connection), [
+      expiries.set(connectionKeyOf(connection), [
         ...of('access', payload?.access_token_expires_at),
         ...of('refresh', payload?.refresh_token ? payload.refresh_token_expires_at : undefined),
       ]);
     },
     forget(connection) {
-      expiries.delete(connectionKey(connection));
+      expiries.delete(connectionKeyOf(connection));
       context.discoveries.delete(connection.metadata.uid ?? '');
       context.refusedSeeds?.delete(connection.metadata.uid ?? '');
       warnedPlain.delete(connection.metadata.uid ?? '');
-      options.accessTokens.forget(connectionKey(connection));
+      options.accessTokens.forget(connectionKeyOf(connection));
     },
     onUpdate(old, current) {
       const watched = (o: IManageConnection) =>
@@ -151,7 +163,7 @@ export async function releaseTokens(
     new Promise<'timeout'>((resolve) => setTimeout(resolve, REVOKE_BOUND_MS, 'timeout').unref()),
   ]);
   if (revoked !== 'revoked')
-    ctx.logger.info({ connection: connectionKey(connection), err: revoked }, 'tokens not revoked at iManage');
+    ctx.logger.info({ connection: connectionKeyOf(connection), err: revoked }, 'tokens not revoked at iManage');
   await dropFinalizer(ctx, connection);
 }
 
@@ -201,11 +213,9 @@ async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection:
 
 /** The client id and secret the tokens were issued to: the connection's own, or for Cloud the operator's default. */
 async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection) {
-  const ref = connection.spec.clientSecretRef;
-  const fallback = connection.spec.connectionType === 'Cloud' ? tokens.defaultClientSecret : undefined;
-  const where = ref ? { namespace: connection.metadata.namespace ?? 'default', name: ref.name } : fallback;
+  const where = applicationSourceOf(connection, tokens.defaultClientSecret);
   if (!where) return undefined;
-  const secret = await ctx.client.get(secrets, where);
+  const secret = await ctx.client.get(secrets, { namespace: where.namespace, name: where.name });
   const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
   const clientSecret = read('clientSecret');
   return { clientId: read('clientId'), ...(clientSecret ? { clientSecret } : {}) };
@@ -213,12 +223,12 @@ async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connect
 
 /** The CA bundle iManage's certificate is checked against, as for every other call to it. */
 async function caBundleOf(ctx: EngineContext, connection: IManageConnection): Promise<string | undefined> {
-  const ref = connection.spec.caBundleSecretRef;
+  const ref = caBundleRefOf(connection);
   if (!ref) return undefined;
   const secret = await ctx.client.get(secrets, {
     namespace: connection.metadata.namespace ?? 'default',
     name: ref.name,
   });
-  const value = secret.data?.[ref.key ?? 'ca.crt'];
+  const value = secret.data?.[ref.key];
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }

@@ -1,7 +1,7 @@
 // The token Secret of one connection, read and written by the one store the controller and the
 // interactive link share. Every write is conditional: a create fails if the Secret appeared, a
 // replace carries the resourceVersion it read, so two writers (the leader refreshing, a replica
-// finishing a sign-in) never overwrite each other's tokens unseen (token-flow.ts decides what a
+// finishing a sign-in) never overwrite each other's tokens unseen (flow.ts decides what a
 // conflict means). The key material is read on demand, like every Secret the connection names.
 //
 // Ownership: a connection's author may name any Secret as spec.tokens.secretName, including another
@@ -10,21 +10,24 @@
 // annotation adopts it for this connection by name. Anything else is TokenSecretNotOwned: nothing is
 // read from it, sent anywhere, or changed (issue 18: connection B read and took over A's tokens).
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { imanageConnections } from '../../api/kinds.ts';
-import type { IssuedTokens } from '../../imanage/oauth.ts';
-import type { KubeClient } from '../../runtime/kube/client.ts';
-import { NotFoundError } from '../../runtime/kube/errors.ts';
-import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from '../../tokens/envelope.ts';
-import { type CertificateKey, readCertificateKey } from '../../tokens/keys.ts';
-import { lastLink, linkedAnnotations } from '../../tokens/link-annotations.ts';
-import type { ConnectionIdentity, TokenSink } from '../../tokens/ports.ts';
-import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from '../../tokens/stored.ts';
-import { payloadOf } from './token-schedule.ts';
+import { encryptionRefsOf } from '../api/connection.ts';
+import { tokenSecretNameOf } from '../api/connection.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { imanageConnections } from '../api/kinds.ts';
+import type { IssuedTokens } from '../imanage/oauth.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import { NotFoundError } from '../runtime/kube/errors.ts';
+import { type Secret, secrets } from '../runtime/kube/resources.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from './envelope.ts';
+import { type CertificateKey, readCertificateKey } from './keys.ts';
+import { lastLink, linkedAnnotations } from './link-annotations.ts';
+import type { RewriteReason } from './plan.ts';
+import type { ConnectionIdentity, TokenSink } from './ports.ts';
+import { encryptedTokenSecret, plainTokenSecret, readStoredSecret, type StoredPayload } from './stored.ts';
+import { payloadOf } from './schedule.ts';
 
 /** Annotation on the connection that a finished sign-in sets: the leader's watch reconciles on it. */
-export { LINKED_AT_ANNOTATION } from '../../tokens/link-annotations.ts';
+export { LINKED_AT_ANNOTATION } from './link-annotations.ts';
 
 /** On a token Secret with no controller owner: the name of the connection that may take it over. */
 export const ADOPT_BY_ANNOTATION = `${imanageConnections.group}/adopt-by`;
@@ -42,16 +45,13 @@ export interface LoadedTokens {
    * Stored in another format or under the previous passphrase, or adopted (no owner yet): rewrite it in
    * the current one, with this connection as its controller.
    */
-  readonly rewrite: boolean;
+  readonly rewrite?: RewriteReason | undefined;
   /** The key fingerprint the Secret records, when encrypted. */
   readonly fingerprint?: string;
 }
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
-export function tokenSecretName(connection: IManageConnection): string {
-  return connection.spec.tokens?.secretName ?? `${connection.metadata.name}-tokens`;
-}
 
 export class TokenStore implements TokenSink {
   readonly #client: SecretClient & Pick<KubeClient, 'patch'>;
@@ -69,29 +69,34 @@ export class TokenStore implements TokenSink {
    * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable.
    */
   async load(connection: IManageConnection, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
-    const name = tokenSecretName(connection);
+    const name = tokenSecretNameOf(connection);
     const secret = await getOrUndefined(this.#client, connection.metadata.namespace ?? 'default', name);
     if (!secret) return undefined;
     const adopted = ownership(secret, connection) === 'adopted';
     const loaded = await this.#open(secret, name, material);
-    return adopted ? { ...loaded, rewrite: true } : loaded;
+    return adopted ? { ...loaded, rewrite: 'Adopted' } : loaded;
   }
 
   async #open(secret: Secret, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
-    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, rewrite: material !== undefined };
+    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, ...(material ? { rewrite: 'Encrypt' } : {}) };
     if (!material) throw new EncryptionRemoved(name);
     const { fingerprint } = stored.sealed;
     // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
     const verifier = hasPassphraseVerifier(stored.sealed);
     try {
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: verifier, fingerprint };
+      return {
+        payload: payload as StoredPayload,
+        resourceVersion,
+        ...(verifier ? { rewrite: 'PassphraseVerifier' as const } : {}),
+        fingerprint,
+      };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
       const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
-      return { payload: payload as StoredPayload, resourceVersion, rewrite: true, fingerprint };
+      return { payload: payload as StoredPayload, resourceVersion, rewrite: 'PreviousPassphrase', fingerprint };
     }
   }
 
@@ -103,7 +108,7 @@ export class TokenStore implements TokenSink {
     resourceVersion: string | undefined,
   ): Promise<{ resourceVersion: string; fingerprint?: string }> {
     const namespace = connection.metadata.namespace ?? 'default';
-    const name = tokenSecretName(connection);
+    const name = tokenSecretNameOf(connection);
     const owner = {
       apiVersion: `${imanageConnections.group}/${imanageConnections.version}`,
       kind: imanageConnections.kind,
@@ -215,7 +220,8 @@ export async function readKeyMaterial(
   connection: IManageConnection,
 ): Promise<KeyMaterial | undefined> {
   const encryption = connection.spec.tokens?.encryption;
-  if (!encryption) return undefined;
+  const refs = encryptionRefsOf(connection);
+  if (!encryption || !refs) return undefined;
   const namespace = connection.metadata.namespace ?? 'default';
   const read = (name: string) => getOrUndefined(client, namespace, name);
   const previousRef = encryption.previousPassphraseSecretRef;
@@ -225,10 +231,10 @@ export async function readKeyMaterial(
     previousRef ? read(previousRef.name) : Promise.resolve(undefined),
   ]);
   const tls = { 'tls.crt': decoded(certificate, 'tls.crt') ?? '', 'tls.key': decoded(certificate, 'tls.key') ?? '' };
-  const previousPassphrase = previousRef ? decoded(previous, previousRef.key ?? 'passphrase') : undefined;
+  const previousPassphrase = previousRef ? decoded(previous, refs.previousPassphrase!.key) : undefined;
   return {
     certificate: readCertificateKey(tls),
-    passphrase: decoded(passphrase, encryption.passphraseSecretRef.key ?? 'passphrase') ?? '',
+    passphrase: decoded(passphrase, refs.passphrase.key) ?? '',
     ...(previousPassphrase !== undefined ? { previousPassphrase } : {}),
   };
 }

@@ -1,29 +1,34 @@
-// The token part of observe: the key material, the token pass (token-flow.ts), and with a token
+// The token part of observe: the key material, the token pass (flow.ts), and with a token
 // in hand GET /api, so that the reachability check completes (customer id, library, version).
 // GET /api is asked once per probe interval per connection, or at once when the token changed.
 // It also names the user the tokens act as, which no token response does: the payload records it
 // (status.tokens.account, and the consuming product reads it from the Secret), written after a
 // link, a take-over or a fresh grant, and again only when the user changes.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { type Discovery, discover } from '../../imanage/discovery.ts';
-import { WorkApiError } from '../../imanage/work-errors.ts';
-import type { KubeClient } from '../../runtime/kube/client.ts';
-import { ConflictError } from '../../runtime/kube/errors.ts';
-import { EncryptionKeyError } from '../../tokens/keys.ts';
-import type { ConnectionFacts } from './facts.ts';
-import type { TokenObservation } from './observed.ts';
-import { type KeyMaterial, readKeyMaterial } from './token-store.ts';
-import { accessTokenValid, sha256 } from './token-schedule.ts';
-import { maintainTokens, type TokenDeps, type TokenInputs } from './token-flow.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { type Discovery, discover } from '../imanage/discovery.ts';
+import { WorkApiError } from '../imanage/work-errors.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import { ConflictError } from '../runtime/kube/errors.ts';
+import { EncryptionKeyError } from './keys.ts';
+import type { TokenObservation } from './observation.ts';
+import { type KeyMaterial, readKeyMaterial } from './store.ts';
+import { accessTokenValid, sha256 } from './schedule.ts';
+import { maintainTokens, type TokenDeps, type TokenInputs } from './flow.ts';
 
 export interface TokenContext extends TokenDeps {
   /** GET /api answers, per connection uid: asked again after the interval or with a new token. */
   readonly discoveries: Map<string, { readonly token: string; readonly at: number; readonly found: Discovery }>;
 }
 
+/** How often GET /api is asked again, and how long a request to iManage may take. */
+export interface TokenTiming {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
 export interface TokenObserveInputs {
-  readonly facts: ConnectionFacts;
+  readonly facts: TokenTiming;
   readonly application?: TokenInputs['application'];
   readonly ca?: string;
   readonly credentials: {

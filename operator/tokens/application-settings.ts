@@ -5,9 +5,10 @@
 // cannot be compared: status.tokens.refreshTokenExpiresAt assumes iManage's default of 365 days.
 // Pure: it reads only the stored payload, where both answers are recorded.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { guideSays, type Profile, type SeedRule } from '../../api/schemas/profiles.ts';
-import type { StoredPayload } from '../../tokens/stored.ts';
+import { grantOf, profileOf } from '../api/connection.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { guideSays, type Profile, type SeedRule } from '../api/schemas/profiles.ts';
+import type { StoredPayload } from './stored.ts';
 
 export interface SettingMismatch {
   /** The Control Center setting to change, as Control Center names it. */
@@ -40,8 +41,8 @@ const ACCESS = 'Access Token Expiry';
 
 /** The settings that differ, blocking ones first; empty when the responses agree or told nothing. */
 export function applicationMismatches(connection: IManageConnection, payload: StoredPayload): SettingMismatch[] {
-  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
-  const profile = (connection.spec.profile ?? 'Generic') as Profile;
+  const grant = grantOf(connection);
+  const profile = profileOf(connection) as Profile;
   const expected = EXPECTED[profile];
   const seed = expected && `profile ${profile} (${guideSays(expected.from)})`;
   const out: SettingMismatch[] = [];

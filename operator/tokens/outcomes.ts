@@ -2,13 +2,14 @@
 // status.tokens block, and the checks that need a token (customer id, library). Pure. Never a
 // token value: only times, the account, the Secret's name and the key fingerprint leave the payload.
 
-import { specCustomerId } from '../../api/customer-id.ts';
-import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
+import { specCustomerId } from '../api/customer-id.ts';
+import type { KeyProblem } from './keys.ts';
+import { grantOf } from '../api/connection.ts';
+import type { IManageConnection, IManageConnectionStatus } from '../api/generated/types.ts';
 import { applicationMismatches, mismatchWords } from './application-settings.ts';
-import type { RecordedEvent } from '../../runtime/events.ts';
-import type { KeyProblem } from '../../tokens/keys.ts';
-import type { TokenObservation } from './observed.ts';
-import { refreshTokenEndsSoon } from './token-schedule.ts';
+import type { RecordedEvent } from '../runtime/events.ts';
+import type { TokenObservation } from './observation.ts';
+import { refreshTokenEndsSoon } from './schedule.ts';
 
 export type TokensReason =
   | 'Linked'
@@ -92,7 +93,7 @@ export function tokensVerdict(
 
 function seedWords(connection: IManageConnection): string {
   const ref = connection.spec.auth?.credentialsSecretRef?.name;
-  if ((connection.spec.auth?.grant ?? 'AuthorizationCode') !== 'AuthorizationCode' || !ref) return '';
+  if (grantOf(connection) !== 'AuthorizationCode' || !ref) return '';
   return (
     `; the refresh token seeded in Secret '${ref}' key refreshToken was taken over and rotated: it no longer ` +
     'works, and the only live copy is in the token Secret'
@@ -184,7 +185,7 @@ function failureVerdict(t: TokenObservation, connection: IManageConnection): Tok
 }
 
 function grantNotSupported(connection: IManageConnection, detail: string): string {
-  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
+  const grant = grantOf(connection);
   const words =
     grant === 'ClientCredentials'
       ? 'this iManage server or application does not allow the client credentials grant; use Password or ' +

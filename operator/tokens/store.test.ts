@@ -2,11 +2,11 @@
 // only a Secret whose controller owner is its own uid, or one with no controller that an adopt-by
 // annotation hands to it by name. Every other Secret is refused before anything is read from it.
 import { describe, expect, it } from 'vitest';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import type { Secret } from '../../runtime/kube/resources.ts';
-import { Keyrings } from '../../tokens/envelope.ts';
-import { plainTokenSecret } from '../../tokens/stored.ts';
-import { ADOPT_BY_ANNOTATION, TokenSecretNotOwned, TokenStore } from './token-store.ts';
+import { baseConnection, mergePatch } from '../api/validation/fixtures.ts';
+import type { Secret } from '../runtime/kube/resources.ts';
+import { Keyrings } from './envelope.ts';
+import { plainTokenSecret } from './stored.ts';
+import { ADOPT_BY_ANNOTATION, TokenSecretNotOwned, TokenStore } from './store.ts';
 
 const connection = mergePatch(baseConnection(), {
   metadata: { name: 'b', uid: 'uid-b' },

@@ -3,17 +3,16 @@
 // through refreshes without writing again, and writes it again only when the user changes. The
 // simulator plays iManage on loopback; the token Secret lives in an in-memory API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../../simulator/index.ts';
-import { scenario, SECRETS, VANITY } from '../../../simulator/testing/fixture.ts';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import { HostPhases } from '../../imanage/probe-cache.ts';
-import { AccessTokens } from '../../tokens/access.ts';
-import { Keyrings } from '../../tokens/envelope.ts';
-import { connectionFacts } from './facts.ts';
-import { type TokenContext, observeTokens } from './token-observe.ts';
-import { TokenStore } from './token-store.ts';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.ts';
+import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { baseConnection, mergePatch } from '../api/validation/fixtures.ts';
+import { HostOverrides, ProbeGuard } from '../imanage/network.ts';
+import { HostPhases } from '../imanage/probe-cache.ts';
+import { AccessTokens } from './access.ts';
+import { Keyrings } from './envelope.ts';
+import { type TokenContext, observeTokens } from './observe.ts';
+import { TokenStore } from './store.ts';
 import { MemorySecrets } from './memory-secrets-testing.ts';
 
 let sim: RunningSimulator;
@@ -51,7 +50,7 @@ function setup(options: { hosts?: HostPhases } = {}) {
   };
   const pass = () =>
     observeTokens(secrets as never, connection, context, {
-      facts: connectionFacts(connection),
+      facts: { intervalMs: 300_000, timeoutMs: 10_000 },
       application: { clientId: 'web-app', clientSecret: SECRETS.webApp },
       ca: sim.caPem,
       credentials: { username: 'jsmith', password: SECRETS.jsmith },

@@ -1,7 +1,7 @@
 // Token Secrets in memory, with resourceVersions and conditional writes as the API server has them:
 // for the token pass tests that run against the simulator without an API server.
-import { ConflictError, NotFoundError } from '../../runtime/kube/errors.ts';
-import type { Secret } from '../../runtime/kube/resources.ts';
+import { ConflictError, NotFoundError } from '../runtime/kube/errors.ts';
+import type { Secret } from '../runtime/kube/resources.ts';
 
 /** Secrets by name, with resourceVersions and conditional writes as the API server has them. */
 export class MemorySecrets {

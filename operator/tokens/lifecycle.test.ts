@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedSet } from './token-lifecycle.ts';
+import { BoundedSet } from './lifecycle.ts';
 
 describe('BoundedSet (the uids whose tokens were revoked on deletion)', () => {
   it('remembers what was added, and forgets the oldest past its cap', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { payloadOf, refreshAt, refreshTokenEndsSoon, REFRESH_TOKEN_LIFETIME_MS } from './token-schedule.ts';
-import type { StoredPayload } from '../../tokens/stored.ts';
+import { payloadOf, refreshAt, refreshTokenEndsSoon, REFRESH_TOKEN_LIFETIME_MS } from './schedule.ts';
+import type { StoredPayload } from './stored.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const stored = (lifeMs: number): StoredPayload => ({

@@ -2,8 +2,8 @@
 // a restarted operator keeps every connection's schedule instead of refreshing all at once. Pure.
 
 import { createHash } from 'node:crypto';
-import type { IssuedTokens, RefreshedTokens } from '../../imanage/oauth.ts';
-import type { StoredPayload } from '../../tokens/stored.ts';
+import type { IssuedTokens, RefreshedTokens } from '../imanage/oauth.ts';
+import type { StoredPayload } from './stored.ts';
 
 /** iManage's default refresh-token lifetime (Control Center): 365 days from its issue. */
 export const REFRESH_TOKEN_LIFETIME_MS = 365 * 86_400_000;

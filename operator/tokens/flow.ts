@@ -9,30 +9,40 @@
 // works and the next leader refreshes with it; with strict rotation it is dead and the connection
 // shows RefreshTokenRevoked with what to do. No order of steps can avoid that with strict rotation.
 
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { specCustomerId } from '../../api/customer-id.ts';
-import { goDurationMs } from '../../api/duration.ts';
-import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../../imanage/oauth.ts';
-import type { HostPhases } from '../../imanage/probe-cache.ts';
-import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../../imanage/oauth-errors.ts';
-import { ConflictError } from '../../runtime/kube/errors.ts';
-import type { Logger } from '../../runtime/log.ts';
-import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import type { AccessTokens } from '../../tokens/access.ts';
-import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from '../../tokens/envelope.ts';
-import { EncryptionKeyError } from '../../tokens/keys.ts';
-import { lastLink, RELINK_ANNOTATION } from '../../tokens/link-annotations.ts';
-import type { LinkService, SignIn } from '../../tokens/ports.ts';
-import { type StoredPayload, UnknownTokenSecret } from '../../tokens/stored.ts';
-import type { GrantKind, TokenObservation } from './observed.ts';
+import { specCustomerId } from '../api/customer-id.ts';
+import { connectionKeyOf, grantOf, pkceOf, refreshBeforeMsOf, scopeOf, tokenSecretNameOf } from '../api/connection.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { goDurationMs } from '../api/duration.ts';
+import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../imanage/oauth.ts';
+import type { HostPhases } from '../imanage/probe-cache.ts';
+import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../imanage/oauth-errors.ts';
+import { ConflictError } from '../runtime/kube/errors.ts';
+import type { Logger } from '../runtime/log.ts';
+import type { OperatorMetrics } from '../runtime/metrics.ts';
+import type { AccessTokens } from './access.ts';
+import { EncryptionKeyChanged, hasPassphraseVerifier, TokensUnreadable } from './envelope.ts';
+import { EncryptionKeyError } from './keys.ts';
+import { lastLink, RELINK_ANNOTATION } from './link-annotations.ts';
+import type { LinkService, SignIn } from './ports.ts';
+import { type StoredPayload, UnknownTokenSecret } from './stored.ts';
+import type { GrantKind, TokenObservation } from './observation.ts';
+import {
+  type Grant,
+  planAfterConflict,
+  planAfterRefusal,
+  planTokens,
+  planWithoutRefresh,
+  type RewriteReason,
+  type TokenPlan,
+  type TokenSituation,
+} from './plan.ts';
 import {
   EncryptionRemoved,
   type KeyMaterial,
   type LoadedTokens,
-  tokenSecretName,
   TokenSecretNotOwned,
   type TokenStore,
-} from './token-store.ts';
+} from './store.ts';
 import {
   accessTokenValid,
   payloadOf,
@@ -40,7 +50,7 @@ import {
   refreshAt,
   sha256,
   uselessLifeSeconds,
-} from './token-schedule.ts';
+} from './schedule.ts';
 
 export interface TokenDeps {
   readonly store: TokenStore;
@@ -96,14 +106,13 @@ const heldIn = (held: Held) => ({
     : {}),
 });
 
-export const connectionKey = (c: IManageConnection) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
 
 export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promise<TokenObservation> {
   const { connection } = input;
   const base = {
-    secretName: tokenSecretName(connection),
+    secretName: tokenSecretNameOf(connection),
     encrypted: connection.spec.tokens?.encryption !== undefined,
-    grant: connection.spec.auth?.grant ?? 'AuthorizationCode',
+    grant: grantOf(connection),
   } as const;
   if (input.material instanceof EncryptionKeyError) {
     const { message: detail, fieldPath: field, problem } = input.material;
@@ -121,7 +130,7 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   } catch (error) {
     const failure = failureOf(error, pass.grantInFlight, pass.seedInFlight);
     if (!failure) throw error;
-    if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKey(connection));
+    if (failure.kind !== 'Transient') deps.accessTokens.forget(connectionKeyOf(connection));
     return { ...base, ...pass.heldSoFar(), failure };
   }
 }
@@ -140,7 +149,7 @@ class TokenPass {
     this.#deps = deps;
     this.#input = input;
     this.#material = material;
-    this.#key = connectionKey(input.connection);
+    this.#key = connectionKeyOf(input.connection);
   }
 
   heldSoFar(): Partial<TokenObservation> {
@@ -149,15 +158,62 @@ class TokenPass {
 
   async run(): Promise<Partial<TokenObservation>> {
     let loaded = await this.#load();
-    if (loaded?.rewrite) loaded = await this.#rewrite(loaded);
     this.#held = loaded;
-    const seed = this.#seedToTakeOver(loaded?.payload);
-    if (seed !== undefined) return this.#finish(await this.#takeOver(seed), { seedSpent: true });
-    if (!loaded) return this.#withoutTokens();
-    if (loaded.payload.refresh_token_refused_at !== undefined) return this.#afterRefusal(loaded);
-    const due = refreshAt(loaded.payload, this.#refreshBeforeMs(), this.#jitterKey());
-    if (due !== undefined && due.getTime() <= this.#deps.now().getTime())
-      return this.#finish(await this.#refresh(loaded));
+    let plan = planTokens(this.#situation(loaded));
+    // A rewrite stores the same tokens; what to do with them is planned again (never a second rewrite).
+    if (plan.action === 'store' && loaded) {
+      loaded = await this.#rewrite(loaded, plan.reason);
+      this.#held = loaded;
+      plan = planTokens(this.#situation(loaded));
+    }
+    this.#deps.logger?.debug({ connection: this.#key, action: plan.action, reason: plan.reason }, 'token plan');
+    return this.#carryOut(plan, loaded);
+  }
+
+  /** What the planner needs to know: what is stored, the seed, and the schedule's settings. */
+  #situation(loaded: LoadedTokens | undefined): TokenSituation {
+    const seed = this.#input.credentials.refreshToken?.trim() || undefined;
+    const refused = seed !== undefined && this.#deps.refusedSeeds?.get(this.#uid()) === this.#seedAttempt(seed);
+    return {
+      grant: this.#grant() as Grant,
+      ...(loaded ? { stored: { payload: loaded.payload, rewrite: loaded.rewrite } } : {}),
+      ...(seed !== undefined ? { seed, seedRefusedBefore: refused } : {}),
+      now: this.#deps.now(),
+      refreshBeforeMs: this.#refreshBeforeMs(),
+      jitterKey: this.#jitterKey(),
+    };
+  }
+
+  async #carryOut(plan: TokenPlan, loaded: LoadedTokens | undefined): Promise<Partial<TokenObservation>> {
+    switch (plan.action) {
+      case 'adopt':
+        return this.#finish(await this.#takeOver(plan.seed), { seedSpent: true });
+      case 'obtain':
+        return this.#finish(await this.#obtain({}));
+      case 'refresh':
+        return this.#finish(await this.#refresh(loaded!, plan.refreshToken));
+      case 'nothing':
+        return this.#idle(plan.reason, loaded);
+      case 'store':
+        throw new Error('a token rewrite planned twice in one pass');
+    }
+  }
+
+  /** No grant this pass: tokens are fresh, or a human must act first (decide says what). */
+  async #idle(
+    reason: Extract<TokenPlan, { action: 'nothing' }>['reason'],
+    loaded: LoadedTokens | undefined,
+  ): Promise<Partial<TokenObservation>> {
+    if (reason === 'SeedRefusedBefore') {
+      this.seedInFlight = true;
+      throw new SeedRefusedBefore();
+    }
+    if (reason === 'NotLinked' || !loaded) return { notLinked: await this.signIn() };
+    if (reason === 'RefreshTokenRefused') {
+      this.#deps.accessTokens.forget(this.#key);
+      const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
+      return { ...heldIn(loaded), failure };
+    }
     return this.#finish(loaded);
   }
 
@@ -166,7 +222,7 @@ class TokenPass {
   }
 
   /** Rotation to the current passphrase, plain → encrypted, or adoption: the same tokens, re-written. */
-  async #rewrite(loaded: LoadedTokens): Promise<LoadedTokens> {
+  async #rewrite(loaded: LoadedTokens, reason: RewriteReason): Promise<LoadedTokens> {
     const saved = await this.#deps.store.save(
       this.#input.connection,
       loaded.payload,
@@ -174,58 +230,38 @@ class TokenPass {
       loaded.resourceVersion,
     );
     this.#deps.logger?.info(
-      { connection: this.#key },
+      { connection: this.#key, reason },
       'token Secret rewritten under the current key material and owner',
     );
-    return { ...saved, payload: loaded.payload, rewrite: false };
+    return { ...saved, payload: loaded.payload };
   }
 
-  /** A seeded refresh token not yet taken over: absent from the Secret, or replaced by the admin. */
-  #seedToTakeOver(stored: StoredPayload | undefined): string | undefined {
-    const seed = this.#grant() === 'AuthorizationCode' ? this.#input.credentials.refreshToken?.trim() : undefined;
-    if (!seed) return undefined;
-    if (!stored) return seed;
-    // Tokens from an interactive link (no seed recorded) win over a seed, unless iManage refused them.
-    if (stored.seed_sha256 === undefined) return stored.refresh_token_refused_at !== undefined ? seed : undefined;
-    return stored.seed_sha256 === sha256(seed) ? undefined : seed;
+  #uid(): string {
+    return this.#input.connection.metadata.uid ?? this.#key;
+  }
+
+  #seedAttempt(seed: string): string {
+    return `${this.#input.connection.metadata.generation ?? 0}|${sha256(seed)}`;
   }
 
   /** The seeded refresh token, sent once per value and spec: iManage's refusal holds until either changes. */
   async #takeOver(seed: string): Promise<Held> {
-    const c = this.#input.connection;
-    const uid = c.metadata.uid ?? this.#key;
-    const attempt = `${c.metadata.generation ?? 0}|${sha256(seed)}`;
     this.seedInFlight = true;
-    if (this.#deps.refusedSeeds?.get(uid) === attempt) throw new SeedRefusedBefore();
     try {
       const held = await this.#obtain({ seed });
-      this.#deps.refusedSeeds?.delete(uid);
+      this.#deps.refusedSeeds?.delete(this.#uid());
       return held;
     } catch (error) {
-      if (error instanceof InvalidGrant) this.#deps.refusedSeeds?.set(uid, attempt);
+      if (error instanceof InvalidGrant) this.#deps.refusedSeeds?.set(this.#uid(), this.#seedAttempt(seed));
       throw error;
     }
-  }
-
-  async #withoutTokens(): Promise<Partial<TokenObservation>> {
-    if (this.#grant() !== 'AuthorizationCode') return this.#finish(await this.#obtain({}));
-    return { notLinked: await this.signIn() };
-  }
-
-  async #afterRefusal(loaded: Held): Promise<Partial<TokenObservation>> {
-    if (this.#grant() === 'AuthorizationCode') {
-      this.#deps.accessTokens.forget(this.#key);
-      const failure = { kind: 'RefreshTokenRevoked', detail: 'refused earlier' } as const;
-      return { ...heldIn(loaded), failure };
-    }
-    return this.#finish(await this.#obtain({}));
   }
 
   /** A fresh grant: the password or client credentials, or the take-over of a seeded refresh token. */
   async #obtain(options: { seed?: string }): Promise<Held> {
     const oauth = this.#client();
     const { username = '', password = '' } = this.#input.credentials;
-    const scope = this.#input.connection.spec.auth?.scope ?? 'user';
+    const scope = scopeOf(this.#input.connection);
     if (options.seed !== undefined) {
       const tokens = await this.#send('refresh_token', () => oauth.refresh(options.seed!));
       // A new lineage: nothing of the stored payload carries over, but its Secret is replaced, not re-created.
@@ -238,31 +274,26 @@ class TokenPass {
     return this.#store(tokens, {}, this.#held);
   }
 
-  async #refresh(loaded: Held): Promise<Held> {
-    const presented = loaded.payload.refresh_token;
-    if (presented === undefined) return this.#obtainOrExpire(loaded);
+  async #refresh(loaded: Held, presented: string): Promise<Held> {
     try {
       const tokens = await this.#send('refresh_token', () => this.#client().refresh(presented));
       return await this.#store(tokens, {}, loaded);
     } catch (error) {
-      if (error instanceof GrantNotSupported) return this.#obtainOrExpire(loaded);
+      if (error instanceof GrantNotSupported) {
+        return planWithoutRefresh(this.#grant() as Grant).action === 'obtain' ? this.#obtain({}) : loaded;
+      }
       if (!(error instanceof InvalidGrant)) throw error;
       return this.#afterInvalidGrant(presented, error);
     }
   }
 
-  /** No refresh token (the application allows none): grant again, or for a linked account, wait for expiry. */
-  async #obtainOrExpire(loaded: Held): Promise<Held> {
-    if (this.#grant() !== 'AuthorizationCode') return this.#obtain({});
-    return loaded;
-  }
-
   /** iManage refused the refresh token. Another writer may have rotated it: only the stored one counts. */
   async #afterInvalidGrant(presented: string, error: InvalidGrant): Promise<Held> {
     const now = await this.#load();
-    if (now && now.payload.refresh_token !== presented) return now;
-    if (this.#grant() !== 'AuthorizationCode') return this.#obtain({});
-    if (now) {
+    const plan = planAfterRefusal(this.#grant() as Grant, presented, now?.payload);
+    if (plan.action === 'nothing') return now!;
+    if (plan.action === 'obtain') return this.#obtain({});
+    if (plan.action === 'store' && now) {
       const refused = { ...now.payload, refresh_token_refused_at: this.#deps.now().toISOString() };
       const saved = await this.#deps.store.save(this.#input.connection, refused, this.#material, now.resourceVersion);
       this.#held = { ...saved, payload: refused };
@@ -310,8 +341,7 @@ class TokenPass {
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 3) throw error;
         const current = await this.#load();
-        const unchanged = current !== undefined && current.payload.refresh_token === before?.payload.refresh_token;
-        if (!unchanged || !current) return this.#yieldTo(current, payload);
+        if (planAfterConflict(before?.payload, current?.payload).action !== 'store') return this.#yieldTo(current, payload);
         before = current;
       }
     }
@@ -380,8 +410,8 @@ class TokenPass {
     const server = {
       baseUrl: new URL(c.spec.url),
       clientId: this.#input.application?.clientId ?? '',
-      scope: c.spec.auth?.scope ?? 'user',
-      pkce: c.spec.auth?.pkce !== 'Disabled',
+      scope: scopeOf(c),
+      pkce: pkceOf(c),
     };
     const signIn: SignIn = await link.signInUrl(identity, server, now, generation);
     return { signIn };
@@ -400,11 +430,11 @@ class TokenPass {
   }
 
   #grant(): string {
-    return this.#input.connection.spec.auth?.grant ?? 'AuthorizationCode';
+    return grantOf(this.#input.connection);
   }
 
   #refreshBeforeMs(): number {
-    return goDurationMs(this.#input.connection.spec.tokens?.refreshBefore ?? '5m');
+    return refreshBeforeMsOf(this.#input.connection);
   }
 
   #jitterKey(): string {
@@ -414,8 +444,7 @@ class TokenPass {
 
 /** `imanage-operator link --relink` asked for a new sign-in (link-annotations.ts); a link clears it. */
 function relinkAsked(connection: IManageConnection): boolean {
-  const grant = connection.spec.auth?.grant ?? 'AuthorizationCode';
-  return grant === 'AuthorizationCode' && connection.metadata.annotations?.[RELINK_ANNOTATION] !== undefined;
+  return grantOf(connection) === 'AuthorizationCode' && connection.metadata.annotations?.[RELINK_ANNOTATION] !== undefined;
 }
 
 /** The token endpoint's host, as the probes key it (host:port of spec.url). */
