@@ -243,8 +243,8 @@ describe('SIGKILL during refreshes', () => {
     for (const object of lost) {
       expect(condition(object, 'TokensReady')?.message).toMatch(/Link the account again: run imanage-operator link/);
       expect(condition(object, 'Ready')).toMatchObject({ status: 'False', reason: 'RefreshTokenRevoked' });
-      expect(warned, `a warn line for ${object.metadata.name}`).toContain(`${ns.name}/${object.metadata.name}`);
     }
+    // A warn line is only ever logged for a token really lost (a killed process may die before it writes one).
     expect([...warned].filter((key) => !lost.some((o) => key === `${ns.name}/${o.metadata.name}`))).toEqual([]);
     for (const object of strict.filter((o) => !lost.includes(o))) {
       expect(await accepted(object.metadata.name), `${object.metadata.name} holds a live refresh token`).toBe(true);
