@@ -12,7 +12,7 @@ import type { ReachabilityResult } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { decideConnection } from './decide.ts';
-import { CALLBACK_ROW, connectionFacts } from './facts.ts';
+import { CALLBACK_ROW, connectionFacts } from '../../api/connection.ts';
 import type { TokenObservation } from './observed.ts';
 import { observeProbes, type ProbeSettings } from './probes.ts';
 import { registrationState, summarizeRegistration } from './registration.ts';

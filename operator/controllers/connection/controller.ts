@@ -8,7 +8,7 @@ import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts, connectionKey } from '../../api/connection.ts';
 import { lostTokenLine } from './lost-tokens.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
@@ -30,7 +30,7 @@ export interface ConnectionControllerOptions {
   readonly tokens?: TokenOptions;
 }
 
-const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
+const ownerOf = (ref: ObjectRef) => connectionKey(ref.namespace, ref.name);
 
 /**
  * When to look at a connection again: its next probe or token refresh, whichever is first, but

@@ -3,7 +3,7 @@ import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import type { ReachabilityOutcome } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { decideConnection, probesDue } from './decide.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts } from '../../api/connection.ts';
 import type { ObservedConnection } from './observed.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');

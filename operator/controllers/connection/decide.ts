@@ -4,7 +4,16 @@
 // unchanged connection gets the same status from every probe, so nothing is written.
 
 import { specCustomerId } from '../../api/customer-id.ts';
-import { caBundleRefOf, encryptionRefsOf, grantOf } from '../../api/connection.ts';
+import {
+  CALLBACK_ROW,
+  caBundleRefOf,
+  type ConnectionFacts,
+  connectionFacts,
+  encryptionRefsOf,
+  type EnvironmentFact,
+  grantOf,
+  registrationTargets,
+} from '../../api/connection.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { connectionReason } from '../../api/reasons.ts';
 import {
@@ -27,13 +36,6 @@ import {
   stalled,
   suspendedConditions,
 } from '../../runtime/readiness.ts';
-import {
-  CALLBACK_ROW,
-  type ConnectionFacts,
-  connectionFacts,
-  type EnvironmentFact,
-  registrationTargets,
-} from './facts.ts';
 import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import { type EnvironmentRegistration, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';

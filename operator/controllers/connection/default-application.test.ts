@@ -15,7 +15,7 @@ import { NotFoundError } from '../../runtime/kube/errors.ts';
 import type { Secret } from '../../runtime/kube/resources.ts';
 import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts } from '../../api/connection.ts';
 import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 import { observeConnection } from './observe.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';

@@ -10,7 +10,13 @@ import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
-import { applicationSourceOf, caBundleRefOf, encryptionRefsOf } from '../../api/connection.ts';
+import {
+  applicationSourceOf,
+  caBundleRefOf,
+  type ConnectionFacts,
+  connectionKeyOf,
+  encryptionRefsOf,
+} from '../../api/connection.ts';
 import type {
   CertificateObservation,
   ObservedConnection,
@@ -18,7 +24,6 @@ import type {
   SecretObservation,
 } from './observed.ts';
 import { probesDue } from './decide.ts';
-import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
 import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
@@ -114,7 +119,7 @@ export async function observeConnection(
   const application = await clientIdOf(client, connection, clientSecret, probes, signal);
   const caRef = caBundleRefOf(connection);
   const ca = caRef ? secretValue(caBundle, caRef.key) : undefined;
-  const owner = `${namespace}/${connection.metadata?.name ?? ''}`;
+  const owner = connectionKeyOf(connection);
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
   const probed = { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };

@@ -14,7 +14,7 @@ import { refusalWords, type Verdict } from '../../imanage/network.ts';
 import type { Assessment } from '../../imanage/probe-cache.ts';
 import type { ReachabilityOutcome, ReachabilityResult, TlsFailureKind } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
-import type { Endpoint } from './facts.ts';
+import type { Endpoint } from '../../api/connection.ts';
 
 export type ReachabilityReason =
   | 'Reachable'

@@ -6,7 +6,7 @@ import type { ReachabilityResult } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { createMetrics } from '../../runtime/metrics.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts } from '../../api/connection.ts';
 import { nextProbeInMs, observeProbes, type ProbeSettings, releaseConnection } from './probes.ts';
 
 function settings(clock: FakeClock): ProbeSettings {

@@ -12,7 +12,7 @@ import { probeReachability, type ReachabilityResult } from '../../imanage/reacha
 import { lintRedirectUri, probeRegistration, type RegistrationOutcome } from '../../imanage/registration.ts';
 import type { Logger } from '../../runtime/log.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import { type ConnectionFacts, type Endpoint, registrationTargets } from './facts.ts';
+import { type ConnectionFacts, type Endpoint, registrationTargets } from '../../api/connection.ts';
 import { assessReachability, assessRegistration } from './outcomes.ts';
 
 export interface ProbeSettings {

@@ -19,7 +19,7 @@ import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 import type { TokenContext } from '../../tokens/observe.ts';
 import { readKeyMaterial, TokenStore } from '../../tokens/store.ts';
 import { PASSPHRASE, tlsSecretData } from '../../tokens/testdata/fixtures.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts } from '../../api/connection.ts';
 import { observeConnection } from './observe.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';
 

@@ -12,7 +12,7 @@ import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
 import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { nextLookInMs } from './controller.ts';
-import { connectionFacts } from './facts.ts';
+import { connectionFacts } from '../../api/connection.ts';
 import { type TokenContext, observeTokens } from '../../tokens/observe.ts';
 import { tokensVerdict } from '../../tokens/outcomes.ts';
 import { MIN_REFRESH_INTERVAL_MS } from '../../tokens/schedule.ts';
