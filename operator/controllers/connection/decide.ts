@@ -24,7 +24,7 @@ import {
 } from '../../api/validation/index.ts';
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
-import { invalidSpec } from '../shared.ts';
+import { checkSpec, invalidSpec } from '../shared.ts';
 import { type ConditionUpdate, findCondition, withConditions } from '../../runtime/conditions.ts';
 import {
   type Check,
@@ -336,12 +336,14 @@ function inputOf(
 }
 
 export function decideConnection(
-  connection: IManageConnection,
+  cached: IManageConnection,
   observed: ObservedConnection,
   now: Date,
-  facts: ConnectionFacts = connectionFacts(connection),
+  facts: ConnectionFacts = connectionFacts(cached),
   options: DecideOptions = DEFAULT_OPTIONS,
 ): ConnectionDecision {
+  // Decided on the spec as the schema defaults it (a valid one); the cached object is not changed.
+  const connection = checkSpec(cached).value;
   const generation = connection.metadata?.generation ?? 0;
   if (connection.spec.suspend === true) {
     const { conditions: _kept, ...rest } = connection.status ?? {};

@@ -11,6 +11,7 @@ import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { refOf } from '../../runtime/watch.ts';
+import { checkSpec } from '../shared.ts';
 import { blockedBeforeResolution, decideRepository, type RepositoryDecision } from './decide.ts';
 import { connectionIntervalMs, observeResolution, type ResolutionDeps } from './observe.ts';
 import type { ObservedRepository } from './observed.ts';
@@ -113,17 +114,21 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       });
     },
     async reconcile(ref: ObjectRef): Promise<HandlerResult | void> {
-      const repository = repositories.get(ref.namespace, ref.name);
-      if (!repository || repository.metadata.deletionTimestamp) return;
+      const cached = repositories.get(ref.namespace, ref.name);
+      if (!cached || cached.metadata.deletionTimestamp) return;
+      // Observed and decided with the schema's defaults applied (to a copy: the cache is never changed).
+      const repository = checkSpec(cached).value;
       const connectionName = repository.spec?.connectionRef?.name;
-      const connection = connectionName ? connections.get(ref.namespace, connectionName) : undefined;
+      const connection = connectionName ? defaulted(connections.get(ref.namespace, connectionName)) : undefined;
       const observed = await observe(repository, connection);
       const decision = decideRepository(repository, observed, { resolving: deps !== undefined });
       if (decision.next === 'awaitConnection' && awaitingFirstStatus(connection)) return;
-      await commitStatus(ctx, workspaceRepositories, repository, decision);
+      await commitStatus(ctx, workspaceRepositories, cached, decision);
       return next(decision, observed);
     },
   };
 }
 
 const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
+
+const defaulted = (connection: IManageConnection | undefined) => connection && checkSpec(connection).value;
