@@ -4,7 +4,7 @@
 // report), pairs repositories with connections of the same namespace and name at the end, and
 // reports nothing for a repository whose connection is not in the input.
 
-import { profileOf } from '../api/connection.ts';
+import { connectionKey, profileOf } from '../api/connection.ts';
 import type { IManageConnection, WorkspaceRepository, WorkspaceRepositorySpec } from '../api/generated/types.ts';
 import { type ConnectionFacts, repositoryProfileProblems } from '../api/validation/profiles.ts';
 import type { Problem } from '../api/validation/problems.ts';
@@ -32,9 +32,6 @@ function reportablePaths(spec: WorkspaceRepositorySpec): string[] {
   ];
 }
 
-const keyOf = (namespace: unknown, name: unknown) =>
-  `${typeof namespace === 'string' ? namespace : ''}/${String(name)}`;
-
 export class CrossResourceChecks {
   readonly #connections = new Map<string, ConnectionFacts>();
   readonly #repositories: PendingRepository[] = [];
@@ -43,7 +40,7 @@ export class CrossResourceChecks {
   add(value: IManageConnection | WorkspaceRepository, lineOf: (path: string) => number, report: Report): void {
     if (value.kind === 'IManageConnection') {
       const spec = (value as IManageConnection).spec;
-      this.#connections.set(keyOf(value.metadata?.namespace, value.metadata?.name), {
+      this.#connections.set(connectionKey(value.metadata?.namespace, value.metadata?.name), {
         profile: profileOf(value as IManageConnection),
         ...(spec.library !== undefined ? { library: spec.library } : {}),
       });
@@ -52,7 +49,7 @@ export class CrossResourceChecks {
     const spec = (value as WorkspaceRepository).spec;
     const { connectionRef, area, library, resolvers } = spec;
     this.#repositories.push({
-      connectionKey: keyOf(value.metadata?.namespace, connectionRef.name),
+      connectionKey: connectionKey(value.metadata?.namespace, connectionRef.name),
       spec: { connectionRef, area, resolvers, ...(library !== undefined ? { library } : {}) },
       lines: new Map(reportablePaths(spec).map((path) => [path, lineOf(path)])),
       report,

@@ -4,6 +4,7 @@
 // (RefreshTokenRevoked); this also tells whoever reads the operator's logs, once per loss, at warn.
 // A refused seed (spec.auth.credentialsSecretRef) was never the operator's: it is not a loss.
 
+import { connectionKeyOf } from '../../api/connection.ts';
 import type { IManageConnection } from '../../api/generated/types.ts';
 import type { ConnectionReason } from '../../api/reasons.ts';
 import { findCondition } from '../../runtime/conditions.ts';
@@ -25,9 +26,8 @@ export function lostTokenLine(
   const failure = tokens?.failure;
   if (!tokens || failure?.kind !== REVOKED || failure.seed) return undefined;
   if (findCondition(connection.status?.conditions, 'TokensReady')?.reason === REVOKED) return undefined;
-  const key = `${connection.metadata.namespace ?? 'default'}/${connection.metadata.name}`;
   return {
-    fields: { connection: key, secretName: tokens.secretName, reason: REVOKED },
+    fields: { connection: connectionKeyOf(connection), secretName: tokens.secretName, reason: REVOKED },
     message:
       'token lost: iManage refuses the refresh token stored in the token Secret (revoked, expired, or a refresh ' +
       'answered but never stored); the account must be linked again (imanage-operator link)',

@@ -3,7 +3,7 @@
 // SearchLoad (identical searches shared, a concurrency limit per connection, per-host backoff
 // shared with the probes). Without a token nothing is sent: the repository waits for its connection.
 
-import { caBundleRefOf, connectionKey, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
+import { caBundleRefOf, connectionKeyOf, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
 import { readSecretKey } from '../../runtime/kube/secrets.ts';
 import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
@@ -73,8 +73,8 @@ export async function observeResolution(
   deps: ResolutionDeps,
   io: Io,
 ): Promise<Resolution> {
-  const namespace = repository.metadata.namespace ?? 'default';
-  const key = connectionKey(namespace, connection.metadata.name ?? '');
+  // The connection is read from the repository's namespace, so its own key is the repository's connection key.
+  const key = connectionKeyOf(connection);
   let tokenCustomerId: string | undefined;
   try {
     tokenCustomerId = deps.tokens.get(key, io.clock.now()).customerId;
