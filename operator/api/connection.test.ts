@@ -1,7 +1,21 @@
 // What a connection means once its defaults apply, read in one place (issue 20).
 import { describe, expect, it } from 'vitest';
-import { applicationSourceOf, caBundleRefOf, encryptionRefsOf, targetOf } from './connection.ts';
+import {
+  applicationSourceOf,
+  caBundleRefOf,
+  connectionFacts,
+  encryptionRefsOf,
+  grantOf,
+  pkceOf,
+  probeIntervalMsOf,
+  probeTimeoutMsOf,
+  refreshBeforeMsOf,
+  scopeOf,
+  targetOf,
+  tokenSecretNameOf,
+} from './connection.ts';
 import type { IManageConnection } from './generated/types.ts';
+import { validateResource } from './validation/index.ts';
 import { baseConnection, mergePatch } from './validation/fixtures.ts';
 
 const connection = (patch: Record<string, unknown>): IManageConnection =>
@@ -67,5 +81,31 @@ describe('targetOf', () => {
 
   it('says nothing it does not know', () => {
     expect(targetOf(connection({ spec: { customerId: undefined, library: undefined }, status: null }))).toEqual({});
+  });
+});
+
+describe('read from the spec as written or as the schema defaults it', () => {
+  const readings = (c: IManageConnection) => ({
+    grant: grantOf(c),
+    scope: scopeOf(c),
+    pkce: pkceOf(c),
+    refreshBeforeMs: refreshBeforeMsOf(c),
+    intervalMs: probeIntervalMsOf(c),
+    timeoutMs: probeTimeoutMsOf(c),
+    ca: caBundleRefOf(c),
+    tokenSecret: tokenSecretNameOf(c),
+    facts: connectionFacts(c),
+  });
+
+  it.each([
+    ['the base connection', connection({})],
+    ['a CA bundle without its key', connection({ spec: { caBundleSecretRef: { name: 'ca' } } })],
+    ['a token Secret named, refreshBefore not', connection({ spec: { tokens: { secretName: 'stored' } } })],
+    ['an auth block without scope', connection({ spec: { auth: { pkce: 'S256' } } })],
+  ])('%s says the same either way', (_, written) => {
+    const defaulted = validateResource(written).value as IManageConnection;
+    expect(defaulted.spec.probes).toEqual({ interval: '5m', timeout: '10s' });
+    expect(written.spec.probes).toBeUndefined();
+    expect(readings(defaulted)).toEqual(readings(written));
   });
 });
