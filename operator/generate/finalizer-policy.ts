@@ -15,8 +15,11 @@ import { toYaml } from './yaml.ts';
 
 const API_VERSION = 'admissionregistration.k8s.io/v1';
 export const FINALIZER_POLICY_FILE = 'crds/admission/revoke-finalizer.yaml';
-/** The policy's name in the plain manifest; the chart names it after the release. */
-export const FINALIZER_POLICY_NAME = 'imanage-operator-revoke-finalizer';
+/**
+ * The policy's name in the plain manifest. The chart names its own after the release
+ * (`<fullname>-revoke-finalizer`), so a release on a cluster that has this one cannot collide with it.
+ */
+export const FINALIZER_POLICY_NAME = 'revoke-tokens.imanage.operator.dev';
 const HEADER = '# generated from operator/generate/finalizer-policy.ts by `npm run generate` — do not edit\n';
 
 /** The JSON patch: a new list when there is none, else the finalizer appended. */
