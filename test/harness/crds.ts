@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ControlPlane } from './controlplane.ts';
+import { REVOKE_FINALIZER } from '../../operator/tokens/lifecycle.ts';
 import { KubectlError } from './exec.ts';
 
 /** The admission policies generated beside the CRDs (crds/admission/), installed with them as users do. */
@@ -56,7 +57,7 @@ async function awaitFinalizerPolicy(controlPlane: ControlPlane): Promise<void> {
   for (;;) {
     // A CRD established a moment ago may still answer 503 to a create: that too is "not yet".
     const created = await controlPlane.kubectl(args, { input: DRY_RUN_CONNECTION });
-    if (created.code === 0 && created.stdout.includes('imanage.operator.dev/revoke-tokens')) return;
+    if (created.code === 0 && created.stdout.includes(REVOKE_FINALIZER)) return;
     if (Date.now() > deadline) throw new PolicyNotInEffectError(created.stderr.trim());
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
