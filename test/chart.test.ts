@@ -14,6 +14,7 @@ import { baseConnection } from '../operator/api/validation/fixtures.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlplane.ts';
 import { run, runKubectl, type KubectlResult } from './harness/exec.ts';
 import { useTestNamespace } from './harness/namespace.ts';
+import { waitFor } from './harness/operator.ts';
 
 const root = join(import.meta.dirname, '..');
 const chart = join(root, 'charts', 'imanage-operator');
@@ -285,6 +286,7 @@ describe('the chart, rendered', () => {
       new Set([
         ...['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'CustomResourceDefinition'],
         ...['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Deployment', 'PodDisruptionBudget'],
+        ...['MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'],
         ...['Service', 'Ingress', 'HTTPRoute', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap'],
       ]),
     );
@@ -367,7 +369,7 @@ describe('the chart, rendered', () => {
   });
 
   it('renders the CRDs of crds/, kept unless crds.keep=false, and none for crds.enabled=false', async () => {
-    const files = (await readdir(join(root, 'crds'))).sort();
+    const files = (await readdir(join(root, 'crds'))).filter((f) => f.endsWith('.yaml')).sort();
     const fromCrds = await Promise.all(files.map(async (f) => load(await readFile(join(root, 'crds', f), 'utf8'))));
     const kept = only(await render(), 'CustomResourceDefinition');
     expect(kept.map((c) => c.metadata.annotations)).toEqual(files.map(() => ({ 'helm.sh/resource-policy': 'keep' })));
@@ -375,6 +377,20 @@ describe('the chart, rendered', () => {
     const withoutLabels = (crd: any) => ({ ...crd, metadata: { ...crd.metadata, labels: undefined } });
     expect(notKept.map(withoutLabels)).toEqual(fromCrds.map(withoutLabels));
     expect(only(await render(['--set', 'crds.enabled=false']), 'CustomResourceDefinition')).toEqual([]);
+  });
+
+  it('renders the revoke-finalizer policy of crds/admission/, named after the release, and none when disabled', async () => {
+    const plain = (loadAll(await readFile(join(root, 'crds/admission/revoke-finalizer.yaml'), 'utf8')) as (Manifest | null)[])
+      .filter((d): d is Manifest => d !== null);
+    const docs = await render();
+    const rendered = [...only(docs, 'MutatingAdmissionPolicy'), ...only(docs, 'MutatingAdmissionPolicyBinding')];
+    expect(rendered.map((d) => d.metadata.name)).toEqual(['imanage-operator-revoke-finalizer', 'imanage-operator-revoke-finalizer']);
+    expect(rendered[1]!.spec).toEqual({ policyName: 'imanage-operator-revoke-finalizer' });
+    // One source: the chart's policy is the manifest the tests and benches install.
+    expect(plain.map((d) => d.kind)).toEqual(['MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding']);
+    expect(rendered[0]!.spec).toEqual(plain[0]!.spec);
+    const off = await render(['--set', 'revokeFinalizerPolicy.enabled=false']);
+    expect(off.filter((d) => d.kind.startsWith('MutatingAdmissionPolicy'))).toEqual([]);
   });
 
   it.each([
@@ -584,7 +600,13 @@ describe('the CRDs with the release, on a private API server', () => {
     expect(annotations['helm.sh/resource-policy']).toBeUndefined();
 
     await helmOk(['uninstall', 'remover', '-n', 'imanage-system'], cp.kubeconfigPath);
-    // Deleting a CRD first deletes every object of its kind (the survivor of the test above).
+    // Deleting a CRD first deletes every object of its kind (the survivor of the test above). The
+    // survivor carries the revoke-tokens finalizer, which the chart's admission policy added at
+    // create and the operator drops on deletion; no operator runs here, so the test drops it.
+    const survivor = ['imanageconnection', 'survivor', '-n', 'default'];
+    await waitFor(async () => (await cp.kubectl(['get', ...survivor, '-o', 'jsonpath={.metadata.deletionTimestamp}'])).stdout);
+    const released = await cp.kubectl(['patch', ...survivor, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    expect(released.code, released.stderr).toBe(0);
     const gone = await cp.kubectl(['wait', '--for=delete', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)]);
     expect(gone.code, gone.stderr).toBe(0);
     const left = await cp.kubectl(['get', 'crd', '-o', 'name']);

@@ -4,6 +4,7 @@
 import { KINDS } from '../api/schemas/index.ts';
 import { chartCrdTemplate } from './chart-crds.ts';
 import { crdFileName, synthesizeCrd } from './crd.ts';
+import { FINALIZER_POLICY_FILE, finalizerPolicyManifest } from './finalizer-policy.ts';
 import { rbacManifest } from './rbac.ts';
 import { fieldReferencePage } from './reference.ts';
 import { troubleshootingPage } from './troubleshooting.ts';
@@ -13,6 +14,7 @@ import { generateTypes } from './types.ts';
 export async function generatedFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const k of KINDS) files.set(`crds/${crdFileName(k)}`, synthesizeCrd(k));
+  files.set(FINALIZER_POLICY_FILE, finalizerPolicyManifest());
   files.set('operator/api/generated/types.ts', await generateTypes());
   files.set('charts/imanage-operator/templates/crds.yaml', chartCrdTemplate(KINDS));
   files.set('charts/imanage-operator/templates/rbac.yaml', rbacManifest());

@@ -10,7 +10,8 @@
 // Besides the operator's own grants (docs/install.md, "Who may do what"):
 // - ClusterRoles aggregated into the built-in view, edit and admin roles, for the two kinds;
 // - a ValidatingAdmissionPolicy narrowing the Secret writes RBAC must grant on every Secret of a
-//   namespace to the operator's own Secrets (issue 18, finding 10).
+//   namespace to the operator's own Secrets (issue 18, finding 10);
+// - a MutatingAdmissionPolicy adding the revoke-tokens finalizer at create (finalizer-policy.ts).
 // Every object carries the chart's labels; names come from the chart's fullname helper, so the
 // chart works as a subchart.
 
@@ -21,6 +22,7 @@ import { ENGINE_RBAC, type PolicyRule, type RbacDeclaration } from '../runtime/r
 import { LINK_KEY_SECRET, LINK_RBAC } from '../tokens/link-store.ts';
 import { imanageConnections, OPERATOR_KINDS } from '../api/kinds.ts';
 import { TOKEN_SECRET_LABELS } from '../tokens/format.ts';
+import { revokeFinalizerPolicy } from './finalizer-policy.ts';
 import { toYaml } from './yaml.ts';
 
 const DECLARATIONS: readonly RbacDeclaration[] = [
@@ -256,6 +258,8 @@ export function rbacManifest(): string {
     documents(aggregatedRoles()),
     '{{- end }}\n{{- if .Values.secretWritePolicy.enabled }}\n',
     documents(secretWritePolicy()),
+    '{{- end }}\n{{- if .Values.revokeFinalizerPolicy.enabled }}\n',
+    documents(revokeFinalizerPolicy({ name: `${NAME}-revoke-finalizer`, labels: labels() })),
     '{{- end }}\n',
   ].join('');
 }

@@ -132,7 +132,11 @@ export function tokenLifecycle(engine: EngineContext, probes: TokenNetwork, opti
   };
 }
 
-/** Adds the revoke finalizer before any token exists, so that deletion always revokes. */
+/**
+ * Adds the revoke finalizer before any token exists, so that deletion always revokes. The chart's
+ * admission policy (operator/generate/finalizer-policy.ts) adds it at create, so this writes only
+ * on clusters without the policy: one PATCH per connection there, none here.
+ */
 export async function ensureFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<IManageConnection> {
   const finalizers = connection.metadata.finalizers ?? [];
   if (finalizers.includes(REVOKE_FINALIZER)) return connection;
@@ -170,9 +174,10 @@ export async function releaseTokens(
 /**
  * Removes the revoke finalizer, guarded by the resourceVersion so that a finalizer someone else
  * added meanwhile is kept. A conflict re-reads the object and tries again, rather than failing
- * the reconcile, which would revoke the tokens at iManage a second time.
+ * the reconcile, which would revoke the tokens at iManage a second time. Also called without
+ * revoking when tokens are off: the admission policy adds the finalizer whatever the flags.
  */
-async function dropFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<void> {
+export async function dropFinalizer(ctx: EngineContext, connection: IManageConnection): Promise<void> {
   let current = connection;
   for (let attempt = 1; ; attempt++) {
     const finalizers = current.metadata.finalizers ?? [];

@@ -14,6 +14,7 @@ import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
 import {
+  dropFinalizer,
   ensureFinalizer,
   releaseTokens,
   type TokenLifecycle,
@@ -68,7 +69,10 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       if (!connection) return void release(ref);
       if (connection.metadata.deletionTimestamp) {
         release(ref);
+        // The admission policy adds the finalizer to every connection, whatever --tokens says:
+        // with tokens off there is nothing to revoke, and the finalizer must still go.
         if (tokens) await releaseTokens(ctx, tokens, connection);
+        else await dropFinalizer(ctx, connection);
         return;
       }
       const now = ctx.clock.now();
