@@ -14,6 +14,9 @@
 //                              node bench/heap-summary.ts <file> lists what holds the memory
 //   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
 //   BENCH_OPERATOR_ARGS='…'    extra flags for the operator, after the bench's own (the last wins).
+//   BENCH_NODE_OPTIONS='…'     Node/V8 flags for the operator instead of the image's
+//                              (OPERATOR_NODE_OPTIONS below); MALLOC_ARENA_MAX=2 is set as in the
+//                              image unless the bench's own environment sets it.
 //   BENCH_TOKENS=off|encrypted|plain   [off] off: --probes false (the probes would call the iManage
 //                              servers the connections name, which the bench has not). encrypted or
 //                              plain: probes and tokens on, the simulator plays iManage on loopback,
@@ -54,6 +57,14 @@ type Order = (typeof ORDERS)[number];
 const TOKEN_MODES = ['off', 'encrypted', 'plain'] as const;
 export type TokenMode = (typeof TOKEN_MODES)[number];
 
+/**
+ * The operator runs as the image runs it (tools/image/build.sh, and the chart's default
+ * maxHeapMiB): V8's young generation capped at 1 MiB per semi-space and its old space at 96 MiB,
+ * and glibc limited to 2 malloc arenas. Measured at 1,000 connections in docs/scale.md.
+ */
+export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--max-old-space-size=96'] as const;
+export const OPERATOR_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
 }
@@ -70,6 +81,7 @@ export interface Settings {
   readonly heapSnapshotDir: string | undefined;
   readonly operatorMain: string;
   readonly operatorArgs: readonly string[];
+  readonly nodeOptions: readonly string[];
   readonly tokens: TokenMode;
 }
 
@@ -88,6 +100,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     heapSnapshotDir: env['BENCH_HEAP_SNAPSHOT'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
+    nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? OPERATOR_NODE_OPTIONS : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
     tokens,
   };
 }
@@ -259,9 +272,8 @@ export class Operator {
   readonly exited: Promise<void>;
 
   constructor(s: Settings, kubeconfig: string, sim?: RunningSimulator) {
-    // As the program's own shebang runs it (operator/cli/main.ts).
     const profile = [
-      '--max-semi-space-size=1',
+      ...s.nodeOptions,
       ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
       ...(s.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${s.heapSnapshotDir}`] : []),
     ];
@@ -271,7 +283,7 @@ export class Operator {
       // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
       // carries the probe address.
       '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency), ...s.operatorArgs,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...OPERATOR_ENV, ...process.env } });
     this.exited = new Promise((done) => this.child.on('close', () => { this.#exited = true; done(); }));
     let onProbes: (address: string) => void = () => {};
     let onSynced: () => void = () => {};

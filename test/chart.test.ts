@@ -161,11 +161,19 @@ describe('the chart, rendered', () => {
     ]);
     expect(container.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'NODE_OPTIONS', value: '--max-old-space-size=128' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --max-old-space-size=96' },
     ]);
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '384Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '256Mi' } });
 
     expect(pod.terminationGracePeriodSeconds).toBe(40); // --shutdown-grace 30s, plus 10
+  });
+
+  it('without a heap ceiling still replaces the image\'s NODE_OPTIONS, keeping its young-generation cap', async () => {
+    // The image's NODE_OPTIONS carries a ceiling of 96 MiB: maxHeapMiB 0 must remove it, not inherit it.
+    for (const none of ['maxHeapMiB=0', 'maxHeapMiB=null']) {
+      const { container } = operatorContainer(await render(['--set', none]));
+      expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' });
+    }
   });
 
   it('sets every operator flag meant for a cluster from a value, and the operator accepts them', async () => {

@@ -126,7 +126,8 @@ describe('the image', () => {
     const { User, Entrypoint, Env, Labels } = config.config;
     expect(User).toBe('65532:65532');
     expect(Entrypoint).toEqual(['/nodejs/bin/node', '/app/operator/cli/main.js']);
-    expect(Env).toContain('NODE_OPTIONS=--max-semi-space-size=1');
+    expect(Env).toContain('NODE_OPTIONS=--max-semi-space-size=1 --max-old-space-size=96');
+    expect(Env).toContain('MALLOC_ARENA_MAX=2');
     const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(Labels['org.opencontainers.image.version']).toBe(version);
     expect(Labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);

@@ -131,7 +131,8 @@ build_platform() {
     --epoch "$epoch" --user 65532:65532 --workdir /app --tag "$tag" \
     --entrypoint '["/nodejs/bin/node","/app/operator/cli/main.js"]' --cmd '["run"]' \
     --env PATH=/nodejs/bin \
-    --env NODE_OPTIONS=--max-semi-space-size=1 \
+    --env "NODE_OPTIONS=--max-semi-space-size=1 --max-old-space-size=96" \
+    --env MALLOC_ARENA_MAX=2 \
     --env NODE_COMPILE_CACHE=/tmp/node-compile-cache \
     --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     --label "org.opencontainers.image.source=$source_url" \

@@ -52,6 +52,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- end }}
 
 {{/*
+NODE_OPTIONS: the image's young-generation cap (tools/image/build.sh) and V8's old-space ceiling
+maxHeapMiB, or no ceiling when it is 0 or null.
+*/}}
+{{- define "imanage-operator.nodeOptions" -}}
+--max-semi-space-size=1
+{{- with .Values.maxHeapMiB }} --max-old-space-size={{ int . }}{{ end }}
+{{- end }}
+
+{{/*
 The operator's instances: one without shards, else one per entry of `shards`, each with its own
 Deployment, Lease and --label-selector. A YAML list of {suffix, labelSelector}; read it with
 fromYamlArray.
