@@ -20,6 +20,7 @@ import {
   tokenLifecycle,
   type TokenOptions,
 } from '../../tokens/lifecycle.ts';
+import { executeTokens, planTokenPass, type TokenContext } from '../../tokens/index.ts';
 
 export const KIND = 'IManageConnection';
 
@@ -40,6 +41,20 @@ const ownerOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
 export function nextLookInMs(probeInMs: number, refreshAt: Date | undefined, now: Date): number {
   const refreshIn = refreshAt ? refreshAt.getTime() - now.getTime() : Infinity;
   return Math.max(MIN_PROBE_DELAY_MS, Math.min(probeInMs, refreshIn));
+}
+
+/**
+ * Observe only read the tokens: here the plan is made from what it read and carried out (the
+ * executor keeps the crash-safe order), and what happened joins the observation decide reads.
+ */
+export async function withTokens(
+  context: TokenContext | undefined,
+  observed: ObservedConnection,
+): Promise<ObservedConnection> {
+  const { tokenReading, ...rest } = observed;
+  if (!context || !tokenReading) return rest;
+  const plan = planTokenPass(context, tokenReading);
+  return { ...rest, tokens: await executeTokens(context, tokenReading, plan) };
 }
 
 export function connectionController(options: ConnectionControllerOptions = {}): Controller {
@@ -81,14 +96,14 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         return;
       }
       if (tokens) connection = await ensureFinalizer(ctx, connection);
-      const observed = await observeConnection(ctx.client, connection, {
+      const observed = await withTokens(tokens?.context, await observeConnection(ctx.client, connection, {
         facts,
         now,
         signal,
         ...(probes ? { probes } : {}),
         observers,
         ...(tokens ? { tokens: tokens.context } : {}),
-      });
+      }));
       tokens?.track(connection, observed.tokens);
       const decision = decide(connection, observed);
       const lost = lostTokenLine(connection, observed.tokens);

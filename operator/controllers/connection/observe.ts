@@ -21,7 +21,7 @@ import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
+import { readTokens, type TokenContext } from '../../tokens/observe.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -122,7 +122,7 @@ export async function observeConnection(
   // The operator's own application secret is sent only over TLS the system's roots vouch for: a
   // tenant's caBundleSecretRef would let its author present any certificate and read it (issue 18, 17).
   const tokenCa = application?.operators ? undefined : ca;
-  const tokens = await observeTokens(client, connection, context.tokens, {
+  const tokenReading = await readTokens(client, connection, context.tokens, {
     facts,
     ...(application && (application.secret !== undefined || spec.auth?.grant === 'Password')
       ? { application: { clientId: application.id, clientSecret: application.secret } }
@@ -134,7 +134,7 @@ export async function observeConnection(
       refreshToken: secretValue(credentials, 'refreshToken'),
     },
   });
-  return { ...probed, tokens };
+  return { ...probed, tokenReading };
 }
 
 /** The client id to ask iManage with, and where it is kept (the words status may use). */

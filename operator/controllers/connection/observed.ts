@@ -2,6 +2,7 @@ import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { ReachabilityResult } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import type { TokenObservation } from '../../tokens/observation.ts';
+import type { TokenReading } from '../../tokens/observe.ts';
 
 export type { GrantKind, TokenFailureKind, TokenObservation } from '../../tokens/observation.ts';
 
@@ -50,6 +51,8 @@ export interface ObservedConnection {
   readonly clientIdSource?: string;
   /** Registration could not be probed: no client id to ask with. */
   readonly registrationSkipped?: 'NoClientId';
-  /** The token pass; absent when tokens are off or an earlier check failed. */
+  /** What observe read of the tokens (holds secrets: never logged); the controller plans and executes from it. */
+  readonly tokenReading?: TokenReading;
+  /** What the token pass did, set by the controller once it has executed the plan; absent when tokens are off or an earlier check failed. */
   readonly tokens?: TokenObservation;
 }

@@ -13,7 +13,8 @@ import { AccessTokens } from '../../tokens/access.ts';
 import { Keyrings } from '../../tokens/envelope.ts';
 import { nextLookInMs } from './controller.ts';
 import { connectionFacts } from './facts.ts';
-import { type TokenContext, observeTokens } from '../../tokens/observe.ts';
+import { runTokenPass } from '../../tokens/execute.ts';
+import type { TokenContext } from '../../tokens/observe.ts';
 import { tokensVerdict } from '../../tokens/outcomes.ts';
 import { MIN_REFRESH_INTERVAL_MS } from '../../tokens/schedule.ts';
 import { TokenStore } from '../../tokens/store.ts';
@@ -54,7 +55,7 @@ describe('a token endpoint that answers expires_in: 0', () => {
       refusedSeeds: new Map(),
     };
     const pass = () =>
-      observeTokens(secrets as never, connection, context, {
+      runTokenPass(secrets as never, connection, context, {
         facts: connectionFacts(connection),
         application: CLIENT,
         ca: sim.caPem,

@@ -7,7 +7,8 @@ import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import type { RecordedEvent } from '../../runtime/events.ts';
 import { decideConnection } from './decide.ts';
 import type { ObservedConnection, TokenObservation } from './observed.ts';
-import { maintainTokens, type TokenDeps } from '../../tokens/flow.ts';
+import { executeTokenPlan, planTokenPass, type TokenDeps } from '../../tokens/flow.ts';
+import { readTokens } from '../../tokens/observe.ts';
 import { tokenLifecycle } from '../../tokens/lifecycle.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -66,7 +67,11 @@ describe('--require-token-encryption', () => {
   it('obtains, reads and writes nothing for a connection without spec.tokens.encryption', async () => {
     const untouchable = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`store.${String(name)}`)) });
     const deps = { store: untouchable, requireEncryption: true, isLeading: () => true, now: () => now } as TokenDeps;
-    const observed = await maintainTokens(deps, { connection, credentials: {}, material: undefined, timeoutMs: 1000 });
+    const reading = await readTokens(untouchable as never, connection, deps, {
+      facts: { intervalMs: 1000, timeoutMs: 1000 },
+      credentials: {},
+    });
+    const observed = await executeTokenPlan(deps, reading, planTokenPass(deps, reading));
     expect(observed.failure?.kind).toBe('EncryptionRequired');
     expect(observed.payload).toBeUndefined();
   });
