@@ -5,3 +5,8 @@
 export { type TokenContext, type TokenObserveInputs, type TokenReading, readTokens } from './observe.ts';
 export { planTokenPass } from './flow.ts';
 export { executeTokens, runTokenPass } from './execute.ts';
+export { lostTokenLine } from './lost-tokens.ts';
+export { ensureFinalizer, releaseTokens, type TokenLifecycle, tokenLifecycle, type TokenOptions } from './lifecycle.ts';
+export { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './outcomes.ts';
+export type { GrantKind, TokenFailureKind, TokenObservation } from './observation.ts';
+export { type AccessTokens, NoAccessToken } from './access.ts';

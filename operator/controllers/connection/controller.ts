@@ -9,18 +9,20 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts } from './facts.ts';
-import { lostTokenLine } from './lost-tokens.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
 import {
   ensureFinalizer,
+  executeTokens,
+  lostTokenLine,
+  planTokenPass,
   releaseTokens,
+  type TokenContext,
   type TokenLifecycle,
   tokenLifecycle,
   type TokenOptions,
-} from '../../tokens/lifecycle.ts';
-import { executeTokens, planTokenPass, type TokenContext } from '../../tokens/index.ts';
+} from '../../tokens/index.ts';
 
 export const KIND = 'IManageConnection';
 

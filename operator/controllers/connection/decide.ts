@@ -37,7 +37,7 @@ import {
 import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import { type EnvironmentRegistration, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
-import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from '../../tokens/outcomes.ts';
+import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from '../../tokens/index.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
 export const CHECKED_AT_REFRESH_MS = 3_600_000;

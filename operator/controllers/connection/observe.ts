@@ -21,7 +21,7 @@ import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { readTokens, type TokenContext } from '../../tokens/observe.ts';
+import { readTokens, type TokenContext } from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 

@@ -1,10 +1,9 @@
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { ReachabilityResult } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
-import type { TokenObservation } from '../../tokens/observation.ts';
-import type { TokenReading } from '../../tokens/observe.ts';
+import type { TokenObservation, TokenReading } from '../../tokens/index.ts';
 
-export type { GrantKind, TokenFailureKind, TokenObservation } from '../../tokens/observation.ts';
+export type { GrantKind, TokenFailureKind, TokenObservation } from '../../tokens/index.ts';
 
 // What the connection controller reads before it decides. Secret values never enter this
 // shape: only which keys exist, the passphrase's length, and the certificate's validity.

@@ -19,7 +19,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { HostSeries, type OperatorMetrics } from '../../runtime/metrics.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
-import { type AccessTokens, NoAccessToken } from '../../tokens/access.ts';
+import { type AccessTokens, NoAccessToken } from '../../tokens/index.ts';
 import { FolderListings, SharedListingWorkClient } from './folder-listings.ts';
 import type { AccessResult, EntryResult, PreviewResult, Resolution } from './observed.ts';
 
