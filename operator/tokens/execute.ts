@@ -6,12 +6,11 @@
 // consuming product reads it from the Secret), written after a link, a take-over or a fresh grant,
 // and again only when the user changes.
 
-import { apiBaseOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
-import { discover } from '../imanage/discovery.ts';
 import { WorkApiError } from '../imanage/work-errors.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { ConflictError } from '../runtime/kube/errors.ts';
+import { discoverConnection } from './connection-secrets.ts';
 import { executeTokenPlan, planTokenPass } from './flow.ts';
 import { EncryptionKeyError } from './keys.ts';
 import type { TokenObservation } from './observation.ts';
@@ -70,7 +69,7 @@ async function recordAccount(
 async function discoverWith(context: TokenContext, reading: TokenReading, accessToken: string) {
   const network = { ...context.network, timeoutMs: reading.facts.timeoutMs };
   const at = context.now().getTime();
-  const found = await discover(new URL(apiBaseOf(reading.connection)), accessToken, network, reading.ca, context.now);
+  const found = await discoverConnection(reading.connection, accessToken, network, reading.ca, context.now);
   context.discoveries.set(reading.connection.metadata.uid ?? '', { token: sha256(accessToken), at, found });
   return found;
 }

@@ -10,3 +10,4 @@ export { ensureFinalizer, releaseTokens, type TokenLifecycle, tokenLifecycle, ty
 export { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from './outcomes.ts';
 export type { GrantKind, TokenFailureKind, TokenObservation } from './observation.ts';
 export { type AccessTokens, NoAccessToken } from './access.ts';
+export { discoverConnection, readApplication, readCaBundle } from './connection-secrets.ts';

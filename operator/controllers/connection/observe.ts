@@ -10,7 +10,7 @@ import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
-import { applicationSourceOf, caBundleRefOf, encryptionRefsOf } from '../../api/connection.ts';
+import { caBundleRefOf, encryptionRefsOf } from '../../api/connection.ts';
 import type {
   CertificateObservation,
   ObservedConnection,
@@ -21,7 +21,7 @@ import { probesDue } from './decide.ts';
 import type { ConnectionFacts } from './facts.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { readTokens, type TokenContext } from '../../tokens/index.ts';
+import { readApplication, readCaBundle, readTokens, type TokenContext } from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -111,9 +111,8 @@ export async function observeConnection(
   ]);
   const secretsObserved = observeSecrets(connection, { clientSecret, credentials, passphrase, certificate, caBundle });
   if (!probes || !probesDue(connection, facts, secretsObserved, context.now)) return secretsObserved;
-  const application = await clientIdOf(client, connection, clientSecret, probes, signal);
-  const caRef = caBundleRefOf(connection);
-  const ca = caRef ? secretValue(caBundle, caRef.key) : undefined;
+  const application = await clientIdOf(client, connection, probes, signal);
+  const ca = await readCaBundle(client, connection, signal);
   const owner = `${namespace}/${connection.metadata?.name ?? ''}`;
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
@@ -141,20 +140,13 @@ export async function observeConnection(
 async function clientIdOf(
   client: SecretReader,
   connection: IManageConnection,
-  clientSecret: Secret | undefined,
   probes: ProbeContext,
   signal?: AbortSignal,
 ): Promise<{ id: string; secret?: string; source: string; operators?: true } | undefined> {
-  const where = applicationSourceOf(connection, probes.defaultClientSecret);
-  if (!where) return undefined;
-  // The connection's own Secret was read with the others; the operator's default is read now.
-  const found = where.operators ? await readSecret(client, where, signal) : clientSecret;
-  const id = secretValue(found, 'clientId');
-  const secret = secretValue(found, 'clientSecret');
-  if (id === undefined) return undefined;
-  const source = where.operators
-    ? "the operator's default application (--default-client-secret)"
-    : `Secret '${where.name}' key clientId`;
+  // The connection's own Secret was read with the others (read once: this reads it from memory).
+  const app = await readApplication(client, connection, probes.defaultClientSecret, signal);
+  if (app?.clientId === undefined) return undefined;
+  const { clientId: id, clientSecret: secret, source, where } = app;
   return { id, ...(secret !== undefined ? { secret } : {}), source, ...(where.operators ? { operators: true } : {}) };
 }
 
