@@ -4,7 +4,7 @@
 // unchanged connection gets the same status from every probe, so nothing is written.
 
 import { specCustomerId } from '../../api/customer-id.ts';
-import { caBundleRefOf, encryptionRefsOf, grantOf } from '../../api/connection.ts';
+import { apiBaseOf, caBundleRefOf, encryptionRefsOf, grantOf } from '../../api/connection.ts';
 import type { IManageConnection, IManageConnectionStatus } from '../../api/generated/types.ts';
 import { connectionReason } from '../../api/reasons.ts';
 import {
@@ -370,7 +370,7 @@ function readiness({ connection, facts, reachability }: Input): { reason: string
     count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
   return {
     reason: 'Connected',
-    message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.`,
+    message: `${apiBaseOf(connection)} is reachable${registered}.`,
   };
 }
 
