@@ -57,6 +57,16 @@ describe('operator/ boundaries', () => {
     expect(crossings).toEqual([]);
   });
 
+  it('controllers reach the token part only through its entry, operator/tokens/index.ts', () => {
+    const code = sources('controllers').filter((f) => !f.endsWith('.test.ts'));
+    const crossings = code.flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith('tokens/') && i !== 'tokens/index.ts')
+        .map((i) => `${f} → ${i}`),
+    );
+    expect(crossings).toEqual([]);
+  });
+
   it('no operator code imports the simulator (its tests may run against it)', () => {
     const code = sources('.').filter((f) => !f.endsWith('.test.ts'));
     const crossings = code.flatMap((f) =>

@@ -119,8 +119,9 @@ describe('the operator with only the chart RBAC', () => {
     expect(await can('update', 'imanageconnections.imanage.operator.dev')).toBe('no');
     expect(await can('update', 'imanageconnections.imanage.operator.dev', '--subresource', 'status')).toBe('yes');
     expect(await can('create', 'leases.coordination.k8s.io', '-n', 'default')).toBe('no');
-    await op.stop();
+    // The examples go while the operator runs: it drops the revoke finalizer admission added.
     await uninstall(manifest);
+    await op.stop();
   }, 120_000);
 
   it('works in its namespaces with Roles only, and cannot read a Secret elsewhere (watchNamespaces)', async () => {
@@ -149,8 +150,9 @@ describe('the operator with only the chart RBAC', () => {
     expect(read.code).not.toBe(0);
     expect(read.stderr).toMatch(/forbidden/i);
     expect(read.stdout).not.toContain('CANARY');
-    await op.stop();
+    // The examples go while the operator runs: it drops the revoke finalizer admission added.
     await uninstall(manifest);
+    await op.stop();
   }, 120_000);
 });
 

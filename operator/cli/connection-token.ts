@@ -4,11 +4,12 @@
 // key and passphrase, so only someone allowed to read those Secrets can use it, as RBAC intends.
 // No value read here ever appears in an error.
 
-import { encryptionRefsOf } from '../api/connection.ts';
+import { encryptionRefsOf, tokenSecretNameOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { ForbiddenError } from '../runtime/kube/errors.ts';
 import { EncryptionKeyChanged, Keyrings, TokensUnreadable } from '../tokens/envelope.ts';
-import { EncryptionKeyError, readCertificateKey } from '../tokens/keys.ts';
+import { EncryptionKeyError } from '../tokens/keys.ts';
+import { readKeyMaterial } from '../tokens/store.ts';
 import { readStoredSecret, type SecretLike, UnknownTokenSecret } from '../tokens/stored.ts';
 
 /** No usable access token: the message says why and what to do instead. */
@@ -22,7 +23,7 @@ export type ReadSecret = (name: string) => Promise<SecretLike | undefined>;
 const INSTEAD = 'or pass an access token with --token-file';
 
 export async function accessTokenFor(connection: IManageConnection, read: ReadSecret, now: Date): Promise<string> {
-  const name = connection.spec.tokens?.secretName ?? `${connection.metadata.name}-tokens`;
+  const name = tokenSecretNameOf(connection);
   const secret = await readNamed(read, name, 'the token Secret');
   if (!secret) throw new TokenSecretUnusable(`Secret ${name} does not exist yet: has the account been linked?`);
   const stored = readOrRefuse(secret, name);
@@ -51,16 +52,15 @@ async function open(connection: IManageConnection, sealed: Parameters<Keyrings['
   if (!encryption) {
     throw new TokenSecretUnusable(`the token Secret is encrypted but spec.tokens.encryption is not set, ${INSTEAD}`);
   }
-  const certificate = await requireSecret(read, encryption.certificateSecretRef.name, 'the encryption certificate');
-  const passphraseRef = encryptionRefsOf(connection)!.passphrase;
-  const passphraseSecret = await requireSecret(read, passphraseRef.name, 'the encryption passphrase');
-  const text = (s: SecretLike, key: string) => Buffer.from(s.data?.[key] ?? '', 'base64').toString('utf8');
+  const once = readingOnce(read);
+  await requireSecret(once, encryption.certificateSecretRef.name, 'the encryption certificate');
+  await requireSecret(once, encryptionRefsOf(connection)!.passphrase.name, 'the encryption passphrase');
   try {
-    const key = readCertificateKey({
-      'tls.crt': text(certificate, 'tls.crt'),
-      'tls.key': text(certificate, 'tls.key'),
-    });
-    return await new Keyrings().open(sealed, key, text(passphraseSecret, passphraseRef.key));
+    // The controller's own reader of the key material, over the Secrets just read (read once each).
+    // A previous passphrase the CLI does not use may be unreadable to its user: not an error here.
+    const get = (_r: unknown, ref: { name: string }) => once(ref.name).catch(() => undefined);
+    const material = await readKeyMaterial({ get: get as never }, connection);
+    return await new Keyrings().open(sealed, material!.certificate, material!.passphrase);
   } catch (error) {
     if (
       error instanceof EncryptionKeyChanged ||
@@ -89,4 +89,14 @@ async function readNamed(read: ReadSecret, name: string, what: string): Promise<
     if (!(error instanceof ForbiddenError)) throw error;
     throw new TokenSecretUnusable(`you may not read Secret ${name} (${what}), ${INSTEAD}`);
   }
+}
+
+/** `read`, each Secret asked for once: the checks above and the key material read the same Secrets. */
+function readingOnce(read: ReadSecret): ReadSecret {
+  const reads = new Map<string, Promise<SecretLike | undefined>>();
+  return (name) => {
+    let secret = reads.get(name);
+    if (!secret) reads.set(name, (secret = read(name)));
+    return secret;
+  };
 }

@@ -7,8 +7,8 @@
 //       connection's key material when the user may read it: connection-token.ts).
 // Nothing is written to iManage: preview only searches and lists folders.
 
-import { caBundleRefOf, targetOf } from '../api/connection.ts';
-import { readSecretKey } from '../runtime/kube/secrets.ts';
+import { apiBaseOf, targetOf } from '../api/connection.ts';
+import { readCaBundle } from '../tokens/connection-secrets.ts';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { load as loadYaml } from 'js-yaml';
@@ -197,21 +197,15 @@ async function clusterTarget(values: Values): Promise<Target> {
   }
   const token = await accessTokenFor(connection, (secretName) => readSecret(kube, namespace, secretName), new Date());
   // --ca-file (and --resolve) reach a test server, such as the simulator, standing in for the host.
-  const ca = values['ca-file'] ? await readFile(values['ca-file'], 'utf8') : await connectionCa(kube, connection);
+  const ca = values['ca-file'] ? await readFile(values['ca-file'], 'utf8') : await readCaBundle(kube, connection);
   return {
-    apiBase: httpsUrl(connection.spec.apiUrl ?? connection.spec.url, 'the connection url'),
+    apiBase: httpsUrl(apiBaseOf(connection), 'the connection url'),
     customerId,
     library,
     token,
     ...(ca ? { ca } : {}),
     overrides: values.resolve ?? [],
   };
-}
-
-/** The connection's CA bundle (caBundleSecretRef), or undefined for the system's roots. */
-async function connectionCa(kube: KubeClient, connection: IManageConnection): Promise<string | undefined> {
-  const ref = caBundleRefOf(connection);
-  return ref ? readSecretKey(kube, { namespace: connection.metadata.namespace ?? kube.namespace, ...ref }) : undefined;
 }
 
 async function readSecret(kube: KubeClient, namespace: string, name: string) {

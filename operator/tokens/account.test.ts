@@ -11,7 +11,8 @@ import { HostOverrides, ProbeGuard } from '../imanage/network.ts';
 import { HostPhases } from '../imanage/probe-cache.ts';
 import { AccessTokens } from './access.ts';
 import { Keyrings } from './envelope.ts';
-import { type TokenContext, observeTokens } from './observe.ts';
+import { runTokenPass } from './execute.ts';
+import type { TokenContext } from './observe.ts';
 import { TokenStore } from './store.ts';
 import { MemorySecrets } from './memory-secrets-testing.ts';
 
@@ -49,7 +50,7 @@ function setup(options: { hosts?: HostPhases } = {}) {
     refusedSeeds: new Map(),
   };
   const pass = () =>
-    observeTokens(secrets as never, connection, context, {
+    runTokenPass(secrets as never, connection, context, {
       facts: { intervalMs: 300_000, timeoutMs: 10_000 },
       application: { clientId: 'web-app', clientSecret: SECRETS.webApp },
       ca: sim.caPem,

@@ -15,22 +15,21 @@
 // state for good. A failure with an authentic state is recorded on the connection (an
 // annotation), so that `imanage-operator link` stops waiting and names it.
 
-import { applicationSourceOf, caBundleRefOf } from '../api/connection.ts';
+import { caBundleRefOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
-import { discover } from '../imanage/discovery.ts';
 import { oauthErrorCode } from '../imanage/excerpt.ts';
 import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type OAuthServer } from '../imanage/oauth.ts';
 import { IManageOAuthError } from '../imanage/oauth-errors.ts';
 import { WorkApiError } from '../imanage/work-errors.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { NotFoundError } from '../runtime/kube/errors.ts';
-import { secrets } from '../runtime/kube/resources.ts';
 import type { Logger } from '../runtime/log.ts';
 import { type LastLink, LINK_FAILURE_ANNOTATION, lastLink } from './link-annotations.ts';
 import { checkStateShape, LinkStateError, type LinkState, verifierFor, verifyState } from './link-state.ts';
 import type { LinkStore } from './link-store.ts';
 import { readSignIn } from './sign-in-secret.ts';
+import { discoverConnection, readApplication, readCaBundle } from './connection-secrets.ts';
 import type { ConnectionIdentity, LinkFailureReason, TokenSink } from './ports.ts';
 
 export interface CallbackContext {
@@ -251,9 +250,8 @@ async function accountOf(
   server: OAuthServer,
   context: CallbackContext,
 ): Promise<string | undefined> {
-  const apiBase = new URL(object.spec.apiUrl ?? object.spec.url);
   try {
-    return (await discover(apiBase, tokens.accessToken, context.network, server.ca, context.now)).userId;
+    return (await discoverConnection(object, tokens.accessToken, context.network, server.ca, context.now)).userId;
   } catch (error) {
     if (!(error instanceof WorkApiError)) throw error;
     return undefined;
@@ -281,32 +279,20 @@ function checkExpected(
 
 /** The connection's application, read now: its Secret, or the operator-wide default for Cloud. */
 async function applicationOf(object: IManageConnection, context: CallbackContext): Promise<OAuthServer> {
-  const spec = object.spec;
-  const namespace = object.metadata?.namespace ?? '';
-  const where = applicationSourceOf(object, context.defaultClientSecret);
-  if (!where) throw fail('ExchangeFailed', 'the connection names no clientSecretRef: set spec.clientSecretRef');
-  const values = await secretValues(context, where);
-  const clientId = values.get('clientId');
-  const clientSecret = values.get('clientSecret');
+  const app = await readApplication(context.client, object, context.defaultClientSecret);
+  if (!app) throw fail('ExchangeFailed', 'the connection names no clientSecretRef: set spec.clientSecretRef');
+  const { where, clientId, clientSecret } = app;
+  if (!app.found) throw fail('ExchangeFailed', `Secret ${where.namespace}/${where.name} not found`);
   if (!clientId || !clientSecret) {
     throw fail('ExchangeFailed', `Secret ${where.namespace}/${where.name} needs keys clientId and clientSecret`);
   }
+  const ca = await readCaBundle(context.client, object);
   const caRef = caBundleRefOf(object);
-  const ca = caRef ? (await secretValues(context, { namespace, name: caRef.name })).get(caRef.key) : undefined;
-  return { baseUrl: new URL(spec.url), clientId, clientSecret, ...(ca ? { ca } : {}) };
-}
-
-async function secretValues(
-  context: CallbackContext,
-  ref: { readonly namespace: string; readonly name: string },
-): Promise<Map<string, string>> {
-  try {
-    const secret = await context.client.get(secrets, ref);
-    return new Map(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-  } catch (error) {
-    if (error instanceof NotFoundError) throw fail('ExchangeFailed', `Secret ${ref.namespace}/${ref.name} not found`);
-    throw error;
+  // A CA bundle the connection names but that cannot be read: the client secret is not sent under the system's roots.
+  if (caRef && ca === undefined) {
+    throw fail('ExchangeFailed', `Secret ${object.metadata?.namespace ?? ''}/${caRef.name} key ${caRef.key} not found`);
   }
+  return { baseUrl: new URL(object.spec.url), clientId, clientSecret, ...(ca ? { ca } : {}) };
 }
 
 /**

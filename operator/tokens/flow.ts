@@ -107,23 +107,56 @@ const heldIn = (held: Held) => ({
 });
 
 
-export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promise<TokenObservation> {
-  const { connection } = input;
+/** What a token pass starts from: observe read it (tokens/observe.ts readTokens), nothing written yet. */
+export interface TokenStart extends TokenInputs {
+  /** What the token Secret held; absent when there is none, or when it was not read (a failure before). */
+  readonly loaded?: LoadedTokens | undefined;
+  /** Why the token Secret could not be opened (failureOf says what decide reads of it). */
+  readonly loadError?: unknown;
+}
+
+/** How a pass begins: a failure known from what was read, else what is held. */
+function startOf(deps: TokenDeps, start: TokenStart): { failure: Failure } | { loaded: LoadedTokens | undefined } {
+  if (start.material instanceof EncryptionKeyError) {
+    const { message: detail, fieldPath: field, problem } = start.material;
+    return { failure: { kind: 'KeyUnusable', detail, field, problem } };
+  }
+  if (deps.requireEncryption && start.connection.spec.tokens?.encryption === undefined) {
+    return { failure: { kind: 'EncryptionRequired', detail: 'the operator stores no token unencrypted' } };
+  }
+  if (start.loadError === undefined) return { loaded: start.loaded };
+  const failure = failureOf(start.loadError, 'refresh_token', false);
+  if (!failure) throw start.loadError;
+  return { failure };
+}
+
+/** The first plan of a pass, from what observe read; undefined when a failure leaves nothing to plan. */
+export function planTokenPass(deps: TokenDeps, start: TokenStart): TokenPlan | undefined {
+  const begun = startOf(deps, start);
+  return 'failure' in begun ? undefined : planTokens(situationOf(deps, start, begun.loaded));
+}
+
+/** Carries `plan` out (see the header for the order), and what follows from it, for one connection. */
+export async function executeTokenPlan(
+  deps: TokenDeps,
+  start: TokenStart,
+  plan: TokenPlan | undefined,
+): Promise<TokenObservation> {
+  const { connection } = start;
   const base = {
     secretName: tokenSecretNameOf(connection),
     encrypted: connection.spec.tokens?.encryption !== undefined,
     grant: grantOf(connection),
   } as const;
-  if (input.material instanceof EncryptionKeyError) {
-    const { message: detail, fieldPath: field, problem } = input.material;
-    return { ...base, failure: { kind: 'KeyUnusable', detail, field, problem } };
+  const begun = startOf(deps, start);
+  if ('failure' in begun) {
+    const { failure } = begun;
+    if (start.loadError !== undefined && failure.kind !== 'Transient') deps.accessTokens.forget(connectionKeyOf(connection));
+    return { ...base, failure };
   }
-  if (deps.requireEncryption && !base.encrypted) {
-    return { ...base, failure: { kind: 'EncryptionRequired', detail: 'the operator stores no token unencrypted' } };
-  }
-  const pass = new TokenPass(deps, input, input.material);
+  const pass = new TokenPass(deps, start, begun.loaded);
   try {
-    const done = await pass.run();
+    const done = await pass.run(plan ?? planTokens(situationOf(deps, start, begun.loaded)));
     const relink = relinkAsked(connection) && done.payload && !done.notLinked && !done.failure;
     const signIn = relink ? (await pass.signIn())?.signIn : undefined;
     return { ...base, ...done, ...(signIn ? { relinkSignIn: signIn } : {}) };
@@ -135,6 +168,32 @@ export async function maintainTokens(deps: TokenDeps, input: TokenInputs): Promi
   }
 }
 
+/**
+ * Plans per pass: a rewrite, then the action on the rewritten tokens. The follow-ups inside a grant
+ * (a refused refresh, a lost write) are bounded where they happen; this bounds the pass itself.
+ */
+const MAX_PLANS_PER_PASS = 3;
+
+/** What the planner needs to know: what is stored, the seed, and the schedule's settings. */
+function situationOf(deps: TokenDeps, input: TokenInputs, loaded: LoadedTokens | undefined): TokenSituation {
+  const { connection } = input;
+  const seed = input.credentials.refreshToken?.trim() || undefined;
+  const refused = seed !== undefined && deps.refusedSeeds?.get(uidOf(connection)) === seedAttemptOf(connection, seed);
+  return {
+    grant: grantOf(connection) as Grant,
+    ...(loaded ? { stored: { payload: loaded.payload, rewrite: loaded.rewrite } } : {}),
+    ...(seed !== undefined ? { seed, seedRefusedBefore: refused } : {}),
+    now: deps.now(),
+    refreshBeforeMs: refreshBeforeMsOf(connection),
+    jitterKey: uidOf(connection),
+  };
+}
+
+const uidOf = (connection: IManageConnection) => connection.metadata.uid ?? connectionKeyOf(connection);
+
+const seedAttemptOf = (connection: IManageConnection, seed: string) =>
+  `${connection.metadata.generation ?? 0}|${sha256(seed)}`;
+
 class TokenPass {
   readonly #deps: TokenDeps;
   readonly #input: TokenInputs;
@@ -145,43 +204,30 @@ class TokenPass {
   /** The grant in flight presents the seeded refresh token. */
   seedInFlight = false;
 
-  constructor(deps: TokenDeps, input: TokenInputs, material: KeyMaterial | undefined) {
+  constructor(deps: TokenDeps, input: TokenInputs, loaded: LoadedTokens | undefined) {
     this.#deps = deps;
     this.#input = input;
-    this.#material = material;
+    this.#material = input.material as KeyMaterial | undefined;
     this.#key = connectionKeyOf(input.connection);
+    this.#held = loaded;
   }
 
   heldSoFar(): Partial<TokenObservation> {
     return this.#held ? heldIn(this.#held) : {};
   }
 
-  async run(): Promise<Partial<TokenObservation>> {
-    let loaded = await this.#load();
-    this.#held = loaded;
-    let plan = planTokens(this.#situation(loaded));
+  async run(first: TokenPlan): Promise<Partial<TokenObservation>> {
+    let loaded = this.#held as LoadedTokens | undefined;
+    let plan = first;
     // A rewrite stores the same tokens; what to do with them is planned again (never a second rewrite).
-    if (plan.action === 'store' && loaded) {
+    for (let plans = 1; plan.action === 'store' && loaded; plans++) {
+      if (plans >= MAX_PLANS_PER_PASS) throw new Error(`a token pass planned ${plans} rewrites`);
       loaded = await this.#rewrite(loaded, plan.reason);
       this.#held = loaded;
-      plan = planTokens(this.#situation(loaded));
+      plan = planTokens(situationOf(this.#deps, this.#input, loaded));
     }
     this.#deps.logger?.debug({ connection: this.#key, action: plan.action, reason: plan.reason }, 'token plan');
     return this.#carryOut(plan, loaded);
-  }
-
-  /** What the planner needs to know: what is stored, the seed, and the schedule's settings. */
-  #situation(loaded: LoadedTokens | undefined): TokenSituation {
-    const seed = this.#input.credentials.refreshToken?.trim() || undefined;
-    const refused = seed !== undefined && this.#deps.refusedSeeds?.get(this.#uid()) === this.#seedAttempt(seed);
-    return {
-      grant: this.#grant() as Grant,
-      ...(loaded ? { stored: { payload: loaded.payload, rewrite: loaded.rewrite } } : {}),
-      ...(seed !== undefined ? { seed, seedRefusedBefore: refused } : {}),
-      now: this.#deps.now(),
-      refreshBeforeMs: this.#refreshBeforeMs(),
-      jitterKey: this.#jitterKey(),
-    };
   }
 
   async #carryOut(plan: TokenPlan, loaded: LoadedTokens | undefined): Promise<Partial<TokenObservation>> {
@@ -237,11 +283,11 @@ class TokenPass {
   }
 
   #uid(): string {
-    return this.#input.connection.metadata.uid ?? this.#key;
+    return uidOf(this.#input.connection);
   }
 
   #seedAttempt(seed: string): string {
-    return `${this.#input.connection.metadata.generation ?? 0}|${sha256(seed)}`;
+    return seedAttemptOf(this.#input.connection, seed);
   }
 
   /** The seeded refresh token, sent once per value and spec: iManage's refusal holds until either changes. */
@@ -438,7 +484,7 @@ class TokenPass {
   }
 
   #jitterKey(): string {
-    return this.#input.connection.metadata.uid ?? this.#key;
+    return uidOf(this.#input.connection);
   }
 }
 

@@ -2,7 +2,7 @@
 // tokens at iManage when the connection is deleted (best effort, bounded, never blocking for
 // long), the metrics of held tokens, and a reconcile when a sign-in finished on any replica.
 
-import { applicationSourceOf, caBundleRefOf, connectionKeyOf } from '../api/connection.ts';
+import { connectionKeyOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { imanageConnections } from '../api/kinds.ts';
 import { IManageOAuthClient } from '../imanage/oauth.ts';
@@ -10,7 +10,6 @@ import type { EngineContext } from '../runtime/engine.ts';
 import { targetOf } from '../runtime/events.ts';
 import type { TokenExpiry } from '../runtime/metrics.ts';
 import { ConflictError, NotFoundError } from '../runtime/kube/errors.ts';
-import { secrets } from '../runtime/kube/resources.ts';
 import { refOf } from '../runtime/watch.ts';
 import type { AccessTokens } from './access.ts';
 import { RELINK_ANNOTATION } from './link-annotations.ts';
@@ -21,6 +20,7 @@ import type { HostPhases } from '../imanage/probe-cache.ts';
 import type { TokenContext } from './observe.ts';
 import { plainTokensEvent } from './outcomes.ts';
 import { LINKED_AT_ANNOTATION, readKeyMaterial, type TokenStore } from './store.ts';
+import { readApplication, readCaBundle } from './connection-secrets.ts';
 
 export const REVOKE_FINALIZER = `${imanageConnections.group}/revoke-tokens`;
 /** The longest deletion waits for iManage to revoke: then the finalizer goes whatever happened. */
@@ -204,9 +204,13 @@ export async function dropFinalizer(ctx: EngineContext, connection: IManageConne
 async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection): Promise<void> {
   const material = await readKeyMaterial(ctx.client, connection);
   const loaded = await tokens.options.store.load(connection, material);
-  const [app, ca] = await Promise.all([applicationOf(ctx, tokens, connection), caBundleOf(ctx, connection)]);
-  if (!loaded || !app) return;
-  const server = { baseUrl: new URL(connection.spec.url), ...app, ...(ca ? { ca } : {}) };
+  const [app, ca] = await Promise.all([
+    readApplication(ctx.client, connection, tokens.defaultClientSecret),
+    readCaBundle(ctx.client, connection),
+  ]);
+  if (!loaded || app?.clientId === undefined) return;
+  const { clientId, clientSecret } = app;
+  const server = { baseUrl: new URL(connection.spec.url), clientId, ...(clientSecret ? { clientSecret } : {}), ...(ca ? { ca } : {}) };
   const network = { ...tokens.context.network, timeoutMs: REVOKE_BOUND_MS };
   const oauth = new IManageOAuthClient(server, network);
   const { refresh_token: refresh, access_token: access } = loaded.payload;
@@ -214,26 +218,4 @@ async function revokeAll(ctx: EngineContext, tokens: TokenLifecycle, connection:
     refresh ? oauth.revoke(refresh, 'refresh_token') : undefined,
     oauth.revoke(access, 'access_token'),
   ]);
-}
-
-/** The client id and secret the tokens were issued to: the connection's own, or for Cloud the operator's default. */
-async function applicationOf(ctx: EngineContext, tokens: TokenLifecycle, connection: IManageConnection) {
-  const where = applicationSourceOf(connection, tokens.defaultClientSecret);
-  if (!where) return undefined;
-  const secret = await ctx.client.get(secrets, { namespace: where.namespace, name: where.name });
-  const read = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
-  const clientSecret = read('clientSecret');
-  return { clientId: read('clientId'), ...(clientSecret ? { clientSecret } : {}) };
-}
-
-/** The CA bundle iManage's certificate is checked against, as for every other call to it. */
-async function caBundleOf(ctx: EngineContext, connection: IManageConnection): Promise<string | undefined> {
-  const ref = caBundleRefOf(connection);
-  if (!ref) return undefined;
-  const secret = await ctx.client.get(secrets, {
-    namespace: connection.metadata.namespace ?? 'default',
-    name: ref.name,
-  });
-  const value = secret.data?.[ref.key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }

@@ -9,18 +9,21 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts, connectionKey } from '../../api/connection.ts';
-import { lostTokenLine } from './lost-tokens.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
 import {
   dropFinalizer,
   ensureFinalizer,
+  executeTokens,
+  lostTokenLine,
+  planTokenPass,
   releaseTokens,
+  type TokenContext,
   type TokenLifecycle,
   tokenLifecycle,
   type TokenOptions,
-} from '../../tokens/lifecycle.ts';
+} from '../../tokens/index.ts';
 
 export const KIND = 'IManageConnection';
 
@@ -41,6 +44,20 @@ const ownerOf = (ref: ObjectRef) => connectionKey(ref.namespace, ref.name);
 export function nextLookInMs(probeInMs: number, refreshAt: Date | undefined, now: Date): number {
   const refreshIn = refreshAt ? refreshAt.getTime() - now.getTime() : Infinity;
   return Math.max(MIN_PROBE_DELAY_MS, Math.min(probeInMs, refreshIn));
+}
+
+/**
+ * Observe only read the tokens: here the plan is made from what it read and carried out (the
+ * executor keeps the crash-safe order), and what happened joins the observation decide reads.
+ */
+export async function withTokens(
+  context: TokenContext | undefined,
+  observed: ObservedConnection,
+): Promise<ObservedConnection> {
+  const { tokenReading, ...rest } = observed;
+  if (!context || !tokenReading) return rest;
+  const plan = planTokenPass(context, tokenReading);
+  return { ...rest, tokens: await executeTokens(context, tokenReading, plan) };
 }
 
 export function connectionController(options: ConnectionControllerOptions = {}): Controller {
@@ -85,14 +102,14 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         return;
       }
       if (tokens) connection = await ensureFinalizer(ctx, connection);
-      const observed = await observeConnection(ctx.client, connection, {
+      const observed = await withTokens(tokens?.context, await observeConnection(ctx.client, connection, {
         facts,
         now,
         signal,
         ...(probes ? { probes } : {}),
         observers,
         ...(tokens ? { tokens: tokens.context } : {}),
-      });
+      }));
       tokens?.track(connection, observed.tokens);
       const decision = decide(connection, observed);
       const lost = lostTokenLine(connection, observed.tokens);

@@ -5,6 +5,7 @@
 
 import { specCustomerId } from '../../api/customer-id.ts';
 import {
+  apiBaseOf,
   CALLBACK_ROW,
   caBundleRefOf,
   type ConnectionFacts,
@@ -39,7 +40,7 @@ import {
 import { reachabilityVerdict, type ReachabilityVerdict } from './outcomes.ts';
 import { type EnvironmentRegistration, registrationState, summarizeRegistration } from './registration.ts';
 import type { ObservedConnection, SecretObservation } from './observed.ts';
-import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from '../../tokens/outcomes.ts';
+import { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type TokensVerdict } from '../../tokens/index.ts';
 
 /** A checkedAt that users read is renewed at most this often while the outcome stays the same. */
 export const CHECKED_AT_REFRESH_MS = 3_600_000;
@@ -374,7 +375,7 @@ function readiness({ connection, facts, reachability }: Input): { reason: string
     count === 1 ? ' and its redirect URI is registered' : count > 1 ? ` and all ${uris} are registered` : '';
   return {
     reason: 'Connected',
-    message: `${connection.spec.apiUrl ?? connection.spec.url} is reachable${registered}.`,
+    message: `${apiBaseOf(connection)} is reachable${registered}.`,
   };
 }
 

@@ -18,6 +18,7 @@ import { Keyrings } from '../../tokens/envelope.ts';
 import { connectionFacts } from '../../api/connection.ts';
 import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
 import { observeConnection } from './observe.ts';
+import { withTokens } from './controller.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';
 import type { TokenContext } from '../../tokens/observe.ts';
 import { TokenStore } from '../../tokens/store.ts';
@@ -92,12 +93,12 @@ async function observe(spec: Record<string, unknown>) {
     refusedSeeds: new Map(),
   };
   const settings = answeringProbes(clock, network);
-  return observeConnection(client as never, connection, {
+  return withTokens(tokens, await observeConnection(client as never, connection, {
     facts: connectionFacts(connection),
     now: clock.now(),
     probes: { settings, defaultClientSecret: { namespace: 'operator', name: 'default-app' } },
     tokens,
-  });
+  }));
 }
 
 describe("the operator's default application over a connection's own CA bundle", () => {

@@ -11,7 +11,6 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
 import {
-  applicationSourceOf,
   caBundleRefOf,
   type ConnectionFacts,
   connectionKeyOf,
@@ -26,7 +25,7 @@ import type {
 import { probesDue } from './decide.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { observeTokens, type TokenContext } from '../../tokens/observe.ts';
+import { readApplication, readCaBundle, readTokens, type TokenContext } from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -116,9 +115,8 @@ export async function observeConnection(
   ]);
   const secretsObserved = observeSecrets(connection, { clientSecret, credentials, passphrase, certificate, caBundle });
   if (!probes || !probesDue(connection, facts, secretsObserved, context.now)) return secretsObserved;
-  const application = await clientIdOf(client, connection, clientSecret, probes, signal);
-  const caRef = caBundleRefOf(connection);
-  const ca = caRef ? secretValue(caBundle, caRef.key) : undefined;
+  const application = await clientIdOf(client, connection, probes, signal);
+  const ca = await readCaBundle(client, connection, signal);
   const owner = connectionKeyOf(connection);
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
@@ -127,7 +125,7 @@ export async function observeConnection(
   // The operator's own application secret is sent only over TLS the system's roots vouch for: a
   // tenant's caBundleSecretRef would let its author present any certificate and read it (issue 18, 17).
   const tokenCa = application?.operators ? undefined : ca;
-  const tokens = await observeTokens(client, connection, context.tokens, {
+  const tokenReading = await readTokens(client, connection, context.tokens, {
     facts,
     ...(application && (application.secret !== undefined || spec.auth?.grant === 'Password')
       ? { application: { clientId: application.id, clientSecret: application.secret } }
@@ -139,27 +137,20 @@ export async function observeConnection(
       refreshToken: secretValue(credentials, 'refreshToken'),
     },
   });
-  return { ...probed, tokens };
+  return { ...probed, tokenReading };
 }
 
 /** The client id to ask iManage with, and where it is kept (the words status may use). */
 async function clientIdOf(
   client: SecretReader,
   connection: IManageConnection,
-  clientSecret: Secret | undefined,
   probes: ProbeContext,
   signal?: AbortSignal,
 ): Promise<{ id: string; secret?: string; source: string; operators?: true } | undefined> {
-  const where = applicationSourceOf(connection, probes.defaultClientSecret);
-  if (!where) return undefined;
-  // The connection's own Secret was read with the others; the operator's default is read now.
-  const found = where.operators ? await readSecret(client, where, signal) : clientSecret;
-  const id = secretValue(found, 'clientId');
-  const secret = secretValue(found, 'clientSecret');
-  if (id === undefined) return undefined;
-  const source = where.operators
-    ? "the operator's default application (--default-client-secret)"
-    : `Secret '${where.name}' key clientId`;
+  // The connection's own Secret was read with the others (read once: this reads it from memory).
+  const app = await readApplication(client, connection, probes.defaultClientSecret, signal);
+  if (app?.clientId === undefined) return undefined;
+  const { clientId: id, clientSecret: secret, source, where } = app;
   return { id, ...(secret !== undefined ? { secret } : {}), source, ...(where.operators ? { operators: true } : {}) };
 }
 

@@ -1,9 +1,9 @@
 import type { CachedProbe } from '../../imanage/probe-cache.ts';
 import type { ReachabilityResult } from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
-import type { TokenObservation } from '../../tokens/observation.ts';
+import type { TokenObservation, TokenReading } from '../../tokens/index.ts';
 
-export type { GrantKind, TokenFailureKind, TokenObservation } from '../../tokens/observation.ts';
+export type { GrantKind, TokenFailureKind, TokenObservation } from '../../tokens/index.ts';
 
 // What the connection controller reads before it decides. Secret values never enter this
 // shape: only which keys exist, the passphrase's length, and the certificate's validity.
@@ -50,6 +50,8 @@ export interface ObservedConnection {
   readonly clientIdSource?: string;
   /** Registration could not be probed: no client id to ask with. */
   readonly registrationSkipped?: 'NoClientId';
-  /** The token pass; absent when tokens are off or an earlier check failed. */
+  /** What observe read of the tokens (holds secrets: never logged); the controller plans and executes from it. */
+  readonly tokenReading?: TokenReading;
+  /** What the token pass did, set by the controller once it has executed the plan; absent when tokens are off or an earlier check failed. */
   readonly tokens?: TokenObservation;
 }

@@ -21,6 +21,7 @@ import { readKeyMaterial, TokenStore } from '../../tokens/store.ts';
 import { PASSPHRASE, tlsSecretData } from '../../tokens/testdata/fixtures.ts';
 import { connectionFacts } from '../../api/connection.ts';
 import { observeConnection } from './observe.ts';
+import { withTokens } from './controller.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';
 
 const data = (values: Record<string, string>) =>
@@ -104,12 +105,12 @@ describe('Secret reads per connection reconcile', () => {
     };
     const settings = answeringProbes(clock, network);
     secrets.gets.clear();
-    const observed = await observeConnection(secrets as never, connection, {
+    const observed = await withTokens(tokens, await observeConnection(secrets as never, connection, {
       facts: connectionFacts(connection),
       now: clock.now(),
       probes: { settings },
       tokens,
-    });
+    }));
     expect(observed.tokens?.failure).toBeUndefined();
     expect(observed.tokens?.payload?.access_token).toBe('canary-access');
     expect(Object.fromEntries(secrets.gets)).toEqual({

@@ -1,14 +1,11 @@
 // Unencrypted tokens (issue 18, finding 14) are no longer a silent default: the condition says why
-// they matter and how to encrypt them, one Warning Event per connection says it once (not on every
-// reconcile), and with --require-token-encryption a connection without spec.tokens.encryption gets
-// no token at all, nothing read or written, with a reason that says what to set.
+// they matter and how to encrypt them, and with --require-token-encryption a connection without
+// spec.tokens.encryption stalls with a reason that says what to set. The Event and the pass that
+// reads and writes nothing are the token code's (operator/tokens/plain.test.ts).
 import { describe, expect, it } from 'vitest';
 import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import type { RecordedEvent } from '../../runtime/events.ts';
 import { decideConnection } from './decide.ts';
 import type { ObservedConnection, TokenObservation } from './observed.ts';
-import { maintainTokens, type TokenDeps } from '../../tokens/flow.ts';
-import { tokenLifecycle } from '../../tokens/lifecycle.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const connection = mergePatch(baseConnection(), {
@@ -44,32 +41,9 @@ describe('tokens stored unencrypted', () => {
     expect(ready?.message).toMatch(/set spec\.tokens\.encryption/);
   });
 
-  it('a Warning Event says so once per connection, not on every reconcile', () => {
-    const recorded: RecordedEvent[] = [];
-    const engine = {
-      metrics: { trackTokenExpiry: () => undefined },
-      events: { record: async (_t: unknown, e: RecordedEvent) => void recorded.push(e) },
-      clock: { now: () => now },
-      isLeading: () => true,
-    };
-    const probes = { settings: { overrides: undefined, blocked: undefined } };
-    const accessTokens = { forget: () => undefined };
-    const lifecycle = tokenLifecycle(engine as never, probes as never, { store: {}, accessTokens } as never);
-    for (let pass = 0; pass < 5; pass++) lifecycle.track(connection, plain);
-    lifecycle.track(mergePatch(connection, { metadata: { uid: 'uid-other' } }), { ...plain, encrypted: true });
-    expect(recorded).toEqual([expect.objectContaining({ type: 'Warning', reason: 'TokensNotEncrypted' })]);
-    expect(recorded[0]?.note).toMatch(/^tokens are held in Secret 'acme-tokens' \(not encrypted, plain\/v1/);
-  });
 });
 
 describe('--require-token-encryption', () => {
-  it('obtains, reads and writes nothing for a connection without spec.tokens.encryption', async () => {
-    const untouchable = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`store.${String(name)}`)) });
-    const deps = { store: untouchable, requireEncryption: true, isLeading: () => true, now: () => now } as TokenDeps;
-    const observed = await maintainTokens(deps, { connection, credentials: {}, material: undefined, timeoutMs: 1000 });
-    expect(observed.failure?.kind).toBe('EncryptionRequired');
-    expect(observed.payload).toBeUndefined();
-  });
 
   it('stalls with TokenEncryptionRequired on spec.tokens.encryption, saying what to set', () => {
     const failure = { kind: 'EncryptionRequired', detail: 'no token unencrypted' } as const;

@@ -3,8 +3,7 @@
 // SearchLoad (identical searches shared, a concurrency limit per connection, per-host backoff
 // shared with the probes). Without a token nothing is sent: the repository waits for its connection.
 
-import { caBundleRefOf, connectionKeyOf, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
-import { readSecretKey } from '../../runtime/kube/secrets.ts';
+import { apiBaseOf, connectionKey, connectionKeyOf, probeIntervalMsOf, probeTimeoutMsOf, targetOf } from '../../api/connection.ts';
 import type { IManageConnection, ResolverEntry, WorkspaceRepository } from '../../api/generated/types.ts';
 import { goDurationMs } from '../../api/duration.ts';
 import { boundedDelay, MAX_PROBE_DELAY_MS, MAX_PROBE_TIMEOUT_MS } from '../../imanage/delays.ts';
@@ -19,7 +18,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { HostSeries, type OperatorMetrics } from '../../runtime/metrics.ts';
 import { NotFoundError } from '../../runtime/kube/errors.ts';
 import { secrets } from '../../runtime/kube/resources.ts';
-import { type AccessTokens, NoAccessToken } from '../../tokens/access.ts';
+import { type AccessTokens, NoAccessToken, readCaBundle } from '../../tokens/index.ts';
 import { FolderListings, SharedListingWorkClient } from './folder-listings.ts';
 import type { AccessResult, EntryResult, PreviewResult, Resolution } from './observed.ts';
 
@@ -112,8 +111,10 @@ async function resolveContext(
   io: Io,
 ): Promise<ResolveContext> {
   const intervalMs = connectionIntervalMs(connection);
-  const ca = await caBundle(io.client, connection);
-  const apiBase = new URL(connection.spec.apiUrl ?? connection.spec.url);
+  // The connection reports a missing CA Secret itself (it is then not Ready, and no resolution runs),
+  // so a Secret gone meanwhile means the system roots.
+  const ca = await readCaBundle(io.client, connection);
+  const apiBase = new URL(apiBaseOf(connection));
   const count = deps.countRequest;
   const owner = `${repository.metadata.namespace}/${repository.metadata.name}`;
   const work = new SharedListingWorkClient(
@@ -124,15 +125,6 @@ async function resolveContext(
     { now: () => io.clock.now(), ...(count ? { onAnswer: (result) => count(owner, apiBase.host, result) } : {}) },
   );
   return { work, load: deps.load, library: target.library, asker: { connection: target.key, owner, intervalMs } };
-}
-
-/**
- * The connection's CA bundle. The connection reports a missing Secret itself (it is then not
- * Ready, and no resolution runs), so a Secret gone meanwhile means the system roots.
- */
-async function caBundle(client: Io['client'], connection: IManageConnection): Promise<string | undefined> {
-  const ref = caBundleRefOf(connection);
-  return ref ? readSecretKey(client, { namespace: connection.metadata.namespace ?? 'default', ...ref }) : undefined;
 }
 
 /** A static entry resolved (and its missing folders created with ensureFolders); a dynamic one only planned. */

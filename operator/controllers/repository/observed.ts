@@ -5,7 +5,7 @@
 import type { IManageConnection } from '../../api/generated/types.ts';
 import type { FolderFound, Outcome } from '../../imanage/resolve.ts';
 import type { WorkApiError } from '../../imanage/work-errors.ts';
-import type { NoAccessToken } from '../../tokens/access.ts';
+import type { NoAccessToken } from '../../tokens/index.ts';
 
 /** One resolver entry (or preview sample) as resolution left it. */
 export type EntryResult =

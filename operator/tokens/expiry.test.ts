@@ -3,21 +3,20 @@
 // once, and the requeue came 1 ms later. The simulator plays iManage on loopback with an
 // application whose access tokens live 0 minutes; the clock is a fake one, moved by the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../../simulator/index.ts';
-import { scenario, SECRETS, VANITY } from '../../../simulator/testing/fixture.ts';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
-import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import { AccessTokens } from '../../tokens/access.ts';
-import { Keyrings } from '../../tokens/envelope.ts';
-import { nextLookInMs } from './controller.ts';
-import { connectionFacts } from '../../api/connection.ts';
-import { type TokenContext, observeTokens } from '../../tokens/observe.ts';
-import { tokensVerdict } from '../../tokens/outcomes.ts';
-import { MIN_REFRESH_INTERVAL_MS } from '../../tokens/schedule.ts';
-import { TokenStore } from '../../tokens/store.ts';
-import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.ts';
+import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { baseConnection, mergePatch } from '../api/validation/fixtures.ts';
+import { HostOverrides, ProbeGuard } from '../imanage/network.ts';
+import { AccessTokens } from './access.ts';
+import { Keyrings } from './envelope.ts';
+import { probeIntervalMsOf, probeTimeoutMsOf } from '../api/connection.ts';
+import { runTokenPass } from './execute.ts';
+import type { TokenContext } from './observe.ts';
+import { tokensVerdict } from './outcomes.ts';
+import { MIN_REFRESH_INTERVAL_MS } from './schedule.ts';
+import { TokenStore } from './store.ts';
+import { MemorySecrets } from './memory-secrets-testing.ts';
 
 const CLIENT = { clientId: 'instant-app', clientSecret: 'canary-instant-secret-5d1e' };
 
@@ -54,8 +53,8 @@ describe('a token endpoint that answers expires_in: 0', () => {
       refusedSeeds: new Map(),
     };
     const pass = () =>
-      observeTokens(secrets as never, connection, context, {
-        facts: connectionFacts(connection),
+      runTokenPass(secrets as never, connection, context, {
+        facts: { intervalMs: probeIntervalMsOf(connection), timeoutMs: probeTimeoutMsOf(connection) },
         application: CLIENT,
         ca: sim.caPem,
         credentials: { username: 'jsmith', password: SECRETS.jsmith },
@@ -80,15 +79,4 @@ describe('a token endpoint that answers expires_in: 0', () => {
     expect(verdict).toMatchObject({ ready: false, retried: true, reason: 'AccessTokenExpiresAtOnce' });
     expect(verdict.message).not.toContain(CLIENT.clientSecret);
   });
-});
-
-describe('nextLookInMs', () => {
-  const now = new Date('2026-01-01T00:00:00Z');
-  it.each([
-    ['a refresh already due', 60_000, new Date(now.getTime() - 5_000), MIN_PROBE_DELAY_MS],
-    ['a refresh due in 1 ms', 60_000, new Date(now.getTime() + 1), MIN_PROBE_DELAY_MS],
-    ['a probe due at once', 0, undefined, MIN_PROBE_DELAY_MS],
-    ['a refresh before the probe', 60_000, new Date(now.getTime() + 30_000), 30_000],
-    ['the probe first', 20_000, new Date(now.getTime() + 30_000), 20_000],
-  ])('%s', (_t, probeIn, refreshAt, expected) => expect(nextLookInMs(probeIn, refreshAt, now)).toBe(expected));
 });

@@ -4,11 +4,11 @@
 // (RefreshTokenRevoked); this also tells whoever reads the operator's logs, once per loss, at warn.
 // A refused seed (spec.auth.credentialsSecretRef) was never the operator's: it is not a loss.
 
-import { connectionKeyOf } from '../../api/connection.ts';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import type { ConnectionReason } from '../../api/reasons.ts';
-import { findCondition } from '../../runtime/conditions.ts';
-import type { TokenObservation } from './observed.ts';
+import { connectionKeyOf } from '../api/connection.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import type { ConnectionReason } from '../api/reasons.ts';
+import { findCondition } from '../runtime/conditions.ts';
+import type { TokenObservation } from './observation.ts';
 
 const REVOKED: ConnectionReason = 'RefreshTokenRevoked';
 

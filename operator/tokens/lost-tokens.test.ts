@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import { isSensitiveKey } from '../../runtime/log.ts';
+import { baseConnection, mergePatch } from '../api/validation/fixtures.ts';
+import { isSensitiveKey } from '../runtime/log.ts';
 import { lostTokenLine } from './lost-tokens.ts';
-import type { TokenObservation } from './observed.ts';
+import type { TokenObservation } from './observation.ts';
 
 const tokens = (failure?: TokenObservation['failure']): TokenObservation => ({
   secretName: 'acme-tokens',
