@@ -583,10 +583,13 @@ describe('the CRDs with the release, on a private API server', () => {
       (await cp.kubectl(['get', 'crd', crdNames[0]!, '-o', 'json', '--show-managed-fields'])).stdout,
     );
     expect(appliers(crd)).toEqual(['helm']);
-    const created = await cp.kubectl(['apply', '-n', 'default', '-f', '-'], {
-      input: JSON.stringify(baseConnection('survivor')),
-    });
-    expect(created.code, created.stderr).toBe(0);
+    // The release's admission policy (the revoke finalizer) needs the new kind's schema, which the
+    // API server publishes a little after `established`: until then a create is ServiceUnavailable.
+    const create = () => cp.kubectl(['apply', '-n', 'default', '-f', '-'], { input: JSON.stringify(baseConnection('survivor')) });
+    const created = await waitFor(async () => ((await create()).code === 0 ? 'created' : undefined), 60_000, 500, 'the survivor created');
+    expect(created).toBe('created');
+    const finalizers = await cp.kubectl(['get', 'imanageconnection', 'survivor', '-n', 'default', '-o', 'jsonpath={.metadata.finalizers}']);
+    expect(finalizers.stdout).toContain('revoke-tokens');
 
     const uninstalled = await helmOk(['uninstall', 'keeper', '-n', 'imanage-system'], cp.kubeconfigPath);
     expect(uninstalled).toContain('These resources were kept due to the resource policy');

@@ -7,6 +7,7 @@ import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
+import { checkSpec } from '../shared.ts';
 import { decideConnection } from './decide.ts';
 import { connectionFacts, connectionKey } from '../../api/connection.ts';
 import type { ObservedConnection } from './observed.ts';
@@ -102,7 +103,9 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         return;
       }
       if (tokens) connection = await ensureFinalizer(ctx, connection);
-      const observed = await withTokens(tokens?.context, await observeConnection(ctx.client, connection, {
+      // Observe reads the spec with the schema's defaults applied (a clone; the cache is never changed).
+      const derived = checkSpec(connection).value;
+      const observed = await withTokens(tokens?.context, await observeConnection(ctx.client, derived, {
         facts,
         now,
         signal,
