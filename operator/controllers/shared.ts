@@ -21,21 +21,24 @@ export interface SpecCheck<T> {
 export function checkSpec<T>(object: T): SpecCheck<T> {
   if (object === null || typeof object !== 'object') return verdictOf(object);
   // Cached objects are replaced, never changed, on update: one check per version serves the
-  // controller's gate, decide, and every resync of an unchanged object. The defaulted value is
-  // remembered too, so that checking it again (decide reads only the value) costs nothing.
-  let known = verdicts.get(object) as SpecCheck<T> | undefined;
-  if (!known) {
-    known = verdictOf(object);
-    verdicts.set(object, known);
-    verdicts.set(known.value as object, known);
-  }
-  return known;
+  // controller's gate, decide, and every resync of an unchanged object. A valid object's verdict
+  // holds its defaulted clone, so it is held only weakly: kept for every cached object it would be
+  // a second copy of the cache; while a reconcile holds it, asking again costs nothing. A failure
+  // holds nothing more than the object, and is kept.
+  const known = verdicts.get(object);
+  const remembered = (known instanceof WeakRef ? known.deref() : known) as SpecCheck<T> | undefined;
+  if (remembered) return remembered;
+  const verdict = verdictOf(object);
+  const entry = verdict.failure ? verdict : new WeakRef(verdict);
+  verdicts.set(object, entry);
+  verdicts.set(verdict.value as object, entry);
+  return verdict;
 }
 
 /** Why the spec is invalid, or undefined for a valid one. */
 export const invalidSpec = (object: unknown): CheckFailure | undefined => checkSpec(object).failure;
 
-const verdicts = new WeakMap<object, SpecCheck<unknown>>();
+const verdicts = new WeakMap<object, SpecCheck<unknown> | WeakRef<SpecCheck<unknown>>>();
 
 function verdictOf<T>(object: T): SpecCheck<T> {
   const { problems, value } = validateResource(object);
