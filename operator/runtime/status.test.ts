@@ -3,7 +3,7 @@
 // cache from hiding a needed write (issue 9, finding 2).
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
-import { markReady, markReconciling, type ConditionUpdate } from './conditions.ts';
+import { markReady, markReconciling, markStalled, type ConditionUpdate } from './conditions.ts';
 import type { RecordedEvent } from './events.ts';
 import type { Resource } from './kube/resources.ts';
 import { createMetrics } from './metrics.ts';
@@ -68,19 +68,46 @@ const waiting: { status: object; conditions: ConditionUpdate } = {
   status: { observedGeneration: 1 },
   conditions: markReconciling(1, 'Waiting', 'wait'),
 };
+const stalled: { status: object; conditions: ConditionUpdate } = {
+  status: { observedGeneration: 1 },
+  conditions: markStalled(1, 'Broken', 'fix it'),
+};
 
 describe('commitStatus', () => {
-  it('writes once, records one Event, and writes nothing on an unchanged pass', async () => {
+  it('writes once, and writes nothing on an unchanged pass', async () => {
     const h = harness();
     const first = await commitStatus(h.ctx, things, h.cached(1), ready);
     expect(first.wrote).toBe(true);
-    expect(h.events.map((e) => [e.type, e.reason])).toEqual([['Normal', 'Configured']]);
     // The cache has caught up with our write: the same decision writes nothing.
     const caughtUp = h.cached(2, h.puts[0]!.status);
     h.ledger.observe(caughtUp);
     expect((await commitStatus(h.ctx, things, caughtUp, ready)).wrote).toBe(false);
     expect(h.puts).toHaveLength(1);
-    expect(h.events).toHaveLength(1);
+  });
+
+  it('records no Event for a first status that is Ready or in progress, one for a first Warning', async () => {
+    const healthy = harness();
+    await commitStatus(healthy.ctx, things, healthy.cached(1), ready);
+    expect(healthy.events).toEqual([]);
+    const progressing = harness();
+    await commitStatus(progressing.ctx, things, progressing.cached(1), waiting);
+    expect(progressing.events).toEqual([]);
+    const failing = harness();
+    await commitStatus(failing.ctx, things, failing.cached(1), stalled);
+    expect(failing.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'Broken']]);
+  });
+
+  it('records an Event for every later change of Ready, Normal ones included', async () => {
+    const h = harness();
+    await commitStatus(h.ctx, things, h.cached(1), waiting);
+    await commitStatus(h.ctx, things, h.cached(1), ready);
+    await commitStatus(h.ctx, things, h.cached(1), stalled);
+    await commitStatus(h.ctx, things, h.cached(1), ready);
+    expect(h.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'Configured'],
+      ['Warning', 'Broken'],
+      ['Normal', 'Configured'],
+    ]);
   });
 
   it('compares with our own last write, not a cache that has not shown it yet (the stale-cache skip)', async () => {
@@ -96,7 +123,7 @@ describe('commitStatus', () => {
     const change = await commitStatus(h.ctx, things, staleReady, ready);
     expect(change.wrote).toBe(true);
     expect(h.puts.map((p) => p.resourceVersion)).toEqual(['1', '2', '3']);
-    expect(h.events.map((e) => e.reason)).toEqual(['Configured', 'Waiting', 'Configured']);
+    expect(h.events.map((e) => e.reason)).toEqual(['Waiting', 'Configured']);
   });
 
   it('keeps lastTransitionTime from our own last write', async () => {

@@ -47,3 +47,32 @@ describe('AccessTokens', () => {
     expect(tokens.size).toBe(1);
   });
 });
+
+describe('AccessTokens: the Work API trust its connection read', () => {
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+  it('is unknown until the connection reads it, then what it read, system roots included', () => {
+    const tokens = new AccessTokens();
+    expect(tokens.trustOf('ns/a')).toBeUndefined();
+    tokens.trust('ns/a', PEM);
+    tokens.trust('ns/b', undefined);
+    expect(tokens.trustOf('ns/a')).toEqual({ ca: PEM });
+    expect(tokens.trustOf('ns/b')).toEqual({});
+    tokens.trust('ns/a', undefined);
+    expect(tokens.trustOf('ns/a')).toEqual({});
+  });
+
+  it('holds the bundle each connection read, and forgets it with the connection', () => {
+    const tokens = new AccessTokens();
+    // Equal strings read from different Secrets (kept as one shared copy inside).
+    const copies = ['ns/a', 'ns/b', 'ns/c'].map((c) => [c, `${PEM.slice(0, 10)}${PEM.slice(10)}`] as const);
+    for (const [connection, ca] of copies) tokens.trust(connection, ca);
+    expect(copies.map(([connection]) => tokens.trustOf(connection)?.ca)).toEqual([PEM, PEM, PEM]);
+    tokens.forget('ns/a');
+    tokens.forget('ns/b');
+    expect(tokens.trustOf('ns/a')).toBeUndefined();
+    expect(tokens.trustOf('ns/c')).toEqual({ ca: PEM });
+    tokens.trust('ns/c', 'another bundle');
+    expect(tokens.trustOf('ns/c')).toEqual({ ca: 'another bundle' });
+  });
+});

@@ -28,9 +28,17 @@ export class NoAccessToken extends Error {
 
 type Listener = (connection: string) => void;
 
+/** The CA bundle Work API calls on a connection's behalf trust; no `ca`: the system's roots. */
+export interface WorkApiTrust {
+  readonly ca?: string;
+}
+
 /** Connection keys are `namespace/name`. */
 export class AccessTokens {
   readonly #held = new Map<string, HeldAccessToken>();
+  readonly #trust = new Map<string, WorkApiTrust>();
+  /** One copy of each distinct CA bundle, however many connections name it, with its number of users. */
+  readonly #bundles = new Map<string, { readonly ca: string; users: number }>();
   readonly #listeners = new Set<Listener>();
 
   /** The token to use now, or a NoAccessToken that says why there is none. */
@@ -51,8 +59,46 @@ export class AccessTokens {
 
   /** The connection is gone, unlinked, or its tokens were revoked. */
   forget(connection: string): void {
+    this.#setTrust(connection, undefined);
     if (!this.#held.delete(connection)) return;
     for (const listener of this.#listeners) listener(connection);
+  }
+
+  /**
+   * What the connection's reconcile read of its caBundleSecretRef, kept for the Work API calls made
+   * on its behalf: its repositories then read no Secret of their own (issue 22: one CA read per
+   * repository was 5,000 of the 11,000 Secret GETs at 1,000 connections). Undefined `ca`: the system's roots.
+   */
+  trust(connection: string, ca: string | undefined): void {
+    this.#setTrust(connection, { ...(ca !== undefined ? { ca } : {}) });
+  }
+
+  /** The trust its connection's last reconcile read; undefined when this process has not read it yet. */
+  trustOf(connection: string): WorkApiTrust | undefined {
+    return this.#trust.get(connection);
+  }
+
+  #setTrust(connection: string, next: WorkApiTrust | undefined): void {
+    const before = this.#trust.get(connection);
+    if (before?.ca === next?.ca && (before === undefined) === (next === undefined)) return;
+    if (before?.ca !== undefined) this.#release(before.ca);
+    if (next === undefined) this.#trust.delete(connection);
+    else this.#trust.set(connection, next.ca === undefined ? {} : { ca: this.#share(next.ca) });
+  }
+
+  #share(ca: string): string {
+    const bundle = this.#bundles.get(ca);
+    if (bundle) {
+      bundle.users += 1;
+      return bundle.ca;
+    }
+    this.#bundles.set(ca, { ca, users: 1 });
+    return ca;
+  }
+
+  #release(ca: string): void {
+    const bundle = this.#bundles.get(ca);
+    if (bundle && --bundle.users === 0) this.#bundles.delete(ca);
   }
 
   /** Called with the connection key whenever its token changes or is forgotten. */

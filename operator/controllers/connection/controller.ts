@@ -9,7 +9,7 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { checkSpec } from '../shared.ts';
 import { decideConnection } from './decide.ts';
-import { connectionFacts, connectionKey } from '../../api/connection.ts';
+import { connectionFacts, connectionKey, connectionKeyOf } from '../../api/connection.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
@@ -57,6 +57,8 @@ export async function withTokens(
 ): Promise<ObservedConnection> {
   const { tokenReading, ...rest } = observed;
   if (!context || !tokenReading) return rest;
+  // The repositories' Work API calls trust what this reconcile read: they read no CA Secret themselves.
+  if (observed.workApiTrust) context.accessTokens.trust(connectionKeyOf(tokenReading.connection), observed.workApiTrust.ca);
   const plan = planTokenPass(context, tokenReading);
   return { ...rest, tokens: await executeTokens(context, tokenReading, plan) };
 }

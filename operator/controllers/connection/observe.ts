@@ -120,7 +120,12 @@ export async function observeConnection(
   const owner = connectionKeyOf(connection);
   const inputs = { ...(application ? { clientId: application.id } : {}), ...(ca ? { ca } : {}) };
   const observed = await observeProbes(probes.settings, owner, facts, inputs, context.observers);
-  const probed = { ...secretsObserved, ...observed, ...(application ? { clientIdSource: application.source } : {}) };
+  const probed = {
+    ...secretsObserved,
+    ...observed,
+    ...(application ? { clientIdSource: application.source } : {}),
+    workApiTrust: ca === undefined ? {} : { ca },
+  };
   if (!context.tokens || !assessReachability(observed.reachability.value).ok) return probed;
   // The operator's own application secret is sent only over TLS the system's roots vouch for: a
   // tenant's caBundleSecretRef would let its author present any certificate and read it (issue 18, 17).

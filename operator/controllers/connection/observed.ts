@@ -50,6 +50,8 @@ export interface ObservedConnection {
   readonly clientIdSource?: string;
   /** Registration could not be probed: no client id to ask with. */
   readonly registrationSkipped?: 'NoClientId';
+  /** The CA bundle the probes trusted (absent: the system's roots), when they ran; the repositories' Work API calls trust it too. */
+  readonly workApiTrust?: { readonly ca?: string };
   /** What observe read of the tokens (holds secrets: never logged); the controller plans and executes from it. */
   readonly tokenReading?: TokenReading;
   /** What the token pass did, set by the controller once it has executed the plan; absent when tokens are off or an earlier check failed. */

@@ -111,9 +111,12 @@ async function resolveContext(
   io: Io,
 ): Promise<ResolveContext> {
   const intervalMs = connectionIntervalMs(connection);
-  // The connection reports a missing CA Secret itself (it is then not Ready, and no resolution runs),
-  // so a Secret gone meanwhile means the system roots.
-  const ca = await readCaBundle(io.client, connection);
+  // The CA bundle the connection's own reconcile read (it holds the token, so it has read it): no
+  // Secret GET per repository. Read here only if this process has not reconciled the connection.
+  // The connection reports a missing CA Secret itself (it is then not Ready, and no resolution
+  // runs), so a Secret gone meanwhile means the system roots.
+  const trusted = deps.tokens.trustOf(target.key);
+  const ca = trusted ? trusted.ca : await readCaBundle(io.client, connection);
   const apiBase = new URL(apiBaseOf(connection));
   const count = deps.countRequest;
   const owner = `${repository.metadata.namespace}/${repository.metadata.name}`;
