@@ -41,6 +41,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The reason given when a sleep is cancelled because its caller moved on (a reconcile settled, an
+ * earlier timer replaced it). `abort()` without one builds a DOMException with a stack each time:
+ * 1.5 % of the operator's CPU at scale, one per reconcile, for a reason no sleeper reads.
+ */
+export const SLEEP_CANCELLED: unknown = Object.freeze({ name: 'SleepCancelled' });
+
 export const realClock: Clock = {
   now: () => new Date(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

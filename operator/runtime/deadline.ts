@@ -3,7 +3,7 @@
 // good: with `--concurrency 2`, two dripping hosts stopped all other work while /healthz said
 // healthy (issue 18, finding 2). So the engine gives every reconcile a deadline of its own too.
 
-import type { Clock } from './clock.ts';
+import { type Clock, SLEEP_CANCELLED } from './clock.ts';
 
 /** The longest one reconcile may take: three probes at their longest (60 s each), then it is cut. */
 export const RECONCILE_DEADLINE_MS = 180_000;
@@ -39,7 +39,7 @@ export async function withDeadline<T>(
     running.catch(() => undefined); // may settle after the deadline, with no one left to read it
     return await Promise.race([running, expired]);
   } finally {
-    timer.abort();
+    timer.abort(SLEEP_CANCELLED);
     signal.removeEventListener('abort', stop);
   }
 }

@@ -3,7 +3,7 @@
 // on every add and remove, so N parked keys cost N²: issue 22 profiled 4.8 s of a 6,000-object run
 // there. The wheel keeps its items in a min-heap and arms a single sleep for the earliest; it
 // listens once on the stop signal, and each armed sleep has a signal of its own with one listener.
-import type { Clock } from './clock.ts';
+import { type Clock, SLEEP_CANCELLED } from './clock.ts';
 
 interface Slot<T> {
   readonly dueMs: number;
@@ -44,7 +44,7 @@ export class TimerWheel<T> {
   #stop(): void {
     this.#stopped = true;
     this.#heap.length = 0;
-    this.#armed?.cancel.abort();
+    this.#armed?.cancel.abort(SLEEP_CANCELLED);
     this.#armed = undefined;
   }
 
@@ -53,7 +53,7 @@ export class TimerWheel<T> {
     const first = this.#heap[0];
     if (!first || this.#stopped) return;
     if (this.#armed && this.#armed.dueMs <= first.dueMs) return;
-    this.#armed?.cancel.abort();
+    this.#armed?.cancel.abort(SLEEP_CANCELLED);
     const armed = { dueMs: first.dueMs, cancel: new AbortController() };
     this.#armed = armed;
     const delayMs = Math.max(0, first.dueMs - this.#clock.now().getTime());
