@@ -3,16 +3,15 @@
 // adds it at create, so the operator makes no PATCH of the connection to add it. Counted through a
 // proxy that records every request the operator sends. Deletion still revokes; and with tokens
 // off, the operator still drops the finalizer, which the policy adds whatever the operator's flags.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadClusterConfig } from '../../operator/runtime/kube/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVOKE_FINALIZER } from '../../operator/tokens/lifecycle.ts';
 import type { RunningSimulator } from '../../simulator/index.ts';
 import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
-import { kubeconfigThrough } from '../engine/objects.ts';
 import { getObject, type OperatorProcess, startOperator } from '../harness/operator.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
-import { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
-import { caSecret, connection, list, resolveToSimulator, secret, startFileSimulator, waitForCondition } from '../probes/helpers.ts';
+import type { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
+import { startOperatorThroughProxy } from './through-proxy.ts';
+import { caSecret, connection, list, secret, startFileSimulator, waitForCondition } from '../probes/helpers.ts';
 
 const HOST = VANITY;
 const ns = useTestNamespace('finalizer-admission');
@@ -40,16 +39,7 @@ beforeAll(async () => {
     ),
   );
   createdWith = await finalizersOf('linked');
-  const config = await loadClusterConfig({ kubeconfig: inject('kubeconfigPath'), env: {} });
-  proxy = await WatchFaultProxy.start(inject('server'), config.ca!);
-  op = await startOperator({
-    namespace: ns.name,
-    probes: true,
-    tokens: true,
-    leaderElect: false,
-    kubeconfigPath: await kubeconfigThrough(inject('kubeconfigPath'), proxy.url),
-    extraArgs: ['--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [HOST]).join(',')],
-  });
+  ({ proxy, op } = await startOperatorThroughProxy(ns.name, sim, HOST));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,17 +5,16 @@
 // request; reconciles are counted from the operator's own metrics. Each connection's repositories
 // read no Secret: they trust the CA bundle their connection's reconcile read (5,000 of the 11,000
 // Secret GETs at 1,000 connections were repositories reading it).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadClusterConfig } from '../../operator/runtime/kube/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseRepository, mergePatch } from '../../operator/api/validation/fixtures.ts';
 import { PASSPHRASE, tlsSecretData } from '../../operator/tokens/testdata/fixtures.ts';
 import type { RunningSimulator } from '../../simulator/index.ts';
 import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
-import { kubeconfigThrough } from '../engine/objects.ts';
-import { metricValue, type OperatorProcess, startOperator } from '../harness/operator.ts';
+import { metricValue, type OperatorProcess } from '../harness/operator.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
-import { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
-import { caSecret, connection, list, resolveToSimulator, secret, startFileSimulator, waitForCondition, waitForObject } from '../probes/helpers.ts';
+import type { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
+import { startOperatorThroughProxy } from './through-proxy.ts';
+import { caSecret, connection, list, secret, startFileSimulator, waitForCondition, waitForObject } from '../probes/helpers.ts';
 
 const HOST = VANITY;
 /** The five Secrets each connection names: application, credentials, CA, passphrase, certificate. */
@@ -57,16 +56,7 @@ beforeAll(async () => {
       ...REPOSITORIES.map(({ name, connection: c }) => repository(name, c)),
     ),
   );
-  const config = await loadClusterConfig({ kubeconfig: inject('kubeconfigPath'), env: {} });
-  proxy = await WatchFaultProxy.start(inject('server'), config.ca!);
-  op = await startOperator({
-    namespace: ns.name,
-    probes: true,
-    tokens: true,
-    leaderElect: false,
-    kubeconfigPath: await kubeconfigThrough(inject('kubeconfigPath'), proxy.url),
-    extraArgs: ['--allow-loopback-probes', 'true', '--resolve', resolveToSimulator(sim, [HOST]).join(',')],
-  });
+  ({ proxy, op } = await startOperatorThroughProxy(ns.name, sim, HOST));
 }, 120_000);
 
 afterAll(async () => {
