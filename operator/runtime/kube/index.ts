@@ -32,7 +32,9 @@ export {
 } from './errors.ts';
 export {
   backoffDelayMs,
+  compactForCache,
   Informer,
+  LAST_APPLIED_ANNOTATION,
   stripManagedFields,
   UnknownIndexError,
   type IndexFunction,

@@ -6,6 +6,7 @@ import {
   backoffDelayMs,
   Informer,
   type InformerFailure,
+  LAST_APPLIED_ANNOTATION,
   UnknownIndexError,
   type InformerOptions,
   type ListWatchSource,
@@ -419,7 +420,7 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('drops managedFields by default, or applies the given transform', async () => {
+  it('drops managedFields and the last-applied annotation by default, or applies the given transform', async () => {
     const managed = cm('a', '1', {
       metadata: { namespace: 'ns', name: 'a', resourceVersion: '1', managedFields: [{ manager: 'kubectl' }] },
     });
@@ -429,6 +430,32 @@ describe('Informer', () => {
     await plain.source.nextWatch();
     expect(plain.informer.get('ns', 'a')?.metadata).toEqual({ namespace: 'ns', name: 'a', resourceVersion: '1' });
     await plain.informer.stop();
+
+    const applied = cm('b', '2', {
+      metadata: {
+        namespace: 'ns',
+        name: 'b',
+        resourceVersion: '2',
+        annotations: { [LAST_APPLIED_ANNOTATION]: '{"kind":"ConfigMap"}', 'example.com/keep': 'yes' },
+      },
+      data: { key: 'value' },
+    });
+    const onlyApplied = cm('c', '3', {
+      metadata: { namespace: 'ns', name: 'c', resourceVersion: '3', annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } },
+    });
+    const compacted = setup();
+    compacted.source.listAnswers.push(page('10', [applied]));
+    compacted.informer.start();
+    const watch = await compacted.source.nextWatch();
+    watch.emit('ADDED', onlyApplied);
+    expect(compacted.informer.get('ns', 'b')).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'ns', name: 'b', resourceVersion: '2', annotations: { 'example.com/keep': 'yes' } },
+      data: { key: 'value' },
+    });
+    expect(compacted.informer.get('ns', 'c')?.metadata).toEqual({ namespace: 'ns', name: 'c', resourceVersion: '3' });
+    await compacted.informer.stop();
 
     const custom = setup({ transform: (o) => ({ ...o, data: { seen: 'yes' } }) });
     custom.source.listAnswers.push(page('10', [managed]));
