@@ -27,6 +27,8 @@
 //                              token Secret (encrypted with a certificate and passphrase, or not),
 //                              and every repository resolves its workspace there. The raw pass then
 //                              also creates one token Secret per connection, as the operator must.
+//   BENCH_RAW=off              skip the raw passes: only the operator's figures (no ratios), for
+//                              memory runs that do not need them.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -88,6 +90,7 @@ export interface Settings {
   readonly operatorArgs: readonly string[];
   readonly nodeOptions: readonly string[];
   readonly tokens: TokenMode;
+  readonly rawPasses: boolean;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -107,6 +110,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
     nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? OPERATOR_NODE_OPTIONS : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
     tokens,
+    rawPasses: env['BENCH_RAW'] !== 'off',
   };
 }
 
@@ -370,13 +374,18 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-export function rssMiB(pid: number): number | undefined {
+export function rssMiB(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile' = 'VmRSS'): number | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The settled RSS split: anonymous memory (heaps) and file pages (the node binary, libraries). */
+function rssSplit(pid: number): string {
+  return `anonymous ${(rssMiB(pid, 'RssAnon') ?? 0).toFixed(0)} MiB, file ${(rssMiB(pid, 'RssFile') ?? 0).toFixed(0)} MiB`;
 }
 
 /** Samples the operator's RSS every POLL_MS and keeps the peak. */
@@ -457,6 +466,7 @@ interface RunFigures {
   readonly apiRequests: ReadonlyMap<string, number>;
   readonly rssIdle: number;
   readonly rssSettled: number;
+  readonly rssSettledSplit: string;
   readonly rssPeak: number;
   readonly warnings: number;
 }
@@ -586,11 +596,12 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   const metrics = await settle(operatorMetrics);
   const settledS = (performance.now() - started) / 1000;
   const rssSettled = rss.sample();
+  const rssSettledSplit = rssSplit(operator.pid);
   rss.stop();
   if (s.heapSnapshotDir) process.stderr.write(`heap snapshot: ${await operator.heapSnapshot(s.heapSnapshotDir)}\n`);
   return {
     ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
-    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssPeak: rss.peak, warnings: operator.warnings,
+    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssSettledSplit, rssPeak: rss.peak, warnings: operator.warnings,
   };
 }
 
@@ -717,7 +728,8 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
   return count > 0 ? `${fmt((sum / count) * 1000, 1)} ms` : '-';
 }
 
-function report(s: Settings, run: RunFigures, raw: RawFigures): string {
+/** The figures; without `raw` (BENCH_RAW=off) the lines that need the raw passes are left out. */
+function report(s: Settings, run: RunFigures, raw: RawFigures | undefined): string {
   const m = run.metrics;
   const writes = total(m, 'imanage_operator_status_writes_total');
   const reconciles = total(m, 'imanage_operator_reconcile_total');
@@ -735,13 +747,15 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
   out += line('creates done after', `${fmt(run.createS)} s  (${run.objects} POST, ${CLIENT_CONCURRENCY} in parallel)`);
   out += line('half written after', half ? `${fmt(half.atS)} s  (status writes ≥ half the objects)` : '-');
-  const rawWrite = median(raw.writeS);
-  const rawCreate = median(raw.createS);
+  const rawWrite = raw ? median(raw.writeS) : 0;
+  const rawCreate = raw ? median(raw.createS) : 0;
   const passes = (values: readonly number[]): string => `median of ${values.map((v) => fmt(v)).join(', ')}`;
-  out += line('raw writes', `${fmt(rawWrite)} s   (${raw.objects} PUT /status, ${raw.tokenSecrets} token Secret POST and ${raw.finalizers} finalizer PATCH, ${s.concurrency} in parallel as the operator, operator stopped; ${passes(raw.writeS)})`);
-  out += line('raw creates', `${fmt(rawCreate)} s   (${raw.objects} POST, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.createS)})`);
-  out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw writes)`);
-  out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw writes))`);
+  if (raw) {
+    out += line('raw writes', `${fmt(rawWrite)} s   (${raw.objects} PUT /status, ${raw.tokenSecrets} token Secret POST and ${raw.finalizers} finalizer PATCH, ${s.concurrency} in parallel as the operator, operator stopped; ${passes(raw.writeS)})`);
+    out += line('raw creates', `${fmt(rawCreate)} s   (${raw.objects} POST, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.createS)})`);
+    out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw writes)`);
+    out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw writes))`);
+  }
   out += line('status writes per object', `${fmt(writes / run.objects, 2)}  (connections ${perKind('imanage_operator_status_writes_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_status_writes_total', 'WorkspaceRepository', repos)})`);
   const secretRequests = (verb: string): number => run.apiRequests.get(`${verb} secrets`) ?? 0;
   const secretWrites = secretRequests('POST') + secretRequests('PUT') + secretRequests('PATCH');
@@ -753,10 +767,10 @@ function report(s: Settings, run: RunFigures, raw: RawFigures): string {
   out += line('reconcile time (mean)', `connection ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'WorkspaceRepository')}`);
   out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
   const mib = (name: string): string => fmt(total(m, name) / 2 ** 20, 0);
-  out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB, peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
-  out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
+  out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB (${run.rssSettledSplit}), peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
+  if (raw) out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
-  out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
+  if (raw) out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
   out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
@@ -790,8 +804,8 @@ async function main(): Promise<void> {
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
     const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
     await operator.stop();
-    process.stderr.write('operator stopped; raw creates and status writes…\n');
-    const raw = await rawPhase(s, client, cp);
+    if (s.rawPasses) process.stderr.write('operator stopped; raw creates and status writes…\n');
+    const raw = s.rawPasses ? await rawPhase(s, client, cp) : undefined;
     process.stdout.write(report(s, run, raw));
   } finally {
     process.off('SIGINT', interrupted);
