@@ -18,8 +18,8 @@
 //                              Ready column of the progress lines (off: a LIST only once every
 //                              object has a status write; the LISTs cost the API server CPU).
 //   BENCH_NODE_OPTIONS='…'     Node/V8 flags for the operator instead of the image's
-//                              (OPERATOR_NODE_OPTIONS below); MALLOC_ARENA_MAX=2 is set as in the
-//                              image unless the bench's own environment sets it.
+//                              (OPERATOR_NODE_OPTIONS below); glibc's MALLOC_* settings are set as
+//                              in the image (OPERATOR_ENV) unless the bench's own environment sets them.
 //   BENCH_TOKENS=off|encrypted|plain   [off] off: --probes false (the probes would call the iManage
 //                              servers the connections name, which the bench has not). encrypted or
 //                              plain: probes and tokens on, the simulator plays iManage on loopback,
@@ -65,12 +65,14 @@ const TOKEN_MODES = ['off', 'encrypted', 'plain'] as const;
 export type TokenMode = (typeof TOKEN_MODES)[number];
 
 /**
- * The operator runs as the image runs it (tools/image/build.sh, and the chart's default
- * maxHeapMiB): V8's young generation capped at 1 MiB per semi-space and its old space at 96 MiB,
- * and glibc limited to 2 malloc arenas. Measured at 1,000 connections in docs/scale.md.
+ * The operator runs as the image runs it (tools/image/build.sh: its entrypoint's flag and its
+ * NODE_OPTIONS, and the chart's default maxHeapMiB), given on the command line: V8's young generation capped at 1 MiB per semi-space, its heap grown and compacted
+ * for size (--optimize-for-size) and its old space capped at 96 MiB; glibc limited to 2 malloc
+ * arenas, with fixed trim and mmap thresholds (128 KiB) so that large transient buffers go back to
+ * the system at once. Measured at 1,000 connections in docs/scale.md.
  */
-export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--max-old-space-size=96'] as const;
-export const OPERATOR_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--optimize-for-size', '--max-old-space-size=96'] as const;
+export const OPERATOR_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
