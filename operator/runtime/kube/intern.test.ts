@@ -29,11 +29,11 @@ describe('StringTable', () => {
 
 describe('internStrings', () => {
   const object = () => ({
-    apiVersion: 'imanage.operator.dev/v1alpha1',
-    kind: 'WorkspaceRepository',
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
     metadata: { name: 'a', namespace: 'ns', uid: 'u-1', resourceVersion: '42', generation: 3, labels: { tier: 'x' } },
-    spec: { resolvers: [{ workType: '*', folder: 'Document Templates' }], enabled: true, note: null },
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Resolved' }] },
+    spec: { resolvers: [{ workType: '*', folder: 'Shared Folder' }], enabled: true, note: null },
+    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Found' }] },
   });
 
   it('changes no value', () => {
@@ -44,7 +44,7 @@ describe('internStrings', () => {
   it('interns the repeated values, not uid or resourceVersion', () => {
     const table = new StringTable();
     internStrings(object(), table);
-    for (const value of ['imanage.operator.dev/v1alpha1', 'ns', 'x', 'Document Templates', 'Ready', 'True', 'a', '*']) {
+    for (const value of ['example.com/v1', 'ns', 'x', 'Shared Folder', 'Ready', 'True', 'a', '*']) {
       expect(table.has(value)).toBe(true);
     }
     expect(table.has('u-1')).toBe(false);
