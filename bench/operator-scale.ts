@@ -67,11 +67,11 @@ export type TokenMode = (typeof TOKEN_MODES)[number];
 /**
  * The operator runs as the image runs it (tools/image/build.sh: its entrypoint's flag and its
  * NODE_OPTIONS, and the chart's default maxHeapMiB), given on the command line: V8's young generation capped at 1 MiB per semi-space, its heap grown and compacted
- * for size (--optimize-for-size) and its old space capped at 96 MiB; glibc limited to 2 malloc
+ * for size (--optimize-for-size), without TurboFan (--no-opt), its old space capped at 96 MiB; glibc limited to 2 malloc
  * arenas, with fixed trim and mmap thresholds (128 KiB) so that large transient buffers go back to
  * the system at once. Measured at 1,000 connections in docs/scale.md.
  */
-export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--optimize-for-size', '--max-old-space-size=96'] as const;
+export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--max-old-space-size=96'] as const;
 export const OPERATOR_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
 class BenchUsageError extends Error {
