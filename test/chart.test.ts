@@ -163,7 +163,7 @@ describe('the chart, rendered', () => {
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --max-old-space-size=96' },
     ]);
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '256Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '256Mi' } });
 
     expect(pod.terminationGracePeriodSeconds).toBe(40); // --shutdown-grace 30s, plus 10
   });
