@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { dump, load, loadAll } from 'js-yaml';
-import { baseConnection } from '../operator/api/validation/fixtures.ts';
+import { baseConnection, baseRepository, mergePatch } from '../operator/api/validation/fixtures.ts';
 import { LINK_KEY_SECRET } from '../operator/tokens/link-store.ts';
 import { tokenSecret } from '../operator/tokens/format.ts';
 import { KubectlError, runKubectl } from './harness/exec.ts';
@@ -69,6 +69,9 @@ function kubectlAnywhere(args: readonly string[], input: string) {
   return runKubectl(inject('binDir'), inject('kubeconfigPath'), args, { input });
 }
 
+/** A repository whose connection does not exist: its first status is a Warning. */
+const ORPHAN = mergePatch(baseRepository('orphan'), { spec: { connectionRef: { name: 'absent' } } });
+
 /** Installs the rendered chart, runs the operator as its ServiceAccount, and waits for Ready. */
 async function runAsChart(release: string, manifest: string): Promise<{ op: OperatorProcess; kubeconfig: string }> {
   const installed = await kubectlAnywhere(['apply', '-f', '-'], manifest);
@@ -82,8 +85,14 @@ async function runAsChart(release: string, manifest: string): Promise<{ op: Oper
     return conn?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? conn : undefined;
   }, 60_000);
   expect(ready.status?.observedGeneration).toBe(ready.metadata.generation);
-  const events = await ns.kubectl(['get', 'events.events.k8s.io', '-o', 'jsonpath={.items[*].reason}']);
-  expect(events.stdout).toContain('Configured');
+  // An object created healthy records no Event; one created failing records a Warning, which the
+  // chart's RBAC must let the operator write.
+  const orphan = await ns.apply(JSON.stringify(ORPHAN));
+  expect(orphan.code, orphan.stderr).toBe(0);
+  await waitFor(async () => {
+    const events = await ns.kubectl(['get', 'events.events.k8s.io', '-o', 'jsonpath={.items[*].reason}']);
+    return events.stdout.includes('ConnectionNotFound') || undefined;
+  }, 60_000, 250, 'a Warning Event ConnectionNotFound about the orphan repository');
   expect(op.logs().join('\n')).not.toMatch(/Forbidden/);
   return { op, kubeconfig };
 }
@@ -100,6 +109,7 @@ function canI(namespace: TestNamespace, release: string) {
 async function uninstall(manifest: string): Promise<void> {
   const examples = await ns.kubectl(['delete', '--wait=true', '-f', join(root, 'examples', 'clio-operate-cloud')]);
   expect(examples.code, examples.stderr).toBe(0);
+  await ns.kubectl(['delete', '--ignore-not-found', '--wait=true', 'workspacerepository', 'orphan']);
   await ns.kubectl(['delete', 'events.events.k8s.io', '--all']);
   await kubectlAnywhere(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], manifest);
 }
