@@ -4,6 +4,8 @@
 // Controllers never import each other, so run.ts creates one AccessTokens and hands it to both.
 // The token Secret stays the durable copy; this is only what this process has decrypted.
 
+import { StringTable } from '../runtime/kube/intern.ts';
+
 /** What a reader gets: an access token, and where and for whom it works. */
 export interface HeldAccessToken {
   readonly accessToken: string;
@@ -28,6 +30,10 @@ export class NoAccessToken extends Error {
 
 type Listener = (connection: string) => void;
 
+/** CA bundles shared across connections: a few distinct ones in practice, at most 4 MiB held. */
+const MAX_SHARED_BUNDLES = 64;
+const MAX_SHARED_BUNDLE_LENGTH = 64 * 1024;
+
 /** The CA bundle Work API calls on a connection's behalf trust; no `ca`: the system's roots. */
 export interface WorkApiTrust {
   readonly ca?: string;
@@ -37,8 +43,8 @@ export interface WorkApiTrust {
 export class AccessTokens {
   readonly #held = new Map<string, HeldAccessToken>();
   readonly #trust = new Map<string, WorkApiTrust>();
-  /** One copy of each distinct CA bundle, however many connections name it, with its number of users. */
-  readonly #bundles = new Map<string, { readonly ca: string; users: number }>();
+  /** One copy of each CA bundle many connections name (tenants write them: bounded in number and size). */
+  readonly #bundles = new StringTable(MAX_SHARED_BUNDLES, MAX_SHARED_BUNDLE_LENGTH);
   readonly #listeners = new Set<Listener>();
 
   /** The token to use now, or a NoAccessToken that says why there is none. */
@@ -59,7 +65,7 @@ export class AccessTokens {
 
   /** The connection is gone, unlinked, or its tokens were revoked. */
   forget(connection: string): void {
-    this.#setTrust(connection, undefined);
+    this.#trust.delete(connection);
     if (!this.#held.delete(connection)) return;
     for (const listener of this.#listeners) listener(connection);
   }
@@ -70,35 +76,12 @@ export class AccessTokens {
    * repository was 5,000 of the 11,000 Secret GETs at 1,000 connections). Undefined `ca`: the system's roots.
    */
   trust(connection: string, ca: string | undefined): void {
-    this.#setTrust(connection, { ...(ca !== undefined ? { ca } : {}) });
+    this.#trust.set(connection, ca === undefined ? {} : { ca: this.#bundles.intern(ca) });
   }
 
   /** The trust its connection's last reconcile read; undefined when this process has not read it yet. */
   trustOf(connection: string): WorkApiTrust | undefined {
     return this.#trust.get(connection);
-  }
-
-  #setTrust(connection: string, next: WorkApiTrust | undefined): void {
-    const before = this.#trust.get(connection);
-    if (before?.ca === next?.ca && (before === undefined) === (next === undefined)) return;
-    if (before?.ca !== undefined) this.#release(before.ca);
-    if (next === undefined) this.#trust.delete(connection);
-    else this.#trust.set(connection, next.ca === undefined ? {} : { ca: this.#share(next.ca) });
-  }
-
-  #share(ca: string): string {
-    const bundle = this.#bundles.get(ca);
-    if (bundle) {
-      bundle.users += 1;
-      return bundle.ca;
-    }
-    this.#bundles.set(ca, { ca, users: 1 });
-    return ca;
-  }
-
-  #release(ca: string): void {
-    const bundle = this.#bundles.get(ca);
-    if (bundle && --bundle.users === 0) this.#bundles.delete(ca);
   }
 
   /** Called with the connection key whenever its token changes or is forgotten. */
