@@ -32,6 +32,9 @@ function toLease(namespace: string, name: string, r: LeaseRecord): Lease {
   };
 }
 
+/** A renewal must not wait behind the reconciles' requests for a socket: late, it loses the lease. */
+const unqueued = { unqueued: true } as const;
+
 export function kubeLeaseStore(
   client: Pick<KubeClient, 'get' | 'create' | 'replace'>,
   namespace: string,
@@ -40,17 +43,17 @@ export function kubeLeaseStore(
   return {
     async get() {
       try {
-        return toRecord(await client.get(leases, { namespace, name }));
+        return toRecord(await client.get(leases, { namespace, name }, unqueued));
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         throw error;
       }
     },
     async create(record) {
-      return toRecord(await client.create(leases, toLease(namespace, name, record)));
+      return toRecord(await client.create(leases, toLease(namespace, name, record), unqueued));
     },
     async update(record) {
-      return toRecord(await client.replace(leases, toLease(namespace, name, record)));
+      return toRecord(await client.replace(leases, toLease(namespace, name, record), unqueued));
     },
   };
 }

@@ -12,7 +12,7 @@ import { anonymous, staticCredentials, type Authenticator, type Credentials } fr
 import { KubeClient, type WatchEvent } from './client.ts';
 import type { ClusterConfig } from './cluster.ts';
 import { ApiError, ConflictError, GoneError, InvalidError, NotFoundError, TransientApiError } from './errors.ts';
-import { configMaps, namespaces, secrets, type ConfigMap, type KubeObject } from './resources.ts';
+import { configMaps, leases, namespaces, secrets, type ConfigMap, type KubeObject } from './resources.ts';
 
 // testdata/: a CA (valid until 2126, key discarded), a server certificate for DNS:api.kube.test
 // only, and a client certificate (CN=operator-client), all made with openssl (EC P-256).
@@ -266,6 +266,47 @@ describe('requests', () => {
     const c = client(`http://127.0.0.1:${port}`);
     for (let i = 0; i < 3; i++) await c.get(secrets, { namespace: 'a', name: `s${i}` });
     expect(connections).toBe(1);
+  });
+
+  it('opens at most maxRequestSockets sockets for requests; watches and unqueued requests pass them', async () => {
+    const server = createHttpServer();
+    let connections = 0;
+    server.on('connection', () => connections++);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let endWatch: () => void = () => {};
+    const port = await listen(server, (req, body, res) => {
+      if (req.url?.includes('watch=true')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`${JSON.stringify({ type: 'ADDED', object: cm })}\n`);
+        endWatch = () => res.end();
+        return;
+      }
+      if (req.url?.includes('/leases/')) return echo(req, body, res);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      // The queued requests wait until the watch has delivered its event and the lease has been
+      // read: were either held back behind them for a socket, nothing would move.
+      void released.then(() => {
+        inFlight--;
+        echo(req, body, res);
+      });
+    });
+    const config = { server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false, namespace: 'default' };
+    const c = new KubeClient({ ...config, authenticator: anonymous, source: 'test' }, { maxRequestSockets: 2 });
+    clients.push(c);
+    const gets = Array.from({ length: 6 }, (_, i) => c.get(secrets, { namespace: 'a', name: `s${i}` }));
+    const watched = c.watch(configMaps, { namespace: 'ns', timeoutSeconds: 60 }, () => {
+      void c.get(leases, { namespace: 'a', name: 'leader' }, { unqueued: true }).then(() => {
+        release();
+        endWatch();
+      });
+    });
+    await Promise.all([...gets, watched]);
+    expect(mostInFlight).toBe(2);
+    // Two for the queued requests, one for the watch, one for the lease while the watch held its own.
+    expect(connections).toBe(4);
   });
 });
 

@@ -25,6 +25,8 @@ export interface CallOptions {
   /** Overrides the client's per-request timeout. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Not held back while the client's request sockets are all busy (transport.ts): for leader election. */
+  readonly unqueued?: boolean;
 }
 
 export interface ListOptions extends CallOptions {
@@ -95,7 +97,7 @@ const contentTypes: Readonly<Record<PatchType, string>> = {
 };
 
 /** The server's own readiness, public to every identity: asked while the server seems down. */
-const readinessProbe = { method: 'GET', path: '/readyz', timeoutMs: 5_000 } as const;
+const readinessProbe = { method: 'GET', path: '/readyz', timeoutMs: 5_000, unqueued: true } as const;
 
 export class KubeClient {
   readonly #transport: Transport;
@@ -296,6 +298,7 @@ function writeQuery(options: WriteOptions): Record<string, QueryValue> {
 function callOptions(options: CallOptions): CallOptions {
   return {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.unqueued ? { unqueued: true } : {}),
     ...signalOf(options),
   };
 }

@@ -5,6 +5,7 @@
 // server, so a request refused with 401 had no effect and can be repeated whatever its verb).
 import {
   Agent as HttpAgent,
+  type AgentOptions as HttpAgentOptions,
   request as httpRequest,
   type IncomingMessage,
   type ClientRequest,
@@ -42,6 +43,8 @@ export interface RequestOptions {
   /** Overrides the transport's timeout for this request. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Sent at once on a socket outside the cap instead of waiting for one (see `Agents`). */
+  readonly unqueued?: boolean;
 }
 
 export interface StreamOptions extends Omit<RequestOptions, 'body' | 'contentType'> {
@@ -52,6 +55,12 @@ export interface StreamOptions extends Omit<RequestOptions, 'body' | 'contentTyp
 export interface TransportOptions {
   /** @default 30000 */
   readonly timeoutMs?: number;
+  /**
+   * Sockets open at once for requests; the rest wait in the agent, under their own deadline.
+   * Watch streams, lease renewals and readiness probes are not held back (see `Agents`).
+   * @default MAX_REQUEST_SOCKETS
+   */
+  readonly maxRequestSockets?: number;
   /** @default imanage-operator */
   readonly userAgent?: string;
   /** Told of every answer and every failure to get one (see availability.ts). */
@@ -63,15 +72,35 @@ class TimeoutMarker extends Error {}
 
 const certAgentRetireMs = 10 * 60_000;
 
+/**
+ * Why a cap: without one, every reconcile in flight (and each of its parallel Secret reads) opened
+ * its own TLS connection, and the agent kept them all. At --concurrency 64 and 1,000 connections
+ * that was 270 sockets, 35 MiB more resident memory and a TLS handshake each on both sides. With
+ * 16 the same run used less CPU in the operator and the API server (docs/scale.md).
+ */
+export const MAX_REQUEST_SOCKETS = 16;
+
+/**
+ * The sockets to one server with one set of credentials. `queued`: requests, at most
+ * maxRequestSockets at once. `unqueued`: no cap, for callers whose number is bounded and whose
+ * lateness costs more than a socket: watch streams (one per informer, held for minutes), lease
+ * renewals (a leader that renews late loses its lease) and readiness probes.
+ */
+interface Agents {
+  readonly queued: HttpAgent;
+  readonly unqueued: HttpAgent;
+}
+
 export class Transport {
   readonly #config: ClusterConfig;
   readonly #url: URL;
   readonly #basePath: string;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
-  readonly #agent: HttpAgent;
+  readonly #maxRequestSockets: number;
+  readonly #agents: Agents;
   readonly #availability: ApiAvailability | undefined;
-  #certAgent: { readonly cert: string; readonly key: string; readonly agent: HttpAgent } | undefined;
+  #certAgents: { readonly cert: string; readonly key: string; readonly agents: Agents } | undefined;
 
   constructor(config: ClusterConfig, options: TransportOptions = {}) {
     this.#config = config;
@@ -79,7 +108,8 @@ export class Transport {
     this.#basePath = this.#url.pathname.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#userAgent = options.userAgent ?? 'imanage-operator';
-    this.#agent = this.#newAgent(config.cert, config.key);
+    this.#maxRequestSockets = Math.max(1, options.maxRequestSockets ?? MAX_REQUEST_SOCKETS);
+    this.#agents = this.#newAgents(config.cert, config.key);
     this.#availability = options.availability;
   }
 
@@ -89,7 +119,7 @@ export class Transport {
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const deadline = new Deadline(options.timeoutMs ?? this.#timeoutMs);
     try {
-      const res = await this.#exchange(options, body, deadline);
+      const res = await this.#exchange(options, body, deadline, options.unqueued ? 'unqueued' : 'queued');
       const raw = await readAll(res, line, deadline, options.signal);
       if (!isSuccess(res.statusCode)) throw this.#apiError(line, res, raw);
       if (raw.length === 0) return undefined as T;
@@ -117,7 +147,7 @@ export class Transport {
     let res: IncomingMessage;
     try {
       try {
-        res = await this.#exchange(options, undefined, deadline);
+        res = await this.#exchange(options, undefined, deadline, 'unqueued');
         if (!isSuccess(res.statusCode)) {
           throw this.#apiError(line, res, await readAll(res, line, deadline, options.signal));
         }
@@ -139,16 +169,21 @@ export class Transport {
 
   /** Closes idle keep-alive connections; in-flight requests fail. */
   close(): void {
-    this.#agent.destroy();
-    this.#certAgent?.agent.destroy();
+    destroyAgents(this.#agents);
+    if (this.#certAgents) destroyAgents(this.#certAgents.agents);
   }
 
   /** Sends once, and once more after a 401 if the authenticator then offers other credentials. */
-  async #exchange(options: RequestOptions, body: Buffer | undefined, deadline: Deadline): Promise<IncomingMessage> {
+  async #exchange(
+    options: RequestOptions,
+    body: Buffer | undefined,
+    deadline: Deadline,
+    use: keyof Agents,
+  ): Promise<IncomingMessage> {
     const { authenticator } = this.#config;
     let credentials = await authenticator.credentials();
     for (let attempt = 1; ; attempt++) {
-      const res = await this.#send(options, body, credentials, deadline);
+      const res = await this.#send(options, body, this.#agentsFor(credentials)[use], credentials, deadline);
       this.#availability?.answered(res.statusCode ?? 0);
       if (res.statusCode !== 401) return res;
       // Dropped even when not retried, so that the next request does not send them again.
@@ -164,6 +199,7 @@ export class Transport {
   #send(
     options: RequestOptions,
     body: Buffer | undefined,
+    agent: HttpAgent,
     credentials: Credentials,
     deadline: Deadline,
   ): Promise<IncomingMessage> {
@@ -188,7 +224,7 @@ export class Transport {
         method: options.method,
         path: this.#basePath + options.path + queryString(options.query),
         headers,
-        agent: this.#agentFor(credentials),
+        agent,
       });
       const failed = (error: unknown): void => reject(wireFailure(line, error, options.signal));
       watchAbort(req, options.signal);
@@ -210,24 +246,29 @@ export class Transport {
     return toApiError(line, res.statusCode ?? 0, body, res.headers['retry-after'], { serverRecovering });
   }
 
-  #agentFor(credentials: Credentials): HttpAgent {
+  #agentsFor(credentials: Credentials): Agents {
     const { cert, key } = credentials;
-    if (cert === undefined || key === undefined) return this.#agent;
-    if (this.#certAgent?.cert === cert && this.#certAgent.key === key) return this.#certAgent.agent;
-    // An exec plugin handed out a new certificate. Requests still running on the old agent
-    // (a watch) may finish; the agent and its sockets go after a while.
-    const retired = this.#certAgent?.agent;
-    if (retired) setTimeout(() => retired.destroy(), certAgentRetireMs).unref();
-    this.#certAgent = { cert, key, agent: this.#newAgent(cert, key) };
-    return this.#certAgent.agent;
+    if (cert === undefined || key === undefined) return this.#agents;
+    if (this.#certAgents?.cert === cert && this.#certAgents.key === key) return this.#certAgents.agents;
+    // An exec plugin handed out a new certificate. Requests still running on the old agents
+    // (a watch) may finish; the agents and their sockets go after a while.
+    const retired = this.#certAgents?.agents;
+    if (retired) setTimeout(() => destroyAgents(retired), certAgentRetireMs).unref();
+    this.#certAgents = { cert, key, agents: this.#newAgents(cert, key) };
+    return this.#certAgents.agents;
   }
 
-  #newAgent(cert: string | undefined, key: string | undefined): HttpAgent {
+  #newAgents(cert: string | undefined, key: string | undefined): Agents {
+    const max = this.#maxRequestSockets;
+    const queued = { keepAlive: true, maxSockets: max, maxFreeSockets: max };
+    return { queued: this.#newAgent(cert, key, queued), unqueued: this.#newAgent(cert, key, { keepAlive: true }) };
+  }
+
+  #newAgent(cert: string | undefined, key: string | undefined, pooling: HttpAgentOptions): HttpAgent {
     const { ca, insecureSkipTlsVerify, tlsServerName, proxy } = this.#config;
-    if (this.#url.protocol === 'http:')
-      return proxy ? new TunnelledHttpAgent(proxy) : new HttpAgent({ keepAlive: true });
+    if (this.#url.protocol === 'http:') return proxy ? new TunnelledHttpAgent(proxy, pooling) : new HttpAgent(pooling);
     const options: HttpsAgentOptions = {
-      keepAlive: true,
+      ...pooling,
       ...(ca === undefined ? {} : { ca }),
       ...(cert === undefined ? {} : { cert, key }),
       rejectUnauthorized: !insecureSkipTlsVerify,
@@ -235,6 +276,11 @@ export class Transport {
     };
     return proxy ? new TunnelledHttpsAgent(proxy, options) : new HttpsAgent(options);
   }
+}
+
+function destroyAgents(agents: Agents): void {
+  agents.queued.destroy();
+  agents.unqueued.destroy();
 }
 
 // With a kubeconfig's proxy-url, each new socket is a CONNECT tunnel to the server (tunnel.ts);
@@ -251,8 +297,8 @@ const failedConnection = (callback: ConnectionCallback | undefined) => (error: u
 
 class TunnelledHttpAgent extends HttpAgent {
   readonly #proxy: ProxyEndpoint;
-  constructor(proxy: ProxyEndpoint) {
-    super({ keepAlive: true });
+  constructor(proxy: ProxyEndpoint, options: HttpAgentOptions) {
+    super(options);
     this.#proxy = proxy;
   }
 
