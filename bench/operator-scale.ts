@@ -29,6 +29,10 @@
 //                              also creates one token Secret per connection, as the operator must.
 //   BENCH_RAW=off              skip the raw passes: only the operator's figures (no ratios), for
 //                              memory runs that do not need them.
+//   BENCH_RESTART=off          skip the restart: by default, once settled, the operator is stopped and
+//                              started again over the same objects (a full relist and resync), and
+//                              the bench prints how long that took, its peak RSS, and any writes or
+//                              token requests it caused (there should be none).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -93,6 +97,7 @@ export interface Settings {
   readonly nodeOptions: readonly string[];
   readonly tokens: TokenMode;
   readonly rawPasses: boolean;
+  readonly restart: boolean;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -113,6 +118,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? OPERATOR_NODE_OPTIONS : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
     tokens,
     rawPasses: env['BENCH_RAW'] !== 'off',
+    restart: env['BENCH_RESTART'] !== 'off',
   };
 }
 
@@ -607,6 +613,58 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   };
 }
 
+interface RestartFigures {
+  /** From the new process's start until it has reconciled every object once. */
+  readonly resyncedS: number;
+  readonly rssPeak: number;
+  readonly rssSettled: number;
+  /** By kind: IManageConnection, WorkspaceRepository. */
+  readonly statusWrites: readonly [number, number];
+  readonly tokenRequests: number;
+  readonly apiRequests: ReadonlyMap<string, number>;
+  readonly warnings: number;
+}
+
+/**
+ * The operator stopped and started again over the objects it left Ready: its informers LIST
+ * everything (page by page) and every object is reconciled once more. This is the largest relist
+ * there is, so its peak RSS is the memory a relist needs. Nothing changed meanwhile, so a status
+ * write or a token request here is work a restart should not cause.
+ */
+async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator | undefined, objects: number): Promise<RestartFigures> {
+  const apiMetrics = await apiServerMetricsTarget(cp);
+  const apiBefore = await apiRequestsNow(apiMetrics);
+  const started = performance.now();
+  const operator = new Operator(s, cp.kubeconfigPath, sim);
+  const rss = new RssSampler(operator.pid);
+  try {
+    const metrics: Target = { url: `http://${await operator.probes}/metrics` };
+    const deadline = started + (120 + objects * 0.1) * 1000;
+    let samples: Sample[];
+    for (;;) {
+      samples = parseMetrics(await fetchText(metrics), operatorMetricNames);
+      if (total(samples, 'imanage_operator_reconcile_total') >= objects) break;
+      if (performance.now() > deadline) throw new BenchFailure(`the restarted operator did not reconcile all ${objects} objects in time`);
+      await sleep(POLL_MS);
+    }
+    const resyncedS = (performance.now() - started) / 1000;
+    samples = await settle(metrics);
+    return {
+      resyncedS,
+      rssPeak: rss.peak,
+      rssSettled: rss.sample(),
+      statusWrites: (['IManageConnection', 'WorkspaceRepository'] as const).map((kind) =>
+        total(samples, 'imanage_operator_status_writes_total', (l) => l['kind'] === kind)) as [number, number],
+      tokenRequests: total(samples, 'imanage_token_requests_total'),
+      apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
+      warnings: operator.warnings,
+    };
+  } finally {
+    rss.stop();
+    await operator.stop();
+  }
+}
+
 interface RawFigures {
   readonly objects: number;
   /** Seconds per pass, in order. */
@@ -731,7 +789,7 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
 }
 
 /** The figures; without `raw` (BENCH_RAW=off) the lines that need the raw passes are left out. */
-function report(s: Settings, run: RunFigures, raw: RawFigures | undefined): string {
+function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined): string {
   const m = run.metrics;
   const writes = total(m, 'imanage_operator_status_writes_total');
   const reconciles = total(m, 'imanage_operator_reconcile_total');
@@ -776,6 +834,14 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined): stri
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
   out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
+  if (restart) {
+    const get = (verb: string, resource: string): number => restart.apiRequests.get(`${verb} ${resource}`) ?? 0;
+    const kinds = ['imanageconnections', 'workspacerepositories'];
+    const lists = kinds.reduce((sum, kind) => sum + get('LIST', kind), 0);
+    const secretWrites = get('POST', 'secrets') + get('PUT', 'secrets') + get('PATCH', 'secrets');
+    out += line('restart', `every object reconciled again ${fmt(restart.resyncedS)} s after the start (a LIST of all, ${lists} pages of up to 100, and one reconcile each); RSS peak ${fmt(restart.rssPeak, 0)} MiB, settled ${fmt(restart.rssSettled, 0)} MiB`);
+    out += line('  after the restart', `status writes ${restart.statusWrites[0] + restart.statusWrites[1]} (connections ${restart.statusWrites[0]}, repositories ${restart.statusWrites[1]}), token Secret writes ${secretWrites}, Secret GETs ${get('GET', 'secrets')}, token requests ${restart.tokenRequests}; operator warnings logged: ${restart.warnings}`);
+  }
   return out;
 }
 
@@ -808,9 +874,15 @@ async function main(): Promise<void> {
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
     const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
     await operator.stop();
+    operator = undefined;
+    let restart: RestartFigures | undefined;
+    if (s.restart) {
+      process.stderr.write('operator stopped; starting it again over the same objects…\n');
+      restart = await restartPhase(s, cp, sim, run.objects);
+    }
     if (s.rawPasses) process.stderr.write('operator stopped; raw creates and status writes…\n');
     const raw = s.rawPasses ? await rawPhase(s, client, cp) : undefined;
-    process.stdout.write(report(s, run, raw));
+    process.stdout.write(report(s, run, raw, restart));
   } finally {
     process.off('SIGINT', interrupted);
     await operator?.stop();

@@ -10,7 +10,7 @@ import { baseRepository, mergePatch } from '../../operator/api/validation/fixtur
 import { PASSPHRASE, tlsSecretData } from '../../operator/tokens/testdata/fixtures.ts';
 import type { RunningSimulator } from '../../simulator/index.ts';
 import { scenario, SECRETS, VANITY } from '../../simulator/testing/fixture.ts';
-import { metricValue, type OperatorProcess } from '../harness/operator.ts';
+import { getObject, type KubeJson, metricValue, type OperatorProcess, waitFor } from '../harness/operator.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import type { WatchFaultProxy } from '../kube/watch-fault-proxy.ts';
 import { startOperatorThroughProxy } from './through-proxy.ts';
@@ -65,6 +65,9 @@ afterAll(async () => {
   await sim?.stop();
 });
 
+const resolved = (o: { status?: Record<string, unknown> }) =>
+  (o.status?.['resolvers'] as { resolution?: unknown }[] | undefined)?.[0]?.resolution !== undefined;
+
 describe('Secret reads', () => {
   it('reads each Secret a connection names at most once per connection reconcile', async () => {
     for (const name of CONNECTIONS) await waitForCondition(ns.name, 'imc', name, 'TokensReady', 'True', 'Linked');
@@ -80,8 +83,6 @@ describe('Secret reads', () => {
   });
 
   it("reads no Secret for a repository: it trusts the CA bundle its connection's reconcile read", async () => {
-    const resolved = (o: { status?: Record<string, unknown> }) =>
-      (o.status?.['resolvers'] as { resolution?: unknown }[] | undefined)?.[0]?.resolution !== undefined;
     for (const { name } of REPOSITORIES) await waitForObject(ns.name, 'wsr', name, 'a resolution in status', resolved);
     const caGets = proxy.requests.filter((r) => r === `GET /api/v1/namespaces/${ns.name}/secrets/imanage-ca`).length;
     const reconciles = metricValue(await op.metrics(), 'imanage_operator_reconcile_total', { kind: 'IManageConnection' });
@@ -93,5 +94,24 @@ describe('Secret reads', () => {
     const others = proxy.requests.filter((r) => r.startsWith(`GET /api/v1/namespaces/${ns.name}/secrets/`))
       .map((r) => r.slice(r.lastIndexOf('/') + 1)).filter((name) => !named.has(name));
     expect(others).toEqual([]);
+  });
+
+  it('keeps every repository status through a restart: no flap to WaitingForAccessToken and back', async () => {
+    for (const { name } of REPOSITORIES) await waitForObject(ns.name, 'wsr', name, 'a resolution in status', resolved);
+    const versions = async () =>
+      Promise.all(REPOSITORIES.map(async ({ name }) => (await getObject<KubeJson>(ns.name, 'wsr', name))?.metadata.resourceVersion));
+    const before = await versions();
+    await op.stop();
+    await proxy.close();
+    // The new process holds no token until it has reconciled each connection; its repositories
+    // are queued beside them, and one reconciled first must not report the token missing.
+    ({ proxy, op } = await startOperatorThroughProxy(ns.name, sim, HOST));
+    const count = async (kind: string, name = 'imanage_operator_reconcile_total') =>
+      metricValue(await op.metrics(), name, { kind });
+    await waitFor(async () => (await count('IManageConnection')) >= CONNECTIONS.length, 60_000, 200, 'every connection reconciled');
+    await waitFor(async () => (await count('WorkspaceRepository')) >= REPOSITORIES.length, 60_000, 200, 'every repository reconciled');
+    for (const { name } of REPOSITORIES) await waitForObject(ns.name, 'wsr', name, 'a resolution in status', resolved);
+    expect(await count('WorkspaceRepository', 'imanage_operator_status_writes_total')).toBe(0);
+    expect(await versions()).toEqual(before);
   });
 });

@@ -2,7 +2,7 @@
 // the connection's token) → decide → apply. Re-checked at its connection's probe interval with
 // jitter, and at once when the spec, the connection's readiness or the connection's token changes.
 
-import { connectionKey } from '../../api/connection.ts';
+import { connectionKey, connectionKeyOf } from '../../api/connection.ts';
 import type { IManageConnection, WorkspaceRepository } from '../../api/generated/types.ts';
 import { imanageConnections, workspaceRepositories } from '../../api/kinds.ts';
 import { findCondition, Ready, Reconciling } from '../../runtime/conditions.ts';
@@ -11,6 +11,7 @@ import type { InformerSet } from '../../runtime/informer-set.ts';
 import type { HandlerResult } from '../../runtime/queue.ts';
 import { commitStatus } from '../../runtime/status.ts';
 import { refOf } from '../../runtime/watch.ts';
+import type { AccessTokens } from '../../tokens/index.ts';
 import { checkSpec } from '../shared.ts';
 import { blockedBeforeResolution, decideRepository, type RepositoryDecision } from './decide.ts';
 import { connectionIntervalMs, observeResolution, type ResolutionDeps } from './observe.ts';
@@ -49,11 +50,41 @@ function awaitingFirstStatus(connection: IManageConnection | undefined): boolean
   return connection !== undefined && !connection.spec?.suspend && !findCondition(connection.status?.conditions, Ready);
 }
 
+/**
+ * How long after this process starts a repository may wait, without a status write, for its
+ * connection's first reconcile here to load the token (see `awaitingTokenLoad`), and how often it
+ * looks again meanwhile. A restart of 1,000 connections reconciled them all within 25 s.
+ */
+export const TOKEN_LOAD_GRACE_MS = 120_000;
+const TOKEN_LOAD_RECHECK_MS = 15_000;
+
+/**
+ * After a restart a connection's status still says Ready, with a token in its Secret, while this
+ * process has not yet reconciled it and so holds no token for it. A repository reconciled first
+ * would flip to WaitingForAccessToken and back a moment later: two status writes and a Ready flap
+ * that an SRE or Argo CD sees for every restart (196 writes at 1,000 connections). It keeps the
+ * status the last process wrote instead; the connection's reconcile requeues it through
+ * AccessTokens.onChange (or its changed status). The grace bounds the wait when that never
+ * comes, e.g. a connection that another shard's selector takes.
+ */
+export function awaitingTokenLoad(
+  observed: ObservedRepository,
+  tokens: Pick<AccessTokens, 'trustOf'>,
+  connection: IManageConnection,
+  sinceStartMs: number,
+): boolean {
+  const resolution = observed.resolution;
+  if (resolution?.kind !== 'NoAccessToken' || resolution.reason !== 'NotYetObtained') return false;
+  const connectionReconciledHere = tokens.trustOf(connectionKeyOf(connection)) !== undefined;
+  return !connectionReconciledHere && sinceStartMs < TOKEN_LOAD_GRACE_MS;
+}
+
 /** Repositories by the connection they name (`namespace/name`), for AccessTokens' change notices. */
 const BY_CONNECTION = 'repository-connection';
 
 export function repositoryController(options: RepositoryControllerOptions = {}): Controller {
   let ctx: EngineContext;
+  let startedMs = 0;
   let repositories: InformerSet<WorkspaceRepository>;
   let connections: InformerSet<IManageConnection>;
   const deps = options.resolution;
@@ -96,6 +127,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
     kind: KIND,
     setup(engine) {
       ctx = engine;
+      startedMs = engine.clock.now().getTime();
       const watched = engine.watch(KIND, workspaceRepositories);
       repositories = watched.own;
       connections = watched.references({
@@ -123,6 +155,10 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       const observed = await observe(repository, connection);
       const decision = decideRepository(repository, observed, { resolving: deps !== undefined });
       if (decision.next === 'awaitConnection' && awaitingFirstStatus(connection)) return;
+      const sinceStartMs = ctx.clock.now().getTime() - startedMs;
+      if (deps && connection && awaitingTokenLoad(observed, deps.tokens, connection, sinceStartMs)) {
+        return { requeueAfter: TOKEN_LOAD_RECHECK_MS };
+      }
       await commitStatus(ctx, workspaceRepositories, cached, decision);
       return next(decision, observed);
     },
