@@ -1,10 +1,11 @@
 // Prometheus metrics on a registry of our own (not prom-client's global one), so tests and
 // several operators in one process never share counters.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { findCondition } from './conditions.ts';
 import type { KubeObject } from './kube/resources.ts';
 import { kindOf, type QueueObserver } from './queue.ts';
 import type { Condition } from './conditions.ts';
+import { OperatorRegistry } from './sampled-metrics.ts';
 import type { StatusLedger } from './status.ts';
 
 export interface OperatorMetrics {
@@ -32,9 +33,11 @@ export interface OperatorMetrics {
    * answers are not counted; the labels name a host, never a token or a path.
    */
   readonly workRequests: Counter<'host' | 'result'>;
-  /** Seconds until each held token expires, by namespace, name and token (access, refresh); sampled on scrape. */
-  readonly tokenExpiry: Gauge<'namespace' | 'name' | 'token'>;
-  /** Feeds tokenExpiry: every held token's expiry (the label values name objects, never a token). */
+  /**
+   * Feeds imanage_token_expiry_seconds, the seconds until each held token expires, by namespace,
+   * name and token (access, refresh), sampled on scrape: every held token's expiry (the label
+   * values name objects, never a token).
+   */
   trackTokenExpiry(source: () => Iterable<TokenExpiry>): void;
   /**
    * Samples queue depth per kind on every scrape (e.g. `() => queue.depthByKind()`). Kinds seen
@@ -78,11 +81,11 @@ const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300];
 const PROBE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
-  const registry = new Registry();
+  const registry = new OperatorRegistry();
   const registers = [registry];
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const depth = queueDepthGauge(registry);
-  const expiry = tokenExpiryGauge(registry);
+  const trackTokenExpiry = tokenExpiryGauge(registry);
   return {
     registry,
     reconcileTotal: new Counter({
@@ -149,8 +152,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       labelNames: ['host', 'result'] as const,
       registers,
     }),
-    tokenExpiry: expiry.gauge,
-    trackTokenExpiry: expiry.track,
+    trackTokenExpiry,
     trackReady: (kind, source) => readyGauge(registry, kind, source),
     probeLastSuccess: new Gauge({
       name: 'imanage_probe_last_success_timestamp_seconds',
@@ -196,25 +198,18 @@ function queueDepthGauge(registry: Registry): {
 }
 
 /** Seconds left per held token, computed at scrape time so that the value is current without timers. */
-function tokenExpiryGauge(registry: Registry): {
-  gauge: Gauge<'namespace' | 'name' | 'token'>;
-  track: (source: () => Iterable<TokenExpiry>) => void;
-} {
-  let source: (() => Iterable<TokenExpiry>) | undefined;
-  const gauge = new Gauge({
+function tokenExpiryGauge(registry: OperatorRegistry): (source: () => Iterable<TokenExpiry>) => void {
+  let source: () => Iterable<TokenExpiry> = () => [];
+  let now = 0;
+  registry.addSampled<TokenExpiry>({
     name: 'imanage_token_expiry_seconds',
     help: 'Seconds until a held token expires, by connection namespace, name and token (access, refresh); negative once expired.',
-    labelNames: ['namespace', 'name', 'token'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      const now = Date.now();
-      for (const t of source?.() ?? []) {
-        this.set({ namespace: t.namespace, name: t.name, token: t.token }, (t.expiresAt.getTime() - now) / 1000);
-      }
-    },
+    labelNames: ['namespace', 'name', 'token'],
+    sample: () => ((now = Date.now()), source()),
+    labelValues: (t) => [t.namespace, t.name, t.token],
+    value: (t) => (t.expiresAt.getTime() - now) / 1000,
   });
-  return { gauge, track: (next) => void (source = next) };
+  return (next) => void (source = next);
 }
 
 /**
@@ -226,17 +221,14 @@ export function readyMetricName(kind: string): string {
   return `imanage_${kind.replace(/^IManage/, '').toLowerCase()}_ready_status`;
 }
 
-function readyGauge(registry: Registry, kind: string, source: () => Iterable<ReadyState>): void {
-  new Gauge({
+function readyGauge(registry: OperatorRegistry, kind: string, source: () => Iterable<ReadyState>): void {
+  registry.addSampled<ReadyState>({
     name: readyMetricName(kind),
     help: `One series per ${kind}, valued 1: its Ready condition's status (condition: True, False, Unknown) and reason.`,
-    labelNames: ['namespace', 'name', 'condition', 'reason'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const o of source())
-        this.set({ namespace: o.namespace, name: o.name, condition: o.status, reason: o.reason }, 1);
-    },
+    labelNames: ['namespace', 'name', 'condition', 'reason'],
+    sample: source,
+    labelValues: (o) => [o.namespace, o.name, o.status, o.reason],
+    value: () => 1,
   });
 }
 

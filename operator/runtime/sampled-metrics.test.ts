@@ -1,0 +1,110 @@
+// The sampled gauges write the same exposition text prom-client writes for a Gauge with the same
+// series, and appear in the JSON too (the monitoring test reads names from there).
+import { Gauge, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from './metrics.ts';
+import { escapeLabelValue, OperatorRegistry } from './sampled-metrics.ts';
+
+interface Item {
+  readonly name: string;
+  readonly reason: string;
+  readonly value: number;
+}
+
+const ITEMS: Item[] = [
+  { name: 'a', reason: 'Connected', value: 1 },
+  { name: 'with "quotes"', reason: 'back\\slash\nand newline', value: -2.5 },
+  { name: 'nan', reason: '', value: Number.NaN },
+  { name: 'inf', reason: 'X', value: Number.POSITIVE_INFINITY },
+];
+
+function sampled(): OperatorRegistry {
+  const registry = new OperatorRegistry();
+  new Gauge({ name: 'plain_gauge', help: 'A gauge of prom-client.', registers: [registry] }).set(3);
+  registry.addSampled<Item>({
+    name: 'per_object',
+    help: 'One series per object.\nSecond line with a \\.',
+    labelNames: ['name', 'reason'],
+    sample: () => ITEMS,
+    labelValues: (i) => [i.name, i.reason],
+    value: (i) => i.value,
+  });
+  return registry;
+}
+
+function promClient(): Registry {
+  const registry = new Registry();
+  new Gauge({ name: 'plain_gauge', help: 'A gauge of prom-client.', registers: [registry] }).set(3);
+  const gauge = new Gauge({
+    name: 'per_object',
+    help: 'One series per object.\nSecond line with a \\.',
+    labelNames: ['name', 'reason'] as const,
+    registers: [registry],
+  });
+  for (const i of ITEMS) gauge.set({ name: i.name, reason: i.reason }, i.value);
+  return registry;
+}
+
+describe('OperatorRegistry', () => {
+  it('writes a sampled gauge exactly as prom-client writes the same Gauge', async () => {
+    expect(await sampled().metrics()).toBe(await promClient().metrics());
+  });
+
+  it('lists sampled gauges in the JSON with their series', async () => {
+    const json = await sampled().getMetricsAsJSON();
+    const metric = json.find((m) => m.name === 'per_object');
+    expect(String(metric?.type)).toBe('gauge');
+    expect(metric?.values[0]).toEqual({ labels: { name: 'a', reason: 'Connected' }, value: 1 });
+    expect(metric?.values).toHaveLength(ITEMS.length);
+  });
+
+  it('refuses a second metric of the same name', () => {
+    const registry = sampled();
+    const again = {
+      name: 'plain_gauge',
+      help: '',
+      labelNames: [],
+      sample: () => [],
+      labelValues: () => [],
+      value: () => 0,
+    };
+    expect(() => registry.addSampled(again)).toThrow(/already been registered/);
+    expect(() => registry.addSampled({ ...again, name: 'per_object' })).toThrow(/already been registered/);
+  });
+
+  it('samples on every scrape: a series goes with its item', async () => {
+    const registry = new OperatorRegistry();
+    let items = ['a', 'b'];
+    registry.addSampled<string>({
+      name: 'x',
+      help: 'h',
+      labelNames: ['n'],
+      sample: () => items,
+      labelValues: (n) => [n],
+      value: () => 1,
+    });
+    expect(await registry.metrics()).toContain('x{n="b"} 1');
+    items = ['a'];
+    expect(await registry.metrics()).not.toContain('x{n="b"}');
+  });
+
+  it('escapes only what the format requires', () => {
+    expect(escapeLabelValue('plain-name.1')).toBe('plain-name.1');
+    expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+  });
+
+  it("exports the operator's token expiry, in seconds from the scrape", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const expiresAt = new Date(Date.now() + 600_000);
+    metrics.trackTokenExpiry(() => [{ namespace: 'team-a', name: 'acme', token: 'access', expiresAt }]);
+    const line = (await metrics.registry.metrics())
+      .split('\n')
+      .find((l) => l.startsWith('imanage_token_expiry_seconds{'));
+    expect(line).toMatch(
+      /^imanage_token_expiry_seconds\{namespace="team-a",name="acme",token="access"\} (\d+(\.\d+)?)$/,
+    );
+    const seconds = Number(line!.split(' ').at(-1));
+    expect(seconds).toBeGreaterThan(590);
+    expect(seconds).toBeLessThanOrEqual(600);
+  });
+});

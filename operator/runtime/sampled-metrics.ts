@@ -1,0 +1,79 @@
+// Gauges with one series per object (the Ready of every cached object, the expiry of every held
+// token), sampled from their source on every scrape and written out here instead of by prom-client.
+//
+// Why: prom-client's Gauge keeps a hashed entry per label set. Reset and set again on every scrape,
+// then formatted, that took 39 ms a scrape at 1,000 connections (6,000 objects and 2,000 tokens,
+// 833 KiB of text) with the image's Node flags; this writes the same text in 14 ms, and keeps no
+// entry per series between scrapes.
+import { type MetricObjectWithValues, type MetricType, type MetricValue, Registry } from 'prom-client';
+
+export interface SampledGauge<T> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  /** Read on every scrape: the series are exactly what it yields then. */
+  readonly sample: () => Iterable<T>;
+  /** In the order of labelNames. */
+  readonly labelValues: (item: T) => readonly string[];
+  readonly value: (item: T) => number;
+}
+
+const NEEDS_ESCAPE = /[\\\n"]/;
+
+/** The exposition format's escaping of a label value: backslash, newline and double quote. */
+export function escapeLabelValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** As prom-client writes a value (its `Nan` included, so that both halves of the text agree). */
+function valueText(value: number): string {
+  if (Number.isNaN(value)) return 'Nan';
+  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
+  return String(value);
+}
+
+function render<T>(gauge: SampledGauge<T>): string {
+  const help = gauge.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  const lines = [`# HELP ${gauge.name} ${help}`, `# TYPE ${gauge.name} gauge`];
+  for (const item of gauge.sample()) {
+    const values = gauge.labelValues(item);
+    const labels = gauge.labelNames.map((label, i) => `${label}="${escapeLabelValue(values[i] ?? '')}"`).join(',');
+    lines.push(`${gauge.name}{${labels}} ${valueText(gauge.value(item))}`);
+  }
+  return lines.join('\n');
+}
+
+/** prom-client's registry, plus the sampled gauges, in the text and in the JSON alike. */
+export class OperatorRegistry extends Registry {
+  readonly #sampled = new Map<string, SampledGauge<never>>();
+
+  addSampled<T>(gauge: SampledGauge<T>): void {
+    if (this.#sampled.has(gauge.name) || this.getSingleMetric(gauge.name)) {
+      throw new Error(`A metric with the name ${gauge.name} has already been registered.`);
+    }
+    this.#sampled.set(gauge.name, gauge as unknown as SampledGauge<never>);
+  }
+
+  override async metrics(): Promise<string> {
+    const text = await super.metrics();
+    if (this.#sampled.size === 0) return text;
+    return `${text}\n${[...this.#sampled.values()].map(render).join('\n\n')}\n`;
+  }
+
+  override async getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    const sampled = [...this.#sampled.values()].map((gauge) => ({
+      name: gauge.name,
+      help: gauge.help,
+      type: 'gauge' as unknown as MetricType,
+      aggregator: 'sum' as const,
+      // Nothing to collect: `sample` is read as this object is made.
+      collect: () => {},
+      values: [...gauge.sample()].map((item) => ({
+        labels: Object.fromEntries(gauge.labelNames.map((label, i) => [label, gauge.labelValues(item)[i] ?? ''])),
+        value: gauge.value(item),
+      })),
+    }));
+    return [...(await super.getMetricsAsJSON()), ...sampled];
+  }
+}
