@@ -51,9 +51,11 @@ function awaitingFirstStatus(connection: IManageConnection | undefined): boolean
 }
 
 /**
- * How long after this process starts a repository may wait, without a status write, for its
- * connection's first reconcile here to load the token (see `awaitingTokenLoad`), and how often it
- * looks again meanwhile. A restart of 1,000 connections reconciled them all within 25 s.
+ * How long after this process starts reconciling a repository may wait, without a status write,
+ * for its connection's first reconcile here to load the token (see `awaitingTokenLoad`), and how
+ * often it looks again meanwhile. A restart of 1,000 connections reconciled them all within 25 s.
+ * Counted from the first reconcile, not from the start of the process: a standby replica starts
+ * reconciling when it becomes leader, maybe hours later, holding no token yet.
  */
 export const TOKEN_LOAD_GRACE_MS = 120_000;
 const TOKEN_LOAD_RECHECK_MS = 15_000;
@@ -84,7 +86,8 @@ const BY_CONNECTION = 'repository-connection';
 
 export function repositoryController(options: RepositoryControllerOptions = {}): Controller {
   let ctx: EngineContext;
-  let startedMs = 0;
+  /** When this process reconciled its first repository (as the leader, with leader election). */
+  let reconcilingSinceMs: number | undefined;
   let repositories: InformerSet<WorkspaceRepository>;
   let connections: InformerSet<IManageConnection>;
   const deps = options.resolution;
@@ -127,7 +130,6 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
     kind: KIND,
     setup(engine) {
       ctx = engine;
-      startedMs = engine.clock.now().getTime();
       const watched = engine.watch(KIND, workspaceRepositories);
       repositories = watched.own;
       connections = watched.references({
@@ -146,6 +148,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       });
     },
     async reconcile(ref: ObjectRef): Promise<HandlerResult | void> {
+      reconcilingSinceMs ??= ctx.clock.now().getTime();
       const cached = repositories.get(ref.namespace, ref.name);
       if (!cached || cached.metadata.deletionTimestamp) return;
       // Observed and decided with the schema's defaults applied (to a copy: the cache is never changed).
@@ -155,7 +158,7 @@ export function repositoryController(options: RepositoryControllerOptions = {}):
       const observed = await observe(repository, connection);
       const decision = decideRepository(repository, observed, { resolving: deps !== undefined });
       if (decision.next === 'awaitConnection' && awaitingFirstStatus(connection)) return;
-      const sinceStartMs = ctx.clock.now().getTime() - startedMs;
+      const sinceStartMs = ctx.clock.now().getTime() - reconcilingSinceMs;
       if (deps && connection && awaitingTokenLoad(observed, deps.tokens, connection, sinceStartMs)) {
         return { requeueAfter: TOKEN_LOAD_RECHECK_MS };
       }
