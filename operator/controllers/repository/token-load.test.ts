@@ -18,7 +18,9 @@ describe('awaitingTokenLoad', () => {
   });
 
   it('reports the missing token once the grace is over: the connection may never be reconciled here', () => {
-    expect(awaitingTokenLoad(noToken('NotYetObtained'), new AccessTokens(), connection, TOKEN_LOAD_GRACE_MS)).toBe(false);
+    expect(awaitingTokenLoad(noToken('NotYetObtained'), new AccessTokens(), connection, TOKEN_LOAD_GRACE_MS)).toBe(
+      false,
+    );
   });
 
   it('reports it at once when the connection was reconciled here and still holds none', () => {
