@@ -205,7 +205,11 @@ function tokenExpiryGauge(registry: OperatorRegistry): (source: () => Iterable<T
     name: 'imanage_token_expiry_seconds',
     help: 'Seconds until a held token expires, by connection namespace, name and token (access, refresh); negative once expired.',
     labelNames: ['namespace', 'name', 'token'],
-    sample: () => ((now = Date.now()), source()),
+    // One clock reading per scrape, for every token's value.
+    sample: () => {
+      now = Date.now();
+      return source();
+    },
     labelValues: (t) => [t.namespace, t.name, t.token],
     value: (t) => (t.expiresAt.getTime() - now) / 1000,
   });

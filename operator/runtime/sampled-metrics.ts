@@ -69,10 +69,13 @@ export class OperatorRegistry extends Registry {
       aggregator: 'sum' as const,
       // Nothing to collect: `sample` is read as this object is made.
       collect: () => {},
-      values: [...gauge.sample()].map((item) => ({
-        labels: Object.fromEntries(gauge.labelNames.map((label, i) => [label, gauge.labelValues(item)[i] ?? ''])),
-        value: gauge.value(item),
-      })),
+      values: [...gauge.sample()].map((item) => {
+        const values = gauge.labelValues(item);
+        return {
+          labels: Object.fromEntries(gauge.labelNames.map((label, i) => [label, values[i] ?? ''])),
+          value: gauge.value(item),
+        };
+      }),
     }));
     return [...(await super.getMetricsAsJSON()), ...sampled];
   }
