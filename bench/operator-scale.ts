@@ -33,6 +33,10 @@
 //                              started again over the same objects (a full relist and resync), and
 //                              the bench prints how long that took, its peak RSS, and any writes or
 //                              token requests it caused (there should be none).
+//   BENCH_MEMORY_LIMIT_MIB=<n> the operator runs in a memory cgroup of its own limited to n MiB, as
+//                              a container with that memory limit, from a copy of node none of whose
+//                              pages are cached (bench/memory-limit.ts); prints what the cgroup
+//                              charged, the working set, reclaims, refaults and OOM kills.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -51,6 +55,7 @@ import { imanageConnections, workspaceRepositories } from '../operator/api/kinds
 import { type KubeObject, namespaces, type Resource, secrets } from '../operator/runtime/kube/resources.ts';
 import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
 import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
+import { describeLimit, type LimitFigures, MemoryLimit, MemoryLimitUnavailable } from './memory-limit.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
 
@@ -61,6 +66,14 @@ const REPOSITORIES_PER_CONNECTION = 5;
 export const CLIENT_CONCURRENCY = 32;
 const POLL_MS = 500;
 const LIST_EVERY_TICKS_BEFORE = 10;
+/**
+ * The operator's /metrics is read every 4th tick until 90 % of the status writes are in, then every
+ * tick: at 1,000 connections a scrape is 833 KiB (a series per object) and costs the operator about
+ * 14 ms and the bench more to parse, 100 times a run at every tick, where Prometheus reads it every
+ * 30 s or so. Only the last writes decide when the LISTs start, so those are read every tick.
+ */
+const SCRAPE_EVERY_TICKS_BEFORE = 4;
+const SCRAPE_EVERY_TICK_FROM = 0.9;
 /** A LIST every 5 s before every object may be Ready, only to show progress: about 5 % of the API server's CPU at 1,000 connections. */
 const PROGRESS_LIST = process.env['BENCH_PROGRESS_LIST'] === '1';
 const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as const;
@@ -98,6 +111,7 @@ export interface Settings {
   readonly tokens: TokenMode;
   readonly rawPasses: boolean;
   readonly restart: boolean;
+  readonly memoryLimitMiB: number | undefined;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -109,6 +123,8 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   if (!Number.isInteger(connections) || connections < 1) throw new BenchUsageError(`connections must be a positive integer, not '${argv[0]}'`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
   if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
+  const limit = env['BENCH_MEMORY_LIMIT_MIB'] ? Number(env['BENCH_MEMORY_LIMIT_MIB']) : undefined;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 32)) throw new BenchUsageError(`BENCH_MEMORY_LIMIT_MIB must be a whole number of MiB, at least 32, not '${env['BENCH_MEMORY_LIMIT_MIB']}'`);
   return {
     connections, concurrency, order,
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
@@ -119,6 +135,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     tokens,
     rawPasses: env['BENCH_RAW'] !== 'off',
     restart: env['BENCH_RESTART'] !== 'off',
+    memoryLimitMiB: limit,
   };
 }
 
@@ -285,6 +302,8 @@ export class Operator {
   readonly probes: Promise<string>;
   readonly synced: Promise<void>;
   warnings = 0;
+  /** With BENCH_MEMORY_LIMIT_MIB: the cgroup the operator runs in. */
+  readonly limit: MemoryLimit | undefined;
   #exited = false;
   readonly exited: Promise<void>;
 
@@ -294,14 +313,17 @@ export class Operator {
       ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
       ...(s.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${s.heapSnapshotDir}`] : []),
     ];
-    this.child = spawn(process.execPath, [
+    this.limit = s.memoryLimitMiB === undefined ? undefined : new MemoryLimit(s.memoryLimitMiB, process.execPath);
+    const args = [
       ...profile, s.operatorMain, 'run', '--kubeconfig', kubeconfig, '--namespaces', NAMESPACE, '--leader-elect', 'false',
       ...(sim ? ['--probes', 'true', '--tokens', 'true', '--allow-loopback-probes', 'true', '--resolve', `${SIM_HOST}:443:127.0.0.1:${sim.httpsPort}`] : ['--probes', 'false']),
       // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
       // carries the probe address.
       '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency), ...s.operatorArgs,
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...OPERATOR_ENV, ...process.env } });
-    this.exited = new Promise((done) => this.child.on('close', () => { this.#exited = true; done(); }));
+    ];
+    const [command, argv] = this.limit ? this.limit.wrap(this.limit.node, args) : [process.execPath, args];
+    this.child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...OPERATOR_ENV, ...process.env } });
+    this.exited = new Promise((done) => this.child.on('close', () => { this.#exited = true; this.#release(); done(); }));
     let onProbes: (address: string) => void = () => {};
     let onSynced: () => void = () => {};
     const failed = new Promise<never>((_, fail) => void this.exited.then(() => fail(new BenchFailure('the operator exited before it was running'))));
@@ -328,6 +350,14 @@ export class Operator {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** The cgroup's figures once the operator has gone (an OOM kill is said at once), then the cgroup removed. */
+  #release(): void {
+    if (!this.limit) return;
+    const figures = this.limit.figures();
+    if (figures.oomKills > 0) process.stderr.write(`[bench] the operator was killed at its memory limit: ${describeLimit(this.limit.limitMiB, figures)}\n`);
+    this.limit.remove();
   }
 
   /** Asks for a heap snapshot and waits until its file in `dir` stops growing; returns its path. */
@@ -399,11 +429,15 @@ function rssSplit(pid: number): string {
 /** Samples the operator's RSS every POLL_MS and keeps the peak. */
 class RssSampler {
   peak = 0;
+  /** With a memory limit: the cgroup's figures at the last sample (its working set peak kept). */
+  limit: LimitFigures | undefined;
   readonly #pid: number;
+  readonly #memoryLimit: MemoryLimit | undefined;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(pid: number) {
-    this.#pid = pid;
+  constructor(operator: Operator) {
+    this.#pid = operator.pid;
+    this.#memoryLimit = operator.limit;
     this.sample();
     this.#timer = setInterval(() => this.sample(), POLL_MS);
   }
@@ -411,6 +445,11 @@ class RssSampler {
   sample(): number {
     const rss = rssMiB(this.#pid) ?? 0;
     this.peak = Math.max(this.peak, rss);
+    try {
+      this.limit = this.#memoryLimit?.figures();
+    } catch {
+      // The cgroup is removed once the operator exits; the last figures stay.
+    }
     return rss;
   }
 
@@ -476,6 +515,7 @@ interface RunFigures {
   readonly rssSettled: number;
   readonly rssSettledSplit: string;
   readonly rssPeak: number;
+  readonly limit: LimitFigures | undefined;
   readonly warnings: number;
 }
 
@@ -553,11 +593,17 @@ async function pollUntilReady(client: KubeClient, objects: number, creation: Cre
   const progress: Progress[] = [];
   let polls = 0;
   let pollS = 0;
+  let writes = 0;
+  let reconciles = 0;
   for (let tick = 1; ; tick++) {
     await sleep(POLL_MS);
     if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
-    const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
-    const writes = total(samples, 'imanage_operator_status_writes_total');
+    const scrape = writes >= objects * SCRAPE_EVERY_TICK_FROM || tick % SCRAPE_EVERY_TICKS_BEFORE === 0;
+    if (scrape) {
+      const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
+      writes = total(samples, 'imanage_operator_status_writes_total');
+      reconciles = total(samples, 'imanage_operator_reconcile_total');
+    }
     // A LIST of thousands of objects costs the API server (and this script) real CPU, taken from
     // the operator on a small machine, and the raw pass pays nothing like it. Every object needs at
     // least one status write before it can be Ready, so no LIST is sent until the operator has
@@ -570,7 +616,8 @@ async function pollUntilReady(client: KubeClient, objects: number, creation: Cre
       polls++;
       pollS += (performance.now() - pollStarted) / 1000;
     }
-    const point = { atS: elapsedS(), created: creation.created, ...(ready === undefined ? {} : { ready }), writes, reconciles: total(samples, 'imanage_operator_reconcile_total') };
+    if (!scrape && ready === undefined) continue;
+    const point = { atS: elapsedS(), created: creation.created, ...(ready === undefined ? {} : { ready }), writes, reconciles };
     progress.push(point);
     process.stderr.write(`${progressLine(point, objects)}  RSS ${rss.sample().toFixed(0)} MiB\n`);
     if (ready === objects) return { allReadyS: point.atS, progress, polls, pollS };
@@ -592,10 +639,35 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   const apiMetrics = await apiServerMetricsTarget(cp);
   const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
   const apiBefore = await apiRequestsNow(apiMetrics);
-  const rss = new RssSampler(operator.pid);
+  const rss = new RssSampler(operator);
+  // A sampler left running on a failure would keep this script from exiting.
+  try {
+    return await measured(s, client, operator, { operatorMetrics, apiMetrics, apiBefore, pids, objects, rss });
+  } catch (error) {
+    reportLimitAtFailure(s, rss);
+    throw error;
+  } finally {
+    rss.stop();
+  }
+}
+
+/** Under a limit too tight the operator thrashes (its pages read again and again) rather than dies: say so. */
+function reportLimitAtFailure(s: Settings, rss: RssSampler): void {
+  if (rss.limit) process.stderr.write(`[bench] the operator's memory cgroup at the failure: ${describeLimit(s.memoryLimitMiB!, rss.limit)}\n`);
+}
+
+interface Measuring {
+  readonly operatorMetrics: Target;
+  readonly apiMetrics: Target;
+  readonly apiBefore: ReadonlyMap<string, number>;
+  readonly pids: Readonly<Record<string, number>>;
+  readonly objects: readonly Planned[];
+  readonly rss: RssSampler;
+}
+
+async function measured(s: Settings, client: KubeClient, operator: Operator, { operatorMetrics, apiMetrics, apiBefore, pids, objects, rss }: Measuring): Promise<RunFigures> {
   const rssIdle = rss.sample();
   const cpuBefore = cpuTimes(pids);
-
   const started = performance.now();
   const creation = new Creation(client, objects, started);
   const watched = await pollUntilReady(client, objects.length, creation, operatorMetrics, rss, started);
@@ -605,11 +677,12 @@ async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClien
   const settledS = (performance.now() - started) / 1000;
   const rssSettled = rss.sample();
   const rssSettledSplit = rssSplit(operator.pid);
+  const limit = rss.limit;
   rss.stop();
   if (s.heapSnapshotDir) process.stderr.write(`heap snapshot: ${await operator.heapSnapshot(s.heapSnapshotDir)}\n`);
   return {
     ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
-    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssSettledSplit, rssPeak: rss.peak, warnings: operator.warnings,
+    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssSettledSplit, rssPeak: rss.peak, limit, warnings: operator.warnings,
   };
 }
 
@@ -622,6 +695,7 @@ interface RestartFigures {
   readonly statusWrites: readonly [number, number];
   readonly tokenRequests: number;
   readonly apiRequests: ReadonlyMap<string, number>;
+  readonly limit: LimitFigures | undefined;
   readonly warnings: number;
 }
 
@@ -636,7 +710,7 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator
   const apiBefore = await apiRequestsNow(apiMetrics);
   const started = performance.now();
   const operator = new Operator(s, cp.kubeconfigPath, sim);
-  const rss = new RssSampler(operator.pid);
+  const rss = new RssSampler(operator);
   try {
     const metrics: Target = { url: `http://${await operator.probes}/metrics` };
     const deadline = started + (120 + objects * 0.1) * 1000;
@@ -649,16 +723,21 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator
     }
     const resyncedS = (performance.now() - started) / 1000;
     samples = await settle(metrics);
+    const rssSettled = rss.sample();
     return {
       resyncedS,
       rssPeak: rss.peak,
-      rssSettled: rss.sample(),
+      rssSettled,
+      limit: rss.limit,
       statusWrites: (['IManageConnection', 'WorkspaceRepository'] as const).map((kind) =>
         total(samples, 'imanage_operator_status_writes_total', (l) => l['kind'] === kind)) as [number, number],
       tokenRequests: total(samples, 'imanage_token_requests_total'),
       apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
       warnings: operator.warnings,
     };
+  } catch (error) {
+    reportLimitAtFailure(s, rss);
+    throw error;
   } finally {
     rss.stop();
     await operator.stop();
@@ -827,6 +906,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   out += line('reconcile time (mean)', `connection ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_reconcile_duration_seconds', 'WorkspaceRepository')}`);
   out += line('queue wait (mean)', `connection ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'IManageConnection')}, repository ${histogramMean(m, 'imanage_operator_queue_wait_seconds', 'WorkspaceRepository')}`);
   const mib = (name: string): string => fmt(total(m, name) / 2 ** 20, 0);
+  if (run.limit) out += line('memory limit', describeLimit(s.memoryLimitMiB!, run.limit));
   out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB (${run.rssSettledSplit}), peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
   if (raw) out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
@@ -840,6 +920,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
     const lists = kinds.reduce((sum, kind) => sum + get('LIST', kind), 0);
     const secretWrites = get('POST', 'secrets') + get('PUT', 'secrets') + get('PATCH', 'secrets');
     out += line('restart', `every object reconciled again ${fmt(restart.resyncedS)} s after the start (a LIST of all, ${lists} pages of up to 100, and one reconcile each); RSS peak ${fmt(restart.rssPeak, 0)} MiB, settled ${fmt(restart.rssSettled, 0)} MiB`);
+    if (restart.limit) out += line('  memory limit', describeLimit(s.memoryLimitMiB!, restart.limit));
     out += line('  after the restart', `status writes ${restart.statusWrites[0] + restart.statusWrites[1]} (connections ${restart.statusWrites[0]}, repositories ${restart.statusWrites[1]}), token Secret writes ${secretWrites}, Secret GETs ${get('GET', 'secrets')}, token requests ${restart.tokenRequests}; operator warnings logged: ${restart.warnings}`);
   }
   return out;
@@ -896,7 +977,7 @@ async function runMain(): Promise<void> {
   try {
     await main();
   } catch (error) {
-    if (error instanceof BenchUsageError) {
+    if (error instanceof BenchUsageError || error instanceof MemoryLimitUnavailable) {
       process.stderr.write(`operator-scale: ${error.message}\nusage: node bench/operator-scale.ts [connections=200] [concurrency=4]\n`);
       process.exitCode = 2;
     } else {
