@@ -1,17 +1,15 @@
 // Leader election between real operator processes sharing one Lease: exactly one leads, a killed
-// leader is replaced within the lease duration, a stopped one hands over at once, and the new
-// leader does the work. The takeover bounds are the issue's functional requirements (within the
-// lease duration plus a retry period; within 3 s after a graceful stop); the measured times are
-// printed, not compared with anything tighter.
+// leader is replaced once its lease has expired and not before, a stopped one releases the Lease
+// for the next, and the new leader does the work. How long a takeover takes is printed, never
+// asserted: on a loaded machine it only grows, and the bounds (within a retry period of the
+// expiry or the release) are checked against a fake clock in operator/runtime/leader.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseConnection } from '../../operator/api/validation/fixtures.ts';
 import { useTestNamespace } from '../harness/namespace.ts';
 import { getObject, metricValue, startOperator, waitFor, type KubeJson, type OperatorProcess } from '../harness/operator.ts';
 
 const LEASE = 'imanage-operator-leader-test';
-/** 15 s lease duration + one 2 s retry period. */
-const KILLED_TAKEOVER_BOUND_MS = 17_000;
-const RELEASED_TAKEOVER_BOUND_MS = 3_000;
+const LEASE_DURATION_MS = 15_000;
 
 const ns = useTestNamespace('leader');
 
@@ -20,11 +18,15 @@ function start(identity: string): Promise<OperatorProcess> {
 }
 
 interface LeaseJson {
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
+}
+
+async function lease(): Promise<LeaseJson['spec']> {
+  return (await getObject<LeaseJson>(ns.name, 'lease', LEASE))?.spec ?? {};
 }
 
 async function holder(): Promise<string | undefined> {
-  return (await getObject<LeaseJson>(ns.name, 'lease', LEASE))?.spec.holderIdentity;
+  return (await lease()).holderIdentity;
 }
 
 /** Waits until exactly one of `ops` reports imanage_operator_leader 1 and holds the Lease. */
@@ -86,8 +88,8 @@ describe('leader election', () => {
     expect(metricValue(await follower.metrics(), 'imanage_operator_status_writes_total')).toBe(0);
   });
 
-  it('when the leader is killed (SIGKILL), the other takes over within the lease duration and reconciles', async () => {
-    const transitions = (await getObject<LeaseJson>(ns.name, 'lease', LEASE))?.spec.leaseTransitions ?? 0;
+  it('when the leader is killed (SIGKILL), the other takes over once its lease has expired, not before, and reconciles', async () => {
+    const before = await lease();
     const killed = leader;
     [leader, follower] = [follower, killed];
     const killedAt = Date.now();
@@ -95,26 +97,35 @@ describe('leader election', () => {
     expect(exit.signal).toBe('SIGKILL');
 
     const takeoverMs = await becameLeaderAfter(leader, killedAt, 60_000);
-    console.log(`leader takeover after SIGKILL: ${(takeoverMs / 1000).toFixed(2)} s (bound ${KILLED_TAKEOVER_BOUND_MS / 1000} s)`);
+    console.log(`leader takeover after SIGKILL: ${(takeoverMs / 1000).toFixed(2)} s (lease ${LEASE_DURATION_MS / 1000} s)`);
     expect(await soleLeader([leader])).toBe(leader);
-    expect((await getObject<LeaseJson>(ns.name, 'lease', LEASE))?.spec.leaseTransitions).toBe(transitions + 1);
-    expect(takeoverMs).toBeLessThanOrEqual(KILLED_TAKEOVER_BOUND_MS);
+    const after = await lease();
+    expect(after.leaseTransitions).toBe((before.leaseTransitions ?? 0) + 1);
+    // Two leaders at once is what election exists to prevent: the killed leader's last renewal (at
+    // or after the one read before the kill) held the lease for its whole duration. A bound from
+    // below, which a loaded machine cannot break; only a takeover too early can.
+    expect(Date.parse(after.acquireTime!) - Date.parse(before.renewTime!)).toBeGreaterThanOrEqual(LEASE_DURATION_MS);
 
     await newObjectGetsReady('after-kill');
   });
 
-  it('when the leader stops (SIGTERM), it releases the Lease and the other takes over within 3 s and reconciles', async () => {
+  it('when the leader stops (SIGTERM), it releases the Lease, and the next candidate takes it and reconciles', async () => {
     const c = await start('replica-c');
     expect(await soleLeader([leader, c])).toBe(leader);
     await observes(c, leader);
 
-    const stoppedAt = Date.now();
-    const stopping = leader.stop('SIGTERM');
-    const takeoverMs = await becameLeaderAfter(c, stoppedAt, 60_000);
-    console.log(`leader takeover after SIGTERM: ${(takeoverMs / 1000).toFixed(2)} s (bound ${RELEASED_TAKEOVER_BOUND_MS / 1000} s)`);
-    expect(await stopping).toEqual({ code: 0, signal: null });
+    // The candidate is paused so that the release itself can be seen, before anyone takes the Lease.
+    process.kill(c.pid, 'SIGSTOP');
+    try {
+      expect(await leader.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(await lease()).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+    } finally {
+      process.kill(c.pid, 'SIGCONT');
+    }
+    const takeoverMs = await becameLeaderAfter(c, Date.now(), 60_000);
+    console.log(`leader takeover of a released lease: ${(takeoverMs / 1000).toFixed(2)} s after the candidate resumed`);
     expect(await soleLeader([c])).toBe(c);
-    expect(takeoverMs).toBeLessThanOrEqual(RELEASED_TAKEOVER_BOUND_MS);
+    expect(await lease()).toMatchObject({ holderIdentity: c.identity, leaseDurationSeconds: 15 });
 
     await newObjectGetsReady('after-stop');
   });
