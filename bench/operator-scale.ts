@@ -33,12 +33,17 @@
 //                              started again over the same objects (a full relist and resync), and
 //                              the bench prints how long that took, its peak RSS, and any writes or
 //                              token requests it caused (there should be none).
+//   BENCH_PASSPHRASES=<n>      [1] the connections' token encryption uses n passphrase Secrets,
+//                              connection i the (i mod n)-th, each a different random passphrase:
+//                              key material as n tenants would have it, each derived once
+//                              (PBKDF2, about 0.3 s) by every new process. 1: all share one.
 //   BENCH_MEMORY_LIMIT_MIB=<n> the operator runs in a memory cgroup of its own limited to n MiB, as
 //                              a container with that memory limit, from a copy of node none of whose
 //                              pages are cached (bench/memory-limit.ts); prints what the cgroup
 //                              charged, the working set, reclaims, refaults and OOM kills.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -112,6 +117,7 @@ export interface Settings {
   readonly rawPasses: boolean;
   readonly restart: boolean;
   readonly memoryLimitMiB: number | undefined;
+  readonly passphrases: number;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -124,6 +130,8 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
   if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
   const limit = env['BENCH_MEMORY_LIMIT_MIB'] ? Number(env['BENCH_MEMORY_LIMIT_MIB']) : undefined;
+  const passphrases = Number(env['BENCH_PASSPHRASES'] || 1);
+  if (!Number.isInteger(passphrases) || passphrases < 1) throw new BenchUsageError(`BENCH_PASSPHRASES must be a positive integer, not '${env['BENCH_PASSPHRASES']}'`);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 32)) throw new BenchUsageError(`BENCH_MEMORY_LIMIT_MIB must be a whole number of MiB, at least 32, not '${env['BENCH_MEMORY_LIMIT_MIB']}'`);
   return {
     connections, concurrency, order,
@@ -136,6 +144,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     rawPasses: env['BENCH_RAW'] !== 'off',
     restart: env['BENCH_RESTART'] !== 'off',
     memoryLimitMiB: limit,
+    passphrases,
   };
 }
 
@@ -164,20 +173,24 @@ export const SIM_SCENARIO = {
   ],
 } as Scenario;
 
-/** The Secrets every connection names when tokens are on (shared: one of each in the namespace). */
-export function referencedSecrets(sim: RunningSimulator, namespace: string): KubeObject[] {
+/** The Secrets every connection names when tokens are on (shared: one of each in the namespace, but for `passphrases`). */
+export function referencedSecrets(sim: RunningSimulator, namespace: string, passphrases = 1): KubeObject[] {
   const tls = tlsSecretData('rsa');
   const secret = (name: string, stringData: Record<string, string>, type = 'Opaque'): KubeObject => ({ metadata: { name, namespace }, type, stringData }) as KubeObject;
   return [
     secret('app', { clientId: 'app', clientSecret: 'app-secret' }),
     secret('bench-user', { username: 'bench', password: 'bench-pass' }),
     secret('imanage-ca', { 'ca.crt': sim.caPem }),
-    secret('passphrase', { passphrase: PASSPHRASE }),
+    ...(passphrases === 1
+      ? [secret(passphraseName(0, 1), { passphrase: PASSPHRASE })]
+      : Array.from({ length: passphrases }, (_, i) => secret(passphraseName(i, passphrases), { passphrase: randomBytes(96).toString('base64url') }))),
     secret('token-cert', { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() }, 'kubernetes.io/tls'),
   ];
 }
 
-function plannedConnection(i: number, tokens: TokenMode = 'off'): Planned {
+const passphraseName = (i: number, passphrases: number): string => (passphrases === 1 ? 'passphrase' : `passphrase-${i % passphrases}`);
+
+function plannedConnection(i: number, tokens: TokenMode = 'off', passphrases = 1): Planned {
   let object: IManageConnection = baseConnection(connectionName(i));
   if (tokens !== 'off') {
     object = mergePatch(object, {
@@ -185,7 +198,7 @@ function plannedConnection(i: number, tokens: TokenMode = 'off'): Planned {
         connectionType: 'OnPremise', url: `https://${SIM_HOST}`, customerId: null, environments: null,
         clientSecretRef: { name: 'app' }, caBundleSecretRef: { name: 'imanage-ca', key: 'ca.crt' },
         auth: { grant: 'Password', credentialsSecretRef: { name: 'bench-user' } },
-        ...(tokens === 'encrypted' ? { tokens: { encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'token-cert' } } } } : {}),
+        ...(tokens === 'encrypted' ? { tokens: { encryption: { passphraseSecretRef: { name: passphraseName(i, passphrases) }, certificateSecretRef: { name: 'token-cert' } } } } : {}),
       },
     });
   }
@@ -201,8 +214,8 @@ function plannedRepository(i: number): Planned {
 }
 
 /** Every object, in the order they are sent. */
-export function plan(connections: number, order: Order, tokens: TokenMode = 'off'): Planned[] {
-  const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i, tokens));
+export function plan(connections: number, order: Order, tokens: TokenMode = 'off', passphrases = 1): Planned[] {
+  const conns = Array.from({ length: connections }, (_, i) => plannedConnection(i, tokens, passphrases));
   const repos = Array.from({ length: connections * REPOSITORIES_PER_CONNECTION }, (_, i) => plannedRepository(i));
   if (order === 'connections-first') return [...conns, ...repos];
   if (order === 'repositories-first') return [...repos, ...conns];
@@ -635,7 +648,7 @@ async function apiRequestsNow(apiMetrics: Target): Promise<Map<string, number>> 
 
 /** Creates everything with the operator running, and measures until all is Ready and settled. */
 async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
-  const objects = plan(s.connections, s.order, s.tokens);
+  const objects = plan(s.connections, s.order, s.tokens, s.passphrases);
   const apiMetrics = await apiServerMetricsTarget(cp);
   const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
   const apiBefore = await apiRequestsNow(apiMetrics);
@@ -808,7 +821,7 @@ async function rawPhase(s: Settings, client: KubeClient, cp: ControlPlane): Prom
   for (let pass = 1; pass <= RAW_PASSES; pass++) {
     const namespace = `${RAW_NAMESPACE}-${pass}`;
     await client.create(namespaces, { metadata: { name: namespace } });
-    const planned = plan(s.connections, s.order, s.tokens).map(({ resource, object }) => ({ resource, object: { ...object, metadata: { ...object.metadata, namespace } } }));
+    const planned = plan(s.connections, s.order, s.tokens, s.passphrases).map(({ resource, object }) => ({ resource, object: { ...object, metadata: { ...object.metadata, namespace } } }));
     objects = planned.length;
     const created = await timed(planned, ({ resource, object }) => client.create(resource, object));
     createS.push(created.seconds);
@@ -882,7 +895,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   };
   const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
   const half = run.progress.find((p) => p.writes >= run.objects / 2);
-  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens})`}\n`;
+  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens}${s.tokens === 'encrypted' && s.passphrases > 1 ? `, ${s.passphrases} passphrases` : ''})`}\n`;
   out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
   out += line('creates done after', `${fmt(run.createS)} s  (${run.objects} POST, ${CLIENT_CONCURRENCY} in parallel)`);
   out += line('half written after', half ? `${fmt(half.atS)} s  (status writes ≥ half the objects)` : '-');
@@ -947,7 +960,7 @@ async function main(): Promise<void> {
     await warmUp(client);
     if (s.tokens !== 'off') {
       sim = await startSimulator(SIM_SCENARIO, { httpPort: false, adminPort: false });
-      for (const secret of referencedSecrets(sim, NAMESPACE)) await client.create(secrets, secret);
+      for (const secret of referencedSecrets(sim, NAMESPACE, s.passphrases)) await client.create(secrets, secret);
     }
     operator = new Operator(s, cp.kubeconfigPath, sim);
     const operatorMetrics: Target = { url: `http://${await operator.probes}/metrics` };

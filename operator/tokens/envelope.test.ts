@@ -78,6 +78,23 @@ describe('seal and open', () => {
   });
 });
 
+describe('the keyring caches', () => {
+  it('hold at most maxKeyrings materials: the least recently used is derived again, the rest kept', async () => {
+    const third = randomBytes(96).toString('base64url');
+    const keyrings = new Keyrings({ maxKeyrings: 2 });
+    const first = await keyrings.seal(PAYLOAD, ec, PASSPHRASE);
+    const second = await keyrings.seal(PAYLOAD, ec, OTHER_PASSPHRASE);
+    // A use makes the first material the most recent one, so the third pushes out the second.
+    expect((await keyrings.seal(PAYLOAD, ec, PASSPHRASE)).key).toBe(first.key);
+    await keyrings.seal(PAYLOAD, ec, third);
+    expect((await keyrings.seal(PAYLOAD, ec, PASSPHRASE)).key).toBe(first.key);
+    // Derived again: a new random content key, wrapped anew. What it sealed before still opens.
+    const again = await keyrings.seal(PAYLOAD, ec, OTHER_PASSPHRASE);
+    expect(again.key).not.toBe(second.key);
+    expect(await keyrings.open(second, ec, OTHER_PASSPHRASE)).toEqual(PAYLOAD);
+  });
+});
+
 describe('fingerprint', () => {
   it('stays the same when the certificate is renewed with the same key', async () => {
     const keyrings = new Keyrings();

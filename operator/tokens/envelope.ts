@@ -97,13 +97,33 @@ class WrongPassphrase extends Error {}
 const MAX_REFUSED = 1_000;
 
 /**
- * Derived keys, one per certificate key, passphrase and wrapped key, for the life of the
- * process: the PBKDF2 work is done once, not once per token or refresh.
+ * Key material held at once in each of the two caches below. Each entry holds a derived key and the
+ * certificate's key objects, a few KiB: a tenant that changes its passphrase again and again (a
+ * derivation each, one at a time) must not grow the operator without bound. The least recently used
+ * entry goes, and is derived again if it is used again. A shard of the scale model (docs/scale.md)
+ * holds a few hundred tenants' material; a whole 10,000-connection cluster, at one passphrase per
+ * tenant of four connections, 2,500.
+ */
+export const MAX_KEYRINGS = 2_048;
+
+export interface KeyringsOptions {
+  /** @default MAX_KEYRINGS */
+  readonly maxKeyrings?: number;
+}
+
+/**
+ * Derived keys, one per certificate key, passphrase and wrapped key, for as long as they are in use
+ * (at most `maxKeyrings`): the PBKDF2 work is done once, not once per token or refresh.
  */
 export class Keyrings {
   readonly #forSealing = new Map<string, Promise<Keyring>>();
   readonly #unwrapped = new Map<string, Promise<Keyring>>();
   readonly #refused = new Set<string>();
+  readonly #max: number;
+
+  constructor(options: KeyringsOptions = {}) {
+    this.#max = Math.max(1, options.maxKeyrings ?? MAX_KEYRINGS);
+  }
 
   /** The fingerprint new Secrets are sealed under with this material (derives K once per process). */
   async fingerprint(certificate: CertificateKey, passphrase: string): Promise<string> {
@@ -136,7 +156,7 @@ export class Keyrings {
   /** Only new material is held to the passphrase rules: a Secret sealed before stays readable. */
   #sealingKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
     const id = materialId(certificate, usablePassphrase(passphrase));
-    return memo(this.#forSealing, id, () => newKeyring(certificate, passphrase));
+    return memo(this.#forSealing, id, () => newKeyring(certificate, passphrase), this.#max);
   }
 
   async #keyringFor(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
@@ -146,7 +166,7 @@ export class Keyrings {
     if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
     let keyring: Keyring;
     try {
-      keyring = await memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase));
+      keyring = await memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase), this.#max);
     } catch (error) {
       if (!(error instanceof WrongPassphrase)) throw error;
       this.#refused.add(id);
@@ -155,7 +175,7 @@ export class Keyrings {
     }
     // Seal new Secrets with the key already in use, so that a restarted operator derives once.
     if (!this.#forSealing.has(material) && !hasPassphraseVerifier(sealed)) {
-      this.#forSealing.set(material, Promise.resolve(keyring));
+      remember(this.#forSealing, material, Promise.resolve(keyring), this.#max);
     }
     return keyring;
   }
@@ -263,12 +283,25 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
-function memo<T>(cache: Map<string, Promise<T>>, id: string, make: () => Promise<T>): Promise<T> {
+/** The cached promise for `id` (now the most recently used), or `make`'s, remembered. */
+function memo<T>(cache: Map<string, Promise<T>>, id: string, make: () => Promise<T>, max: number): Promise<T> {
   const found = cache.get(id);
-  if (found) return found;
+  if (found) {
+    remember(cache, id, found, max);
+    return found;
+  }
   const made = make();
-  cache.set(id, made);
+  remember(cache, id, made, max);
   // A failure is not remembered: the next call tries again.
-  made.catch(() => cache.delete(id));
+  made.catch(() => {
+    if (cache.get(id) === made) cache.delete(id);
+  });
   return made;
+}
+
+/** Sets `id` as the most recently used (a Map keeps insertion order), dropping the least used over `max`. */
+function remember<T>(cache: Map<string, T>, id: string, value: T, max: number): void {
+  cache.delete(id);
+  cache.set(id, value);
+  while (cache.size > max) cache.delete(cache.keys().next().value!);
 }
