@@ -37,7 +37,8 @@ export interface EngineContext {
   readonly events: EventRecorder;
   /** The shared cache of a resource (one per resource, created on first use). */
   informer<T extends KubeObject>(resource: Resource<T>): InformerSet<T>;
-  enqueue(kind: string, ref: ObjectRef, priority?: Priority): void;
+  /** Queues the object's key, after `afterMs` when given (only the earliest pending delay is kept). */
+  enqueue(kind: string, ref: ObjectRef, priority?: Priority, afterMs?: number): void;
   /**
    * Registers a controller's own kind (its objects are the controller's keys for the initial pass
    * and resyncs) and returns its cache, to which referenced kinds can be added.
@@ -135,8 +136,8 @@ export class Engine {
       events,
       informer: (resource) => this.#informer(resource),
       isLeading: () => !this.#options.leaderElection || this.#leading?.aborted === false,
-      enqueue: (kind, ref, priority = 'change') =>
-        this.#queue.add(queueKey(kind, ref.namespace, ref.name), { priority }),
+      enqueue: (kind, ref, priority = 'change', afterMs = 0) =>
+        this.#queue.addAfter(queueKey(kind, ref.namespace, ref.name), afterMs, { priority }),
       watch: (kind, resource) => {
         const watched = watchKind(this.#context, kind, resource);
         this.#owned.set(kind, watched.own as unknown as InformerSet<KubeObject>);

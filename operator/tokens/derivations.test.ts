@@ -53,3 +53,48 @@ describe('key derivations', () => {
     expect(inFlight.now).toBe(0);
   });
 });
+
+describe('the line of derivations', () => {
+  /** A derivation that ends when the test says, recording the order in which they start. */
+  function gate(started: string[], name: string) {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    return { derive: () => (started.push(name), ended), end };
+  }
+
+  it("takes each owner's derivations in turn: one tenant's many do not hold back another's one", async () => {
+    const { DerivationLine } = await import('./derivations.ts');
+    const line = new DerivationLine();
+    const started: string[] = [];
+    const many = ['a1', 'a2', 'a3', 'a4'].map((name) => gate(started, name));
+    const one = gate(started, 'b1');
+    const runs = many.map((g) => line.run('team-a', g.derive));
+    runs.push(line.run('team-b', one.derive));
+    expect(started).toEqual([]); // started on a later tick, one at a time
+    for (const g of [many[0]!, one, many[1]!, many[2]!, many[3]!]) {
+      await vi.waitFor(() => expect(started.length).toBeGreaterThan(0));
+      g.end();
+      await Promise.resolve();
+    }
+    await Promise.all(runs);
+    expect(started).toEqual(['a1', 'b1', 'a2', 'a3', 'a4']);
+  });
+
+  it('refuses an owner more than its share of waiting derivations, and takes them again once some have run', async () => {
+    const { DerivationLine, DerivationLineFull } = await import('./derivations.ts');
+    const line = new DerivationLine(2);
+    const started: string[] = [];
+    const first = gate(started, 'running');
+    const running = line.run('team-a', first.derive);
+    await vi.waitFor(() => expect(started).toEqual(['running']));
+    const waiting = [line.run('team-a', async () => 'w1'), line.run('team-a', async () => 'w2')];
+    await expect(line.run('team-a', async () => 'w3')).rejects.toBeInstanceOf(DerivationLineFull);
+    expect(line.waiting('team-a')).toBe(2);
+    // Another owner is not affected by team-a's full line.
+    const other = line.run('team-b', async () => 'b1');
+    first.end();
+    await running;
+    expect(await Promise.all([...waiting, other])).toEqual(['w1', 'w2', 'b1']);
+    expect(await line.run('team-a', async () => 'again')).toBe('again');
+  });
+});

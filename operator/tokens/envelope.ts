@@ -23,7 +23,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
-import { oneDerivationAtATime } from './derivations.ts';
+import { DerivationLineFull, oneDerivationAtATime } from './derivations.ts';
 import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
@@ -112,13 +112,31 @@ export interface KeyringsOptions {
 }
 
 /**
+ * A key the caller asked not to wait for is being derived, or waits its turn in the line: nothing
+ * was opened or sealed with it. `derived` settles once the derivation has ended: true when it ran
+ * (look again now), false when the owner's line was full and nothing was started (look again later).
+ */
+export class KeyDerivationPending extends Error {
+  override readonly name = 'KeyDerivationPending';
+  readonly derived: Promise<boolean>;
+
+  constructor(derived: Promise<boolean>) {
+    super('the key that protects these tokens is being derived');
+    this.derived = derived;
+  }
+}
+
+/**
  * Derived keys, one per certificate key, passphrase and wrapped key, for as long as they are in use
- * (at most `maxKeyrings`): the PBKDF2 work is done once, not once per token or refresh.
+ * (at most `maxKeyrings`): the PBKDF2 work is done once, not once per token or refresh. `owner` (a
+ * namespace) is whose turn in the derivation line a derivation takes (derivations.ts).
  */
 export class Keyrings {
   readonly #forSealing = new Map<string, Promise<Keyring>>();
   readonly #unwrapped = new Map<string, Promise<Keyring>>();
   readonly #refused = new Set<string>();
+  /** The cached derivations that have ended well: asking for one of these does not wait. */
+  readonly #derived = new WeakSet<Promise<Keyring>>();
   readonly #max: number;
 
   constructor(options: KeyringsOptions = {}) {
@@ -126,18 +144,51 @@ export class Keyrings {
   }
 
   /** The fingerprint new Secrets are sealed under with this material (derives K once per process). */
-  async fingerprint(certificate: CertificateKey, passphrase: string): Promise<string> {
-    return (await this.#sealingKeyring(certificate, passphrase)).fingerprint;
+  async fingerprint(certificate: CertificateKey, passphrase: string, owner = ''): Promise<string> {
+    return (await this.#sealingKeyring(certificate, passphrase, owner)).fingerprint;
   }
 
-  async seal(payload: TokenPayload, certificate: CertificateKey, passphrase: string): Promise<SealedTokens> {
-    return sealWith(payload, await this.#sealingKeyring(certificate, passphrase));
+  async seal(
+    payload: TokenPayload,
+    certificate: CertificateKey,
+    passphrase: string,
+    owner = '',
+  ): Promise<SealedTokens> {
+    return sealWith(payload, await this.#sealingKeyring(certificate, passphrase, owner));
   }
 
   /** Throws EncryptionKeyChanged when `sealed` was written under other key material. */
-  async open(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<TokenPayload> {
-    const keyring = await this.#keyringFor(sealed, certificate, passphrase);
+  async open(sealed: SealedTokens, certificate: CertificateKey, passphrase: string, owner = ''): Promise<TokenPayload> {
+    const keyring = await this.#keyringFor(sealed, certificate, passphrase, owner);
     return openWith(sealed, keyring);
+  }
+
+  /**
+   * For a caller that must not wait in the derivation line (a reconcile holding a worker): undefined
+   * when `open` with this material needs no derivation (or fails at once); else the derivation, now
+   * started, as KeyDerivationPending's `derived`.
+   */
+  pendingOpen(
+    sealed: SealedTokens,
+    certificate: CertificateKey,
+    passphrase: string,
+    owner = '',
+  ): Promise<boolean> | undefined {
+    if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) return undefined;
+    const id = `${materialId(certificate, passphrase)}:${digest(sealed.key)}`;
+    if (this.#refused.has(id)) return undefined;
+    return this.#pending(this.#unwrap(id, sealed, certificate, passphrase, owner));
+  }
+
+  /** As pendingOpen, for `seal`: ask only once the Secret there is has been opened, whose key sealing reuses. */
+  pendingSeal(certificate: CertificateKey, passphrase: string, owner = ''): Promise<boolean> | undefined {
+    let keyring: Promise<Keyring>;
+    try {
+      keyring = this.#sealingKeyring(certificate, passphrase, owner);
+    } catch {
+      return undefined; // a passphrase that may not seal: `seal` says so at once
+    }
+    return this.#pending(keyring);
   }
 
   /**
@@ -153,31 +204,87 @@ export class Keyrings {
     return this.seal(payload, current.certificate, current.passphrase);
   }
 
-  /** Only new material is held to the passphrase rules: a Secret sealed before stays readable. */
-  #sealingKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
-    const id = materialId(certificate, usablePassphrase(passphrase));
-    return memo(this.#forSealing, id, () => newKeyring(certificate, passphrase), this.#max);
+  #pending(keyring: Promise<Keyring>): Promise<boolean> | undefined {
+    if (this.#derived.has(keyring)) return undefined;
+    return keyring.then(
+      () => true,
+      (error: unknown) => !(error instanceof DerivationLineFull),
+    );
   }
 
-  async #keyringFor(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
+  /** Only new material is held to the passphrase rules: a Secret sealed before stays readable. */
+  #sealingKeyring(certificate: CertificateKey, passphrase: string, owner: string): Promise<Keyring> {
+    const id = materialId(certificate, usablePassphrase(passphrase));
+    return this.#memo(this.#forSealing, id, async () => {
+      const keyring = await newKeyring(certificate, passphrase, owner);
+      // What it seals opens without a derivation of its own: the same K, and the wrapped key known.
+      const opened = Promise.resolve(keyring);
+      this.#derived.add(opened);
+      remember(this.#unwrapped, `${id}:${digest(keyring.wrappedKey)}`, opened, this.#max);
+      return keyring;
+    });
+  }
+
+  /** The unwrapped key, derived once; a passphrase it refuses is remembered, so PBKDF2 is not run for it again. */
+  #unwrap(
+    id: string,
+    sealed: SealedTokens,
+    certificate: CertificateKey,
+    passphrase: string,
+    owner: string,
+  ): Promise<Keyring> {
+    const keyring = this.#memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase, owner));
+    keyring.catch((error: unknown) => {
+      if (!(error instanceof WrongPassphrase)) return;
+      this.#refused.add(id);
+      if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
+    });
+    return keyring;
+  }
+
+  async #keyringFor(
+    sealed: SealedTokens,
+    certificate: CertificateKey,
+    passphrase: string,
+    owner: string,
+  ): Promise<Keyring> {
     if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
     const material = materialId(certificate, passphrase);
     const id = `${material}:${digest(sealed.key)}`;
     if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
     let keyring: Keyring;
     try {
-      keyring = await memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase), this.#max);
+      keyring = await this.#unwrap(id, sealed, certificate, passphrase, owner);
     } catch (error) {
-      if (!(error instanceof WrongPassphrase)) throw error;
-      this.#refused.add(id);
-      if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
-      throw new EncryptionKeyChanged('passphrase');
+      if (error instanceof WrongPassphrase) throw new EncryptionKeyChanged('passphrase');
+      throw error;
     }
     // Seal new Secrets with the key already in use, so that a restarted operator derives once.
     if (!this.#forSealing.has(material) && !hasPassphraseVerifier(sealed)) {
-      remember(this.#forSealing, material, Promise.resolve(keyring), this.#max);
+      const ready = Promise.resolve(keyring);
+      this.#derived.add(ready);
+      remember(this.#forSealing, material, ready, this.#max);
     }
     return keyring;
+  }
+
+  /** The cached promise for `id` (now the most recently used), or `make`'s, remembered. */
+  #memo(cache: Map<string, Promise<Keyring>>, id: string, make: () => Promise<Keyring>): Promise<Keyring> {
+    const found = cache.get(id);
+    if (found) {
+      remember(cache, id, found, this.#max);
+      return found;
+    }
+    const made = make();
+    remember(cache, id, made, this.#max);
+    made.then(
+      () => this.#derived.add(made),
+      // A failure is not remembered: the next call tries again.
+      () => {
+        if (cache.get(id) === made) cache.delete(id);
+      },
+    );
+    return made;
   }
 }
 
@@ -186,27 +293,35 @@ function materialId(certificate: CertificateKey, passphrase: string): string {
   return `${certificate.spkiSha256}:${digest(passphrase)}`;
 }
 
-async function newKeyring(certificate: CertificateKey, passphrase: string): Promise<Keyring> {
+async function newKeyring(certificate: CertificateKey, passphrase: string, owner: string): Promise<Keyring> {
   const contentKey = new Uint8Array(randomBytes(32));
   const keyId = `k${randomBytes(16).toString('base64url')}`;
   const fingerprint = `${certificate.spkiSha256}.${keyId}`;
   const k = Buffer.from(contentKey).toString('base64url');
   const jwk = JSON.stringify({ kty: 'oct', k, alg: 'A256KW', kid: keyId });
-  const wrappedKey = await oneDerivationAtATime(() =>
-    new CompactEncrypt(new TextEncoder().encode(jwk))
-      .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
-      .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
-      .encrypt(new TextEncoder().encode(passphrase)),
+  const wrappedKey = await oneDerivationAtATime(
+    () =>
+      new CompactEncrypt(new TextEncoder().encode(jwk))
+        .setProtectedHeader({ alg: KEY_WRAP, enc: ENC, cty: 'jwk+json', kid: fingerprint })
+        .setKeyManagementParameters({ p2c: PBKDF2_ITERATIONS })
+        .encrypt(new TextEncoder().encode(passphrase)),
+    owner,
   );
   return { certificate, fingerprint, wrappedKey, contentKey };
 }
 
-async function unwrapKeyring(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): Promise<Keyring> {
+async function unwrapKeyring(
+  sealed: SealedTokens,
+  certificate: CertificateKey,
+  passphrase: string,
+  owner: string,
+): Promise<Keyring> {
   const options: DecryptOptions = { keyManagementAlgorithms: [KEY_WRAP], contentEncryptionAlgorithms: [ENC] };
   const { plaintext } = await decrypt('key.jwe', async () => {
     try {
-      return await oneDerivationAtATime(() =>
-        compactDecrypt(sealed.key, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
+      return await oneDerivationAtATime(
+        () => compactDecrypt(sealed.key, new TextEncoder().encode(passphrase), { ...options, maxPBES2Count: MAX_P2C }),
+        owner,
       );
     } catch (error) {
       // A well-formed key.jwe that does not unwrap: another passphrase (AES-KW checks its integrity).
@@ -281,22 +396,6 @@ function parseJson(what: string, bytes: Uint8Array): unknown {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
-}
-
-/** The cached promise for `id` (now the most recently used), or `make`'s, remembered. */
-function memo<T>(cache: Map<string, Promise<T>>, id: string, make: () => Promise<T>, max: number): Promise<T> {
-  const found = cache.get(id);
-  if (found) {
-    remember(cache, id, found, max);
-    return found;
-  }
-  const made = make();
-  remember(cache, id, made, max);
-  // A failure is not remembered: the next call tries again.
-  made.catch(() => {
-    if (cache.get(id) === made) cache.delete(id);
-  });
-  return made;
 }
 
 /** Sets `id` as the most recently used (a Map keeps insertion order), dropping the least used over `max`. */

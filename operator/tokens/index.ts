@@ -11,3 +11,5 @@ export { apiProblem, serverMatchProblem, tokensStatus, tokensVerdict, type Token
 export type { GrantKind, TokenFailureKind, TokenObservation } from './observation.ts';
 export { type AccessTokens, NoAccessToken } from './access.ts';
 export { discoverConnection, readApplication, readCaBundle } from './connection-secrets.ts';
+export { KeyDerivationPending } from './envelope.ts';
+export { EncryptionKeyError } from './keys.ts';

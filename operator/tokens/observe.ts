@@ -29,6 +29,11 @@ export interface TokenObserveInputs {
     readonly password?: string | undefined;
     readonly refreshToken?: string | undefined;
   };
+  /**
+   * false (a reconcile, which holds a worker): a key not derived yet is not waited for in the line
+   * of derivations; loadError is then KeyDerivationPending. @default true
+   */
+  readonly waitForKey?: boolean;
 }
 
 /** What observe read of one connection's tokens: where a pass starts. Holds secrets: never logged. */
@@ -58,7 +63,10 @@ export async function readTokens(
   const encrypted = connection.spec.tokens?.encryption !== undefined;
   if (material instanceof EncryptionKeyError || (context.requireEncryption && !encrypted)) return reading;
   try {
-    return { ...reading, loaded: await context.store.load(connection, material) };
+    return {
+      ...reading,
+      loaded: await context.store.load(connection, material, { waitForKey: inputs.waitForKey ?? true }),
+    };
   } catch (error) {
     return { ...reading, loadError: error };
   }

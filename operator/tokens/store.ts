@@ -18,7 +18,14 @@ import type { IssuedTokens } from '../imanage/oauth.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { NotFoundError } from '../runtime/kube/errors.ts';
 import { type Secret, secrets } from '../runtime/kube/resources.ts';
-import { EncryptionKeyChanged, hasPassphraseVerifier, type Keyrings } from './envelope.ts';
+import {
+  EncryptionKeyChanged,
+  hasPassphraseVerifier,
+  KeyDerivationPending,
+  type Keyrings,
+  type SealedTokens,
+  type TokenPayload,
+} from './envelope.ts';
 import { type CertificateKey, readCertificateKey } from './keys.ts';
 import { lastLink, linkedAnnotations } from './link-annotations.ts';
 import type { RewriteReason } from './plan.ts';
@@ -52,7 +59,6 @@ export interface LoadedTokens {
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
-
 export class TokenStore implements TokenSink {
   readonly #client: SecretClient & Pick<KubeClient, 'patch'>;
   readonly #keyrings: Keyrings;
@@ -66,27 +72,66 @@ export class TokenStore implements TokenSink {
 
   /**
    * Undefined when there is no Secret; throws TokenSecretNotOwned (before reading anything from it),
-   * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable.
+   * EncryptionKeyChanged, EncryptionRemoved, UnknownTokenSecret, TokensUnreadable. With
+   * `waitForKey: false` (a reconcile, which holds a worker), a key not derived yet is not waited
+   * for: its derivation starts and KeyDerivationPending is thrown.
    */
-  async load(connection: IManageConnection, material: KeyMaterial | undefined): Promise<LoadedTokens | undefined> {
+  async load(
+    connection: IManageConnection,
+    material: KeyMaterial | undefined,
+    { waitForKey = true }: { readonly waitForKey?: boolean } = {},
+  ): Promise<LoadedTokens | undefined> {
+    const namespace = connection.metadata.namespace ?? 'default';
     const name = tokenSecretNameOf(connection);
-    const secret = await getOrUndefined(this.#client, connection.metadata.namespace ?? 'default', name);
+    const secret = await getOrUndefined(this.#client, namespace, name);
     if (!secret) return undefined;
     const adopted = ownership(secret, connection) === 'adopted';
-    const loaded = await this.#open(secret, name, material);
+    const opener = this.#opener(namespace, waitForKey);
+    const loaded = await this.#open(secret, name, material, opener);
     return adopted ? { ...loaded, rewrite: 'Adopted' } : loaded;
   }
 
-  async #open(secret: Secret, name: string, material: KeyMaterial | undefined): Promise<LoadedTokens> {
+  /**
+   * For a reconcile, before it obtains or refreshes tokens it will have to seal: the derivation of
+   * the sealing key, started now, or undefined when none is needed. Ask after `load`: the key of the
+   * Secret there is is reused for sealing.
+   */
+  pendingSeal(connection: IManageConnection, material: KeyMaterial | undefined): Promise<boolean> | undefined {
+    if (!material) return undefined;
+    return this.#keyrings.pendingSeal(
+      material.certificate,
+      material.passphrase,
+      connection.metadata.namespace ?? 'default',
+    );
+  }
+
+  #opener(
+    owner: string,
+    waitForKey: boolean,
+  ): (sealed: SealedTokens, certificate: CertificateKey, passphrase: string) => Promise<TokenPayload> {
+    return async (sealed, certificate, passphrase) => {
+      const pending = waitForKey ? undefined : this.#keyrings.pendingOpen(sealed, certificate, passphrase, owner);
+      if (pending) throw new KeyDerivationPending(pending);
+      return this.#keyrings.open(sealed, certificate, passphrase, owner);
+    };
+  }
+
+  async #open(
+    secret: Secret,
+    name: string,
+    material: KeyMaterial | undefined,
+    open: (sealed: SealedTokens, certificate: CertificateKey, passphrase: string) => Promise<TokenPayload>,
+  ): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
-    if (stored.format === 'plain') return { payload: stored.payload, resourceVersion, ...(material ? { rewrite: 'Encrypt' } : {}) };
+    if (stored.format === 'plain')
+      return { payload: stored.payload, resourceVersion, ...(material ? { rewrite: 'Encrypt' } : {}) };
     if (!material) throw new EncryptionRemoved(name);
     const { fingerprint } = stored.sealed;
     // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
     const verifier = hasPassphraseVerifier(stored.sealed);
     try {
-      const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.passphrase);
+      const payload = await open(stored.sealed, material.certificate, material.passphrase);
       return {
         payload: payload as StoredPayload,
         resourceVersion,
@@ -95,7 +140,7 @@ export class TokenStore implements TokenSink {
       };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
-      const payload = await this.#keyrings.open(stored.sealed, material.certificate, material.previousPassphrase);
+      const payload = await open(stored.sealed, material.certificate, material.previousPassphrase);
       return { payload: payload as StoredPayload, resourceVersion, rewrite: 'PreviousPassphrase', fingerprint };
     }
   }
@@ -115,7 +160,9 @@ export class TokenStore implements TokenSink {
       name: connection.metadata.name ?? '',
       uid: connection.metadata.uid ?? '',
     };
-    const sealed = material ? await this.#keyrings.seal(payload, material.certificate, material.passphrase) : undefined;
+    const sealed = material
+      ? await this.#keyrings.seal(payload, material.certificate, material.passphrase, namespace)
+      : undefined;
     const body = sealed
       ? encryptedTokenSecret(namespace, name, owner, sealed)
       : plainTokenSecret(namespace, name, owner, payload);

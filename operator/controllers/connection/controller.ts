@@ -24,6 +24,9 @@ import {
   type TokenLifecycle,
   tokenLifecycle,
   type TokenOptions,
+  type TokenReading,
+  KeyDerivationPending,
+  EncryptionKeyError,
 } from '../../tokens/index.ts';
 
 export const KIND = 'IManageConnection';
@@ -61,6 +64,35 @@ export async function withTokens(
   if (observed.workApiTrust) context.accessTokens.trust(connectionKeyOf(tokenReading.connection), observed.workApiTrust.ca);
   const plan = planTokenPass(context, tokenReading);
   return { ...rest, tokens: await executeTokens(context, tokenReading, plan) };
+}
+
+/** A connection whose namespace's line of derivations was full asks again after this long. */
+export const KEY_DERIVATION_RECHECK_MS = 5_000;
+
+/**
+ * The key derivation this pass would wait for, holding its worker, in the line of derivations
+ * (tokens/derivations.ts): of the key that opens the token Secret, or else of the key that seals
+ * new tokens. Undefined when the keys it needs are derived, or when the pass fails before them.
+ */
+export function keyDerivationAwaited(
+  context: TokenContext | undefined,
+  reading: TokenReading | undefined,
+): Promise<boolean> | undefined {
+  if (!context || !reading) return undefined;
+  if (reading.loadError instanceof KeyDerivationPending) return reading.loadError.derived;
+  if (reading.loadError !== undefined || reading.material instanceof EncryptionKeyError) return undefined;
+  return context.store.pendingSeal(reading.connection, reading.material);
+}
+
+/**
+ * A tenant with many passphrases (each a derivation of about 0.1 s, one at a time) would otherwise
+ * hold every worker waiting in its line. The pass ends here, writing nothing (its status stays as
+ * it was), and runs again as soon as the derivation has ended; if the namespace's line was full,
+ * after KEY_DERIVATION_RECHECK_MS. No requeue is returned: a delay kept beside it would bring the
+ * connection back once more for nothing (the queue keeps the earliest delay of a key).
+ */
+function lookAgainOnceDerived(ctx: EngineContext, ref: ObjectRef, derived: Promise<boolean>): void {
+  void derived.then((ran) => ctx.enqueue(KIND, ref, 'change', ran ? 0 : KEY_DERIVATION_RECHECK_MS));
 }
 
 export function connectionController(options: ConnectionControllerOptions = {}): Controller {
@@ -107,14 +139,17 @@ export function connectionController(options: ConnectionControllerOptions = {}):
       if (tokens) connection = await ensureFinalizer(ctx, connection);
       // Observe reads the spec with the schema's defaults applied (a clone; the cache is never changed).
       const derived = checkSpec(connection).value;
-      const observed = await withTokens(tokens?.context, await observeConnection(ctx.client, derived, {
+      const read = await observeConnection(ctx.client, derived, {
         facts,
         now,
         signal,
         ...(probes ? { probes } : {}),
         observers,
         ...(tokens ? { tokens: tokens.context } : {}),
-      }));
+      });
+      const derivation = keyDerivationAwaited(tokens?.context, read.tokenReading);
+      if (derivation) return lookAgainOnceDerived(ctx, ref, derivation);
+      const observed = await withTokens(tokens?.context, read);
       tokens?.track(connection, observed.tokens);
       const decision = decide(connection, observed);
       const lost = lostTokenLine(connection, observed.tokens);

@@ -10,12 +10,7 @@ import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
-import {
-  caBundleRefOf,
-  type ConnectionFacts,
-  connectionKeyOf,
-  encryptionRefsOf,
-} from '../../api/connection.ts';
+import { caBundleRefOf, type ConnectionFacts, connectionKeyOf, encryptionRefsOf } from '../../api/connection.ts';
 import type {
   CertificateObservation,
   ObservedConnection,
@@ -141,6 +136,8 @@ export async function observeConnection(
       password: secretValue(credentials, 'password'),
       refreshToken: secretValue(credentials, 'refreshToken'),
     },
+    // The reconcile holds a worker: it comes back once its key is derived (controller.ts).
+    waitForKey: false,
   });
   return { ...probed, tokenReading };
 }
