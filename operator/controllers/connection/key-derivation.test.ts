@@ -3,67 +3,41 @@
 // yet, or the key that will seal its first tokens, starts the derivation and ends the pass
 // (keyDerivationAwaited says what it waits for); once the derivation has ended, the next pass opens
 // the Secret at once. Everything is in memory; the probes are stubbed; nothing is sent.
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
 import { connectionFacts } from '../../api/connection.ts';
-import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
 import { FakeClock } from '../../runtime/clock.ts';
-import type { Secret } from '../../runtime/kube/resources.ts';
-import { AccessTokens } from '../../tokens/access.ts';
 import { KeyDerivationPending, Keyrings } from '../../tokens/envelope.ts';
 import { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
-import type { TokenContext } from '../../tokens/observe.ts';
 import { readKeyMaterial, TokenStore } from '../../tokens/store.ts';
-import { PASSPHRASE, tlsSecretData } from '../../tokens/testdata/fixtures.ts';
+import { PASSPHRASE } from '../../tokens/testdata/fixtures.ts';
 import { keyDerivationAwaited, withTokens } from './controller.ts';
 import { observeConnection } from './observe.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';
+import {
+  createNamedSecrets,
+  encryptedConnection,
+  freshTokens,
+  testNetwork,
+  tokenContext,
+} from './encrypted-connection-testing.ts';
 
-const data = (values: Record<string, string>) =>
-  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-
-const connection: IManageConnection = mergePatch(baseConnection(), {
-  metadata: { namespace: 'team', name: 'acme', uid: 'uid-acme', generation: 1 },
-  spec: {
-    environments: null,
-    clientSecretRef: { name: 'app' },
-    tokens: { encryption: { passphraseSecretRef: { name: 'passphrase' }, certificateSecretRef: { name: 'cert' } } },
-  },
-});
+const connection = encryptedConnection;
 
 async function namespaceSecrets(): Promise<MemorySecrets> {
   const secrets = new MemorySecrets();
-  const tls = tlsSecretData('rsa');
-  const values: Record<string, Record<string, string>> = {
-    app: { clientId: 'web-app', clientSecret: 'canary-app-secret' },
-    passphrase: { passphrase: PASSPHRASE },
-    cert: { 'tls.crt': tls['tls.crt'].toString(), 'tls.key': tls['tls.key'].toString() },
-  };
-  for (const [name, value] of Object.entries(values)) {
-    await secrets.create(undefined, { metadata: { name, namespace: 'team' }, data: data(value) } as Secret);
-  }
+  await createNamedSecrets(secrets);
   return secrets;
 }
 
 /** This process: a Keyrings of its own, which has derived nothing yet. */
 function thisProcess(secrets: MemorySecrets, clock: FakeClock, accessToken: string) {
-  const network = {
-    overrides: new HostOverrides([]),
-    guard: new ProbeGuard({ allowLoopback: true, serviceCidrs: [] }),
-  };
-  const token = createHash('sha256').update(accessToken).digest('base64url');
-  const found = { userId: 'jsmith', customerId: '1', libraries: ['ACTIVE_US'] } as never;
-  const tokens: TokenContext = {
-    store: new TokenStore(secrets as never, new Keyrings(), () => clock.now()),
-    accessTokens: new AccessTokens(),
+  const network = testNetwork();
+  const tokens = tokenContext(
+    new TokenStore(secrets as never, new Keyrings(), () => clock.now()),
+    clock,
+    accessToken,
     network,
-    isLeading: () => true,
-    now: () => clock.now(),
-    discoveries: new Map([['uid-acme', { token, at: clock.now().getTime(), found }]]),
-    refusedSeeds: new Map(),
-  };
+  );
   const observe = () =>
     observeConnection(secrets as never, connection, {
       facts: connectionFacts(connection),
@@ -86,14 +60,7 @@ describe('a connection reconcile and the key derivations', () => {
   it('does not wait for the key of its token Secret: it starts the derivation, and the next pass opens the Secret', async () => {
     const clock = new FakeClock(Date.now());
     const secrets = await namespaceSecrets();
-    const now = clock.now();
-    const payload = {
-      access_token: 'canary-access',
-      token_type: 'Bearer',
-      obtained_at: now.toISOString(),
-      access_token_expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
-      refresh_token: 'canary-refresh',
-    };
+    const payload = freshTokens(clock.now());
     // Sealed by another process (the one before a restart): this one must derive the key to open it.
     const before = new TokenStore(secrets as never, new Keyrings(), () => clock.now());
     await before.save(connection, payload, await readKeyMaterial(secrets as never, connection), undefined);
