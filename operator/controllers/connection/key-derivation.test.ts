@@ -19,7 +19,7 @@ import {
   freshTokens,
   testNetwork,
   tokenContext,
-} from './encrypted-connection-testing.ts';
+} from '../../tokens/encrypted-connection-testing.ts';
 
 const connection = encryptedConnection;
 

@@ -13,7 +13,7 @@ import { connectionFacts } from '../../api/connection.ts';
 import { observeConnection } from './observe.ts';
 import { withTokens } from './controller.ts';
 import { answeringProbes } from './probe-stubs-testing.ts';
-import * as fixture from './encrypted-connection-testing.ts';
+import * as fixture from '../../tokens/encrypted-connection-testing.ts';
 
 
 /** MemorySecrets that counts GETs per Secret name. */

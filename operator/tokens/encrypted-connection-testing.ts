@@ -1,16 +1,16 @@
-// For observe tests: a linked connection whose tokens are encrypted, the Secrets it names in its
+// For the connection controller's observe tests: a linked connection whose tokens are encrypted, the Secrets it names in its
 // namespace (its application, the passphrase, the certificate), and tokens as a grant returns them.
 import { createHash } from 'node:crypto';
-import type { IManageConnection } from '../../api/generated/types.ts';
-import { baseConnection, mergePatch } from '../../api/validation/fixtures.ts';
-import { HostOverrides, ProbeGuard } from '../../imanage/network.ts';
-import type { FakeClock } from '../../runtime/clock.ts';
-import type { Secret } from '../../runtime/kube/resources.ts';
-import { AccessTokens } from '../../tokens/access.ts';
-import type { TokenContext } from '../../tokens/observe.ts';
-import type { TokenStore } from '../../tokens/store.ts';
-import type { MemorySecrets } from '../../tokens/memory-secrets-testing.ts';
-import { PASSPHRASE, tlsSecretData } from '../../tokens/testdata/fixtures.ts';
+import type { IManageConnection } from '../api/generated/types.ts';
+import { baseConnection, mergePatch } from '../api/validation/fixtures.ts';
+import { HostOverrides, ProbeGuard } from '../imanage/network.ts';
+import type { FakeClock } from '../runtime/clock.ts';
+import type { Secret } from '../runtime/kube/resources.ts';
+import { AccessTokens } from './access.ts';
+import type { TokenContext } from './observe.ts';
+import type { TokenStore } from './store.ts';
+import type { MemorySecrets } from './memory-secrets-testing.ts';
+import { PASSPHRASE, tlsSecretData } from './testdata/fixtures.ts';
 
 export const encryptedConnection: IManageConnection = mergePatch(baseConnection(), {
   metadata: { namespace: 'team', name: 'acme', uid: 'uid-acme', generation: 1 },
