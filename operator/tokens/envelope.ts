@@ -174,9 +174,12 @@ export class Keyrings {
     passphrase: string,
     owner = '',
   ): Promise<boolean> | undefined {
-    if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) return undefined;
-    const id = `${materialId(certificate, passphrase)}:${digest(sealed.key)}`;
-    if (this.#refused.has(id)) return undefined;
+    let id: string;
+    try {
+      id = this.#openingId(sealed, certificate, passphrase);
+    } catch {
+      return undefined; // `open` says so at once
+    }
     return this.#pending(this.#unwrap(id, sealed, certificate, passphrase, owner));
   }
 
@@ -233,13 +236,25 @@ export class Keyrings {
     passphrase: string,
     owner: string,
   ): Promise<Keyring> {
-    const keyring = this.#memo(this.#unwrapped, id, () => unwrapKeyring(sealed, certificate, passphrase, owner));
-    keyring.catch((error: unknown) => {
-      if (!(error instanceof WrongPassphrase)) return;
-      this.#refused.add(id);
-      if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
+    return this.#memo(this.#unwrapped, id, async () => {
+      try {
+        return await unwrapKeyring(sealed, certificate, passphrase, owner);
+      } catch (error) {
+        if (error instanceof WrongPassphrase) {
+          this.#refused.add(id);
+          if (this.#refused.size > MAX_REFUSED) this.#refused.delete(this.#refused.values().next().value!);
+        }
+        throw error;
+      }
     });
-    return keyring;
+  }
+
+  /** The cache id of the key that opens `sealed` with this material; EncryptionKeyChanged when none can. */
+  #openingId(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): string {
+    if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
+    const id = `${materialId(certificate, passphrase)}:${digest(sealed.key)}`;
+    if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
+    return id;
   }
 
   async #keyringFor(
@@ -248,10 +263,8 @@ export class Keyrings {
     passphrase: string,
     owner: string,
   ): Promise<Keyring> {
-    if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
+    const id = this.#openingId(sealed, certificate, passphrase);
     const material = materialId(certificate, passphrase);
-    const id = `${material}:${digest(sealed.key)}`;
-    if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
     let keyring: Keyring;
     try {
       keyring = await this.#unwrap(id, sealed, certificate, passphrase, owner);

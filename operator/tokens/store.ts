@@ -59,6 +59,12 @@ export interface LoadedTokens {
 
 type SecretClient = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 
+/** Whose turn in the derivation line (the namespace), and whether a derivation may be waited for. */
+interface OpenOptions {
+  readonly owner: string;
+  readonly waitForKey: boolean;
+}
+
 export class TokenStore implements TokenSink {
   readonly #client: SecretClient & Pick<KubeClient, 'patch'>;
   readonly #keyrings: Keyrings;
@@ -86,8 +92,7 @@ export class TokenStore implements TokenSink {
     const secret = await getOrUndefined(this.#client, namespace, name);
     if (!secret) return undefined;
     const adopted = ownership(secret, connection) === 'adopted';
-    const opener = this.#opener(namespace, waitForKey);
-    const loaded = await this.#open(secret, name, material, opener);
+    const loaded = await this.#open(secret, name, material, { owner: namespace, waitForKey });
     return adopted ? { ...loaded, rewrite: 'Adopted' } : loaded;
   }
 
@@ -105,22 +110,23 @@ export class TokenStore implements TokenSink {
     );
   }
 
-  #opener(
-    owner: string,
-    waitForKey: boolean,
-  ): (sealed: SealedTokens, certificate: CertificateKey, passphrase: string) => Promise<TokenPayload> {
-    return async (sealed, certificate, passphrase) => {
-      const pending = waitForKey ? undefined : this.#keyrings.pendingOpen(sealed, certificate, passphrase, owner);
-      if (pending) throw new KeyDerivationPending(pending);
-      return this.#keyrings.open(sealed, certificate, passphrase, owner);
-    };
+  /** Opens `sealed`; without `waitForKey`, throws KeyDerivationPending rather than wait for a derivation. */
+  async #openSealed(
+    sealed: SealedTokens,
+    certificate: CertificateKey,
+    passphrase: string,
+    { owner, waitForKey }: OpenOptions,
+  ): Promise<TokenPayload> {
+    const pending = waitForKey ? undefined : this.#keyrings.pendingOpen(sealed, certificate, passphrase, owner);
+    if (pending) throw new KeyDerivationPending(pending);
+    return this.#keyrings.open(sealed, certificate, passphrase, owner);
   }
 
   async #open(
     secret: Secret,
     name: string,
     material: KeyMaterial | undefined,
-    open: (sealed: SealedTokens, certificate: CertificateKey, passphrase: string) => Promise<TokenPayload>,
+    options: OpenOptions,
   ): Promise<LoadedTokens> {
     const resourceVersion = secret.metadata.resourceVersion ?? '';
     const stored = readStoredSecret(secret);
@@ -131,7 +137,7 @@ export class TokenStore implements TokenSink {
     // A fingerprint in the earlier format holds a passphrase verifier: rewritten at once, under a key id.
     const verifier = hasPassphraseVerifier(stored.sealed);
     try {
-      const payload = await open(stored.sealed, material.certificate, material.passphrase);
+      const payload = await this.#openSealed(stored.sealed, material.certificate, material.passphrase, options);
       return {
         payload: payload as StoredPayload,
         resourceVersion,
@@ -140,7 +146,7 @@ export class TokenStore implements TokenSink {
       };
     } catch (error) {
       if (!(error instanceof EncryptionKeyChanged) || material.previousPassphrase === undefined) throw error;
-      const payload = await open(stored.sealed, material.certificate, material.previousPassphrase);
+      const payload = await this.#openSealed(stored.sealed, material.certificate, material.previousPassphrase, options);
       return { payload: payload as StoredPayload, resourceVersion, rewrite: 'PreviousPassphrase', fingerprint };
     }
   }
