@@ -1,4 +1,6 @@
 // What token encryption costs (operator/tokens/envelope.ts). Prints:
+//   - reading a certificate Secret's key pair: the first read of a pair, and the same pair again
+//     (keys.ts keeps what it parsed);
 //   - the key derivation: PBKDF2-HMAC-SHA512 at the chosen p2c, as the PBES2 key wrap (first seal
 //     of a process) and the unwrap (first open of a process); there is no passphrase verifier;
 //   - per token, for RSA-2048 and EC P-256 certificate keys: seal and open, mean / p50 / p99;
@@ -11,7 +13,7 @@
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { Keyrings, type TokenPayload } from '../operator/tokens/envelope.ts';
 import { PBKDF2_ITERATIONS, readCertificateKey, type CertificateKey } from '../operator/tokens/keys.ts';
-import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
+import { type FixtureCertificate, PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
 
 const TOKENS = Number(process.argv[2] ?? 1000);
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -80,9 +82,34 @@ async function pbes2PerToken(samples: number): Promise<number> {
   return times.reduce((sum, x) => sum + x, 0) / samples;
 }
 
+/**
+ * Reading a certificate Secret's key pair: parsed and checked the first time, then found by the
+ * digest of its bytes (keys.ts). Each sample is a pair never read before (a trailing blank line
+ * more), and the same pair read again.
+ */
+function certificateReads(name: FixtureCertificate): void {
+  const { 'tls.crt': crt, 'tls.key': key } = tlsSecretData(name);
+  const first: number[] = [];
+  const again: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const data = { 'tls.crt': `${crt}${'\n'.repeat(i + 1)}`, 'tls.key': key };
+    let started = performance.now();
+    readCertificateKey(data);
+    first.push(performance.now() - started);
+    started = performance.now();
+    readCertificateKey(data);
+    again.push(performance.now() - started);
+  }
+  say(`  ${name.padEnd(4)} first read ${summary(first)}; again ${summary(again)}`);
+}
+
+say(`token-crypto bench: Node ${process.version}, ${TOKENS} tokens per key type\n`);
+say('reading the certificate Secret (parse and check the pair, digest the public key), per connection reconcile:');
+certificateReads('rsa');
+certificateReads('ec');
+say();
 const rsa = readCertificateKey(tlsSecretData('rsa'));
 const ec = readCertificateKey(tlsSecretData('ec'));
-say(`token-crypto bench: Node ${process.version}, ${TOKENS} tokens per key type\n`);
 const wrapMs = await derivation(rsa);
 say();
 const rsaRoundTrip = await perToken('RSA-2048 (RSA-OAEP-256)', rsa);

@@ -23,6 +23,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
+import { remember } from '../runtime/lru.ts';
 import { DerivationLineFull, oneDerivationAtATime } from './derivations.ts';
 import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
 
@@ -409,11 +410,4 @@ function parseJson(what: string, bytes: Uint8Array): unknown {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
-}
-
-/** Sets `id` as the most recently used (a Map keeps insertion order), dropping the least used over `max`. */
-function remember<T>(cache: Map<string, T>, id: string, value: T, max: number): void {
-  cache.delete(id);
-  cache.set(id, value);
-  while (cache.size > max) cache.delete(cache.keys().next().value!);
 }

@@ -12,4 +12,4 @@ export type { GrantKind, TokenFailureKind, TokenObservation } from './observatio
 export { type AccessTokens, NoAccessToken } from './access.ts';
 export { discoverConnection, readApplication, readCaBundle } from './connection-secrets.ts';
 export { KeyDerivationPending } from './envelope.ts';
-export { EncryptionKeyError } from './keys.ts';
+export { certificateNotAfter, EncryptionKeyError } from './keys.ts';

@@ -4,6 +4,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { checkPassphrase } from '../api/validation/index.ts';
+import { recall, remember } from '../runtime/lru.ts';
 
 /**
  * PBKDF2-HMAC-SHA512 iterations, for the PBES2 key wrap: OWASP's
@@ -55,7 +56,42 @@ export interface TlsSecretData {
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 const MIN_RSA_BITS = 2048;
 
+/**
+ * Certificates already read, by a digest of both PEM entries. A connection's Secrets are read again
+ * on every reconcile (never cached), the connections of a tenant usually share one certificate, and
+ * parsing the pair, checking that it matches and digesting its public key cost about 0.15 ms of CPU
+ * each time (bench/token-crypto.ts prints it). The same bytes always give the same key, so an
+ * entry is found only by whoever holds the bytes: a tenant reaches no other tenant's key through
+ * it. The least recently used entry goes beyond the bound; a failure is not kept.
+ */
+export const MAX_CERTIFICATE_KEYS = 256;
+const certificateKeys = new Map<string, CertificateKey>();
+
 export function readCertificateKey(data: TlsSecretData): CertificateKey {
+  const id = `${sha256(data['tls.crt'])}:${sha256(data['tls.key'])}`;
+  const known = recall(certificateKeys, id);
+  if (known) return known;
+  const key = parseCertificateKey(data);
+  remember(certificateKeys, id, key, MAX_CERTIFICATE_KEYS);
+  return key;
+}
+
+/** The expiry of a PEM certificate (ISO 8601), kept as readCertificateKey keeps keys; throws when it does not parse. */
+export function certificateNotAfter(pem: string): string {
+  const id = sha256(pem);
+  const known = recall(certificateExpiries, id);
+  if (known) return known;
+  const notAfter = new Date(new X509Certificate(pem).validTo).toISOString();
+  remember(certificateExpiries, id, notAfter, MAX_CERTIFICATE_KEYS);
+  return notAfter;
+}
+const certificateExpiries = new Map<string, string>();
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('base64url');
+}
+
+function parseCertificateKey(data: TlsSecretData): CertificateKey {
   let privateKey: KeyObject;
   let certificate: X509Certificate;
   try {

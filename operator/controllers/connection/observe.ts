@@ -3,7 +3,6 @@
 // probes. Values are reduced to what decide needs — key names, the passphrase's length, the
 // certificate's expiry — and dropped.
 
-import { X509Certificate } from 'node:crypto';
 import type { IManageConnection } from '../../api/generated/types.ts';
 import { passphraseIsPredictable } from '../../api/validation/index.ts';
 import { excerpt } from '../../imanage/excerpt.ts';
@@ -20,7 +19,13 @@ import type {
 import { probesDue } from './decide.ts';
 import { observeProbes, type ProbeObservers, type ProbeSettings } from './probes.ts';
 import { assessReachability } from './outcomes.ts';
-import { readApplication, readCaBundle, readTokens, type TokenContext } from '../../tokens/index.ts';
+import {
+  certificateNotAfter,
+  readApplication,
+  readCaBundle,
+  readTokens,
+  type TokenContext,
+} from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
 
@@ -66,7 +71,7 @@ function observeCertificate(name: string, secret: Secret | undefined): Certifica
   const pem = secretValue(secret, 'tls.crt');
   if (pem === undefined) return observeSecret(name, secret);
   try {
-    return { ...observeSecret(name, secret), notAfter: new Date(new X509Certificate(pem).validTo).toISOString() };
+    return { ...observeSecret(name, secret), notAfter: certificateNotAfter(pem) };
   } catch (error) {
     return { ...observeSecret(name, secret), parseError: excerpt((error as Error).message) };
   }
