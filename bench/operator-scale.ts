@@ -1,10 +1,10 @@
 // The operator at scale against a real kube-apiserver and etcd on this machine: N connections and
 // 5·N repositories created as fast as the API server takes them, then the time until every object
 // is Ready for its generation, status writes and reconciles per object (from the operator's
-// /metrics), the operator's memory and CPU, and, for comparison, how long the API server itself
-// takes for the same creates and status writes sent directly (operator stopped, median of 3
-// passes). Prints its figures; not a test. Others may share this machine: the CPU lines say how
-// much went to processes that are not part of the run.
+// /metrics), the operator's memory, CPU and garbage collection, and, for comparison, how long the
+// API server itself takes for the same creates and status writes sent directly (operator stopped,
+// median of 3 passes). Prints its figures; not a test. Others may share this machine: the CPU
+// lines say how much went to processes that are not part of the run.
 //
 // Usage: node bench/operator-scale.ts [connections=200] [operator concurrency=4]
 // Environment:
@@ -305,7 +305,7 @@ export function total(samples: readonly Sample[], name: string, where: (labels: 
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
 }
 
-export const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name.startsWith('nodejs_heap_size_') || name === 'nodejs_external_memory_bytes';
+export const operatorMetricNames = (name: string): boolean => name.startsWith('imanage_operator_') || name.startsWith('nodejs_heap_size_') || name === 'nodejs_external_memory_bytes' || name.startsWith('nodejs_gc_duration_seconds_');
 
 // ---------------------------------------------------------------------------------------------
 // Processes: the operator child, and /proc sampling of it and of the control plane
@@ -878,6 +878,14 @@ function byLabel(samples: readonly Sample[], name: string, label: string): strin
   return [...sums].map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
+/** Count and seconds of each kind of V8 collection: `minor 2156 (4.0 s), major 64 (0.8 s), …`. */
+function gcPauses(samples: readonly Sample[]): string {
+  const kinds = [...new Set(samples.filter((s) => s.name === 'nodejs_gc_duration_seconds_count').map((s) => s.labels['kind'] ?? ''))];
+  const of = (name: string, kind: string): number => total(samples, name, (l) => l['kind'] === kind);
+  const pauses = kinds.map((kind) => ({ kind, count: of('nodejs_gc_duration_seconds_count', kind), seconds: of('nodejs_gc_duration_seconds_sum', kind) }));
+  return pauses.sort((a, b) => b.seconds - a.seconds).map((p) => `${p.kind} ${p.count} (${fmt(p.seconds)} s)`).join(', ') || '-';
+}
+
 function histogramMean(samples: readonly Sample[], name: string, kind: string): string {
   const sum = total(samples, `${name}_sum`, (l) => l['kind'] === kind);
   const count = total(samples, `${name}_count`, (l) => l['kind'] === kind);
@@ -927,6 +935,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   out += line('operator RSS', `settled ${fmt(run.rssSettled, 0)} MiB (${run.rssSettledSplit}), peak ${fmt(run.rssPeak, 0)} MiB (idle before creates ${fmt(run.rssIdle, 0)} MiB; settled V8 heap ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')})`);
   if (raw) out += line('object sizes (JSON)', Object.entries(raw.meanBytes).map(([kind, bytes]) => `${kind} ${fmt(bytes / 1024, 1)} KiB`).join(', ') + ' (mean, as stored; managedFields included, token Secret data only)');
   out += line('CPU until all Ready', cpu(run.cpu, run.allReadyS));
+  out += line('operator GC', `${gcPauses(m)}  (until settled; nodejs_gc_duration_seconds: V8's pauses on the operator's main thread, by kind)`);
   if (raw) out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);

@@ -1,7 +1,7 @@
 // The sampled gauges write the same exposition text prom-client writes for a Gauge with the same
 // series, and appear in the JSON too (the monitoring test reads names from there).
 import { Gauge, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from './metrics.ts';
 import { escapeLabelValue, OperatorRegistry } from './sampled-metrics.ts';
 
@@ -94,17 +94,18 @@ describe('OperatorRegistry', () => {
   });
 
   it("exports the operator's token expiry, in seconds from the scrape", async () => {
-    const metrics = createMetrics({ processMetrics: false });
-    const expiresAt = new Date(Date.now() + 600_000);
-    metrics.trackTokenExpiry(() => [{ namespace: 'team-a', name: 'acme', token: 'access', expiresAt }]);
-    const line = (await metrics.registry.metrics())
-      .split('\n')
-      .find((l) => l.startsWith('imanage_token_expiry_seconds{'));
-    expect(line).toMatch(
-      /^imanage_token_expiry_seconds\{namespace="team-a",name="acme",token="access"\} (\d+(\.\d+)?)$/,
-    );
-    const seconds = Number(line!.split(' ').at(-1));
-    expect(seconds).toBeGreaterThan(590);
-    expect(seconds).toBeLessThanOrEqual(600);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-07T10:00:00Z') });
+    try {
+      const metrics = createMetrics({ processMetrics: false });
+      const expiresAt = new Date('2026-12-07T10:10:00Z');
+      metrics.trackTokenExpiry(() => [{ namespace: 'team-a', name: 'acme', token: 'access', expiresAt }]);
+      const scraped = async () =>
+        (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('imanage_token_expiry_seconds{'));
+      expect(await scraped()).toBe('imanage_token_expiry_seconds{namespace="team-a",name="acme",token="access"} 600');
+      vi.setSystemTime(new Date('2026-12-07T10:10:01.500Z'));
+      expect(await scraped()).toBe('imanage_token_expiry_seconds{namespace="team-a",name="acme",token="access"} -1.5');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
