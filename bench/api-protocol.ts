@@ -17,12 +17,14 @@ const concurrency = Number(process.argv[3] ?? 16);
 const secretCount = 50;
 
 interface Call {
-  readonly method: 'GET' | 'PUT';
+  readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly accept: string;
   readonly body?: Buffer;
 }
 type Send = (call: Call) => Promise<number>;
+
+const succeeded = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
 
 function h1(server: URL, ca: string, token: string): { send: Send; close: () => void } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
@@ -44,7 +46,7 @@ function h1(server: URL, ca: string, token: string): { send: Send; close: () => 
         (res) => {
           let n = 0;
           res.on('data', (chunk: Buffer) => (n += chunk.length));
-          res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+          res.on('end', () => (succeeded(res.statusCode) ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
         },
       );
       req.on('error', reject);
@@ -68,7 +70,7 @@ function h2(server: URL, ca: string, token: string): { send: Send; close: () => 
       let n = 0;
       stream.on('response', (headers) => (status = Number(headers[':status'])));
       stream.on('data', (chunk: Buffer) => (n += chunk.length));
-      stream.on('end', () => (status === 200 ? resolve(n) : reject(new Error(`HTTP ${status}`))));
+      stream.on('end', () => (succeeded(status) ? resolve(n) : reject(new Error(`HTTP ${status}`))));
       stream.on('error', reject);
       stream.end(call.body);
     });
@@ -104,22 +106,8 @@ try {
   const setup = h1(server, ca, token);
   const data = { token: Buffer.from('x'.repeat(1200)).toString('base64') };
   for (let i = 0; i < secretCount; i++) {
-    await new Promise<void>((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify({ metadata: { name: `s${i}` }, data }));
-      const req = httpsRequest(
-        {
-          host: server.hostname,
-          port: server.port,
-          method: 'POST',
-          path: '/api/v1/namespaces/default/secrets',
-          ca,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        },
-        (res) => (res.resume(), res.on('end', () => resolve())),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const body = Buffer.from(JSON.stringify({ metadata: { name: `s${i}` }, data }));
+    await setup.send({ method: 'POST', path: '/api/v1/namespaces/default/secrets', accept: 'application/json', body });
   }
   setup.close();
 

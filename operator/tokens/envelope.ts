@@ -21,11 +21,11 @@
 // the certificate's public key hash and a random key id, chosen with K and stored inside key.jwe.
 // A changed passphrase is told by key.jwe refusing to unwrap, which only a Secret's reader can try.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
-import { remember } from '../runtime/lru.ts';
+import { recall, remember } from '../runtime/lru.ts';
 import { DerivationLineFull, oneDerivationAtATime } from './derivations.ts';
-import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
+import { type CertificateKey, PBKDF2_ITERATIONS, sha256, usablePassphrase } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
 export interface SealedTokens {
@@ -224,7 +224,7 @@ export class Keyrings {
       // What it seals opens without a derivation of its own: the same K, and the wrapped key known.
       const opened = Promise.resolve(keyring);
       this.#derived.add(opened);
-      remember(this.#unwrapped, `${id}:${digest(keyring.wrappedKey)}`, opened, this.#max);
+      remember(this.#unwrapped, `${id}:${sha256(keyring.wrappedKey)}`, opened, this.#max);
       return keyring;
     });
   }
@@ -253,7 +253,7 @@ export class Keyrings {
   /** The cache id of the key that opens `sealed` with this material; EncryptionKeyChanged when none can. */
   #openingId(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): string {
     if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
-    const id = `${materialId(certificate, passphrase)}:${digest(sealed.key)}`;
+    const id = `${materialId(certificate, passphrase)}:${sha256(sealed.key)}`;
     if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
     return id;
   }
@@ -284,11 +284,8 @@ export class Keyrings {
 
   /** The cached promise for `id` (now the most recently used), or `make`'s, remembered. */
   #memo(cache: Map<string, Promise<Keyring>>, id: string, make: () => Promise<Keyring>): Promise<Keyring> {
-    const found = cache.get(id);
-    if (found) {
-      remember(cache, id, found, this.#max);
-      return found;
-    }
+    const found = recall(cache, id);
+    if (found) return found;
     const made = make();
     remember(cache, id, made, this.#max);
     made.then(
@@ -304,7 +301,7 @@ export class Keyrings {
 
 /** In memory only: which certificate key and passphrase (hashed), never written anywhere. */
 function materialId(certificate: CertificateKey, passphrase: string): string {
-  return `${certificate.spkiSha256}:${digest(passphrase)}`;
+  return `${certificate.spkiSha256}:${sha256(passphrase)}`;
 }
 
 async function newKeyring(certificate: CertificateKey, passphrase: string, owner: string): Promise<Keyring> {
@@ -406,8 +403,4 @@ function parseJson(what: string, bytes: Uint8Array): unknown {
   } catch {
     throw new TokensUnreadable(`${what} does not hold JSON`);
   }
-}
-
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
 }

@@ -66,6 +66,7 @@ const MIN_RSA_BITS = 2048;
  */
 export const MAX_CERTIFICATE_KEYS = 256;
 const certificateKeys = new Map<string, CertificateKey>();
+const certificateExpiries = new Map<string, string>();
 
 export function readCertificateKey(data: TlsSecretData): CertificateKey {
   const id = `${sha256(data['tls.crt'])}:${sha256(data['tls.key'])}`;
@@ -85,9 +86,9 @@ export function certificateNotAfter(pem: string): string {
   remember(certificateExpiries, id, notAfter, MAX_CERTIFICATE_KEYS);
   return notAfter;
 }
-const certificateExpiries = new Map<string, string>();
 
-function sha256(data: string | Buffer): string {
+/** base64url SHA-256: cache ids and fingerprints, never written with the value they digest. */
+export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('base64url');
 }
 
@@ -114,7 +115,7 @@ function parseCertificateKey(data: TlsSecretData): CertificateKey {
   const algorithm = outerAlgorithm(privateKey);
   const publicKey = createPublicKey(privateKey);
   const spki = publicKey.export({ type: 'spki', format: 'der' });
-  return { privateKey, publicKey, algorithm, spkiSha256: createHash('sha256').update(spki).digest('base64url') };
+  return { privateKey, publicKey, algorithm, spkiSha256: sha256(spki) };
 }
 
 function outerAlgorithm(key: KeyObject): OuterAlgorithm {

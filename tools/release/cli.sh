@@ -36,8 +36,8 @@ CONFIG
     cp "$(node_binary "$arch")" "$work/result/$platform/kubectl-imanage"
     chmod 755 "$work/result/$platform/kubectl-imanage"
     # postject warns about every ELF note it cannot name (harmless, and many): its log is shown on failure only.
-    if ! "$node" "$root/node_modules/postject/dist/cli.js" "$work/result/$platform/kubectl-imanage" NODE_SEA_BLOB \
-      "$work/sea.blob" --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >"$work/postject.log" 2>&1; then
+    if ! "$node" "$here/sea-inject.ts" "$work/result/$platform/kubectl-imanage" "$work/sea.blob" \
+      >"$work/postject.log" 2>&1; then
       cat "$work/postject.log" >&2
       exit 1
     fi
