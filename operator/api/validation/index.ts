@@ -10,6 +10,7 @@ import { checkConnection, checkRepository } from './semantic.ts';
 export { type Problem, formatProblem } from './problems.ts';
 export {
   checkPassphrase,
+  codePointsUpTo,
   effectiveRedirectUris,
   MIN_PASSPHRASE_LENGTH,
   PASSPHRASE_ADVICE,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KINDS, allCelRules } from '../schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from './fixtures.ts';
-import { checkPassphrase, effectiveRedirectUris, validateResource } from './index.ts';
+import { checkPassphrase, codePointsUpTo, effectiveRedirectUris, validateResource } from './index.ts';
 
 const connection = (patch: unknown) => mergePatch(baseConnection(), patch);
 const repository = (patch: unknown) => mergePatch(baseRepository(), patch);
@@ -267,6 +267,19 @@ describe('defaults and derived values', () => {
 // As `openssl rand -base64 96` prints one (a fixed sample, so that the table is the same on every run).
 const RANDOM_PASSPHRASE = Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 151 + 17) % 256)).toString('base64');
 
+describe('codePointsUpTo', () => {
+  it.each([
+    ['ASCII under the limit', 'x'.repeat(99), 99],
+    ['two-byte characters under the limit', 'é'.repeat(99), 99],
+    ['astral characters, two UTF-16 units each', '😀'.repeat(60) + 'x'.repeat(30), 90],
+    ['astral characters past the limit', '😀'.repeat(150), 100],
+    ['a 1 MiB Secret value', 'x'.repeat(1024 * 1024), 100],
+    ['astral past the limit, under twice its units', '😀'.repeat(40) + 'x'.repeat(80), 100],
+  ])('%s', (_case, text, count) => {
+    expect(codePointsUpTo(text, 100)).toBe(count);
+  });
+});
+
 describe('checkPassphrase', () => {
   it.each([
     [undefined, 'PassphraseMissing'],
@@ -276,6 +289,10 @@ describe('checkPassphrase', () => {
     ['ab'.repeat(60), 'PassphraseTooWeak'],
     ['correct horse battery staple '.repeat(4), 'PassphraseTooWeak'],
     [RANDOM_PASSPHRASE, undefined],
+    // Only the first 4,096 characters count: variety after them does not save a weak start.
+    ['a'.repeat(4096) + RANDOM_PASSPHRASE, 'PassphraseTooWeak'],
+    ['a'.repeat(4096 - RANDOM_PASSPHRASE.length) + RANDOM_PASSPHRASE, undefined],
+    [RANDOM_PASSPHRASE + 'a'.repeat(100_000), undefined],
     [
       'It was a bright cold day in April, and the clocks were striking thirteen; Winston Smith hurried home.',
       undefined,

@@ -4,7 +4,7 @@
 // certificate's expiry — and dropped.
 
 import type { IManageConnection } from '../../api/generated/types.ts';
-import { passphraseIsPredictable } from '../../api/validation/index.ts';
+import { codePointsUpTo, MIN_PASSPHRASE_LENGTH, passphraseIsPredictable } from '../../api/validation/index.ts';
 import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
@@ -62,7 +62,7 @@ function observePassphrase(name: string, key: string, secret: Secret | undefined
   return {
     ...observeSecret(name, secret),
     key,
-    length: Array.from(value).length,
+    length: codePointsUpTo(value, MIN_PASSPHRASE_LENGTH),
     ...(predictable ? { predictable } : {}),
   };
 }

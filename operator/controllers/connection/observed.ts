@@ -24,7 +24,7 @@ export interface SecretObservation {
 
 export interface PassphraseObservation extends SecretObservation {
   readonly key: string;
-  /** Length in characters of the value under `key`, when present. */
+  /** Length in characters of the value under `key`, when present, counted no further than MIN_PASSPHRASE_LENGTH. */
   readonly length?: number;
   /** Long enough but predictable (too few different characters, or repeats itself). */
   readonly predictable?: boolean;
