@@ -7,6 +7,7 @@ import {
   type Readiness,
 } from './health.ts';
 import { createMetrics } from './metrics.ts';
+import { OperatorRegistry, SERIES_PER_PIECE } from './sampled-metrics.ts';
 
 const servers: HealthServer[] = [];
 
@@ -89,6 +90,24 @@ describe('HealthServer', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(await res.text()).toContain('imanage_operator_leader 1');
+  });
+
+  it('/metrics cuts the response when a gauge fails after the head, instead of ending it as if whole', async () => {
+    const registry = new OperatorRegistry();
+    registry.addSampled({
+      name: 'failing',
+      help: 'Fails after a piece.',
+      labelNames: ['n'],
+      *sample() {
+        for (let n = 0; n < SERIES_PER_PIECE; n++) yield n;
+        throw new Error('cache gone');
+      },
+      labelValues: (n) => [String(n)],
+      value: (n) => n,
+    });
+    const base = await startServer({ registry });
+    // Cut before or after the head reached the client: either way no text arrives as if whole.
+    await expect(fetch(`${base}/metrics`).then((res) => res.text())).rejects.toThrow();
   });
 
   it.each([

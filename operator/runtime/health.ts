@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { OperatorRegistry } from './sampled-metrics.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -102,11 +103,27 @@ export class HealthServer {
     send(res, 503, { status: 'not ready', reason: readiness.reason ?? 'caches not synced' });
   }
 
+  /**
+   * Written piece by piece (see SERIES_PER_PIECE): the first piece before the head, so that a
+   * failing collect answers 500; a failure after the head cuts the response, so that a scraper
+   * never takes part of the text for all of it.
+   */
   async #metrics(res: ServerResponse): Promise<void> {
-    const body = await this.#options.registry.metrics();
-    res.writeHead(200, { 'content-type': this.#options.registry.contentType });
-    res.end(body);
+    const { registry } = this.#options;
+    const pieces = registry instanceof OperatorRegistry ? registry.pieces() : wholeText(registry);
+    let next = await pieces.next();
+    res.writeHead(200, { 'content-type': registry.contentType });
+    try {
+      for (; !next.done; next = await pieces.next()) res.write(next.value);
+    } catch (error) {
+      return void res.destroy(error as Error);
+    }
+    res.end();
   }
+}
+
+async function* wholeText(registry: Registry): AsyncGenerator<string> {
+  yield await registry.metrics();
 }
 
 // A throwing check is an unhealthy answer, not a crashed probe handler.

@@ -3,7 +3,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from './metrics.ts';
-import { escapeLabelValue, OperatorRegistry } from './sampled-metrics.ts';
+import { escapeLabelValue, OperatorRegistry, SERIES_PER_PIECE } from './sampled-metrics.ts';
 
 interface Item {
   readonly name: string;
@@ -48,6 +48,29 @@ function promClient(): Registry {
 describe('OperatorRegistry', () => {
   it('writes a sampled gauge exactly as prom-client writes the same Gauge', async () => {
     expect(await sampled().metrics()).toBe(await promClient().metrics());
+  });
+
+  it('writes many series in pieces of at most SERIES_PER_PIECE lines, the same text joined', async () => {
+    const many = Array.from({ length: 2 * SERIES_PER_PIECE + 3 }, (_, i) => ({ name: `o${i}`, value: i }));
+    const ours = new OperatorRegistry();
+    new Gauge({ name: 'plain_gauge', help: 'A gauge of prom-client.', registers: [ours] }).set(3);
+    ours.addSampled({
+      name: 'many',
+      help: 'Many.',
+      labelNames: ['name'],
+      sample: () => many,
+      labelValues: (i) => [i.name],
+      value: (i) => i.value,
+    });
+    const theirs = new Registry();
+    new Gauge({ name: 'plain_gauge', help: 'A gauge of prom-client.', registers: [theirs] }).set(3);
+    const gauge = new Gauge({ name: 'many', help: 'Many.', labelNames: ['name'] as const, registers: [theirs] });
+    for (const i of many) gauge.set({ name: i.name }, i.value);
+    const pieces: string[] = [];
+    for await (const piece of ours.pieces()) pieces.push(piece);
+    expect(pieces.join('')).toBe(await theirs.metrics());
+    expect(pieces.length).toBeGreaterThanOrEqual(4); // prom-client's text, then three pieces of series
+    for (const piece of pieces) expect(piece.split('\n').length - 1).toBeLessThanOrEqual(SERIES_PER_PIECE + 2);
   });
 
   it('lists sampled gauges in the JSON with their series', async () => {
