@@ -1,8 +1,9 @@
 // The interactive link in a real browser (issue 23): Debian's Chromium, driven by playwright-core,
 // signs in through the simulator's iManage page and lands on the operator's callback, served over
 // TLS as its URL says. Each case asserts what the page says and what `imanage-operator link`
-// prints and exits with; each page is photographed into docs/screenshots/ (docs/tokens.md shows
-// them). Chromium reaches only loopback: --host-resolver-rules maps the two host names (and their
+// prints and exits with; each page is photographed, into docs/screenshots/ (docs/linking.md shows
+// them) when UPDATE_SCREENSHOTS=1, else into the test's own folder, so that a test run leaves the
+// tracked files as they were. Chromium reaches only loopback: --host-resolver-rules maps the two host names (and their
 // port 443) to the simulator's and the callback's loopback ports.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ import { caSecret, connection, list, secret, startFileSimulator } from '../probe
 import { callbackOperatorArgs, callbackPort, type RunningLink, runLink } from './link-cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const SHOTS = join(root, 'docs', 'screenshots');
+const UPDATE_SCREENSHOTS = process.env['UPDATE_SCREENSHOTS'] === '1';
+const shotPath = (name: string) => join(UPDATE_SCREENSHOTS ? join(root, 'docs', 'screenshots') : work, `${name}.png`);
 const HOST = 'browser-link.example';
 const CALLBACK_HOST = 'imanage-operator.browser.test';
 const CALLBACK = `https://${CALLBACK_HOST}/oauth/callback`;
@@ -145,7 +147,7 @@ async function submit(page: Page, user?: { username: string; password: string })
 async function read(page: Page, shot?: string): Promise<{ title: string; text: string }> {
   const styled = await page.evaluate("getComputedStyle(document.querySelector('main')).borderTopWidth");
   expect(styled).not.toBe('0px');
-  if (shot) await page.screenshot({ path: join(SHOTS, `${shot}.png`) });
+  if (shot) await page.screenshot({ path: shotPath(shot) });
   return { title: (await page.textContent('h1')) ?? '', text: (await page.textContent('main')) ?? '' };
 }
 
@@ -221,7 +223,7 @@ describe('the interactive link in Chromium', () => {
     expect(shown.text).toContain(`Connection: ${ns.name}/expired.`);
     expect(shown.text).toContain(`imanage-operator link expired -n ${ns.name}`);
     await page.setViewportSize({ width: 390, height: 640 }); // a phone: the viewport meta tag makes it readable
-    await page.screenshot({ path: join(SHOTS, 'expired-phone.png') });
+    await page.screenshot({ path: shotPath('expired-phone') });
     expect(await link.exited).toBe(1);
     expect(link.err()).toContain(`Not linked ${ns.name}/expired: Expired`);
   });
