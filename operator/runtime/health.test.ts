@@ -92,6 +92,26 @@ describe('HealthServer', () => {
     expect(await res.text()).toContain('imanage_operator_leader 1');
   });
 
+  it('/metrics answers HEAD with the head alone, without rendering the series', async () => {
+    const registry = new OperatorRegistry();
+    let samples = 0;
+    registry.addSampled({
+      name: 'counted',
+      help: 'Counts its samples.',
+      labelNames: ['n'],
+      sample: () => (samples++, [1]),
+      labelValues: (n) => [String(n)],
+      value: (n) => n,
+    });
+    const base = await startServer({ registry });
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/plain');
+    expect(samples).toBe(0);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('counted{n="1"} 1');
+    expect(samples).toBe(1);
+  });
+
   it('/metrics cuts the response when a gauge fails after the head, instead of ending it as if whole', async () => {
     const registry = new OperatorRegistry();
     registry.addSampled({

@@ -110,6 +110,8 @@ export class HealthServer {
    */
   async #metrics(res: ServerResponse): Promise<void> {
     const { registry } = this.#options;
+    // HEAD: the head alone, without rendering every series for nothing.
+    if (res.req.method === 'HEAD') return void res.writeHead(200, { 'content-type': registry.contentType }).end();
     const pieces = registry instanceof OperatorRegistry ? registry.pieces() : wholeText(registry);
     let next = await pieces.next();
     res.writeHead(200, { 'content-type': registry.contentType });
