@@ -84,7 +84,12 @@ export class OperatorRegistry extends Registry {
    */
   async *pieces(): AsyncGenerator<string> {
     const text = await super.metrics();
-    if (this.#sampled.size === 0) return yield text;
+    if (this.#sampled.size === 0) {
+      yield text;
+      return;
+    }
+    // Between pieces other work may run and change what a gauge samples: each series is read as
+    // its piece is made, as one scrape at one moment would read it.
     yield `${text}\n`;
     let first = true;
     for (const gauge of this.#sampled.values()) {
