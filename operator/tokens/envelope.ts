@@ -25,7 +25,8 @@ import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
 import { recall, remember } from '../runtime/lru.ts';
 import { DerivationLineFull, oneDerivationAtATime } from './derivations.ts';
-import { type CertificateKey, PBKDF2_ITERATIONS, sha256, usablePassphrase } from './keys.ts';
+import { sha256 } from './digest.ts';
+import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
 export interface SealedTokens {
@@ -177,7 +178,7 @@ export class Keyrings {
   ): Promise<boolean> | undefined {
     let id: string;
     try {
-      id = this.#openingId(sealed, certificate, passphrase);
+      ({ id } = this.#openingId(sealed, certificate, passphrase));
     } catch {
       return undefined; // `open` says so at once
     }
@@ -250,12 +251,17 @@ export class Keyrings {
     });
   }
 
-  /** The cache id of the key that opens `sealed` with this material; EncryptionKeyChanged when none can. */
-  #openingId(sealed: SealedTokens, certificate: CertificateKey, passphrase: string): string {
+  /** The cache ids of this key material and of the key that opens `sealed` with it; EncryptionKeyChanged when none can. */
+  #openingId(
+    sealed: SealedTokens,
+    certificate: CertificateKey,
+    passphrase: string,
+  ): { readonly id: string; readonly material: string } {
     if (sealed.fingerprint.split('.')[0] !== certificate.spkiSha256) throw new EncryptionKeyChanged('certificate key');
-    const id = `${materialId(certificate, passphrase)}:${sha256(sealed.key)}`;
+    const material = materialId(certificate, passphrase);
+    const id = `${material}:${sha256(sealed.key)}`;
     if (this.#refused.has(id)) throw new EncryptionKeyChanged('passphrase');
-    return id;
+    return { id, material };
   }
 
   async #keyringFor(
@@ -264,8 +270,7 @@ export class Keyrings {
     passphrase: string,
     owner: string,
   ): Promise<Keyring> {
-    const id = this.#openingId(sealed, certificate, passphrase);
-    const material = materialId(certificate, passphrase);
+    const { id, material } = this.#openingId(sealed, certificate, passphrase);
     let keyring: Keyring;
     try {
       keyring = await this.#unwrap(id, sealed, certificate, passphrase, owner);

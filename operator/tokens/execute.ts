@@ -16,7 +16,8 @@ import { EncryptionKeyError } from './keys.ts';
 import type { TokenObservation } from './observation.ts';
 import { type TokenContext, type TokenObserveInputs, type TokenReading, readTokens } from './observe.ts';
 import type { TokenPlan } from './plan.ts';
-import { accessTokenValid, sha256 } from './schedule.ts';
+import { sha256 } from './digest.ts';
+import { accessTokenValid } from './schedule.ts';
 import type { KeyMaterial } from './store.ts';
 
 /** Carries out `plan` and what follows from it, then GET /api and the account: the pass's outcome for decide. */

@@ -48,9 +48,9 @@ import {
   payloadOf,
   type PayloadExtras,
   refreshAt,
-  sha256,
   uselessLifeSeconds,
 } from './schedule.ts';
+import { sha256 } from './digest.ts';
 
 export interface TokenDeps {
   readonly store: TokenStore;

@@ -2,9 +2,10 @@
 // Secret (RSA or EC, as cert-manager issues them) and the administrator's passphrase. Both are
 // checked here, once, with errors that name the field and the fix.
 
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { checkPassphrase } from '../api/validation/index.ts';
 import { recall, remember } from '../runtime/lru.ts';
+import { sha256 } from './digest.ts';
 
 /**
  * PBKDF2-HMAC-SHA512 iterations, for the PBES2 key wrap: OWASP's
@@ -85,11 +86,6 @@ export function certificateNotAfter(pem: string): string {
   const notAfter = new Date(new X509Certificate(pem).validTo).toISOString();
   remember(certificateExpiries, id, notAfter, MAX_CERTIFICATE_KEYS);
   return notAfter;
-}
-
-/** base64url SHA-256: cache ids and fingerprints, never written with the value they digest. */
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('base64url');
 }
 
 function parseCertificateKey(data: TlsSecretData): CertificateKey {

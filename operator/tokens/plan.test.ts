@@ -2,7 +2,7 @@
 // clock go in, the one action to take comes out.
 import { describe, expect, it } from 'vitest';
 import { type Grant, planAfterConflict, planAfterRefusal, planTokens, type TokenSituation } from './plan.ts';
-import { sha256 } from './schedule.ts';
+import { sha256 } from './digest.ts';
 import type { StoredPayload } from './stored.ts';
 
 const NOW = new Date('2026-06-01T12:00:00Z');

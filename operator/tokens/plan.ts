@@ -4,7 +4,8 @@
 // now, until the plan is `nothing`; a rewrite and a grant never share one plan.
 
 import type { StoredPayload } from './stored.ts';
-import { refreshAt, sha256 } from './schedule.ts';
+import { sha256 } from './digest.ts';
+import { refreshAt } from './schedule.ts';
 
 export type Grant = 'AuthorizationCode' | 'Password' | 'ClientCredentials';
 

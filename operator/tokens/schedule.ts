@@ -86,10 +86,6 @@ export function refreshTokenEndsSoon(payload: StoredPayload, now: Date): boolean
   return ends !== undefined && Date.parse(ends) - now.getTime() < REFRESH_TOKEN_WARNING_MS;
 }
 
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
-
 /** A stable number in [0, 1) from a key. */
 function unitFraction(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
