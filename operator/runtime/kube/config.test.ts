@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,11 @@ afterEach(async () => {
 });
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const pem = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
+const CA = pem('ca.crt');
+const OTHER_CA = pem('server.crt');
+const CERT = pem('client.crt');
+const KEY = pem('client.key');
 
 /** A kubeconfig with one context per entry of `contexts`, each with a cluster and user of its name. */
 interface Context {
@@ -212,23 +218,18 @@ describe('kubeconfig contents', () => {
   }
 
   it.each<[string, Context, Record<string, string>, Partial<ClusterConfig>]>([
-    [
-      'certificate-authority-data',
-      { cluster: { 'certificate-authority-data': b64('CA DATA') } },
-      {},
-      { ca: 'CA DATA' },
-    ],
+    ['certificate-authority-data', { cluster: { 'certificate-authority-data': b64(CA) } }, {}, { ca: CA }],
     [
       'certificate-authority relative to the file',
       { cluster: { 'certificate-authority': 'pki/ca.crt' } },
-      { 'pki/ca.crt': 'CA FILE' },
-      { ca: 'CA FILE' },
+      { 'pki/ca.crt': OTHER_CA },
+      { ca: OTHER_CA },
     ],
     [
       'data over file',
-      { cluster: { 'certificate-authority': 'pki/ca.crt', 'certificate-authority-data': b64('CA DATA') } },
-      { 'pki/ca.crt': 'CA FILE' },
-      { ca: 'CA DATA' },
+      { cluster: { 'certificate-authority': 'pki/ca.crt', 'certificate-authority-data': b64(CA) } },
+      { 'pki/ca.crt': OTHER_CA },
+      { ca: CA },
     ],
     [
       'insecure-skip-tls-verify',
@@ -250,15 +251,15 @@ describe('kubeconfig contents', () => {
     ],
     [
       'client certificate data',
-      { user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') } },
+      { user: { 'client-certificate-data': b64(CERT), 'client-key-data': b64(KEY) } },
       {},
-      { cert: 'CERT', key: 'KEY' },
+      { cert: CERT, key: KEY },
     ],
     [
       'client certificate files',
       { user: { 'client-certificate': 'pki/client.crt', 'client-key': 'pki/client.key' } },
-      { 'pki/client.crt': 'CERT FILE', 'pki/client.key': 'KEY FILE' },
-      { cert: 'CERT FILE', key: 'KEY FILE' },
+      { 'pki/client.crt': CERT, 'pki/client.key': KEY },
+      { cert: CERT, key: KEY },
     ],
     ['the context namespace', { namespace: 'team-a' }, {}, { namespace: 'team-a' }],
     ['default namespace', {}, {}, { namespace: 'default', insecureSkipTlsVerify: false }],
@@ -268,8 +269,8 @@ describe('kubeconfig contents', () => {
   });
 
   it('reads absolute file references as they are', async () => {
-    await writeFile(join(dir, 'ca.pem'), 'ABSOLUTE CA');
-    expect((await single({ cluster: { 'certificate-authority': join(dir, 'ca.pem') } })).ca).toBe('ABSOLUTE CA');
+    await writeFile(join(dir, 'ca.pem'), CA);
+    expect((await single({ cluster: { 'certificate-authority': join(dir, 'ca.pem') } })).ca).toBe(CA);
   });
 
   it.each<[string, Context, Record<string, string>, object]>([
@@ -308,7 +309,7 @@ describe('kubeconfig contents', () => {
     await chmod(plugin, 0o755);
     const config = await single({
       cluster: {
-        'certificate-authority-data': b64('CA'),
+        'certificate-authority-data': b64(CA),
         extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'api' } }],
       },
       user: {
@@ -326,7 +327,7 @@ describe('kubeconfig contents', () => {
       interactive: false,
       cluster: {
         server: 'https://only.example:6443',
-        'certificate-authority-data': b64('CA'),
+        'certificate-authority-data': b64(CA),
         config: { audience: 'api' },
       },
     });
@@ -379,6 +380,21 @@ describe('kubeconfig contents', () => {
       "cluster 'only': server is not a URL",
     ],
     ['a numeric token, without quoting it', { user: { token: 123456789 } }, "user 'only': 'token' must be a string"],
+    [
+      'a CA that is not PEM',
+      { cluster: { 'certificate-authority-data': b64('not a certificate') } },
+      "cluster 'only': certificate-authority holds no PEM certificate (PEM routines::no start line); give the cluster's CA bundle, base64-encoded in certificate-authority-data or as a file path in certificate-authority",
+    ],
+    [
+      'a client certificate that is not PEM',
+      { user: { 'client-certificate-data': b64('not a certificate'), 'client-key-data': b64(KEY) } },
+      "user 'only': client-certificate and client-key are not a usable PEM certificate and its private key (PEM routines::no start line); give both as PEM, base64-encoded in the -data fields or as file paths",
+    ],
+    [
+      "a client key that is not the certificate's",
+      { user: { 'client-certificate-data': b64(CERT), 'client-key-data': b64(pem('server.key')) } },
+      "user 'only': client-certificate and client-key are not a usable PEM certificate and its private key (x509 certificate routines::key values mismatch); give both as PEM, base64-encoded in the -data fields or as file paths",
+    ],
   ])('refuses %s', async (_case, context, message) => {
     await expect(single(context)).rejects.toThrow(new KubeConfigError(message));
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { FakeClock } from '../clock.ts';
 import { ExecPluginError, KubeConfigError } from './errors.ts';
 import { ExecAuthenticator, expirySkewMs, parseExecCredential, type ExecConfig } from './exec-plugin.ts';
 
+const CERT = readFileSync(new URL('./testdata/client.crt', import.meta.url), 'utf8');
+const KEY = readFileSync(new URL('./testdata/client.key', import.meta.url), 'utf8');
 const v1 = 'client.authentication.k8s.io/v1';
 const v1beta1 = 'client.authentication.k8s.io/v1beta1';
 
@@ -116,11 +119,8 @@ describe('ExecAuthenticator', () => {
   });
 
   it('hands out a client certificate', async () => {
-    await prints({ clientCertificateData: 'CERT PEM', clientKeyData: 'KEY PEM' });
-    expect(await new ExecAuthenticator(config(), new FakeClock()).credentials()).toEqual({
-      cert: 'CERT PEM',
-      key: 'KEY PEM',
-    });
+    await prints({ clientCertificateData: CERT, clientKeyData: KEY });
+    expect(await new ExecAuthenticator(config(), new FakeClock()).credentials()).toEqual({ cert: CERT, key: KEY });
   });
 
   it('reports a failing plugin by exit code, without its output', async () => {
@@ -185,6 +185,11 @@ describe('parseExecCredential', () => {
       'printed only one of clientCertificateData and clientKeyData',
     ],
     [
+      'a key that is not PEM',
+      of({ kind: 'ExecCredential', apiVersion: v1, status: { clientCertificateData: CERT, clientKeyData: secret } }),
+      'printed clientCertificateData and clientKeyData that are not a usable PEM pair (DECODER routines::unsupported)',
+    ],
+    [
       'a bad expiry',
       of({ kind: 'ExecCredential', apiVersion: v1, status: { token: secret, expirationTimestamp: 'soon' } }),
       'printed an expirationTimestamp that is not RFC 3339',
@@ -207,13 +212,13 @@ describe('parseExecCredential', () => {
       apiVersion: v1,
       status: {
         token: 't',
-        clientCertificateData: 'c',
-        clientKeyData: 'k',
+        clientCertificateData: CERT,
+        clientKeyData: KEY,
         expirationTimestamp: '2030-01-02T03:04:05Z',
       },
     });
     expect(parseExecCredential(stdout, { command: 'p', apiVersion: v1 })).toEqual({
-      credentials: { token: 't', cert: 'c', key: 'k' },
+      credentials: { token: 't', cert: CERT, key: KEY },
       expiresAtMs: Date.UTC(2030, 0, 2, 3, 4, 5),
     });
   });

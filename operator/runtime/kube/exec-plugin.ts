@@ -7,6 +7,7 @@ import { execFile, type ExecFileException } from 'node:child_process';
 import type { Clock } from '../clock.ts';
 import type { Authenticator, Credentials } from './auth.ts';
 import { ExecPluginError, KubeConfigError } from './errors.ts';
+import { unusableClientCertificate } from './tls-material.ts';
 
 export const execApiVersions = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
 export type ExecApiVersion = (typeof execApiVersions)[number];
@@ -143,6 +144,10 @@ export function parseExecCredential(stdout: string, config: Pick<ExecConfig, 'co
   if (typeof clientCertificateData === 'string' || typeof clientKeyData === 'string') {
     if (typeof clientCertificateData !== 'string' || typeof clientKeyData !== 'string') {
       throw fail('printed only one of clientCertificateData and clientKeyData');
+    }
+    const unusable = unusableClientCertificate(clientCertificateData, clientKeyData);
+    if (unusable !== undefined) {
+      throw fail(`printed clientCertificateData and clientKeyData that are not a usable PEM pair (${unusable})`);
     }
     credentials.cert = clientCertificateData;
     credentials.key = clientKeyData;

@@ -15,6 +15,7 @@ import { anonymous, staticCredentials, TokenFileAuthenticator, type Authenticato
 import type { ClusterConfig } from './cluster.ts';
 import { parseProxyUrl, type ProxyEndpoint, ProxySettingError } from '../tunnel.ts';
 import { KubeConfigError } from './errors.ts';
+import { unusableCertificateAuthority, unusableClientCertificate } from './tls-material.ts';
 import {
   ExecAuthenticator,
   execApiVersions,
@@ -189,6 +190,13 @@ async function clusterTls({ fields, origin }: Entry, where: string): Promise<Clu
     // kubectl refuses this combination too: one of them is a mistake.
     throw new KubeConfigError(`${where}: certificate-authority and insecure-skip-tls-verify exclude each other`);
   }
+  const unusableCa = ca === undefined ? undefined : unusableCertificateAuthority(ca);
+  if (unusableCa !== undefined) {
+    throw new KubeConfigError(
+      `${where}: certificate-authority holds no PEM certificate (${unusableCa}); give the cluster's CA bundle, ` +
+        'base64-encoded in certificate-authority-data or as a file path in certificate-authority',
+    );
+  }
   const tlsServerName = optionalString(fields, 'tls-server-name', where) || undefined;
   return {
     server: server.replace(/\/+$/, ''),
@@ -219,7 +227,15 @@ async function clientCertificate({ fields, origin }: Entry, where: string): Prom
   if ((cert === undefined) !== (key === undefined)) {
     throw new KubeConfigError(`${where}: client-certificate and client-key must be given together`);
   }
-  return cert === undefined ? {} : { cert, key: key! };
+  if (cert === undefined) return {};
+  const unusable = unusableClientCertificate(cert, key!);
+  if (unusable !== undefined) {
+    throw new KubeConfigError(
+      `${where}: client-certificate and client-key are not a usable PEM certificate and its private key ` +
+        `(${unusable}); give both as PEM, base64-encoded in the -data fields or as file paths`,
+    );
+  }
+  return { cert, key: key! };
 }
 
 function userAuthenticator(

@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { openTunnel, type ProxyEndpoint } from '../tunnel.ts';
 import type { Credentials } from './auth.ts';
+import { tlsContext } from './tls-material.ts';
 import type { ApiAvailability } from './availability.ts';
 import type { ClusterConfig } from './cluster.ts';
 import {
@@ -40,6 +41,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** @default application/json */
   readonly contentType?: string;
+  /** @default application/json */
+  readonly accept?: string;
   /** Overrides the transport's timeout for this request. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -204,7 +207,10 @@ export class Transport {
     deadline: Deadline,
   ): Promise<IncomingMessage> {
     const line: RequestLine = { method: options.method, path: options.path };
-    const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': this.#userAgent };
+    const headers: Record<string, string | number> = {
+      accept: options.accept ?? 'application/json',
+      'user-agent': this.#userAgent,
+    };
     if (credentials.token !== undefined) headers.authorization = `Bearer ${credentials.token}`;
     else if (credentials.basic !== undefined) {
       const { username, password } = credentials.basic;
@@ -267,10 +273,10 @@ export class Transport {
   #newAgent(cert: string | undefined, key: string | undefined, pooling: HttpAgentOptions): HttpAgent {
     const { ca, insecureSkipTlsVerify, tlsServerName, proxy } = this.#config;
     if (this.#url.protocol === 'http:') return proxy ? new TunnelledHttpAgent(proxy, pooling) : new HttpAgent(pooling);
+    const pem = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }) };
     const options: HttpsAgentOptions = {
       ...pooling,
-      ...(ca === undefined ? {} : { ca }),
-      ...(cert === undefined ? {} : { cert, key }),
+      ...(Object.keys(pem).length === 0 ? {} : { secureContext: tlsContext(pem) }),
       rejectUnauthorized: !insecureSkipTlsVerify,
       ...(tlsServerName === undefined ? {} : { servername: tlsServerName }),
     };
