@@ -41,10 +41,10 @@ function fakeApi(objects: StatusObject[], availability: ApiAvailability) {
     list: async () => ({ metadata: { resourceVersion: '1' }, items: structuredClone(objects) }),
     watch: (_r: unknown, options: { signal?: AbortSignal }) =>
       new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve())),
-    replaceStatus: async (_r: unknown, object: StatusObject) => {
+    replaceStatusForMetadata: async (_r: unknown, object: StatusObject) => {
       statusPuts.push(object);
       return {
-        ...object,
+        kind: 'PartialObjectMetadata',
         metadata: { ...object.metadata, resourceVersion: String(Number(object.metadata.resourceVersion) + 1) },
       };
     },

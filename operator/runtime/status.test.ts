@@ -40,12 +40,16 @@ function harness() {
     clock,
     metrics: createMetrics(),
     client: {
-      async replaceStatus(_resource: unknown, object: StatusObject) {
+      async replaceStatusForMetadata(_resource: unknown, object: StatusObject) {
         puts.push({ resourceVersion: object.metadata.resourceVersion, status: object.status });
         if (object.metadata.resourceVersion !== String(serverVersion))
           throw Object.assign(new Error('conflict'), { status: 409 });
         serverVersion++;
-        return { ...object, metadata: { ...object.metadata, resourceVersion: String(serverVersion) } };
+        // As the API server answers it: the metadata alone, no status.
+        return {
+          kind: 'PartialObjectMetadata',
+          metadata: { ...object.metadata, resourceVersion: String(serverVersion) },
+        };
       },
     },
     events: { record: async (_target: unknown, event: RecordedEvent) => void events.push(event) },

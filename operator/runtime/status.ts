@@ -94,7 +94,7 @@ export function desiredStatus(
  * overwritten. A conflict also drops the ledger entry: the next attempt starts from the cache.
  */
 export async function writeStatusIfChanged<T extends StatusObject>(
-  client: Pick<KubeClient, 'replaceStatus'>,
+  client: Pick<KubeClient, 'replaceStatusForMetadata'>,
   resource: Resource<T>,
   object: T,
   status: Status,
@@ -108,7 +108,7 @@ export async function writeStatusIfChanged<T extends StatusObject>(
   const resourceVersion = written?.resourceVersion ?? object.metadata.resourceVersion;
   try {
     const body = { ...object, metadata: { ...object.metadata, resourceVersion }, status } as T;
-    const saved = await client.replaceStatus(resource, body);
+    const saved = await client.replaceStatusForMetadata(resource, body);
     ledger.record(object.metadata.uid, saved?.metadata?.resourceVersion, status);
   } catch (error) {
     ledger.forget(object.metadata.uid);

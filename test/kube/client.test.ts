@@ -235,6 +235,18 @@ describe('the status subresource', () => {
     const applied = await admin.applyStatus(widgets, { metadata: { namespace: ns.name, name: 'w' }, status: { phase: 'Applied' } }, { fieldManager: 'status-writer', force: true });
     expect(applied).toMatchObject({ spec: { size: 1 }, status: { phase: 'Applied' } });
   });
+
+  it('writes status and is answered with the metadata alone', async () => {
+    const created = await admin.create(widgets, { metadata: { namespace: ns.name, name: 'm' }, spec: { size: 1 } });
+    const answer = await admin.replaceStatusForMetadata(widgets, { ...created, status: { phase: 'Ready' } });
+    expect(answer).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'm', uid: created.metadata.uid } });
+    expect(answer).not.toHaveProperty('spec');
+    expect(answer).not.toHaveProperty('status');
+    const stored = await admin.get(widgets, { namespace: ns.name, name: 'm' });
+    expect(stored).toMatchObject({ spec: { size: 1 }, status: { phase: 'Ready' } });
+    expect(answer.metadata.resourceVersion).toBe(stored.metadata.resourceVersion);
+    expect(answer.metadata.resourceVersion).not.toBe(created.metadata.resourceVersion);
+  });
 });
 
 describe('authentication and authorisation', () => {

@@ -79,6 +79,7 @@ const echo: Handler = (req, body, res) => {
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
     contentType: req.headers['content-type'],
+    accept: req.headers.accept,
     body: body === '' ? undefined : JSON.parse(body),
   });
 };
@@ -88,6 +89,7 @@ interface Echo {
   path: string;
   query: Record<string, string>;
   contentType?: string;
+  accept?: string;
   body?: Record<string, unknown>;
 }
 
@@ -137,7 +139,17 @@ describe('requests', () => {
     [
       'replaceStatus',
       (c) => c.replaceStatus(configMaps, cm),
-      { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c/status', body: typed },
+      { method: 'PUT', path: '/api/v1/namespaces/ns/configmaps/c/status', body: typed, accept: 'application/json' },
+    ],
+    [
+      'replaceStatusForMetadata',
+      (c) => c.replaceStatusForMetadata(configMaps, cm),
+      {
+        method: 'PUT',
+        path: '/api/v1/namespaces/ns/configmaps/c/status',
+        body: typed,
+        accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+      },
     ],
     [
       'merge patch',

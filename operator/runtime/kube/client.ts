@@ -11,6 +11,7 @@ import {
   ResourcePathError,
   type KubeObject,
   type ObjectList,
+  type ObjectMeta,
   type Resource,
 } from './resources.ts';
 import { Transport, type QueryValue, type TransportOptions } from './transport.ts';
@@ -96,6 +97,16 @@ const contentTypes: Readonly<Record<PatchType, string>> = {
   apply: 'application/apply-patch+yaml',
 };
 
+/** An object's metadata in place of the object (client-go's metadata client asks the same way), else JSON. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+/** What a metadata-only answer holds (kind PartialObjectMetadata; the object's own kind from a server that ignores the ask). */
+export interface PartialObjectMetadata {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: ObjectMeta;
+}
+
 /** The server's own readiness, public to every identity: asked while the server seems down. */
 const readinessProbe = { method: 'GET', path: '/readyz', timeoutMs: 5_000, unqueued: true } as const;
 
@@ -155,6 +166,28 @@ export class KubeClient {
   /** PUT to the status subresource: only `status` changes. */
   async replaceStatus<T extends KubeObject>(resource: Resource<T>, object: T, options: WriteOptions = {}): Promise<T> {
     return this.#put(resource, object, 'status', options);
+  }
+
+  /**
+   * PUT to the status subresource, answered with the object's metadata only: for a writer that
+   * needs no more than the new resourceVersion. The API server then encodes, and this process
+   * reads and parses, the metadata instead of the whole object (at 1,000 connections about 28 MiB
+   * less garbage in a run, issue 22). A server that cannot answer so sends the whole object, whose
+   * metadata is the same.
+   */
+  async replaceStatusForMetadata<T extends KubeObject>(
+    resource: Resource<T>,
+    object: T,
+    options: WriteOptions = {},
+  ): Promise<PartialObjectMetadata> {
+    return this.#transport.json<PartialObjectMetadata>({
+      method: 'PUT',
+      path: resourcePath(resource, { ...refOf(resource, object), subresource: 'status' }),
+      query: writeQuery(options),
+      body: withTypeMeta(resource, object),
+      accept: METADATA_ONLY,
+      ...callOptions(options),
+    });
   }
 
   async patch<T extends KubeObject>(
