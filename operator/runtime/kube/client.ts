@@ -180,14 +180,7 @@ export class KubeClient {
     object: T,
     options: WriteOptions = {},
   ): Promise<PartialObjectMetadata> {
-    return this.#transport.json<PartialObjectMetadata>({
-      method: 'PUT',
-      path: resourcePath(resource, { ...refOf(resource, object), subresource: 'status' }),
-      query: writeQuery(options),
-      body: withTypeMeta(resource, object),
-      accept: METADATA_ONLY,
-      ...callOptions(options),
-    });
+    return this.#put<T, PartialObjectMetadata>(resource, object, 'status', options, METADATA_ONLY);
   }
 
   async patch<T extends KubeObject>(
@@ -286,18 +279,21 @@ export class KubeClient {
     this.#transport.close();
   }
 
-  async #put<T extends KubeObject>(
+  /** The answer is the object, or what `accept` asks for instead. */
+  async #put<T extends KubeObject, Answer = T>(
     resource: Resource<T>,
     object: T,
     subresource: 'status' | undefined,
     options: WriteOptions,
-  ): Promise<T> {
+    accept?: string,
+  ): Promise<Answer> {
     const ref = refOf(resource, object);
-    return this.#transport.json<T>({
+    return this.#transport.json<Answer>({
       method: 'PUT',
       path: resourcePath(resource, { ...ref, ...(subresource ? { subresource } : {}) }),
       query: writeQuery(options),
       body: withTypeMeta(resource, object),
+      ...(accept === undefined ? {} : { accept }),
       ...callOptions(options),
     });
   }

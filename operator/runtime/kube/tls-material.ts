@@ -2,7 +2,7 @@
 // when it builds a TLS context, and there a bad certificate is an exception without the field's
 // name (it used to surface as an uncaught OpenSSL error: "PEM routines::no start line").
 
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 
 /** Why a client certificate and key cannot be used, or undefined when they can. */
@@ -23,19 +23,6 @@ export function unusableCertificateAuthority(ca: string): string | undefined {
   } catch (error) {
     return reasonOf(error);
   }
-}
-
-/**
- * One context for a server's CA and a client certificate, made once per agent. Given PEM text
- * instead, `tls.connect` parses it again for every new socket, and Node's https Agent puts the text
- * into the name of its socket pool, a string it builds and looks up three times per request.
- */
-export function tlsContext(pem: {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-}): SecureContext {
-  return createSecureContext(pem);
 }
 
 /** OpenSSL's reason without its error-code prefix: "no start line", "key values mismatch". */

@@ -14,10 +14,9 @@ import {
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, createSecureContext, connect as tlsConnect } from 'node:tls';
 import { openTunnel, type ProxyEndpoint } from '../tunnel.ts';
 import type { Credentials } from './auth.ts';
-import { tlsContext } from './tls-material.ts';
 import type { ApiAvailability } from './availability.ts';
 import type { ClusterConfig } from './cluster.ts';
 import {
@@ -273,10 +272,12 @@ export class Transport {
   #newAgent(cert: string | undefined, key: string | undefined, pooling: HttpAgentOptions): HttpAgent {
     const { ca, insecureSkipTlsVerify, tlsServerName, proxy } = this.#config;
     if (this.#url.protocol === 'http:') return proxy ? new TunnelledHttpAgent(proxy, pooling) : new HttpAgent(pooling);
+    // One context, made once per agent: given PEM text instead, tls.connect parses it again for
+    // every new socket (the kubeconfig loader has checked it already, kube/tls-material.ts).
     const pem = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }) };
     const options: HttpsAgentOptions = {
       ...pooling,
-      ...(Object.keys(pem).length === 0 ? {} : { secureContext: tlsContext(pem) }),
+      ...(ca === undefined && cert === undefined ? {} : { secureContext: createSecureContext(pem) }),
       rejectUnauthorized: !insecureSkipTlsVerify,
       ...(tlsServerName === undefined ? {} : { servername: tlsServerName }),
     };
