@@ -12,6 +12,7 @@ import { decideConnection } from './decide.ts';
 import { connectionFacts, connectionKey, connectionKeyOf } from '../../api/connection.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
+import { RecentSecretReads } from '../../runtime/kube/recent-secrets.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
 import {
   dropFinalizer,
@@ -61,7 +62,8 @@ export async function withTokens(
   const { tokenReading, ...rest } = observed;
   if (!context || !tokenReading) return rest;
   // The repositories' Work API calls trust what this reconcile read: they read no CA Secret themselves.
-  if (observed.workApiTrust) context.accessTokens.trust(connectionKeyOf(tokenReading.connection), observed.workApiTrust.ca);
+  if (observed.workApiTrust)
+    context.accessTokens.trust(connectionKeyOf(tokenReading.connection), observed.workApiTrust.ca);
   const plan = planTokenPass(context, tokenReading);
   return { ...rest, tokens: await executeTokens(context, tokenReading, plan) };
 }
@@ -100,6 +102,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
   let cache: InformerSet<IManageConnection>;
   let observers: ProbeObservers;
   let tokens: TokenLifecycle | undefined;
+  let recentSecrets: RecentSecretReads;
   const probes = options.probes;
   // A connection that no longer probes (gone, suspended, failing before its probes) lets go of
   // its probe cache keys, so that the cache holds only hosts still referenced.
@@ -109,6 +112,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
     setup(engine) {
       ctx = engine;
       observers = { metrics: engine.metrics, logger: engine.logger };
+      recentSecrets = new RecentSecretReads();
       cache = engine.watch(KIND, imanageConnections).own;
       tokens = probes && options.tokens ? tokenLifecycle(engine, probes, options.tokens) : undefined;
       cache.on({
@@ -146,6 +150,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         ...(probes ? { probes } : {}),
         observers,
         ...(tokens ? { tokens: tokens.context } : {}),
+        recentSecrets,
       });
       const derivation = keyDerivationAwaited(tokens?.context, read.tokenReading);
       if (derivation) return lookAgainOnceDerived(ctx, ref, derivation);

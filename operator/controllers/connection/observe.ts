@@ -1,5 +1,6 @@
 // Reads what the connection refers to: its Secrets, fetched on demand (never cached, so memory
-// does not grow with the Secrets in the cluster), then — when decide says they are due — the
+// does not grow with the Secrets in the cluster; a read other reconciles started in the last half
+// second is shared, runtime/kube/recent-secrets.ts), then — when decide says they are due — the
 // probes. Values are reduced to what decide needs — key names, the passphrase's length, the
 // certificate's expiry — and dropped.
 
@@ -9,6 +10,7 @@ import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
 import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
+import type { RecentSecretReads } from '../../runtime/kube/recent-secrets.ts';
 import { caBundleRefOf, type ConnectionFacts, connectionKeyOf, encryptionRefsOf } from '../../api/connection.ts';
 import type {
   CertificateObservation,
@@ -28,6 +30,7 @@ import {
 } from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
+type SecretRef = { readonly namespace: string; readonly name: string };
 
 /**
  * `client`, except that each Secret is read at most once for as long as the result lives (one
@@ -92,6 +95,24 @@ export interface ObserveContext {
   readonly observers?: ProbeObservers;
   /** Absent when the operator does not manage tokens (--tokens=false) or probes are off. */
   readonly tokens?: TokenContext;
+  /** Reads of the Secrets the connection names, shared with reconciles of the last moment. */
+  readonly recentSecrets?: RecentSecretReads;
+}
+
+/**
+ * The Secrets the connection names and the operator only reads, which reconciles may share: its
+ * application, sign-in account, passphrase, certificate and CA bundle, and the operator's default
+ * application. Not its token Secret, which the operator writes.
+ */
+function namedSecrets(connection: IManageConnection, probes: ProbeContext | undefined): (ref: SecretRef) => boolean {
+  const namespace = connection.metadata?.namespace ?? 'default';
+  const { clientSecretRef, auth, tokens, caBundleSecretRef } = connection.spec;
+  const names = [clientSecretRef, auth?.credentialsSecretRef, tokens?.encryption?.passphraseSecretRef];
+  names.push(tokens?.encryption?.certificateSecretRef, caBundleSecretRef);
+  const keys = new Set(names.flatMap((ref) => (ref ? [`${namespace}/${ref.name}`] : [])));
+  const operators = probes?.defaultClientSecret;
+  if (operators) keys.add(`${operators.namespace}/${operators.name}`);
+  return (ref) => keys.has(`${ref.namespace}/${ref.name}`);
 }
 
 export async function observeConnection(
@@ -99,8 +120,8 @@ export async function observeConnection(
   connection: IManageConnection,
   context: ObserveContext,
 ): Promise<ObservedConnection> {
-  const { facts, signal, probes } = context;
-  client = readingSecretsOnce(client);
+  const { facts, signal, probes, recentSecrets } = context;
+  client = readingSecretsOnce(recentSecrets ? recentSecrets.sharing(client, namedSecrets(connection, probes)) : client);
   const namespace = connection.metadata?.namespace ?? 'default';
   const spec = connection.spec;
   const read = (name: string | undefined) =>
