@@ -6,9 +6,7 @@
 import { apiBaseOf, applicationSourceOf, caBundleRefOf } from '../api/connection.ts';
 import type { IManageConnection } from '../api/generated/types.ts';
 import { type Discovery, discover } from '../imanage/discovery.ts';
-import { readSecret, type SecretReader, secretValue } from '../runtime/kube/secrets.ts';
-
-type SecretRef = { readonly namespace: string; readonly name: string };
+import { readSecret, type SecretReader, type SecretRef, secretValue } from '../runtime/kube/secrets.ts';
 
 /** The connection's application as read now: where it is kept, and its values when there. */
 export interface ApplicationRead {

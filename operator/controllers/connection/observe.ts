@@ -9,7 +9,7 @@ import { codePointsUpTo, MIN_PASSPHRASE_LENGTH, passphraseIsPredictable } from '
 import { excerpt } from '../../imanage/excerpt.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { type Secret, secrets } from '../../runtime/kube/resources.ts';
-import { readSecret, secretValue } from '../../runtime/kube/secrets.ts';
+import { readSecret, type SecretRef, secretValue } from '../../runtime/kube/secrets.ts';
 import type { RecentSecretReads } from '../../runtime/kube/recent-secrets.ts';
 import { caBundleRefOf, type ConnectionFacts, connectionKeyOf, encryptionRefsOf } from '../../api/connection.ts';
 import type {
@@ -30,7 +30,6 @@ import {
 } from '../../tokens/index.ts';
 
 type SecretReader = Pick<KubeClient, 'get'>;
-type SecretRef = { readonly namespace: string; readonly name: string };
 
 /**
  * `client`, except that each Secret is read at most once for as long as the result lives (one
@@ -107,9 +106,15 @@ export interface ObserveContext {
 function namedSecrets(connection: IManageConnection, probes: ProbeContext | undefined): (ref: SecretRef) => boolean {
   const namespace = connection.metadata?.namespace ?? 'default';
   const { clientSecretRef, auth, tokens, caBundleSecretRef } = connection.spec;
-  const names = [clientSecretRef, auth?.credentialsSecretRef, tokens?.encryption?.passphraseSecretRef];
-  names.push(tokens?.encryption?.certificateSecretRef, caBundleSecretRef);
-  const keys = new Set(names.flatMap((ref) => (ref ? [`${namespace}/${ref.name}`] : [])));
+  const { passphraseSecretRef, certificateSecretRef } = tokens?.encryption ?? {};
+  const named = [
+    clientSecretRef,
+    auth?.credentialsSecretRef,
+    passphraseSecretRef,
+    certificateSecretRef,
+    caBundleSecretRef,
+  ];
+  const keys = new Set(named.flatMap((ref) => (ref ? [`${namespace}/${ref.name}`] : [])));
   const operators = probes?.defaultClientSecret;
   if (operators) keys.add(`${operators.namespace}/${operators.name}`);
   return (ref) => keys.has(`${ref.namespace}/${ref.name}`);

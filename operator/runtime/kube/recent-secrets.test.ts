@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from './errors.ts';
-import { RECENT_SECRET_MS, RecentSecretReads, type SecretReader } from './recent-secrets.ts';
+import { RECENT_SECRET_MS, RecentSecretReads } from './recent-secrets.ts';
+import type { SecretReader } from './secrets.ts';
 import { type Resource, type Secret, secrets } from './resources.ts';
 
 interface Sent {

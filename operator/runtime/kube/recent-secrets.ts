@@ -14,21 +14,14 @@
 // Only Secrets the operator reads and never writes go through here (the caller says which): a
 // token Secret it has just written must be read as written.
 
-import type { KubeClient } from './client.ts';
 import { type Secret, secrets } from './resources.ts';
+import type { SecretReader, SecretRef } from './secrets.ts';
 
 export const RECENT_SECRET_MS = 500;
 const MAX_ENTRIES = 256;
 const MAX_BYTES = 4 * 1024 * 1024;
 /** A Secret larger than this is not kept for the next reader (a CA bundle of the system roots is 0.2 MiB). */
 const MAX_SECRET_BYTES = 512 * 1024;
-
-export type SecretReader = Pick<KubeClient, 'get'>;
-
-interface SecretRef {
-  readonly namespace: string;
-  readonly name: string;
-}
 
 interface Entry {
   readonly startedAt: number;

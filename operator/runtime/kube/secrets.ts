@@ -7,10 +7,16 @@ import { type Secret, secrets } from './resources.ts';
 
 export type SecretReader = Pick<KubeClient, 'get'>;
 
+/** A Secret by namespace and name. */
+export interface SecretRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** The Secret, or undefined when it does not exist; other failures are thrown. */
 export async function readSecret(
   client: SecretReader,
-  ref: { readonly namespace: string; readonly name: string },
+  ref: SecretRef,
   signal?: AbortSignal,
 ): Promise<Secret | undefined> {
   try {
