@@ -99,6 +99,39 @@ describe('backoff per host', () => {
   });
 });
 
+describe('backoff per key', () => {
+  // Each round the failing key is asked first, as a race between two connections may order it:
+  // were its failure the host's, the healthy key would wait 60, 120, 240 s… behind it.
+  it("a failure of one key's own backs off that key alone; the host's other keys keep their interval", async () => {
+    const { clock, cache, sent, request } = setup((_n, key) =>
+      key.endsWith('bad-ca') ? { ok: false, scope: 'key' } : { ok: true },
+    );
+    const badDelays: number[] = [];
+    for (let t = 0; t < 600_000; t += 1000) {
+      const bad = await cache.get('tenant-a', request('host|bad-ca'));
+      await cache.get('tenant-b', request('host|good-ca'));
+      if (bad.checkedAt.getTime() === t) badDelays.push(bad.nextAt.getTime() - t);
+      await clock.advance(1000);
+    }
+    expect(sent.filter((k) => k === 'host|good-ca')).toHaveLength(10); // every 60 s
+    expect(badDelays).toEqual([60_000, 120_000, 240_000, 480_000]); // 0, 60, 180, 420 s
+  });
+
+  it("a success ends the key's backoff", async () => {
+    let failing = true;
+    const { clock, cache, request } = setup(() => (failing ? { ok: false, scope: 'key' } : { ok: true }));
+    await cache.get('c', request('host|k'));
+    await clock.advance(60_000);
+    expect((await cache.get('c', request('host|k'))).nextAt.getTime()).toBe(180_000);
+    failing = false;
+    await clock.advance(120_000);
+    await cache.get('c', request('host|k'));
+    failing = true;
+    await clock.advance(60_000);
+    expect((await cache.get('c', request('host|k'))).nextAt.getTime()).toBe(300_000);
+  });
+});
+
 describe('phases', () => {
   it('keys of one host share their jitter, so they fall due together', async () => {
     const clock = new FakeClock(0);

@@ -2,7 +2,9 @@
 // interval, concurrent askers share the probe in flight, and a failing or rate-limiting host is
 // asked less often: Retry-After first, then exponential backoff. Jitter and backoff belong to
 // the host (the key's phase), not to one key: a 429 on one redirect URI holds back every probe
-// of that host. Keys are held by owners (connections); a key no owner holds is forgotten, and a
+// of that host. A failure that comes of what one key brings (a connection's CA that does not
+// verify the host) backs off that key alone: otherwise one tenant's wrong CA would hold back the
+// probes of every connection to the host. Keys are held by owners (connections); a key no owner holds is forgotten, and a
 // host with no keys left is forgotten with it, so the cache is as large as what is referenced.
 
 import type { Clock } from '../runtime/clock.ts';
@@ -13,6 +15,11 @@ export interface Assessment {
   readonly ok: boolean;
   /** Server-advised wait (Retry-After), already bounded. */
   readonly retryAfterMs?: number;
+  /**
+   * Whose failure it is. 'key': it says nothing about the host, only about this key's own inputs,
+   * so only the key backs off and the host's other keys keep their interval. @default 'host'
+   */
+  readonly scope?: 'host' | 'key';
 }
 
 export interface CachedProbe<T> {
@@ -34,6 +41,8 @@ export interface ProbeRequest<T> {
 interface Entry<T> {
   readonly phase: string;
   readonly owners: Set<string>;
+  /** Failures of this key alone (scope 'key') since it last succeeded. */
+  failures: number;
   cached?: CachedProbe<T>;
   inFlight?: Promise<CachedProbe<T>>;
 }
@@ -138,7 +147,7 @@ export class ProbeCache<T> {
   #hold(owner: string, request: ProbeRequest<T>): Entry<T> {
     let entry = this.#entries.get(request.key);
     if (!entry) {
-      entry = { phase: request.phase, owners: new Set() };
+      entry = { phase: request.phase, owners: new Set(), failures: 0 };
       this.#entries.set(request.key, entry);
       this.#phase(request.phase).keys++;
     }
@@ -181,24 +190,30 @@ export class ProbeCache<T> {
     this.#options.onProbe?.(request.key);
     const value = await request.probe();
     const checkedAt = this.#options.clock.now();
+    const at = checkedAt.getTime();
     const assessment = request.assess(value);
     const interval = boundedDelay(request.intervalMs) * phase.jitter;
+    let wait = interval;
     if (assessment.ok) {
       phase.failures = 0;
+      entry.failures = 0;
+    } else if (assessment.scope === 'key') {
+      wait = this.#backoffMs(++entry.failures, interval, request.intervalMs, assessment.retryAfterMs);
     } else {
-      this.#backOff(phase, checkedAt.getTime(), interval, request.intervalMs, assessment.retryAfterMs);
+      // One failed round per host: sibling keys failing in the same round do not deepen the backoff.
+      if (at >= phase.notBefore) phase.failures++;
+      const hostWait = this.#backoffMs(phase.failures, interval, request.intervalMs, assessment.retryAfterMs);
+      phase.notBefore = Math.max(phase.notBefore, at + hostWait);
     }
-    entry.cached = { value, checkedAt, nextAt: new Date(checkedAt.getTime() + interval) };
+    entry.cached = { value, checkedAt, nextAt: new Date(at + wait) };
     return withBackoff(entry.cached, phase);
   }
 
-  /** One failed round per host: sibling keys failing in the same round do not deepen the backoff. */
-  #backOff(phase: Phase, at: number, interval: number, intervalMs: number, retryAfterMs: number | undefined): void {
-    if (at >= phase.notBefore) phase.failures++;
+  /** Exponential from the interval, capped, and never shorter than a Retry-After (itself bounded). */
+  #backoffMs(failures: number, interval: number, intervalMs: number, retryAfterMs: number | undefined): number {
     const cap = boundedDelay(Math.max(intervalMs, this.#options.maxBackoffMs ?? 600_000));
-    const backoff = Math.min(cap, interval * 2 ** (phase.failures - 1));
-    const wait = boundedDelay(Math.max(retryAfterMs ?? 0, backoff), MAX_PROBE_DELAY_MS);
-    phase.notBefore = Math.max(phase.notBefore, at + wait);
+    const backoff = Math.min(cap, interval * 2 ** (failures - 1));
+    return boundedDelay(Math.max(retryAfterMs ?? 0, backoff), MAX_PROBE_DELAY_MS);
   }
 }
 

@@ -201,6 +201,11 @@ function errorCode(code: string): string {
   return /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'failed';
 }
 
+/** Whether a Node error code says the peer's certificate did not verify against the trust given. */
+export function isCertificateRejection(code: string): boolean {
+  return tlsFailureKind(code) !== 'Other';
+}
+
 function tlsFailureKind(code: string): TlsFailureKind {
   if (code === 'CERT_HAS_EXPIRED') return 'CertificateExpired';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'HostnameMismatch';

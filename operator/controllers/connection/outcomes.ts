@@ -12,7 +12,12 @@
 
 import { refusalWords, type Verdict } from '../../imanage/network.ts';
 import type { Assessment } from '../../imanage/probe-cache.ts';
-import type { ReachabilityOutcome, ReachabilityResult, TlsFailureKind } from '../../imanage/reachability.ts';
+import {
+  isCertificateRejection,
+  type ReachabilityOutcome,
+  type ReachabilityResult,
+  type TlsFailureKind,
+} from '../../imanage/reachability.ts';
 import type { RegistrationOutcome } from '../../imanage/registration.ts';
 import type { Endpoint } from '../../api/connection.ts';
 
@@ -53,8 +58,14 @@ function answeredLikeIManage(status: number): boolean {
   return status !== 0 && status !== 404 && status !== 429 && (status < 300 || status >= 400) && status < 500;
 }
 
+/**
+ * A certificate that does not verify is judged against the CA this connection brings (its key
+ * holds the CA's fingerprint), so it says nothing certain about the host: that key alone backs
+ * off, and another tenant's connection to the host, with the right CA, keeps its interval.
+ */
 export function assessReachability(result: ReachabilityResult): Assessment {
   const { outcome } = result;
+  if (outcome.kind === 'TlsFailed') return { ok: false, scope: 'key' };
   if (outcome.kind !== 'Answered') return { ok: false };
   return {
     ok: answeredLikeIManage(outcome.httpStatus),
@@ -62,7 +73,9 @@ export function assessReachability(result: ReachabilityResult): Assessment {
   };
 }
 
+/** As for reachability, a certificate that did not verify against this connection's CA backs off its key alone. */
 export function assessRegistration(outcome: RegistrationOutcome): Assessment {
+  if (outcome.kind === 'NotAsked' && isCertificateRejection(outcome.cause)) return { ok: false, scope: 'key' };
   if (outcome.kind === 'RateLimited')
     return { ok: false, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
   return { ok: outcome.kind !== 'NotAsked' && outcome.kind !== 'Unrecognised' };

@@ -82,3 +82,45 @@ describe('the probe caches follow the connections that exist', () => {
     );
   });
 });
+
+describe('one tenant cannot hold back the probes of another', () => {
+  it("a connection whose CA does not verify the host leaves another connection's probes of it at their interval", async () => {
+    const clock = new FakeClock(0);
+    const base = settings(clock);
+    const reached: (string | undefined)[] = [];
+    const registered: (string | undefined)[] = [];
+    const s: ProbeSettings = {
+      ...base,
+      send: {
+        reachability: async (target) => {
+          reached.push(target.ca);
+          return target.ca
+            ? { outcome: { kind: 'Answered', httpStatus: 401 }, latencyMs: 3 }
+            : {
+                outcome: { kind: 'TlsFailed', tls: 'UntrustedIssuer', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+                latencyMs: 3,
+              };
+        },
+        registration: async (request) => {
+          registered.push(request.ca);
+          return request.ca
+            ? { kind: 'Registered', via: 'redirect' }
+            : { kind: 'NotAsked', cause: 'SELF_SIGNED_CERT_IN_CHAIN' };
+        },
+      },
+    };
+    const facts = connectionFacts(connection(1));
+    // The wrong CA's connection is asked first every time, as a race may order them.
+    for (let t = 0; t < 1_500_000; t += 5000) {
+      await observeProbes(s, 'tenant-a/no-ca', facts, { clientId: 'app' });
+      await observeProbes(s, 'tenant-b/with-ca', facts, { clientId: 'app', ca: 'PRIVATE CA' });
+      await clock.advance(5000);
+    }
+    const count = (sent: (string | undefined)[], withCa: boolean) =>
+      sent.filter((ca) => (ca !== undefined) === withCa).length;
+    // The default interval, 5 minutes (±10 % jitter), over 25 minutes; two environments registered.
+    expect([count(reached, true), count(registered, true) / 2]).toEqual([5, 5]);
+    // Backing off: at 0, then after once and twice the interval.
+    expect([count(reached, false), count(registered, false) / 2]).toEqual([3, 3]);
+  });
+});
