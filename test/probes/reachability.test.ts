@@ -97,7 +97,8 @@ beforeAll(async () => {
   ]);
   await main.apply(list(
     ...basics(),
-    onPrem('good', HOST.good),
+    // A healthy server gets the default-like timeout: a loaded machine must not turn it into a Timeout.
+    onPrem('good', HOST.good, true, '8s'),
     // A generous timeout: a resolver that answers slowly must still say "no such name".
     onPrem('dns', 'no-such-host.invalid', true, '8s'),
     onPrem('service', 'service.example'),
