@@ -1,6 +1,9 @@
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   API_UNREACHABLE_UNREADY_MS,
+  drained,
   HealthServer,
   operatorReadiness,
   type HealthServerOptions,
@@ -139,6 +142,34 @@ describe('HealthServer', () => {
     expect((await fetch(`${base}${path}`, { method })).status).toBe(status);
   });
 
+  it('/metrics renders only as fast as the scraper reads, and a scraper that reads late still gets every series', async () => {
+    const { registry, sampled, series } = largeRegistry();
+    const base = await startServer({ registry });
+    const socket = await rawGet(base, '/metrics');
+    socket.pause();
+    // Socket buffers on loopback take a few MiB at most of the 16 MiB: the rest is not rendered yet.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sampled()).toBeGreaterThan(0);
+    expect(sampled()).toBeLessThan(series / 2);
+    const text = await readToEnd(socket);
+    expect(sampled()).toBe(series);
+    expect(text.match(/^large\{/gm)).toHaveLength(series);
+    expect(text).toContain(`large{n="${'x'.repeat(230)}65535"} 65535\n`);
+    expect(text.endsWith('\r\n0\r\n\r\n')).toBe(true); // the chunked body's end: whole
+  });
+
+  it('/metrics is cut when the scraper takes nothing for metricsDrainTimeoutMs', async () => {
+    const { registry, sampled, series } = largeRegistry();
+    const base = await startServer({ registry, metricsDrainTimeoutMs: 200 });
+    const socket = await rawGet(base, '/metrics');
+    socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // What the socket buffers held arrives, then the connection ends without the body's end.
+    const text = await readToEnd(socket);
+    expect(text.endsWith('\r\n0\r\n\r\n')).toBe(false);
+    expect(sampled()).toBeLessThan(series);
+  });
+
   it('stop closes the listener, and stopping twice is harmless', async () => {
     const server = new HealthServer({
       host: '127.0.0.1',
@@ -163,6 +194,67 @@ describe('HealthServer', () => {
       registry: createMetrics({ processMetrics: false }).registry,
     });
     await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+/** 65,536 series of about 256 bytes: 16 MiB of text, more than loopback's socket buffers hold. */
+function largeRegistry(): { registry: OperatorRegistry; sampled: () => number; series: number } {
+  const series = 65_536;
+  const padding = 'x'.repeat(230);
+  let sampled = 0;
+  const registry = new OperatorRegistry();
+  registry.addSampled({
+    name: 'large',
+    help: 'Many long series.',
+    labelNames: ['n'],
+    *sample() {
+      for (let n = 0; n < series; n++, sampled++) yield n;
+    },
+    labelValues: (n) => [`${padding}${n}`],
+    value: (n) => n,
+  });
+  return { registry, sampled: () => sampled, series };
+}
+
+/** A GET over a bare socket, so that the test decides when the answer is read. */
+async function rawGet(base: string, path: string): Promise<Socket> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+  return socket;
+}
+
+function readToEnd(socket: Socket): Promise<string> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.resume();
+  return new Promise((resolve, reject) =>
+    socket.once('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).once('error', reject),
+  );
+}
+
+describe('drained', () => {
+  it('is true once the stream takes what it buffered, false when it closes first or the time runs out', async () => {
+    const slow = (release: Promise<void>) =>
+      new Writable({ highWaterMark: 4, write: (_chunk, _encoding, callback) => void release.then(() => callback()) });
+    let release!: () => void;
+    const draining = slow(new Promise((resolve) => (release = resolve)));
+    expect(draining.write('more than four bytes')).toBe(false);
+    const answer = drained(draining, 60_000);
+    release();
+    expect(await answer).toBe(true);
+
+    const closing = slow(new Promise(() => {}));
+    closing.write('more than four bytes');
+    const closed = drained(closing, 60_000);
+    closing.destroy();
+    expect(await closed).toBe(false);
+
+    const stuck = slow(new Promise(() => {}));
+    stuck.write('more than four bytes');
+    expect(await drained(stuck, 50)).toBe(false);
+    expect(await drained(closing, 60_000)).toBe(false); // already destroyed: no wait at all
   });
 });
 

@@ -3,6 +3,7 @@
 // be restarted, it just should not count as ready.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { OperatorRegistry } from './sampled-metrics.ts';
 
@@ -35,6 +36,13 @@ export function operatorReadiness(state: OperatorState): Readiness {
   return { ready: true };
 }
 
+/**
+ * How long a scraper may take nothing of /metrics before its response is cut. Prometheus reads a
+ * scrape at once; one that stops reading would otherwise hold the rest of the text, unrendered,
+ * for as long as it keeps the connection open.
+ */
+export const METRICS_DRAIN_TIMEOUT_MS = 30_000;
+
 export interface HealthServerOptions {
   /** @default '0.0.0.0' */
   readonly host?: string;
@@ -45,6 +53,8 @@ export interface HealthServerOptions {
   /** Extra liveness check (e.g. the reconcile loop is not wedged); answering at all proves the event loop runs. @default () => true */
   readonly isAlive?: () => boolean;
   readonly registry: Registry;
+  /** @default METRICS_DRAIN_TIMEOUT_MS */
+  readonly metricsDrainTimeoutMs?: number;
 }
 
 export class HealthServer {
@@ -106,7 +116,10 @@ export class HealthServer {
   /**
    * Written piece by piece (see SERIES_PER_PIECE): the first piece before the head, so that a
    * failing collect answers 500; a failure after the head cuts the response, so that a scraper
-   * never takes part of the text for all of it.
+   * never takes part of the text for all of it. The next piece is rendered only once the socket
+   * has taken the last: at 1,000 connections the text is 833 KiB, and written all at once it waited
+   * in the response's buffer, long enough to be promoted to V8's old space and freed only by a full
+   * collection; a slow scraper held all of it.
    */
   async #metrics(res: ServerResponse): Promise<void> {
     const { registry } = this.#options;
@@ -116,12 +129,39 @@ export class HealthServer {
     let next = await pieces.next();
     res.writeHead(200, { 'content-type': registry.contentType });
     try {
-      for (; !next.done; next = await pieces.next()) res.write(next.value);
+      for (; !next.done; next = await pieces.next()) {
+        if (
+          !res.write(next.value) &&
+          !(await drained(res, this.#options.metricsDrainTimeoutMs ?? METRICS_DRAIN_TIMEOUT_MS))
+        )
+          return void res.destroy();
+      }
     } catch (error) {
       return void res.destroy(error as Error);
     }
     res.end();
   }
+}
+
+/**
+ * True once `out` has taken what it buffered ('drain'); false when it closed first, or when
+ * `timeoutMs` passed without it.
+ */
+export function drained(out: Writable, timeoutMs: number): Promise<boolean> {
+  if (out.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      clearTimeout(timer);
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    const timer = setTimeout(onClose, timeoutMs);
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+  });
 }
 
 async function* wholeText(registry: Registry): AsyncGenerator<string> {
