@@ -12,7 +12,8 @@ import { HostPhases } from './probe-cache.ts';
 import { planResolution } from './resolve-plan.ts';
 import { accessCheck, ensureFolders, type Outcome, resolvePlan, type ResolveContext, SearchLoad } from './resolve.ts';
 import { WorkClient } from './work.ts';
-import { RateLimited } from './work-errors.ts';
+import { RateLimited, Unauthorized, Unreachable } from './work-errors.ts';
+import { createAuthority } from '../../simulator/tls/certs.ts';
 
 const LIB = 'ACTIVE_US';
 const V2_LIB = `/work/api/v2/customers/100/libraries/${LIB}`;
@@ -61,18 +62,21 @@ beforeEach(() => {
   load = new SearchLoad({ clock, hosts: new HostPhases() });
 });
 
-function context(library = LIB, customerId = '100', owner = 'default/repo'): ResolveContext {
+function context(
+  library = LIB,
+  customerId = '100',
+  owner = 'default/repo',
+  connection = 'default/clio',
+  accessToken = () => token,
+  ca = sim.caPem,
+): ResolveContext {
   const network = {
     overrides: new HostOverrides([`${VANITY}:443:127.0.0.1:${sim.httpsPort}`]),
     guard: new ProbeGuard({ allowLoopback: true, serviceCidrs: [] }),
     timeoutMs: 5_000,
   };
-  const work = new WorkClient(
-    { apiBase: new URL(`https://${VANITY}`), customerId, ca: sim.caPem },
-    network,
-    () => token,
-  );
-  return { work, load, library, asker: { connection: 'default/clio', owner, intervalMs: 60_000 } };
+  const work = new WorkClient({ apiBase: new URL(`https://${VANITY}`), customerId, ca }, network, accessToken);
+  return { work, load, library, asker: { connection, owner, intervalMs: 60_000 } };
 }
 
 async function resolve(entry: ResolverEntry, workItem?: unknown, ctx = context()): Promise<Outcome> {
@@ -238,6 +242,28 @@ describe('load on iManage', () => {
     expect(await resolve({ workType: '*', resolver: 'Clio Operate Inbound Email' })).toMatchObject({
       kind: 'Resolved',
     });
+  });
+
+  it("a connection's own 401 backs off its searches alone: another connection to the host searches on", async () => {
+    const revoked = context(LIB, '100', 'tenant-a/repo', 'tenant-a/clio', () => 'revoked-token');
+    const healthy = context(LIB, '100', 'tenant-b/repo', 'tenant-b/clio');
+    const refused = await resolve(entry, undefined, revoked).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Unauthorized);
+    expect(await resolve(entry, undefined, healthy)).toMatchObject({ kind: 'Resolved' });
+    // Its own key waits out its interval, then asks again.
+    expect(await resolve(entry, undefined, revoked).catch((e: unknown) => e)).toBeInstanceOf(Unauthorized);
+    expect(searchesSent()).toBe(2);
+    await clock.advance(61_000);
+    await resolve(entry, undefined, revoked).catch(() => undefined);
+    expect(searchesSent()).toBe(3);
+  });
+
+  it('a connection trusting another CA backs off its searches alone: another connection to the host searches on', async () => {
+    const otherCa = createAuthority('Another CA').certPem;
+    const untrusting = context(LIB, '100', 'tenant-a/repo', 'tenant-a/clio', () => token, otherCa);
+    const healthy = context(LIB, '100', 'tenant-b/repo', 'tenant-b/clio');
+    expect(await resolve(entry, undefined, untrusting).catch((e: unknown) => e)).toBeInstanceOf(Unreachable);
+    expect(await resolve(entry, undefined, healthy)).toMatchObject({ kind: 'Resolved' });
   });
 
   it('hands out a cached answer during a backoff within its interval, and fails past it', async () => {

@@ -12,7 +12,8 @@
 // Outcomes report what happened; what it means for conditions is the controller's decide.
 
 import type { Clock } from '../runtime/clock.ts';
-import { type HostPhases, ProbeCache } from './probe-cache.ts';
+import { type Assessment, type HostPhases, ProbeCache } from './probe-cache.ts';
+import { isCertificateRejection } from './reachability.ts';
 import {
   decideMatch,
   type MatchDecision,
@@ -22,7 +23,7 @@ import {
   type SkippedSearch,
 } from './resolve-plan.ts';
 import type { ContainerRef, FolderSummary, Listing, WorkClient, WorkspaceSummary } from './work.ts';
-import { Forbidden, LibraryNotFound, RateLimited, type WorkApiError } from './work-errors.ts';
+import { Forbidden, LibraryNotFound, RateLimited, Unauthorized, type WorkApiError } from './work-errors.ts';
 
 /** Searches sent at once per connection, whatever the number of repositories. */
 export const DEFAULT_CONNECTION_CONCURRENCY = 4;
@@ -86,10 +87,7 @@ export class SearchLoad {
       phase: work.host,
       intervalMs: asker.intervalMs,
       probe: () => this.run(asker.connection, () => answerOf(work.searchWorkspaces(library, params))),
-      assess: (answer) =>
-        'error' in answer && answer.error.retryable
-          ? { ok: false, ...(answer.error instanceof RateLimited ? retryAfter(answer.error) : {}) }
-          : { ok: true },
+      assess: assessSearch,
     });
     if ('error' in value) throw value.error;
     return value.listing;
@@ -106,6 +104,29 @@ export class SearchLoad {
   release(owner: string): void {
     this.#cache.release(owner);
   }
+}
+
+/**
+ * What a failed search says about its host. A 401 is about this connection's token, a certificate
+ * that does not verify about the CA this connection trusts: only its own search backs off, so that
+ * one tenant's revoked token or wrong CA holds back neither another's searches nor, through the
+ * host state they share, its probes and token requests. 429, 5xx and no answer are the host's.
+ */
+export function assessSearch(answer: SearchAnswer): Assessment {
+  if (!('error' in answer) || !answer.error.retryable) return { ok: true };
+  const { error } = answer;
+  if (error instanceof Unauthorized || certificateRejected(error)) return { ok: false, scope: 'key' };
+  return { ok: false, ...(error instanceof RateLimited ? retryAfter(error) : {}) };
+}
+
+/** Whether an error, or a cause it wraps (at most four deep), is a certificate that did not verify. */
+function certificateRejected(error: unknown): boolean {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth++, cause = cause.cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && isCertificateRejection(code)) return true;
+  }
+  return false;
 }
 
 function retryAfter(error: RateLimited): { retryAfterMs?: number } {
