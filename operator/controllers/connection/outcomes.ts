@@ -73,9 +73,15 @@ export function assessReachability(result: ReachabilityResult): Assessment {
   };
 }
 
-/** As for reachability, a certificate that did not verify against this connection's CA backs off its key alone. */
+/**
+ * As for reachability, a certificate that did not verify against this connection's CA backs off
+ * its key alone; so does an answer below 500 that is not iManage's usual one, which may come of
+ * the client id and redirect URI this connection sent. The host backs off for a 429, a 5xx, or no
+ * answer.
+ */
 export function assessRegistration(outcome: RegistrationOutcome): Assessment {
   if (outcome.kind === 'NotAsked' && isCertificateRejection(outcome.cause)) return { ok: false, scope: 'key' };
+  if (outcome.kind === 'Unrecognised' && outcome.httpStatus < 500) return { ok: false, scope: 'key' };
   if (outcome.kind === 'RateLimited')
     return { ok: false, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
   return { ok: outcome.kind !== 'NotAsked' && outcome.kind !== 'Unrecognised' };
