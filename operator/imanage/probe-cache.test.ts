@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../runtime/clock.ts';
-import { type Assessment, ProbeCache, type ProbeRequest } from './probe-cache.ts';
+import { type Assessment, HostPhases, ProbeCache, type ProbeRequest } from './probe-cache.ts';
 
 type Result = Assessment & { n: number };
 
@@ -83,7 +83,7 @@ describe('ProbeCache', () => {
   });
 });
 
-describe('backoff per host', () => {
+describe('backoff per host, as each namespace sees it', () => {
   it('a 429 on one key holds back every key of the host, and siblings failing in the same round do not deepen it', async () => {
     const { clock, cache, sent, request } = setup((_n, key) =>
       key.endsWith('uat') ? { ok: false, retryAfterMs: 300_000 } : { ok: true },
@@ -96,6 +96,57 @@ describe('backoff per host', () => {
     expect(sent).toEqual(['host|uat', 'host|prod']);
     const other = await cache.get('c', request('elsewhere|prod'));
     expect(other.nextAt.getTime()).toBe(120_000);
+  });
+});
+
+describe('backoff per namespace', () => {
+  it("a 429 in one namespace holds back that namespace's calls to the host, and no other namespace's", async () => {
+    const { clock, cache, sent, request } = setup((_n, key) =>
+      key.endsWith('tenant-a-client') ? { ok: false, retryAfterMs: 300_000 } : { ok: true },
+    );
+    await cache.get('tenant-a/conn', request('host|tenant-a-client'));
+    const sibling = await cache.get('tenant-a/conn', request('host|tenant-a-other'));
+    expect(sibling.nextAt.getTime()).toBe(300_000); // probed once (a new key), then held back with its namespace
+    const other = await cache.get('tenant-b/conn', request('host|tenant-b-client'));
+    expect(other.nextAt.getTime()).toBe(60_000);
+    await clock.advance(60_000);
+    await cache.get('tenant-a/conn', request('host|tenant-a-other'));
+    await cache.get('tenant-b/conn', request('host|tenant-b-client'));
+    expect(sent).toEqual([
+      'host|tenant-a-client',
+      'host|tenant-a-other',
+      'host|tenant-b-client',
+      'host|tenant-b-client',
+    ]);
+  });
+
+  it('a failing key that two namespaces share backs off both', async () => {
+    const { clock, cache, sent, request } = setup((_n, key) => (key === 'host|shared' ? { ok: false } : { ok: true }));
+    await cache.get('tenant-a/conn', request('host|shared'));
+    await cache.get('tenant-b/conn', request('host|shared'));
+    await clock.advance(60_000);
+    // Failed again, now held by both: tenant-a's second failed round, tenant-b's first.
+    const a = await cache.get('tenant-a/conn', request('host|shared'));
+    expect(a.nextAt.getTime()).toBe(180_000);
+    const b = await cache.get('tenant-b/conn', request('host|own'));
+    expect(b.nextAt.getTime()).toBe(120_000);
+    expect(sent).toEqual(['host|shared', 'host|shared', 'host|own']);
+  });
+
+  it("forgets a namespace's backoff with its last key of the host", async () => {
+    const { cache, request } = setup(() => ({ ok: false }));
+    const hosts = new HostPhases();
+    const shared = new ProbeCache<Result>({ clock: new FakeClock(0), hosts, phaseUnit: () => 0.5 });
+    const ask = (owner: string, key: string) => shared.get(owner, { ...request(key), assess: () => ({ ok: false }) });
+    await ask('tenant-a/one', 'host|a');
+    await ask('tenant-b/one', 'host|b');
+    expect(hosts.backingOffUntil('host', 'tenant-a', 0)).toEqual(new Date(60_000));
+    shared.release('tenant-a/one');
+    expect(hosts.backingOffUntil('host', 'tenant-a', 0)).toBeUndefined();
+    expect([...hosts.byHost.get('host')!.tenants.keys()]).toEqual(['tenant-b']);
+    shared.release('tenant-b/one');
+    expect(hosts.byHost.size).toBe(0);
+    expect(cache.size).toBe(0);
   });
 });
 

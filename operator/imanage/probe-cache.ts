@@ -1,11 +1,13 @@
 // Probes are shared: however many connections point at one host, it gets one probe per
 // interval, concurrent askers share the probe in flight, and a failing or rate-limiting host is
-// asked less often: Retry-After first, then exponential backoff. Jitter and backoff belong to
-// the host (the key's phase), not to one key: a 429 on one redirect URI holds back every probe
-// of that host. A failure that comes of what one key brings (a connection's CA that does not
-// verify the host) backs off that key alone: otherwise one tenant's wrong CA would hold back the
-// probes of every connection to the host. Keys are held by owners (connections); a key no owner holds is forgotten, and a
-// host with no keys left is forgotten with it, so the cache is as large as what is referenced.
+// asked less often: Retry-After first, then exponential backoff. Jitter belongs to the host (the
+// key's phase), so that its keys fall due together. Backoff belongs to the host as one tenant
+// (namespace) sees it: a 429 on one redirect URI holds back every call that namespace makes to
+// the host, and no other namespace's, since iManage may limit one client and not the next, and
+// one tenant must not hold back another (a key shared by two namespaces backs off both). A failure
+// that comes of what one key brings (a connection's CA that does not verify the host) backs off
+// that key alone. Keys are held by owners (`namespace/name`); a key no owner holds is forgotten,
+// and a host with no keys left is forgotten with it, so the cache is as large as what is referenced.
 
 import type { Clock } from '../runtime/clock.ts';
 import { boundedDelay, MAX_PROBE_DELAY_MS } from './delays.ts';
@@ -48,27 +50,44 @@ interface Entry<T> {
 }
 
 /**
- * Per-host state (jitter, failures, backoff) that several caches may share: the probes' caches and
- * the workspace searches (resolve.ts) pass one instance, so a 429 on one holds back all of them.
+ * Per-host state (jitter, and each tenant's failures and backoff) that several caches may share:
+ * the probes' caches, the workspace searches (resolve.ts) and the token requests use one instance,
+ * so a 429 on one holds back all of that tenant's calls to the host.
  */
 export class HostPhases {
   readonly byHost = new Map<string, Phase>();
 
-  /** When the host may next be asked, if it is backing off at `now` (ms). */
-  backingOffUntil(host: string, now: number): Date | undefined {
-    const notBefore = this.byHost.get(host)?.notBefore ?? 0;
-    // Rounded up: jitter makes the time fractional, and a Date holds whole milliseconds.
-    return notBefore > now ? new Date(Math.ceil(notBefore)) : undefined;
+  /** When `tenant` may next call the host, if it is backing off at `now` (ms). */
+  backingOffUntil(host: string, tenant: string, now: number): Date | undefined {
+    return pending(this.byHost.get(host)?.tenants.get(tenant)?.notBefore ?? 0, now);
   }
 }
 
-interface Phase {
+/** The tenant (namespace) of an owner `namespace/name`; an owner without one is its own. */
+export function tenantOf(owner: string): string {
+  const slash = owner.indexOf('/');
+  return slash < 0 ? owner : owner.slice(0, slash);
+}
+
+export interface Phase {
   readonly jitter: number;
   keys: number;
+  /** Per tenant holding keys of this host: how many holds, and its backoff. */
+  readonly tenants: Map<string, TenantBackoff>;
+}
+
+export interface TenantBackoff {
+  /** (owner, key) pairs of this tenant on the host; the entry goes with the last. */
+  holds: number;
   /** Consecutive failed rounds. */
   failures: number;
-  /** No probe of this host before this time (ms); 0 when not backing off. */
+  /** No call to this host before this time (ms); 0 when not backing off. */
   notBefore: number;
+}
+
+/** A time still to come, rounded up: jitter makes it fractional, and a Date holds whole milliseconds. */
+function pending(notBefore: number, now: number): Date | undefined {
+  return notBefore > now ? new Date(Math.ceil(notBefore)) : undefined;
 }
 
 export interface ProbeCacheOptions {
@@ -119,16 +138,20 @@ export class ProbeCache<T> {
     return this.#phases.has(phase);
   }
 
-  /** The current result for the key, probing only when it is due; `owner` now holds the key. */
+  /**
+   * The current result for the key, probing only when it is due and the owner's tenant is not
+   * backing off from the host; `owner` (`namespace/name`) now holds the key.
+   */
   async get(owner: string, request: ProbeRequest<T>): Promise<CachedProbe<T>> {
     const entry = this.#hold(owner, request);
-    if (entry.inFlight) return entry.inFlight;
     const phase = this.#phases.get(entry.phase)!;
-    if (entry.cached && this.#now() < dueAt(entry.cached, phase)) return withBackoff(entry.cached, phase);
+    const backoff = phase.tenants.get(tenantOf(owner))!;
+    if (entry.inFlight) return withBackoff(await entry.inFlight, backoff);
+    if (entry.cached && this.#now() < dueAt(entry.cached, backoff)) return withBackoff(entry.cached, backoff);
     entry.inFlight = this.#run(entry, phase, request).finally(() => {
       entry.inFlight = undefined;
     });
-    return entry.inFlight;
+    return withBackoff(await entry.inFlight, backoff);
   }
 
   /** `owner` holds exactly these keys now; the rest it held are released. Returns the keys forgotten. */
@@ -151,7 +174,14 @@ export class ProbeCache<T> {
       this.#entries.set(request.key, entry);
       this.#phase(request.phase).keys++;
     }
-    entry.owners.add(owner);
+    if (!entry.owners.has(owner)) {
+      entry.owners.add(owner);
+      const { tenants } = this.#phases.get(entry.phase)!;
+      const tenant = tenantOf(owner);
+      const backoff = tenants.get(tenant);
+      if (backoff) backoff.holds++;
+      else tenants.set(tenant, { holds: 1, failures: 0, notBefore: 0 });
+    }
     let keys = this.#keysByOwner.get(owner);
     if (!keys) this.#keysByOwner.set(owner, (keys = new Set()));
     keys.add(request.key);
@@ -163,11 +193,12 @@ export class ProbeCache<T> {
     keys?.delete(key);
     if (keys?.size === 0) this.#keysByOwner.delete(owner);
     const entry = this.#entries.get(key);
-    if (!entry) return [];
-    entry.owners.delete(owner);
+    if (!entry?.owners.delete(owner)) return [];
+    const phase = this.#phases.get(entry.phase)!;
+    const tenant = tenantOf(owner);
+    if (--phase.tenants.get(tenant)!.holds === 0) phase.tenants.delete(tenant);
     if (entry.owners.size > 0) return [];
     this.#entries.delete(key);
-    const phase = this.#phases.get(entry.phase)!;
     if (--phase.keys === 0) this.#phases.delete(entry.phase);
     return [key];
   }
@@ -176,7 +207,7 @@ export class ProbeCache<T> {
     let phase = this.#phases.get(name);
     if (!phase) {
       const unit = (this.#options.phaseUnit ?? unitHash)(name);
-      phase = { jitter: 0.9 + 0.2 * unit, keys: 0, failures: 0, notBefore: 0 };
+      phase = { jitter: 0.9 + 0.2 * unit, keys: 0, tenants: new Map() };
       this.#phases.set(name, phase);
     }
     return phase;
@@ -195,18 +226,32 @@ export class ProbeCache<T> {
     const interval = boundedDelay(request.intervalMs) * phase.jitter;
     let wait = interval;
     if (assessment.ok) {
-      phase.failures = 0;
       entry.failures = 0;
+      for (const backoff of this.#backoffsOf(entry, phase)) backoff.failures = 0;
     } else if (assessment.scope === 'key') {
       wait = this.#backoffMs(++entry.failures, interval, request.intervalMs, assessment.retryAfterMs);
     } else {
-      // One failed round per host: sibling keys failing in the same round do not deepen the backoff.
-      if (at >= phase.notBefore) phase.failures++;
-      const hostWait = this.#backoffMs(phase.failures, interval, request.intervalMs, assessment.retryAfterMs);
-      phase.notBefore = Math.max(phase.notBefore, at + hostWait);
+      // Every tenant that shares the key saw the failure. One failed round per tenant: sibling keys
+      // failing in the same round do not deepen its backoff.
+      for (const backoff of this.#backoffsOf(entry, phase)) {
+        if (at >= backoff.notBefore) backoff.failures++;
+        const hostWait = this.#backoffMs(backoff.failures, interval, request.intervalMs, assessment.retryAfterMs);
+        backoff.notBefore = Math.max(backoff.notBefore, at + hostWait);
+      }
     }
     entry.cached = { value, checkedAt, nextAt: new Date(at + wait) };
-    return withBackoff(entry.cached, phase);
+    return entry.cached;
+  }
+
+  /** The backoffs of the tenants whose owners hold the key. */
+  *#backoffsOf(entry: Entry<T>, phase: Phase): Generator<TenantBackoff> {
+    const seen = new Set<string>();
+    for (const owner of entry.owners) {
+      const tenant = tenantOf(owner);
+      const backoff = phase.tenants.get(tenant);
+      if (backoff && !seen.has(tenant)) yield backoff;
+      seen.add(tenant);
+    }
   }
 
   /** Exponential from the interval, capped, and never shorter than a Retry-After (itself bounded). */
@@ -217,12 +262,12 @@ export class ProbeCache<T> {
   }
 }
 
-function dueAt(cached: CachedProbe<unknown>, phase: Phase): number {
-  return Math.max(cached.nextAt.getTime(), phase.notBefore);
+function dueAt(cached: CachedProbe<unknown>, backoff: TenantBackoff): number {
+  return Math.max(cached.nextAt.getTime(), backoff.notBefore);
 }
 
-function withBackoff<T>(cached: CachedProbe<T>, phase: Phase): CachedProbe<T> {
-  const due = dueAt(cached, phase);
+function withBackoff<T>(cached: CachedProbe<T>, backoff: TenantBackoff): CachedProbe<T> {
+  const due = dueAt(cached, backoff);
   return due === cached.nextAt.getTime() ? cached : { ...cached, nextAt: new Date(due) };
 }
 

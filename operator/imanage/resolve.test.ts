@@ -244,6 +244,18 @@ describe('load on iManage', () => {
     });
   });
 
+  it("a 429 to one namespace's search holds back that namespace only: another namespace searches on", async () => {
+    sim.admin.addFault({ kind: 'rate-limit', path: `${V2_LIB}/workspaces`, retryAfterSeconds: 300, times: 1 });
+    const limited = context(LIB, '100', 'tenant-a/repo', 'tenant-a/clio');
+    await expect(resolve(entry, undefined, limited)).rejects.toBeInstanceOf(RateLimited);
+    const inbound = { workType: '*', resolver: 'Clio Operate Inbound Email' };
+    await expect(resolve(inbound, undefined, limited)).rejects.toBeInstanceOf(RateLimited);
+    expect(await resolve(inbound, undefined, context(LIB, '100', 'tenant-b/repo', 'tenant-b/clio'))).toMatchObject({
+      kind: 'Resolved',
+    });
+    expect(searchesSent()).toBe(2);
+  });
+
   it("a connection's own 401 backs off its searches alone: another connection to the host searches on", async () => {
     const revoked = context(LIB, '100', 'tenant-a/repo', 'tenant-a/clio', () => 'revoked-token');
     const healthy = context(LIB, '100', 'tenant-b/repo', 'tenant-b/clio');

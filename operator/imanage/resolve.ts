@@ -12,7 +12,7 @@
 // Outcomes report what happened; what it means for conditions is the controller's decide.
 
 import type { Clock } from '../runtime/clock.ts';
-import { type Assessment, type HostPhases, ProbeCache } from './probe-cache.ts';
+import { type Assessment, type HostPhases, ProbeCache, tenantOf } from './probe-cache.ts';
 import { isCertificateRejection } from './reachability.ts';
 import {
   decideMatch,
@@ -74,7 +74,7 @@ export class SearchLoad {
   async search(work: WorkClient, asker: Asker, library: string, params: URLSearchParams) {
     const key = `${asker.connection}\n${work.host}\n${library}\n${params.toString()}`;
     const now = this.#clock.now().getTime();
-    const until = this.#hosts?.backingOffUntil(work.host, now);
+    const until = this.#hosts?.backingOffUntil(work.host, tenantOf(asker.connection), now);
     if (until && !this.#cache.isFresh(key, now)) {
       const wait = until.getTime() - now;
       throw new RateLimited(

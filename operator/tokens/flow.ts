@@ -14,7 +14,7 @@ import { connectionKeyOf, grantOf, pkceOf, refreshBeforeMsOf, scopeOf, tokenSecr
 import type { IManageConnection } from '../api/generated/types.ts';
 import { goDurationMs } from '../api/duration.ts';
 import { type IssuedTokens, IManageOAuthClient, type OAuthNetwork, type RefreshedTokens } from '../imanage/oauth.ts';
-import type { HostPhases } from '../imanage/probe-cache.ts';
+import { type HostPhases, tenantOf } from '../imanage/probe-cache.ts';
 import { GrantNotSupported, IManageOAuthError, InvalidGrant, RateLimited } from '../imanage/oauth-errors.ts';
 import { ConflictError } from '../runtime/kube/errors.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -351,7 +351,7 @@ class TokenPass {
   async #send<T extends IssuedTokens>(grant: GrantKind, call: () => Promise<T>): Promise<T> {
     if (!this.#deps.isLeading()) throw new NotLeading();
     const now = this.#deps.now().getTime();
-    const until = this.#deps.hosts?.backingOffUntil(tokenHost(this.#input.connection), now);
+    const until = this.#deps.hosts?.backingOffUntil(tokenHost(this.#input.connection), tenantOf(this.#key), now);
     if (until) throw new HostBackingOff(until, until.getTime() - now);
     this.grantInFlight = grant;
     try {
