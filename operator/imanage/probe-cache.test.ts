@@ -19,6 +19,12 @@ function setup(answers: (n: number, key: string) => Assessment = () => ({ ok: tr
   return { clock, cache, sent, request };
 }
 
+/** Answers keys ending in `suffix` with a 429 and Retry-After: 300, the others with success. */
+const rateLimiting =
+  (suffix: string) =>
+  (_n: number, key: string): Assessment =>
+    key.endsWith(suffix) ? { ok: false, retryAfterMs: 300_000 } : { ok: true };
+
 describe('ProbeCache', () => {
   it('sends one probe per interval however many ask', async () => {
     const { clock, cache, sent, request } = setup();
@@ -85,9 +91,7 @@ describe('ProbeCache', () => {
 
 describe('backoff per host, as each namespace sees it', () => {
   it('a 429 on one key holds back every key of the host, and siblings failing in the same round do not deepen it', async () => {
-    const { clock, cache, sent, request } = setup((_n, key) =>
-      key.endsWith('uat') ? { ok: false, retryAfterMs: 300_000 } : { ok: true },
-    );
+    const { clock, cache, sent, request } = setup(rateLimiting('uat'));
     await cache.get('c', request('host|uat'));
     const prod = await cache.get('c', request('host|prod'));
     expect(prod.nextAt.getTime()).toBe(300_000); // probed once (new key), then held back with its host
@@ -101,9 +105,7 @@ describe('backoff per host, as each namespace sees it', () => {
 
 describe('backoff per namespace', () => {
   it("a 429 in one namespace holds back that namespace's calls to the host, and no other namespace's", async () => {
-    const { clock, cache, sent, request } = setup((_n, key) =>
-      key.endsWith('tenant-a-client') ? { ok: false, retryAfterMs: 300_000 } : { ok: true },
-    );
+    const { clock, cache, sent, request } = setup(rateLimiting('tenant-a-client'));
     await cache.get('tenant-a/conn', request('host|tenant-a-client'));
     const sibling = await cache.get('tenant-a/conn', request('host|tenant-a-other'));
     expect(sibling.nextAt.getTime()).toBe(300_000); // probed once (a new key), then held back with its namespace

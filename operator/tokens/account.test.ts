@@ -96,16 +96,20 @@ describe('the account the tokens act as', () => {
 });
 
 describe('a host the probes are backing off from', () => {
-  it("gets no token request until its namespace's backoff ends; the pass says when to come back", async () => {
+  const tokenRequests = () => sim.requestLog({ host: VANITY, path: '/auth/oauth2/token' }).length;
+
+  /** The connection (namespace `ns`) set up while `tenant` backs off from its host for 60 s. */
+  function backingOff(tenant: string) {
     const hosts = new HostPhases();
-    const { secrets, context, pass, later } = setup({ hosts });
-    const until = context.now().getTime() + 60_000; // the pass's clock, not the wall's: no millisecond between them
-    hosts.byHost.set(`${VANITY}:443`, {
-      jitter: 1,
-      keys: 1,
-      tenants: new Map([['ns', { holds: 1, failures: 3, notBefore: until }]]),
-    });
-    const tokenRequests = () => sim.requestLog({ host: VANITY, path: '/auth/oauth2/token' }).length;
+    const set = setup({ hosts });
+    const until = set.context.now().getTime() + 60_000; // the pass's clock, not the wall's: no millisecond between them
+    const backoff = { holds: 1, failures: 3, notBefore: until };
+    hosts.byHost.set(`${VANITY}:443`, { jitter: 1, keys: 1, tenants: new Map([[tenant, backoff]]) });
+    return set;
+  }
+
+  it("gets no token request until its namespace's backoff ends; the pass says when to come back", async () => {
+    const { secrets, pass, later } = backingOff('ns');
     const sent = tokenRequests();
 
     const held = await pass();
@@ -122,15 +126,7 @@ describe('a host the probes are backing off from', () => {
   });
 
   it("is not held back by another namespace's backoff from the host", async () => {
-    const hosts = new HostPhases();
-    const { context, pass } = setup({ hosts });
-    const until = context.now().getTime() + 60_000;
-    hosts.byHost.set(`${VANITY}:443`, {
-      jitter: 1,
-      keys: 1,
-      tenants: new Map([['another-namespace', { holds: 1, failures: 3, notBefore: until }]]),
-    });
-    const tokenRequests = () => sim.requestLog({ host: VANITY, path: '/auth/oauth2/token' }).length;
+    const { pass } = backingOff('another-namespace');
     const sent = tokenRequests();
     expect((await pass()).failure).toBeUndefined();
     expect(tokenRequests()).toBe(sent + 1);
