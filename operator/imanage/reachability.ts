@@ -203,7 +203,8 @@ function errorCode(code: string): string {
 
 /** Whether a Node error code says the peer's certificate did not verify against the trust given. */
 export function isCertificateRejection(code: string): boolean {
-  return tlsFailureKind(code) !== 'Other';
+  // Codes are Node's and OpenSSL's, a few dozen characters; the bound keeps the pattern's input short.
+  return code.length <= 64 && tlsFailureKind(code) !== 'Other';
 }
 
 function tlsFailureKind(code: string): TlsFailureKind {
