@@ -17,7 +17,7 @@
 import { AuthorizationResponseError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { retryAfterMs } from './delays.ts';
 import { excerpt, oauthErrorCode } from './excerpt.ts';
-import { type ErrorDetails, errorKind, IManageError } from './typed-errors.ts';
+import { causes, type ErrorDetails, errorKind, IManageError } from './typed-errors.ts';
 
 /**
  * The longest a Retry-After from the token endpoint is honoured: 10 minutes. A longer (or
@@ -252,13 +252,6 @@ function unexpected(status: number, operation: string, cause: unknown): IManageO
 
 function retryAfterOf(response: Response | undefined): string | undefined {
   return response?.headers.get('retry-after') ?? undefined;
-}
-
-function* causes(error: unknown): Generator<unknown> {
-  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
-    yield current;
-    current = current instanceof Error ? current.cause : undefined;
-  }
 }
 
 function findCause<T>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {

@@ -14,6 +14,7 @@
 import type { Clock } from '../runtime/clock.ts';
 import { type Assessment, type HostPhases, ProbeCache, tenantOf } from './probe-cache.ts';
 import { isCertificateRejection } from './reachability.ts';
+import { causes } from './typed-errors.ts';
 import {
   decideMatch,
   type MatchDecision,
@@ -119,11 +120,10 @@ export function assessSearch(answer: SearchAnswer): Assessment {
   return { ok: false, ...(error instanceof RateLimited ? retryAfter(error) : {}) };
 }
 
-/** Whether an error, or a cause it wraps (at most four deep), is a certificate that did not verify. */
+/** Whether an error, or a cause it wraps, is a certificate that did not verify. */
 function certificateRejected(error: unknown): boolean {
-  let cause: unknown = error;
-  for (let depth = 0; depth < 5 && cause instanceof Error; depth++, cause = cause.cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
+  for (const cause of causes(error)) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
     if (typeof code === 'string' && isCertificateRejection(code)) return true;
   }
   return false;

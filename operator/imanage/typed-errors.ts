@@ -37,3 +37,11 @@ export function errorKind<F extends string, K extends F>(Base: FamilyBase<F>, fa
     readonly retryable = retryable;
   };
 }
+
+/** An error and the causes it wraps, outermost first, at most eight deep. */
+export function* causes(error: unknown): Generator<unknown> {
+  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    yield current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+}
