@@ -17,9 +17,11 @@
 //   BENCH_PROGRESS_LIST=1      LIST both kinds every 5 s while objects are being written, for the
 //                              Ready column of the progress lines (off: a LIST only once every
 //                              object has a status write; the LISTs cost the API server CPU).
-//   BENCH_NODE_OPTIONS='…'     Node/V8 flags for the operator instead of the image's
-//                              (OPERATOR_NODE_OPTIONS below); glibc's MALLOC_* settings are set as
-//                              in the image (OPERATOR_ENV) unless the bench's own environment sets them.
+//   BENCH_NODE_PROFILE=memory|throughput   [memory] the operator's Node flags as the chart's
+//                              nodeProfile renders them (bench/node-profiles.ts); memory is the image's.
+//   BENCH_NODE_OPTIONS='…'     other Node/V8 flags for the operator instead of the profile's; glibc's
+//                              MALLOC_* settings are set as in the image (OPERATOR_ENV) unless the
+//                              bench's own environment sets them.
 //   BENCH_TOKENS=off|encrypted|plain   [off] off: --probes false (the probes would call the iManage
 //                              servers the connections name, which the bench has not). encrypted or
 //                              plain: probes and tokens on, the simulator plays iManage on loopback,
@@ -59,7 +61,8 @@ import { KubeClient } from '../operator/runtime/kube/client.ts';
 import { imanageConnections, workspaceRepositories } from '../operator/api/kinds.ts';
 import { type KubeObject, namespaces, type Resource, secrets } from '../operator/runtime/kube/resources.ts';
 import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
-import { type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
+import { NODE_PROFILES, type NodeProfile, OPERATOR_ENV } from './node-profiles.ts';
+import { REQUEST_LOG_ENTRIES, type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
 import { describeLimit, type LimitFigures, MemoryLimit, MemoryLimitUnavailable } from './memory-limit.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
@@ -85,16 +88,6 @@ const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as con
 type Order = (typeof ORDERS)[number];
 const TOKEN_MODES = ['off', 'encrypted', 'plain'] as const;
 export type TokenMode = (typeof TOKEN_MODES)[number];
-
-/**
- * The operator runs as the image runs it (tools/image/build.sh: its entrypoint's flag and its
- * NODE_OPTIONS, and the chart's default maxHeapMiB), given on the command line: V8's young generation capped at 1 MiB per semi-space, its heap grown and compacted
- * for size (--optimize-for-size), without TurboFan (--no-opt), its old space capped at 96 MiB; glibc limited to 2 malloc
- * arenas, with fixed trim and mmap thresholds (128 KiB) so that large transient buffers go back to
- * the system at once. Measured at 1,000 connections in docs/scale.md.
- */
-export const OPERATOR_NODE_OPTIONS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--max-old-space-size=96'] as const;
-export const OPERATOR_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
@@ -129,6 +122,8 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   if (!Number.isInteger(connections) || connections < 1) throw new BenchUsageError(`connections must be a positive integer, not '${argv[0]}'`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
   if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
+  const profile = (env['BENCH_NODE_PROFILE'] || 'memory') as NodeProfile;
+  if (!Object.hasOwn(NODE_PROFILES, profile)) throw new BenchUsageError(`BENCH_NODE_PROFILE must be one of ${Object.keys(NODE_PROFILES).join(', ')}`);
   const limit = env['BENCH_MEMORY_LIMIT_MIB'] ? Number(env['BENCH_MEMORY_LIMIT_MIB']) : undefined;
   const passphrases = Number(env['BENCH_PASSPHRASES'] || 1);
   if (!Number.isInteger(passphrases) || passphrases < 1) throw new BenchUsageError(`BENCH_PASSPHRASES must be a positive integer, not '${env['BENCH_PASSPHRASES']}'`);
@@ -139,7 +134,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     heapSnapshotDir: env['BENCH_HEAP_SNAPSHOT'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
-    nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? OPERATOR_NODE_OPTIONS : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
+    nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? NODE_PROFILES[profile] : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
     tokens,
     rawPasses: env['BENCH_RAW'] !== 'off',
     restart: env['BENCH_RESTART'] !== 'off',
@@ -892,8 +887,22 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
   return count > 0 ? `${fmt((sum / count) * 1000, 1)} ms` : '-';
 }
 
+/**
+ * The simulator's requests by method and path, ids in paths replaced by `:id`. The simulator keeps
+ * its last REQUEST_LOG_ENTRIES: the operator's run at 1,000 connections makes about 4,000.
+ */
+function imanageRequests(sim: RunningSimulator | undefined): ReadonlyMap<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of sim?.requestLog() ?? []) {
+    const path = entry.path.replace(/\/customers\/[^/]+/, '/customers/:cid').replace(/\/(libraries|workspaces|folders)\/[^/]+/g, '/$1/:id');
+    const key = `${entry.method} ${path}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** The figures; without `raw` (BENCH_RAW=off) the lines that need the raw passes are left out. */
-function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined): string {
+function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined, imanage: ReadonlyMap<string, number>): string {
   const m = run.metrics;
   const writes = total(m, 'imanage_operator_status_writes_total');
   const reconciles = total(m, 'imanage_operator_reconcile_total');
@@ -907,7 +916,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   };
   const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
   const half = run.progress.find((p) => p.writes >= run.objects / 2);
-  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens}${s.tokens === 'encrypted' && s.passphrases > 1 ? `, ${s.passphrases} passphrases` : ''})`}\n`;
+  let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens}${s.tokens === 'encrypted' && s.passphrases > 1 ? `, ${s.passphrases} passphrases` : ''})`}; node ${s.nodeOptions.join(' ')}\n`;
   out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
   out += line('creates done after', `${fmt(run.createS)} s  (${run.objects} POST, ${CLIENT_CONCURRENCY} in parallel)`);
   out += line('half written after', half ? `${fmt(half.atS)} s  (status writes ≥ half the objects)` : '-');
@@ -938,6 +947,12 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   out += line('operator GC', `${gcPauses(m)}  (until settled; nodejs_gc_duration_seconds: V8's pauses on the operator's main thread, by kind)`);
   if (raw) out += line('CPU of one raw pass', cpu(raw.cpu, rawCreate + rawWrite));
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
+  if (imanage.size > 0) {
+    const all = [...imanage.values()].reduce((sum, n) => sum + n, 0);
+    const byPath = [...imanage].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+    const cut = all >= REQUEST_LOG_ENTRIES ? `, only the simulator's last ${REQUEST_LOG_ENTRIES} counted` : '';
+    out += line('iManage requests', `${fmt(all / conns, 2)} per connection (${byPath}${cut})`);
+  }
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
   out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
   if (restart) {
@@ -980,6 +995,7 @@ async function main(): Promise<void> {
     await operator.synced;
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
     const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
+    const imanage = imanageRequests(sim);
     await operator.stop();
     operator = undefined;
     let restart: RestartFigures | undefined;
@@ -989,7 +1005,7 @@ async function main(): Promise<void> {
     }
     if (s.rawPasses) process.stderr.write('operator stopped; raw creates and status writes…\n');
     const raw = s.rawPasses ? await rawPhase(s, client, cp) : undefined;
-    process.stdout.write(report(s, run, raw, restart));
+    process.stdout.write(report(s, run, raw, restart, imanage));
   } finally {
     process.off('SIGINT', interrupted);
     await operator?.stop();

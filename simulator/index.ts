@@ -6,7 +6,7 @@ export { configFromYaml, configFromObject, loadConfigFile } from './config/load.
 export type * from './config/spec.ts';
 export type { FaultKind, Grant } from './config/types.ts';
 export type { RequestLogEntry, RequestLogFilter } from './http/request-log.ts';
-export { REDACTED } from './http/request-log.ts';
+export { REDACTED, REQUEST_LOG_ENTRIES } from './http/request-log.ts';
 export type { ActiveFault } from './faults/faults.ts';
 export { ApiError, ConfigError, NotFoundError, OAuthError } from './errors.ts';
 export { ASSUMPTIONS, type Assumption, type AssumptionId } from './assumptions.ts';

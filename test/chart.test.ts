@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dump, load, loadAll } from 'js-yaml';
 import { readRunConfig, RUN_FLAGS } from '../operator/cli/run-flags.ts';
 import { baseConnection } from '../operator/api/validation/fixtures.ts';
+import { NODE_PROFILES } from '../bench/node-profiles.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlplane.ts';
 import { run, runKubectl, type KubectlResult } from './harness/exec.ts';
 import { useTestNamespace } from './harness/namespace.ts';
@@ -36,7 +37,7 @@ const EVERY_VALUE = [
   ...set(`image.digest=sha256:${'ab'.repeat(32)}`, 'callbackUrl=https://imanage-operator.example.com/oauth/callback'),
   ...['--set-string', 'labelSelector=shard in (a\\, b)'],
   ...set('egressProxy.httpsProxy=http://proxy.example.com:3128', 'egressProxy.noProxy={.svc,10.0.0.0/8}'),
-  ...set('tokens.requireEncryption=true'),
+  ...set('tokens.requireEncryption=true', 'nodeProfile=throughput'),
 ];
 /** The Prometheus Operator's kinds, as a cluster that has its CRDs serves them. */
 const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
@@ -174,6 +175,31 @@ describe('the chart, rendered', () => {
       const { container } = operatorContainer(await render(['--set', none]));
       expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' });
     }
+  });
+
+  it('runs Node as nodeProfile says: the image\'s entrypoint for memory, TurboFan and 4 MiB semi-spaces for throughput, as the benches do', async () => {
+    // The image's entrypoint, from its build script: node, its flags, the operator.
+    const build = await readFile(join(root, 'tools', 'image', 'build.sh'), 'utf8');
+    const entrypoint = JSON.parse(/--entrypoint '(\[[^\]]*\])'/.exec(build)![1]!) as string[];
+    const imageFlags = entrypoint.filter((arg) => arg.startsWith('--'));
+    const nodeFlags = (container: { command?: string[]; env: { name: string; value?: string }[] }): string[] => {
+      const command = container.command ?? entrypoint;
+      const options = container.env.find((e) => e.name === 'NODE_OPTIONS')!.value!.split(' ');
+      return [...command.filter((arg) => arg.startsWith('--')), ...options].sort();
+    };
+
+    const memory = operatorContainer(await render()).container;
+    expect(memory.command).toBeUndefined();
+    expect(nodeFlags(memory)).toEqual([...NODE_PROFILES.memory].sort());
+
+    const throughput = operatorContainer(await render(set('nodeProfile=throughput'))).container;
+    expect(throughput.command).toEqual(entrypoint.filter((arg) => !imageFlags.includes(arg)));
+    expect(nodeFlags(throughput)).toEqual([...NODE_PROFILES.throughput].sort());
+    expect(throughput.args[0]).toBe('run');
+
+    const refused = await helm(['template', 'x', chart, ...set('nodeProfile=fast')]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/nodeProfile/);
   });
 
   it('sets every operator flag meant for a cluster from a value, and the operator accepts them', async () => {

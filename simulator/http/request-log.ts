@@ -45,14 +45,14 @@ export function pathMatches(pattern: string, path: string): boolean {
 }
 
 /** Old entries are dropped beyond this, so a long demo run does not grow without bound. */
-const MAX_ENTRIES = 10_000;
+export const REQUEST_LOG_ENTRIES = 10_000;
 
 export class RequestLog {
   readonly #entries: RequestLogEntry[] = [];
 
   add(entry: RequestLogEntry): void {
     this.#entries.push(entry);
-    if (this.#entries.length > MAX_ENTRIES) this.#entries.shift();
+    if (this.#entries.length > REQUEST_LOG_ENTRIES) this.#entries.shift();
   }
 
   entries(filter: RequestLogFilter = {}): RequestLogEntry[] {

@@ -56,7 +56,7 @@ NODE_OPTIONS: the image's young-generation cap (tools/image/build.sh) and V8's o
 maxHeapMiB, or no ceiling when it is 0 or null.
 */}}
 {{- define "imanage-operator.nodeOptions" -}}
---max-semi-space-size=1
+--max-semi-space-size={{ if eq .Values.nodeProfile "throughput" }}4{{ else }}1{{ end }}
 {{- with .Values.maxHeapMiB }} --max-old-space-size={{ int . }}{{ end }}
 {{- end }}
 
