@@ -52,7 +52,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- end }}
 
 {{/*
-NODE_OPTIONS: the image's young-generation cap (tools/image/build.sh) and V8's old-space ceiling
+NODE_OPTIONS: the young-generation cap of the nodeProfile (memory: the image's 1 MiB,
+tools/image/build.sh; throughput: 4 MiB, bench/node-profiles.ts) and V8's old-space ceiling
 maxHeapMiB, or no ceiling when it is 0 or null.
 */}}
 {{- define "imanage-operator.nodeOptions" -}}
