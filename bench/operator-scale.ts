@@ -901,6 +901,11 @@ function imanageRequests(sim: RunningSimulator | undefined): ReadonlyMap<string,
   return counts;
 }
 
+/** `key count, key count, …`, the largest count first. */
+function mostFirst(counts: ReadonlyMap<string, number>): string {
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([key, count]) => `${key} ${count}`).join(', ');
+}
+
 /** The figures; without `raw` (BENCH_RAW=off) the lines that need the raw passes are left out. */
 function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined, imanage: ReadonlyMap<string, number>): string {
   const m = run.metrics;
@@ -914,7 +919,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
     const others = (times[MACHINE] ?? 0) - ours.reduce((sum, [, sec]) => sum + sec, 0);
     return `${ours.map(([name, sec]) => `${name} ${fmt(sec)} s`).join(', ')}, other processes ${fmt(Math.max(0, others))} s (of ${fmt(wallS * cores)} core-seconds on ${cores} cores)`;
   };
-  const requests = [...run.apiRequests].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const requests = mostFirst(run.apiRequests);
   const half = run.progress.find((p) => p.writes >= run.objects / 2);
   let out = `operator-scale: N=${conns} connections, ${repos} repositories, concurrency ${s.concurrency}, order ${s.order}, probes and tokens ${s.tokens === 'off' ? 'off' : `on (${s.tokens}${s.tokens === 'encrypted' && s.passphrases > 1 ? `, ${s.passphrases} passphrases` : ''})`}; node ${s.nodeOptions.join(' ')}\n`;
   out += line('all Ready after', `${fmt(run.allReadyS)} s  (first create → last Ready; LIST every ${POLL_MS} ms once every status may be written)`);
@@ -949,7 +954,7 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   out += line('API requests', `${requests}  (from first create to settled: the operator's, these creates and LISTs, the API server's own)`);
   if (imanage.size > 0) {
     const all = [...imanage.values()].reduce((sum, n) => sum + n, 0);
-    const byPath = [...imanage].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+    const byPath = mostFirst(imanage);
     const cut = all >= REQUEST_LOG_ENTRIES ? `, only the simulator's last ${REQUEST_LOG_ENTRIES} counted` : '';
     out += line('iManage requests', `${fmt(all / conns, 2)} per connection (${byPath}${cut})`);
   }
