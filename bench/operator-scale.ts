@@ -74,14 +74,6 @@ const REPOSITORIES_PER_CONNECTION = 5;
 export const CLIENT_CONCURRENCY = 32;
 const POLL_MS = 500;
 const LIST_EVERY_TICKS_BEFORE = 10;
-/**
- * The operator's /metrics is read every 4th tick until 90 % of the status writes are in, then every
- * tick: at 1,000 connections a scrape is 833 KiB (a series per object) and costs the operator about
- * 14 ms and the bench more to parse, 100 times a run at every tick, where Prometheus reads it every
- * 30 s or so. Only the last writes decide when the LISTs start, so those are read every tick.
- */
-const SCRAPE_EVERY_TICKS_BEFORE = 4;
-const SCRAPE_EVERY_TICK_FROM = 0.9;
 /** A LIST every 5 s before every object may be Ready, only to show progress: about 5 % of the API server's CPU at 1,000 connections. */
 const PROGRESS_LIST = process.env['BENCH_PROGRESS_LIST'] === '1';
 const ORDERS = ['connections-first', 'interleaved', 'repositories-first'] as const;
@@ -555,16 +547,29 @@ function countsDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<str
   return delta;
 }
 
-/** Waits until the operator's queue is empty and its reconcile count has not moved for 2 s. */
+/**
+ * The counters the bench follows progress by, and only those: `/metrics?name[]=` leaves out the
+ * series per object (833 KiB at 1,000 connections), which the operator would render and the bench
+ * parse on every poll, where Prometheus reads them every 30 s or so.
+ */
+const PROGRESS_METRICS = ['imanage_operator_status_writes_total', 'imanage_operator_reconcile_total', 'imanage_operator_queue_depth'];
+
+export function progressOf(operatorMetrics: Target): Target {
+  const url = new URL(operatorMetrics.url);
+  for (const name of PROGRESS_METRICS) url.searchParams.append('name[]', name);
+  return { ...operatorMetrics, url: url.href };
+}
+
+/** Waits until the operator's queue is empty and its reconcile count has not moved for 2 s; then every metric. */
 export async function settle(operatorMetrics: Target): Promise<Sample[]> {
   let last = -1;
   let still = 0;
   for (;;) {
-    const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
+    const samples = parseMetrics(await fetchText(progressOf(operatorMetrics)), operatorMetricNames);
     const reconciles = total(samples, 'imanage_operator_reconcile_total');
     const depth = total(samples, 'imanage_operator_queue_depth');
     still = reconciles === last && depth === 0 ? still + 1 : 0;
-    if (still >= 4) return samples;
+    if (still >= 4) return parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
     last = reconciles;
     await sleep(POLL_MS);
   }
@@ -601,17 +606,13 @@ async function pollUntilReady(client: KubeClient, objects: number, creation: Cre
   const progress: Progress[] = [];
   let polls = 0;
   let pollS = 0;
-  let writes = 0;
-  let reconciles = 0;
   for (let tick = 1; ; tick++) {
     await sleep(POLL_MS);
     if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
-    const scrape = writes >= objects * SCRAPE_EVERY_TICK_FROM || tick % SCRAPE_EVERY_TICKS_BEFORE === 0;
-    if (scrape) {
-      const samples = parseMetrics(await fetchText(operatorMetrics), operatorMetricNames);
-      writes = total(samples, 'imanage_operator_status_writes_total');
-      reconciles = total(samples, 'imanage_operator_reconcile_total');
-    }
+    // Every tick: the progress counters alone are a few hundred bytes (progressOf).
+    const samples = parseMetrics(await fetchText(progressOf(operatorMetrics)), operatorMetricNames);
+    const writes = total(samples, 'imanage_operator_status_writes_total');
+    const reconciles = total(samples, 'imanage_operator_reconcile_total');
     // A LIST of thousands of objects costs the API server (and this script) real CPU, taken from
     // the operator on a small machine, and the raw pass pays nothing like it. Every object needs at
     // least one status write before it can be Ready, so no LIST is sent until the operator has
@@ -624,7 +625,6 @@ async function pollUntilReady(client: KubeClient, objects: number, creation: Cre
       polls++;
       pollS += (performance.now() - pollStarted) / 1000;
     }
-    if (!scrape && ready === undefined) continue;
     const point = { atS: elapsedS(), created: creation.created, ...(ready === undefined ? {} : { ready }), writes, reconciles };
     progress.push(point);
     process.stderr.write(`${progressLine(point, objects)}  RSS ${rss.sample().toFixed(0)} MiB\n`);
@@ -726,7 +726,7 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator
     const deadline = started + (120 + objects * 0.1) * 1000;
     let samples: Sample[];
     for (;;) {
-      samples = parseMetrics(await fetchText(metrics), operatorMetricNames);
+      samples = parseMetrics(await fetchText(progressOf(metrics)), operatorMetricNames);
       if (total(samples, 'imanage_operator_reconcile_total') >= objects) break;
       if (performance.now() > deadline) throw new BenchFailure(`the restarted operator did not reconcile all ${objects} objects in time`);
       await sleep(POLL_MS);

@@ -5,6 +5,8 @@ import {
   API_UNREACHABLE_UNREADY_MS,
   drained,
   HealthServer,
+  MAX_METRIC_NAMES,
+  metricNames,
   operatorReadiness,
   type HealthServerOptions,
   type Readiness,
@@ -113,6 +115,55 @@ describe('HealthServer', () => {
     expect(samples).toBe(0);
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('counted{n="1"} 1');
     expect(samples).toBe(1);
+  });
+
+  it('/metrics?name[]= serves only the metrics named, and does not sample a gauge left out', async () => {
+    const registry = new OperatorRegistry();
+    const { Counter } = await import('prom-client');
+    new Counter({ name: 'kept_total', help: 'Kept.', registers: [registry] }).inc(3);
+    new Counter({ name: 'left_total', help: 'Left out.', registers: [registry] }).inc();
+    let samples = 0;
+    for (const name of ['kept_gauge', 'left_gauge']) {
+      registry.addSampled({
+        name,
+        help: 'One series.',
+        labelNames: ['n'],
+        sample: () => (name === 'left_gauge' && samples++, [1]),
+        labelValues: (n) => [String(n)],
+        value: (n) => n,
+      });
+    }
+    const base = await startServer({ registry });
+    const named = await (await fetch(`${base}/metrics?name[]=kept_total&name[]=kept_gauge&name[]=unknown`)).text();
+    expect(named).toBe(
+      '# HELP kept_total Kept.\n# TYPE kept_total counter\nkept_total 3\n\n' +
+        '# HELP kept_gauge One series.\n# TYPE kept_gauge gauge\nkept_gauge{n="1"} 1\n',
+    );
+    expect(samples).toBe(0);
+    const counterOnly = await (await fetch(`${base}/metrics?name[]=kept_total`)).text();
+    expect(counterOnly).toBe('# HELP kept_total Kept.\n# TYPE kept_total counter\nkept_total 3\n');
+    expect(await (await fetch(`${base}/metrics?name[]=unknown`)).text()).toBe('');
+    const all = await (await fetch(`${base}/metrics`)).text();
+    expect(all).toContain('left_total 1');
+    expect(all).toContain('left_gauge{n="1"} 1');
+    expect(samples).toBe(1);
+  });
+
+  it('/metrics?name[]= filters a plain prom-client registry too', async () => {
+    const base = await startServer();
+    const text = await (await fetch(`${base}/metrics?name[]=imanage_operator_leader`)).text();
+    expect(text).toBe(
+      '# HELP imanage_operator_leader 1 while this replica holds the leader lease, else 0.\n' +
+        '# TYPE imanage_operator_leader gauge\nimanage_operator_leader 1\n',
+    );
+  });
+
+  it('reads at most MAX_METRIC_NAMES names from one scrape', () => {
+    const query = new URLSearchParams(
+      Array.from({ length: MAX_METRIC_NAMES + 5 }, (_, i): [string, string] => ['name[]', `m${i}`]),
+    );
+    expect(metricNames(query)?.size).toBe(MAX_METRIC_NAMES);
+    expect(metricNames(new URLSearchParams('other=1'))).toBeUndefined();
   });
 
   it('/metrics cuts the response when a gauge fails after the head, instead of ending it as if whole', async () => {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { OperatorRegistry } from './sampled-metrics.ts';
+import { namedText, OperatorRegistry } from './sampled-metrics.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -94,10 +94,11 @@ export class HealthServer {
       res.setHeader('allow', 'GET, HEAD');
       return send(res, 405, { status: 'method not allowed' });
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (path === '/healthz') return this.#liveness(res);
     if (path === '/readyz') return this.#readiness(res);
-    if (path === '/metrics') return this.#metrics(res);
+    if (path === '/metrics') return this.#metrics(res, metricNames(url.searchParams));
     send(res, 404, { status: 'not found' });
   }
 
@@ -121,11 +122,11 @@ export class HealthServer {
    * in the response's buffer, long enough to be promoted to V8's old space and freed only by a full
    * collection; a slow scraper held all of it.
    */
-  async #metrics(res: ServerResponse): Promise<void> {
+  async #metrics(res: ServerResponse, names: ReadonlySet<string> | undefined): Promise<void> {
     const { registry } = this.#options;
     // HEAD: the head alone, without rendering every series for nothing.
     if (res.req.method === 'HEAD') return void res.writeHead(200, { 'content-type': registry.contentType }).end();
-    const pieces = registry instanceof OperatorRegistry ? registry.pieces() : wholeText(registry);
+    const pieces = registry instanceof OperatorRegistry ? registry.pieces(names) : wholeText(registry, names);
     let next = await pieces.next();
     res.writeHead(200, { 'content-type': registry.contentType });
     try {
@@ -164,8 +165,22 @@ export function drained(out: Writable, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function* wholeText(registry: Registry): AsyncGenerator<string> {
-  yield await registry.metrics();
+async function* wholeText(registry: Registry, names: ReadonlySet<string> | undefined): AsyncGenerator<string> {
+  const text = names ? await namedText(registry, names) : await registry.metrics();
+  if (text !== '') yield text;
+}
+
+/** At most this many `name[]` in one scrape; the rest are not looked at. */
+export const MAX_METRIC_NAMES = 64;
+
+/**
+ * `/metrics?name[]=a&name[]=b`: only those metrics, as the Prometheus Python client's exposition
+ * filters; undefined (every metric) without any. For a reader that wants a counter or two, such as
+ * a benchmark following progress, and not the series per object.
+ */
+export function metricNames(query: URLSearchParams): ReadonlySet<string> | undefined {
+  const names = query.getAll('name[]');
+  return names.length === 0 ? undefined : new Set(names.slice(0, MAX_METRIC_NAMES));
 }
 
 // A throwing check is an unhealthy answer, not a crashed probe handler.
