@@ -289,7 +289,10 @@ export class WorkQueue {
   depthByKind(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const lane of Object.values(this.#lanes)) {
-      for (const key of lane.keys()) counts.set(kindOf(key), (counts.get(kindOf(key)) ?? 0) + 1);
+      for (const key of lane.keys()) {
+        const kind = kindOf(key);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
     }
     return counts;
   }

@@ -131,19 +131,24 @@ export const PASSPHRASE_PREDICTABLE =
 export function passphraseIsPredictable(passphrase: string): boolean {
   // Stops as soon as both counts are reached: a good passphrase is decided within its first few
   // dozen characters, without a set of every sequence (66 MiB of garbage per 1,000 connections).
-  const characters = new Set<string>();
+  // Code points are read by index and a sequence is one slice, not an iterator's strings joined:
+  // observe asks this on every reconcile.
+  const characters = new Set<number>();
   const sequences = new Set<string>();
-  const window: string[] = [];
-  let examined = 0;
-  for (const point of passphrase) {
-    if (examined++ === EXAMINED_CODE_POINTS) break;
+  /** Where each of the last four code points starts (UTF-16 units), at examined % 4. */
+  const starts = [0, 0, 0, 0];
+  for (let at = 0, examined = 0; at < passphrase.length && examined < EXAMINED_CODE_POINTS; examined++) {
+    const point = passphrase.codePointAt(at)!;
+    const next = at + (point > 0xffff ? 2 : 1);
     if (characters.size < MIN_PASSPHRASE_CHARACTERS_DISTINCT) characters.add(point);
-    window.push(point);
-    if (window.length > 4) window.shift();
-    if (window.length === 4 && sequences.size < MIN_PASSPHRASE_SEQUENCES_DISTINCT) sequences.add(window.join(''));
+    starts[examined % 4] = at;
+    if (examined >= 3 && sequences.size < MIN_PASSPHRASE_SEQUENCES_DISTINCT) {
+      sequences.add(passphrase.slice(starts[(examined - 3) % 4], next));
+    }
     const decided =
       characters.size >= MIN_PASSPHRASE_CHARACTERS_DISTINCT && sequences.size >= MIN_PASSPHRASE_SEQUENCES_DISTINCT;
     if (decided) return false;
+    at = next;
   }
   return true;
 }

@@ -1,7 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KINDS, allCelRules } from '../schemas/index.ts';
 import { baseConnection, baseRepository, mergePatch } from './fixtures.ts';
-import { checkPassphrase, codePointsUpTo, effectiveRedirectUris, validateResource } from './index.ts';
+import {
+  checkPassphrase,
+  codePointsUpTo,
+  effectiveRedirectUris,
+  passphraseIsPredictable,
+  validateResource,
+} from './index.ts';
+import { MIN_PASSPHRASE_CHARACTERS_DISTINCT, MIN_PASSPHRASE_SEQUENCES_DISTINCT } from './semantic.ts';
 
 const connection = (patch: unknown) => mergePatch(baseConnection(), patch);
 const repository = (patch: unknown) => mergePatch(baseRepository(), patch);
@@ -277,6 +285,56 @@ describe('codePointsUpTo', () => {
     ['astral past the limit, under twice its units', '😀'.repeat(40) + 'x'.repeat(80), 100],
   ])('%s', (_case, text, count) => {
     expect(codePointsUpTo(text, 100)).toBe(count);
+  });
+});
+
+/** The first implementation, by a string iterator and joined windows: the index-based one must agree. */
+function predictableByIterator(passphrase: string): boolean {
+  const characters = new Set<string>();
+  const sequences = new Set<string>();
+  const window: string[] = [];
+  let examined = 0;
+  for (const point of passphrase) {
+    if (examined++ === 4096) break;
+    if (characters.size < MIN_PASSPHRASE_CHARACTERS_DISTINCT) characters.add(point);
+    window.push(point);
+    if (window.length > 4) window.shift();
+    if (window.length === 4 && sequences.size < MIN_PASSPHRASE_SEQUENCES_DISTINCT) sequences.add(window.join(''));
+    if (characters.size >= MIN_PASSPHRASE_CHARACTERS_DISTINCT && sequences.size >= MIN_PASSPHRASE_SEQUENCES_DISTINCT) {
+      return false;
+    }
+  }
+  return true;
+}
+
+describe('passphraseIsPredictable', () => {
+  // Few symbols, so that repeats are common and both answers come up; astral characters and lone
+  // surrogates, which take two UTF-16 units or one.
+  const symbol = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789', 'é', '😀', '🔑', '\ud800', '\udfff');
+  const passphrase = fc.oneof(
+    fc.array(symbol, { maxLength: 300, size: 'max' }).map((s) => s.join('')),
+    fc
+      .tuple(
+        fc.array(symbol, { minLength: 1, maxLength: 40, size: 'max' }),
+        fc.integer({ min: 1, max: 150 }),
+        fc.array(symbol, { maxLength: 100, size: 'max' }),
+      )
+      .map(([unit, times, tail]) => unit.join('').repeat(times) + tail.join('')),
+  );
+
+  it('answers as the iterator-based check did, for any string', () => {
+    fc.assert(
+      fc.property(passphrase, (value) => passphraseIsPredictable(value) === predictableByIterator(value)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ['astral characters up to the examined limit, then variety', '😀'.repeat(4096) + RANDOM_PASSPHRASE],
+    ['variety that ends just inside the limit', '😀'.repeat(4096 - RANDOM_PASSPHRASE.length) + RANDOM_PASSPHRASE],
+    ['a surrogate pair split by the limit', 'a'.repeat(4095) + '😀' + RANDOM_PASSPHRASE],
+  ])('%s', (_case, value) => {
+    expect(passphraseIsPredictable(value)).toBe(predictableByIterator(value));
   });
 });
 
