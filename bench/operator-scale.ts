@@ -12,6 +12,10 @@
 //   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
 //   BENCH_HEAP_SNAPSHOT=<dir>  once settled, the operator writes a heap snapshot there (SIGUSR2);
 //                              node bench/heap-summary.ts <file> lists what holds the memory
+//   BENCH_ALLOC_PROF=<dir>     the operator listens with --inspect on loopback, and V8's sampling
+//                              heap profiler counts what it allocates, collected objects included,
+//                              from the first create to all Ready (bench/alloc-sampling.ts);
+//                              node bench/alloc-summary.ts <file> lists where it was allocated
 //   BENCH_OPERATOR_MAIN=<path> another operator entry point (a scratch copy with a fix to try)
 //   BENCH_OPERATOR_ARGS='…'    extra flags for the operator, after the bench's own (the last wins).
 //   BENCH_PROGRESS_LIST=1      LIST both kinds every 5 s while objects are being written, for the
@@ -61,6 +65,7 @@ import { KubeClient } from '../operator/runtime/kube/client.ts';
 import { imanageConnections, workspaceRepositories } from '../operator/api/kinds.ts';
 import { type KubeObject, namespaces, type Resource, secrets } from '../operator/runtime/kube/resources.ts';
 import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
+import { AllocationSampling, inspectorUrl } from './alloc-sampling.ts';
 import { NODE_PROFILES, type NodeProfile, OPERATOR_ENV } from './node-profiles.ts';
 import { REQUEST_LOG_ENTRIES, type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
 import { describeLimit, type LimitFigures, MemoryLimit, MemoryLimitUnavailable } from './memory-limit.ts';
@@ -95,6 +100,7 @@ export interface Settings {
   readonly order: Order;
   readonly cpuProfDir: string | undefined;
   readonly heapSnapshotDir: string | undefined;
+  readonly allocProfDir: string | undefined;
   readonly operatorMain: string;
   readonly operatorArgs: readonly string[];
   readonly nodeOptions: readonly string[];
@@ -124,6 +130,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     connections, concurrency, order,
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,
     heapSnapshotDir: env['BENCH_HEAP_SNAPSHOT'] || undefined,
+    allocProfDir: env['BENCH_ALLOC_PROF'] || undefined,
     operatorMain: env['BENCH_OPERATOR_MAIN'] || fileURLToPath(new URL('../operator/cli/main.ts', import.meta.url)),
     operatorArgs: (env['BENCH_OPERATOR_ARGS'] ?? '').split(/\s+/).filter(Boolean),
     nodeOptions: env['BENCH_NODE_OPTIONS'] === undefined ? NODE_PROFILES[profile] : env['BENCH_NODE_OPTIONS'].split(/\s+/).filter(Boolean),
@@ -301,6 +308,8 @@ export class Operator {
   readonly child: ChildProcess;
   readonly probes: Promise<string>;
   readonly synced: Promise<void>;
+  /** The inspector's WebSocket URL, with BENCH_ALLOC_PROF (the operator then listens with --inspect on loopback). */
+  readonly inspector: Promise<string>;
   warnings = 0;
   /** With BENCH_MEMORY_LIMIT_MIB: the cgroup the operator runs in. */
   readonly limit: MemoryLimit | undefined;
@@ -312,6 +321,7 @@ export class Operator {
       ...s.nodeOptions,
       ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
       ...(s.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${s.heapSnapshotDir}`] : []),
+      ...(s.allocProfDir ? ['--inspect=127.0.0.1:0'] : []),
     ];
     this.limit = s.memoryLimitMiB === undefined ? undefined : new MemoryLimit(s.memoryLimitMiB, process.execPath);
     const args = [
@@ -345,7 +355,14 @@ export class Operator {
         if (this.warnings <= 20) process.stderr.write(`[operator] ${line}\n`);
       }
     });
-    this.#readLines(this.child.stderr!, (line) => process.stderr.write(`[operator stderr] ${line}\n`));
+    let onInspector: (url: string) => void = () => {};
+    this.inspector = Promise.race([new Promise<string>((done) => (onInspector = done)), failed]);
+    this.inspector.catch(() => {});
+    this.#readLines(this.child.stderr!, (line) => {
+      const url = inspectorUrl(line);
+      if (url) onInspector(url);
+      else process.stderr.write(`[operator stderr] ${line}\n`);
+    });
   }
 
   get pid(): number {
@@ -550,13 +567,15 @@ function countsDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<str
 /**
  * The counters the bench follows progress by, and only those: `/metrics?name[]=` leaves out the
  * series per object (833 KiB at 1,000 connections), which the operator would render and the bench
- * parse on every poll, where Prometheus reads them every 30 s or so.
+ * parse on every poll, where Prometheus reads them every 30 s or so. The queue's depth (a walk over
+ * every queued key) only where settling is decided.
  */
-const PROGRESS_METRICS = ['imanage_operator_status_writes_total', 'imanage_operator_reconcile_total', 'imanage_operator_queue_depth'];
+const PROGRESS_METRICS = ['imanage_operator_status_writes_total', 'imanage_operator_reconcile_total'];
+const SETTLING_METRICS = [...PROGRESS_METRICS, 'imanage_operator_queue_depth'];
 
-export function progressOf(operatorMetrics: Target): Target {
+export function progressOf(operatorMetrics: Target, names: readonly string[] = PROGRESS_METRICS): Target {
   const url = new URL(operatorMetrics.url);
-  for (const name of PROGRESS_METRICS) url.searchParams.append('name[]', name);
+  for (const name of names) url.searchParams.append('name[]', name);
   return { ...operatorMetrics, url: url.href };
 }
 
@@ -565,7 +584,7 @@ export async function settle(operatorMetrics: Target): Promise<Sample[]> {
   let last = -1;
   let still = 0;
   for (;;) {
-    const samples = parseMetrics(await fetchText(progressOf(operatorMetrics)), operatorMetricNames);
+    const samples = parseMetrics(await fetchText(progressOf(operatorMetrics, SETTLING_METRICS)), operatorMetricNames);
     const reconciles = total(samples, 'imanage_operator_reconcile_total');
     const depth = total(samples, 'imanage_operator_queue_depth');
     still = reconciles === last && depth === 0 ? still + 1 : 0;
@@ -609,7 +628,7 @@ async function pollUntilReady(client: KubeClient, objects: number, creation: Cre
   for (let tick = 1; ; tick++) {
     await sleep(POLL_MS);
     if (elapsedS() > deadlineS) throw new BenchFailure(`not all ${objects} objects Ready after ${deadlineS} s (last progress: ${JSON.stringify(progress.at(-1))})`);
-    // Every tick: the progress counters alone are a few hundred bytes (progressOf).
+    // Every tick: the two progress counters are a few hundred bytes (progressOf).
     const samples = parseMetrics(await fetchText(progressOf(operatorMetrics)), operatorMetricNames);
     const writes = total(samples, 'imanage_operator_status_writes_total');
     const reconciles = total(samples, 'imanage_operator_reconcile_total');
@@ -677,8 +696,10 @@ async function measured(s: Settings, client: KubeClient, operator: Operator, { o
   const rssIdle = rss.sample();
   const cpuBefore = cpuTimes(pids);
   const started = performance.now();
+  const sampling = s.allocProfDir ? await AllocationSampling.start(await operator.inspector) : undefined;
   const creation = new Creation(client, objects, started);
   const watched = await pollUntilReady(client, objects.length, creation, operatorMetrics, rss, started);
+  if (sampling) process.stderr.write(`allocation profile (first create to all Ready): ${await sampling.stop(s.allocProfDir!)}\n`);
   const cpu = cpuDelta(cpuBefore, cpuTimes(pids));
   await creation.done;
   const metrics = await settle(operatorMetrics);
