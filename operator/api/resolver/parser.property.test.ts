@@ -12,6 +12,7 @@ import {
   type Template,
   type TemplatePart,
 } from './index.ts';
+import { ESCAPABLE, escapeText } from './tokenizer.ts';
 
 const RUNS = { numRuns: 10_000 };
 
@@ -122,6 +123,28 @@ describe('formatResolver and describeResolver', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('escapeText', () => {
+  const byCodePoint = (text: string): string =>
+    Array.from(text, (ch) => ((ESCAPABLE as readonly string[]).includes(ch) ? `\\${ch}` : ch)).join('');
+  const unit = fc.constantFrom(...ESCAPABLE, 'a', ' ', 'é', '😀', '\ud800', '\udc00', '[workitem');
+
+  it('escapes as the code-point version did, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 60, size: 'max' }), (parts) => {
+        const text = parts.join('');
+        return escapeText(text) === byCodePoint(text);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('hands back text with nothing to escape as it is', () => {
+    const text = 'Client Documents 😀';
+    expect(escapeText(text)).toBe(text);
+    expect(escapeText('a=b, [c]\\')).toBe('a\\=b\\, \\[c\\]\\\\');
   });
 });
 

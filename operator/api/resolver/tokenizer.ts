@@ -78,7 +78,20 @@ function readEscape(chars: readonly string[], start: number): { token: Token; ne
   return { token: { kind: 'escape', text: escaped, column: start + 1 }, next: start + 2 };
 }
 
-/** Text that reads back as exactly `text` when tokenized (the inverse of escaping). */
+const ESCAPABLE_UNITS: ReadonlySet<number> = new Set(ESCAPABLE.map((c) => c.charCodeAt(0)));
+
+/**
+ * Text that reads back as exactly `text` when tokenized (the inverse of escaping). By UTF-16 unit:
+ * every escapable character is ASCII, never half of a pair. Text without one, the usual case (the
+ * repository controller formats its resolvers on every reconcile), is returned as it is.
+ */
 export function escapeText(text: string): string {
-  return Array.from(text, (ch) => ((ESCAPABLE as readonly string[]).includes(ch) ? `\\${ch}` : ch)).join('');
+  let escaped = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!ESCAPABLE_UNITS.has(text.charCodeAt(i))) continue;
+    escaped += `${text.slice(from, i)}\\${text[i]}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : escaped + text.slice(from);
 }

