@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   API_UNREACHABLE_UNREADY_MS,
@@ -119,7 +120,6 @@ describe('HealthServer', () => {
 
   it('/metrics?name[]= serves only the metrics named, and does not sample a gauge left out', async () => {
     const registry = new OperatorRegistry();
-    const { Counter } = await import('prom-client');
     new Counter({ name: 'kept_total', help: 'Kept.', registers: [registry] }).inc(3);
     new Counter({ name: 'left_total', help: 'Left out.', registers: [registry] }).inc();
     let samples = 0;

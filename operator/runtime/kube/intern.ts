@@ -56,8 +56,8 @@ const UNIQUE_VALUES: ReadonlySet<string> = new Set(['uid', 'resourceVersion']);
 const PAYLOADS: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryData']);
 
 // Indexed loops, not for…of: under the image's --no-opt every step of an array iterator is an
-// object of its own, and this walks every field of every watch event (about 19 MiB of garbage in
-// a run at 1,000 connections).
+// object of its own, and this walks every field of every watch event (41 MiB allocated here in a
+// run at 1,000 connections with for…of, 12 MiB without).
 
 /** Replaces, in place, every string value of `object` by the table's copy; returns `object`. */
 export function internStrings<T extends object>(object: T, table: StringTable): T {
