@@ -177,6 +177,19 @@ describe('the chart, rendered', () => {
     }
   });
 
+  it.each([
+    [['nodeProfile=throughput', 'resources.limits.memory=128Mi'], true],
+    [['nodeProfile=throughput', 'resources.limits.memory=200Mi'], true],
+    [['nodeProfile=throughput'], false],
+    [['nodeProfile=throughput', 'resources.limits.memory=1Gi'], false],
+    [['nodeProfile=memory', 'resources.limits.memory=128Mi'], false],
+  ])('the install notes warn of %j under 256Mi: %s', async (values, warns) => {
+    const set = values.flatMap((value) => ['--set', value]);
+    const notes = await helmOk(['install', 'notes', chart, '--dry-run=client', '--namespace', 'imanage-system', ...set]);
+    expect(notes).toContain('NOTES:');
+    expect(notes.includes('WARNING: nodeProfile=throughput with resources.limits.memory=')).toBe(warns);
+  });
+
   it('runs Node as nodeProfile says: the image\'s entrypoint for memory, TurboFan and 4 MiB semi-spaces for throughput, as the benches do', async () => {
     // The image's entrypoint, from its build script: node, its flags, the operator.
     const build = await readFile(join(root, 'tools', 'image', 'build.sh'), 'utf8');
