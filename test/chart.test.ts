@@ -184,8 +184,8 @@ describe('the chart, rendered', () => {
     [['nodeProfile=throughput', 'resources.limits.memory=1Gi'], false],
     [['nodeProfile=memory', 'resources.limits.memory=128Mi'], false],
   ])('the install notes warn of %j under 256Mi: %s', async (values, warns) => {
-    const set = values.flatMap((value) => ['--set', value]);
-    const notes = await helmOk(['install', 'notes', chart, '--dry-run=client', '--namespace', 'imanage-system', ...set]);
+    const install = ['install', 'notes', chart, '--dry-run=client', '--namespace', 'imanage-system'];
+    const notes = await helmOk([...install, ...set(...values)]);
     expect(notes).toContain('NOTES:');
     expect(notes.includes('WARNING: nodeProfile=throughput with resources.limits.memory=')).toBe(warns);
   });
