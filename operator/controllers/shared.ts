@@ -41,7 +41,8 @@ export const invalidSpec = (object: unknown): CheckFailure | undefined => checkS
 const verdicts = new WeakMap<object, SpecCheck<unknown> | WeakRef<SpecCheck<unknown>>>();
 
 function verdictOf<T>(object: T): SpecCheck<T> {
-  const { problems, value } = validateResource(object);
+  // The status is the operator's own, checked by the API server on its way in (ValidateOptions).
+  const { problems, value } = validateResource(object, { status: 'asWritten' });
   if (problems.length === 0) return { value: value as T };
   const [first, ...rest] = problems;
   const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((p) => p.path).join(', ')})` : '';

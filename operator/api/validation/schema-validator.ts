@@ -16,23 +16,27 @@ const addFormats = ((addFormatsModule as { default?: unknown }).default ?? addFo
 
 // A list-map must not repeat its keys, a set its items: the API server refuses duplicates.
 function checkListType(listType: string, data: unknown[], parent?: Record<string, unknown>): boolean {
+  // Most lists hold one item or none: nothing can repeat, and nothing is made to find that out.
+  if (listType === 'atomic' || data.length < 2) {
+    checkListType.errors = NO_ERRORS;
+    return true;
+  }
   const keys = (parent?.['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [];
   const identity = (item: unknown) =>
     safeJson(listType === 'map' ? keys.map((k) => (item as Record<string, unknown>)?.[k]) : item);
   const seen = new Map<string, number>();
   const errors: Partial<ErrorObject>[] = [];
-  if (listType !== 'atomic') {
-    data.forEach((item, index) => {
-      const first = seen.get(identity(item));
-      if (first === undefined) seen.set(identity(item), index);
-      else
-        errors.push({ keyword: 'x-kubernetes-list-type', params: { index, first, keys, item }, message: 'duplicate' });
-    });
-  }
+  data.forEach((item, index) => {
+    const id = identity(item);
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, index);
+    else errors.push({ keyword: 'x-kubernetes-list-type', params: { index, first, keys, item }, message: 'duplicate' });
+  });
   checkListType.errors = errors;
   return errors.length === 0;
 }
-checkListType.errors = [] as Partial<ErrorObject>[];
+const NO_ERRORS: Partial<ErrorObject>[] = [];
+checkListType.errors = NO_ERRORS;
 
 /** JSON for identity and messages; BigInt (which JSON.stringify refuses) as its digits. */
 function safeJson(value: unknown): string {

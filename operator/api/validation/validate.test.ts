@@ -253,6 +253,35 @@ describe('defaults and derived values', () => {
     expect(input.spec.redirectPath).toBeUndefined();
   });
 
+  describe("a status taken as written (the controllers' spec check)", () => {
+    // Out of the status schema: observedGeneration is an integer there.
+    const withStatus = () => ({ ...baseRepository(), status: { observedGeneration: 'seven', conditions: [] } });
+
+    it('is not checked, where the default mode checks it', () => {
+      expect(validateResource(withStatus()).problems.map((p) => p.path)).toEqual(['status.observedGeneration']);
+      expect(validateResource(withStatus(), { status: 'asWritten' }).problems).toEqual([]);
+    });
+
+    it('is handed back as it came, beside a defaulted copy of the spec; the input is not modified', () => {
+      const input = withStatus();
+      const { value } = validateResource(input, { status: 'asWritten' });
+      expect(value?.status).toBe(input.status);
+      expect(value?.spec).toMatchObject({ suspend: false });
+      expect(value?.spec).not.toBe(input.spec);
+      expect((input.spec as { suspend?: boolean }).suspend).toBeUndefined();
+    });
+
+    it('is defaulted as in the default mode when there is none', () => {
+      const { value } = validateResource(baseConnection(), { status: 'asWritten' });
+      expect(value?.status).toEqual({ observedGeneration: -1 });
+    });
+
+    it('does not hide a problem in the spec', () => {
+      const doc = { ...repository({ spec: { area: 'DocumentTemplate' } }), status: { observedGeneration: 1 } };
+      expect(validateResource(doc, { status: 'asWritten' }).problems.map((p) => p.path)).toEqual(['spec.area']);
+    });
+  });
+
   it('computes each effective redirect URI', () => {
     const spec = {
       ...baseConnection().spec,
