@@ -38,7 +38,8 @@
 //   BENCH_RESTART=off          skip the restart: by default, once settled, the operator is stopped and
 //                              started again over the same objects (a full relist and resync), and
 //                              the bench prints how long that took, its peak RSS, and any writes or
-//                              token requests it caused (there should be none).
+//                              token requests it caused (there should be none), and the requests
+//                              the simulator had from it (probes and workspace searches run again).
 //   BENCH_PASSPHRASES=<n>      [1] the connections' token encryption uses n passphrase Secrets,
 //                              connection i the (i mod n)-th, each a different random passphrase:
 //                              key material as n tenants would have it, each derived once
@@ -726,6 +727,8 @@ interface RestartFigures {
   readonly statusWrites: readonly [number, number];
   readonly tokenRequests: number;
   readonly apiRequests: ReadonlyMap<string, number>;
+  /** What the simulator was asked from the new process's start until it was quiet. */
+  readonly imanage: ReadonlyMap<string, number>;
   readonly limit: LimitFigures | undefined;
   readonly warnings: number;
 }
@@ -739,6 +742,7 @@ interface RestartFigures {
 async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator | undefined, objects: number): Promise<RestartFigures> {
   const apiMetrics = await apiServerMetricsTarget(cp);
   const apiBefore = await apiRequestsNow(apiMetrics);
+  const startedAt = new Date().toISOString();
   const started = performance.now();
   const operator = new Operator(s, cp.kubeconfigPath, sim);
   const rss = new RssSampler(operator);
@@ -766,6 +770,7 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator
         total(samples, 'imanage_operator_status_writes_total', (l) => l['kind'] === kind)) as [number, number],
       tokenRequests: total(samples, 'imanage_token_requests_total'),
       apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
+      imanage: imanageRequests(sim, startedAt),
       warnings: operator.warnings,
     };
   } catch (error) {
@@ -912,9 +917,10 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
  * The simulator's requests by method and path, ids in paths replaced by `:id`. The simulator keeps
  * its last REQUEST_LOG_ENTRIES: the operator's run at 1,000 connections makes about 4,000.
  */
-function imanageRequests(sim: RunningSimulator | undefined): ReadonlyMap<string, number> {
+function imanageRequests(sim: RunningSimulator | undefined, since = ''): ReadonlyMap<string, number> {
   const counts = new Map<string, number>();
   for (const entry of sim?.requestLog() ?? []) {
+    if (entry.time < since) continue; // ISO 8601 times on one clock compare as text
     const path = entry.path.replace(/\/customers\/[^/]+/, '/customers/:cid').replace(/\/(libraries|workspaces|folders)\/[^/]+/g, '/$1/:id');
     const key = `${entry.method} ${path}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -989,6 +995,10 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
     out += line('restart', `as many reconciles as objects ${fmt(restart.resyncedS)} s after the start (a LIST of all, ${lists} pages of up to 100, and a reconcile each), quiet after ${fmt(restart.quietS)} s; RSS peak ${fmt(restart.rssPeak, 0)} MiB, settled ${fmt(restart.rssSettled, 0)} MiB`);
     if (restart.limit) out += line('  memory limit', describeLimit(s.memoryLimitMiB!, restart.limit));
     out += line('  after the restart', `status writes ${restart.statusWrites[0] + restart.statusWrites[1]} (connections ${restart.statusWrites[0]}, repositories ${restart.statusWrites[1]}), token Secret writes ${secretWrites}, Secret GETs ${get('GET', 'secrets')}, token requests ${restart.tokenRequests}; operator warnings logged: ${restart.warnings}`);
+    if (restart.imanage.size > 0) {
+      const all = [...restart.imanage.values()].reduce((sum, n) => sum + n, 0);
+      out += line('  iManage requests', `${all} (${mostFirst(restart.imanage)})`);
+    }
   }
   return out;
 }
