@@ -85,9 +85,9 @@ export function validateResource(
   let copy: IManageConnection | WorkspaceRepository;
   let kept: { readonly status: unknown } | undefined;
   try {
-    const { status, ...rest } = doc as { status?: unknown };
-    kept = options.status === 'asWritten' && status !== undefined ? { status } : undefined;
-    copy = structuredClone(kept ? rest : doc) as IManageConnection | WorkspaceRepository;
+    const status = options.status === 'asWritten' ? (doc as { status?: unknown }).status : undefined;
+    kept = status === undefined ? undefined : { status };
+    copy = structuredClone(kept ? withoutStatus(doc as object) : doc) as IManageConnection | WorkspaceRepository;
   } catch {
     return {
       problems: [
@@ -100,6 +100,11 @@ export function validateResource(
   // Defaulting gave the copy the schema's default status; the one that came goes in its place.
   if (kept) (copy as { status?: unknown }).status = kept.status;
   return { problems: [], value: copy };
+}
+
+function withoutStatus(doc: object): object {
+  const { status: _taken, ...rest } = doc as { status?: unknown };
+  return rest;
 }
 
 /** A value for a message: strings quoted, anything else by its type, never throwing. */
