@@ -65,7 +65,10 @@ function logCapture() {
 }
 
 /** A controller whose reconcile runs `behaviour` for each key and records the calls. */
-function testController(behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>) {
+function testController(
+  behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>,
+  firstLookDueInMs?: Controller['firstLookDueInMs'],
+) {
   const calls: string[] = [];
   let ctx: EngineContext;
   const controller: Controller = {
@@ -78,6 +81,7 @@ function testController(behaviour: (ref: ObjectRef, ctx: EngineContext) => Promi
       calls.push(ref.name);
       await behaviour(ref, ctx);
     },
+    ...(firstLookDueInMs ? { firstLookDueInMs } : {}),
   };
   return { controller, calls };
 }
@@ -87,7 +91,16 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>) {
+interface StartOptions {
+  readonly startupLooksPerSecond?: number;
+  readonly firstLookDueInMs?: Controller['firstLookDueInMs'];
+}
+
+async function start(
+  objects: StatusObject[],
+  behaviour: (ref: ObjectRef, ctx: EngineContext) => Promise<void>,
+  options: StartOptions = {},
+) {
   let nowMs = 0;
   const availability = new ApiAvailability({ now: () => nowMs });
   const api = fakeApi(objects, availability);
@@ -104,8 +117,9 @@ async function start(objects: StatusObject[], behaviour: (ref: ObjectRef, ctx: E
     resyncPeriodMs: 3_600_000,
     health: { host: '127.0.0.1', port: 0 },
     shutdownGraceMs: 1_000,
+    ...(options.startupLooksPerSecond !== undefined ? { startupLooksPerSecond: options.startupLooksPerSecond } : {}),
   });
-  const { controller, calls } = testController(behaviour);
+  const { controller, calls } = testController(behaviour, options.firstLookDueInMs);
   engine.register(controller);
   const probes = await engine.startProbes();
   const stop = new AbortController();
@@ -158,6 +172,40 @@ describe('Engine', () => {
     expect(run.calls.sort()).toEqual(['a', 'b']);
     expect(run.statusPuts.map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
     expect((await fetch(run.readyz)).status).toBe(200);
+  });
+
+  it('after a start, looks at objects left Ready over a window, and at the rest and at tokens due at once', async () => {
+    const left = (name: string): StatusObject => ({
+      ...thing(name),
+      status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' } as never] },
+    });
+    const objects = [left('a'), left('b'), left('c'), left('d'), thing('new'), left('due')];
+    // Five settled at 2 a second: a window of 2.5 s, one look every half second in the cache's order.
+    // a's reconcile asks for d, as a connection's loaded token asks for its repositories.
+    const behaviour = async (ref: ObjectRef, ctx: EngineContext) => {
+      if (ref.name === 'a') ctx.enqueue('Thing', { namespace: 'n', name: 'd' });
+    };
+    const run = await start(objects, behaviour, {
+      startupLooksPerSecond: 2,
+      firstLookDueInMs: (o) => (o.metadata.name === 'due' ? 0 : undefined),
+    });
+    expect(run.calls.sort()).toEqual(['due', 'new']);
+    for (const [ms, calls] of [
+      [50, ['a', 'd']],
+      [450, ['b']],
+      [500, ['c']],
+      [500, []], // d's slot: it was looked at already
+    ] as const) {
+      const before = run.calls.length;
+      await run.clock.advance(ms);
+      await run.settle();
+      expect(run.calls.slice(before)).toEqual(calls);
+    }
+    await run.clock.advance(60_000);
+    await run.settle();
+    // Each once: the informer's adds before the start queued nothing of their own.
+    expect(run.calls).toHaveLength(6);
+    expect(run.lines.find((l) => l['windowMs'] !== undefined)).toMatchObject({ settled: 5, windowMs: 2_500 });
   });
 
   it('a 403 is logged with the missing verb and resource, set as PermissionDenied, and retried', async () => {

@@ -25,6 +25,7 @@ import { RECONCILE_DEADLINE_MS, withDeadline } from './deadline.ts';
 import { commitPermissionDenied } from './status.ts';
 import type { ObjectRef } from './object-ref.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
+import { type FirstLook, FirstLookSchedule, planFirstLooks, runFirstLooks } from './first-looks.ts';
 
 export type { ObjectRef } from './object-ref.ts';
 
@@ -54,6 +55,11 @@ export interface Controller {
   /** Registers watches (`engine.watch`) and indexes; called once before the caches start. */
   setup(engine: EngineContext): void;
   reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void>;
+  /**
+   * After a start, how soon an object an earlier process left settled must be looked at (a token
+   * due for refresh), in ms from now; undefined when it can wait for its turn (first-looks.ts).
+   */
+  firstLookDueInMs?(object: KubeObject, now: Date): number | undefined;
 }
 
 export interface EngineOptions {
@@ -71,6 +77,11 @@ export interface EngineOptions {
   /** The work queue's global rate limit: a safety against a hot loop, not a throttle. */
   readonly reconcilesPerSecond?: number;
   readonly resyncPeriodMs: number;
+  /**
+   * After a start, objects an earlier process left settled are looked at again at most this many
+   * per second, within half a resync period (first-looks.ts). 0 or absent: all at once.
+   */
+  readonly startupLooksPerSecond?: number;
   readonly health: { readonly host: string; readonly port: number };
   /** Leader election; omitted, this process always leads. */
   readonly leaderElection?: {
@@ -98,6 +109,18 @@ export class Engine {
   #health: HealthServer | undefined;
   /** False from the moment the lease is lost, even while in-flight reconciles drain. */
   #leading: AbortSignal | undefined;
+  /**
+   * Set when this process starts working (at once, or on winning the Lease). Keys asked for
+   * before then are not queued: the first looks are planned then, over every cached object.
+   */
+  #working = false;
+  /** The first looks still to come after a start; a key reconciled meanwhile has had its look. */
+  #firstLooks: FirstLookSchedule | undefined;
+  /** By kind: the owned objects its objects name (a repository's connection), registered by `references`. */
+  readonly #references = new Map<
+    string,
+    { resource: Resource; nameOf: (object: KubeObject) => string | undefined }[]
+  >();
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -136,13 +159,24 @@ export class Engine {
       events,
       informer: (resource) => this.#informer(resource),
       isLeading: () => !this.#options.leaderElection || this.#leading?.aborted === false,
-      enqueue: (kind, ref, priority = 'change', afterMs = 0) =>
-        this.#queue.addAfter(queueKey(kind, ref.namespace, ref.name), afterMs, { priority }),
+      enqueue: (kind, ref, priority = 'change', afterMs = 0) => {
+        if (this.#working) this.#queue.addAfter(queueKey(kind, ref.namespace, ref.name), afterMs, { priority });
+      },
       watch: (kind, resource) => {
         const watched = watchKind(this.#context, kind, resource);
         this.#owned.set(kind, watched.own as unknown as InformerSet<KubeObject>);
         options.metrics.trackReady(kind, () => readyStates(watched.own));
-        return watched;
+        return {
+          own: watched.own,
+          references: (reference) => {
+            const nameOf = reference.nameOf as (object: KubeObject) => string | undefined;
+            this.#references.set(kind, [
+              ...(this.#references.get(kind) ?? []),
+              { resource: reference.resource, nameOf },
+            ]);
+            return watched.references(reference);
+          },
+        };
       },
     };
   }
@@ -237,7 +271,8 @@ export class Engine {
   async #work(signal: AbortSignal): Promise<EngineExit> {
     const workers = new AbortController();
     const resync = setInterval(() => this.#enqueueAll('resync'), this.#options.resyncPeriodMs);
-    this.#enqueueAll('change');
+    this.#working = true;
+    const firstLooks = this.#enqueueFirstLooks(workers.signal);
     const running = this.#queue.run(this.#options.concurrency, (key, s) => this.#dispatch(key, s), workers.signal);
     await new Promise<void>((resolve) =>
       signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -245,7 +280,7 @@ export class Engine {
     clearInterval(resync);
     await this.#drain();
     workers.abort();
-    await running;
+    await Promise.all([running, firstLooks]);
     return 'stopped';
   }
 
@@ -256,6 +291,52 @@ export class Engine {
         { graceMs: this.#options.shutdownGraceMs },
         'in-flight reconciles did not finish in time',
       );
+  }
+
+  /** Queues every cached object: now, or over a window when an earlier process left it settled. */
+  #enqueueFirstLooks(signal: AbortSignal): Promise<void> {
+    const now = this.#clock.now();
+    const kinds = [...this.#owned].map(([kind, own]) => {
+      const controller = this.#controllers.get(kind);
+      const dueInMs = controller?.firstLookDueInMs?.bind(controller);
+      const refersTo = this.#referenceKeyOf(kind);
+      return {
+        kind,
+        objects: own.list(),
+        ...(dueInMs ? { dueInMs: (o: KubeObject) => dueInMs(o, now) } : {}),
+        ...(refersTo ? { refersTo } : {}),
+      };
+    });
+    const rate = this.#options.startupLooksPerSecond ?? 0;
+    const plan = planFirstLooks(kinds, rate, this.#options.resyncPeriodMs / 2);
+    const later: FirstLook[] = [];
+    for (const look of plan.looks) {
+      if (look.afterMs === 0 && look.priority === 'change') this.#queue.add(look.key, { priority: look.priority });
+      else later.push(look);
+    }
+    if (plan.windowMs === 0) return Promise.resolve();
+    this.#options.logger.info(
+      { settled: plan.settled, windowMs: plan.windowMs, perSecond: rate },
+      'objects left Ready by an earlier process are looked at again over a window; the rest at once',
+    );
+    this.#firstLooks = new FirstLookSchedule(later);
+    return runFirstLooks(this.#firstLooks, this.#clock, signal, (look) =>
+      this.#queue.add(look.key, { priority: look.priority }),
+    ).finally(() => (this.#firstLooks = undefined));
+  }
+
+  /** For a kind whose objects name another owned kind's object: that object's queue key. */
+  #referenceKeyOf(kind: string): ((object: KubeObject) => string | undefined) | undefined {
+    const references = this.#references.get(kind) ?? [];
+    for (const { resource, nameOf } of references) {
+      const owner = [...this.#owned].find(([, own]) => own.resource === resource)?.[0];
+      if (!owner) continue;
+      return (object) => {
+        const name = nameOf(object);
+        return name === undefined ? undefined : queueKey(owner, object.metadata.namespace ?? 'default', name);
+      };
+    }
+    return undefined;
   }
 
   #enqueueAll(priority: Priority): void {
@@ -308,6 +389,7 @@ export class Engine {
     const { kind, namespace, name } = parseQueueKey(key);
     const controller = this.#controllers.get(kind);
     if (!controller) return;
+    this.#firstLooks?.taken(key);
     const deadlineMs = this.#options.reconcileDeadlineMs ?? RECONCILE_DEADLINE_MS;
     return withDeadline(this.#clock, deadlineMs, signal, (s) => controller.reconcile({ namespace, name }, s));
   }

@@ -12,4 +12,5 @@ export type { GrantKind, TokenFailureKind, TokenObservation } from './observatio
 export { type AccessTokens, NoAccessToken } from './access.ts';
 export { discoverConnection, readApplication, readCaBundle } from './connection-secrets.ts';
 export { KeyDerivationPending } from './envelope.ts';
+export { earliestRefreshAt } from './schedule.ts';
 export { certificateNotAfter, EncryptionKeyError } from './keys.ts';

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { payloadOf, refreshAt, refreshTokenEndsSoon, REFRESH_TOKEN_LIFETIME_MS } from './schedule.ts';
+import {
+  earliestRefreshAt,
+  payloadOf,
+  refreshAt,
+  refreshTokenEndsSoon,
+  REFRESH_TOKEN_LIFETIME_MS,
+} from './schedule.ts';
 import type { StoredPayload } from './stored.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -26,6 +32,21 @@ describe('refreshAt', () => {
     const times = ['a', 'a', 'b', 'c', 'd'].map((k) => refreshAt(stored(1_800_000), 300_000, k)!.getTime());
     expect(times[0]).toBe(times[1]);
     expect(new Set(times).size).toBeGreaterThan(2);
+  });
+
+  it('is never before earliestRefreshAt, whatever the jitter (a new process looks by then)', () => {
+    for (const [life, before] of [
+      [1_800_000, 300_000],
+      [60_000, 55_000],
+      [1_000, 300_000],
+    ] as const) {
+      const payload = stored(life);
+      const earliest = earliestRefreshAt(payload.obtained_at, payload.access_token_expires_at!, before).getTime();
+      const times = Array.from({ length: 200 }, (_, i) => refreshAt(payload, before, `uid-${i}`)!.getTime());
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(earliest);
+      // The bound is tight: the jitter of some connection comes within a hundredth of it.
+      expect(Math.min(...times) - earliest).toBeLessThanOrEqual(Math.max(1, (life * 0.1) / 100) * 2);
+    }
   });
 
   it('is undefined when the server gave no lifetime', () => {

@@ -61,11 +61,24 @@ export function payloadOf(
  */
 export function refreshAt(payload: StoredPayload, refreshBeforeMs: number, jitterKey: string): Date | undefined {
   if (payload.access_token_expires_at === undefined) return undefined;
-  const expires = Date.parse(payload.access_token_expires_at);
-  const obtained = Date.parse(payload.obtained_at);
+  const jitter = unitFraction(`${jitterKey}|${payload.obtained_at}`);
+  return refreshTime(payload.obtained_at, payload.access_token_expires_at, refreshBeforeMs, jitter);
+}
+
+/**
+ * The earliest time `refreshAt` can give for tokens obtained and expiring at these times, whatever
+ * the connection's jitter: a new process that knows only the status must look no later than this.
+ */
+export function earliestRefreshAt(obtainedAt: string, expiresAt: string, refreshBeforeMs: number): Date {
+  return refreshTime(obtainedAt, expiresAt, refreshBeforeMs, 1);
+}
+
+function refreshTime(obtainedAt: string, expiresAt: string, refreshBeforeMs: number, jitter: number): Date {
+  const expires = Date.parse(expiresAt);
+  const obtained = Date.parse(obtainedAt);
   const life = Math.max(0, expires - obtained);
   const ahead = Math.min(refreshBeforeMs, life * (1 - MIN_LIFE_USED));
-  const spread = (life - ahead) * JITTER_SHARE * unitFraction(`${jitterKey}|${payload.obtained_at}`);
+  const spread = (life - ahead) * JITTER_SHARE * jitter;
   return new Date(Math.max(expires - ahead - spread, obtained + MIN_REFRESH_INTERVAL_MS));
 }
 

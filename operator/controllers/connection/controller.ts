@@ -9,13 +9,14 @@ import { commitStatus } from '../../runtime/status.ts';
 import { MIN_PROBE_DELAY_MS } from '../../imanage/delays.ts';
 import { checkSpec } from '../shared.ts';
 import { decideConnection } from './decide.ts';
-import { connectionFacts, connectionKey, connectionKeyOf } from '../../api/connection.ts';
+import { connectionFacts, connectionKey, connectionKeyOf, refreshBeforeMsOf } from '../../api/connection.ts';
 import type { ObservedConnection } from './observed.ts';
 import { observeConnection, type ProbeContext } from './observe.ts';
 import { RecentSecretReads } from '../../runtime/kube/recent-secrets.ts';
 import { nextProbeInMs, type ProbeObservers, releaseConnection } from './probes.ts';
 import {
   dropFinalizer,
+  earliestRefreshAt,
   ensureFinalizer,
   executeTokens,
   lostTokenLine,
@@ -49,6 +50,18 @@ const ownerOf = (ref: ObjectRef) => connectionKey(ref.namespace, ref.name);
 export function nextLookInMs(probeInMs: number, refreshAt: Date | undefined, now: Date): number {
   const refreshIn = refreshAt ? refreshAt.getTime() - now.getTime() : Infinity;
   return Math.max(MIN_PROBE_DELAY_MS, Math.min(probeInMs, refreshIn));
+}
+
+/**
+ * After a start, the latest a settled connection's first look may come: the earliest its access
+ * token's refresh can be scheduled (the status says when the tokens were obtained and when they
+ * lapse; the jitter is in the Secret, so the earliest it can be). Undefined without tokens.
+ */
+export function tokenRefreshDueInMs(connection: IManageConnection, now: Date): number | undefined {
+  const held = connection.status?.tokens;
+  if (!held?.accessTokenExpiresAt || !held.lastRefreshAt) return undefined;
+  const due = earliestRefreshAt(held.lastRefreshAt, held.accessTokenExpiresAt, refreshBeforeMsOf(connection));
+  return due.getTime() - now.getTime();
 }
 
 /**
@@ -120,6 +133,7 @@ export function connectionController(options: ConnectionControllerOptions = {}):
         update: (old, o) => tokens?.onUpdate(old, o),
       });
     },
+    firstLookDueInMs: (object, now) => (tokens ? tokenRefreshDueInMs(object as IManageConnection, now) : undefined),
     async reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void> {
       let connection = cache.get(ref.namespace, ref.name);
       if (!connection) return void release(ref);

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './clock.ts';
+import {
+  FIRST_LOOK_TICK_MS,
+  type FirstLook,
+  FirstLookSchedule,
+  firstLookWindowMs,
+  planFirstLooks,
+  runFirstLooks,
+  settled,
+} from './first-looks.ts';
+import type { KubeObject } from './kube/resources.ts';
+
+type Obj = KubeObject & { status?: unknown };
+
+function object(
+  name: string,
+  opts: { generation?: number; observed?: number; ready?: string; deleting?: boolean } = {},
+): Obj {
+  const { generation = 1, observed = generation, ready = 'True', deleting = false } = opts;
+  return {
+    apiVersion: 'v1',
+    kind: 'Thing',
+    metadata: { name, namespace: 'n', generation, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    status: { observedGeneration: observed, conditions: [{ type: 'Ready', status: ready }] },
+  } as Obj;
+}
+
+describe('settled', () => {
+  it.each([
+    ['Ready for its generation', object('a'), true],
+    ['a new generation not yet observed', object('a', { generation: 2, observed: 1 }), false],
+    ['not Ready', object('a', { ready: 'False' }), false],
+    ['Ready unknown', object('a', { ready: 'Unknown' }), false],
+    ['being deleted', object('a', { deleting: true }), false],
+    ['never reconciled', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'a', generation: 1 } }, false],
+    ['without a generation', { ...object('a'), metadata: { name: 'a' } }, false],
+  ])('%s: %s', (_what, o, expected) => {
+    expect(settled(o as KubeObject)).toBe(expected);
+  });
+});
+
+describe('firstLookWindowMs', () => {
+  it('is the count over the rate, capped, and nothing when off or for one object', () => {
+    expect(firstLookWindowMs(6_000, 100, 300_000)).toBe(60_000);
+    expect(firstLookWindowMs(80_000, 100, 300_000)).toBe(300_000);
+    expect(firstLookWindowMs(6_000, 0, 300_000)).toBe(0);
+    expect(firstLookWindowMs(1, 100, 300_000)).toBe(0);
+  });
+});
+
+describe('planFirstLooks', () => {
+  const row = (l: FirstLook) => [l.key, l.afterMs, l.priority];
+
+  it('looks at once at what is not settled, and spreads each kind of the settled over the window', () => {
+    const connections = [object('c0'), object('c1', { generation: 2, observed: 1 }), object('c2')];
+    const repositories = [object('r0'), object('r1'), object('r2', { ready: 'False' }), object('r3'), object('r4')];
+    const plan = planFirstLooks(
+      [
+        { kind: 'C', objects: connections },
+        { kind: 'R', objects: repositories },
+      ],
+      2,
+      600_000,
+    );
+    expect(plan.settled).toBe(6);
+    expect(plan.windowMs).toBe(3_000);
+    expect(plan.looks.map(row)).toEqual([
+      ['C/n/c1', 0, 'change'],
+      ['C/n/c0', 0, 'resync'],
+      ['C/n/c2', 1_500, 'resync'],
+      ['R/n/r2', 0, 'change'],
+      ['R/n/r0', 0, 'resync'],
+      ['R/n/r1', 750, 'resync'],
+      ['R/n/r3', 1_500, 'resync'],
+      ['R/n/r4', 2_250, 'resync'],
+    ]);
+  });
+
+  it('never looks at an object before the object it refers to', () => {
+    // r0 names the last connection, r1 the first: r0 waits for c2's slot, r1 keeps its own.
+    const connections = [object('c0'), object('c1'), object('c2')];
+    const repositories = [object('r0'), object('r1')];
+    const refersTo = (o: Obj) => ({ r0: 'C/n/c2', r1: 'C/n/c0' })[o.metadata.name as 'r0' | 'r1'];
+    const plan = planFirstLooks(
+      [
+        { kind: 'C', objects: connections },
+        { kind: 'R', objects: repositories, refersTo },
+      ],
+      1,
+      600_000,
+    );
+    expect(plan.windowMs).toBe(5_000);
+    expect(plan.looks.filter((l) => l.key.startsWith('R/')).map(row)).toEqual([
+      ['R/n/r0', 3_333, 'resync'],
+      ['R/n/r1', 2_500, 'resync'],
+    ]);
+  });
+
+  it('brings a look forward when its controller says it is due, in the lane of first-time work', () => {
+    const objects = ['a', 'b', 'c', 'd'].map((n) => object(n));
+    const due: Record<string, number | undefined> = { a: undefined, b: 100, c: -5_000, d: 60_000 };
+    const plan = planFirstLooks([{ kind: 'K', objects, dueInMs: (o) => due[o.metadata.name!] }], 1, 600_000);
+    expect(plan.windowMs).toBe(4_000);
+    expect(plan.looks.map(row)).toEqual([
+      ['K/n/a', 0, 'resync'],
+      ['K/n/b', 100, 'change'],
+      ['K/n/c', 0, 'change'],
+      ['K/n/d', 3_000, 'resync'],
+    ]);
+  });
+
+  it('looks at once at an object whose controller throws or answers NaN', () => {
+    const objects = ['a', 'b', 'c'].map((n) => object(n));
+    const dueInMs = (o: Obj): number | undefined => {
+      if (o.metadata.name === 'b') throw new Error('malformed status');
+      return o.metadata.name === 'c' ? Number.NaN : undefined;
+    };
+    const plan = planFirstLooks([{ kind: 'K', objects, dueInMs }], 1, 600_000);
+    expect(plan.looks.map((l) => [l.afterMs, l.priority])).toEqual([
+      [0, 'resync'],
+      [0, 'change'],
+      [0, 'change'],
+    ]);
+  });
+
+  it('looks at everything at once, in the first-time lane, when the rate is 0', () => {
+    const objects = [object('a'), object('b'), object('c', { ready: 'False' })];
+    const plan = planFirstLooks([{ kind: 'K', objects }], 0, 600_000);
+    expect(plan.windowMs).toBe(0);
+    expect(plan.looks.map(row)).toEqual([
+      ['K/n/a', 0, 'change'],
+      ['K/n/b', 0, 'change'],
+      ['K/n/c', 0, 'change'],
+    ]);
+  });
+});
+
+describe('FirstLookSchedule and runFirstLooks', () => {
+  const look = (key: string, afterMs: number): FirstLook => ({ key, afterMs, priority: 'resync' });
+
+  it('hands each look over when due, in time order, and skips a key reconciled meanwhile', async () => {
+    const clock = new FakeClock(0);
+    const schedule = new FirstLookSchedule([look('c', 1_000), look('a', 0), look('b', 500), look('d', 1_000)]);
+    const added: string[] = [];
+    const stop = new AbortController();
+    const running = runFirstLooks(schedule, clock, stop.signal, (l) => added.push(l.key));
+    await clock.advance(FIRST_LOOK_TICK_MS);
+    expect(added).toEqual(['a']);
+    schedule.taken('c');
+    await clock.advance(1_000);
+    await clock.advance(FIRST_LOOK_TICK_MS);
+    expect(added).toEqual(['a', 'b', 'd']);
+    await running; // nothing left: the loop ends by itself
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('batches looks due within one tick, and stops when its signal aborts', async () => {
+    const clock = new FakeClock(0);
+    const looks = Array.from({ length: 100 }, (_, i) => look(`k${i}`, i));
+    const schedule = new FirstLookSchedule(looks);
+    const batches: number[] = [];
+    let last = -1;
+    const stop = new AbortController();
+    const running = runFirstLooks(schedule, clock, stop.signal, () => {
+      if (clock.now().getTime() !== last) batches.push(0);
+      last = clock.now().getTime();
+      batches[batches.length - 1]!++;
+    });
+    await clock.advance(FIRST_LOOK_TICK_MS);
+    await clock.advance(FIRST_LOOK_TICK_MS);
+    // The floor: no wake-up more often than a tick, so looks 1 ms apart come in batches.
+    expect(batches).toEqual([51, 49]);
+    stop.abort();
+    await running;
+  });
+});
