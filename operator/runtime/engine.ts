@@ -320,9 +320,13 @@ export class Engine {
       'objects left Ready by an earlier process are looked at again over a window; the rest at once',
     );
     this.#firstLooks = new FirstLookSchedule(later);
+    // Awaited only on shutdown: a failure here is logged, never an unhandled rejection, and the
+    // resync still looks at every object.
     return runFirstLooks(this.#firstLooks, this.#clock, signal, (look) =>
       this.#queue.add(look.key, { priority: look.priority }),
-    ).finally(() => (this.#firstLooks = undefined));
+    )
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'the first looks after the start stopped'))
+      .finally(() => (this.#firstLooks = undefined));
   }
 
   /** For a kind whose objects name another owned kind's object: that object's queue key. */

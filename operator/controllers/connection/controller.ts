@@ -55,11 +55,13 @@ export function nextLookInMs(probeInMs: number, refreshAt: Date | undefined, now
 /**
  * After a start, the latest a settled connection's first look may come: the earliest its access
  * token's refresh can be scheduled (the status says when the tokens were obtained and when they
- * lapse; the jitter is in the Secret, so the earliest it can be). Undefined without tokens.
+ * lapse; the jitter is in the Secret, so the earliest it can be). Undefined without an expiry.
  */
 export function tokenRefreshDueInMs(connection: IManageConnection, now: Date): number | undefined {
   const held = connection.status?.tokens;
-  if (!held?.accessTokenExpiresAt || !held.lastRefreshAt) return undefined;
+  if (!held?.accessTokenExpiresAt) return undefined;
+  // Without the time they were obtained the schedule cannot be worked out: look at once.
+  if (!held.lastRefreshAt) return 0;
   const due = earliestRefreshAt(held.lastRefreshAt, held.accessTokenExpiresAt, refreshBeforeMsOf(connection));
   return due.getTime() - now.getTime();
 }

@@ -34,11 +34,13 @@ describe('tokenRefreshDueInMs (how long a restarted operator may leave a settled
     expect(tokenRefreshDueInMs(connection(tokens, '1m'), now)).toBe(1_200_000 - 60_000 - 174_000);
   });
 
-  it('is negative when the refresh is already due, and undefined without tokens or their times', () => {
+  it('is negative when the refresh is already due, and undefined without tokens or an expiry', () => {
     expect(
       tokenRefreshDueInMs(connection({ lastRefreshAt: at(-3_600_000), accessTokenExpiresAt: at(-1) }), now),
     ).toBeLessThan(0);
     expect(tokenRefreshDueInMs(connection(undefined), now)).toBeUndefined();
-    expect(tokenRefreshDueInMs(connection({ accessTokenExpiresAt: at(60_000) }), now)).toBeUndefined();
+    expect(tokenRefreshDueInMs(connection({ lastRefreshAt: at(-60_000) }), now)).toBeUndefined();
+    // An expiry without the time of issue: the schedule cannot be worked out, so at once.
+    expect(tokenRefreshDueInMs(connection({ accessTokenExpiresAt: at(600_000) }), now)).toBe(0);
   });
 });
