@@ -137,6 +137,11 @@ async function start(
     availability,
     settle,
     readyz: `http://${probes.host}:${probes.port}/readyz`,
+    metric: async (name: string): Promise<number | undefined> => {
+      const text = await (await fetch(`http://${probes.host}:${probes.port}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    },
     setNow: (ms: number) => void (nowMs = ms),
   };
 }
@@ -190,6 +195,8 @@ describe('Engine', () => {
       firstLookDueInMs: (o) => (o.metadata.name === 'due' ? 0 : undefined),
     });
     expect(run.calls.sort()).toEqual(['due', 'new']);
+    const pending = () => run.metric('imanage_operator_startup_looks_pending');
+    expect(await pending()).toBe(4);
     for (const [ms, calls] of [
       [50, ['a', 'd']],
       [450, ['b']],
@@ -205,6 +212,7 @@ describe('Engine', () => {
     await run.settle();
     // Each once: the informer's adds before the start queued nothing of their own.
     expect(run.calls).toHaveLength(6);
+    expect(await pending()).toBe(0);
     expect(run.lines.find((l) => l['windowMs'] !== undefined)).toMatchObject({ settled: 5, windowMs: 2_500 });
   });
 

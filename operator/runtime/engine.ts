@@ -139,6 +139,7 @@ export class Engine {
       },
     });
     options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
+    options.metrics.trackStartupLooks(() => this.#firstLooks?.pending() ?? 0);
     // Keys that failed while the API server was away are retried now, not after their backoff.
     options.client.availability.onRecovered(() => {
       const retried = this.#queue.retryFailedNow();

@@ -111,6 +111,11 @@ export class FirstLookSchedule {
     this.#pending = new Set(this.#looks.map((l) => l.key));
   }
 
+  /** Looks neither handed over nor made needless by a reconcile. */
+  pending(): number {
+    return this.#pending.size;
+  }
+
   /** The key was reconciled: its first look has happened. */
   taken(key: string): void {
     this.#pending.delete(key);

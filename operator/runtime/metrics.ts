@@ -45,6 +45,11 @@ export interface OperatorMetrics {
    */
   trackQueueDepth(depthByKind: () => ReadonlyMap<string, number>): void;
   /**
+   * Samples, on every scrape, the objects a new process has yet to look at for the first time
+   * because an earlier one left them Ready (first-looks.ts): 0 once the window has passed.
+   */
+  trackStartupLooks(pending: () => number): void;
+  /**
    * Exports `readyMetricName(kind)`: one series per object of the kind, valued 1, labelled with
    * its Ready condition's status and reason, sampled from `source` (the cache) on every scrape,
    * so an object's series goes with the object. Once per kind.
@@ -103,6 +108,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     }),
     queueDepth: depth.gauge,
     trackQueueDepth: depth.track,
+    trackStartupLooks: startupLooksGauge(registry),
     queueWait: new Histogram({
       name: 'imanage_operator_queue_wait_seconds',
       help: 'Time from a key being queued to its reconcile starting.',
@@ -195,6 +201,19 @@ function queueDepthGauge(registry: Registry): {
     },
   });
   return { gauge, track: (depthByKind) => void (source = depthByKind) };
+}
+
+function startupLooksGauge(registry: Registry): (pending: () => number) => void {
+  let source: () => number = () => 0;
+  new Gauge({
+    name: 'imanage_operator_startup_looks_pending',
+    help: 'Objects left Ready by an earlier process that this one has yet to look at after its start.',
+    registers: [registry],
+    collect() {
+      this.set(source());
+    },
+  });
+  return (pending) => void (source = pending);
 }
 
 /** Seconds left per held token, computed at scrape time so that the value is current without timers. */
