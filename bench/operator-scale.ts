@@ -35,6 +35,11 @@
 //                              also creates one token Secret per connection, as the operator must.
 //   BENCH_RAW=off              skip the raw passes: only the operator's figures (no ratios), for
 //                              memory runs that do not need them.
+//   BENCH_RESYNC_S=<n>         the operator runs with --resync-period <n>s, and once the first pass
+//                              has settled the bench waits for one resync of every object (nothing
+//                              changed) and prints what it cost: its reconciles, status writes,
+//                              Secret GETs and iManage requests, RSS peak, and under a memory limit
+//                              the file pages read again during it.
 //   BENCH_RESTART=off          skip the restart: by default, once settled, the operator is stopped and
 //                              started again over the same objects (a full relist and resync), and
 //                              the bench prints how long that took, its peak RSS, and any writes or
@@ -110,6 +115,8 @@ export interface Settings {
   readonly restart: boolean;
   readonly memoryLimitMiB: number | undefined;
   readonly passphrases: number;
+  /** With BENCH_RESYNC_S: the operator's --resync-period, and one resync measured after the first pass. */
+  readonly resyncS: number | undefined;
 }
 
 export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -126,6 +133,8 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   const limit = env['BENCH_MEMORY_LIMIT_MIB'] ? Number(env['BENCH_MEMORY_LIMIT_MIB']) : undefined;
   const passphrases = Number(env['BENCH_PASSPHRASES'] || 1);
   if (!Number.isInteger(passphrases) || passphrases < 1) throw new BenchUsageError(`BENCH_PASSPHRASES must be a positive integer, not '${env['BENCH_PASSPHRASES']}'`);
+  const resyncS = env['BENCH_RESYNC_S'] ? Number(env['BENCH_RESYNC_S']) : undefined;
+  if (resyncS !== undefined && (!Number.isInteger(resyncS) || resyncS < 10)) throw new BenchUsageError(`BENCH_RESYNC_S must be a whole number of seconds, at least 10, not '${env['BENCH_RESYNC_S']}'`);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 32)) throw new BenchUsageError(`BENCH_MEMORY_LIMIT_MIB must be a whole number of MiB, at least 32, not '${env['BENCH_MEMORY_LIMIT_MIB']}'`);
   return {
     connections, concurrency, order,
@@ -140,6 +149,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
     restart: env['BENCH_RESTART'] !== 'off',
     memoryLimitMiB: limit,
     passphrases,
+    resyncS,
   };
 }
 
@@ -330,7 +340,8 @@ export class Operator {
       ...(sim ? ['--probes', 'true', '--tokens', 'true', '--allow-loopback-probes', 'true', '--resolve', `${SIM_HOST}:443:127.0.0.1:${sim.httpsPort}`] : ['--probes', 'false']),
       // info: the operator logs nothing per reconcile at info, and the 'operator starting' line
       // carries the probe address.
-      '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency), ...s.operatorArgs,
+      '--health-address', '127.0.0.1:0', '--log-level', 'info', '--concurrency', String(s.concurrency),
+      ...(s.resyncS ? ['--resync-period', `${s.resyncS}s`] : []), ...s.operatorArgs,
     ];
     const [command, argv] = this.limit ? this.limit.wrap(this.limit.node, args) : [process.execPath, args];
     this.child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...OPERATOR_ENV, ...process.env } });
@@ -535,6 +546,7 @@ interface RunFigures {
   readonly rssPeak: number;
   readonly limit: LimitFigures | undefined;
   readonly warnings: number;
+  readonly resync: ResyncFigures | undefined;
 }
 
 async function listAll(client: KubeClient): Promise<StatusObject[]> {
@@ -708,11 +720,62 @@ async function measured(s: Settings, client: KubeClient, operator: Operator, { o
   const rssSettled = rss.sample();
   const rssSettledSplit = rssSplit(operator.pid);
   const limit = rss.limit;
+  const rssPeak = rss.peak;
+  const apiRequests = countsDelta(apiBefore, await apiRequestsNow(apiMetrics));
+  const resync = s.resyncS ? await resyncPhase(s.resyncS, { operatorMetrics, apiMetrics, rss, objects: objects.length }) : undefined;
   rss.stop();
   if (s.heapSnapshotDir) process.stderr.write(`heap snapshot: ${await operator.heapSnapshot(s.heapSnapshotDir)}\n`);
   return {
     ...watched, objects: objects.length, createS: creation.seconds, settledS, cpu, metrics,
-    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)), rssIdle, rssSettled, rssSettledSplit, rssPeak: rss.peak, limit, warnings: operator.warnings,
+    apiRequests, rssIdle, rssSettled, rssSettledSplit, rssPeak, limit, warnings: operator.warnings, resync,
+  };
+}
+
+interface ResyncFigures {
+  /** When the bench began to wait for it (ISO): the simulator's requests since then are the resync's. */
+  readonly since: string;
+  /** From the first reconcile of the resync until quiet. */
+  readonly seconds: number;
+  readonly reconciles: number;
+  readonly statusWrites: number;
+  readonly rssPeak: number;
+  readonly limitBefore: LimitFigures | undefined;
+  readonly limitAfter: LimitFigures | undefined;
+  readonly apiRequests: ReadonlyMap<string, number>;
+}
+
+/**
+ * One periodic resync of the settled objects (BENCH_RESYNC_S, the operator's --resync-period):
+ * every object is looked at again though nothing changed. What it costs, and whether it stays
+ * within a memory limit, as the restart does.
+ */
+async function resyncPhase(
+  resyncS: number,
+  { operatorMetrics, apiMetrics, rss, objects }: { operatorMetrics: Target; apiMetrics: Target; rss: RssSampler; objects: number },
+): Promise<ResyncFigures> {
+  const count = async (): Promise<{ reconciles: number; writes: number }> => {
+    const samples = parseMetrics(await fetchText(progressOf(operatorMetrics, SETTLING_METRICS)), operatorMetricNames);
+    return { reconciles: total(samples, 'imanage_operator_reconcile_total'), writes: total(samples, 'imanage_operator_status_writes_total') };
+  };
+  const before = await count();
+  const apiBefore = await apiRequestsNow(apiMetrics);
+  const limitBefore = rss.limit;
+  rss.peak = 0;
+  const since = new Date().toISOString();
+  const deadline = performance.now() + (2 * resyncS + 120 + objects * 0.1) * 1000;
+  let firstAt: number | undefined;
+  for (let now = await count(); now.reconciles - before.reconciles < objects; now = await count()) {
+    if (firstAt === undefined && now.reconciles > before.reconciles) firstAt = performance.now();
+    if (performance.now() > deadline) throw new BenchFailure(`no resync of all ${objects} objects within ${2 * resyncS} s`);
+    await sleep(POLL_MS);
+  }
+  firstAt ??= performance.now();
+  await settle(operatorMetrics);
+  const after = await count();
+  return {
+    since, seconds: (performance.now() - firstAt) / 1000, reconciles: after.reconciles - before.reconciles,
+    statusWrites: after.writes - before.writes, rssPeak: rss.peak, limitBefore, limitAfter: rss.limit,
+    apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
   };
 }
 
@@ -917,10 +980,10 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
  * The simulator's requests by method and path, ids in paths replaced by `:id`. The simulator keeps
  * its last REQUEST_LOG_ENTRIES: the operator's run at 1,000 connections makes about 4,000.
  */
-function imanageRequests(sim: RunningSimulator | undefined, since = ''): ReadonlyMap<string, number> {
+function imanageRequests(sim: RunningSimulator | undefined, since = '', until = '\uffff'): ReadonlyMap<string, number> {
   const counts = new Map<string, number>();
   for (const entry of sim?.requestLog() ?? []) {
-    if (entry.time < since) continue; // ISO 8601 times on one clock compare as text
+    if (entry.time < since || entry.time >= until) continue; // ISO 8601 times on one clock compare as text
     const path = entry.path.replace(/\/customers\/[^/]+/, '/customers/:cid').replace(/\/(libraries|workspaces|folders)\/[^/]+/g, '/$1/:id');
     const key = `${entry.method} ${path}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -934,7 +997,7 @@ function mostFirst(counts: ReadonlyMap<string, number>): string {
 }
 
 /** The figures; without `raw` (BENCH_RAW=off) the lines that need the raw passes are left out. */
-function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined, imanage: ReadonlyMap<string, number>): string {
+function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, restart: RestartFigures | undefined, imanage: ReadonlyMap<string, number>, resyncImanage: ReadonlyMap<string, number>): string {
   const m = run.metrics;
   const writes = total(m, 'imanage_operator_status_writes_total');
   const reconciles = total(m, 'imanage_operator_reconcile_total');
@@ -987,6 +1050,14 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   }
   out += line('polling', `${run.polls} polls (2 LIST each), ${fmt(run.pollS)} s in flight`);
   out += line('settled after', `${fmt(run.settledS)} s; operator warnings logged: ${run.warnings}`);
+  if (run.resync) {
+    const r = run.resync;
+    const all = [...resyncImanage.values()].reduce((sum, n) => sum + n, 0);
+    out += line('resync', `${r.reconciles} reconciles (--resync-period ${s.resyncS}s), from the first to quiet ${fmt(r.seconds)} s; RSS peak ${fmt(r.rssPeak, 0)} MiB; status writes ${r.statusWrites}; Secret GETs ${r.apiRequests.get('GET secrets') ?? 0}; iManage requests ${all}${all > 0 ? ` (${mostFirst(resyncImanage)})` : ''}`);
+    if (r.limitBefore && r.limitAfter) {
+      out += line('  memory limit', `file pages read again during it ${r.limitAfter.refaults - r.limitBefore.refaults}, working set ${fmt(r.limitAfter.workingSetMiB, 0)} MiB after it (peak of the whole run ${fmt(r.limitAfter.peakWorkingSetMiB, 0)} MiB, ${fmt(r.limitBefore.peakWorkingSetMiB, 0)} before it), limit reached ${r.limitAfter.limitHits - r.limitBefore.limitHits} times during it, OOM kills ${r.limitAfter.oomKills}`);
+    }
+  }
   if (restart) {
     const get = (verb: string, resource: string): number => restart.apiRequests.get(`${verb} ${resource}`) ?? 0;
     const kinds = ['imanageconnections', 'workspacerepositories'];
@@ -1031,7 +1102,8 @@ async function main(): Promise<void> {
     await operator.synced;
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
     const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
-    const imanage = imanageRequests(sim);
+    const imanage = imanageRequests(sim, '', run.resync?.since);
+    const resyncImanage = run.resync ? imanageRequests(sim, run.resync.since) : new Map<string, number>();
     await operator.stop();
     operator = undefined;
     let restart: RestartFigures | undefined;
@@ -1041,7 +1113,7 @@ async function main(): Promise<void> {
     }
     if (s.rawPasses) process.stderr.write('operator stopped; raw creates and status writes…\n');
     const raw = s.rawPasses ? await rawPhase(s, client, cp) : undefined;
-    process.stdout.write(report(s, run, raw, restart, imanage));
+    process.stdout.write(report(s, run, raw, restart, imanage, resyncImanage));
   } finally {
     process.off('SIGINT', interrupted);
     await operator?.stop();

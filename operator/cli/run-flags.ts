@@ -28,8 +28,8 @@ export const RUN_FLAGS = {
   concurrency: { env: 'IMANAGE_CONCURRENCY', default: '16' },
   'max-reconciles-per-second': { env: 'IMANAGE_MAX_RECONCILES_PER_SECOND', default: '1000' },
   'resync-period': { env: 'IMANAGE_RESYNC_PERIOD', default: '10m' },
-  // About the pace of a first pass at 1,000 connections (docs/scale.md): a restart looks like one.
-  'startup-looks-per-second': { env: 'IMANAGE_STARTUP_LOOKS_PER_SECOND', default: '100' },
+  // About the pace of a first pass at 1,000 connections (docs/scale.md): a restart or a resync looks like one.
+  'resync-looks-per-second': { env: 'IMANAGE_RESYNC_LOOKS_PER_SECOND', default: '100' },
   'leader-elect': { env: 'IMANAGE_LEADER_ELECT', default: 'true' },
   'leader-election-namespace': { env: 'IMANAGE_LEADER_ELECTION_NAMESPACE', default: '' },
   'leader-election-id': { env: 'IMANAGE_LEADER_ELECTION_ID', default: 'imanage-operator' },
@@ -64,8 +64,8 @@ export interface RunConfig {
   readonly concurrency: number;
   readonly reconcilesPerSecond: number;
   readonly resyncPeriodMs: number;
-  /** After a start, objects left Ready are looked at again at most this many per second; 0: at once. */
-  readonly startupLooksPerSecond: number;
+  /** Objects with nothing to do (after a start, those left Ready; at a resync, all) at most this many per second; 0: at once. */
+  readonly resyncLooksPerSecond: number;
   readonly leaderElect: boolean;
   readonly leaderElectionNamespace?: string;
   readonly leaderElectionId: string;
@@ -303,7 +303,7 @@ export function readRunConfig(args: readonly string[], env: NodeJS.ProcessEnv = 
     concurrency: wholeNumber(f.concurrency, 1, 1000),
     reconcilesPerSecond: positiveNumber(f['max-reconciles-per-second'], 1_000_000),
     resyncPeriodMs: duration(f['resync-period'], 1000, DAY_MS, 'from 1s to 24h'),
-    startupLooksPerSecond: wholeNumber(f['startup-looks-per-second'], 0, 100_000),
+    resyncLooksPerSecond: wholeNumber(f['resync-looks-per-second'], 0, 100_000),
     leaderElect: boolean(f['leader-elect']),
     ...(namespace ? { leaderElectionNamespace: namespace } : {}),
     leaderElectionId: leaseName ?? RUN_FLAGS['leader-election-id'].default,

@@ -38,9 +38,9 @@ export const RUN_USAGE = `  run [options]
         --concurrency n             parallel reconciles, 1 to 1000 [16]  (IMANAGE_CONCURRENCY)
         --max-reconciles-per-second n  global rate limit, a safety [1000] (IMANAGE_MAX_RECONCILES_PER_SECOND)
         --resync-period d           re-check every object this often, 1s to 24h [10m] (IMANAGE_RESYNC_PERIOD)
-        --startup-looks-per-second n  after a start, look again at objects an earlier process left
-                                    Ready at most n a second; 0 to 100000, 0 all at once [100]
-                                    (IMANAGE_STARTUP_LOOKS_PER_SECOND)
+        --resync-looks-per-second n  look at objects with nothing to do at most n a second, over
+                                    a window: after a start those left Ready, at each resync all;
+                                    0 to 100000, 0 all at once [100] (IMANAGE_RESYNC_LOOKS_PER_SECOND)
         --leader-elect true|false   [true]                               (IMANAGE_LEADER_ELECT)
         --leader-election-namespace ns  [the kubeconfig's or pod's namespace] (IMANAGE_LEADER_ELECTION_NAMESPACE)
         --leader-election-id name   Lease name [imanage-operator]        (IMANAGE_LEADER_ELECTION_ID)
@@ -162,7 +162,7 @@ export async function runCommand(args: string[]): Promise<number> {
     concurrency: config.concurrency,
     reconcilesPerSecond: config.reconcilesPerSecond,
     resyncPeriodMs: config.resyncPeriodMs,
-    startupLooksPerSecond: config.startupLooksPerSecond,
+    resyncLooksPerSecond: config.resyncLooksPerSecond,
     health: config.health,
     shutdownGraceMs: config.shutdownGraceMs,
     ...(config.leaderElect

@@ -92,7 +92,8 @@ afterEach(async () => {
 });
 
 interface StartOptions {
-  readonly startupLooksPerSecond?: number;
+  readonly resyncLooksPerSecond?: number;
+  readonly resyncPeriodMs?: number;
   readonly firstLookDueInMs?: Controller['firstLookDueInMs'];
 }
 
@@ -114,10 +115,10 @@ async function start(
     namespaces: [],
     controllerName: 'test/controller',
     concurrency: 2,
-    resyncPeriodMs: 3_600_000,
+    resyncPeriodMs: options.resyncPeriodMs ?? 3_600_000,
     health: { host: '127.0.0.1', port: 0 },
     shutdownGraceMs: 1_000,
-    ...(options.startupLooksPerSecond !== undefined ? { startupLooksPerSecond: options.startupLooksPerSecond } : {}),
+    ...(options.resyncLooksPerSecond !== undefined ? { resyncLooksPerSecond: options.resyncLooksPerSecond } : {}),
   });
   const { controller, calls } = testController(behaviour, options.firstLookDueInMs);
   engine.register(controller);
@@ -191,11 +192,11 @@ describe('Engine', () => {
       if (ref.name === 'a') ctx.enqueue('Thing', { namespace: 'n', name: 'd' });
     };
     const run = await start(objects, behaviour, {
-      startupLooksPerSecond: 2,
+      resyncLooksPerSecond: 2,
       firstLookDueInMs: (o) => (o.metadata.name === 'due' ? 0 : undefined),
     });
     expect(run.calls.sort()).toEqual(['due', 'new']);
-    const pending = () => run.metric('imanage_operator_startup_looks_pending');
+    const pending = () => run.metric('imanage_operator_resync_looks_pending');
     expect(await pending()).toBe(4);
     for (const [ms, calls] of [
       [50, ['a', 'd']],
@@ -214,6 +215,32 @@ describe('Engine', () => {
     expect(run.calls).toHaveLength(6);
     expect(await pending()).toBe(0);
     expect(run.lines.find((l) => l['windowMs'] !== undefined)).toMatchObject({ settled: 5, windowMs: 2_500 });
+  });
+
+  it('spreads a resync over a window, and looks at everything at once in the resync lane without a rate', async () => {
+    const objects = ['a', 'b', 'c', 'd'].map(thing);
+    const spread = await start(objects, async () => {}, { resyncLooksPerSecond: 2, resyncPeriodMs: 10_000 });
+    expect(spread.calls).toHaveLength(4); // never reconciled: all at once after the start
+    await spread.clock.advance(10_000);
+    await spread.settle();
+    expect(spread.calls).toHaveLength(4);
+    expect(await spread.metric('imanage_operator_resync_looks_pending')).toBe(4);
+    for (const [ms, next] of [
+      [50, 'a'],
+      [450, 'b'],
+      [500, 'c'],
+      [500, 'd'],
+    ] as const) {
+      await spread.clock.advance(ms);
+      await spread.settle();
+      expect(spread.calls.slice(4)).toEqual(['a', 'b', 'c', 'd'].slice(0, ['a', 'b', 'c', 'd'].indexOf(next) + 1));
+    }
+    expect(await spread.metric('imanage_operator_resync_looks_pending')).toBe(0);
+
+    const once = await start(objects, async () => {}, { resyncLooksPerSecond: 0, resyncPeriodMs: 10_000 });
+    await once.clock.advance(10_000);
+    await once.settle();
+    expect(once.calls).toHaveLength(8);
   });
 
   it('a 403 is logged with the missing verb and resource, set as PermissionDenied, and retried', async () => {

@@ -25,7 +25,7 @@ import { RECONCILE_DEADLINE_MS, withDeadline } from './deadline.ts';
 import { commitPermissionDenied } from './status.ts';
 import type { ObjectRef } from './object-ref.ts';
 import { refOf, type Watched, watchKind } from './watch.ts';
-import { type FirstLook, FirstLookSchedule, planFirstLooks, runFirstLooks } from './first-looks.ts';
+import { LookSchedule, planLooks, runLooks, settled, type SpreadLook } from './spread-looks.ts';
 
 export type { ObjectRef } from './object-ref.ts';
 
@@ -57,7 +57,7 @@ export interface Controller {
   reconcile(ref: ObjectRef, signal: AbortSignal): Promise<HandlerResult | void>;
   /**
    * After a start, how soon an object an earlier process left settled must be looked at (a token
-   * due for refresh), in ms from now; undefined when it can wait for its turn (first-looks.ts).
+   * due for refresh), in ms from now; undefined when it can wait for its turn (spread-looks.ts).
    */
   firstLookDueInMs?(object: KubeObject, now: Date): number | undefined;
 }
@@ -78,10 +78,11 @@ export interface EngineOptions {
   readonly reconcilesPerSecond?: number;
   readonly resyncPeriodMs: number;
   /**
-   * After a start, objects an earlier process left settled are looked at again at most this many
-   * per second, within half a resync period (first-looks.ts). 0 or absent: all at once.
+   * Objects with nothing to do are looked at no faster than this many per second, within half a
+   * resync period (spread-looks.ts): after a start, those an earlier process left settled; at each
+   * resync, all of them. 0 or absent: all at once.
    */
-  readonly startupLooksPerSecond?: number;
+  readonly resyncLooksPerSecond?: number;
   readonly health: { readonly host: string; readonly port: number };
   /** Leader election; omitted, this process always leads. */
   readonly leaderElection?: {
@@ -114,8 +115,9 @@ export class Engine {
    * before then are not queued: the first looks are planned then, over every cached object.
    */
   #working = false;
-  /** The first looks still to come after a start; a key reconciled meanwhile has had its look. */
-  #firstLooks: FirstLookSchedule | undefined;
+  /** The spread looks still to come (after a start, or of a resync); a key reconciled meanwhile has had its look. */
+  #spread:
+    { readonly schedule: LookSchedule; readonly stop: AbortController; readonly done: Promise<void> } | undefined;
   /** By kind: the owned objects its objects name (a repository's connection), registered by `references`. */
   readonly #references = new Map<
     string,
@@ -139,7 +141,7 @@ export class Engine {
       },
     });
     options.metrics.trackQueueDepth(() => this.#queue.depthByKind());
-    options.metrics.trackStartupLooks(() => this.#firstLooks?.pending() ?? 0);
+    options.metrics.trackSpreadLooks(() => this.#spread?.schedule.pending() ?? 0);
     // Keys that failed while the API server was away are retried now, not after their backoff.
     options.client.availability.onRecovered(() => {
       const retried = this.#queue.retryFailedNow();
@@ -271,17 +273,19 @@ export class Engine {
 
   async #work(signal: AbortSignal): Promise<EngineExit> {
     const workers = new AbortController();
-    const resync = setInterval(() => this.#enqueueAll('resync'), this.#options.resyncPeriodMs);
+    const stopResyncs = new AbortController();
+    const resyncs = this.#resyncEvery(this.#options.resyncPeriodMs, stopResyncs.signal);
     this.#working = true;
-    const firstLooks = this.#enqueueFirstLooks(workers.signal);
+    this.#enqueueFirstLooks();
     const running = this.#queue.run(this.#options.concurrency, (key, s) => this.#dispatch(key, s), workers.signal);
     await new Promise<void>((resolve) =>
       signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
     );
-    clearInterval(resync);
+    stopResyncs.abort();
+    this.#spread?.stop.abort();
     await this.#drain();
     workers.abort();
-    await Promise.all([running, firstLooks]);
+    await Promise.all([running, resyncs, this.#spread?.done]);
     return 'stopped';
   }
 
@@ -295,11 +299,37 @@ export class Engine {
   }
 
   /** Queues every cached object: now, or over a window when an earlier process left it settled. */
-  #enqueueFirstLooks(signal: AbortSignal): Promise<void> {
+  #enqueueFirstLooks(): void {
+    const plan = this.#planLooks(settled, true);
+    if (plan.windowMs > 0)
+      this.#options.logger.info(
+        { settled: plan.settled, windowMs: plan.windowMs, perSecond: this.#options.resyncLooksPerSecond },
+        'objects left Ready by an earlier process are looked at again over a window; the rest at once',
+      );
+  }
+
+  /** On the engine's clock (a test's fake one too); the period is at least 1 s, the flag's floor. */
+  async #resyncEvery(periodMs: number, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await this.#clock.sleep(periodMs, signal);
+      if (signal.aborted) return;
+      this.#resync();
+    }
+  }
+
+  /** Every object again, spread over a window; all at once, in the resync lane, without a rate. */
+  #resync(): void {
+    if (!(this.#options.resyncLooksPerSecond! > 0)) return this.#enqueueAll('resync');
+    const plan = this.#planLooks(() => true, false);
+    this.#options.logger.debug({ objects: plan.settled, windowMs: plan.windowMs }, 'resync spread over a window');
+  }
+
+  /** Plans every owned object's look, queues those due now and spreads the rest (replacing any spread still running). */
+  #planLooks(spreads: (object: KubeObject) => boolean, bringForward: boolean): { settled: number; windowMs: number } {
     const now = this.#clock.now();
     const kinds = [...this.#owned].map(([kind, own]) => {
       const controller = this.#controllers.get(kind);
-      const dueInMs = controller?.firstLookDueInMs?.bind(controller);
+      const dueInMs = bringForward ? controller?.firstLookDueInMs?.bind(controller) : undefined;
       const refersTo = this.#referenceKeyOf(kind);
       return {
         kind,
@@ -308,26 +338,30 @@ export class Engine {
         ...(refersTo ? { refersTo } : {}),
       };
     });
-    const rate = this.#options.startupLooksPerSecond ?? 0;
-    const plan = planFirstLooks(kinds, rate, this.#options.resyncPeriodMs / 2);
-    const later: FirstLook[] = [];
+    const plan = planLooks(kinds, this.#options.resyncLooksPerSecond ?? 0, this.#options.resyncPeriodMs / 2, spreads);
+    const later: SpreadLook[] = [];
     for (const look of plan.looks) {
       if (look.afterMs === 0 && look.priority === 'change') this.#queue.add(look.key, { priority: look.priority });
       else later.push(look);
     }
-    if (plan.windowMs === 0) return Promise.resolve();
-    this.#options.logger.info(
-      { settled: plan.settled, windowMs: plan.windowMs, perSecond: rate },
-      'objects left Ready by an earlier process are looked at again over a window; the rest at once',
-    );
-    this.#firstLooks = new FirstLookSchedule(later);
+    if (plan.windowMs > 0) this.#startSpread(later);
+    return plan;
+  }
+
+  #startSpread(looks: readonly SpreadLook[]): void {
+    this.#spread?.stop.abort(); // the new plan holds every object
+    const schedule = new LookSchedule(looks);
+    const stop = new AbortController();
     // Awaited only on shutdown: a failure here is logged, never an unhandled rejection, and the
-    // resync still looks at every object.
-    return runFirstLooks(this.#firstLooks, this.#clock, signal, (look) =>
+    // next resync still looks at every object.
+    const done = runLooks(schedule, this.#clock, stop.signal, (look) =>
       this.#queue.add(look.key, { priority: look.priority }),
     )
-      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'the first looks after the start stopped'))
-      .finally(() => (this.#firstLooks = undefined));
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'the spread looks stopped'))
+      .finally(() => {
+        if (this.#spread?.schedule === schedule) this.#spread = undefined;
+      });
+    this.#spread = { schedule, stop, done };
   }
 
   /** For a kind whose objects name another owned kind's object: that object's queue key. */
@@ -394,7 +428,7 @@ export class Engine {
     const { kind, namespace, name } = parseQueueKey(key);
     const controller = this.#controllers.get(kind);
     if (!controller) return;
-    this.#firstLooks?.taken(key);
+    this.#spread?.schedule.taken(key);
     const deadlineMs = this.#options.reconcileDeadlineMs ?? RECONCILE_DEADLINE_MS;
     return withDeadline(this.#clock, deadlineMs, signal, (s) => controller.reconcile({ namespace, name }, s));
   }

@@ -45,10 +45,11 @@ export interface OperatorMetrics {
    */
   trackQueueDepth(depthByKind: () => ReadonlyMap<string, number>): void;
   /**
-   * Samples, on every scrape, the objects a new process has yet to look at for the first time
-   * because an earlier one left them Ready (first-looks.ts): 0 once the window has passed.
+   * Samples, on every scrape, the looks still spread over a window (spread-looks.ts): after a
+   * start, at objects an earlier process left Ready; after a resync, at every object. 0 once the
+   * window has passed.
    */
-  trackStartupLooks(pending: () => number): void;
+  trackSpreadLooks(pending: () => number): void;
   /**
    * Exports `readyMetricName(kind)`: one series per object of the kind, valued 1, labelled with
    * its Ready condition's status and reason, sampled from `source` (the cache) on every scrape,
@@ -108,7 +109,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     }),
     queueDepth: depth.gauge,
     trackQueueDepth: depth.track,
-    trackStartupLooks: startupLooksGauge(registry),
+    trackSpreadLooks: spreadLooksGauge(registry),
     queueWait: new Histogram({
       name: 'imanage_operator_queue_wait_seconds',
       help: 'Time from a key being queued to its reconcile starting.',
@@ -203,11 +204,11 @@ function queueDepthGauge(registry: Registry): {
   return { gauge, track: (depthByKind) => void (source = depthByKind) };
 }
 
-function startupLooksGauge(registry: Registry): (pending: () => number) => void {
+function spreadLooksGauge(registry: Registry): (pending: () => number) => void {
   let source: () => number = () => 0;
   new Gauge({
-    name: 'imanage_operator_startup_looks_pending',
-    help: 'Objects left Ready by an earlier process that this one has yet to look at after its start.',
+    name: 'imanage_operator_resync_looks_pending',
+    help: 'Looks spread over a window still to come: after a start, at objects an earlier process left Ready; after a resync, at every object.',
     registers: [registry],
     collect() {
       this.set(source());

@@ -1,5 +1,5 @@
 // A restarted operator over the objects an earlier one left Ready: with
-// --startup-looks-per-second it plans their first looks over a window (the engine's test holds
+// --resync-looks-per-second it plans their first looks over a window (the engine's test holds
 // the timing to a fake clock; here the real controllers' statuses, read back from the API server,
 // must be recognised as settled), looks at a spec changed while no operator ran at once, and
 // writes nothing for the rest.
@@ -43,7 +43,7 @@ describe('a restart over objects left Ready', () => {
     const op = await startOperator({
       namespace: ns.name,
       leaderElect: false,
-      extraArgs: ['--startup-looks-per-second', String(LOOKS_PER_SECOND)],
+      extraArgs: ['--resync-looks-per-second', String(LOOKS_PER_SECOND)],
     });
     try {
       const planned = await op.waitForLog((e) => e?.['windowMs'] !== undefined, 30_000);

@@ -99,7 +99,7 @@ fromYamlArray.
 - {{ printf "--concurrency=%d" (int $v.concurrency) | quote }}
 - {{ printf "--max-reconciles-per-second=%v" $v.maxReconcilesPerSecond | quote }}
 - {{ printf "--resync-period=%s" $v.resyncPeriod | quote }}
-- {{ printf "--startup-looks-per-second=%d" (int $v.startupLooksPerSecond) | quote }}
+- {{ printf "--resync-looks-per-second=%d" (int $v.resyncLooksPerSecond) | quote }}
 - {{ printf "--leader-elect=%t" $v.leaderElection.enabled | quote }}
 {{- if $v.leaderElection.enabled }}
 - {{ printf "--leader-election-namespace=%s" $.Release.Namespace | quote }}

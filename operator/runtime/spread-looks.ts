@@ -1,20 +1,21 @@
-// A new process's first looks at the objects an earlier one left settled: Ready, for the
-// generation they have now. Their statuses are current, so looking at all of them at once
-// only makes a burst: every object's probes and searches again at iManage within seconds, and
-// as many reconciles in flight as there are workers, which is the memory peak of the process
-// (docs/scale.md measured 6,000 reconciles in 6.5 s after a restart, where the first pass had
-// taken them at the pace of their creates). So settled objects are looked at over a window, at
-// `ratePerSecond`, each kind spread over the whole window in the cache's order (a connection's
-// repositories stay together, so they share one search). Everything else goes first and at once:
-// a changed spec, a deletion, an object that was failing or never reconciled. A controller may
-// bring an object's look forward (a token due for refresh); the window never outlasts half a
-// resync period.
+// Looks at objects that have nothing to do, spread over a window instead of all at once: after a
+// start, the objects an earlier process left settled (Ready, for the generation they have now),
+// and at every periodic resync, all of them. Their statuses are current, so looking at all of
+// them at once only makes a burst: every object's probes and searches again at iManage within
+// seconds, and as many reconciles in flight as there are workers, which is the memory peak of
+// the process (docs/scale.md measured 6,000 reconciles in 6.5 s after a restart, where the first
+// pass had taken them at the pace of their creates, and a resync at concurrency 64 that thrashed
+// under 128 MiB). So they are looked at over a window, at `ratePerSecond`, each kind spread over
+// the whole window in the cache's order (a connection's repositories stay together, so they share
+// one search). After a start everything else goes first and at once: a changed spec, a deletion,
+// an object that was failing or never reconciled. A controller may bring an object's look forward
+// (a token due for refresh); the window never outlasts half a resync period.
 
 import type { KubeObject } from './kube/resources.ts';
 import type { Clock } from './clock.ts';
 import { type Priority, queueKey } from './queue.ts';
 
-export interface FirstLook {
+export interface SpreadLook {
   /** The queue key (kind/namespace/name). */
   readonly key: string;
   readonly afterMs: number;
@@ -46,22 +47,26 @@ export function settled(object: KubeObject): boolean {
   return status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** How long the first looks at `count` settled objects take at `ratePerSecond` (0: all at once). */
-export function firstLookWindowMs(count: number, ratePerSecond: number, maxWindowMs: number): number {
+/** How long the looks at `count` objects take at `ratePerSecond` (0: all at once). */
+export function lookWindowMs(count: number, ratePerSecond: number, maxWindowMs: number): number {
   if (!(ratePerSecond > 0) || count < 2) return 0;
   return Math.min(maxWindowMs, Math.round((count * 1000) / ratePerSecond));
 }
 
-/** Every object of every kind once, with when to look at it first. */
-export function planFirstLooks<T extends KubeObject>(
+/**
+ * Every object of every kind once, with when to look at it: those `spreads` picks over the
+ * window, the rest at once. After a start that is `settled`; at a resync, every object.
+ */
+export function planLooks<T extends KubeObject>(
   kinds: readonly KindToLook<T>[],
   ratePerSecond: number,
   maxWindowMs: number,
-): { readonly looks: FirstLook[]; readonly settled: number; readonly windowMs: number } {
-  const settledByKind = kinds.map((k) => k.objects.filter(settled));
+  spreads: (object: T) => boolean = settled,
+): { readonly looks: SpreadLook[]; readonly settled: number; readonly windowMs: number } {
+  const settledByKind = kinds.map((k) => k.objects.filter(spreads));
   const count = settledByKind.reduce((sum, objects) => sum + objects.length, 0);
-  const windowMs = firstLookWindowMs(count, ratePerSecond, maxWindowMs);
-  const looks: FirstLook[] = [];
+  const windowMs = lookWindowMs(count, ratePerSecond, maxWindowMs);
+  const looks: SpreadLook[] = [];
   const spreadAt = new Map<string, number>();
   kinds.forEach((kind, k) => {
     const spread = new Set(settledByKind[k]);
@@ -87,26 +92,26 @@ function keyOf(kind: string, object: KubeObject): string {
   return queueKey(kind, object.metadata.namespace ?? 'default', object.metadata.name ?? '');
 }
 
-function spreadLook(key: string, slotMs: number, dueInMs: number | undefined): FirstLook {
+function spreadLook(key: string, slotMs: number, dueInMs: number | undefined): SpreadLook {
   // A look brought forward by its controller is work due, not a resync: it does not queue behind them.
   if (dueInMs !== undefined && dueInMs < slotMs) return { key, afterMs: Math.max(0, dueInMs), priority: 'change' };
   return { key, afterMs: slotMs, priority: 'resync' };
 }
 
 /** How often the schedule hands due looks to the queue: a floor on its loop, and small batches. */
-export const FIRST_LOOK_TICK_MS = 50;
+export const LOOK_TICK_MS = 50;
 
 /**
  * The spread looks, in time order. A key reconciled meanwhile for any reason (its connection's
- * token loaded and requeued it, a Secret it names changed) has had its first look: reconciles
- * are level-based, and looking again at its slot would be work for nothing.
+ * token loaded and requeued it, a Secret it names changed) has had its look: reconciles are
+ * level-based, and looking again at its slot would be work for nothing.
  */
-export class FirstLookSchedule {
-  readonly #looks: FirstLook[];
+export class LookSchedule {
+  readonly #looks: SpreadLook[];
   readonly #pending: Set<string>;
   #next = 0;
 
-  constructor(looks: readonly FirstLook[]) {
+  constructor(looks: readonly SpreadLook[]) {
     this.#looks = [...looks].sort((a, b) => a.afterMs - b.afterMs);
     this.#pending = new Set(this.#looks.map((l) => l.key));
   }
@@ -116,14 +121,14 @@ export class FirstLookSchedule {
     return this.#pending.size;
   }
 
-  /** The key was reconciled: its first look has happened. */
+  /** The key was reconciled: its look has happened. */
   taken(key: string): void {
     this.#pending.delete(key);
   }
 
   /** Looks due `elapsedMs` after the start that are still pending, in order, each once. */
-  takeDue(elapsedMs: number): FirstLook[] {
-    const due: FirstLook[] = [];
+  takeDue(elapsedMs: number): SpreadLook[] {
+    const due: SpreadLook[] = [];
     for (; this.#next < this.#looks.length && this.#looks[this.#next]!.afterMs <= elapsedMs; this.#next++) {
       const look = this.#looks[this.#next]!;
       if (this.#pending.delete(look.key)) due.push(look);
@@ -139,16 +144,16 @@ export class FirstLookSchedule {
 }
 
 /** Hands each look to `add` when due, until none is left or `signal` aborts. */
-export async function runFirstLooks(
-  schedule: FirstLookSchedule,
+export async function runLooks(
+  schedule: LookSchedule,
   clock: Clock,
   signal: AbortSignal,
-  add: (look: FirstLook) => void,
+  add: (look: SpreadLook) => void,
 ): Promise<void> {
   const startMs = clock.now().getTime();
   for (let next = schedule.nextDueMs(); next !== undefined; next = schedule.nextDueMs()) {
     const elapsedMs = clock.now().getTime() - startMs;
-    await clock.sleep(Math.max(FIRST_LOOK_TICK_MS, next - elapsedMs), signal);
+    await clock.sleep(Math.max(LOOK_TICK_MS, next - elapsedMs), signal);
     if (signal.aborted) return;
     for (const look of schedule.takeDue(clock.now().getTime() - startMs)) add(look);
   }

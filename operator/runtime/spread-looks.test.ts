@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import {
-  FIRST_LOOK_TICK_MS,
-  type FirstLook,
-  FirstLookSchedule,
-  firstLookWindowMs,
-  planFirstLooks,
-  runFirstLooks,
+  LOOK_TICK_MS,
+  type SpreadLook,
+  LookSchedule,
+  lookWindowMs,
+  planLooks,
+  runLooks,
   settled,
-} from './first-looks.ts';
+} from './spread-looks.ts';
 import type { KubeObject } from './kube/resources.ts';
 
 type Obj = KubeObject & { status?: unknown };
@@ -40,22 +40,22 @@ describe('settled', () => {
   });
 });
 
-describe('firstLookWindowMs', () => {
+describe('lookWindowMs', () => {
   it('is the count over the rate, capped, and nothing when off or for one object', () => {
-    expect(firstLookWindowMs(6_000, 100, 300_000)).toBe(60_000);
-    expect(firstLookWindowMs(80_000, 100, 300_000)).toBe(300_000);
-    expect(firstLookWindowMs(6_000, 0, 300_000)).toBe(0);
-    expect(firstLookWindowMs(1, 100, 300_000)).toBe(0);
+    expect(lookWindowMs(6_000, 100, 300_000)).toBe(60_000);
+    expect(lookWindowMs(80_000, 100, 300_000)).toBe(300_000);
+    expect(lookWindowMs(6_000, 0, 300_000)).toBe(0);
+    expect(lookWindowMs(1, 100, 300_000)).toBe(0);
   });
 });
 
-describe('planFirstLooks', () => {
-  const row = (l: FirstLook) => [l.key, l.afterMs, l.priority];
+describe('planLooks', () => {
+  const row = (l: SpreadLook) => [l.key, l.afterMs, l.priority];
 
   it('looks at once at what is not settled, and spreads each kind of the settled over the window', () => {
     const connections = [object('c0'), object('c1', { generation: 2, observed: 1 }), object('c2')];
     const repositories = [object('r0'), object('r1'), object('r2', { ready: 'False' }), object('r3'), object('r4')];
-    const plan = planFirstLooks(
+    const plan = planLooks(
       [
         { kind: 'C', objects: connections },
         { kind: 'R', objects: repositories },
@@ -82,7 +82,7 @@ describe('planFirstLooks', () => {
     const connections = [object('c0'), object('c1'), object('c2')];
     const repositories = [object('r0'), object('r1')];
     const refersTo = (o: Obj) => ({ r0: 'C/n/c2', r1: 'C/n/c0' })[o.metadata.name as 'r0' | 'r1'];
-    const plan = planFirstLooks(
+    const plan = planLooks(
       [
         { kind: 'C', objects: connections },
         { kind: 'R', objects: repositories, refersTo },
@@ -100,7 +100,7 @@ describe('planFirstLooks', () => {
   it('brings a look forward when its controller says it is due, in the lane of first-time work', () => {
     const objects = ['a', 'b', 'c', 'd'].map((n) => object(n));
     const due: Record<string, number | undefined> = { a: undefined, b: 100, c: -5_000, d: 60_000 };
-    const plan = planFirstLooks([{ kind: 'K', objects, dueInMs: (o) => due[o.metadata.name!] }], 1, 600_000);
+    const plan = planLooks([{ kind: 'K', objects, dueInMs: (o) => due[o.metadata.name!] }], 1, 600_000);
     expect(plan.windowMs).toBe(4_000);
     expect(plan.looks.map(row)).toEqual([
       ['K/n/a', 0, 'resync'],
@@ -116,7 +116,7 @@ describe('planFirstLooks', () => {
       if (o.metadata.name === 'b') throw new Error('malformed status');
       return o.metadata.name === 'c' ? Number.NaN : undefined;
     };
-    const plan = planFirstLooks([{ kind: 'K', objects, dueInMs }], 1, 600_000);
+    const plan = planLooks([{ kind: 'K', objects, dueInMs }], 1, 600_000);
     expect(plan.looks.map((l) => [l.afterMs, l.priority])).toEqual([
       [0, 'resync'],
       [0, 'change'],
@@ -126,7 +126,7 @@ describe('planFirstLooks', () => {
 
   it('looks at everything at once, in the first-time lane, when the rate is 0', () => {
     const objects = [object('a'), object('b'), object('c', { ready: 'False' })];
-    const plan = planFirstLooks([{ kind: 'K', objects }], 0, 600_000);
+    const plan = planLooks([{ kind: 'K', objects }], 0, 600_000);
     expect(plan.windowMs).toBe(0);
     expect(plan.looks.map(row)).toEqual([
       ['K/n/a', 0, 'change'],
@@ -136,20 +136,20 @@ describe('planFirstLooks', () => {
   });
 });
 
-describe('FirstLookSchedule and runFirstLooks', () => {
-  const look = (key: string, afterMs: number): FirstLook => ({ key, afterMs, priority: 'resync' });
+describe('LookSchedule and runLooks', () => {
+  const look = (key: string, afterMs: number): SpreadLook => ({ key, afterMs, priority: 'resync' });
 
   it('hands each look over when due, in time order, and skips a key reconciled meanwhile', async () => {
     const clock = new FakeClock(0);
-    const schedule = new FirstLookSchedule([look('c', 1_000), look('a', 0), look('b', 500), look('d', 1_000)]);
+    const schedule = new LookSchedule([look('c', 1_000), look('a', 0), look('b', 500), look('d', 1_000)]);
     const added: string[] = [];
     const stop = new AbortController();
-    const running = runFirstLooks(schedule, clock, stop.signal, (l) => added.push(l.key));
-    await clock.advance(FIRST_LOOK_TICK_MS);
+    const running = runLooks(schedule, clock, stop.signal, (l) => added.push(l.key));
+    await clock.advance(LOOK_TICK_MS);
     expect(added).toEqual(['a']);
     schedule.taken('c');
     await clock.advance(1_000);
-    await clock.advance(FIRST_LOOK_TICK_MS);
+    await clock.advance(LOOK_TICK_MS);
     expect(added).toEqual(['a', 'b', 'd']);
     await running; // nothing left: the loop ends by itself
     expect(clock.pending()).toBe(0);
@@ -158,17 +158,17 @@ describe('FirstLookSchedule and runFirstLooks', () => {
   it('batches looks due within one tick, and stops when its signal aborts', async () => {
     const clock = new FakeClock(0);
     const looks = Array.from({ length: 100 }, (_, i) => look(`k${i}`, i));
-    const schedule = new FirstLookSchedule(looks);
+    const schedule = new LookSchedule(looks);
     const batches: number[] = [];
     let last = -1;
     const stop = new AbortController();
-    const running = runFirstLooks(schedule, clock, stop.signal, () => {
+    const running = runLooks(schedule, clock, stop.signal, () => {
       if (clock.now().getTime() !== last) batches.push(0);
       last = clock.now().getTime();
       batches[batches.length - 1]!++;
     });
-    await clock.advance(FIRST_LOOK_TICK_MS);
-    await clock.advance(FIRST_LOOK_TICK_MS);
+    await clock.advance(LOOK_TICK_MS);
+    await clock.advance(LOOK_TICK_MS);
     // The floor: no wake-up more often than a tick, so looks 1 ms apart come in batches.
     expect(batches).toEqual([51, 49]);
     stop.abort();
