@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import {
+  AFTER_REFERENCE_MS,
   LOOK_TICK_MS,
   type SpreadLook,
   LookSchedule,
@@ -77,24 +78,42 @@ describe('planLooks', () => {
     ]);
   });
 
-  it('never looks at an object before the object it refers to', () => {
-    // r0 names the last connection, r1 the first: r0 waits for c2's slot, r1 keeps its own.
-    const connections = [object('c0'), object('c1'), object('c2')];
-    const repositories = [object('r0'), object('r1')];
-    const refersTo = (o: Obj) => ({ r0: 'C/n/c2', r1: 'C/n/c0' })[o.metadata.name as 'r0' | 'r1'];
+  it('looks at an object a while after the object it refers to, when that one is spread too', () => {
+    // r0 names the last settled connection, r1 the first, r2 one that is not settled (looked at
+    // now), r3 none: each comes AFTER_REFERENCE_MS after its connection's slot, or at its own slot
+    // when that is later or its connection is not spread.
+    const connections = [object('c0'), object('c1'), object('c2'), object('c3', { ready: 'False' })];
+    const repositories = ['r0', 'r1', 'r2', 'r3'].map((n) => object(n));
+    const names: Record<string, string | undefined> = { r0: 'C/n/c2', r1: 'C/n/c0', r2: 'C/n/c3', r3: undefined };
     const plan = planLooks(
       [
         { kind: 'C', objects: connections },
-        { kind: 'R', objects: repositories, refersTo },
+        { kind: 'R', objects: repositories, refersTo: (o: Obj) => names[o.metadata.name!] },
       ],
-      1,
+      0.1,
       600_000,
     );
-    expect(plan.windowMs).toBe(5_000);
+    expect(plan.windowMs).toBe(70_000);
+    expect(plan.looks.filter((l) => l.key.startsWith('C/')).map(row)).toContainEqual(['C/n/c2', 46_666, 'resync']);
     expect(plan.looks.filter((l) => l.key.startsWith('R/')).map(row)).toEqual([
-      ['R/n/r0', 3_333, 'resync'],
-      ['R/n/r1', 2_500, 'resync'],
+      ['R/n/r0', 46_666 + AFTER_REFERENCE_MS, 'resync'],
+      ['R/n/r1', 17_500, 'resync'],
+      ['R/n/r2', 35_000, 'resync'],
+      ['R/n/r3', 52_500, 'resync'],
     ]);
+  });
+
+  it('never pushes a look past the longest window, whatever it refers to', () => {
+    const plan = planLooks(
+      [
+        { kind: 'C', objects: [object('c0'), object('c1')] },
+        { kind: 'R', objects: [object('r0')], refersTo: () => 'C/n/c1' },
+      ],
+      100,
+      400,
+    );
+    expect(plan.windowMs).toBe(30);
+    expect(plan.looks.find((l) => l.key === 'R/n/r0')?.afterMs).toBe(400);
   });
 
   it('brings a look forward when its controller says it is due, in the lane of first-time work', () => {

@@ -27,7 +27,7 @@ export interface KindToLook<T> {
   readonly objects: readonly T[];
   /** How soon this object must be looked at, at the latest; undefined when it may wait. */
   readonly dueInMs?: (object: T) => number | undefined;
-  /** The queue key of an object this one refers to (its connection): it is not looked at before that one. */
+  /** The queue key of an object this one refers to (its connection): it is looked at AFTER_REFERENCE_MS after that one. */
   readonly refersTo?: (object: T) => string | undefined;
 }
 
@@ -79,7 +79,10 @@ export function planLooks<T extends KubeObject>(
     settledByKind[k]!.forEach((object, i, all) => {
       const slotMs = Math.floor((i * windowMs) / all.length);
       const referred = kind.refersTo?.(object);
-      const afterReference = referred === undefined ? 0 : (spreadAt.get(referred) ?? 0);
+      const referredAt = referred === undefined ? undefined : spreadAt.get(referred);
+      // Never past the window's cap: the next resync replaces the plan, and a look pushed out of
+      // every plan would never come.
+      const afterReference = referredAt === undefined ? 0 : Math.min(referredAt + AFTER_REFERENCE_MS, maxWindowMs);
       const look = spreadLook(keyOf(kind.kind, object), Math.max(slotMs, afterReference), dueInMsOf(kind, object));
       spreadAt.set(look.key, look.afterMs);
       looks.push(look);
@@ -87,6 +90,14 @@ export function planLooks<T extends KubeObject>(
   });
   return { looks, settled: count, windowMs };
 }
+
+/**
+ * How long after the object it refers to an object is looked at: long enough for that one's
+ * reconcile to have ended (about a second at concurrency 64 after a restart), so that a
+ * repository finds its connection's token loaded. The load requeues the repositories at once, and
+ * their own slot then finds them looked at already.
+ */
+export const AFTER_REFERENCE_MS = 5_000;
 
 function keyOf(kind: string, object: KubeObject): string {
   return queueKey(kind, object.metadata.namespace ?? 'default', object.metadata.name ?? '');

@@ -46,6 +46,27 @@ describe('AccessTokens', () => {
     expect(seen).toEqual(['ns/a', 'ns/a']);
     expect(tokens.size).toBe(1);
   });
+
+  it('tells no one when a reconcile sets the token it already held, and tells of a new one or a new CA', () => {
+    const tokens = new AccessTokens();
+    const seen: string[] = [];
+    tokens.onChange((c) => seen.push(c));
+    tokens.trust('ns/a', undefined);
+    tokens.set('ns/a', { accessToken: 'x', expiresAt: later(1), customerId: '1' });
+    tokens.trust('ns/a', undefined);
+    tokens.set('ns/a', { accessToken: 'x', expiresAt: later(1), customerId: '1' });
+    expect(seen).toEqual(['ns/a']);
+    tokens.set('ns/a', { accessToken: 'y', expiresAt: later(1), customerId: '1' });
+    tokens.set('ns/a', { accessToken: 'y', expiresAt: later(2), customerId: '1' });
+    tokens.set('ns/a', { accessToken: 'y', expiresAt: later(2), customerId: '2' });
+    expect(seen).toHaveLength(4);
+    tokens.trust('ns/a', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(seen).toHaveLength(5);
+    // A connection's first trust, before it holds a token, tells no one: its token will.
+    tokens.trust('ns/b', undefined);
+    tokens.trust('ns/b', 'other');
+    expect(seen).toHaveLength(5);
+  });
 });
 
 describe('AccessTokens: the Work API trust its connection read', () => {

@@ -57,17 +57,24 @@ export class AccessTokens {
     return held;
   }
 
-  /** Held since the last `set`; readers re-run when the token a connection holds changes. */
+  /**
+   * Held since the last `set`; readers re-run when the token a connection holds changes. Every
+   * reconcile of a connection sets what it holds: the same token again tells no one, or each
+   * probe interval, resync and restart would reconcile all of its repositories once more for
+   * nothing (2,500 reconciles in a resync of 1,000 connections and 5,000 repositories).
+   */
   set(connection: string, token: HeldAccessToken): void {
+    const before = this.#held.get(connection);
     this.#held.set(connection, token);
-    for (const listener of this.#listeners) listener(connection);
+    if (before && sameToken(before, token)) return;
+    this.#notify(connection);
   }
 
   /** The connection is gone, unlinked, or its tokens were revoked. */
   forget(connection: string): void {
     this.#trust.delete(connection);
     if (!this.#held.delete(connection)) return;
-    for (const listener of this.#listeners) listener(connection);
+    this.#notify(connection);
   }
 
   /**
@@ -76,7 +83,10 @@ export class AccessTokens {
    * repository was 5,000 of the 11,000 Secret GETs at 1,000 connections). Undefined `ca`: the system's roots.
    */
   trust(connection: string, ca: string | undefined): void {
+    const before = this.#trust.get(connection);
     this.#trust.set(connection, ca === undefined ? {} : { ca: this.#bundles.intern(ca) });
+    // A new CA bundle may be what the repositories' failed calls were waiting for.
+    if (before && before.ca !== ca && this.#held.has(connection)) this.#notify(connection);
   }
 
   /** The trust its connection's last reconcile read; undefined when this process has not read it yet. */
@@ -93,4 +103,14 @@ export class AccessTokens {
   get size(): number {
     return this.#held.size;
   }
+
+  #notify(connection: string): void {
+    for (const listener of this.#listeners) listener(connection);
+  }
+}
+
+function sameToken(a: HeldAccessToken, b: HeldAccessToken): boolean {
+  return (
+    a.accessToken === b.accessToken && a.expiresAt.getTime() === b.expiresAt.getTime() && a.customerId === b.customerId
+  );
 }
