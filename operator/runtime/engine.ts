@@ -303,7 +303,7 @@ export class Engine {
     const plan = this.#planLooks(settled, true);
     if (plan.windowMs > 0)
       this.#options.logger.info(
-        { settled: plan.settled, windowMs: plan.windowMs, perSecond: this.#options.resyncLooksPerSecond },
+        { settled: plan.spread, windowMs: plan.windowMs, perSecond: this.#options.resyncLooksPerSecond },
         'objects left Ready by an earlier process are looked at again over a window; the rest at once',
       );
   }
@@ -321,11 +321,11 @@ export class Engine {
   #resync(): void {
     if (!(this.#options.resyncLooksPerSecond! > 0)) return this.#enqueueAll('resync');
     const plan = this.#planLooks(() => true, false);
-    this.#options.logger.debug({ objects: plan.settled, windowMs: plan.windowMs }, 'resync spread over a window');
+    this.#options.logger.debug({ objects: plan.spread, windowMs: plan.windowMs }, 'resync spread over a window');
   }
 
   /** Plans every owned object's look, queues those due now and spreads the rest (replacing any spread still running). */
-  #planLooks(spreads: (object: KubeObject) => boolean, bringForward: boolean): { settled: number; windowMs: number } {
+  #planLooks(spreads: (object: KubeObject) => boolean, bringForward: boolean): { spread: number; windowMs: number } {
     const now = this.#clock.now();
     const kinds = [...this.#owned].map(([kind, own]) => {
       const controller = this.#controllers.get(kind);

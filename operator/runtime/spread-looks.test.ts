@@ -64,7 +64,7 @@ describe('planLooks', () => {
       2,
       600_000,
     );
-    expect(plan.settled).toBe(6);
+    expect(plan.spread).toBe(6);
     expect(plan.windowMs).toBe(3_000);
     expect(plan.looks.map(row)).toEqual([
       ['C/n/c1', 0, 'change'],

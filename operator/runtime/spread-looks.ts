@@ -62,22 +62,22 @@ export function planLooks<T extends KubeObject>(
   ratePerSecond: number,
   maxWindowMs: number,
   spreads: (object: T) => boolean = settled,
-): { readonly looks: SpreadLook[]; readonly settled: number; readonly windowMs: number } {
-  const settledByKind = kinds.map((k) => k.objects.filter(spreads));
-  const count = settledByKind.reduce((sum, objects) => sum + objects.length, 0);
+): { readonly looks: SpreadLook[]; readonly spread: number; readonly windowMs: number } {
+  const spreadByKind = kinds.map((k) => k.objects.filter(spreads));
+  const count = spreadByKind.reduce((sum, objects) => sum + objects.length, 0);
   const windowMs = lookWindowMs(count, ratePerSecond, maxWindowMs);
+  const now = (kind: string, object: T): SpreadLook => ({ key: keyOf(kind, object), afterMs: 0, priority: 'change' });
+  // Without a window every look is now, in the lane first-time work has always had.
+  if (windowMs === 0)
+    return { looks: kinds.flatMap((k) => k.objects.map((o) => now(k.kind, o))), spread: count, windowMs };
   const looks: SpreadLook[] = [];
   const spreadAt = new Map<string, number>();
   kinds.forEach((kind, k) => {
-    const spread = new Set(settledByKind[k]);
-    for (const object of kind.objects) {
-      // Without a window every look is now, in the lane first-time work has always had.
-      if (!spread.has(object) || windowMs === 0)
-        looks.push({ key: keyOf(kind.kind, object), afterMs: 0, priority: 'change' });
-    }
-    if (windowMs === 0) return;
-    settledByKind[k]!.forEach((object, i, all) => {
-      const slotMs = Math.floor((i * windowMs) / all.length);
+    const spread = spreadByKind[k]!;
+    const later = new Set(spread);
+    for (const object of kind.objects) if (!later.has(object)) looks.push(now(kind.kind, object));
+    spread.forEach((object, i) => {
+      const slotMs = Math.floor((i * windowMs) / spread.length);
       const referred = kind.refersTo?.(object);
       const referredAt = referred === undefined ? undefined : spreadAt.get(referred);
       // Never past the window's cap: the next resync replaces the plan, and a look pushed out of
@@ -88,7 +88,7 @@ export function planLooks<T extends KubeObject>(
       looks.push(look);
     });
   });
-  return { looks, settled: count, windowMs };
+  return { looks, spread: count, windowMs };
 }
 
 /**
