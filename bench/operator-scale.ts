@@ -10,6 +10,7 @@
 // Environment:
 //   BENCH_ORDER=connections-first|interleaved|repositories-first   creation order [connections-first]
 //   BENCH_CPU_PROF=<dir>       the operator runs with --cpu-prof, its profile written there on exit
+//                              (wall time between samples; bench/on-cpu.ts gives on-CPU time from perf)
 //   BENCH_HEAP_SNAPSHOT=<dir>  once settled, the operator writes a heap snapshot there (SIGUSR2);
 //                              node bench/heap-summary.ts <file> lists what holds the memory
 //   BENCH_ALLOC_PROF=<dir>     the operator listens with --inspect on loopback, and V8's sampling
@@ -56,7 +57,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -432,10 +433,43 @@ const cores = availableParallelism();
 
 /** CPU seconds (user + system) of a process, or undefined once it is gone. */
 export function cpuSeconds(pid: number): number | undefined {
+  const split = cpuSplit(pid);
+  return split && split.user + split.system;
+}
+
+/**
+ * CPU seconds of a Node process by thread kind (Node names its threads): the main thread runs the
+ * JavaScript; V8's workers collect garbage and compile; libuv's run crypto, DNS and file work. A
+ * thread that has ended is not counted.
+ */
+function threadCpu(pid: number): Record<string, number> {
+  const byKind: Record<string, number> = {};
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byKind;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const kind = `${THREAD}${comm}`;
+      byKind[kind] = (byKind[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byKind;
+}
+
+/** CPU seconds of a process in user space and in the kernel (system calls, page faults). */
+function cpuSplit(pid: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
@@ -491,7 +525,12 @@ type CpuTimes = Record<string, number>;
 
 function cpuTimes(pids: Readonly<Record<string, number>>): CpuTimes {
   const times: CpuTimes = {};
-  for (const [name, pid] of Object.entries(pids)) times[name] = cpuSeconds(pid) ?? 0;
+  for (const [name, pid] of Object.entries(pids)) {
+    const split = cpuSplit(pid) ?? { user: 0, system: 0 };
+    times[name] = split.user + split.system;
+    times[`${name}${IN_KERNEL}`] = split.system;
+  }
+  if (pids['operator'] !== undefined) Object.assign(times, threadCpu(pids['operator']));
   const own = process.cpuUsage();
   times['bench script'] = (own.user + own.system) / 1e6;
   times[MACHINE] = machineBusySeconds();
@@ -499,6 +538,10 @@ function cpuTimes(pids: Readonly<Record<string, number>>): CpuTimes {
 }
 
 const MACHINE = 'machine';
+/** The key suffix of a process's system time, a part of its total shown beside it. */
+const IN_KERNEL = ' in the kernel';
+/** The key prefix of the operator's CPU by thread kind, a part of its total shown beside it. */
+const THREAD = 'operator thread ';
 
 /** Busy CPU seconds of the whole machine (all cores): others may be running tests here too. */
 function machineBusySeconds(): number {
@@ -1005,9 +1048,15 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
   const conns = s.connections;
   const repos = conns * REPOSITORIES_PER_CONNECTION;
   const cpu = (times: CpuTimes, wallS: number): string => {
-    const ours = Object.entries(times).filter(([name]) => name !== MACHINE);
+    const ours = Object.entries(times).filter(([name]) => name !== MACHINE && !name.endsWith(IN_KERNEL) && !name.startsWith(THREAD));
     const others = (times[MACHINE] ?? 0) - ours.reduce((sum, [, sec]) => sum + sec, 0);
-    return `${ours.map(([name, sec]) => `${name} ${fmt(sec)} s`).join(', ')}, other processes ${fmt(Math.max(0, others))} s (of ${fmt(wallS * cores)} core-seconds on ${cores} cores)`;
+    const threads = Object.entries(times).filter(([name, sec]) => name.startsWith(THREAD) && sec >= 0.05).sort((a, b) => b[1] - a[1]);
+    const detail = (name: string): string => {
+      const parts = times[`${name}${IN_KERNEL}`] === undefined ? [] : [`${fmt(times[`${name}${IN_KERNEL}`]!)} in the kernel`];
+      if (name === 'operator' && threads.length > 0) parts.push(`by thread: ${threads.map(([t, sec]) => `${t.slice(THREAD.length)} ${fmt(sec)}`).join(', ')}`);
+      return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+    };
+    return `${ours.map(([name, sec]) => `${name} ${fmt(sec)} s${detail(name)}`).join(', ')}, other processes ${fmt(Math.max(0, others))} s (of ${fmt(wallS * cores)} core-seconds on ${cores} cores)`;
   };
   const requests = mostFirst(run.apiRequests);
   const half = run.progress.find((p) => p.writes >= run.objects / 2);

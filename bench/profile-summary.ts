@@ -1,6 +1,9 @@
 // Where the CPU went in a V8 CPU profile (bench/operator-scale.ts writes one with BENCH_CPU_PROF):
 // self time by area (the operator's folders, each package under node_modules, Node's internals,
 // garbage collection, idle) and by function, the largest first.
+// V8 counts wall time between samples: on busy cores, time spent waiting for a core goes to the
+// function that was running before it (a socket write that woke the API server). For on-CPU time,
+// use bench/on-cpu.ts.
 // Usage: node bench/profile-summary.ts <file.cpuprofile> [rows=25]
 
 import { readFile } from 'node:fs/promises';

@@ -97,6 +97,22 @@ describe('AgentPool', () => {
     pool.destroy();
   });
 
+  it('tells CA bundles apart by their content, whether their digest is remembered or not', () => {
+    const pool = new AgentPool();
+    const bundle = (copies: number): string => Array.from({ length: copies }, () => authority.certPem).join('\n');
+    const large = bundle(Math.ceil((64 * 1024) / authority.certPem.length) + 1); // above what is remembered
+    const first = pool.agentFor(route(HOSTS[0]!, { ca: bundle(1) }));
+    const big = pool.agentFor(route(HOSTS[0]!, { ca: large }));
+    // 70 other bundles push the first out of the remembered digests: it is hashed again, to the same agent.
+    const many = Array.from({ length: 70 }, (_, i) =>
+      pool.agentFor(route(HOSTS[0]!, { ca: bundle(1) + '\n'.repeat(i + 1) })),
+    );
+    expect(new Set([first, big, ...many]).size).toBe(72);
+    expect(pool.agentFor(route(HOSTS[0]!, { ca: `${bundle(1)}` }))).toBe(first);
+    expect(pool.agentFor(route(HOSTS[0]!, { ca: large.slice() }))).toBe(big);
+    pool.destroy();
+  });
+
   it('gives another guard its own agent: a socket one guard approved is not lent to another', () => {
     const pool = new AgentPool();
     const strict = new ProbeGuard({ allowLoopback: false, serviceCidrs: [] });

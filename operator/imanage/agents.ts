@@ -28,6 +28,9 @@ export const MAX_AGENTS = 256;
 /** Below the 5 s keep-alive a Node server (and many proxies) closes idle sockets at, to avoid reusing a closing one. */
 export const IDLE_SOCKET_MS = 4_000;
 const IDLE_AGENT_MS = 60_000;
+/** CA bundles whose digest is remembered, oldest dropped first, and the largest remembered. */
+const MAX_REMEMBERED_CAS = 64;
+const MAX_REMEMBERED_CA_CHARS = 64 * 1024;
 /** Requests to one host at once; the rest wait for a free socket. */
 const MAX_SOCKETS_PER_HOST = 8;
 
@@ -118,6 +121,8 @@ export interface AgentPoolOptions {
 export class AgentPool {
   readonly #agents = new Map<string, RouteAgent>();
   readonly #contexts = new Map<string, SecureContext>();
+  /** CA bundle → its digest, the most recent few: hashing the bundle again on every request was 1 % of a run's CPU. */
+  readonly #digests = new Map<string, string>();
   readonly #id = identities();
   readonly #maxAgents: number;
   readonly #idleSocketMs: number;
@@ -133,7 +138,7 @@ export class AgentPool {
 
   /** The agent for a route: the same one for as long as it is used, so its sockets are reused. */
   agentFor(route: Route): Agent {
-    const ca = route.ca ? createHash('sha256').update(route.ca).digest('base64url') : '';
+    const ca = this.#digestOf(route.ca);
     const key = `${route.host.toLowerCase()}:${route.port}|${ca}|${this.#id(route.guard)}|${this.#id(route.overrides)}`;
     let agent = this.#agents.get(key);
     if (agent) this.#agents.delete(key);
@@ -153,6 +158,7 @@ export class AgentPool {
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
     this.#contexts.clear();
+    this.#digests.clear();
   }
 
   #agentOptions(): AgentOptions {
@@ -164,6 +170,19 @@ export class AgentPool {
       timeout: this.#idleSocketMs,
       scheduling: 'lifo',
     };
+  }
+
+  #digestOf(ca: string | undefined): string {
+    if (!ca) return '';
+    let digest = this.#digests.get(ca);
+    if (digest !== undefined) return digest;
+    digest = createHash('sha256').update(ca).digest('base64url');
+    // Bounded in number and size: a tenant's bundle may be as large as a Secret.
+    if (ca.length <= MAX_REMEMBERED_CA_CHARS) {
+      if (this.#digests.size >= MAX_REMEMBERED_CAS) this.#digests.delete(this.#digests.keys().next().value!);
+      this.#digests.set(ca, digest);
+    }
+    return digest;
   }
 
   /** One TLS context per CA bundle: parsing a bundle is the costly part of a handshake's setup. */

@@ -21,12 +21,14 @@
 // the certificate's public key hash and a random key id, chosen with K and stored inside key.jwe.
 // A changed passphrase is told by key.jwe refusing to unwrap, which only a Secret's reader can try.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type DecryptOptions, errors } from 'jose';
 import { recall, remember } from '../runtime/lru.ts';
 import { DerivationLineFull, oneDerivationAtATime } from './derivations.ts';
 import { sha256 } from './digest.ts';
 import { type CertificateKey, PBKDF2_ITERATIONS, usablePassphrase } from './keys.ts';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 /** What the Secret stores (format.ts maps it onto Secret keys and annotations). */
 export interface SealedTokens {
@@ -81,7 +83,15 @@ interface Keyring {
   readonly certificate: CertificateKey;
   readonly fingerprint: string;
   readonly wrappedKey: string;
-  readonly contentKey: Uint8Array;
+  /**
+   * K, imported once as an AES-KW key that cannot be exported: handed jose as bytes, it was imported
+   * again for every seal and open (a fifth of jose's time in an on-CPU profile of 1,000 connections).
+   */
+  readonly contentKey: CryptoKey;
+}
+
+function importContentKey(k: Uint8Array): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey('raw', k, 'AES-KW', false, ['wrapKey', 'unwrapKey']);
 }
 
 /** A key id: 'k' and 16 random bytes, base64url; the earlier verifier had 22 characters, never 23. */
@@ -327,7 +337,7 @@ async function newKeyring(certificate: CertificateKey, passphrase: string, owner
         .encrypt(new TextEncoder().encode(passphrase)),
     owner,
   );
-  return { certificate, fingerprint, wrappedKey, contentKey };
+  return { certificate, fingerprint, wrappedKey, contentKey: await importContentKey(contentKey) };
 }
 
 async function unwrapKeyring(
@@ -357,7 +367,12 @@ async function unwrapKeyring(
   }
   const contentKey = new Uint8Array(Buffer.from(jwk.k, 'base64url'));
   if (contentKey.length !== 32) throw new TokensUnreadable('key.jwe does not hold a 256-bit key');
-  return { certificate, fingerprint: sealed.fingerprint, wrappedKey: sealed.key, contentKey };
+  return {
+    certificate,
+    fingerprint: sealed.fingerprint,
+    wrappedKey: sealed.key,
+    contentKey: await importContentKey(contentKey),
+  };
 }
 
 async function sealWith(payload: TokenPayload, keyring: Keyring): Promise<SealedTokens> {
