@@ -34,6 +34,9 @@
 //                              token Secret (encrypted with a certificate and passphrase, or not),
 //                              and every repository resolves its workspace there. The raw pass then
 //                              also creates one token Secret per connection, as the operator must.
+//                              The simulator runs in a process of its own (bench/simulator-process.ts):
+//                              the CPU line shows iManage's share apart, and a ratio line estimates
+//                              the run without it, as a cluster whose iManage runs elsewhere would see.
 //   BENCH_RAW=off              skip the raw passes: only the operator's figures (no ratios), for
 //                              memory runs that do not need them.
 //   BENCH_RESYNC_S=<n>         the operator runs with --resync-period <n>s, and once the first pass
@@ -74,7 +77,8 @@ import { type KubeObject, namespaces, type Resource, secrets } from '../operator
 import { PASSPHRASE, tlsSecretData } from '../operator/tokens/testdata/fixtures.ts';
 import { AllocationSampling, inspectorUrl } from './alloc-sampling.ts';
 import { NODE_PROFILES, type NodeProfile, OPERATOR_ENV } from './node-profiles.ts';
-import { REQUEST_LOG_ENTRIES, type RunningSimulator, type Scenario, startSimulator } from '../simulator/index.ts';
+import { REQUEST_LOG_ENTRIES, type RequestLogEntry, type RunningSimulator, type Scenario } from '../simulator/index.ts';
+import { SimulatorProcess } from './simulator-process.ts';
 import { describeLimit, type LimitFigures, MemoryLimit, MemoryLimitUnavailable } from './memory-limit.ts';
 import { type ControlPlane, startControlPlane } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
@@ -180,7 +184,7 @@ export const SIM_SCENARIO = {
 } as Scenario;
 
 /** The Secrets every connection names when tokens are on (shared: one of each in the namespace, but for `passphrases`). */
-export function referencedSecrets(sim: RunningSimulator, namespace: string, passphrases = 1): KubeObject[] {
+export function referencedSecrets(sim: Pick<RunningSimulator, 'caPem'>, namespace: string, passphrases = 1): KubeObject[] {
   const tls = tlsSecretData('rsa');
   const secret = (name: string, stringData: Record<string, string>, type = 'Opaque'): KubeObject => ({ metadata: { name, namespace }, type, stringData }) as KubeObject;
   return [
@@ -328,7 +332,7 @@ export class Operator {
   #exited = false;
   readonly exited: Promise<void>;
 
-  constructor(s: Settings, kubeconfig: string, sim?: RunningSimulator) {
+  constructor(s: Settings, kubeconfig: string, sim?: Pick<RunningSimulator, 'httpsPort'>) {
     const profile = [
       ...s.nodeOptions,
       ...(s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`] : []),
@@ -538,6 +542,8 @@ function cpuTimes(pids: Readonly<Record<string, number>>): CpuTimes {
 }
 
 const MACHINE = 'machine';
+/** The simulator's process: iManage's share of a run, which in a cluster runs elsewhere. */
+const SIMULATOR = 'simulator (iManage)';
 /** The key suffix of a process's system time, a part of its total shown beside it. */
 const IN_KERNEL = ' in the kernel';
 /** The key prefix of the operator's CPU by thread kind, a part of its total shown beside it. */
@@ -717,10 +723,10 @@ async function apiRequestsNow(apiMetrics: Target): Promise<Map<string, number>> 
 }
 
 /** Creates everything with the operator running, and measures until all is Ready and settled. */
-async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target): Promise<RunFigures> {
+async function runOperatorPhase(s: Settings, cp: ControlPlane, client: KubeClient, operator: Operator, operatorMetrics: Target, sim?: SimulatorProcess): Promise<RunFigures> {
   const objects = plan(s.connections, s.order, s.tokens, s.passphrases);
   const apiMetrics = await apiServerMetricsTarget(cp);
-  const pids = { operator: operator.pid, ...(await controlPlanePids(cp)) };
+  const pids = { operator: operator.pid, ...(await controlPlanePids(cp)), ...(sim ? { [SIMULATOR]: sim.pid } : {}) };
   const apiBefore = await apiRequestsNow(apiMetrics);
   const rss = new RssSampler(operator);
   // A sampler left running on a failure would keep this script from exiting.
@@ -845,7 +851,7 @@ interface RestartFigures {
  * there is, so its peak RSS is the memory a relist needs. Nothing changed meanwhile, so a status
  * write or a token request here is work a restart should not cause.
  */
-async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator | undefined, objects: number): Promise<RestartFigures> {
+async function restartPhase(s: Settings, cp: ControlPlane, sim: SimulatorProcess | undefined, objects: number): Promise<RestartFigures> {
   const apiMetrics = await apiServerMetricsTarget(cp);
   const apiBefore = await apiRequestsNow(apiMetrics);
   const startedAt = new Date().toISOString();
@@ -876,7 +882,7 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: RunningSimulator
         total(samples, 'imanage_operator_status_writes_total', (l) => l['kind'] === kind)) as [number, number],
       tokenRequests: total(samples, 'imanage_token_requests_total'),
       apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
-      imanage: imanageRequests(sim, startedAt),
+      imanage: imanageRequests(await sim?.requestLog(), startedAt),
       warnings: operator.warnings,
     };
   } catch (error) {
@@ -1023,9 +1029,9 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
  * The simulator's requests by method and path, ids in paths replaced by `:id`. The simulator keeps
  * its last REQUEST_LOG_ENTRIES: the operator's run at 1,000 connections makes about 4,000.
  */
-function imanageRequests(sim: RunningSimulator | undefined, since = '', until = '\uffff'): ReadonlyMap<string, number> {
+function imanageRequests(log: readonly RequestLogEntry[] = [], since = '', until = '\uffff'): ReadonlyMap<string, number> {
   const counts = new Map<string, number>();
-  for (const entry of sim?.requestLog() ?? []) {
+  for (const entry of log) {
     if (entry.time < since || entry.time >= until) continue; // ISO 8601 times on one clock compare as text
     const path = entry.path.replace(/\/customers\/[^/]+/, '/customers/:cid').replace(/\/(libraries|workspaces|folders)\/[^/]+/g, '/$1/:id');
     const key = `${entry.method} ${path}`;
@@ -1072,6 +1078,12 @@ function report(s: Settings, run: RunFigures, raw: RawFigures | undefined, resta
     out += line('raw creates', `${fmt(rawCreate)} s   (${raw.objects} POST, ${CLIENT_CONCURRENCY} in parallel, operator stopped; ${passes(raw.createS)})`);
     out += line('ratio', `${fmt(run.allReadyS / rawWrite, 2)}×  (all Ready / raw writes)`);
     out += line('ratio incl. creates', `${fmt(run.allReadyS / (rawCreate + rawWrite), 2)}×  (all Ready / (raw creates + raw writes))`);
+    const simulatorS = run.cpu[SIMULATOR];
+    if (simulatorS !== undefined) {
+      // Both cores are busy throughout a run (docs/scale.md), so the simulator's core-seconds lengthen it by about their share.
+      const withoutS = run.allReadyS - simulatorS / cores;
+      out += line('without iManage\'s CPU', `${fmt(withoutS / (rawCreate + rawWrite), 2)}×  (an estimate: all Ready less the simulator's ${fmt(simulatorS)} core-seconds over ${cores} cores, / (raw creates + raw writes); in a cluster iManage runs elsewhere)`);
+    }
   }
   out += line('status writes per object', `${fmt(writes / run.objects, 2)}  (connections ${perKind('imanage_operator_status_writes_total', 'IManageConnection', conns)}, repositories ${perKind('imanage_operator_status_writes_total', 'WorkspaceRepository', repos)})`);
   const secretRequests = (verb: string): number => run.apiRequests.get(`${verb} secrets`) ?? 0;
@@ -1132,7 +1144,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane();
   let operator: Operator | undefined;
   let client: KubeClient | undefined;
-  let sim: RunningSimulator | undefined;
+  let sim: SimulatorProcess | undefined;
   const interrupted = (): void => void operator?.stop();
   process.once('SIGINT', interrupted);
   try {
@@ -1143,16 +1155,17 @@ async function main(): Promise<void> {
     await client.create(namespaces, { metadata: { name: NAMESPACE } });
     await warmUp(client);
     if (s.tokens !== 'off') {
-      sim = await startSimulator(SIM_SCENARIO, { httpPort: false, adminPort: false });
+      sim = await SimulatorProcess.start(SIM_SCENARIO);
       for (const secret of referencedSecrets(sim, NAMESPACE, s.passphrases)) await client.create(secrets, secret);
     }
     operator = new Operator(s, cp.kubeconfigPath, sim);
     const operatorMetrics: Target = { url: `http://${await operator.probes}/metrics` };
     await operator.synced;
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
-    const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics);
-    const imanage = imanageRequests(sim, '', run.resync?.since);
-    const resyncImanage = run.resync ? imanageRequests(sim, run.resync.since) : new Map<string, number>();
+    const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics, sim);
+    const log = await sim?.requestLog();
+    const imanage = imanageRequests(log, '', run.resync?.since);
+    const resyncImanage = run.resync ? imanageRequests(log, run.resync.since) : new Map<string, number>();
     await operator.stop();
     operator = undefined;
     let restart: RestartFigures | undefined;
