@@ -882,7 +882,7 @@ async function restartPhase(s: Settings, cp: ControlPlane, sim: SimulatorProcess
         total(samples, 'imanage_operator_status_writes_total', (l) => l['kind'] === kind)) as [number, number],
       tokenRequests: total(samples, 'imanage_token_requests_total'),
       apiRequests: countsDelta(apiBefore, await apiRequestsNow(apiMetrics)),
-      imanage: imanageRequests(await sim?.requestLog(), startedAt),
+      imanage: imanageRequests(await requestLog(sim), startedAt),
       warnings: operator.warnings,
     };
   } catch (error) {
@@ -1025,6 +1025,11 @@ function histogramMean(samples: readonly Sample[], name: string, kind: string): 
   return count > 0 ? `${fmt((sum / count) * 1000, 1)} ms` : '-';
 }
 
+/** The simulator's request log (its last REQUEST_LOG_ENTRIES), from its admin API. */
+async function requestLog(sim: SimulatorProcess | undefined): Promise<RequestLogEntry[]> {
+  return sim ? (JSON.parse(await fetchText({ url: `${sim.adminUrl}/requests` }, 30_000)) as RequestLogEntry[]) : [];
+}
+
 /**
  * The simulator's requests by method and path, ids in paths replaced by `:id`. The simulator keeps
  * its last REQUEST_LOG_ENTRIES: the operator's run at 1,000 connections makes about 4,000.
@@ -1163,7 +1168,7 @@ async function main(): Promise<void> {
     await operator.synced;
     process.stderr.write(`operator running (pid ${operator.pid}); creating ${s.connections * (1 + REPOSITORIES_PER_CONNECTION)} objects…\n`);
     const run = await runOperatorPhase(s, cp, client, operator, operatorMetrics, sim);
-    const log = await sim?.requestLog();
+    const log = await requestLog(sim);
     const imanage = imanageRequests(log, '', run.resync?.since);
     const resyncImanage = run.resync ? imanageRequests(log, run.resync.since) : new Map<string, number>();
     await operator.stop();

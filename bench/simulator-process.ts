@@ -5,29 +5,28 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RequestLogEntry, Scenario } from '../simulator/index.ts';
+import type { Scenario } from '../simulator/index.ts';
 
 const CHILD = fileURLToPath(new URL('./simulator-child.ts', import.meta.url));
 const START_DEADLINE_MS = 30_000;
 const STOP_DEADLINE_MS = 10_000;
-const LOG_DEADLINE_MS = 30_000;
 
 export class SimulatorProcess {
   readonly pid: number;
   readonly caPem: string;
   readonly httpsPort: number;
-  readonly #adminPort: number;
+  /** The simulator's admin API (`GET <adminUrl>/requests`: its request log). */
+  readonly adminUrl: string;
   readonly #child: ChildProcess;
 
   private constructor(child: ChildProcess, started: Started) {
     this.#child = child;
     this.pid = child.pid ?? 0;
     this.httpsPort = started.httpsPort;
-    this.#adminPort = started.adminPort;
+    this.adminUrl = `http://127.0.0.1:${started.adminPort}/_admin`;
     this.caPem = started.caPem;
   }
 
@@ -46,33 +45,6 @@ export class SimulatorProcess {
     } finally {
       await rm(dir, { recursive: true, force: true }); // read by the child before it listens
     }
-  }
-
-  /** The simulator's request log (its last REQUEST_LOG_ENTRIES), from its admin API. */
-  requestLog(): Promise<RequestLogEntry[]> {
-    return new Promise((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port: this.#adminPort,
-        path: '/_admin/requests',
-        timeout: LOG_DEADLINE_MS,
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestLogEntry[]);
-          } catch (error) {
-            reject(error as Error);
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('the simulator did not answer for its request log')));
-      req.on('error', reject);
-      req.end();
-    });
   }
 
   async stop(): Promise<void> {

@@ -23,12 +23,13 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { type HostOverrides, type ProbeGuard, resolveTarget, tlsIdentity } from './network.ts';
 import { CONNECT_DEADLINE_MS, openSocket } from './proxy.ts';
+import { recall, remember } from '../runtime/lru.ts';
 
 export const MAX_AGENTS = 256;
 /** Below the 5 s keep-alive a Node server (and many proxies) closes idle sockets at, to avoid reusing a closing one. */
 export const IDLE_SOCKET_MS = 4_000;
 const IDLE_AGENT_MS = 60_000;
-/** CA bundles whose digest is remembered, oldest dropped first, and the largest remembered. */
+/** CA bundles whose digest is remembered, the least recently used dropped first, and the largest remembered. */
 const MAX_REMEMBERED_CAS = 64;
 const MAX_REMEMBERED_CA_CHARS = 64 * 1024;
 /** Requests to one host at once; the rest wait for a free socket. */
@@ -121,7 +122,7 @@ export interface AgentPoolOptions {
 export class AgentPool {
   readonly #agents = new Map<string, RouteAgent>();
   readonly #contexts = new Map<string, SecureContext>();
-  /** CA bundle → its digest, the most recent few: hashing the bundle again on every request was 1 % of a run's CPU. */
+  /** CA bundle → its digest, the most recently used few: hashing it per request was 1 % of a run's CPU. */
   readonly #digests = new Map<string, string>();
   readonly #id = identities();
   readonly #maxAgents: number;
@@ -174,14 +175,11 @@ export class AgentPool {
 
   #digestOf(ca: string | undefined): string {
     if (!ca) return '';
-    let digest = this.#digests.get(ca);
-    if (digest !== undefined) return digest;
-    digest = createHash('sha256').update(ca).digest('base64url');
+    const known = recall(this.#digests, ca);
+    if (known !== undefined) return known;
+    const digest = createHash('sha256').update(ca).digest('base64url');
     // Bounded in number and size: a tenant's bundle may be as large as a Secret.
-    if (ca.length <= MAX_REMEMBERED_CA_CHARS) {
-      if (this.#digests.size >= MAX_REMEMBERED_CAS) this.#digests.delete(this.#digests.keys().next().value!);
-      this.#digests.set(ca, digest);
-    }
+    if (ca.length <= MAX_REMEMBERED_CA_CHARS) remember(this.#digests, ca, digest, MAX_REMEMBERED_CAS);
     return digest;
   }
 
