@@ -2,12 +2,11 @@
 // (test/chart.test.ts renders both and compares), so that a bench measures what a cluster runs.
 
 /**
- * `memory`, the image's own (tools/image/build.sh: its entrypoint's flags and its NODE_OPTIONS, and
- * the chart's default maxHeapMiB): V8's young generation capped at 1 MiB per semi-space, its heap
- * grown and compacted for size (--optimize-for-size), without TurboFan (--no-opt), its old space
- * capped at 96 MiB. `throughput`: TurboFan on, 4 MiB semi-spaces, the same ceiling: 30-40 % less
- * operator CPU for about 12 MiB more RSS at 1,000 connections, and more than a 128 MiB limit holds
- * at concurrency 64 (docs/scale.md).
+ * `throughput`, the image's own (tools/image/build.sh: its entrypoint and its NODE_OPTIONS, and the
+ * chart's default maxHeapMiB): TurboFan on, V8's young generation capped at 4 MiB per semi-space,
+ * its old space at 96 MiB. `memory`: 1 MiB semi-spaces, the heap grown and compacted for size
+ * (--optimize-for-size), without TurboFan (--no-opt), the same ceiling: about 5 MiB less working
+ * set at 1,000 connections for 30-40 % more operator CPU (docs/scale.md).
  */
 export const NODE_PROFILES = {
   memory: ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--max-old-space-size=96'],

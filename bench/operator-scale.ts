@@ -22,8 +22,8 @@
 //   BENCH_PROGRESS_LIST=1      LIST both kinds every 5 s while objects are being written, for the
 //                              Ready column of the progress lines (off: a LIST only once every
 //                              object has a status write; the LISTs cost the API server CPU).
-//   BENCH_NODE_PROFILE=memory|throughput   [memory] the operator's Node flags as the chart's
-//                              nodeProfile renders them (bench/node-profiles.ts); memory is the image's.
+//   BENCH_NODE_PROFILE=throughput|memory   [throughput] the operator's Node flags as the chart's
+//                              nodeProfile renders them (bench/node-profiles.ts); throughput is the image's.
 //   BENCH_NODE_OPTIONS='…'     other Node/V8 flags for the operator instead of the profile's; glibc's
 //                              MALLOC_* settings are set as in the image (OPERATOR_ENV) unless the
 //                              bench's own environment sets them.
@@ -133,7 +133,7 @@ export function settings(argv: readonly string[], env: NodeJS.ProcessEnv): Setti
   if (!Number.isInteger(connections) || connections < 1) throw new BenchUsageError(`connections must be a positive integer, not '${argv[0]}'`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError(`concurrency must be a positive integer, not '${argv[1]}'`);
   if (!ORDERS.includes(order)) throw new BenchUsageError(`BENCH_ORDER must be one of ${ORDERS.join(', ')}`);
-  const profile = (env['BENCH_NODE_PROFILE'] || 'memory') as NodeProfile;
+  const profile = (env['BENCH_NODE_PROFILE'] || 'throughput') as NodeProfile;
   if (!Object.hasOwn(NODE_PROFILES, profile)) throw new BenchUsageError(`BENCH_NODE_PROFILE must be one of ${Object.keys(NODE_PROFILES).join(', ')}`);
   const limit = env['BENCH_MEMORY_LIMIT_MIB'] ? Number(env['BENCH_MEMORY_LIMIT_MIB']) : undefined;
   const passphrases = Number(env['BENCH_PASSPHRASES'] || 1);

@@ -129,9 +129,9 @@ build_platform() {
   "$work/imagetool" build --platform "linux/$arch" \
     --layer "debian=$dir/base" --layer "node=$dir/node" --layer "operator=$work/app" \
     --epoch "$epoch" --user 65532:65532 --workdir /app --tag "$tag" \
-    --entrypoint '["/nodejs/bin/node","--optimize-for-size","--no-opt","/app/operator/cli/main.js"]' --cmd '["run"]' \
+    --entrypoint '["/nodejs/bin/node","/app/operator/cli/main.js"]' --cmd '["run"]' \
     --env PATH=/nodejs/bin \
-    --env "NODE_OPTIONS=--max-semi-space-size=1 --max-old-space-size=96" \
+    --env "NODE_OPTIONS=--max-semi-space-size=4 --max-old-space-size=96" \
     --env MALLOC_ARENA_MAX=2 --env MALLOC_TRIM_THRESHOLD_=131072 --env MALLOC_MMAP_THRESHOLD_=131072 \
     --env NODE_COMPILE_CACHE=/tmp/node-compile-cache \
     --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \

@@ -52,12 +52,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- end }}
 
 {{/*
-NODE_OPTIONS: the young-generation cap of the nodeProfile (memory: the image's 1 MiB,
-tools/image/build.sh; throughput: 4 MiB, bench/node-profiles.ts) and V8's old-space ceiling
+NODE_OPTIONS: the young-generation cap of the nodeProfile (throughput: the image's 4 MiB,
+tools/image/build.sh; memory: 1 MiB, bench/node-profiles.ts) and V8's old-space ceiling
 maxHeapMiB, or no ceiling when it is 0 or null.
 */}}
 {{- define "imanage-operator.nodeOptions" -}}
---max-semi-space-size={{ if eq .Values.nodeProfile "throughput" }}4{{ else }}1{{ end }}
+--max-semi-space-size={{ if eq .Values.nodeProfile "memory" }}1{{ else }}4{{ end }}
 {{- with .Values.maxHeapMiB }} --max-old-space-size={{ int . }}{{ end }}
 {{- end }}
 
