@@ -55,7 +55,7 @@ const UNIQUE_VALUES: ReadonlySet<string> = new Set(['uid', 'resourceVersion']);
 /** Top-level keys that hold a Secret's or ConfigMap's payload: never kept in the table. */
 const PAYLOADS: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryData']);
 
-// Indexed loops, not for…of: under the image's --no-opt every step of an array iterator is an
+// Indexed loops, not for…of: under nodeProfile memory's --no-opt every step of an array iterator is an
 // object of its own, and this walks every field of every watch event (41 MiB allocated here in a
 // run at 1,000 connections with for…of, 12 MiB without).
 
