@@ -207,7 +207,7 @@ describe('the chart, rendered', () => {
 
     const memory = operatorContainer(await render(set('nodeProfile=memory'))).container;
     // The image's node and program, with the flags NODE_OPTIONS refuses between them.
-    expect(memory.command!.filter((arg) => !arg.startsWith('--'))).toEqual(entrypoint);
+    expect(memory.command!.filter((arg: string) => !arg.startsWith('--'))).toEqual(entrypoint);
     expect(nodeFlags(memory)).toEqual([...NODE_PROFILES.memory].sort());
     expect(memory.args[0]).toBe('run');
 
