@@ -26,15 +26,16 @@ import { workspaceRepositories } from '../operator/api/kinds.ts';
 
 /**
  * docs/scale.md's model ("Model"), from bench/operator-scale.ts 1000 16 with tokens on (encrypted),
- * the TypeScript operator with the image's flags, on this 2-core machine with nothing else running:
- * three runs at 6684f46 on 2026-12-07 (idle 94-99 MiB, settled 132-134 MiB, all Ready after
- * 34.5-35.4 s). Settled RSS is the idle process plus a slope per connection with its 5
- * repositories, and all Ready takes `readySecondsPer1000` per 1,000 connections the API server
- * takes. Shards on one API server share it (and here its two cores), so each shard's time
- * follows the connections of all shards, not its own share: sharding adds operator memory and CPU,
- * not API server throughput. (Before, from runs at 1dbfb24 and af36615: 96 MiB, 51 KiB and 46 s.)
+ * the TypeScript operator with the image's flags (nodeProfile throughput since 2026-12-08), on
+ * this 2-core machine with nothing else running: three runs at c73a958 on 2026-12-08 (idle
+ * 105-107 MiB, settled 144-147 MiB, all Ready after 26.4-29.2 s). Settled RSS is the idle process
+ * plus a slope per connection with its 5 repositories, and all Ready takes `readySecondsPer1000`
+ * per 1,000 connections the API server takes. Shards on one API server share it (and here its two
+ * cores), so each shard's time follows the connections of all shards, not its own share: sharding
+ * adds operator memory and CPU, not API server throughput. (Before, with nodeProfile memory: 96
+ * MiB, 38 KiB and 35 s; earlier, from runs at 1dbfb24 and af36615: 96 MiB, 51 KiB and 46 s.)
  */
-export const MODEL = { idleMiB: 96, perConnectionKiB: 38, readySecondsPer1000: 35 };
+export const MODEL = { idleMiB: 106, perConnectionKiB: 40, readySecondsPer1000: 28 };
 const modelRssMiB = (n: number): number => MODEL.idleMiB + (n * MODEL.perConnectionKiB) / 1024;
 const SHARDS = ['a', 'b'] as const;
 const LABEL = 'bench.imanage.operator.dev/shard';
