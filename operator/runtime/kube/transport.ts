@@ -27,6 +27,7 @@ import {
   type ApiError,
   type RequestLine,
 } from './errors.ts';
+import { LineSplitter } from './lines.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined;
@@ -421,7 +422,7 @@ function readLines(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let pending: Buffer | undefined;
+    const lines = new LineSplitter();
     let settled = false;
     const idle = setTimeout(() => res.destroy(new TimeoutMarker()), idleTimeoutMs);
     const settle = (outcome: () => void): void => {
@@ -435,21 +436,13 @@ function readLines(
     res.on('data', (chunk: Buffer) => {
       if (settled) return;
       idle.refresh();
-      let data = pending ? Buffer.concat([pending, chunk]) : chunk;
-      for (let end = data.indexOf(10); end >= 0; end = data.indexOf(10)) {
-        const text = data.subarray(0, end).toString('utf8').trim();
-        data = data.subarray(end + 1);
-        if (text === '') continue;
-        try {
-          onLine(text);
-        } catch (error) {
-          // The handler's own error, not the wire's: passed on as it is.
-          settle(() => reject(error));
-          res.destroy();
-          return;
-        }
+      try {
+        lines.push(chunk, onLine);
+      } catch (error) {
+        // The handler's own error, not the wire's: passed on as it is.
+        settle(() => reject(error));
+        res.destroy();
       }
-      pending = data.length > 0 ? data : undefined;
     });
     res.on('error', failed);
     res.on('end', () => settle(resolve));
