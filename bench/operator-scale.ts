@@ -456,11 +456,9 @@ function threadCpu(pid: number): Record<string, number> {
   }
   for (const task of tasks) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { comm, user, system } = statCpu(`/proc/${pid}/task/${task}/stat`);
       const kind = `${THREAD}${comm}`;
-      byKind[kind] = (byKind[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      byKind[kind] = (byKind[kind] ?? 0) + user + system;
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -471,12 +469,22 @@ function threadCpu(pid: number): Record<string, number> {
 /** CPU seconds of a process in user space and in the kernel (system calls, page faults). */
 function cpuSplit(pid: number): { user: number; system: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND };
+    const { user, system } = statCpu(`/proc/${pid}/stat`);
+    return { user, system };
   } catch {
     return undefined;
   }
+}
+
+/** A process's or thread's name and CPU seconds from its /proc stat file (throws once it is gone). */
+function statCpu(path: string): { comm: string; user: number; system: number } {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND,
+    system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND,
+  };
 }
 
 export function rssMiB(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile' = 'VmRSS'): number | undefined {
